@@ -1,0 +1,104 @@
+import type { CheckError, CheckResult } from '../core/check-result';
+import { judge, type Thresholds } from '../core/judge';
+import { InvalidTargetError, parseTarget, type Target } from '../core/target';
+import type { CertificateProbe } from '../probes/tls-probe';
+import { ProbeError } from '../probes/probe-error';
+
+/** One thing to check, as a user wrote it, with optional per-target overrides. */
+export interface CheckRequest {
+  readonly target: string;
+  readonly servername?: string;
+  readonly caFiles?: readonly string[];
+}
+
+export interface CheckSettings extends Thresholds {
+  readonly timeoutMs: number;
+  readonly concurrency: number;
+  /** Applied to every target that has no servername of its own. */
+  readonly servername?: string;
+  /** Extra trust anchors for every target, on top of a target's own. */
+  readonly caFiles?: readonly string[];
+}
+
+export const DEFAULT_CHECK_SETTINGS: CheckSettings = { warningDays: 30, criticalDays: 7, timeoutMs: 10_000, concurrency: 16 };
+
+export interface CheckDependencies {
+  readonly probe: CertificateProbe;
+  readonly now: () => Date;
+}
+
+/** Checks every target, `concurrency` at a time; results come back in input order, one per target. */
+export async function checkTargets(requests: readonly CheckRequest[], settings: CheckSettings, deps: CheckDependencies): Promise<CheckResult[]> {
+  const results: CheckResult[] = new Array(requests.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < requests.length) {
+      const index = next++;
+      results[index] = await checkOne(requests[index], settings, deps);
+    }
+  };
+  const workers = Math.max(1, Math.min(settings.concurrency, requests.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  return results;
+}
+
+export async function checkOne(request: CheckRequest, settings: CheckSettings, deps: CheckDependencies): Promise<CheckResult> {
+  const started = performance.now();
+  let target: Target;
+  try {
+    target = parseTarget(request.target, request.servername ?? settings.servername);
+  } catch (error) {
+    if (error instanceof InvalidTargetError) return failed(request.target, null, { code: error.code, message: error.message }, 0);
+    throw error;
+  }
+  try {
+    const caFiles = [...(settings.caFiles ?? []), ...(request.caFiles ?? [])];
+    const observation = await deps.probe.probe(target, { timeoutMs: settings.timeoutMs, caFiles });
+    const judgement = judge(observation, settings, deps.now());
+    return {
+      target: target.target,
+      host: target.host,
+      port: target.port,
+      servername: target.servername,
+      protocol: target.protocol,
+      elapsedMs: elapsedSince(started),
+      status: judgement.status,
+      daysRemaining: judgement.daysRemaining,
+      notAfter: judgement.notAfter,
+      leaf: observation.chain[0],
+      chain: observation.chain,
+      trusted: judgement.trusted,
+      findings: judgement.findings,
+      error: null,
+    };
+  } catch (error) {
+    const checkError: CheckError =
+      error instanceof ProbeError
+        ? { code: error.code, message: error.message }
+        : { code: 'PROTOCOL_ERROR', message: `${target.target}: ${(error as Error)?.message ?? String(error)}` };
+    return failed(target.target, target, checkError, elapsedSince(started));
+  }
+}
+
+function failed(input: string, target: Target | null, error: CheckError, elapsedMs: number): CheckResult {
+  return {
+    target: target?.target ?? input,
+    host: target?.host ?? null,
+    port: target?.port ?? null,
+    servername: target?.servername ?? null,
+    protocol: target?.protocol ?? null,
+    elapsedMs,
+    status: 'error',
+    daysRemaining: null,
+    notAfter: null,
+    leaf: null,
+    chain: [],
+    trusted: false,
+    findings: [],
+    error,
+  };
+}
+
+function elapsedSince(started: number): number {
+  return Math.round(performance.now() - started);
+}

@@ -1,0 +1,56 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { registerCheckCommand } from './check-command';
+import { UsageError } from './usage-error';
+
+/** Runs the certwatch CLI and resolves to the process exit code. Never throws for user mistakes. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('certwatch')
+    .description('Watch TLS certificates before they expire: check endpoints now, or run the escalating watcher.')
+    .version(io.version, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+  registerCheckCommand(program, io, (code) => (exitCode = code));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version "fail" with exit code 0; everything else is a usage mistake.
+      return error.exitCode === 0 ? 0 : 3;
+    }
+    if (error instanceof UsageError) {
+      io.err(`certwatch: ${error.message}\n`);
+      return 3;
+    }
+    throw error;
+  }
+}
+
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly isTty: boolean;
+  readonly version: string;
+}
+
+function processIo(): CliIo {
+  return {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    isTty: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+    version: (require('../../package.json') as { version: string }).version,
+  };
+}
+
+/** A commander option whose value must be a whole number within [min, max]. */
+export function integerOption(flags: string, description: string, min: number, max: number, defaultValue?: number): Option {
+  const option = new Option(flags, description).argParser((value: string) => {
+    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`"${value}" is not a whole number`);
+    const number = Number(value);
+    if (number < min || number > max) throw new InvalidArgumentError(`${number} is outside ${min}-${max}`);
+    return number;
+  });
+  return defaultValue === undefined ? option : option.default(defaultValue);
+}

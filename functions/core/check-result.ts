@@ -1,0 +1,102 @@
+import type { CertificateInfo } from './certificate';
+import type { Protocol } from './target';
+
+export type Status = 'ok' | 'warning' | 'critical' | 'expired' | 'error';
+export type Severity = 'warning' | 'critical';
+
+export const FINDING_CODES = [
+  'EXPIRED',
+  'EXPIRES_SOON',
+  'NOT_YET_VALID',
+  'HOSTNAME_MISMATCH',
+  'SELF_SIGNED',
+  'UNTRUSTED_ROOT',
+  'INCOMPLETE_CHAIN',
+  'CHAIN_INVALID',
+  'WEAK_KEY',
+  'WEAK_SIGNATURE',
+] as const;
+export type FindingCode = (typeof FINDING_CODES)[number];
+
+export interface Finding {
+  readonly code: FindingCode;
+  readonly severity: Severity;
+  readonly message: string;
+}
+
+export const ERROR_CODES = [
+  'INVALID_TARGET',
+  'DNS_NOT_FOUND',
+  'DNS_FAILED',
+  'CONNECTION_REFUSED',
+  'CONNECTION_RESET',
+  'TIMEOUT',
+  'TLS_HANDSHAKE_FAILED',
+  'STARTTLS_FAILED',
+  'PROTOCOL_ERROR',
+  'CA_FILE_UNREADABLE',
+] as const;
+/** Error codes: the listed ones, plus `DNS_<resolver code>` for rarer resolver failures (DNS_SERVFAIL, ...). */
+export type ErrorCode = (typeof ERROR_CODES)[number] | `DNS_${string}`;
+
+export interface CheckError {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+/** Why a served chain does not lead to a trust anchor, as the TLS probe saw it (time aside). */
+export type ChainProblem = 'SELF_SIGNED' | 'UNTRUSTED_ROOT' | 'INCOMPLETE_CHAIN' | 'CHAIN_INVALID';
+
+/** What a probe saw: facts only, no judgement against thresholds or the clock. */
+export interface Observation {
+  /** Served certificates, leaf first (a root the client trusts may follow). */
+  readonly chain: readonly CertificateInfo[];
+  /** null when the chain verifies to a trust anchor (expiry aside). */
+  readonly chainProblem: ChainProblem | null;
+  /** The verifier's own words for the chain problem, e.g. Node's `SELF_SIGNED_CERT_IN_CHAIN`. */
+  readonly chainProblemDetail: string | null;
+  /** Why the leaf does not match the name verified; null when it matches or no name was checked. */
+  readonly hostnameMismatch: string | null;
+}
+
+/** One line of `certwatch check --json`: the stable output contract. */
+export interface CheckResult {
+  readonly target: string;
+  readonly host: string | null;
+  readonly port: number | null;
+  readonly servername: string | null;
+  readonly protocol: Protocol | null;
+  readonly elapsedMs: number;
+  readonly status: Status;
+  readonly daysRemaining: number | null;
+  readonly notAfter: string | null;
+  readonly leaf: CertificateInfo | null;
+  readonly chain: readonly CertificateInfo[];
+  readonly trusted: boolean;
+  readonly findings: readonly Finding[];
+  readonly error: CheckError | null;
+}
+
+/** Worse statuses sort later; exit codes follow monitoring-plugin convention. */
+export const STATUS_RANK: Readonly<Record<Status, number>> = { ok: 0, warning: 1, critical: 2, expired: 3, error: 4 };
+
+export function worstStatus(statuses: Iterable<Status>): Status {
+  let worst: Status = 'ok';
+  for (const status of statuses) if (STATUS_RANK[status] > STATUS_RANK[worst]) worst = status;
+  return worst;
+}
+
+/** 0 ok, 1 warning, 2 critical or expired, 3 error. */
+export function exitCodeFor(status: Status): 0 | 1 | 2 | 3 {
+  switch (status) {
+    case 'ok':
+      return 0;
+    case 'warning':
+      return 1;
+    case 'critical':
+    case 'expired':
+      return 2;
+    case 'error':
+      return 3;
+  }
+}

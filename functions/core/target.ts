@@ -1,0 +1,119 @@
+import { domainToASCII } from 'node:url';
+import { ipVersion as isIP } from './ip-address';
+
+/** Protocols certwatch speaks: plain TLS, or a plaintext greeting upgraded with STARTTLS. */
+export type Protocol = 'tls' | 'smtp' | 'imap' | 'pop3' | 'ftp' | 'postgres' | 'ldap' | 'xmpp';
+
+/** STARTTLS schemes and their default ports. `https`/`tls` are direct TLS. */
+export const SCHEME_DEFAULT_PORTS: Readonly<Record<string, { protocol: Protocol; port: number }>> = {
+  https: { protocol: 'tls', port: 443 },
+  tls: { protocol: 'tls', port: 443 },
+  smtp: { protocol: 'smtp', port: 25 },
+  submission: { protocol: 'smtp', port: 587 },
+  imap: { protocol: 'imap', port: 143 },
+  pop3: { protocol: 'pop3', port: 110 },
+  ftp: { protocol: 'ftp', port: 21 },
+  postgres: { protocol: 'postgres', port: 5432 },
+  postgresql: { protocol: 'postgres', port: 5432 },
+  ldap: { protocol: 'ldap', port: 389 },
+  xmpp: { protocol: 'xmpp', port: 5222 },
+};
+
+export interface Target {
+  /** Canonical form: `host:port` for TLS, `scheme://host:port` for STARTTLS; IPv6 in brackets. */
+  readonly target: string;
+  /** Host name (punycode, lower case) or IP address, without brackets. */
+  readonly host: string;
+  readonly port: number;
+  readonly protocol: Protocol;
+  /** The name sent as SNI and verified; null when connecting to an IP address without `--servername`. */
+  readonly servername: string | null;
+}
+
+export class InvalidTargetError extends Error {
+  readonly code = 'INVALID_TARGET';
+  constructor(readonly input: string, reason: string) {
+    super(`invalid target ${JSON.stringify(input)}: ${reason}`);
+    this.name = 'InvalidTargetError';
+  }
+}
+
+const HOST_LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
+
+/**
+ * Parses a target as users write it: `host`, `host:port`, `[v6]:port`, `https://host[:port][/path]`,
+ * or a STARTTLS URL such as `smtp://mail.example.com` (port from the scheme).
+ */
+export function parseTarget(input: string, servernameOverride?: string): Target {
+  const text = input.trim();
+  if (text === '') throw new InvalidTargetError(input, 'empty');
+  if (/\s/.test(text)) throw new InvalidTargetError(input, 'contains white space');
+
+  let scheme = 'tls';
+  let rest = text;
+  const schemeMatch = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text);
+  if (schemeMatch) {
+    scheme = schemeMatch[1].toLowerCase();
+    if (!(scheme in SCHEME_DEFAULT_PORTS)) {
+      throw new InvalidTargetError(input, `unknown scheme "${scheme}" (use one of ${Object.keys(SCHEME_DEFAULT_PORTS).join(', ')})`);
+    }
+    rest = text.slice(schemeMatch[0].length);
+    rest = rest.replace(/[/?#].*$/, '');
+    if (rest.includes('@')) throw new InvalidTargetError(input, 'credentials in the URL are not accepted (certwatch never logs in)');
+  } else if (text.includes('/')) {
+    throw new InvalidTargetError(input, 'a path needs a scheme, e.g. https://host/path');
+  }
+  const { protocol, port: defaultPort } = SCHEME_DEFAULT_PORTS[scheme];
+
+  let hostPart: string;
+  let portPart: string | undefined;
+  if (rest.startsWith('[')) {
+    const close = rest.indexOf(']');
+    if (close < 0) throw new InvalidTargetError(input, 'missing "]" after IPv6 address');
+    hostPart = rest.slice(1, close);
+    const after = rest.slice(close + 1);
+    if (after !== '' && !after.startsWith(':')) throw new InvalidTargetError(input, 'unexpected text after "]"');
+    portPart = after === '' ? undefined : after.slice(1);
+    if (isIP(hostPart) !== 6) throw new InvalidTargetError(input, `"${hostPart}" is not an IPv6 address`);
+  } else if (isIP(rest) === 6) {
+    hostPart = rest;
+  } else {
+    const colon = rest.lastIndexOf(':');
+    if (colon >= 0 && rest.indexOf(':') !== colon) {
+      throw new InvalidTargetError(input, 'an IPv6 address needs brackets, e.g. [2001:db8::1]:443');
+    }
+    hostPart = colon >= 0 ? rest.slice(0, colon) : rest;
+    portPart = colon >= 0 ? rest.slice(colon + 1) : undefined;
+  }
+
+  const port = portPart === undefined ? defaultPort : parsePort(input, portPart);
+  const host = normaliseHost(input, hostPart);
+  const servername = servernameOverride !== undefined ? normaliseServername(input, servernameOverride) : isIP(host) ? null : host;
+  const hostForUrl = isIP(host) === 6 ? `[${host}]` : host;
+  const canonical = protocol === 'tls' ? `${hostForUrl}:${port}` : `${scheme === 'postgresql' ? 'postgres' : scheme}://${hostForUrl}:${port}`;
+  return { target: canonical, host, port, protocol, servername };
+}
+
+function parsePort(input: string, text: string): number {
+  if (!/^\d{1,5}$/.test(text)) throw new InvalidTargetError(input, `port "${text}" is not a number`);
+  const port = Number(text);
+  if (port < 1 || port > 65535) throw new InvalidTargetError(input, `port ${port} is out of range 1-65535`);
+  return port;
+}
+
+function normaliseHost(input: string, text: string): string {
+  if (text === '') throw new InvalidTargetError(input, 'no host name');
+  if (isIP(text)) return text.toLowerCase();
+  const ascii = domainToASCII(text.toLowerCase().replace(/\.$/, ''));
+  if (ascii === '') throw new InvalidTargetError(input, `"${text}" is not a valid host name`);
+  if (ascii.length > 253 || !ascii.split('.').every((label) => HOST_LABEL.test(label))) {
+    throw new InvalidTargetError(input, `"${text}" is not a valid host name`);
+  }
+  return ascii;
+}
+
+function normaliseServername(input: string, text: string): string {
+  const name = text.trim();
+  if (isIP(name)) throw new InvalidTargetError(input, `servername "${name}" must be a host name, not an IP address`);
+  return normaliseHost(input, name);
+}
