@@ -1,0 +1,18 @@
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** Parses `30m`, `6h`, `7d`, `2w` (also `90s`) to milliseconds; throws on anything else. */
+export function parseDuration(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$/.exec(text);
+  if (!match) throw new Error(`"${text}" is not a duration (use a number and a unit: 30m, 6h, 7d, 2w)`);
+  const ms = Number(match[1]) * UNIT_MS[match[2]];
+  if (ms <= 0) throw new Error(`"${text}" must be longer than zero`);
+  return ms;
+}
+
+/** Renders milliseconds in the largest whole unit: 6h, 7d, 90m. */
+export function formatDuration(ms: number): string {
+  for (const unit of ['w', 'd', 'h', 'm', 's']) {
+    if (ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
+  }
+  return `${ms}ms`;
+}

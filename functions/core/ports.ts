@@ -1,0 +1,33 @@
+import type { PlannedNotification, WatchState } from './watch-state';
+
+// Narrow interfaces between the use cases and the adapters (DynamoDB, SNS, local files).
+
+export class VersionConflictError extends Error {
+  constructor(readonly certificateId: string) {
+    super(`state of ${certificateId} was changed by another run`);
+    this.name = 'VersionConflictError';
+  }
+}
+
+export interface StateStore {
+  get(certificateId: string): Promise<WatchState | undefined>;
+  /** Every watched certificate (paginated underneath). */
+  list(): Promise<WatchState[]>;
+  /**
+   * Writes `next` only if the stored version is still `expectedVersion` (0: the item must not exist yet).
+   * Stores `next` with version `expectedVersion + 1`, returned. Throws VersionConflictError otherwise.
+   */
+  put(next: WatchState, expectedVersion: number): Promise<WatchState>;
+  /** Writes issued so far (benchmarks count them). */
+  readonly writeCount: number;
+}
+
+export interface PublishResult {
+  /** SNS MessageId, or a local notifier's id. */
+  readonly messageId: string;
+}
+
+/** Publishes one decided notification to its audiences. Throws when it could not be delivered. */
+export interface Notifier {
+  publish(notification: PlannedNotification): Promise<PublishResult>;
+}

@@ -1,0 +1,120 @@
+import type { CertificateInfo } from './certificate';
+import type { CheckError, Finding, Status } from './check-result';
+
+// The remembered state of one watched certificate, and the notification model. Plain data: the
+// escalation engine (pure) transforms it, the store persists it, the notifier renders it.
+
+export type AlertKind = 'expiry' | 'recovery' | 'error' | 'digest';
+export type CertificateSource = 'tls' | 'acm';
+
+/** The last known certificate of a watched target. Kept when probes fail: a failure never erases it. */
+export interface KnownCertificate {
+  /** Leaf fingerprint: a new one means the certificate was replaced. */
+  readonly fingerprintSha256: string;
+  readonly subject: string;
+  readonly issuer: string;
+  readonly sans: readonly string[];
+  /** Leaf notBefore: with notAfter it gives the lifetime that fraction-based stages use. */
+  readonly notBefore: string;
+  /** Governing notAfter: the earliest among the served certificates. */
+  readonly notAfter: string;
+  readonly serialNumber: string;
+  readonly chain: readonly CertificateInfo[];
+  readonly findings: readonly Finding[];
+  readonly firstSeenAt: string;
+}
+
+/** What one notification says, frozen when it is decided so that a retry sends the same thing. */
+export interface PlannedNotification {
+  /** Deterministic: certificateId, kind, stage and decision time. Also the SNS deduplication key. */
+  readonly id: string;
+  readonly kind: AlertKind;
+  /** Stage name for expiry and recovery; `error` for probe failures; `digest` for digests. */
+  readonly stage: string;
+  readonly audiences: readonly string[];
+  readonly certificateId: string;
+  readonly target: string;
+  readonly decidedAt: string;
+  readonly status: Status;
+  readonly daysRemaining: number | null;
+  readonly certificate: KnownCertificate | null;
+  readonly error: CheckError | null;
+  readonly consecutiveFailures: number;
+  readonly owner: string | null;
+}
+
+export interface SentNotification {
+  readonly id: string;
+  readonly kind: AlertKind;
+  readonly stage: string;
+  readonly audiences: readonly string[];
+  readonly decidedAt: string;
+  readonly sentAt: string;
+  /** SNS MessageId (or the local notifier's id). */
+  readonly messageId: string | null;
+}
+
+export interface Acknowledgement {
+  /** The stage acknowledged: the next stage fires regardless, like an escalation level. */
+  readonly stage: string;
+  readonly at: string;
+  /** Snooze: silent until then (still only for this stage). null: until the stage changes. */
+  readonly until: string | null;
+  readonly note: string | null;
+  /** The certificate acknowledged: a replacement clears the acknowledgement. */
+  readonly fingerprintSha256: string | null;
+}
+
+export type HistoryEvent =
+  | 'first-seen'
+  | 'replaced'
+  | 'status-changed'
+  | 'stage-changed'
+  | 'acknowledged'
+  | 'probe-failing'
+  | 'probe-recovered'
+  | 'notified';
+
+export interface HistoryEntry {
+  readonly at: string;
+  readonly event: HistoryEvent;
+  readonly detail: string;
+}
+
+export interface WatchState {
+  /** `tls:<canonical target>` or the ACM certificate ARN. */
+  readonly certificateId: string;
+  readonly source: CertificateSource;
+  readonly target: string;
+  readonly owner: string | null;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly lastCheckedAt: string;
+  /** Status of the latest observation (`error` while the probe fails). */
+  readonly status: Status;
+  readonly certificate: KnownCertificate | null;
+  readonly lastError: CheckError | null;
+  readonly consecutiveFailures: number;
+  readonly expiry: {
+    /** Current escalation stage; null outside every stage. */
+    readonly stage: string | null;
+    readonly stageEnteredAt: string | null;
+    /** When the current stage last notified (decision time). */
+    readonly lastNotifiedAt: string | null;
+    /** Everyone told about this certificate's expiry: they get the recovery notice. */
+    readonly audiencesTold: readonly string[];
+  };
+  readonly errorAlert: {
+    readonly active: boolean;
+    readonly lastNotifiedAt: string | null;
+    readonly audiencesTold: readonly string[];
+  };
+  readonly acknowledgement: Acknowledgement | null;
+  /** Outbox: decided but not yet published. Retried every run until published. */
+  readonly pending: readonly PlannedNotification[];
+  /** The most recent notifications sent (bounded). */
+  readonly sent: readonly SentNotification[];
+  /** Changes worth remembering (bounded). */
+  readonly history: readonly HistoryEntry[];
+  /** Optimistic concurrency: every write is conditional on the version read. */
+  readonly version: number;
+}
