@@ -15,6 +15,8 @@ export const FINDING_CODES = [
   'CHAIN_INVALID',
   'WEAK_KEY',
   'WEAK_SIGNATURE',
+  /** The watcher's own: past two thirds of the lifetime and not replaced (automated renewal has not happened). */
+  'RENEWAL_OVERDUE',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 

@@ -41,6 +41,19 @@ export interface PlannedNotification {
   readonly error: CheckError | null;
   readonly consecutiveFailures: number;
   readonly owner: string | null;
+  /** Only for `digest`: every certificate inside the first stage, soonest first. */
+  readonly digest?: readonly DigestLine[];
+}
+
+export interface DigestLine {
+  readonly certificateId: string;
+  readonly target: string;
+  readonly subject: string | null;
+  readonly notAfter: string | null;
+  readonly daysRemaining: number | null;
+  readonly stage: string | null;
+  readonly status: Status;
+  readonly acknowledged: boolean;
 }
 
 export interface SentNotification {
