@@ -48,7 +48,7 @@ export async function checkOne(request: CheckRequest, settings: CheckSettings, d
   try {
     target = parseTarget(request.target, request.servername ?? settings.servername);
   } catch (error) {
-    if (error instanceof InvalidTargetError) return failed(request.target, null, { code: error.code, message: error.message }, 0);
+    if (error instanceof InvalidTargetError) return failed(error.input, null, { code: error.code, message: error.message }, 0);
     throw error;
   }
   try {

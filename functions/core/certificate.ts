@@ -78,17 +78,12 @@ function describeSignature(cert: x509.X509Certificate): string {
       case 'ECDSA':
         return `ecdsa-with-${hash.replace('-', '')}`;
       default:
-        return algorithm.name;
+        // Algorithms the library does not know (MD5, MD2, DSA) come back as their bare OID.
+        return SIGNATURE_OIDS[algorithm.name] ?? algorithm.name;
     }
   } catch {
-    return signatureOid(cert);
+    return 'unknown';
   }
-}
-
-/** Falls back to the raw OID for algorithms the library refuses to describe (MD5, MD2, DSA). */
-function signatureOid(cert: x509.X509Certificate): string {
-  const oid = (cert as unknown as { asn: { signatureAlgorithm: { algorithm: string } } }).asn.signatureAlgorithm.algorithm;
-  return SIGNATURE_OIDS[oid] ?? oid;
 }
 
 export function isWeakKey(cert: CertificateInfo): boolean {

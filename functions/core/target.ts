@@ -32,10 +32,18 @@ export interface Target {
 
 export class InvalidTargetError extends Error {
   readonly code = 'INVALID_TARGET';
-  constructor(readonly input: string, reason: string) {
-    super(`invalid target ${JSON.stringify(input)}: ${reason}`);
+  readonly input: string;
+  constructor(input: string, reason: string) {
+    const redacted = redactCredentials(input);
+    super(`invalid target ${JSON.stringify(redacted)}: ${reason}`);
+    this.input = redacted;
     this.name = 'InvalidTargetError';
   }
+}
+
+/** `scheme://user:secret@host` -> `scheme://***@host`: a password must not reach logs or output. */
+export function redactCredentials(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
 }
 
 const HOST_LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
