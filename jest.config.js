@@ -5,5 +5,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // Type checking is done once by `tsc --noEmit` in `npm test`; jest only transpiles (3x faster).
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  setupFiles: ['<rootDir>/test/setup-env.js'],
   testTimeout: 30000,
 };

@@ -4,7 +4,7 @@ import { TlsProbe } from '../probes/tls-probe';
 import { InvalidEventError, parseCheckEvent } from './check-event';
 import { checkTargets } from './check-targets';
 
-const logger = new Logger({ serviceName: 'certwatch', logLevel: 'INFO' });
+const logger = new Logger({ serviceName: 'certwatch' });
 // One probe per container: trust stores (and their parsed roots) are reused across invocations.
 const probe = new TlsProbe();
 
