@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import { parseDuration } from './duration';
+import { DEFAULT_POLICY, type EscalationPolicy, type Stage } from './escalation-policy';
+import { DEFAULT_THRESHOLDS } from './judge';
+
+// certwatch.config.json: one file for the local run and the CDK app. Validated on load; every error
+// names the field. Phone numbers and addresses are validated but never echoed in messages.
+
+const duration = z.string().refine(
+  (text) => {
+    try {
+      parseDuration(text);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a duration such as 30m, 6h, 7d' },
+);
+
+const tags = z.union([z.record(z.string(), z.string()), z.array(z.string())]);
+
+const targetEntry = z.union([
+  z.string().min(1),
+  z.strictObject({
+    target: z.string().min(1),
+    servername: z.string().optional(),
+    caFile: z.string().optional(),
+    owner: z.string().optional(),
+    tags: tags.optional(),
+  }),
+]);
+
+const stageSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes'),
+    daysBefore: z.number().min(0).max(3650).optional(),
+    lifetimeFraction: z.number().gt(0).lt(1).optional(),
+    notify: z.array(z.string()).min(1, 'name at least one audience'),
+    repeatEvery: duration,
+  })
+  .refine((stage) => (stage.daysBefore === undefined) !== (stage.lifetimeFraction === undefined), {
+    message: 'set exactly one of daysBefore and lifetimeFraction',
+  });
+
+const audienceSchema = z.strictObject({
+  emails: z.array(z.email({ message: 'must be an email address' })).default([]),
+  sms: z.array(z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be a phone number in E.164 form (+15551234567)')).default([]),
+});
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    targets: z.array(targetEntry).min(1, 'watch at least one target'),
+    check: z
+      .strictObject({
+        warningDays: z.number().int().min(0).max(3650).default(DEFAULT_THRESHOLDS.warningDays),
+        criticalDays: z.number().int().min(0).max(3650).default(DEFAULT_THRESHOLDS.criticalDays),
+        timeoutMs: z.number().int().min(1).max(600_000).default(10_000),
+        concurrency: z.number().int().min(1).max(1000).default(16),
+        caFile: z.string().optional(),
+      })
+      .default({ warningDays: DEFAULT_THRESHOLDS.warningDays, criticalDays: DEFAULT_THRESHOLDS.criticalDays, timeoutMs: 10_000, concurrency: 16 }),
+    audiences: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'audience names are lower-case letters, digits and dashes'), audienceSchema).default({}),
+    policy: z
+      .strictObject({
+        stages: z.array(stageSchema).min(1).optional(),
+        errorAfterFailures: z.number().int().min(1).max(1000).optional(),
+        errorNotify: z.array(z.string()).min(1).optional(),
+        errorRepeatEvery: duration.optional(),
+      })
+      .default({}),
+    digest: z.strictObject({ notify: z.array(z.string()).min(1), every: duration.default('1d') }).optional(),
+    sns: z.strictObject({ topicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN') }).optional(),
+  })
+  .superRefine((config, ctx) => {
+    const known = Object.keys(config.audiences);
+    const check = (names: readonly string[], path: (string | number)[]) =>
+      names.forEach((name, index) => {
+        if (!known.includes(name)) {
+          ctx.addIssue({ code: 'custom', path: [...path, index], message: `unknown audience "${name}" (define it under "audiences"; known: ${known.join(', ') || 'none'})` });
+        }
+      });
+    const stages = config.policy.stages ?? DEFAULT_POLICY.stages;
+    stages.forEach((stage, i) => check(stage.notify, ['policy', 'stages', i, 'notify']));
+    check(config.policy.errorNotify ?? DEFAULT_POLICY.errorNotify, ['policy', 'errorNotify']);
+    if (config.digest) check(config.digest.notify, ['digest', 'notify']);
+    const names = new Set<string>();
+    (config.policy.stages ?? []).forEach((stage, i) => {
+      if (names.has(stage.name)) ctx.addIssue({ code: 'custom', path: ['policy', 'stages', i, 'name'], message: `duplicate stage name "${stage.name}"` });
+      names.add(stage.name);
+    });
+    if (config.check.criticalDays > config.check.warningDays) {
+      ctx.addIssue({ code: 'custom', path: ['check', 'criticalDays'], message: 'must not exceed check.warningDays' });
+    }
+  });
+
+export type ConfigInput = z.input<typeof configSchema>;
+type ParsedConfig = z.output<typeof configSchema>;
+
+export interface WatchedTarget {
+  readonly target: string;
+  readonly servername?: string;
+  readonly caFiles: readonly string[];
+  readonly owner: string | null;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface CertwatchConfig {
+  readonly targets: readonly WatchedTarget[];
+  readonly check: ParsedConfig['check'];
+  readonly audiences: ParsedConfig['audiences'];
+  readonly policy: EscalationPolicy;
+  readonly digest: { readonly notify: readonly string[]; readonly everyMs: number } | null;
+  readonly snsTopicArn: string | null;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${source}: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n  - ${problems.join('\n  - ')}`}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates parsed JSON as a certwatch config; throws ConfigError naming every bad field. Pure. */
+export function parseConfig(json: unknown, source = 'config'): CertwatchConfig {
+  const parsed = configSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ConfigError(source, parsed.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`));
+  }
+  const config = parsed.data;
+  return {
+    targets: config.targets.map((entry) => normaliseTarget(entry, config.check.caFile)),
+    check: config.check,
+    audiences: config.audiences,
+    policy: toPolicy(config.policy),
+    digest: config.digest ? { notify: config.digest.notify, everyMs: parseDuration(config.digest.every) } : null,
+    snsTopicArn: config.sns?.topicArn ?? null,
+  };
+}
+
+function normaliseTarget(entry: ParsedConfig['targets'][number], sharedCaFile: string | undefined): WatchedTarget {
+  const caFiles = sharedCaFile ? [sharedCaFile] : [];
+  if (typeof entry === 'string') return { target: entry, caFiles, owner: null, tags: {} };
+  return {
+    target: entry.target,
+    servername: entry.servername,
+    caFiles: entry.caFile ? [...caFiles, entry.caFile] : caFiles,
+    owner: entry.owner ?? null,
+    tags: Array.isArray(entry.tags) ? Object.fromEntries(entry.tags.map((tag) => [tag, ''])) : (entry.tags ?? {}),
+  };
+}
+
+function toPolicy(policy: ParsedConfig['policy']): EscalationPolicy {
+  const stages: Stage[] | undefined = policy.stages?.map((stage) => ({
+    name: stage.name,
+    ...(stage.daysBefore !== undefined ? { daysBefore: stage.daysBefore } : {}),
+    ...(stage.lifetimeFraction !== undefined ? { lifetimeFraction: stage.lifetimeFraction } : {}),
+    notify: stage.notify,
+    repeatEveryMs: parseDuration(stage.repeatEvery),
+  }));
+  return {
+    ...DEFAULT_POLICY,
+    ...(stages ? { stages } : {}),
+    ...(policy.errorAfterFailures !== undefined ? { errorAfterFailures: policy.errorAfterFailures } : {}),
+    ...(policy.errorNotify ? { errorNotify: policy.errorNotify } : {}),
+    ...(policy.errorRepeatEvery ? { errorRepeatEveryMs: parseDuration(policy.errorRepeatEvery) } : {}),
+  };
+}
+
+/** The JSON Schema editors use for certwatch.config.json (generated from the same definition). */
+export function configJsonSchema(): object {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+}

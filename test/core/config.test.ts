@@ -1,0 +1,102 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, configJsonSchema, parseConfig } from '../../functions/core/config';
+import { DEFAULT_POLICY } from '../../functions/core/escalation-policy';
+import { loadConfigFile } from '../../functions/config/load-config-file';
+
+const minimal = { targets: ['example.com'], audiences: { owners: { emails: ['team@example.com'] }, oncall: { sms: ['+15551234567'] } } };
+
+function problems(json: unknown): string[] {
+  try {
+    parseConfig(json, 'test.json');
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  test('fills defaults: check thresholds and the default escalation policy', () => {
+    const config = parseConfig(minimal);
+    expect(config.check).toEqual({ warningDays: 30, criticalDays: 7, timeoutMs: 10_000, concurrency: 16 });
+    expect(config.policy).toEqual(DEFAULT_POLICY);
+    expect(config.targets).toEqual([{ target: 'example.com', caFiles: [], owner: null, tags: {} }]);
+    expect(config.audiences.owners).toEqual({ emails: ['team@example.com'], sms: [] });
+    expect(config.digest).toBeNull();
+  });
+
+  test('target objects carry servername, CA files (shared first), owner and tags', () => {
+    const config = parseConfig({
+      ...minimal,
+      check: { caFile: '/etc/ca/root.pem' },
+      targets: [{ target: '10.0.0.5:8443', servername: 'api.internal', caFile: 'extra.pem', owner: 'payments', tags: ['prod'] }, { target: 'x.test', tags: { env: 'dev' } }],
+    });
+    expect(config.targets[0]).toEqual({ target: '10.0.0.5:8443', servername: 'api.internal', caFiles: ['/etc/ca/root.pem', 'extra.pem'], owner: 'payments', tags: { prod: '' } });
+    expect(config.targets[1].tags).toEqual({ env: 'dev' });
+  });
+
+  test('custom stages: durations parsed, daysBefore or lifetimeFraction', () => {
+    const config = parseConfig({
+      ...minimal,
+      policy: { stages: [{ name: 'early', lifetimeFraction: 0.33, notify: ['owners'], repeatEvery: '2d' }, { name: 'late', daysBefore: 2, notify: ['owners', 'oncall'], repeatEvery: '30m' }], errorAfterFailures: 5, errorRepeatEvery: '6h' },
+      digest: { notify: ['owners'] },
+    });
+    expect(config.policy.stages).toEqual([
+      { name: 'early', lifetimeFraction: 0.33, notify: ['owners'], repeatEveryMs: 2 * 86_400_000 },
+      { name: 'late', daysBefore: 2, notify: ['owners', 'oncall'], repeatEveryMs: 1_800_000 },
+    ]);
+    expect(config.policy).toMatchObject({ errorAfterFailures: 5, errorRepeatEveryMs: 21_600_000 });
+    expect(config.digest).toEqual({ notify: ['owners'], everyMs: 86_400_000 });
+  });
+
+  test.each([
+    [{}, 'targets: '],
+    [{ ...minimal, targets: [] }, 'targets: watch at least one target'],
+    [{ ...minimal, targets: [{ host: 'x' }] }, 'targets.0'],
+    [{ ...minimal, check: { warningDays: 'soon' } }, 'check.warningDays'],
+    [{ ...minimal, check: { warningDays: 5, criticalDays: 7 } }, 'check.criticalDays: must not exceed check.warningDays'],
+    [{ ...minimal, audiences: { owners: { emails: ['not-an-email'] } } }, 'audiences.owners.emails.0: must be an email address'],
+    [{ ...minimal, audiences: { owners: { sms: ['555-1234'] } } }, 'audiences.owners.sms.0: must be a phone number in E.164 form'],
+    [{ ...minimal, policy: { stages: [{ name: 'x', daysBefore: 3, lifetimeFraction: 0.5, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.0: set exactly one of daysBefore and lifetimeFraction'],
+    [{ ...minimal, policy: { stages: [{ name: 'x', daysBefore: 3, notify: ['pager'], repeatEvery: '1d' }] } }, 'policy.stages.0.notify.0: unknown audience "pager"'],
+    [{ ...minimal, policy: { stages: [{ name: 'x', daysBefore: 3, notify: ['owners'], repeatEvery: 'daily' }] } }, 'policy.stages.0.repeatEvery: must be a duration'],
+    [{ ...minimal, policy: { stages: [{ name: 'x', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }, { name: 'x', daysBefore: 1, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.1.name: duplicate stage name "x"'],
+    [{ targets: ['x.test'] }, 'policy.stages.0.notify.0: unknown audience "owners"'],
+    [{ ...minimal, sns: { topicArn: 'my-topic' } }, 'sns.topicArn: must be an SNS topic ARN'],
+    [{ ...minimal, surprise: true }, 'surprise'],
+  ])('%j is refused naming the field', (json, expected) => {
+    expect(problems(json).join('\n')).toContain(expected);
+  });
+
+  test('a phone number is never echoed in an error', () => {
+    expect(problems({ ...minimal, audiences: { owners: { sms: ['+1555123'] } } }).join('\n')).not.toContain('+1555123');
+  });
+});
+
+describe('loadConfigFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'certwatch-config-'));
+
+  test('reads and validates a file', () => {
+    const file = join(dir, 'ok.json');
+    writeFileSync(file, JSON.stringify(minimal));
+    expect(loadConfigFile(file).targets).toHaveLength(1);
+  });
+
+  test('names the file for a missing file, and line and column for broken JSON', () => {
+    expect(() => loadConfigFile(join(dir, 'missing.json'))).toThrow(/missing\.json: cannot read the file \(ENOENT\)/);
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{\n  "targets": ["a.test" "b.test"]\n}\n');
+    expect(() => loadConfigFile(broken)).toThrow("broken.json: not valid JSON: Expected ',' or ']' after array element at line 2, column 24");
+  });
+
+  test('the example config in the repository is valid', () => {
+    expect(loadConfigFile(join(__dirname, '..', '..', 'certwatch.config.json')).targets.length).toBeGreaterThan(0);
+  });
+
+  test('certwatch.schema.json is the schema generated from the validator', () => {
+    const committed = JSON.parse(readFileSync(join(__dirname, '..', '..', 'certwatch.schema.json'), 'utf8'));
+    expect(committed).toEqual(configJsonSchema());
+  });
+});
