@@ -1,0 +1,238 @@
+import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  ScanCommand,
+  type TableDescription,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { type StateStore, VersionConflictError } from '../core/ports';
+import type { WatchState } from '../core/watch-state';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { type Item, itemSizeBytes, MAX_ITEM_BYTES } from './dynamodb-attribute-values';
+
+// The DynamoDB adapter behind StateStore. One item per watched certificate, partition key `certificateId`.
+// Item layout: every WatchState field as a top-level attribute (nested records as maps), plus three projections
+// for operators and a future index: `stage` (expiry.stage), `notAfter` (certificate.notAfter), both left out when
+// null so that an index on them stays sparse, and `updatedAt` (time of the write). Every write is conditional on
+// the version read (optimistic concurrency).
+
+export const PARTITION_KEY = 'certificateId';
+
+export interface DynamoDbStateStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** Items per Scan page. Tests set a small one to cross page boundaries. @default DynamoDB's (1 MB pages) */
+  readonly scanPageLimit?: number;
+  /** Clock for `updatedAt`. @default the system clock */
+  readonly now?: () => Date;
+}
+
+/** A DynamoDB failure other than a version conflict, naming the table and, where there is one, the certificate. */
+export class StateStoreError extends Error {
+  constructor(message: string, options?: { cause: unknown }) {
+    super(message, options);
+    this.name = 'StateStoreError';
+  }
+}
+
+/** Attributes derived from the state; never read back into it. */
+interface Projections {
+  readonly stage?: string;
+  readonly notAfter?: string;
+  readonly updatedAt: string;
+}
+const PROJECTION_NAMES: ReadonlySet<string> = new Set<keyof Projections>(['stage', 'notAfter', 'updatedAt']);
+
+// A WatchState field named like a projection would be silently overwritten by it: this makes that a type error.
+type Disjoint<A, B> = [keyof A & keyof B] extends [never] ? A & B : never;
+
+export class DynamoDbStateStore implements StateStore {
+  readonly tableName: string;
+  private readonly client: DynamoDBClient;
+  private readonly scanPageLimit: number | undefined;
+  private readonly now: () => Date;
+  private writes = 0;
+
+  constructor(options: DynamoDbStateStoreOptions) {
+    if (!options.tableName) throw new Error('DynamoDbStateStore needs a table name');
+    if (options.scanPageLimit !== undefined && (!Number.isInteger(options.scanPageLimit) || options.scanPageLimit < 1)) {
+      throw new Error(`scanPageLimit must be a whole number of at least 1, got ${options.scanPageLimit}`);
+    }
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.scanPageLimit = options.scanPageLimit;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get writeCount(): number {
+    return this.writes;
+  }
+
+  async get(certificateId: string): Promise<WatchState | undefined> {
+    try {
+      const { Item } = await this.client.send(
+        // Consistent: the version read here is the condition of the next write.
+        new GetItemCommand({ TableName: this.tableName, Key: { [PARTITION_KEY]: { S: certificateId } }, ConsistentRead: true }),
+      );
+      return Item ? this.itemToState(Item) : undefined;
+    } catch (error) {
+      throw this.failure('GetItem', error, certificateId);
+    }
+  }
+
+  /** Every stored state, sorted by certificateId. */
+  async list(): Promise<WatchState[]> {
+    const states: WatchState[] = [];
+    let startKey: Item | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new ScanCommand({ TableName: this.tableName, ConsistentRead: true, Limit: this.scanPageLimit, ExclusiveStartKey: startKey }),
+        );
+        for (const item of page.Items ?? []) states.push(this.itemToState(item));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    } catch (error) {
+      throw this.failure('Scan', error);
+    }
+    return states.sort((a, b) => (a.certificateId < b.certificateId ? -1 : a.certificateId > b.certificateId ? 1 : 0));
+  }
+
+  async put(next: WatchState, expectedVersion: number): Promise<WatchState> {
+    if (!next.certificateId) throw new StateStoreError(`cannot store a state without a certificateId in table ${this.tableName}`);
+    if (!Number.isInteger(expectedVersion) || expectedVersion < 0) {
+      throw new StateStoreError(`expected version of ${next.certificateId} must be a whole number >= 0, got ${expectedVersion}`);
+    }
+    const stored: WatchState = { ...next, version: expectedVersion + 1 };
+    const item = this.stateToItem(stored);
+    const size = itemSizeBytes(item);
+    if (size > MAX_ITEM_BYTES) {
+      throw new StateStoreError(
+        `state of ${next.certificateId} would be a ${size}-byte item, over DynamoDB's ${MAX_ITEM_BYTES}-byte limit ` +
+          `(table ${this.tableName}): pending ${next.pending.length}, sent ${next.sent.length}, history ${next.history.length} entries`,
+      );
+    }
+    const condition =
+      expectedVersion === 0
+        ? { ConditionExpression: `attribute_not_exists(${PARTITION_KEY})` }
+        : {
+            ConditionExpression: '#version = :expected',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+          };
+    this.writes++;
+    try {
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ...condition }));
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) throw new VersionConflictError(next.certificateId);
+      throw this.failure('PutItem', error, next.certificateId);
+    }
+    return stored;
+  }
+
+  /**
+   * Creates the table (on-demand capacity) unless it exists, and waits until it is ACTIVE. Idempotent. For the
+   * local run only: in AWS the table belongs to the CDK stack.
+   */
+  async ensureTable(): Promise<void> {
+    let operation = 'DescribeTable';
+    try {
+      let table = await this.describeTable();
+      if (table) {
+        this.assertKeySchema(table);
+      } else {
+        operation = 'CreateTable';
+        try {
+          const created = await this.client.send(
+            new CreateTableCommand({
+              TableName: this.tableName,
+              AttributeDefinitions: [{ AttributeName: PARTITION_KEY, AttributeType: 'S' }],
+              KeySchema: [{ AttributeName: PARTITION_KEY, KeyType: 'HASH' }],
+              BillingMode: 'PAY_PER_REQUEST',
+            }),
+          );
+          table = created.TableDescription;
+        } catch (error) {
+          // Created meanwhile by another run: fine, wait for it like for our own.
+          if (!(error instanceof ResourceInUseException)) throw error;
+        }
+      }
+      if (table?.TableStatus !== 'ACTIVE') {
+        operation = 'waiting for ACTIVE';
+        await waitUntilTableExists({ client: this.client, maxWaitTime: 120, minDelay: 1, maxDelay: 5 }, { TableName: this.tableName });
+      }
+    } catch (error) {
+      throw this.failure(operation, error);
+    }
+  }
+
+  private async describeTable(): Promise<TableDescription | undefined> {
+    try {
+      return (await this.client.send(new DescribeTableCommand({ TableName: this.tableName }))).Table;
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw error;
+    }
+  }
+
+  private assertKeySchema(table: TableDescription): void {
+    const keys = table.KeySchema ?? [];
+    const keyType = table.AttributeDefinitions?.find((d) => d.AttributeName === PARTITION_KEY)?.AttributeType;
+    if (keys.length !== 1 || keys[0].AttributeName !== PARTITION_KEY || keys[0].KeyType !== 'HASH' || keyType !== 'S') {
+      const found = keys.map((k) => `${k.AttributeName} (${k.KeyType})`).join(', ');
+      throw new StateStoreError(`table ${this.tableName} exists with key ${found}, but certwatch needs partition key ${PARTITION_KEY} (S) alone`);
+    }
+  }
+
+  private stateToItem(state: WatchState): Item {
+    const projections: Projections = {
+      ...(state.expiry.stage !== null ? { stage: state.expiry.stage } : {}),
+      ...(state.certificate !== null ? { notAfter: state.certificate.notAfter } : {}),
+      updatedAt: this.now().toISOString(),
+    };
+    const record: Disjoint<WatchState, Projections> = { ...state, ...projections };
+    try {
+      return marshall(record, { removeUndefinedValues: true });
+    } catch (error) {
+      throw new StateStoreError(`cannot store the state of ${state.certificateId} in table ${this.tableName}: ${describe(error)}`, { cause: error });
+    }
+  }
+
+  private itemToState(item: Item): WatchState {
+    const certificateId = item[PARTITION_KEY]?.S ?? '(no certificateId)';
+    let record: Record<string, unknown>;
+    try {
+      record = unmarshall(item);
+    } catch (error) {
+      throw new StateStoreError(`item ${certificateId} in table ${this.tableName} is not a certwatch state: ${describe(error)}`, { cause: error });
+    }
+    if (typeof record.version !== 'number' || typeof record.status !== 'string' || typeof record.expiry !== 'object' || record.expiry === null) {
+      throw new StateStoreError(`item ${certificateId} in table ${this.tableName} is not a certwatch state (no version, status or expiry)`);
+    }
+    const state: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(record)) if (!PROJECTION_NAMES.has(name)) state[name] = value;
+    return state as unknown as WatchState;
+  }
+
+  private failure(operation: string, error: unknown, certificateId?: string): StateStoreError {
+    if (error instanceof StateStoreError) return error;
+    const subject = certificateId === undefined ? '' : ` for ${certificateId}`;
+    return new StateStoreError(`DynamoDB ${operation} on table ${this.tableName}${subject} failed: ${describe(error)}`, { cause: error });
+  }
+}
+
+// By name too: an error from another copy of the SDK (or a test double) is still a conflict.
+function isConditionalCheckFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException');
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,256 @@
+import { CreateTableCommand, DescribeTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { VersionConflictError } from '../../functions/core/ports';
+import type { WatchState } from '../../functions/core/watch-state';
+import { createDynamoDbClient } from '../../functions/store/dynamodb-client';
+import { DynamoDbStateStore, StateStoreError } from '../../functions/store/dynamodb-state-store';
+import { type DynaliteHarness, LOOPBACK_CLIENT_SETTINGS, startDynalite, uniqueTableName } from '../support/dynalite';
+import { fullState, unreachableState } from './watch-state-fixture';
+
+// The DynamoDB adapter against a real DynamoDB-compatible server (dynalite) on loopback.
+
+let dynamo: DynaliteHarness;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+
+afterAll(() => dynamo.close());
+
+describe('round trip', () => {
+  test('a full state comes back as written, with the next version', async () => {
+    const state = fullState('tls:roundtrip.example:443');
+    const stored = await dynamo.store.put(state, 0);
+    expect(stored).toStrictEqual({ ...state, version: 1 });
+    expect(await dynamo.store.get(state.certificateId)).toStrictEqual(stored);
+  });
+
+  test('nulls, empty lists and an empty tags map survive', async () => {
+    const state = unreachableState('tls:nulls.example:443');
+    await dynamo.store.put(state, 0);
+    expect(await dynamo.store.get(state.certificateId)).toStrictEqual({ ...state, version: 1 });
+  });
+
+  test('an unknown certificate reads as undefined', async () => {
+    expect(await dynamo.store.get('tls:never-written.example:443')).toBeUndefined();
+  });
+
+  test('the item has top-level attributes for operators and an index: stage and notAfter only when set', async () => {
+    const store = await dynamo.createStore({ now: () => new Date('2026-03-19T08:00:02.000Z') });
+    await store.put(fullState('tls:a.example:443'), 0);
+    await store.put(unreachableState('tls:b.example:443'), 0);
+    const item = async (certificateId: string) =>
+      (await dynamo.client.send(new GetItemCommand({ TableName: store.tableName, Key: { certificateId: { S: certificateId } } }))).Item;
+
+    expect(await item('tls:a.example:443')).toMatchObject({
+      certificateId: { S: 'tls:a.example:443' },
+      version: { N: '1' },
+      status: { S: 'warning' },
+      stage: { S: 'urgent' },
+      notAfter: { S: '2026-03-31T23:59:59.000Z' },
+      target: { S: 'shop.example:443' },
+      source: { S: 'tls' },
+      updatedAt: { S: '2026-03-19T08:00:02.000Z' },
+      expiry: { M: expect.objectContaining({ stage: { S: 'urgent' } }) },
+    });
+    const unreachable = await item('tls:b.example:443');
+    expect(unreachable).toMatchObject({ status: { S: 'error' }, certificate: { NULL: true }, history: { L: [] } });
+    expect(unreachable).not.toHaveProperty('stage');
+    expect(unreachable).not.toHaveProperty('notAfter');
+  });
+});
+
+describe('optimistic concurrency', () => {
+  test('creating the same certificate twice: the second create is a version conflict', async () => {
+    const state = fullState('tls:twice.example:443');
+    await dynamo.store.put(state, 0);
+    const again = dynamo.store.put({ ...state, owner: 'someone-else' }, 0);
+    await expect(again).rejects.toBeInstanceOf(VersionConflictError);
+    await expect(again).rejects.toMatchObject({ certificateId: state.certificateId });
+    expect(await dynamo.store.get(state.certificateId)).toMatchObject({ owner: 'team-shop@example.com', version: 1 });
+  });
+
+  test('an update from a stale read is a version conflict and leaves the newer write in place', async () => {
+    const created = await dynamo.store.put(fullState('tls:stale.example:443'), 0);
+    const readByA = (await dynamo.store.get(created.certificateId)) as WatchState;
+    const readByB = (await dynamo.store.get(created.certificateId)) as WatchState;
+
+    const writtenByB = await dynamo.store.put({ ...readByB, consecutiveFailures: 1 }, readByB.version);
+    await expect(dynamo.store.put({ ...readByA, consecutiveFailures: 7 }, readByA.version)).rejects.toBeInstanceOf(VersionConflictError);
+
+    expect(writtenByB.version).toBe(2);
+    expect(await dynamo.store.get(created.certificateId)).toStrictEqual(writtenByB);
+  });
+
+  test('expecting a version ahead of the stored one, or any version of a missing item, is a conflict', async () => {
+    const created = await dynamo.store.put(fullState('tls:ahead.example:443'), 0);
+    await expect(dynamo.store.put(created, 5)).rejects.toBeInstanceOf(VersionConflictError);
+    await expect(dynamo.store.put(fullState('tls:missing.example:443'), 1)).rejects.toBeInstanceOf(VersionConflictError);
+  });
+
+  test('successive writes each take the next version', async () => {
+    let state = await dynamo.store.put(unreachableState('tls:chain.example:443'), 0);
+    for (let run = 2; run <= 4; run++) {
+      state = await dynamo.store.put({ ...state, consecutiveFailures: run }, state.version);
+      expect(state.version).toBe(run);
+    }
+    expect(await dynamo.store.get(state.certificateId)).toMatchObject({ version: 4, consecutiveFailures: 4 });
+  });
+
+  test('an expected version that is not a whole number >= 0 is refused before any write', async () => {
+    const store = await dynamo.createStore();
+    await expect(store.put(fullState(), -1)).rejects.toThrow(/whole number/);
+    await expect(store.put(fullState(), 1.5)).rejects.toThrow(/whole number/);
+    expect(store.writeCount).toBe(0);
+  });
+});
+
+describe('list', () => {
+  test('reads every state across several Scan pages, sorted by certificateId', async () => {
+    const store = await dynamo.createStore({ scanPageLimit: 2 });
+    const ids = ['tls:g.example:443', 'tls:c.example:443', 'tls:e.example:443', 'tls:a.example:443', 'tls:f.example:443', 'tls:b.example:443', 'tls:d.example:443'];
+    for (const id of ids) await store.put(id < 'tls:d' ? fullState(id) : unreachableState(id), 0);
+
+    const states = await store.list();
+    expect(states.map((s) => s.certificateId)).toEqual([...ids].sort());
+    expect(states.every((s) => s.version === 1)).toBe(true);
+    expect(states.find((s) => s.certificateId === 'tls:a.example:443')).toStrictEqual({ ...fullState('tls:a.example:443'), version: 1 });
+  });
+
+  test('an exact multiple of the page size ends cleanly', async () => {
+    const store = await dynamo.createStore({ scanPageLimit: 2 });
+    for (const id of ['tls:1.example:443', 'tls:2.example:443', 'tls:3.example:443', 'tls:4.example:443']) await store.put(unreachableState(id), 0);
+    expect(await store.list()).toHaveLength(4);
+  });
+
+  test('an empty table lists nothing', async () => {
+    const store = await dynamo.createStore();
+    expect(await store.list()).toEqual([]);
+  });
+});
+
+describe('writeCount', () => {
+  test('counts every write request issued, conflicts included, and no reads', async () => {
+    const store = await dynamo.createStore();
+    const first = await store.put(fullState('tls:count.example:443'), 0);
+    await store.put(first, first.version);
+    await expect(store.put(first, first.version)).rejects.toBeInstanceOf(VersionConflictError);
+    await store.get(first.certificateId);
+    await store.list();
+    expect(store.writeCount).toBe(3);
+  });
+});
+
+describe('item size', () => {
+  test('a state over 400 KB is refused with a clear error, before any request', async () => {
+    const store = await dynamo.createStore();
+    const state = fullState('tls:huge.example:443');
+    const huge: WatchState = { ...state, history: [...state.history, { at: state.lastCheckedAt, event: 'notified', detail: 'x'.repeat(410 * 1024) }] };
+    await expect(store.put(huge, 0)).rejects.toThrow(
+      new RegExp(`state of tls:huge\\.example:443 would be a \\d+-byte item, over DynamoDB's 409600-byte limit \\(table ${store.tableName}\\)`),
+    );
+    expect(store.writeCount).toBe(0);
+    expect(await store.get(state.certificateId)).toBeUndefined();
+  });
+
+  test('a state just under the limit is stored', async () => {
+    const state = fullState('tls:large.example:443');
+    const large: WatchState = { ...state, history: [...state.history, { at: state.lastCheckedAt, event: 'notified', detail: 'x'.repeat(395 * 1024) }] };
+    await expect(dynamo.store.put(large, 0)).resolves.toMatchObject({ version: 1 });
+    expect(await dynamo.store.get(state.certificateId)).toStrictEqual({ ...large, version: 1 });
+  });
+});
+
+describe('client endpoint from the standard environment variables', () => {
+  const names = ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'] as const;
+  let saved: Record<string, string | undefined>;
+
+  beforeEach(() => {
+    saved = Object.fromEntries(names.map((name) => [name, process.env[name]]));
+    for (const name of names) delete process.env[name];
+  });
+
+  afterEach(() => {
+    for (const name of names) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  });
+
+  test.each(['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL'])('%s alone steers a client built without an endpoint', async (name) => {
+    process.env[name] = dynamo.endpoint;
+    const client = createDynamoDbClient({ ...LOOPBACK_CLIENT_SETTINGS, maxAttempts: 1 });
+    try {
+      const store = new DynamoDbStateStore({ client, tableName: dynamo.tableName });
+      const certificateId = `tls:${name.toLowerCase()}.example:443`;
+      await store.put(unreachableState(certificateId), 0);
+      // Written through the harness's server: read back with the harness's own, explicitly pointed store.
+      expect(await dynamo.store.get(certificateId)).toMatchObject({ certificateId, version: 1 });
+    } finally {
+      client.destroy();
+    }
+  });
+
+  test('an explicit endpoint that is not a URL is refused', () => {
+    expect(() => createDynamoDbClient({ endpoint: 'localhost:8000' })).toThrow(/DynamoDB endpoint must be/);
+  });
+});
+
+describe('ensureTable', () => {
+  test('creates an on-demand table keyed by certificateId, and is idempotent', async () => {
+    const store = new DynamoDbStateStore({ client: dynamo.client, tableName: uniqueTableName() });
+    await store.ensureTable();
+    await store.ensureTable();
+    const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: store.tableName }));
+    expect(Table).toMatchObject({
+      TableStatus: 'ACTIVE',
+      BillingModeSummary: { BillingMode: 'PAY_PER_REQUEST' },
+      KeySchema: [{ AttributeName: 'certificateId', KeyType: 'HASH' }],
+    });
+    await expect(store.put(unreachableState(), 0)).resolves.toMatchObject({ version: 1 });
+  });
+
+  test('refuses an existing table with another key, naming it', async () => {
+    const tableName = uniqueTableName();
+    await dynamo.client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    const store = new DynamoDbStateStore({ client: dynamo.client, tableName });
+    await expect(store.ensureTable()).rejects.toThrow(`table ${tableName} exists with key id (HASH), but certwatch needs partition key certificateId (S) alone`);
+  });
+});
+
+describe('a table that does not exist', () => {
+  const store = () => new DynamoDbStateStore({ client: dynamo.client, tableName: 'certwatch-no-such-table' });
+
+  test('get names the table and the certificate', async () => {
+    const get = store().get('tls:x.example:443');
+    await expect(get).rejects.toBeInstanceOf(StateStoreError);
+    await expect(get).rejects.toThrow(/^DynamoDB GetItem on table certwatch-no-such-table for tls:x\.example:443 failed: ResourceNotFoundException/);
+  });
+
+  test('put names the table and the certificate, and counts the request', async () => {
+    const missing = store();
+    await expect(missing.put(unreachableState('tls:y.example:443'), 0)).rejects.toThrow(
+      /^DynamoDB PutItem on table certwatch-no-such-table for tls:y\.example:443 failed: ResourceNotFoundException/,
+    );
+    expect(missing.writeCount).toBe(1);
+  });
+
+  test('list names the table', async () => {
+    await expect(store().list()).rejects.toThrow(/^DynamoDB Scan on table certwatch-no-such-table failed: ResourceNotFoundException/);
+  });
+});
+
+test('a state holding a value DynamoDB cannot store is refused naming the certificate and the table', async () => {
+  const store = await dynamo.createStore();
+  const state = unreachableState('tls:nan.example:443');
+  await expect(store.put({ ...state, consecutiveFailures: Number.NaN }, 0)).rejects.toThrow(
+    `cannot store the state of tls:nan.example:443 in table ${store.tableName}: Error: Special numeric value NaN is not allowed`,
+  );
+  expect(store.writeCount).toBe(0);
+});

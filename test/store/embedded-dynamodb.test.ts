@@ -1,0 +1,85 @@
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDynamoDbClient } from '../../functions/store/dynamodb-client';
+import { DynamoDbStateStore } from '../../functions/store/dynamodb-state-store';
+import { type EmbeddedDynamoDb, startEmbeddedDynamoDb, StoreDirectoryLockedError } from '../../functions/store/embedded-dynamodb';
+import { LOOPBACK_CLIENT_SETTINGS } from '../support/dynalite';
+import { fullState } from './watch-state-fixture';
+
+// The local run's store: dynalite in process, persisting to a directory.
+
+const tableName = 'certwatch-state';
+let parent: string;
+const running: EmbeddedDynamoDb[] = [];
+
+async function start(path?: string): Promise<EmbeddedDynamoDb> {
+  const server = await startEmbeddedDynamoDb(path === undefined ? {} : { path });
+  running.push(server);
+  return server;
+}
+
+async function withStore<T>(server: EmbeddedDynamoDb, use: (store: DynamoDbStateStore) => Promise<T>): Promise<T> {
+  const client = createDynamoDbClient({ endpoint: server.endpoint, ...LOOPBACK_CLIENT_SETTINGS, maxAttempts: 1 });
+  try {
+    const store = new DynamoDbStateStore({ client, tableName });
+    await store.ensureTable();
+    return await use(store);
+  } finally {
+    client.destroy();
+  }
+}
+
+beforeAll(() => {
+  parent = mkdtempSync(join(tmpdir(), 'certwatch-store-'));
+});
+
+afterAll(async () => {
+  await Promise.all(running.map((server) => server.close()));
+  await rm(parent, { recursive: true, force: true });
+});
+
+test('state written before a restart is there after it, and versions carry on', async () => {
+  const directory = join(parent, 'restart', '.certwatch');
+  const first = await start(directory);
+  expect(first.path).toBe(directory);
+  const written = await withStore(first, (store) => store.put(fullState(), 0));
+  await first.close();
+
+  const second = await start(directory);
+  await withStore(second, async (store) => {
+    expect(await store.get(written.certificateId)).toStrictEqual(written);
+    expect(await store.list()).toHaveLength(1);
+    await expect(store.put(written, written.version)).resolves.toMatchObject({ version: 2 });
+  });
+  await second.close();
+});
+
+test('a directory held by another running server is refused, naming it; free again once closed', async () => {
+  const directory = join(parent, 'locked');
+  const holder = await start(directory);
+  const second = startEmbeddedDynamoDb({ path: directory });
+  await expect(second).rejects.toBeInstanceOf(StoreDirectoryLockedError);
+  await expect(second).rejects.toThrow(`the local store ${directory} is in use by another running certwatch`);
+  await expect(second).rejects.toMatchObject({ directory });
+
+  await holder.close();
+  const next = await start(directory);
+  await next.close();
+});
+
+test('without a path the store lives in memory, separate per server', async () => {
+  const [a, b] = await Promise.all([start(), start()]);
+  expect(a.path).toBeNull();
+  expect(a.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  await withStore(a, (store) => store.put(fullState(), 0));
+  await withStore(b, async (store) => expect(await store.list()).toEqual([]));
+});
+
+test('close is idempotent', async () => {
+  const server = await start();
+  await withStore(server, (store) => store.list());
+  await Promise.all([server.close(), server.close()]);
+  await server.close();
+});
