@@ -41,9 +41,9 @@ export class InvalidTargetError extends Error {
   }
 }
 
-/** `scheme://user:secret@host` -> `scheme://***@host`: a password must not reach logs or output. */
+/** `scheme://user:secret@host` -> `scheme://***@host`, anywhere in a text: a password must not reach logs or output. */
 export function redactCredentials(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi, '$1***@');
 }
 
 const HOST_LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;

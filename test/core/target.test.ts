@@ -1,4 +1,4 @@
-import { InvalidTargetError, parseTarget } from '../../functions/core/target';
+import { InvalidTargetError, parseTarget, redactCredentials } from '../../functions/core/target';
 import { parseTargetList } from '../../functions/core/target-list';
 
 describe('parseTarget accepts the forms users write', () => {
@@ -86,5 +86,11 @@ describe('parseTargetList', () => {
       'api.example.com:8443',
       'smtp://mail.example.com',
     ]);
+  });
+});
+
+describe('redactCredentials', () => {
+  test('hides user and password anywhere in the text', () => {
+    expect(redactCredentials('connect to smtp://bob:hunter2@mail.example.com:25 failed')).toBe('connect to smtp://***@mail.example.com:25 failed');
   });
 });

@@ -1,0 +1,508 @@
+import type { CertificateInfo } from '../core/certificate';
+import type { CheckError, Finding, FindingCode } from '../core/check-result';
+import type { DigestLine, KnownCertificate, PlannedNotification } from '../core/watch-state';
+import { redactCredentials } from '../core/target';
+import { fitLine, stripControls, toAsciiLine, toAsciiTarget, toSmsText, truncateText, truncateUtf8 } from './text-limits';
+
+// Renders one planned notification for every SNS channel: a subject (email), a long plain-text email, one SMS
+// and a short `default` text for any other protocol (HTTPS, SQS, Lambda). Pure: takes `now`, does no I/O.
+// Only what the notification carries is rendered: it holds no contact details and no secrets, and targets
+// and error messages pass through `redactCredentials` in case a URL with a password ever reaches one.
+
+/** SNS: "less than 100 characters", ASCII, no line breaks or control characters. */
+export const SUBJECT_MAX_CHARS = 99;
+/** One SMS segment of plain ASCII. */
+export const SMS_MAX_CHARS = 140;
+/** Leaves room in SNS's 256 KB message (email + sms + default, JSON-escaped) and its attributes. */
+export const EMAIL_MAX_BYTES = 100_000;
+export const DEFAULT_MAX_BYTES = 8_000;
+/** Longer lists are cut with "... and N more": a 1000-name certificate must not flood a mailbox. */
+export const MAX_LISTED_SANS = 100;
+const MAX_LISTED_CHAIN = 10;
+const MAX_LISTED_FINDINGS = 30;
+/** Any single value taken from a certificate or a server (a DN, a name, an error message). */
+const MAX_FIELD_CHARS = 300;
+
+export interface RenderedMessage {
+  readonly subject: string;
+  readonly email: string;
+  readonly sms: string;
+  readonly default: string;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** Renders `notification` as seen at `now` (time left is counted from `now`, not from the decision). */
+export function renderMessage(notification: PlannedNotification, now: Date): RenderedMessage {
+  const view = toView(notification, now);
+  const rendered = RENDERERS[notification.kind](view);
+  // The renderers fit their own limits, keeping what matters most; these cuts are only a last guard.
+  return {
+    subject: cutEnd(toAsciiLine(rendered.subject), SUBJECT_MAX_CHARS),
+    sms: cutEnd(toSmsText(rendered.sms).trim(), SMS_MAX_CHARS),
+    email: truncateUtf8(rendered.email, EMAIL_MAX_BYTES),
+    default: truncateUtf8(rendered.default, DEFAULT_MAX_BYTES),
+  };
+}
+
+/** What the renderers share: sanitised, derived values, computed once. */
+interface View {
+  readonly n: PlannedNotification;
+  readonly now: Date;
+  /** ASCII target for subject and SMS; `target` keeps the original (redacted) for the email. */
+  readonly asciiTarget: string;
+  readonly target: string;
+  readonly certificate: KnownCertificate | null;
+  /** Milliseconds until the governing notAfter at `now` (negative once expired); null when unknown. */
+  readonly remainingMs: number | null;
+  /** The chain entry whose notAfter governs, when the certificate is known. */
+  readonly governing: CertificateInfo | null;
+  readonly governingIsLeaf: boolean;
+}
+
+function toView(n: PlannedNotification, now: Date): View {
+  const target = clean(n.target);
+  const certificate = n.certificate;
+  const notAfterMs = certificate ? Date.parse(certificate.notAfter) : Number.NaN;
+  const governingIndex = certificate ? certificate.chain.findIndex((cert) => cert.notAfter === certificate.notAfter) : -1;
+  const governing = certificate && governingIndex >= 0 ? certificate.chain[governingIndex] : null;
+  return {
+    n,
+    now,
+    target,
+    asciiTarget: toAsciiTarget(target),
+    certificate,
+    remainingMs: Number.isNaN(notAfterMs) ? (n.daysRemaining === null ? null : n.daysRemaining * DAY_MS) : notAfterMs - now.getTime(),
+    governing,
+    governingIsLeaf: governingIndex <= 0,
+  };
+}
+
+interface Parts {
+  readonly subject: string;
+  readonly sms: string;
+  readonly email: string;
+  readonly default: string;
+}
+
+const RENDERERS: Readonly<Record<PlannedNotification['kind'], (view: View) => Parts>> = {
+  expiry: renderExpiry,
+  recovery: renderRecovery,
+  error: renderError,
+  digest: renderDigest,
+};
+
+// ---- expiry ---------------------------------------------------------------------------------------
+
+function renderExpiry(view: View): Parts {
+  const { n, certificate } = view;
+  const label = n.stage.toUpperCase();
+  const when = `${view.governingIsLeaf ? '' : 'intermediate '}${shortWhen(view)}`;
+  const which = view.governingIsLeaf ? 'certificate' : 'intermediate certificate';
+  const headline = view.remainingMs !== null && view.remainingMs < 0
+    ? `${label}: the ${which} for ${view.target} expired ${longDuration(-view.remainingMs)} ago, on ${utcSeconds(certificate?.notAfter)}.`
+    : `${label}: the ${which} for ${view.target} expires in ${view.remainingMs === null ? 'an unknown time' : longDuration(view.remainingMs)}, on ${utcSeconds(certificate?.notAfter)}.`;
+  const email = [
+    headline,
+    view.governingIsLeaf || !view.governing ? null : `It is the intermediate "${clip(view.governing.subject)}" that expires first, before the leaf.`,
+    '',
+    ...certificateSections(view),
+    ...section('WHAT TO DO', renewalAdvice(view)),
+    ...section('HOW TO ACKNOWLEDGE', acknowledgeLines(view)),
+    ...footer(view),
+  ];
+  return {
+    subject: fitLine(`[certwatch] ${label} `, view.asciiTarget, ` ${when}`, SUBJECT_MAX_CHARS),
+    sms: fitLine(toSmsText(`CERTWATCH ${label} `), toSmsText(view.asciiTarget), toSmsText(` ${when}`), SMS_MAX_CHARS),
+    email: lines(email),
+    default: lines([headline, `Target: ${view.target}`, `Certificate id: ${n.certificateId}`, `Stage: ${n.stage}, status: ${n.status}`, `Acknowledge: ${ackCommand(view)}`]),
+  };
+}
+
+function renewalAdvice(view: View): string[] {
+  const { target, governing } = view;
+  const advice: string[] = [];
+  if (!view.governingIsLeaf && governing) {
+    advice.push(`The intermediate "${clip(governing.subject)}" expires first: install the current chain (intermediates) from your CA on every server behind ${target}; renewing the leaf alone keeps the old intermediate if the server is configured with it.`);
+  } else if (isAcm(view.n.certificateId)) {
+    advice.push('ACM-issued: check the renewal status in ACM (the DNS validation records must still exist and the certificate must be in use). Imported: re-import the renewed certificate into the same ARN.');
+  } else {
+    advice.push('Renew the certificate, or find out why automated renewal (certbot, cert-manager, your CA) has not replaced it.');
+    advice.push(`Deploy it to every server behind ${target} and reload them.`);
+  }
+  advice.push(...findingAdvice(view.certificate?.findings ?? []));
+  advice.push(`Verify: certwatch check ${shellQuote(view.target)}`);
+  return numbered(advice);
+}
+
+const FINDING_ADVICE: Partial<Record<FindingCode, string>> = {
+  NOT_YET_VALID: 'Not yet valid: check the server clock, and do not deploy a certificate before its notBefore.',
+  HOSTNAME_MISMATCH: 'Name mismatch: reissue the certificate with the name in its SANs, or check the SNI name (servername) the target uses.',
+  SELF_SIGNED: 'Self-signed: clients refuse it unless they pin it; use a certificate from a trusted CA.',
+  UNTRUSTED_ROOT: 'Untrusted root: if it is your private CA, give certwatch its root (--ca-file); otherwise use a publicly trusted CA.',
+  INCOMPLETE_CHAIN: 'Incomplete chain: configure the server to send the intermediate certificates (the full chain file).',
+  CHAIN_INVALID: 'Invalid chain: the served certificates do not verify; deploy the matching leaf, key and chain together.',
+  WEAK_KEY: 'Weak key: reissue with RSA 2048 bits or more, or ECDSA P-256 or better.',
+  WEAK_SIGNATURE: 'Weak signature: reissue with a SHA-256 (or stronger) signature.',
+  RENEWAL_OVERDUE: 'Renewal overdue: two thirds of the lifetime have passed without a replacement; check the automated renewal (logs, DNS/HTTP validation).',
+};
+
+function findingAdvice(findings: readonly Finding[]): string[] {
+  return [...new Set(findings.map((finding) => FINDING_ADVICE[finding.code]).filter((text): text is string => text !== undefined))];
+}
+
+// ---- recovery -------------------------------------------------------------------------------------
+
+function renderRecovery(view: View): Parts {
+  const { n, certificate } = view;
+  const fromError = n.stage === 'error';
+  const expires = certificate ? `${utcDate(certificate.notAfter)}${view.remainingMs === null || view.remainingMs < 0 ? '' : ` (in ${shortDuration(view.remainingMs)})`}` : '';
+  const headline = fromError
+    ? `RESOLVED: certwatch can check ${view.target} again${certificate ? `; the certificate expires on ${utcSeconds(certificate.notAfter)}${leftClause(view)}` : ''}.`
+    : `RESOLVED: the "${n.stage}" alert for ${view.target} is over${certificate ? `: the certificate now expires on ${utcSeconds(certificate.notAfter)}${leftClause(view)}` : ''}.`;
+  const summary = fromError ? `reachable again${expires ? `, expires ${expires}` : ''}` : expires ? `now expires ${expires}` : 'alert resolved';
+  const email = [
+    headline,
+    '',
+    ...certificateSections(view),
+    ...section('WHAT TO DO', [`Nothing. This closes the "${n.stage}" ${fromError ? 'probe failure' : 'expiry'} alert sent earlier for ${view.target}.`]),
+    ...footer(view),
+  ];
+  return {
+    subject: fitLine('[certwatch] RESOLVED ', view.asciiTarget, ` ${summary}`, SUBJECT_MAX_CHARS),
+    sms: fitLine('CERTWATCH RESOLVED ', toSmsText(view.asciiTarget), toSmsText(` ${summary}`), SMS_MAX_CHARS),
+    email: lines(email),
+    default: lines([headline, `Target: ${view.target}`, `Certificate id: ${n.certificateId}`]),
+  };
+}
+
+function leftClause(view: View): string {
+  if (view.remainingMs === null) return '';
+  return view.remainingMs < 0 ? ` (expired ${longDuration(-view.remainingMs)} ago)` : ` (in ${longDuration(view.remainingMs)})`;
+}
+
+// ---- error ----------------------------------------------------------------------------------------
+
+/** A probe failure as recorded, or a placeholder when none was. */
+type ErrorDetail = Pick<CheckError, 'message'> & { readonly code: string };
+
+function renderError(view: View): Parts {
+  const { n, certificate } = view;
+  const error: ErrorDetail = n.error ?? { code: 'UNKNOWN_ERROR', message: 'no error detail was recorded' };
+  const code = toAsciiLine(error.code);
+  const runs = n.consecutiveFailures === 1 ? '1 run' : `${n.consecutiveFailures} runs in a row`;
+  const lastKnown = certificate ? `; last cert ${shortWhen(view)}` : '';
+  const headline = `ERROR: certwatch cannot check ${view.target}: ${code} (${runs}).`;
+  const email = [
+    headline,
+    certificate
+      ? `The last certificate it read ${view.remainingMs !== null && view.remainingMs < 0 ? 'expired' : 'expires'} on ${utcSeconds(certificate.notAfter)}${leftClause(view)}.`
+      : 'certwatch has not read a certificate from this target yet, so its expiry date is unknown.',
+    '',
+    ...section('WHAT FAILED', [
+      `Error:         ${code}: ${clip(clean(error.message))}`,
+      `Failing:       ${runs}`,
+    ]),
+    ...(certificate ? certificateSections(view, 'LAST KNOWN CERTIFICATE') : section('WHERE', whereLines(view))),
+    ...section('WHAT TO DO', reachabilityAdvice(view, error)),
+    ...section('HOW TO ACKNOWLEDGE', acknowledgeLines(view)),
+    ...footer(view),
+  ];
+  return {
+    subject: fitLine('[certwatch] ERROR ', view.asciiTarget, ` cannot be checked: ${code} (${runs})`, SUBJECT_MAX_CHARS),
+    sms: fitLine('CERTWATCH ERROR ', toSmsText(view.asciiTarget), toSmsText(` ${code}, failing ${n.consecutiveFailures}x${lastKnown}`), SMS_MAX_CHARS),
+    email: lines(email),
+    default: lines([headline, `Target: ${view.target}`, `Certificate id: ${n.certificateId}`, `Acknowledge: ${ackCommand(view)}`]),
+  };
+}
+
+function reachabilityAdvice(view: View, error: ErrorDetail): string[] {
+  const { target } = view;
+  const specific: Record<string, string> = {
+    DNS_NOT_FOUND: `The name does not resolve: check its DNS record, or remove ${target} from the targets if it was retired.`,
+    DNS_FAILED: 'DNS resolution failed: check the resolver the watcher uses and the zone\'s name servers.',
+    CONNECTION_REFUSED: 'Nothing accepts connections on that port: check that the service is running and listening.',
+    CONNECTION_RESET: 'The connection was reset: check load balancers, proxies and the service\'s TLS configuration.',
+    TIMEOUT: 'No answer in time: check firewalls and security groups between the watcher and the target, and that the host is up.',
+    TLS_HANDSHAKE_FAILED: 'The TLS handshake failed: check protocol versions, ciphers and the SNI name the server expects.',
+    STARTTLS_FAILED: 'STARTTLS failed: check that the server offers STARTTLS on that port (or use direct TLS).',
+    PROTOCOL_ERROR: 'The server answered something unexpected: check that the port and the scheme match the service.',
+    CA_FILE_UNREADABLE: 'The CA file configured for this target cannot be read: check its path in the configuration.',
+    INVALID_TARGET: 'The target is not valid: fix it in the configuration.',
+  };
+  const advice = [
+    `Check that ${target} is reachable from the watcher: DNS, firewalls and security groups, and that the service is running.`,
+    specific[error.code] ?? (error.code.startsWith('DNS_') ? 'DNS resolution failed: check the record and the zone\'s name servers.' : null),
+    `Reproduce it: certwatch check ${shellQuote(target)}`,
+  ];
+  return numbered(advice.filter((line): line is string => line !== null));
+}
+
+// ---- digest ---------------------------------------------------------------------------------------
+
+interface DigestEntry {
+  readonly line: DigestLine;
+  readonly remainingMs: number | null;
+  readonly notAfterMs: number | null;
+}
+
+/** Soonest expiry first; unknown dates (never read) last; ties by target for a stable order. */
+function digestOrder(lines: readonly DigestLine[], now: Date): DigestEntry[] {
+  return lines
+    .map((line) => {
+      const parsed = line.notAfter === null ? Number.NaN : Date.parse(line.notAfter);
+      const notAfterMs = Number.isNaN(parsed) ? (line.daysRemaining === null ? null : now.getTime() + line.daysRemaining * DAY_MS) : parsed;
+      return { line, notAfterMs, remainingMs: notAfterMs === null ? null : notAfterMs - now.getTime() };
+    })
+    .sort((a, b) => (a.notAfterMs ?? Infinity) - (b.notAfterMs ?? Infinity) || a.line.target.localeCompare(b.line.target));
+}
+
+function renderDigest(view: View): Parts {
+  const entries = digestOrder(view.n.digest ?? [], view.now);
+  const count = entries.length;
+  const noun = count === 1 ? 'certificate' : 'certificates';
+  const first = entries[0];
+  const headline = count === 0
+    ? `certwatch digest for ${utcMinutes(view.now.toISOString())}: no certificate is inside the first stage.`
+    : `certwatch digest for ${utcMinutes(view.now.toISOString())}: ${count} ${noun} inside the first stage, soonest first.`;
+
+  const body: string[] = [];
+  let bytes = 0;
+  for (const [index, entry] of entries.entries()) {
+    const item = digestItem(index + 1, entry);
+    bytes += Buffer.byteLength(item, 'utf8');
+    if (bytes > EMAIL_MAX_BYTES - 8_000) {
+      body.push(`  ... and ${count - index} more (certwatch status lists them all)`);
+      break;
+    }
+    body.push(item);
+  }
+  const email = [
+    headline,
+    '',
+    ...(count > 0 ? [...body, ''] : []),
+    ...section('WHAT TO DO', count === 0 ? ['Nothing.'] : [
+      'Renew and deploy the certificates above, soonest first; each also has its own stage alerts.',
+      'Acknowledge one: certwatch ack <certificateId> [--until ISO-8601 time]',
+      `or invoke the certwatch ack Lambda with ${JSON.stringify({ action: 'ack', certificateId: '<certificateId>', until: '<ISO-8601 time>' })}`,
+    ]),
+    ...footer(view),
+  ];
+
+  return {
+    subject: first
+      ? fitLine(`[certwatch] Digest: ${count} ${noun}, soonest `, entryTarget(first), ` ${entryWhen(first)}`, SUBJECT_MAX_CHARS)
+      : '[certwatch] Digest: no certificate inside the first stage',
+    sms: digestSms(entries),
+    email: lines(email),
+    default: lines([headline, ...body.slice(0, 20)]),
+  };
+}
+
+/** As many "target days" pairs as fit in one SMS, soonest first, then how many were left out. */
+function digestSms(entries: readonly DigestEntry[]): string {
+  const count = entries.length;
+  const head = `CERTWATCH DIGEST ${count} ${count === 1 ? 'cert' : 'certs'}`;
+  if (count === 0) return `${head}: none inside the first stage`;
+  let text = `${head}:`;
+  for (const [index, entry] of entries.entries()) {
+    const rest = count - index - 1;
+    const more = rest > 0 ? ` +${rest} more` : '';
+    const candidate = `${text} ${toSmsText(entryTarget(entry))} ${entryShort(entry)}${rest > 0 ? ',' : ''}`;
+    if (candidate.length + more.length <= SMS_MAX_CHARS) {
+      text = candidate;
+      continue;
+    }
+    // The soonest one is always named, its host name shortened if it must be.
+    if (index === 0) return fitLine(`${head}: `, toSmsText(entryTarget(entry)), ` ${entryShort(entry)}${more}`, SMS_MAX_CHARS);
+    return `${text.replace(/,$/, '')} +${count - index} more`;
+  }
+  return text;
+}
+
+function entryTarget(entry: DigestEntry): string {
+  return toAsciiTarget(clean(entry.line.target));
+}
+
+function digestItem(position: number, { line, remainingMs }: DigestEntry): string {
+  const when = line.notAfter === null
+    ? 'expiry unknown'
+    : remainingMs !== null && remainingMs < 0
+      ? `EXPIRED ${shortDuration(-remainingMs)} ago (${utcMinutes(line.notAfter)})`
+      : `expires in ${shortDuration(remainingMs ?? 0)} (${utcMinutes(line.notAfter)})`;
+  const state = [`stage ${line.stage ?? '-'}`, `status ${line.status}`, ...(line.acknowledged ? ['acknowledged'] : [])].join(', ');
+  return [
+    `  ${position}. ${clip(clean(line.target))}  ${when}  [${state}]`,
+    `     ${line.subject ? clip(clean(line.subject)) : 'certificate not read yet'}  (id ${clean(line.certificateId)})`,
+  ].join('\n');
+}
+
+function entryWhen(entry: DigestEntry): string {
+  if (entry.remainingMs === null) return '(expiry unknown)';
+  return entry.remainingMs < 0 ? `expired ${shortDuration(-entry.remainingMs)} ago` : `in ${shortDuration(entry.remainingMs)}`;
+}
+
+function entryShort(entry: DigestEntry): string {
+  if (entry.remainingMs === null) return '?';
+  return entry.remainingMs < 0 ? `-${Math.ceil(-entry.remainingMs / DAY_MS)}d` : `${Math.floor(entry.remainingMs / DAY_MS)}d`;
+}
+
+// ---- shared sections ------------------------------------------------------------------------------
+
+/** WHAT / WHERE / WHEN / CHAIN / FINDINGS for a known certificate. */
+function certificateSections(view: View, title = 'WHAT'): string[] {
+  const { certificate, n } = view;
+  if (!certificate) return [...section('WHERE', whereLines(view)), ...section('WHEN', [`Days left:     ${n.daysRemaining ?? 'unknown'} (certificate details not recorded)`])];
+  const sans = certificate.sans.map((name) => clip(clean(name)));
+  const listed = sans.slice(0, MAX_LISTED_SANS).join(', ');
+  const more = sans.length > MAX_LISTED_SANS ? `, ... and ${sans.length - MAX_LISTED_SANS} more` : '';
+  const chain = certificate.chain.slice(0, MAX_LISTED_CHAIN).map((cert, index) => {
+    const mark = cert === view.governing ? '  <- expires first' : '';
+    return `  ${index + 1}. ${clip(clean(cert.subject))}  notAfter ${utcSeconds(cert.notAfter)}${cert.selfIssued ? '  (self-issued)' : ''}${mark}`;
+  });
+  if (certificate.chain.length > MAX_LISTED_CHAIN) chain.push(`  ... and ${certificate.chain.length - MAX_LISTED_CHAIN} more`);
+  const findings = certificate.findings.slice(0, MAX_LISTED_FINDINGS).map((finding) => `  - [${finding.severity}] ${finding.code}: ${clip(clean(finding.message))}`);
+  if (certificate.findings.length > MAX_LISTED_FINDINGS) findings.push(`  ... and ${certificate.findings.length - MAX_LISTED_FINDINGS} more`);
+  return [
+    ...section(title, [
+      `Certificate:   ${clip(clean(certificate.subject))}`,
+      `Names (SANs):  ${sans.length === 0 ? 'none' : `${listed}${more} (${sans.length} in total)`}`,
+      `Issuer:        ${clip(clean(certificate.issuer))}`,
+      `Serial:        ${clip(clean(certificate.serialNumber))}`,
+      `SHA-256:       ${clip(clean(certificate.fingerprintSha256))}`,
+    ]),
+    ...section('WHERE', whereLines(view)),
+    ...section('WHEN', [
+      `Expires:       ${utcSeconds(certificate.notAfter)} (notAfter ${clean(certificate.notAfter)})`,
+      `Time left:     ${view.remainingMs === null ? 'unknown' : view.remainingMs < 0 ? `none: expired ${longDuration(-view.remainingMs)} ago` : longDuration(view.remainingMs)}`,
+      `Valid from:    ${utcSeconds(certificate.notBefore)}`,
+      n.kind === 'recovery' ? `Alert:         "${n.stage}", resolved (status now ${n.status})` : `Stage:         ${n.stage} (status ${n.status})`,
+      `As of:         ${utcSeconds(view.now.toISOString())}`,
+    ]),
+    ...(chain.length > 0 ? [`CHAIN (leaf first)`, ...chain, ''] : []),
+    ...(findings.length > 0 ? ['FINDINGS', ...findings, ''] : section('FINDINGS', ['none'])),
+  ];
+}
+
+function whereLines(view: View): string[] {
+  return [
+    `Target:        ${view.target}`,
+    `Certificate id: ${clean(view.n.certificateId)}`,
+    ...(view.n.owner ? [`Owner:         ${clip(clean(view.n.owner))}`] : []),
+  ];
+}
+
+function acknowledgeLines(view: View): string[] {
+  const until = snoozeExample(view.now);
+  const payload = JSON.stringify({ action: 'ack', certificateId: view.n.certificateId, until });
+  return [
+    view.n.kind === 'error'
+      ? 'Acknowledging silences the reminders for this probe failure.'
+      : `Acknowledging silences the "${view.n.stage}" reminders for this certificate; a later stage still notifies, and a replaced certificate clears it.`,
+    `CLI:     ${ackCommand(view)} --until ${until}`,
+    `Lambda:  invoke the certwatch ack function with ${payload}`,
+    `Leave out --until (and "until") to stay silent until ${view.n.kind === 'error' ? 'the probe recovers' : 'the stage changes'}.`,
+  ];
+}
+
+function ackCommand(view: View): string {
+  return `certwatch ack ${shellQuote(view.n.certificateId)}`;
+}
+
+function footer(view: View): string[] {
+  const { n } = view;
+  return ['--', `certwatch ${n.kind} notification ${clean(n.id)}, stage ${n.stage}, to ${n.audiences.join(', ') || 'nobody'}, decided ${utcSeconds(n.decidedAt)}.`];
+}
+
+function section(title: string, body: readonly string[]): string[] {
+  return [title, ...body.map((line) => (line.startsWith('  ') ? line : `  ${line}`)), ''];
+}
+
+function numbered(items: readonly string[]): string[] {
+  return items.map((item, index) => `${index + 1}. ${item}`);
+}
+
+function lines(items: readonly (string | null)[]): string {
+  return items.filter((line): line is string => line !== null).join('\n').trimEnd() + '\n';
+}
+
+// ---- small formatting -----------------------------------------------------------------------------
+
+/** `expires in 2d 5h (2026-12-01 10:00 UTC)` or `expired 3d 2h ago (...)`, for subjects and SMS. */
+function shortWhen(view: View): string {
+  const at = view.certificate ? ` (${utcMinutes(view.certificate.notAfter)})` : '';
+  if (view.remainingMs === null) return `expiry unknown${at}`;
+  return view.remainingMs < 0 ? `expired ${shortDuration(-view.remainingMs)} ago${at}` : `expires in ${shortDuration(view.remainingMs)}${at}`;
+}
+
+/** `2d 5h`, `5h 20m`, `20m` (rounded down: never more time than there is). */
+function shortDuration(ms: number): string {
+  const days = Math.floor(ms / DAY_MS);
+  const hours = Math.floor((ms % DAY_MS) / HOUR_MS);
+  const minutes = Math.floor((ms % HOUR_MS) / 60_000);
+  if (days > 0) return `${days}d ${hours}h`;
+  if (hours > 0) return `${hours}h ${minutes}m`;
+  return `${minutes}m`;
+}
+
+/** `2 days 5 hours`, `5 hours 20 minutes`, `20 minutes`. */
+function longDuration(ms: number): string {
+  const days = Math.floor(ms / DAY_MS);
+  const hours = Math.floor((ms % DAY_MS) / HOUR_MS);
+  const minutes = Math.floor((ms % HOUR_MS) / 60_000);
+  const unit = (value: number, name: string) => `${value} ${name}${value === 1 ? '' : 's'}`;
+  if (days > 0) return `${unit(days, 'day')} ${unit(hours, 'hour')}`;
+  if (hours > 0) return `${unit(hours, 'hour')} ${unit(minutes, 'minute')}`;
+  return unit(minutes, 'minute');
+}
+
+/** `2026-12-01`. */
+function utcDate(iso: string | null | undefined): string {
+  return formatUtc(iso, 10).replace(/ UTC$/, '');
+}
+
+/** `2026-12-01 10:00 UTC`; an unparseable value is shown as given (cleaned). */
+function utcMinutes(iso: string | null | undefined): string {
+  return formatUtc(iso, 16);
+}
+
+/** `2026-12-01 10:00:00 UTC`. */
+function utcSeconds(iso: string | null | undefined): string {
+  return formatUtc(iso, 19);
+}
+
+function formatUtc(iso: string | null | undefined, length: number): string {
+  if (!iso) return 'an unknown date';
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return clip(clean(iso));
+  return `${new Date(ms).toISOString().slice(0, length).replace('T', ' ')} UTC`;
+}
+
+/** A suggested snooze for the ack example: one day from now, to the second. */
+function snoozeExample(now: Date): string {
+  return new Date(now.getTime() + DAY_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Quotes for a POSIX shell when the id has characters a shell would interpret (IPv6 brackets, spaces). */
+function shellQuote(text: string): string {
+  return /^[A-Za-z0-9_:./@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Cuts plain ASCII at the end (one character is one code unit here). */
+function cutEnd(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3).trimEnd()}...`;
+}
+
+function isAcm(certificateId: string): boolean {
+  return /^arn:aws[a-z-]*:acm:/.test(certificateId);
+}
+
+/** Text from a certificate, a server or the configuration: no control or bidi characters, no line breaks, no URL passwords. */
+function clean(text: string): string {
+  return redactCredentials(stripControls(text).replace(/[\r\n\t]+/g, ' '));
+}
+
+function clip(text: string): string {
+  return truncateText(text, MAX_FIELD_CHARS);
+}

@@ -1,0 +1,104 @@
+import { PublishCommand, type MessageAttributeValue, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
+import type { Notifier, PublishResult } from '../core/ports';
+import type { PlannedNotification } from '../core/watch-state';
+import { renderMessage } from './render-message';
+import { sharedSnsClient } from './sns-client';
+
+// One SNS topic carries every alert. Each notification is published once, with `audiences` as a
+// String.Array message attribute; every subscription (an email address, a phone number) belongs to one
+// audience and carries the filter policy {"audiences": ["<its audience>"]}. SNS matches a String.Array
+// attribute when any element matches, so one publish reaches exactly the audiences it names, and nobody
+// else. kind, stage, status and certificateId are attributes too, for subscribers that filter further.
+
+/** SNS rejects messages over 256 KB (262,144 bytes), attributes included. */
+export const SNS_MESSAGE_MAX_BYTES = 262_144;
+
+export class NotificationPublishError extends Error {
+  constructor(
+    readonly notificationId: string,
+    /** The SNS error name (`ThrottledException`, `AuthorizationErrorException`, ...) or a local reason. */
+    readonly code: string,
+    /** Whether trying again later may succeed (throttling, a server-side fault). */
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(`could not publish notification ${notificationId}: ${code}`, options);
+    this.name = 'NotificationPublishError';
+  }
+}
+
+export interface SnsNotifierOptions {
+  /** Defaults to the shared client from sns-client.ts. */
+  readonly client?: SNSClient;
+  /** The clock used to count the time left in the message. */
+  readonly now?: () => Date;
+}
+
+export class SnsNotifier implements Notifier {
+  private readonly client: SNSClient;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly topicArn: string,
+    options: SnsNotifierOptions = {},
+  ) {
+    this.client = options.client ?? sharedSnsClient();
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async publish(notification: PlannedNotification): Promise<PublishResult> {
+    const input = publishInput(this.topicArn, notification, this.now());
+    let messageId: string | undefined;
+    try {
+      ({ MessageId: messageId } = await this.client.send(new PublishCommand(input)));
+    } catch (error) {
+      throw new NotificationPublishError(notification.id, errorName(error), isRetryable(error), { cause: error });
+    }
+    if (!messageId) throw new NotificationPublishError(notification.id, 'NoMessageId', true);
+    return { messageId };
+  }
+}
+
+/** The exact Publish request for one notification (exported for tests and for inspection). */
+export function publishInput(topicArn: string, notification: PlannedNotification, now: Date): PublishCommandInput {
+  const rendered = renderMessage(notification, now);
+  const input: PublishCommandInput = {
+    TopicArn: topicArn,
+    Subject: rendered.subject,
+    MessageStructure: 'json',
+    Message: JSON.stringify({ default: rendered.default, email: rendered.email, sms: rendered.sms }),
+    MessageAttributes: {
+      kind: text(notification.kind),
+      stage: text(notification.stage),
+      status: text(notification.status),
+      certificateId: text(notification.certificateId),
+      audiences: { DataType: 'String.Array', StringValue: JSON.stringify(notification.audiences) },
+    },
+  };
+  // The renderer bounds every part well below the limit; failing here beats SNS rejecting it later.
+  const size = Buffer.byteLength(input.Message ?? '', 'utf8') + attributeBytes(input.MessageAttributes ?? {});
+  if (size > SNS_MESSAGE_MAX_BYTES) throw new NotificationPublishError(notification.id, 'MessageTooLarge', false);
+  return input;
+}
+
+/** SNS rejects an empty attribute value, which would leave the notification pending for ever: never send one. */
+function text(value: string): MessageAttributeValue {
+  return { DataType: 'String', StringValue: value === '' ? '-' : value };
+}
+
+function attributeBytes(attributes: Record<string, MessageAttributeValue>): number {
+  return Object.entries(attributes).reduce(
+    (sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? ''),
+    0,
+  );
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error && error.name ? error.name : 'UnknownError';
+}
+
+function isRetryable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { $retryable, $fault, name } = error as { $retryable?: unknown; $fault?: unknown; name?: unknown };
+  return Boolean($retryable) || $fault === 'server' || (typeof name === 'string' && /Throttl/.test(name));
+}
