@@ -1,5 +1,12 @@
 import type { Socket } from 'node:net';
 import type { Protocol, Target } from '../../core/target';
+import { negotiateFtp } from './ftp';
+import { negotiateImap } from './imap';
+import { negotiateLdap } from './ldap';
+import { negotiatePop3 } from './pop3';
+import { negotiatePostgres } from './postgres';
+import { negotiateSmtp } from './smtp';
+import { negotiateXmpp } from './xmpp';
 
 /**
  * Speaks a protocol's plaintext opening on a connected socket until the server agrees to start TLS.
@@ -9,4 +16,13 @@ import type { Protocol, Target } from '../../core/target';
  */
 export type StartTlsNegotiator = (socket: Socket, target: Target) => Promise<void>;
 
-export const STARTTLS_NEGOTIATORS: Partial<Record<Protocol, StartTlsNegotiator>> = {};
+// `satisfies` makes a new STARTTLS protocol in `Protocol` a compile error until it has a negotiator.
+export const STARTTLS_NEGOTIATORS: Partial<Record<Protocol, StartTlsNegotiator>> = {
+  smtp: negotiateSmtp,
+  imap: negotiateImap,
+  pop3: negotiatePop3,
+  ftp: negotiateFtp,
+  postgres: negotiatePostgres,
+  ldap: negotiateLdap,
+  xmpp: negotiateXmpp,
+} satisfies Record<Exclude<Protocol, 'tls'>, StartTlsNegotiator>;
