@@ -1,0 +1,69 @@
+import { worstStatus } from './check-result';
+import { isSilenced, stageFor } from './escalation';
+import type { EscalationPolicy } from './escalation-policy';
+import { DAY_MS, daysRemaining } from './judge';
+import type { DigestLine, PlannedNotification, WatchState } from './watch-state';
+
+/** The config's `digest` section: who gets it and how often. */
+export interface DigestSchedule {
+  readonly notify: readonly string[];
+  readonly everyMs: number;
+}
+
+export const DIGEST_ID = 'digest';
+
+/**
+ * The periodic digest: every certificate inside an escalation stage at `now` (acknowledged ones too, marked so)
+ * or whose probe is failing, soonest notAfter first, unknown expiry last. null when there is nothing to list.
+ * The id names the schedule period (`everyMs` buckets since the epoch), so every run inside one period decides
+ * the same digest and the outbox or SNS deduplication sends it once.
+ */
+export function planDigest(states: readonly WatchState[], policy: EscalationPolicy, now: Date, schedule: DigestSchedule = { notify: policy.stages[0]?.notify ?? [], everyMs: DAY_MS }): PlannedNotification | null {
+  const lines: DigestLine[] = [];
+  for (const state of states) {
+    const stage = stageFor(policy, state.certificate, now);
+    const failing = state.consecutiveFailures > 0;
+    if (!stage && !failing) continue;
+    lines.push({
+      certificateId: state.certificateId,
+      target: state.target,
+      subject: state.certificate?.subject ?? null,
+      notAfter: state.certificate?.notAfter ?? null,
+      daysRemaining: state.certificate ? daysRemaining(new Date(state.certificate.notAfter), now) : null,
+      stage: stage?.name ?? null,
+      status: state.status,
+      acknowledged: stage !== null && state.certificate !== null && isSilenced(state.acknowledgement, stage.name, state.certificate, now),
+    });
+  }
+  if (lines.length === 0) return null;
+  lines.sort(soonestFirst);
+
+  const period = new Date(Math.floor(now.getTime() / schedule.everyMs) * schedule.everyMs).toISOString();
+  const known = lines.flatMap((line) => (line.daysRemaining === null ? [] : [line.daysRemaining]));
+  return {
+    id: `${DIGEST_ID}#${period}`,
+    kind: 'digest',
+    stage: DIGEST_ID,
+    audiences: [...schedule.notify],
+    certificateId: DIGEST_ID,
+    target: `${lines.length} certificate${lines.length === 1 ? '' : 's'} needing attention`,
+    decidedAt: now.toISOString(),
+    status: worstStatus(lines.map((line) => line.status)),
+    daysRemaining: known.length > 0 ? Math.min(...known) : null,
+    certificate: null,
+    error: null,
+    consecutiveFailures: 0,
+    owner: null,
+    digest: lines,
+  };
+}
+
+function soonestFirst(a: DigestLine, b: DigestLine): number {
+  if (a.notAfter !== b.notAfter) {
+    if (a.notAfter === null) return 1;
+    if (b.notAfter === null) return -1;
+    const byExpiry = Date.parse(a.notAfter) - Date.parse(b.notAfter);
+    if (byExpiry !== 0) return byExpiry;
+  }
+  return a.certificateId < b.certificateId ? -1 : a.certificateId > b.certificateId ? 1 : 0;
+}

@@ -1,0 +1,357 @@
+import type { CertificateInfo } from './certificate';
+import type { CheckError, CheckResult, Status } from './check-result';
+import { renewalOverdue, stageAt, type EscalationPolicy, type Stage } from './escalation-policy';
+import { DAY_MS, daysRemaining } from './judge';
+import type {
+  Acknowledgement,
+  AlertKind,
+  CertificateSource,
+  HistoryEntry,
+  HistoryEvent,
+  KnownCertificate,
+  PlannedNotification,
+  SentNotification,
+  WatchState,
+} from './watch-state';
+
+// The escalation engine: pure folds over WatchState. Each run calls `observe` with one probe result, persists
+// the state (its `pending` outbox included) and only then publishes every pending notification, calling
+// `markPublished` for each one SNS accepted. A crash or failed publish leaves the notice pending for the next
+// run: at least once. Ids are deterministic, so a retried run re-decides the same ids and a duplicate run
+// (same `now`) decides nothing.
+
+/** Bounds on the remembered lists (DynamoDB items stay far below 400 KB). */
+export const HISTORY_LIMIT = 50;
+export const SENT_LIMIT = 50;
+
+/**
+ * A repeat counts as due this much early: scheduled runs start a few seconds late or early, and without slack a
+ * run 2 s short of `repeatEvery` would push every later repeat back by a whole run interval.
+ */
+export const REPEAT_TOLERANCE_MS = 5 * 60_000;
+
+/** One probe result for one watched certificate, with the target's current settings. */
+export interface Observed {
+  readonly certificateId: string;
+  readonly source: CertificateSource;
+  readonly target: string;
+  readonly owner: string | null;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly result: CheckResult;
+}
+
+export interface ObserveOutcome {
+  /** The next state; `version` unchanged (the store bumps it). Publish all of `state.pending`, not just `planned`. */
+  readonly state: WatchState;
+  /** Notifications decided by this observation (also appended to `state.pending`). */
+  readonly planned: readonly PlannedNotification[];
+}
+
+export interface AcknowledgeRequest {
+  readonly at: Date;
+  /** Snooze: silent until then, then the stage's repeats resume. Absent: silent until the stage changes. */
+  readonly until?: Date;
+  readonly note?: string;
+}
+
+export class AcknowledgementError extends Error {
+  constructor(
+    readonly certificateId: string,
+    readonly reason: 'NOTHING_TO_ACKNOWLEDGE' | 'UNTIL_NOT_AFTER_AT',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AcknowledgementError';
+  }
+}
+
+/** Deterministic id: the same decision made again (a retried run) gets the same id, also the SNS dedup key. */
+export function notificationId(certificateId: string, kind: AlertKind, stage: string, decidedAt: string): string {
+  return `${certificateId}#${kind}#${stage}#${decidedAt}`;
+}
+
+/**
+ * Folds one probe result into the state and decides what to tell whom. Rules:
+ * - A failed probe keeps the last known certificate, so escalation continues from its notAfter at `now`.
+ * - The stage is the most severe one that applies now; entering it (or a replacement certificate inside a
+ *   stage) notifies at once, then every `repeatEveryMs` from the last decision: one notice after any gap.
+ * - A pending expiry notice of an older stage or certificate is superseded (no burst); one older than the
+ *   repeat interval is replaced by a fresh decision (its days-left text would be stale).
+ * - Leaving every stage sends one `recovery` to everyone told; so does a probe answering again after an error alert.
+ * - An observation not newer than `lastCheckedAt` (a duplicate or out-of-order run) changes nothing.
+ */
+export function observe(previous: WatchState | undefined, input: Observed, policy: EscalationPolicy, now: Date): ObserveOutcome {
+  if (previous && previous.certificateId !== input.certificateId) {
+    throw new Error(`state of ${previous.certificateId} cannot take an observation of ${input.certificateId}`);
+  }
+  if (previous && Date.parse(previous.lastCheckedAt) >= now.getTime()) return { state: previous, planned: [] };
+
+  const at = now.toISOString();
+  const history: HistoryEntry[] = [];
+  const record = (event: HistoryEvent, detail: string) => history.push({ at, event, detail });
+  const failure = probeFailure(input.result);
+
+  // The certificate: a new fingerprint means replaced; a failure keeps the one we knew.
+  let certificate = previous?.certificate ?? null;
+  let replaced = false;
+  const leaf = input.result.leaf;
+  if (!failure && leaf) {
+    const seen = knownCertificateFrom(input.result, leaf, certificate, at);
+    if (!certificate) record('first-seen', `${seen.subject} (${seen.fingerprintSha256}) expires ${seen.notAfter}`);
+    else if (certificate.fingerprintSha256 !== seen.fingerprintSha256) {
+      replaced = true;
+      record('replaced', `${certificate.fingerprintSha256} (expires ${certificate.notAfter}) -> ${seen.fingerprintSha256} (expires ${seen.notAfter})`);
+    }
+    certificate = seen;
+  }
+  if (certificate) certificate = withRenewalFinding(certificate, now);
+
+  const failuresBefore = previous?.consecutiveFailures ?? 0;
+  const consecutiveFailures = failure ? failuresBefore + 1 : 0;
+  if (failure && failuresBefore === 0) record('probe-failing', `${failure.code}: ${failure.message}`);
+  if (!failure && failuresBefore > 0) record('probe-recovered', `answered again after ${failuresBefore} failed run(s)`);
+  const status: Status = failure ? 'error' : input.result.status;
+  if (previous && previous.status !== status) record('status-changed', `${previous.status} -> ${status}`);
+
+  const draft: Draft = {
+    input,
+    at,
+    status,
+    certificate,
+    failure,
+    consecutiveFailures,
+    now,
+    pending: [...(previous?.pending ?? [])],
+    sentIds: new Set((previous?.sent ?? []).map((sent) => sent.id)),
+    planned: [],
+  };
+
+  const escalated = escalateExpiry(previous, draft, stageFor(policy, certificate, now), replaced, record);
+  const errorAlert = escalateError(previous, draft, policy);
+
+  const state: WatchState = {
+    certificateId: input.certificateId,
+    source: input.source,
+    target: input.target,
+    owner: input.owner,
+    tags: input.tags,
+    lastCheckedAt: at,
+    status,
+    certificate,
+    lastError: failure,
+    consecutiveFailures,
+    expiry: escalated.expiry,
+    errorAlert,
+    acknowledgement: escalated.acknowledgement,
+    pending: draft.pending,
+    sent: previous?.sent ?? [],
+    history: bounded([...(previous?.history ?? []), ...history], HISTORY_LIMIT),
+    version: previous?.version ?? 0,
+  };
+  return { state, planned: draft.planned };
+}
+
+/** Records a pending notification as sent (SNS accepted it). One no longer pending (already recorded, or superseded) changes nothing. */
+export function markPublished(state: WatchState, notificationId: string, messageId: string | null, sentAt: Date): WatchState {
+  const notification = state.pending.find((pending) => pending.id === notificationId);
+  if (!notification) return state;
+  const sent: SentNotification = {
+    id: notification.id,
+    kind: notification.kind,
+    stage: notification.stage,
+    audiences: notification.audiences,
+    decidedAt: notification.decidedAt,
+    sentAt: sentAt.toISOString(),
+    messageId,
+  };
+  const entry: HistoryEntry = {
+    at: sent.sentAt,
+    event: 'notified',
+    detail: `${notification.kind} ${notification.stage} to ${notification.audiences.join(', ')}${messageId ? ` (message ${messageId})` : ''}`,
+  };
+  return {
+    ...state,
+    expiry: notification.kind === 'expiry' ? { ...state.expiry, audiencesTold: union(state.expiry.audiencesTold, notification.audiences) } : state.expiry,
+    errorAlert: notification.kind === 'error' ? { ...state.errorAlert, audiencesTold: union(state.errorAlert.audiencesTold, notification.audiences) } : state.errorAlert,
+    pending: state.pending.filter((pending) => pending.id !== notificationId),
+    sent: bounded([...state.sent, sent], SENT_LIMIT),
+    history: bounded([...state.history, entry], HISTORY_LIMIT),
+  };
+}
+
+/**
+ * Acknowledges the current expiry stage of the current certificate: its notices stop (until `until`, if given)
+ * and its pending ones are dropped. The next stage still fires, and a replacement certificate clears it.
+ */
+export function acknowledge(state: WatchState, request: AcknowledgeRequest): WatchState {
+  const stage = state.expiry.stage;
+  if (!stage || !state.certificate) {
+    throw new AcknowledgementError(state.certificateId, 'NOTHING_TO_ACKNOWLEDGE', `${state.certificateId} is not in any escalation stage: there is nothing to acknowledge`);
+  }
+  if (request.until && request.until.getTime() <= request.at.getTime()) {
+    throw new AcknowledgementError(state.certificateId, 'UNTIL_NOT_AFTER_AT', `snooze of ${state.certificateId} must end after it starts (${request.until.toISOString()} is not after ${request.at.toISOString()})`);
+  }
+  const acknowledgement: Acknowledgement = {
+    stage,
+    at: request.at.toISOString(),
+    until: request.until?.toISOString() ?? null,
+    note: request.note ?? null,
+    fingerprintSha256: state.certificate.fingerprintSha256,
+  };
+  const detail = `${stage}${acknowledgement.until ? ` snoozed until ${acknowledgement.until}` : ' until the stage changes'}${acknowledgement.note ? `: ${acknowledgement.note}` : ''}`;
+  return {
+    ...state,
+    acknowledgement,
+    pending: state.pending.filter((pending) => !(pending.kind === 'expiry' && pending.stage === stage)),
+    history: bounded([...state.history, { at: acknowledgement.at, event: 'acknowledged', detail }], HISTORY_LIMIT),
+  };
+}
+
+/** Whether an acknowledgement silences `stage` of `certificate` at `now` (a snooze ends at `until`). */
+export function isSilenced(acknowledgement: Acknowledgement | null, stage: string, certificate: KnownCertificate, now: Date): boolean {
+  if (!acknowledgement || acknowledgement.stage !== stage) return false;
+  if (acknowledgement.fingerprintSha256 !== null && acknowledgement.fingerprintSha256 !== certificate.fingerprintSha256) return false;
+  return acknowledgement.until === null || now.getTime() < Date.parse(acknowledgement.until);
+}
+
+/** The stage the known certificate is in at `now` (null without one). */
+export function stageFor(policy: EscalationPolicy, certificate: KnownCertificate | null, now: Date): Stage | null {
+  return certificate ? stageAt(policy, certificate, now) : null;
+}
+
+// ---- internals ----
+
+/** What one observation builds up while deciding: the outbox and the newly planned notices. */
+interface Draft {
+  readonly input: Observed;
+  readonly at: string;
+  readonly now: Date;
+  readonly status: Status;
+  readonly certificate: KnownCertificate | null;
+  readonly failure: CheckError | null;
+  readonly consecutiveFailures: number;
+  pending: PlannedNotification[];
+  readonly sentIds: ReadonlySet<string>;
+  readonly planned: PlannedNotification[];
+}
+
+function escalateExpiry(
+  previous: WatchState | undefined,
+  draft: Draft,
+  stage: Stage | null,
+  replaced: boolean,
+  record: (event: HistoryEvent, detail: string) => void,
+): Pick<WatchState, 'expiry' | 'acknowledgement'> {
+  const { certificate, now } = draft;
+  const previousStage = previous?.expiry.stage ?? null;
+  const stageName = stage?.name ?? null;
+  let expiry: WatchState['expiry'] = previous?.expiry ?? { stage: null, stageEnteredAt: null, lastNotifiedAt: null, audiencesTold: [] };
+  let acknowledgement = previous?.acknowledgement ?? null;
+
+  if (stageName !== previousStage || replaced) {
+    if (stageName !== previousStage) record('stage-changed', `${previousStage ?? 'none'} -> ${stageName ?? 'none'}${certificate ? ` (${daysLeftText(certificate, now)} days left)` : ''}`);
+    // A new stage or a new certificate starts a new series: notify at once, older notices and acks no longer apply.
+    expiry = { ...expiry, stage: stageName, stageEnteredAt: stageName ? draft.at : null, lastNotifiedAt: null };
+    acknowledgement = null;
+    draft.pending = draft.pending.filter((pending) => pending.kind !== 'expiry');
+  }
+
+  if (!stage && expiry.audiencesTold.length > 0) {
+    plan(draft, 'recovery', previousStage ?? 'expiry', expiry.audiencesTold);
+    expiry = { ...expiry, audiencesTold: [] };
+  }
+
+  if (stage && certificate && !isSilenced(acknowledgement, stage.name, certificate, now) && isDue(expiry.lastNotifiedAt, stage.repeatEveryMs, now)) {
+    draft.pending = draft.pending.filter((pending) => pending.kind !== 'expiry');
+    plan(draft, 'expiry', stage.name, stage.notify);
+    expiry = { ...expiry, lastNotifiedAt: draft.at };
+  }
+  return { expiry, acknowledgement };
+}
+
+function escalateError(previous: WatchState | undefined, draft: Draft, policy: EscalationPolicy): WatchState['errorAlert'] {
+  const errorAlert = previous?.errorAlert ?? { active: false, lastNotifiedAt: null, audiencesTold: [] };
+  if (draft.failure) {
+    if (draft.consecutiveFailures < policy.errorAfterFailures) return errorAlert;
+    if (!isDue(errorAlert.lastNotifiedAt, policy.errorRepeatEveryMs, draft.now)) return { ...errorAlert, active: true };
+    draft.pending = draft.pending.filter((pending) => pending.kind !== 'error');
+    plan(draft, 'error', 'error', policy.errorNotify);
+    return { ...errorAlert, active: true, lastNotifiedAt: draft.at };
+  }
+  if (!errorAlert.active && errorAlert.audiencesTold.length === 0) return errorAlert;
+  // Answered again: whoever heard about the failure hears it is over; undelivered error notices are moot.
+  draft.pending = draft.pending.filter((pending) => pending.kind !== 'error');
+  if (errorAlert.audiencesTold.length > 0) plan(draft, 'recovery', 'error', errorAlert.audiencesTold);
+  return { active: false, lastNotifiedAt: null, audiencesTold: [] };
+}
+
+function plan(draft: Draft, kind: AlertKind, stage: string, audiences: readonly string[]): void {
+  const { input, at, certificate, now } = draft;
+  const id = notificationId(input.certificateId, kind, stage, at);
+  if (draft.sentIds.has(id) || draft.pending.some((pending) => pending.id === id)) return;
+  const notification: PlannedNotification = {
+    id,
+    kind,
+    stage,
+    audiences: [...audiences],
+    certificateId: input.certificateId,
+    target: input.target,
+    decidedAt: at,
+    status: draft.status,
+    daysRemaining: certificate ? daysRemaining(new Date(certificate.notAfter), now) : null,
+    certificate,
+    error: kind === 'recovery' ? null : draft.failure,
+    consecutiveFailures: draft.consecutiveFailures,
+    owner: input.owner,
+  };
+  draft.pending.push(notification);
+  draft.planned.push(notification);
+}
+
+function isDue(lastNotifiedAt: string | null, repeatEveryMs: number, now: Date): boolean {
+  if (lastNotifiedAt === null) return true;
+  const tolerance = Math.min(REPEAT_TOLERANCE_MS, repeatEveryMs / 10);
+  return now.getTime() - Date.parse(lastNotifiedAt) >= repeatEveryMs - tolerance;
+}
+
+/** The probe's error, or one made up for a result that carries no certificate and no error. */
+function probeFailure(result: CheckResult): CheckError | null {
+  if (result.error) return result.error;
+  if (!result.leaf) return { code: 'PROTOCOL_ERROR', message: `${result.target}: the probe returned no certificate` };
+  return null;
+}
+
+function knownCertificateFrom(result: CheckResult, leaf: CertificateInfo, known: KnownCertificate | null, at: string): KnownCertificate {
+  return {
+    fingerprintSha256: leaf.fingerprintSha256,
+    subject: leaf.subject,
+    issuer: leaf.issuer,
+    sans: leaf.sans,
+    notBefore: leaf.notBefore,
+    notAfter: result.notAfter ?? leaf.notAfter,
+    serialNumber: leaf.serialNumber,
+    chain: result.chain,
+    findings: result.findings,
+    firstSeenAt: known && known.fingerprintSha256 === leaf.fingerprintSha256 ? known.firstSeenAt : at,
+  };
+}
+
+/** RENEWAL_OVERDUE depends on the clock, so it is re-judged every run, also while the probe fails. */
+function withRenewalFinding(certificate: KnownCertificate, now: Date): KnownCertificate {
+  const others = certificate.findings.filter((finding) => finding.code !== 'RENEWAL_OVERDUE');
+  const overdue = renewalOverdue(certificate, now);
+  if (!overdue && others.length === certificate.findings.length) return certificate;
+  return { ...certificate, findings: overdue ? [...others, overdue] : others };
+}
+
+function daysLeftText(certificate: KnownCertificate, now: Date): string {
+  return ((Date.parse(certificate.notAfter) - now.getTime()) / DAY_MS).toFixed(1);
+}
+
+function union(told: readonly string[], more: readonly string[]): string[] {
+  return [...new Set([...told, ...more])];
+}
+
+function bounded<T>(items: readonly T[], limit: number): T[] {
+  return items.length > limit ? items.slice(items.length - limit) : [...items];
+}

@@ -1,0 +1,125 @@
+import type { CertificateInfo } from '../../functions/core/certificate';
+import type { CheckResult } from '../../functions/core/check-result';
+import { markPublished, observe, type Observed } from '../../functions/core/escalation';
+import { DEFAULT_POLICY, type EscalationPolicy } from '../../functions/core/escalation-policy';
+import { DEFAULT_THRESHOLDS, judge } from '../../functions/core/judge';
+import type { AlertKind, PlannedNotification, WatchState } from '../../functions/core/watch-state';
+
+// A pure simulation of the watcher: an injected clock, real judging, the engine, and a store and notifier that
+// only do what the engine's callers must do (bump the version, publish the outbox, mark what was sent).
+
+export const T0 = new Date('2026-03-01T00:00:00Z');
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+
+/** T0 plus days and hours. */
+export const at = (days: number, hours = 0) => new Date(T0.getTime() + days * DAY + hours * HOUR);
+
+/** A time as days and hours since T0: `63d`, `87d6h`. Readable in failure diffs, exact (no float days). */
+export function label(time: Date | string): string {
+  const hours = Math.round((new Date(time).getTime() - T0.getTime()) / HOUR);
+  const sign = hours < 0 ? '-' : '';
+  const days = Math.floor(Math.abs(hours) / 24);
+  const rest = Math.abs(hours) % 24;
+  return `${sign}${days}d${rest ? `${rest}h` : ''}`;
+}
+
+export const TARGET: Omit<Observed, 'result'> = { certificateId: 'tls:shop.example:443', source: 'tls', target: 'shop.example:443', owner: 'payments', tags: { env: 'prod' } };
+
+/** A leaf issued at `issuedAt` for `lifetimeDays`; the fingerprint names the certificate. */
+export function leaf(fingerprint: string, issuedAt: Date, lifetimeDays: number, overrides: Partial<CertificateInfo> = {}): CertificateInfo {
+  return {
+    subject: 'CN=shop.example',
+    issuer: 'CN=Test CA',
+    sans: ['shop.example'],
+    notBefore: issuedAt.toISOString(),
+    notAfter: new Date(issuedAt.getTime() + lifetimeDays * DAY).toISOString(),
+    serialNumber: fingerprint,
+    fingerprintSha256: fingerprint,
+    keyAlgorithm: 'EC',
+    keySize: 256,
+    signatureAlgorithm: 'ecdsa-with-SHA256',
+    selfIssued: false,
+    ...overrides,
+  };
+}
+
+/** What the check use case returns for a served chain at `now` (real judging). */
+export function served(chain: CertificateInfo[], now: Date): CheckResult {
+  const judgement = judge({ chain, chainProblem: null, chainProblemDetail: null, hostnameMismatch: null }, DEFAULT_THRESHOLDS, now);
+  return {
+    target: TARGET.target,
+    host: 'shop.example',
+    port: 443,
+    servername: 'shop.example',
+    protocol: 'tls',
+    elapsedMs: 5,
+    status: judgement.status,
+    daysRemaining: judgement.daysRemaining,
+    notAfter: judgement.notAfter,
+    leaf: chain[0],
+    chain,
+    trusted: judgement.trusted,
+    findings: judgement.findings,
+    error: null,
+  };
+}
+
+export function unreachable(code: 'TIMEOUT' | 'CONNECTION_REFUSED' = 'TIMEOUT'): CheckResult {
+  return {
+    target: TARGET.target,
+    host: 'shop.example',
+    port: 443,
+    servername: 'shop.example',
+    protocol: 'tls',
+    elapsedMs: 10_000,
+    status: 'error',
+    daysRemaining: null,
+    notAfter: null,
+    leaf: null,
+    chain: [],
+    trusted: false,
+    findings: [],
+    error: { code, message: `shop.example:443: ${code.toLowerCase()}` },
+  };
+}
+
+/** One delivered notification, as the assertions read it. */
+export type Delivery = [time: string, kind: AlertKind, stage: string, audiences: string];
+
+export const delivery = (notification: PlannedNotification, sentAt: Date): Delivery => [label(sentAt), notification.kind, notification.stage, notification.audiences.join('+')];
+
+/** `count` deliveries from `start` every `stepHours`, all of one kind and stage. */
+export function series(start: Date, stepHours: number, count: number, kind: AlertKind, stage: string, audiences: string): Delivery[] {
+  return Array.from({ length: count }, (_, index) => [label(new Date(start.getTime() + index * stepHours * HOUR)), kind, stage, audiences]);
+}
+
+/** The watcher loop for one certificate: observe, persist (version bump), publish the whole outbox. */
+export class Watcher {
+  state: WatchState | undefined;
+  readonly deliveries: Delivery[] = [];
+  private messages = 0;
+
+  constructor(readonly policy: EscalationPolicy = DEFAULT_POLICY) {}
+
+  /** One run. `snsUp: false` makes every publish fail, so nothing is marked published. */
+  run(now: Date, result: CheckResult, { snsUp = true } = {}): readonly PlannedNotification[] {
+    const { state, planned } = observe(this.state, { ...TARGET, result }, this.policy, now);
+    let stored: WatchState = { ...state, version: state.version + 1 };
+    if (snsUp) {
+      for (const notification of stored.pending) {
+        this.deliveries.push(delivery(notification, now));
+        stored = markPublished(stored, notification.id, `message-${++this.messages}`, now);
+      }
+    }
+    this.state = stored;
+    return planned;
+  }
+
+  /** Runs every `everyHours` from `from` (inclusive) to `to` (exclusive), serving what `serve(now)` returns. */
+  runEvery(everyHours: number, from: Date, to: Date, serve: (now: Date) => CheckResult): Delivery[] {
+    const before = this.deliveries.length;
+    for (let time = from.getTime(); time < to.getTime(); time += everyHours * HOUR) this.run(new Date(time), serve(new Date(time)));
+    return this.deliveries.slice(before);
+  }
+}

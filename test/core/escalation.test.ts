@@ -1,0 +1,492 @@
+import {
+  acknowledge,
+  AcknowledgementError,
+  HISTORY_LIMIT,
+  markPublished,
+  notificationId,
+  observe,
+  SENT_LIMIT,
+} from '../../functions/core/escalation';
+import { DEFAULT_POLICY, type EscalationPolicy } from '../../functions/core/escalation-policy';
+import type { WatchState } from '../../functions/core/watch-state';
+import { at, DAY, HOUR, leaf, served, series, T0, TARGET, unreachable, Watcher } from './escalation-harness';
+
+const OWNERS = 'owners';
+const BOTH = 'owners+oncall';
+
+/** A 398-day certificate issued at T0: notice from day 353, warning 368, urgent 384, critical 395, expired 398. */
+const long = leaf('AA:01', T0, 398);
+const serveLong = (now: Date) => served([long], now);
+
+function currentState(watcher: Watcher): WatchState {
+  if (!watcher.state) throw new Error('no run yet');
+  return watcher.state;
+}
+
+describe('a whole certificate life, never renewed', () => {
+  test('hourly runs over a 90-day certificate: exact sequence of notices', () => {
+    const cert = leaf('AA:90', T0, 90);
+    const watcher = new Watcher();
+    const deliveries = watcher.runEvery(1, T0, at(92), (now) => served([cert], now));
+    // The 30% lifetime cap puts notice and warning at 27 days before expiry (day 63): warning wins.
+    expect(deliveries).toEqual([
+      ...series(at(63), 72, 5, 'expiry', 'warning', OWNERS), // 63, 66, 69, 72, 75
+      ...series(at(76), 24, 11, 'expiry', 'urgent', BOTH), // 76 .. 86
+      ...series(at(87), 6, 12, 'expiry', 'critical', BOTH), // 87d .. 89d18h
+      ...series(at(90), 12, 4, 'expiry', 'expired', BOTH), // 90d .. 91d12h
+    ]);
+  });
+
+  test('six-hourly runs (off the hour) over a 398-day certificate: exact sequence of notices', () => {
+    const watcher = new Watcher();
+    const deliveries = watcher.runEvery(6, at(0, 2), at(400), serveLong);
+    expect(deliveries).toEqual([
+      ...series(at(353, 2), 7 * 24, 3, 'expiry', 'notice', OWNERS), // 353d2h, 360d2h, 367d2h
+      ...series(at(368, 2), 72, 6, 'expiry', 'warning', OWNERS), // 368d2h .. 383d2h
+      ...series(at(384, 2), 24, 11, 'expiry', 'urgent', BOTH), // 384d2h .. 394d2h
+      ...series(at(395, 2), 6, 12, 'expiry', 'critical', BOTH), // 395d2h .. 397d20h
+      ...series(at(398, 2), 12, 4, 'expiry', 'expired', BOTH), // 398d2h .. 399d14h
+    ]);
+  });
+
+  test('stage changes, first sighting and notices are in the history, in order', () => {
+    const watcher = new Watcher();
+    watcher.runEvery(24, at(352), at(354), serveLong);
+    expect(currentState(watcher).history.map((entry) => [entry.event, entry.detail])).toEqual([
+      ['first-seen', `CN=shop.example (AA:01) expires ${long.notAfter}`],
+      ['stage-changed', 'none -> notice (45.0 days left)'],
+      ['notified', 'expiry notice to owners (message message-1)'],
+    ]);
+    expect(currentState(watcher).expiry).toMatchObject({ stage: 'notice', stageEnteredAt: at(353).toISOString(), lastNotifiedAt: at(353).toISOString(), audiencesTold: ['owners'] });
+  });
+});
+
+describe('missed runs: thresholds are crossed, not matched (Lemur #3853)', () => {
+  test('a run that skips day 30 still warns at the next run', () => {
+    const watcher = new Watcher();
+    watcher.runEvery(24, at(352), at(368), serveLong); // down to 31 days left
+    const afterGap = watcher.run(at(369), serveLong(at(369))); // 29 days left: day 30 was missed
+    expect(afterGap.map((n) => [n.kind, n.stage])).toEqual([['expiry', 'warning']]);
+  });
+
+  test('a jump from 40 to 2 days left fires only `critical`: no catch-up burst for skipped stages', () => {
+    const watcher = new Watcher();
+    watcher.run(at(358), serveLong(at(358)));
+    watcher.run(at(396), serveLong(at(396)));
+    expect(watcher.deliveries).toEqual([
+      ['358d', 'expiry', 'notice', OWNERS],
+      ['396d', 'expiry', 'critical', BOTH],
+    ]);
+  });
+
+  test('a certificate first watched already inside a stage notifies at once', () => {
+    const watcher = new Watcher();
+    expect(watcher.run(at(390), serveLong(at(390))).map((n) => n.stage)).toEqual(['urgent']);
+  });
+
+  test('after a gap of missed repeats, one notice (not one per missed repeat)', () => {
+    const watcher = new Watcher();
+    watcher.run(at(384), serveLong(at(384))); // urgent, repeats daily
+    watcher.run(at(389, 12), serveLong(at(389, 12))); // five days of runs lost
+    watcher.run(at(390), serveLong(at(390)));
+    expect(watcher.deliveries).toEqual([
+      ['384d', 'expiry', 'urgent', BOTH],
+      ['389d12h', 'expiry', 'urgent', BOTH],
+    ]);
+  });
+
+  test('a repeat a few seconds short of its interval (schedule jitter) is still due; an hour short is not', () => {
+    const watcher = new Watcher();
+    watcher.run(at(384), serveLong(at(384)));
+    expect(watcher.run(at(385, -1), serveLong(at(385, -1)))).toEqual([]);
+    const jittered = new Date(at(385).getTime() - 30_000);
+    expect(watcher.run(jittered, serveLong(jittered)).map((n) => n.stage)).toEqual(['urgent']);
+  });
+});
+
+describe('at least once, never twice', () => {
+  test('a duplicated run (same now) plans nothing and changes nothing', () => {
+    const watcher = new Watcher();
+    watcher.run(at(384), serveLong(at(384)));
+    const before = currentState(watcher);
+    const duplicate = observe(before, { ...TARGET, result: serveLong(at(384)) }, DEFAULT_POLICY, at(384));
+    expect(duplicate.planned).toEqual([]);
+    expect(duplicate.state).toBe(before);
+  });
+
+  test('an older observation (a slow concurrent run) is ignored', () => {
+    const watcher = new Watcher();
+    watcher.run(at(384), serveLong(at(384)));
+    const before = currentState(watcher);
+    expect(observe(before, { ...TARGET, result: unreachable() }, DEFAULT_POLICY, at(383)).state).toBe(before);
+  });
+
+  test('a run retried after the store failed to save decides the same notification ids', () => {
+    const first = observe(undefined, { ...TARGET, result: serveLong(at(384)) }, DEFAULT_POLICY, at(384));
+    const retry = observe(undefined, { ...TARGET, result: serveLong(at(384)) }, DEFAULT_POLICY, at(384));
+    expect(retry.planned.map((n) => n.id)).toEqual(first.planned.map((n) => n.id));
+    expect(first.planned[0].id).toBe(notificationId(TARGET.certificateId, 'expiry', 'urgent', at(384).toISOString()));
+  });
+
+  test('a failed publish stays pending, is not duplicated, and is sent once SNS answers', () => {
+    const watcher = new Watcher();
+    const [decided] = watcher.run(at(384), serveLong(at(384)), { snsUp: false });
+    expect(currentState(watcher).pending.map((n) => n.id)).toEqual([decided.id]);
+    expect(currentState(watcher).sent).toEqual([]);
+    expect(currentState(watcher).expiry.audiencesTold).toEqual([]);
+
+    expect(watcher.run(at(384, 1), serveLong(at(384, 1)), { snsUp: false })).toEqual([]);
+    expect(currentState(watcher).pending.map((n) => n.id)).toEqual([decided.id]);
+
+    expect(watcher.run(at(384, 2), serveLong(at(384, 2)))).toEqual([]);
+    expect(watcher.deliveries).toEqual([['384d2h', 'expiry', 'urgent', BOTH]]);
+    expect(currentState(watcher).pending).toEqual([]);
+    expect(currentState(watcher).sent.map((n) => [n.id, n.decidedAt, n.messageId])).toEqual([[decided.id, at(384).toISOString(), 'message-1']]);
+    // The repeat clock runs from the decision, not from the late delivery.
+    expect(watcher.run(at(385), serveLong(at(385))).map((n) => n.stage)).toEqual(['urgent']);
+  });
+
+  test('a notice undelivered for a whole repeat interval is replaced by a fresh decision, not sent stale then repeated', () => {
+    const watcher = new Watcher();
+    watcher.run(at(384), serveLong(at(384)), { snsUp: false });
+    watcher.run(at(385), serveLong(at(385)), { snsUp: false });
+    const pending = currentState(watcher).pending;
+    expect(pending.map((n) => [n.stage, n.decidedAt, n.daysRemaining])).toEqual([['urgent', at(385).toISOString(), 13]]);
+  });
+
+  test('a pending notice of an older stage is superseded by the new stage (no burst when SNS comes back)', () => {
+    const watcher = new Watcher();
+    watcher.run(at(383), serveLong(at(383)), { snsUp: false }); // warning, undelivered
+    watcher.run(at(384), serveLong(at(384)), { snsUp: false }); // urgent
+    expect(currentState(watcher).pending.map((n) => n.stage)).toEqual(['urgent']);
+    watcher.run(at(384, 1), serveLong(at(384, 1)));
+    expect(watcher.deliveries).toEqual([['384d1h', 'expiry', 'urgent', BOTH]]);
+  });
+
+  test('markPublished of a notification no longer pending changes nothing', () => {
+    const watcher = new Watcher();
+    const [decided] = watcher.run(at(384), serveLong(at(384)));
+    const state = currentState(watcher);
+    expect(markPublished(state, decided.id, 'again', at(384))).toBe(state);
+    expect(markPublished(state, 'unknown', null, at(384))).toBe(state);
+  });
+
+  test('markPublished records the audiences told, the message id and a history entry; observe leaves version alone', () => {
+    const { state } = observe(undefined, { ...TARGET, result: serveLong(at(384)) }, DEFAULT_POLICY, at(384));
+    const stored = { ...state, version: 7 };
+    const published = markPublished(stored, state.pending[0].id, 'sns-123', at(384, 1));
+    expect(state.version).toBe(0);
+    expect(published.version).toBe(7);
+    expect(published.expiry.audiencesTold).toEqual(['owners', 'oncall']);
+    expect(published.sent).toEqual([
+      { id: state.pending[0].id, kind: 'expiry', stage: 'urgent', audiences: ['owners', 'oncall'], decidedAt: at(384).toISOString(), sentAt: at(384, 1).toISOString(), messageId: 'sns-123' },
+    ]);
+    expect(published.history.at(-1)).toEqual({ at: at(384, 1).toISOString(), event: 'notified', detail: 'expiry urgent to owners, oncall (message sns-123)' });
+  });
+
+  test('sent notices and history stay bounded', () => {
+    const watcher = new Watcher();
+    watcher.runEvery(6, at(395), at(440), serveLong); // critical then expired: ~100 notices
+    expect(watcher.deliveries.length).toBeGreaterThan(SENT_LIMIT + 20);
+    expect(currentState(watcher).sent).toHaveLength(SENT_LIMIT);
+    expect(currentState(watcher).history).toHaveLength(HISTORY_LIMIT);
+    expect(currentState(watcher).sent.at(-1)?.sentAt).toBe(at(439, 12).toISOString());
+  });
+
+  test('a state cannot take another certificate\'s observation', () => {
+    const { state } = observe(undefined, { ...TARGET, result: serveLong(at(1)) }, DEFAULT_POLICY, at(1));
+    expect(() => observe(state, { ...TARGET, certificateId: 'tls:other:443', result: serveLong(at(2)) }, DEFAULT_POLICY, at(2))).toThrow('cannot take an observation of tls:other:443');
+  });
+});
+
+describe('acknowledgement', () => {
+  test('silences the current stage; the next stage still fires, with its own repeats', () => {
+    const watcher = new Watcher();
+    watcher.run(at(368), serveLong(at(368)));
+    watcher.state = acknowledge(currentState(watcher), { at: at(368, 1), note: 'renewal ticket OPS-42' });
+    watcher.runEvery(24, at(369), at(386), serveLong);
+    expect(watcher.deliveries).toEqual([
+      ['368d', 'expiry', 'warning', OWNERS],
+      ['384d', 'expiry', 'urgent', BOTH],
+      ['385d', 'expiry', 'urgent', BOTH],
+    ]);
+    expect(currentState(watcher).acknowledgement).toBeNull();
+  });
+
+  test('records who acknowledged what, and drops that stage\'s pending notice', () => {
+    const watcher = new Watcher();
+    watcher.run(at(368), serveLong(at(368)), { snsUp: false });
+    const acked = acknowledge(currentState(watcher), { at: at(368, 1), note: 'on it' });
+    expect(acked.pending).toEqual([]);
+    expect(acked.acknowledgement).toEqual({ stage: 'warning', at: at(368, 1).toISOString(), until: null, note: 'on it', fingerprintSha256: 'AA:01' });
+    expect(acked.history.at(-1)).toMatchObject({ event: 'acknowledged', detail: 'warning until the stage changes: on it' });
+  });
+
+  test('`until` snoozes: silent until then, then the repeats resume', () => {
+    const watcher = new Watcher();
+    watcher.run(at(384), serveLong(at(384)));
+    watcher.state = acknowledge(currentState(watcher), { at: at(384, 1), until: at(387, 12) });
+    watcher.runEvery(6, at(384, 6), at(389), serveLong);
+    expect(watcher.deliveries).toEqual([
+      ['384d', 'expiry', 'urgent', BOTH],
+      ['387d12h', 'expiry', 'urgent', BOTH],
+      ['388d12h', 'expiry', 'urgent', BOTH],
+    ]);
+  });
+
+  test('a replacement certificate clears the acknowledgement', () => {
+    const watcher = new Watcher();
+    watcher.run(at(384), serveLong(at(384)));
+    watcher.state = acknowledge(currentState(watcher), { at: at(384, 1) });
+    const badRenewal = leaf('BB:02', at(200), 195); // replaced by one that is urgent too: 10 days left
+    expect(watcher.run(at(385), served([badRenewal], at(385))).map((n) => n.stage)).toEqual(['urgent']);
+    expect(currentState(watcher).acknowledgement).toBeNull();
+  });
+
+  test('nothing to acknowledge outside every stage: a typed error that says so', () => {
+    const { state } = observe(undefined, { ...TARGET, result: serveLong(at(10)) }, DEFAULT_POLICY, at(10));
+    expect(() => acknowledge(state, { at: at(10) })).toThrow(AcknowledgementError);
+    expect(() => acknowledge(state, { at: at(10) })).toThrow('tls:shop.example:443 is not in any escalation stage: there is nothing to acknowledge');
+  });
+
+  test('a snooze must end after it starts', () => {
+    const { state } = observe(undefined, { ...TARGET, result: serveLong(at(384)) }, DEFAULT_POLICY, at(384));
+    try {
+      acknowledge(state, { at: at(384), until: at(383) });
+      throw new Error('expected an AcknowledgementError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(AcknowledgementError);
+      expect((error as AcknowledgementError).reason).toBe('UNTIL_NOT_AFTER_AT');
+    }
+  });
+});
+
+describe('replacement and recovery', () => {
+  test('a renewal outside every stage sends one recovery to every audience told, then silence', () => {
+    const watcher = new Watcher();
+    watcher.run(at(383), serveLong(at(383))); // warning: owners
+    watcher.run(at(384), serveLong(at(384))); // urgent: owners + oncall
+    const renewed = leaf('CC:03', at(384, 6), 398);
+    watcher.runEvery(6, at(384, 12), at(390), (now) => served([renewed], now));
+    expect(watcher.deliveries).toEqual([
+      ['383d', 'expiry', 'warning', OWNERS],
+      ['384d', 'expiry', 'urgent', BOTH],
+      ['384d12h', 'recovery', 'urgent', BOTH],
+    ]);
+    const state = currentState(watcher);
+    expect(state.expiry).toEqual({ stage: null, stageEnteredAt: null, lastNotifiedAt: null, audiencesTold: [] });
+    expect(state.certificate).toMatchObject({ fingerprintSha256: 'CC:03', firstSeenAt: at(384, 12).toISOString() });
+    expect(state.history.map((entry) => entry.event)).toContain('replaced');
+  });
+
+  test('nobody told, nobody gets a recovery (an undelivered notice is simply dropped)', () => {
+    const watcher = new Watcher();
+    watcher.run(at(384), serveLong(at(384)), { snsUp: false });
+    const renewed = leaf('CC:03', at(384), 398);
+    expect(watcher.run(at(385), served([renewed], at(385)))).toEqual([]);
+    expect(currentState(watcher).pending).toEqual([]);
+    expect(watcher.deliveries).toEqual([]);
+  });
+
+  test('a replacement still inside a stage notifies at once for the new certificate, without a recovery', () => {
+    const watcher = new Watcher();
+    watcher.run(at(396), serveLong(at(396))); // critical
+    const shortRenewal = leaf('DD:04', at(300), 106); // 9.9 days left: urgent
+    watcher.run(at(396, 2), served([shortRenewal], at(396, 2)));
+    expect(watcher.deliveries).toEqual([
+      ['396d', 'expiry', 'critical', BOTH],
+      ['396d2h', 'expiry', 'urgent', BOTH],
+    ]);
+  });
+
+  test('an expiring intermediate replaced behind the same leaf also recovers', () => {
+    const watcher = new Watcher();
+    const intermediate = leaf('II:01', at(-1000), 1012, { subject: 'CN=Test CA', issuer: 'CN=Root' }); // expires day 12
+    const newIntermediate = leaf('II:02', at(0), 2000, { subject: 'CN=Test CA', issuer: 'CN=Root' });
+    watcher.run(at(8), served([long, intermediate], at(8)));
+    watcher.run(at(8, 6), served([long, newIntermediate], at(8, 6)));
+    expect(watcher.deliveries).toEqual([
+      ['8d', 'expiry', 'urgent', BOTH],
+      ['8d6h', 'recovery', 'urgent', BOTH],
+    ]);
+  });
+});
+
+describe('probe failures', () => {
+  test('an error alert after 3 consecutive failed runs, repeated daily, recovered when the endpoint answers', () => {
+    const watcher = new Watcher();
+    watcher.run(at(10), serveLong(at(10)));
+    watcher.runEvery(6, at(10, 6), at(12, 6), () => unreachable());
+    watcher.run(at(12, 6), serveLong(at(12, 6)));
+    watcher.run(at(12, 12), serveLong(at(12, 12)));
+    expect(watcher.deliveries).toEqual([
+      ['10d18h', 'error', 'error', OWNERS], // 3rd failed run
+      ['11d18h', 'error', 'error', OWNERS],
+      ['12d6h', 'recovery', 'error', OWNERS],
+    ]);
+    const state = currentState(watcher);
+    expect(state.errorAlert).toEqual({ active: false, lastNotifiedAt: null, audiencesTold: [] });
+    expect(state.consecutiveFailures).toBe(0);
+    expect(state.lastError).toBeNull();
+    expect(state.history.map((entry) => entry.event)).toEqual(expect.arrayContaining(['probe-failing', 'probe-recovered']));
+  });
+
+  test('two failures then an answer: no alert, no recovery', () => {
+    const watcher = new Watcher();
+    watcher.run(at(10), serveLong(at(10)));
+    watcher.run(at(10, 1), unreachable());
+    watcher.run(at(10, 2), unreachable('CONNECTION_REFUSED'));
+    expect(currentState(watcher)).toMatchObject({ status: 'error', consecutiveFailures: 2, lastError: { code: 'CONNECTION_REFUSED' } });
+    watcher.run(at(10, 3), serveLong(at(10, 3)));
+    expect(watcher.deliveries).toEqual([]);
+  });
+
+  test('the failure count and audiences follow the policy', () => {
+    const policy: EscalationPolicy = { ...DEFAULT_POLICY, errorAfterFailures: 1, errorNotify: ['oncall'], errorRepeatEveryMs: 2 * HOUR };
+    const watcher = new Watcher(policy);
+    watcher.runEvery(1, at(10), at(10, 4), () => unreachable());
+    expect(watcher.deliveries).toEqual(series(at(10), 2, 2, 'error', 'error', 'oncall'));
+  });
+
+  test('an error alert never delivered is dropped on recovery, with no recovery notice', () => {
+    const watcher = new Watcher();
+    watcher.run(at(10), serveLong(at(10)));
+    for (const hour of [1, 2, 3]) watcher.run(at(10, hour), unreachable(), { snsUp: false });
+    expect(currentState(watcher).pending.map((n) => n.kind)).toEqual(['error']);
+    watcher.run(at(10, 4), serveLong(at(10, 4)));
+    expect(currentState(watcher).pending).toEqual([]);
+    expect(watcher.deliveries).toEqual([]);
+  });
+
+  test('an unreachable certificate keeps escalating from its last known notAfter, and is never forgotten', () => {
+    const watcher = new Watcher();
+    watcher.run(at(392), serveLong(at(392))); // urgent, 6 days left
+    const deliveries = watcher.runEvery(12, at(392, 12), at(399), () => unreachable());
+    // Failures at 392d12h, 393d, 393d12h (the third: error alert), then daily; expiry goes on regardless.
+    expect(deliveries).toEqual([
+      ['393d', 'expiry', 'urgent', BOTH],
+      ['393d12h', 'error', 'error', OWNERS],
+      ['394d', 'expiry', 'urgent', BOTH],
+      ['394d12h', 'error', 'error', OWNERS],
+      ['395d', 'expiry', 'critical', BOTH],
+      ['395d12h', 'expiry', 'critical', BOTH],
+      ['395d12h', 'error', 'error', OWNERS],
+      ['396d', 'expiry', 'critical', BOTH],
+      ['396d12h', 'expiry', 'critical', BOTH],
+      ['396d12h', 'error', 'error', OWNERS],
+      ['397d', 'expiry', 'critical', BOTH],
+      ['397d12h', 'expiry', 'critical', BOTH],
+      ['397d12h', 'error', 'error', OWNERS],
+      ['398d', 'expiry', 'expired', BOTH],
+      ['398d12h', 'expiry', 'expired', BOTH],
+      ['398d12h', 'error', 'error', OWNERS],
+    ]);
+    const state = currentState(watcher);
+    expect(state.certificate?.fingerprintSha256).toBe('AA:01');
+    expect(state.status).toBe('error');
+    expect(state.expiry.stage).toBe('expired');
+  });
+
+  test('an error notice carries the error and the last known certificate', () => {
+    const watcher = new Watcher();
+    watcher.run(at(10), serveLong(at(10)));
+    watcher.run(at(10, 1), unreachable());
+    watcher.run(at(10, 2), unreachable());
+    const [alert] = watcher.run(at(10, 3), unreachable());
+    expect(alert).toMatchObject({
+      kind: 'error',
+      stage: 'error',
+      audiences: ['owners'],
+      status: 'error',
+      consecutiveFailures: 3,
+      daysRemaining: 387,
+      error: { code: 'TIMEOUT' },
+      certificate: { fingerprintSha256: 'AA:01' },
+      owner: 'payments',
+      target: 'shop.example:443',
+    });
+  });
+
+  test('a target that never answered has no certificate, only error alerts', () => {
+    const watcher = new Watcher();
+    watcher.runEvery(1, at(0), at(0, 3), () => unreachable());
+    expect(currentState(watcher)).toMatchObject({ certificate: null, expiry: { stage: null }, consecutiveFailures: 3 });
+    expect(watcher.deliveries).toEqual([['0d2h', 'error', 'error', OWNERS]]);
+  });
+});
+
+describe('CA/Browser Forum lifetimes with the default policy', () => {
+  const lifetimes = [398, 200, 100, 47];
+
+  test.each(lifetimes)('a %i-day certificate renewed on schedule (a day after two thirds) never alerts', (lifetime) => {
+    const watcher = new Watcher();
+    const renewEvery = (lifetime * 2) / 3 + 1;
+    const serve = (now: Date) => {
+      const generation = Math.floor((now.getTime() - T0.getTime()) / (renewEvery * DAY));
+      const issuedAt = new Date(T0.getTime() + generation * renewEvery * DAY);
+      return served([leaf(`GEN:${generation}`, issuedAt, lifetime)], now);
+    };
+    expect(watcher.runEvery(1, T0, at(lifetime * 3), serve)).toEqual([]);
+    expect(currentState(watcher).history.filter((entry) => entry.event === 'replaced').length).toBeGreaterThanOrEqual(2);
+  });
+
+  test.each([
+    [398, '353d', 'notice', OWNERS],
+    [200, '155d', 'notice', OWNERS],
+    [100, '70d', 'warning', OWNERS],
+    [47, '32d22h', 'warning', OWNERS],
+  ])('a %i-day certificate never renewed: first notice at %s (%s), nothing on day one', (lifetime, when, stage, audiences) => {
+    const cert = leaf(`L:${lifetime}`, T0, lifetime);
+    const watcher = new Watcher();
+    expect(watcher.runEvery(1, T0, at(1), (now) => served([cert], now))).toEqual([]);
+    const deliveries = watcher.runEvery(1, at(1), at(lifetime), (now) => served([cert], now));
+    expect(deliveries[0]).toEqual([when, 'expiry', stage, audiences]);
+  });
+
+  test('RENEWAL_OVERDUE joins the known certificate\'s findings at two thirds of its lifetime, also while unreachable', () => {
+    const cert = leaf('L:47', T0, 47);
+    const watcher = new Watcher();
+    watcher.run(at(31), served([cert], at(31)));
+    expect(currentState(watcher).certificate?.findings.map((f) => f.code)).not.toContain('RENEWAL_OVERDUE');
+    watcher.run(at(31, 8), served([cert], at(31, 8))); // 31.33 days = two thirds
+    expect(currentState(watcher).certificate?.findings.map((f) => f.code)).toContain('RENEWAL_OVERDUE');
+    watcher.run(at(32), unreachable());
+    expect(currentState(watcher).certificate?.findings.filter((f) => f.code === 'RENEWAL_OVERDUE')).toHaveLength(1);
+  });
+});
+
+describe('lifetimeFraction stages', () => {
+  test('a stage set as a fraction of the lifetime fires at that point of any lifetime', () => {
+    const policy: EscalationPolicy = {
+      ...DEFAULT_POLICY,
+      stages: [
+        { name: 'renew-now', lifetimeFraction: 0.25, notify: ['owners'], repeatEveryMs: 2 * DAY },
+        { name: 'expired', daysBefore: 0, notify: ['owners', 'oncall'], repeatEveryMs: DAY },
+      ],
+    };
+    const short = leaf('F:48', T0, 48);
+    const watcher = new Watcher(policy);
+    expect(watcher.runEvery(6, T0, at(49), (now) => served([short], now))).toEqual([
+      ...series(at(36), 48, 6, 'expiry', 'renew-now', OWNERS), // 25% of 48 days = 12 days left: day 36
+      ['48d', 'expiry', 'expired', BOTH],
+    ]);
+  });
+});
+
+describe('what a notice says', () => {
+  test('frozen at decision: kind, stage, audiences, days left, certificate, owner', () => {
+    const [notice] = observe(undefined, { ...TARGET, result: serveLong(at(384, 12)) }, DEFAULT_POLICY, at(384, 12)).planned;
+    expect(notice).toMatchObject({
+      kind: 'expiry',
+      stage: 'urgent',
+      audiences: ['owners', 'oncall'],
+      certificateId: 'tls:shop.example:443',
+      decidedAt: at(384, 12).toISOString(),
+      daysRemaining: 13,
+      status: 'warning',
+      error: null,
+      consecutiveFailures: 0,
+      certificate: { fingerprintSha256: 'AA:01', notAfter: long.notAfter },
+    });
+  });
+});
