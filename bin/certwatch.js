@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // Runs the TypeScript CLI without a build step: tsx transpiles with esbuild (no type checking at start-up).
+// The SDK versions pinned in package-lock.json support Node 20; its notice about future releases is not for CLI users.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 require('tsx/cjs');
 require('../functions/cli/main.ts').main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },

@@ -25,16 +25,20 @@ export const DEFAULT_CHECK_SETTINGS: CheckSettings = { warningDays: 30, critical
 export interface CheckDependencies {
   readonly probe: CertificateProbe;
   readonly now: () => Date;
+  /** Called after each target, for a progress line. */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 /** Checks every target, `concurrency` at a time; results come back in input order, one per target. */
 export async function checkTargets(requests: readonly CheckRequest[], settings: CheckSettings, deps: CheckDependencies): Promise<CheckResult[]> {
   const results: CheckResult[] = new Array(requests.length);
   let next = 0;
+  let done = 0;
   const worker = async () => {
     while (next < requests.length) {
       const index = next++;
       results[index] = await checkOne(requests[index], settings, deps);
+      deps.onProgress?.(++done, requests.length);
     }
   };
   const workers = Math.max(1, Math.min(settings.concurrency, requests.length));

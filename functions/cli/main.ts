@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { registerCheckCommand } from './check-command';
+import { registerWatchCommands } from './watch-commands';
 import { UsageError } from './usage-error';
 
 /** Runs the certwatch CLI and resolves to the process exit code. Never throws for user mistakes. */
@@ -12,6 +13,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
   registerCheckCommand(program, io, (code) => (exitCode = code));
+  registerWatchCommands(program, io, (code) => (exitCode = code));
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
@@ -24,7 +26,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       io.err(`certwatch: ${error.message}\n`);
       return 3;
     }
-    throw error;
+    // Anything else (an unreachable DynamoDB, a full disk) is reported in one line too; CERTWATCH_DEBUG=1 shows the stack.
+    io.err(`certwatch: ${(error as Error)?.message ?? String(error)}\n`);
+    if (process.env.CERTWATCH_DEBUG) io.err(`${(error as Error)?.stack ?? ''}\n`);
+    return 3;
   }
 }
 
@@ -33,6 +38,8 @@ export interface CliIo {
   readonly err: (text: string) => void;
   readonly isTty: boolean;
   readonly version: string;
+  /** A transient progress line (only when stderr is a terminal). */
+  readonly progress?: (line: string) => void;
 }
 
 function processIo(): CliIo {
@@ -41,6 +48,7 @@ function processIo(): CliIo {
     err: (text) => process.stderr.write(text),
     isTty: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
     version: (require('../../package.json') as { version: string }).version,
+    progress: process.stderr.isTTY ? (line) => process.stderr.write(`\r${line}\u001b[K`) : undefined,
   };
 }
 

@@ -9,6 +9,17 @@ export class VersionConflictError extends Error {
   }
 }
 
+/** Run-level bookkeeping: one record beside the certificates' states. */
+export interface RunLedger {
+  /** When the last run finished: `certwatch status` shows it; a stale one means the watcher stopped. */
+  readonly lastRunAt: string | null;
+  /** The id of the last digest delivered (ids name their period, so one digest per period). */
+  readonly digestSentFor: string | null;
+  readonly version: number;
+}
+
+export const EMPTY_LEDGER: RunLedger = { lastRunAt: null, digestSentFor: null, version: 0 };
+
 export interface StateStore {
   get(certificateId: string): Promise<WatchState | undefined>;
   /** Every watched certificate (paginated underneath). */
@@ -18,6 +29,9 @@ export interface StateStore {
    * Stores `next` with version `expectedVersion + 1`, returned. Throws VersionConflictError otherwise.
    */
   put(next: WatchState, expectedVersion: number): Promise<WatchState>;
+  getLedger(): Promise<RunLedger>;
+  /** Conditional on the version read, like `put`. */
+  putLedger(next: RunLedger, expectedVersion: number): Promise<RunLedger>;
   /** Writes issued so far (benchmarks count them). */
   readonly writeCount: number;
 }

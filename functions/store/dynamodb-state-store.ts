@@ -11,7 +11,7 @@ import {
   type TableDescription,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { type StateStore, VersionConflictError } from '../core/ports';
+import { EMPTY_LEDGER, type RunLedger, type StateStore, VersionConflictError } from '../core/ports';
 import type { WatchState } from '../core/watch-state';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { type Item, itemSizeBytes, MAX_ITEM_BYTES } from './dynamodb-attribute-values';
@@ -23,6 +23,8 @@ import { type Item, itemSizeBytes, MAX_ITEM_BYTES } from './dynamodb-attribute-v
 // the version read (optimistic concurrency).
 
 export const PARTITION_KEY = 'certificateId';
+/** The run ledger's key: certificate ids start with `tls:` or `arn:`, never with `certwatch#`. */
+export const LEDGER_KEY = 'certwatch#ledger';
 
 export interface DynamoDbStateStoreOptions {
   readonly client: DynamoDBClient;
@@ -95,13 +97,38 @@ export class DynamoDbStateStore implements StateStore {
         const page = await this.client.send(
           new ScanCommand({ TableName: this.tableName, ConsistentRead: true, Limit: this.scanPageLimit, ExclusiveStartKey: startKey }),
         );
-        for (const item of page.Items ?? []) states.push(this.itemToState(item));
+        for (const item of page.Items ?? []) if (item[PARTITION_KEY]?.S !== LEDGER_KEY) states.push(this.itemToState(item));
         startKey = page.LastEvaluatedKey;
       } while (startKey);
     } catch (error) {
       throw this.failure('Scan', error);
     }
     return states.sort((a, b) => (a.certificateId < b.certificateId ? -1 : a.certificateId > b.certificateId ? 1 : 0));
+  }
+
+  async getLedger(): Promise<RunLedger> {
+    try {
+      const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { [PARTITION_KEY]: { S: LEDGER_KEY } }, ConsistentRead: true }));
+      if (!Item) return EMPTY_LEDGER;
+      const { lastRunAt = null, digestSentFor = null, version } = unmarshall(Item) as Partial<RunLedger>;
+      return { lastRunAt, digestSentFor, version: version ?? 0 };
+    } catch (error) {
+      throw this.failure('GetItem', error, LEDGER_KEY);
+    }
+  }
+
+  async putLedger(next: RunLedger, expectedVersion: number): Promise<RunLedger> {
+    const stored: RunLedger = { ...next, version: expectedVersion + 1 };
+    this.writes++;
+    try {
+      await this.client.send(
+        new PutItemCommand({ TableName: this.tableName, Item: marshall({ [PARTITION_KEY]: LEDGER_KEY, ...stored }), ...this.versionCondition(expectedVersion) }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) throw new VersionConflictError(LEDGER_KEY);
+      throw this.failure('PutItem', error, LEDGER_KEY);
+    }
+    return stored;
   }
 
   async put(next: WatchState, expectedVersion: number): Promise<WatchState> {
@@ -118,17 +145,9 @@ export class DynamoDbStateStore implements StateStore {
           `(table ${this.tableName}): pending ${next.pending.length}, sent ${next.sent.length}, history ${next.history.length} entries`,
       );
     }
-    const condition =
-      expectedVersion === 0
-        ? { ConditionExpression: `attribute_not_exists(${PARTITION_KEY})` }
-        : {
-            ConditionExpression: '#version = :expected',
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
-          };
     this.writes++;
     try {
-      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ...condition }));
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ...this.versionCondition(expectedVersion) }));
     } catch (error) {
       if (isConditionalCheckFailure(error)) throw new VersionConflictError(next.certificateId);
       throw this.failure('PutItem', error, next.certificateId);
@@ -170,6 +189,17 @@ export class DynamoDbStateStore implements StateStore {
     } catch (error) {
       throw this.failure(operation, error);
     }
+  }
+
+  /** Optimistic concurrency: create only if absent (version 0), else only over the version read. */
+  private versionCondition(expectedVersion: number) {
+    return expectedVersion === 0
+      ? { ConditionExpression: `attribute_not_exists(${PARTITION_KEY})` }
+      : {
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+        };
   }
 
   private async describeTable(): Promise<TableDescription | undefined> {

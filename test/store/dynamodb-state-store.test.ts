@@ -128,6 +128,26 @@ describe('list', () => {
   });
 });
 
+describe('the run ledger', () => {
+  test('reads as empty before the first run, round-trips, and is versioned like a state', async () => {
+    const store = await dynamo.createStore();
+    expect(await store.getLedger()).toEqual({ lastRunAt: null, digestSentFor: null, version: 0 });
+    const first = await store.putLedger({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: null, version: 0 }, 0);
+    expect(first.version).toBe(1);
+    expect(await store.getLedger()).toEqual(first);
+    await expect(store.putLedger({ ...first, digestSentFor: 'digest#x' }, 0)).rejects.toBeInstanceOf(VersionConflictError);
+    await store.putLedger({ ...first, digestSentFor: 'digest#x' }, 1);
+    expect(await store.getLedger()).toEqual({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: 'digest#x', version: 2 });
+  });
+
+  test('is not listed among the certificates', async () => {
+    const store = await dynamo.createStore();
+    await store.put(fullState('tls:listed.example:443'), 0);
+    await store.putLedger({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: null, version: 0 }, 0);
+    expect((await store.list()).map((s) => s.certificateId)).toEqual(['tls:listed.example:443']);
+  });
+});
+
 describe('writeCount', () => {
   test('counts every write request issued, conflicts included, and no reads', async () => {
     const store = await dynamo.createStore();

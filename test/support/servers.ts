@@ -18,7 +18,7 @@ export interface TlsEndpoint {
 export async function startTlsServer(
   endpoint: TlsEndpoint,
   options: { host?: string; byServername?: Record<string, TlsEndpoint>; securityLevel?: number } = {},
-): Promise<RunningServer & { connections: () => number; servernames: string[] }> {
+): Promise<RunningServer & { connections: () => number; servernames: string[]; serve: (next: TlsEndpoint) => void }> {
   const host = options.host ?? '127.0.0.1';
   const contextFor = (e: TlsEndpoint) => tls.createSecureContext({ key: e.key.keyPem, cert: e.chain.map((c) => c.certPem).join('\n') });
   const named = Object.fromEntries(Object.entries(options.byServername ?? {}).map(([name, e]) => [name, contextFor(e)]));
@@ -39,7 +39,9 @@ export async function startTlsServer(
     socket.end();
   });
   server.on('tlsClientError', () => undefined);
-  return listen(server, host, { connections: () => connections, servernames });
+  // Swapping the default certificate mid-test is what a renewal looks like from outside.
+  const serve = (next: TlsEndpoint) => server.setSecureContext({ key: next.key.keyPem, cert: next.chain.map((c) => c.certPem).join('\n') });
+  return listen(server, host, { connections: () => connections, servernames, serve });
 }
 
 /** A plain TCP server whose behaviour on each connection the test decides (hostile servers, STARTTLS peers). */

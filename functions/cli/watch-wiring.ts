@@ -1,0 +1,73 @@
+import { createDynamoDbClient } from '../store/dynamodb-client';
+import { DynamoDbStateStore } from '../store/dynamodb-state-store';
+import { startEmbeddedDynamoDb, StoreDirectoryLockedError } from '../store/embedded-dynamodb';
+import { ConsoleNotifier, FileNotifier } from '../notify/local-notifiers';
+import { SnsNotifier } from '../notify/sns-notifier';
+import type { Notifier } from '../core/ports';
+import { UsageError } from './usage-error';
+
+// Builds the local adapters the watch commands run on: the store (embedded or DynamoDB) and the notifier.
+
+export const DEFAULT_STORE_DIR = '.certwatch';
+export const DEFAULT_TABLE = 'certwatch';
+const LOCAL_TABLE = 'certwatch';
+
+export interface OpenStore {
+  readonly store: DynamoDbStateStore;
+  /** Where the state lives, for messages. */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * `--store DIR` (default `.certwatch/`): an embedded DynamoDB-compatible server (dynalite) persisting under DIR.
+ * `--store dynamodb`: the real service, or whatever AWS_ENDPOINT_URL_DYNAMODB points to; table from `--table`,
+ * else CERTWATCH_TABLE, else `certwatch`.
+ */
+export async function openStore(store: string, table: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<OpenStore> {
+  if (store === 'dynamodb') {
+    const tableName = table ?? env.CERTWATCH_TABLE ?? DEFAULT_TABLE;
+    const client = createDynamoDbClient();
+    return { store: new DynamoDbStateStore({ client, tableName }), description: `DynamoDB table ${tableName}`, close: async () => client.destroy() };
+  }
+  let embedded;
+  try {
+    embedded = await startEmbeddedDynamoDb({ path: store });
+  } catch (error) {
+    if (error instanceof StoreDirectoryLockedError) throw new UsageError(error.message);
+    throw new UsageError(`cannot open the local store ${store}: ${(error as Error).message}`);
+  }
+  // The embedded server needs credentials in the SigV4 shape only; nothing leaves loopback.
+  const client = createDynamoDbClient({ endpoint: embedded.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const opened = new DynamoDbStateStore({ client, tableName: LOCAL_TABLE });
+  await opened.ensureTable();
+  return {
+    store: opened,
+    description: `local store ${embedded.path}`,
+    close: async () => {
+      client.destroy();
+      await embedded.close();
+    },
+  };
+}
+
+/** `--notify console | file:PATH | sns` (sns: topic from the config, else CERTWATCH_TOPIC_ARN). */
+export function createNotifier(spec: string, options: { topicArn: string | null; now: () => Date; write: (text: string) => void; env?: NodeJS.ProcessEnv }): Notifier {
+  if (spec === 'console') return new ConsoleNotifier(options.write, { now: options.now });
+  if (spec.startsWith('file:') && spec.length > 'file:'.length) return new FileNotifier(spec.slice('file:'.length), { now: options.now });
+  if (spec === 'sns') {
+    const topicArn = options.topicArn ?? (options.env ?? process.env).CERTWATCH_TOPIC_ARN;
+    if (!topicArn) throw new UsageError('--notify sns needs a topic: set "sns": { "topicArn": ... } in the config or CERTWATCH_TOPIC_ARN');
+    return new SnsNotifier(topicArn, { now: options.now });
+  }
+  throw new UsageError(`--notify must be console, file:PATH or sns (got "${spec}")`);
+}
+
+/** Parses `--now` / `--until`: an ISO 8601 time with a zone. */
+export function parseInstant(flag: string, text: string): Date {
+  const time = Date.parse(text);
+  if (!/^\d{4}-\d\d-\d\d(T[\d:.]+(Z|[+-]\d\d:?\d\d))?$/.test(text) || Number.isNaN(time)) {
+    throw new UsageError(`${flag} must be an ISO 8601 time such as 2026-12-01T09:00:00Z (got "${text}")`);
+  }
+  return new Date(time);
+}

@@ -1,0 +1,235 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { parseConfig, type CertwatchConfig } from '../../functions/core/config';
+import type { Notifier, PublishResult, StateStore } from '../../functions/core/ports';
+import type { PlannedNotification, WatchState } from '../../functions/core/watch-state';
+import { SnsNotifier } from '../../functions/notify/sns-notifier';
+import { TlsProbe } from '../../functions/probes/tls-probe';
+import { runWatch } from '../../functions/run/run-watch';
+import type { DynamoDbStateStore } from '../../functions/store/dynamodb-state-store';
+import { startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { chainFor, issue, type Issued } from '../support/pki';
+import { closedPort, startTlsServer, type RunningServer } from '../support/servers';
+
+// Tier 2: one watch cycle through the real probe (TLS servers on loopback), the real DynamoDB adapter (dynalite)
+// and a notifier that records, or fails, like SNS would.
+
+const DAY = 86_400_000;
+const START = Date.now();
+const day = (n: number) => new Date(START + n * DAY);
+
+/** A notifier double for our own port: records what it was asked to send, or fails while `failing` is set. */
+class RecordingNotifier implements Notifier {
+  readonly sent: PlannedNotification[] = [];
+  failing = false;
+  async publish(notification: PlannedNotification): Promise<PublishResult> {
+    if (this.failing) throw new Error('ThrottledException: rate exceeded');
+    this.sent.push(notification);
+    return { messageId: `m-${this.sent.length}` };
+  }
+  take(): string[] {
+    return this.sent.splice(0).map((n) => `${n.kind}/${n.stage}/${n.target}/${n.audiences.join('+')}`);
+  }
+}
+
+let dynamo: DynaliteHarness;
+let intermediate: Issued;
+let caFile: string;
+const servers: RunningServer[] = [];
+
+/** A server whose leaf (398-day lifetime, so no lifetime cap applies) expires `daysLeft` after START. */
+async function serverExpiringIn(daysLeft: number, name: string): Promise<RunningServer> {
+  const leaf = await issue({ subject: `CN=${name}`, sans: [name], issuer: intermediate, notBefore: day(daysLeft - 398), notAfter: day(daysLeft) });
+  const server = await startTlsServer({ key: leaf, chain: [leaf, intermediate] });
+  servers.push(server);
+  return server;
+}
+
+function configFor(targets: string[], extra: object = {}): CertwatchConfig {
+  return parseConfig({
+    targets: targets.map((target) => ({ target, servername: target.startsWith('127.') ? 'run.test' : undefined, caFile })),
+    check: { timeoutMs: 2000 },
+    audiences: { owners: { emails: ['owners@example.com'] }, oncall: { sms: ['+15550000000'] } },
+    ...extra,
+  });
+}
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  const pki = await chainFor(['unused.test']);
+  intermediate = pki.intermediate;
+  caFile = join(mkdtempSync(join(tmpdir(), 'certwatch-run-')), 'ca.pem');
+  writeFileSync(caFile, pki.root.certPem);
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  await dynamo.close();
+});
+
+async function run(config: CertwatchConfig, store: StateStore, notifier: Notifier, now: Date) {
+  return runWatch(config, { probe: new TlsProbe(), store, notifier, now });
+}
+
+test('a first run stores every valid target, notifies the stage each is in, and reports the invalid one', async () => {
+  const store = await dynamo.createStore();
+  const soon = await serverExpiringIn(20, 'run.test');
+  const later = await serverExpiringIn(200, 'run.test');
+  const notifier = new RecordingNotifier();
+  const config = configFor([`127.0.0.1:${soon.port}`, `127.0.0.1:${later.port}`, 'not a target']);
+
+  const summary = await run(config, store, notifier, day(0));
+
+  expect(notifier.take()).toEqual([`expiry/warning/127.0.0.1:${soon.port}/owners`]);
+  expect(summary).toMatchObject({ targets: 3, byStatus: { ok: 1, warning: 1, error: 1 }, notificationsSent: 1, notificationsPending: 0 });
+  expect(summary.invalidTargets).toEqual([{ certificateId: 'not a target', message: expect.stringContaining('contains white space') }]);
+  const states = await store.list();
+  expect(states.map((s) => [s.certificateId, s.status, s.expiry.stage])).toEqual([
+    [`tls:127.0.0.1:${later.port}`, 'ok', null],
+    [`tls:127.0.0.1:${soon.port}`, 'warning', 'warning'],
+  ]);
+  const notified = states[1];
+  expect(notified.sent).toEqual([expect.objectContaining({ kind: 'expiry', stage: 'warning', messageId: 'm-1', audiences: ['owners'] })]);
+  expect(notified.pending).toEqual([]);
+  expect((await store.getLedger()).lastRunAt).toBe(day(0).toISOString());
+});
+
+test('a run in which nothing changed writes only the ledger, and a duplicate run sends nothing', async () => {
+  const store = await dynamo.createStore();
+  const servers3 = await Promise.all([serverExpiringIn(20, 'run.test'), serverExpiringIn(100, 'run.test'), serverExpiringIn(300, 'run.test')]);
+  const notifier = new RecordingNotifier();
+  const config = configFor(servers3.map((s) => `127.0.0.1:${s.port}`));
+  await run(config, store, notifier, day(0));
+  expect(notifier.take()).toHaveLength(1);
+
+  const quiet = await run(config, store, notifier, new Date(day(0).getTime() + 3_600_000));
+  expect(quiet.storeWrites).toBe(1);
+  expect(notifier.take()).toEqual([]);
+
+  const duplicate = await run(config, store, notifier, new Date(day(0).getTime() + 3_600_000));
+  expect(duplicate.notificationsSent).toBe(0);
+  expect(notifier.take()).toEqual([]);
+});
+
+test('a failed publish is kept in the outbox, never recorded as sent, and delivered once by the next run', async () => {
+  const store = await dynamo.createStore();
+  const server = await serverExpiringIn(10, 'run.test');
+  const notifier = new RecordingNotifier();
+  const config = configFor([`127.0.0.1:${server.port}`]);
+  const id = `tls:127.0.0.1:${server.port}`;
+
+  notifier.failing = true;
+  const failed = await run(config, store, notifier, day(0));
+  expect(failed).toMatchObject({ notificationsSent: 0, notificationsPending: 1 });
+  expect(failed.publishFailures).toEqual([{ certificateId: id, message: expect.stringContaining('ThrottledException') }]);
+  expect((await store.get(id))?.sent).toEqual([]);
+
+  notifier.failing = false;
+  const retried = await run(config, store, notifier, new Date(day(0).getTime() + 3_600_000));
+  expect(retried).toMatchObject({ notificationsSent: 1, notificationsPending: 0 });
+  expect(notifier.take()).toEqual([`expiry/urgent/127.0.0.1:${server.port}/owners+oncall`]);
+  await run(config, store, notifier, new Date(day(0).getTime() + 7_200_000));
+  expect(notifier.take()).toEqual([]);
+});
+
+test('a store failure for one certificate is reported, the others go on, and nothing is lost', async () => {
+  const store = await dynamo.createStore();
+  const broken = await serverExpiringIn(10, 'run.test');
+  const fine = await serverExpiringIn(10, 'run.test');
+  const brokenId = `tls:127.0.0.1:${broken.port}`;
+  const failingStore = storeFailingFor(store, brokenId);
+  const notifier = new RecordingNotifier();
+  const config = configFor([`127.0.0.1:${broken.port}`, `127.0.0.1:${fine.port}`]);
+
+  const summary = await run(config, failingStore, notifier, day(0));
+  expect(summary.storeFailures).toEqual([{ certificateId: brokenId, message: 'ProvisionedThroughputExceededException' }]);
+  expect(notifier.take()).toEqual([`expiry/urgent/127.0.0.1:${fine.port}/owners+oncall`]);
+
+  await run(config, store, notifier, new Date(day(0).getTime() + 3_600_000));
+  expect(notifier.take()).toEqual([`expiry/urgent/127.0.0.1:${broken.port}/owners+oncall`]);
+});
+
+test('an unreachable endpoint keeps its last known expiry: errors after 3 failures, and the expiry keeps escalating', async () => {
+  const store = await dynamo.createStore();
+  const server = await serverExpiringIn(5, 'run.test');
+  const notifier = new RecordingNotifier();
+  const port = server.port;
+  const config = configFor([`127.0.0.1:${port}`]);
+  await run(config, store, notifier, day(0));
+  expect(notifier.take()).toEqual([`expiry/urgent/127.0.0.1:${port}/owners+oncall`]);
+
+  await server.close();
+  for (const hour of [1, 2]) {
+    await run(config, store, notifier, new Date(day(0).getTime() + hour * 3_600_000));
+    expect(notifier.take()).toEqual([]);
+  }
+  await run(config, store, notifier, new Date(day(0).getTime() + 3 * 3_600_000));
+  expect(notifier.take()).toEqual([`error/error/127.0.0.1:${port}/owners`]);
+  const state = (await store.get(`tls:127.0.0.1:${port}`)) as WatchState;
+  expect(state).toMatchObject({ status: 'error', consecutiveFailures: 3, lastError: { code: 'CONNECTION_REFUSED' } });
+  expect(Date.parse(state.certificate!.notAfter)).toBe(Math.floor(day(5).getTime() / 1000) * 1000); // X.509 keeps whole seconds
+
+  await run(config, store, notifier, day(2.5));
+  expect(notifier.take()).toEqual([`expiry/critical/127.0.0.1:${port}/owners+oncall`, `error/error/127.0.0.1:${port}/owners`]);
+});
+
+test('the digest goes out once per period, listing what is inside a stage', async () => {
+  const store = await dynamo.createStore();
+  const soon = await serverExpiringIn(20, 'run.test');
+  const fine = await serverExpiringIn(300, 'run.test');
+  const refused = await closedPort();
+  const notifier = new RecordingNotifier();
+  const config = configFor([`127.0.0.1:${soon.port}`, `127.0.0.1:${fine.port}`, `127.0.0.1:${refused}`], { digest: { notify: ['owners'], every: '1d' } });
+
+  await run(config, store, notifier, day(0));
+  const digests = notifier.sent.filter((n) => n.kind === 'digest');
+  expect(digests).toHaveLength(1);
+  expect(digests[0].digest?.map((line) => line.target)).toEqual([`127.0.0.1:${soon.port}`, `127.0.0.1:${refused}`]);
+  notifier.take();
+  await run(config, store, notifier, new Date(day(0).getTime() + 60_000));
+  expect(notifier.take().filter((n) => n.startsWith('digest'))).toEqual([]);
+});
+
+test('with SNS: one Publish per notification, structured for email and SMS, with filterable attributes', async () => {
+  const store = await dynamo.createStore();
+  const server = await serverExpiringIn(2, 'run.test');
+  const sns = mockClient(SNSClient);
+  sns.on(PublishCommand).resolves({ MessageId: 'sns-message-1' });
+  const notifier = new SnsNotifier('arn:aws:sns:eu-west-1:111111111111:certwatch-alerts', { client: new SNSClient({}), now: () => day(0) });
+
+  await run(configFor([`127.0.0.1:${server.port}`]), store, notifier, day(0));
+
+  const calls = sns.commandCalls(PublishCommand);
+  expect(calls).toHaveLength(1);
+  const input = calls[0].args[0].input;
+  expect(input).toMatchObject({ TopicArn: 'arn:aws:sns:eu-west-1:111111111111:certwatch-alerts', MessageStructure: 'json' });
+  expect(Object.keys(JSON.parse(input.Message as string)).sort()).toEqual(['default', 'email', 'sms']);
+  expect(input.MessageAttributes).toMatchObject({
+    kind: { DataType: 'String', StringValue: 'expiry' },
+    stage: { DataType: 'String', StringValue: 'critical' },
+    audiences: { DataType: 'String.Array', StringValue: '["owners","oncall"]' },
+    certificateId: { DataType: 'String', StringValue: `tls:127.0.0.1:${server.port}` },
+  });
+  expect((await store.get(`tls:127.0.0.1:${server.port}`))?.sent[0].messageId).toBe('sns-message-1');
+  sns.restore();
+});
+
+/** The real store, except that writes for one certificate fail as a throttled DynamoDB would. */
+function storeFailingFor(store: DynamoDbStateStore, certificateId: string): StateStore {
+  return {
+    get: (id) => store.get(id),
+    list: () => store.list(),
+    getLedger: () => store.getLedger(),
+    putLedger: (ledger, version) => store.putLedger(ledger, version),
+    put: async (state, version) => {
+      if (state.certificateId === certificateId) throw new Error('ProvisionedThroughputExceededException');
+      return store.put(state, version);
+    },
+    get writeCount() {
+      return store.writeCount;
+    },
+  };
+}
