@@ -30,6 +30,24 @@ export const checkEventSchema = z
     path: ['options', 'criticalDays'],
   });
 
+const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time such as 2026-12-01T09:00:00Z' });
+
+/** `{ "action": "ack", "certificateId": "tls:host:443", "until"?: ISO, "note"?: text }` */
+export const ackEventSchema = z.strictObject({
+  action: z.literal('ack'),
+  certificateId: z.string().min(1),
+  until: isoTime.optional(),
+  note: z.string().max(1000).optional(),
+});
+
+/** `{ "action": "status" }`: every watched certificate, soonest expiry first. */
+export const statusEventSchema = z.strictObject({ action: z.literal('status') });
+
+export type OnDemandRequest =
+  | { readonly action: 'check'; readonly requests: CheckRequest[]; readonly settings: CheckSettings }
+  | { readonly action: 'ack'; readonly certificateId: string; readonly until?: Date; readonly note?: string }
+  | { readonly action: 'status' };
+
 export class InvalidEventError extends Error {
   constructor(message: string) {
     super(message);
@@ -37,7 +55,24 @@ export class InvalidEventError extends Error {
   }
 }
 
-/** Validates an event; the error names every bad field by its path. */
+/** Validates an on-demand event of any action (`check` when none is named); errors name every bad field. */
+export function parseOnDemandEvent(event: unknown): OnDemandRequest {
+  const action = typeof event === 'object' && event !== null && 'action' in event ? (event as { action: unknown }).action : 'check';
+  if (action === 'check') return { action: 'check', ...parseCheckEvent(event) };
+  if (action === 'ack') {
+    const parsed = ackEventSchema.safeParse(event);
+    if (!parsed.success) throw new InvalidEventError(`invalid ack event: ${describeIssues(parsed.error)}`);
+    return { action: 'ack', certificateId: parsed.data.certificateId, until: parsed.data.until ? new Date(parsed.data.until) : undefined, note: parsed.data.note };
+  }
+  if (action === 'status') {
+    const parsed = statusEventSchema.safeParse(event);
+    if (!parsed.success) throw new InvalidEventError(`invalid status event: ${describeIssues(parsed.error)}`);
+    return { action: 'status' };
+  }
+  throw new InvalidEventError(`invalid event: action must be "check", "ack" or "status" (got ${JSON.stringify(action)})`);
+}
+
+/** Validates a check event; the error names every bad field by its path. */
 export function parseCheckEvent(event: unknown): { requests: CheckRequest[]; settings: CheckSettings } {
   const parsed = checkEventSchema.safeParse(event);
   if (!parsed.success) throw new InvalidEventError(`invalid check event: ${describeIssues(parsed.error)}`);

@@ -1,25 +1,58 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { CheckResult } from '../core/check-result';
+import type { StateStore } from '../core/ports';
+import { readRuntimeConfig } from '../config/runtime-config';
 import { TlsProbe } from '../probes/tls-probe';
-import { InvalidEventError, parseCheckEvent } from './check-event';
+import { acknowledgeCertificate } from '../run/acknowledge-certificate';
+import { statusReport, type StatusRow } from '../run/status-report';
+import { createDynamoDbClient } from '../store/dynamodb-client';
+import { DynamoDbStateStore } from '../store/dynamodb-state-store';
+import { InvalidEventError, parseOnDemandEvent } from './check-event';
 import { checkTargets } from './check-targets';
 
 const logger = new Logger({ serviceName: 'certwatch' });
-// One probe per container: trust stores (and their parsed roots) are reused across invocations.
+// Per container: the probe keeps its trust stores (parsed roots); the store and its client are built on first use.
 const probe = new TlsProbe();
+let store: StateStore | undefined;
 
-/** On-demand check: `{ "targets": [...], "options": {...} }` returns the same array as `certwatch check --json`. */
-export async function handler(event: unknown): Promise<CheckResult[]> {
-  let parsed: ReturnType<typeof parseCheckEvent>;
+function stateStore(): StateStore {
+  store ??= new DynamoDbStateStore({ client: createDynamoDbClient(), tableName: readRuntimeConfig().tableName });
+  return store;
+}
+
+export interface AckResponse {
+  readonly certificateId: string;
+  readonly acknowledged: { readonly stage: string; readonly until: string | null; readonly note: string | null };
+}
+
+/**
+ * The on-demand function. `{ "targets": [...], "options": {...} }` (action `check`, the default) returns the same
+ * array as `certwatch check --json`; `{ "action": "ack", "certificateId", "until"?, "note"? }` acknowledges;
+ * `{ "action": "status" }` lists watched certificates soonest first.
+ */
+export async function handler(event: unknown): Promise<CheckResult[] | AckResponse | StatusRow[]> {
+  let request: ReturnType<typeof parseOnDemandEvent>;
   try {
-    parsed = parseCheckEvent(event);
+    request = parseOnDemandEvent(event);
   } catch (error) {
     if (error instanceof InvalidEventError) logger.warn('rejected a malformed event', { reason: error.message });
     throw error;
   }
-  const results = await checkTargets(parsed.requests, parsed.settings, { probe, now: () => new Date() });
-  for (const result of results) {
-    logger.info('checked', { target: result.target, status: result.status, daysRemaining: result.daysRemaining, errorCode: result.error?.code ?? null });
+  switch (request.action) {
+    case 'check': {
+      const results = await checkTargets(request.requests, request.settings, { probe, now: () => new Date() });
+      for (const result of results) {
+        logger.info('checked', { target: result.target, status: result.status, daysRemaining: result.daysRemaining, errorCode: result.error?.code ?? null });
+      }
+      return results;
+    }
+    case 'ack': {
+      const state = await acknowledgeCertificate(stateStore(), request.certificateId, { at: new Date(), until: request.until, note: request.note });
+      const ack = state.acknowledgement!;
+      logger.info('acknowledged', { certificateId: state.certificateId, stage: ack.stage, until: ack.until });
+      return { certificateId: state.certificateId, acknowledged: { stage: ack.stage, until: ack.until, note: ack.note } };
+    }
+    case 'status':
+      return statusReport(await stateStore().list(), new Date());
   }
-  return results;
 }

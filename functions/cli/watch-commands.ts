@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { ConfigError, type CertwatchConfig } from '../core/config';
-import { acknowledge, AcknowledgementError } from '../core/escalation';
-import { daysRemaining } from '../core/judge';
-import { VersionConflictError } from '../core/ports';
+import { AcknowledgementError } from '../core/escalation';
 import { InvalidTargetError, parseTarget } from '../core/target';
-import type { WatchState } from '../core/watch-state';
 import { loadConfigFile } from '../config/load-config-file';
 import { TlsProbe } from '../probes/tls-probe';
+import { acknowledgeCertificate, UnknownCertificateError } from '../run/acknowledge-certificate';
 import { runWatch, type RunSummary } from '../run/run-watch';
+import { statusReport, type StatusRow } from '../run/status-report';
 import type { CliIo } from './main';
 import { UsageError } from './usage-error';
 import { createNotifier, DEFAULT_STORE_DIR, openStore, parseInstant } from './watch-wiring';
@@ -56,7 +55,7 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
       const now = flags.now ? parseInstant('--now', flags.now) : new Date();
       const opened = await openStore(flags.store, flags.table);
       try {
-        const rows = (await opened.store.list()).map((state) => statusRow(state, now)).sort(bySoonest);
+        const rows = statusReport(await opened.store.list(), now);
         io.out(flags.json ? `${JSON.stringify(rows, null, 2)}\n` : renderStatus(rows));
       } finally {
         await opened.close();
@@ -78,7 +77,10 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
       const certificateId = normaliseCertificateId(id);
       const opened = await openStore(flags.store, flags.table);
       try {
-        const state = await acknowledgeWithRetry(opened.store, certificateId, { at, until, note: flags.note });
+        const state = await acknowledgeCertificate(opened.store, certificateId, { at, until, note: flags.note }).catch((error: unknown) => {
+          if (error instanceof AcknowledgementError || error instanceof UnknownCertificateError) throw new UsageError(`ack: ${error.message}`);
+          throw error;
+        });
         io.out(`acknowledged ${state.acknowledgement?.stage} for ${certificateId}${state.acknowledgement?.until ? ` until ${state.acknowledgement.until}` : ''}\n`);
       } finally {
         await opened.close();
@@ -104,65 +106,6 @@ export function normaliseCertificateId(id: string): string {
     if (error instanceof InvalidTargetError) throw new UsageError(`ack: ${error.message}`);
     throw error;
   }
-}
-
-async function acknowledgeWithRetry(
-  store: Awaited<ReturnType<typeof openStore>>['store'],
-  certificateId: string,
-  request: Parameters<typeof acknowledge>[1],
-): Promise<WatchState> {
-  for (let attempt = 1; ; attempt++) {
-    const state = await store.get(certificateId);
-    if (!state) throw new UsageError(`ack: no watched certificate ${certificateId} (see certwatch status)`);
-    try {
-      return await store.put(acknowledge(state, request), state.version);
-    } catch (error) {
-      if (error instanceof AcknowledgementError) throw new UsageError(`ack: ${error.message}`);
-      // A run wrote the item between our read and write: read again and re-apply.
-      if (error instanceof VersionConflictError && attempt < 3) continue;
-      throw error;
-    }
-  }
-}
-
-interface StatusRow {
-  readonly certificateId: string;
-  readonly target: string;
-  readonly status: string;
-  readonly daysRemaining: number | null;
-  readonly notAfter: string | null;
-  readonly subject: string | null;
-  readonly stage: string | null;
-  readonly lastNotifiedAt: string | null;
-  readonly acknowledged: string | null;
-  readonly consecutiveFailures: number;
-  readonly lastError: string | null;
-  readonly pendingNotifications: number;
-}
-
-function statusRow(state: WatchState, now: Date): StatusRow {
-  const lastSent = state.sent.at(-1);
-  return {
-    certificateId: state.certificateId,
-    target: state.target,
-    status: state.status,
-    daysRemaining: state.certificate ? daysRemaining(new Date(state.certificate.notAfter), now) : null,
-    notAfter: state.certificate?.notAfter ?? null,
-    subject: state.certificate?.subject ?? null,
-    stage: state.expiry.stage,
-    lastNotifiedAt: lastSent?.sentAt ?? null,
-    acknowledged: state.acknowledgement ? `${state.acknowledgement.stage}${state.acknowledgement.until ? ` until ${state.acknowledgement.until}` : ''}` : null,
-    consecutiveFailures: state.consecutiveFailures,
-    lastError: state.lastError ? `${state.lastError.code}: ${state.lastError.message}` : null,
-    pendingNotifications: state.pending.length,
-  };
-}
-
-function bySoonest(a: StatusRow, b: StatusRow): number {
-  if (a.notAfter === b.notAfter) return a.certificateId.localeCompare(b.certificateId);
-  if (a.notAfter === null) return 1;
-  if (b.notAfter === null) return -1;
-  return Date.parse(a.notAfter) - Date.parse(b.notAfter);
 }
 
 function renderStatus(rows: readonly StatusRow[]): string {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration';
-import { DEFAULT_POLICY, type EscalationPolicy, type Stage } from './escalation-policy';
+import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, type EscalationPolicy, type Stage } from './escalation-policy';
 import { DEFAULT_THRESHOLDS } from './judge';
 
 // certwatch.config.json: one file for the local run and the CDK app. Validated on load; every error
@@ -31,9 +31,18 @@ const targetEntry = z.union([
   }),
 ]);
 
+/** Names notifications use for probe failures and digests: a stage with one would be mistaken for them. */
+const RESERVED_STAGE_NAMES = ['error', 'digest'];
+
 const stageSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes'),
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes')
+      .refine((name) => !RESERVED_STAGE_NAMES.includes(name), {
+        message: `${RESERVED_STAGE_NAMES.map((name) => `"${name}"`).join(' and ')} are reserved (they name probe-failure alerts and digests): choose another stage name`,
+      })
+      .describe('Stage name, used in notifications and `certwatch status`. "error" and "digest" are reserved.'),
     daysBefore: z.number().min(0).max(3650).optional(),
     lifetimeFraction: z.number().gt(0).lt(1).optional(),
     notify: z.array(z.string()).min(1, 'name at least one audience'),
@@ -68,6 +77,14 @@ export const configSchema = z
         errorAfterFailures: z.number().int().min(1).max(1000).optional(),
         errorNotify: z.array(z.string()).min(1).optional(),
         errorRepeatEvery: duration.optional(),
+        lifetimeCap: z
+          .number()
+          .gt(0)
+          .max(1)
+          .optional()
+          .describe(
+            `Caps every daysBefore threshold at this fraction of the certificate's lifetime (leaf notAfter - notBefore), so short-lived certificates are not alerted about before their renewal is due. A number in (0, 1]; 1 turns the cap off. Default ${DEFAULT_LIFETIME_CAP}.`,
+          ),
       })
       .default({}),
     digest: z.strictObject({ notify: z.array(z.string()).min(1), every: duration.default('1d') }).optional(),
@@ -168,6 +185,7 @@ function toPolicy(policy: ParsedConfig['policy']): EscalationPolicy {
     ...(policy.errorAfterFailures !== undefined ? { errorAfterFailures: policy.errorAfterFailures } : {}),
     ...(policy.errorNotify ? { errorNotify: policy.errorNotify } : {}),
     ...(policy.errorRepeatEvery ? { errorRepeatEveryMs: parseDuration(policy.errorRepeatEvery) } : {}),
+    ...(policy.lifetimeCap !== undefined ? { lifetimeCap: policy.lifetimeCap } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 import { worstStatus } from './check-result';
-import { isSilenced, stageFor } from './escalation';
+import { isErrorAlertSilenced, isSilenced, stageFor } from './escalation';
 import type { EscalationPolicy } from './escalation-policy';
 import { DAY_MS, daysRemaining } from './judge';
 import type { DigestLine, PlannedNotification, WatchState } from './watch-state';
@@ -13,10 +13,11 @@ export interface DigestSchedule {
 export const DIGEST_ID = 'digest';
 
 /**
- * The periodic digest: every certificate inside an escalation stage at `now` (acknowledged ones too, marked so)
- * or whose probe is failing, soonest notAfter first, unknown expiry last. null when there is nothing to list.
+ * The periodic digest: every certificate inside an escalation stage at `now` or whose probe is failing, soonest
+ * notAfter first, unknown expiry last; acknowledged ones too, marked so (the expiry stage's acknowledgement, or
+ * the error alert's for a failing certificate in no stage). null when there is nothing to list.
  * The id names the schedule period (`everyMs` buckets since the epoch), so every run inside one period decides
- * the same digest and the outbox or SNS deduplication sends it once.
+ * the same digest, and a caller that records the id it sent sends it once.
  */
 export function planDigest(states: readonly WatchState[], policy: EscalationPolicy, now: Date, schedule: DigestSchedule = { notify: policy.stages[0]?.notify ?? [], everyMs: DAY_MS }): PlannedNotification | null {
   const lines: DigestLine[] = [];
@@ -32,7 +33,7 @@ export function planDigest(states: readonly WatchState[], policy: EscalationPoli
       daysRemaining: state.certificate ? daysRemaining(new Date(state.certificate.notAfter), now) : null,
       stage: stage?.name ?? null,
       status: state.status,
-      acknowledged: stage !== null && state.certificate !== null && isSilenced(state.acknowledgement, stage.name, state.certificate, now),
+      acknowledged: stage && state.certificate ? isSilenced(state.acknowledgement, stage.name, state.certificate, now) : isErrorAlertSilenced(state.errorAlert, now),
     });
   }
   if (lines.length === 0) return null;

@@ -47,11 +47,22 @@ export interface ObserveOutcome {
   readonly planned: readonly PlannedNotification[];
 }
 
+/** The alerts a watched certificate can have acknowledged: its expiry stage, or its probe-failure (`error`) alert. */
+export type AcknowledgeableAlert = 'expiry' | 'error';
+
 export interface AcknowledgeRequest {
   readonly at: Date;
-  /** Snooze: silent until then, then the stage's repeats resume. Absent: silent until the stage changes. */
+  /**
+   * Snooze: silent until then, then the repeats resume. Absent: silent until the stage changes (expiry) or the
+   * probe answers again (error).
+   */
   readonly until?: Date;
   readonly note?: string;
+  /**
+   * Which alert to acknowledge. Absent: the expiry stage if there is one, else the active error alert, so the
+   * plain `certwatch ack <id>` an `error` notice prints works for a certificate in no stage.
+   */
+  readonly alert?: AcknowledgeableAlert;
 }
 
 export class AcknowledgementError extends Error {
@@ -65,7 +76,7 @@ export class AcknowledgementError extends Error {
   }
 }
 
-/** Deterministic id: the same decision made again (a retried run) gets the same id, also the SNS dedup key. */
+/** Deterministic id: the same decision made again (a retried run) gets the same id, so it is recognised as made. */
 export function notificationId(certificateId: string, kind: AlertKind, stage: string, decidedAt: string): string {
   return `${certificateId}#${kind}#${stage}#${decidedAt}`;
 }
@@ -78,6 +89,7 @@ export function notificationId(certificateId: string, kind: AlertKind, stage: st
  * - A pending expiry notice of an older stage or certificate is superseded (no burst); one older than the
  *   repeat interval is replaced by a fresh decision (its days-left text would be stale).
  * - Leaving every stage sends one `recovery` to everyone told; so does a probe answering again after an error alert.
+ * - An acknowledged error alert stops repeating (until its snooze ends); the probe answering again clears it.
  * - An observation not newer than `lastCheckedAt` (a duplicate or out-of-order run) changes nothing.
  */
 export function observe(previous: WatchState | undefined, input: Observed, policy: EscalationPolicy, now: Date): ObserveOutcome {
@@ -180,30 +192,36 @@ export function markPublished(state: WatchState, notificationId: string, message
 }
 
 /**
- * Acknowledges the current expiry stage of the current certificate: its notices stop (until `until`, if given)
- * and its pending ones are dropped. The next stage still fires, and a replacement certificate clears it.
+ * Acknowledges an alert of the certificate (`request.alert`, by default its expiry stage, else its active error
+ * alert), PagerDuty-style: its notices stop (until `until`, if given) and its pending ones are dropped.
+ * - The expiry stage: the next stage still fires, and a replacement certificate clears the acknowledgement.
+ * - The probe-failure alert: its daily repeats stop; the probe answering again clears the acknowledgement (and
+ *   still sends the recovery to those told). It never silences an expiry stage, nor the other way round.
  */
 export function acknowledge(state: WatchState, request: AcknowledgeRequest): WatchState {
-  const stage = state.expiry.stage;
-  if (!stage || !state.certificate) {
-    throw new AcknowledgementError(state.certificateId, 'NOTHING_TO_ACKNOWLEDGE', `${state.certificateId} is not in any escalation stage: there is nothing to acknowledge`);
-  }
+  const target = acknowledgementTarget(state, request.alert);
   if (request.until && request.until.getTime() <= request.at.getTime()) {
     throw new AcknowledgementError(state.certificateId, 'UNTIL_NOT_AFTER_AT', `snooze of ${state.certificateId} must end after it starts (${request.until.toISOString()} is not after ${request.at.toISOString()})`);
   }
   const acknowledgement: Acknowledgement = {
-    stage,
+    stage: target.stage,
     at: request.at.toISOString(),
     until: request.until?.toISOString() ?? null,
     note: request.note ?? null,
-    fingerprintSha256: state.certificate.fingerprintSha256,
+    fingerprintSha256: target.fingerprintSha256,
   };
-  const detail = `${stage}${acknowledgement.until ? ` snoozed until ${acknowledgement.until}` : ' until the stage changes'}${acknowledgement.note ? `: ${acknowledgement.note}` : ''}`;
+  const what = target.alert === 'error' ? 'error (probe failure)' : target.stage;
+  const lasting = acknowledgement.until ? ` snoozed until ${acknowledgement.until}` : target.alert === 'error' ? ' until the probe answers again' : ' until the stage changes';
+  const entry: HistoryEntry = { at: acknowledgement.at, event: 'acknowledged', detail: `${what}${lasting}${acknowledgement.note ? `: ${acknowledgement.note}` : ''}` };
+  const history = bounded([...state.history, entry], HISTORY_LIMIT);
+  if (target.alert === 'error') {
+    return { ...state, errorAlert: { ...state.errorAlert, acknowledgement }, pending: state.pending.filter((pending) => pending.kind !== 'error'), history };
+  }
   return {
     ...state,
     acknowledgement,
-    pending: state.pending.filter((pending) => !(pending.kind === 'expiry' && pending.stage === stage)),
-    history: bounded([...state.history, { at: acknowledgement.at, event: 'acknowledged', detail }], HISTORY_LIMIT),
+    pending: state.pending.filter((pending) => !(pending.kind === 'expiry' && pending.stage === target.stage)),
+    history,
   };
 }
 
@@ -211,7 +229,13 @@ export function acknowledge(state: WatchState, request: AcknowledgeRequest): Wat
 export function isSilenced(acknowledgement: Acknowledgement | null, stage: string, certificate: KnownCertificate, now: Date): boolean {
   if (!acknowledgement || acknowledgement.stage !== stage) return false;
   if (acknowledgement.fingerprintSha256 !== null && acknowledgement.fingerprintSha256 !== certificate.fingerprintSha256) return false;
-  return acknowledgement.until === null || now.getTime() < Date.parse(acknowledgement.until);
+  return snoozeRunning(acknowledgement, now);
+}
+
+/** Whether the active probe-failure alert is acknowledged at `now` (a snooze ends at `until`). */
+export function isErrorAlertSilenced(errorAlert: WatchState['errorAlert'], now: Date): boolean {
+  const acknowledgement = errorAlert.acknowledgement ?? null;
+  return errorAlert.active && acknowledgement !== null && snoozeRunning(acknowledgement, now);
 }
 
 /** The stage the known certificate is in at `now` (null without one). */
@@ -273,16 +297,42 @@ function escalateError(previous: WatchState | undefined, draft: Draft, policy: E
   const errorAlert = previous?.errorAlert ?? { active: false, lastNotifiedAt: null, audiencesTold: [] };
   if (draft.failure) {
     if (draft.consecutiveFailures < policy.errorAfterFailures) return errorAlert;
-    if (!isDue(errorAlert.lastNotifiedAt, policy.errorRepeatEveryMs, draft.now)) return { ...errorAlert, active: true };
+    if (isErrorAlertSilenced(errorAlert, draft.now) || !isDue(errorAlert.lastNotifiedAt, policy.errorRepeatEveryMs, draft.now)) {
+      return { ...errorAlert, active: true };
+    }
     draft.pending = draft.pending.filter((pending) => pending.kind !== 'error');
     plan(draft, 'error', 'error', policy.errorNotify);
     return { ...errorAlert, active: true, lastNotifiedAt: draft.at };
   }
   if (!errorAlert.active && errorAlert.audiencesTold.length === 0) return errorAlert;
-  // Answered again: whoever heard about the failure hears it is over; undelivered error notices are moot.
+  // Answered again: whoever heard about the failure hears it is over (acknowledged or not); undelivered error
+  // notices and the acknowledgement are moot, so a later failure is a new alert.
   draft.pending = draft.pending.filter((pending) => pending.kind !== 'error');
   if (errorAlert.audiencesTold.length > 0) plan(draft, 'recovery', 'error', errorAlert.audiencesTold);
   return { active: false, lastNotifiedAt: null, audiencesTold: [] };
+}
+
+interface AcknowledgementTarget {
+  readonly alert: AcknowledgeableAlert;
+  readonly stage: string;
+  readonly fingerprintSha256: string | null;
+}
+
+/** The alert `acknowledge` silences: the one asked for, or by default the expiry stage, else the active error alert. */
+function acknowledgementTarget(state: WatchState, asked: AcknowledgeableAlert | undefined): AcknowledgementTarget {
+  const candidates: Record<AcknowledgeableAlert, AcknowledgementTarget | null> = {
+    expiry: state.expiry.stage && state.certificate ? { alert: 'expiry', stage: state.expiry.stage, fingerprintSha256: state.certificate.fingerprintSha256 } : null,
+    error: state.errorAlert.active ? { alert: 'error', stage: 'error', fingerprintSha256: null } : null,
+  };
+  const target = asked === undefined ? (candidates.expiry ?? candidates.error) : candidates[asked];
+  if (target) return target;
+  const why =
+    asked === 'expiry'
+      ? 'is not in any escalation stage: there is no expiry alert to acknowledge'
+      : asked === 'error'
+        ? 'has no active probe-failure alert: there is no error alert to acknowledge'
+        : 'is not in any escalation stage and has no active probe-failure alert: there is nothing to acknowledge';
+  throw new AcknowledgementError(state.certificateId, 'NOTHING_TO_ACKNOWLEDGE', `${state.certificateId} ${why}`);
 }
 
 function plan(draft: Draft, kind: AlertKind, stage: string, audiences: readonly string[]): void {
@@ -306,6 +356,11 @@ function plan(draft: Draft, kind: AlertKind, stage: string, audiences: readonly 
   };
   draft.pending.push(notification);
   draft.planned.push(notification);
+}
+
+/** An acknowledgement without `until` lasts until cleared; a snooze until then. */
+function snoozeRunning(acknowledgement: Acknowledgement, now: Date): boolean {
+  return acknowledgement.until === null || now.getTime() < Date.parse(acknowledgement.until);
 }
 
 function isDue(lastNotifiedAt: string | null, repeatEveryMs: number, now: Date): boolean {

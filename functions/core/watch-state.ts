@@ -14,7 +14,10 @@ export interface KnownCertificate {
   readonly subject: string;
   readonly issuer: string;
   readonly sans: readonly string[];
-  /** Leaf notBefore: with notAfter it gives the lifetime that fraction-based stages use. */
+  /**
+   * Leaf notBefore: with the leaf's own notAfter (`chain[0]`) it gives the lifetime that fraction-based stages
+   * and the lifetime cap use. Not up to the governing notAfter: an intermediate expiring first must not shrink it.
+   */
   readonly notBefore: string;
   /** Governing notAfter: the earliest among the served certificates. */
   readonly notAfter: string;
@@ -26,7 +29,10 @@ export interface KnownCertificate {
 
 /** What one notification says, frozen when it is decided so that a retry sends the same thing. */
 export interface PlannedNotification {
-  /** Deterministic: certificateId, kind, stage and decision time. Also the SNS deduplication key. */
+  /**
+   * Deterministic: certificateId, kind, stage and decision time. A retried run re-decides the same id, which is
+   * how it recognises a decision already made (pending or sent) instead of sending it again.
+   */
   readonly id: string;
   readonly kind: AlertKind;
   /** Stage name for expiry and recovery; `error` for probe failures; `digest` for digests. */
@@ -53,6 +59,7 @@ export interface DigestLine {
   readonly daysRemaining: number | null;
   readonly stage: string | null;
   readonly status: Status;
+  /** What the line is listed for is acknowledged at the digest's time: its expiry stage, else its probe failure. */
   readonly acknowledged: boolean;
 }
 
@@ -68,13 +75,16 @@ export interface SentNotification {
 }
 
 export interface Acknowledgement {
-  /** The stage acknowledged: the next stage fires regardless, like an escalation level. */
+  /**
+   * The expiry stage acknowledged: the next stage fires regardless, like an escalation level. `error` in
+   * `errorAlert.acknowledgement`, which acknowledges the probe-failure alert.
+   */
   readonly stage: string;
   readonly at: string;
-  /** Snooze: silent until then (still only for this stage). null: until the stage changes. */
+  /** Snooze: silent until then (still only for this stage). null: until the stage changes (or the probe answers). */
   readonly until: string | null;
   readonly note: string | null;
-  /** The certificate acknowledged: a replacement clears the acknowledgement. */
+  /** The certificate acknowledged: a replacement clears the acknowledgement. null for a probe-failure alert. */
   readonly fingerprintSha256: string | null;
 }
 
@@ -120,7 +130,13 @@ export interface WatchState {
     readonly active: boolean;
     readonly lastNotifiedAt: string | null;
     readonly audiencesTold: readonly string[];
+    /**
+     * The probe-failure alert acknowledged (stage `error`): its repeats stop (until `until`). Cleared when the
+     * probe answers again. Absent in states stored before error acknowledgements existed: read it as null.
+     */
+    readonly acknowledgement?: Acknowledgement | null;
   };
+  /** The expiry stage acknowledged; never silences the probe-failure alert (see `errorAlert.acknowledgement`). */
   readonly acknowledgement: Acknowledgement | null;
   /** Outbox: decided but not yet published. Retried every run until published. */
   readonly pending: readonly PlannedNotification[];

@@ -2,6 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { handler } from '../../functions/check/handler';
+import type { CheckResult } from '../../functions/core/check-result';
+import { fullState, unreachableState } from '../store/watch-state-fixture';
+import { startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { chainFor, daysFromNow, issue } from '../support/pki';
 import { startTlsServer, type RunningServer } from '../support/servers';
 
@@ -21,17 +24,17 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 test('returns one result per target, in order, with CLI option names', async () => {
-  const results = await handler({
+  const results = (await handler({
     targets: [`127.0.0.1:${server.port}`, { target: `localhost:${server.port}`, servername: 'lambda.test' }, 'not a target'],
     options: { servername: 'lambda.test', caFile, warningDays: 14, criticalDays: 3, timeoutMs: 2000, concurrency: 2 },
-  });
+  })) as CheckResult[];
   expect(results.map((r) => r.error?.code ?? r.status)).toEqual(['warning', 'warning', 'INVALID_TARGET']);
   expect(results[0]).toMatchObject({ daysRemaining: 10, trusted: true, servername: 'lambda.test' });
   expect(results[0].findings.map((f) => f.code)).toEqual(['EXPIRES_SOON']);
 });
 
 test('options are optional: defaults as in the CLI', async () => {
-  const [result] = await handler({ targets: [{ target: `127.0.0.1:${server.port}`, servername: 'lambda.test', caFile }] });
+  const [result] = (await handler({ targets: [{ target: `127.0.0.1:${server.port}`, servername: 'lambda.test', caFile }] })) as CheckResult[];
   expect(result).toMatchObject({ status: 'warning', daysRemaining: 10 });
 });
 
@@ -47,7 +50,50 @@ describe('a malformed event gets an InvalidEventError naming the field', () => {
     [{ targets: ['a.test'], options: { criticalDays: 40 } }, 'options.criticalDays: criticalDays must not exceed warningDays'],
     [{ targets: ['a.test'], options: { colour: true } }, 'colour'],
     [{ targets: ['a.test'], extra: 1 }, 'extra'],
+    [{ action: 'renew' }, 'action must be "check", "ack" or "status"'],
+    [{ action: 'ack' }, 'invalid ack event: certificateId'],
+    [{ action: 'ack', certificateId: 'tls:a.test:443', until: 'tomorrow' }, 'until: must be an ISO 8601 time'],
+    [{ action: 'status', verbose: true }, 'invalid status event'],
   ])('%j', async (event, field) => {
     await expect(handler(event)).rejects.toMatchObject({ name: 'InvalidEventError', message: expect.stringContaining(field) });
+  });
+});
+
+describe('ack and status against the state table (DynamoDB API on loopback, found through the standard variables)', () => {
+  let dynamo: DynaliteHarness;
+  const saved = { endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB, table: process.env.CERTWATCH_TABLE };
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+    process.env.CERTWATCH_TABLE = dynamo.tableName;
+    await dynamo.store.put({ ...fullState('tls:shop.example:443'), acknowledgement: null }, 0);
+    await dynamo.store.put(unreachableState('tls:down.example:443'), 0);
+  });
+
+  afterAll(async () => {
+    for (const [name, value] of [['AWS_ENDPOINT_URL_DYNAMODB', saved.endpoint], ['CERTWATCH_TABLE', saved.table]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    await dynamo.close();
+  });
+
+  test('ack acknowledges the current stage, with a snooze and a note, and the store keeps it', async () => {
+    const response = await handler({ action: 'ack', certificateId: 'tls:shop.example:443', until: '2099-01-01T00:00:00Z', note: 'renewal in OPS-42' });
+    expect(response).toEqual({ certificateId: 'tls:shop.example:443', acknowledged: { stage: 'urgent', until: '2099-01-01T00:00:00.000Z', note: 'renewal in OPS-42' } });
+    expect((await dynamo.store.get('tls:shop.example:443'))?.acknowledgement).toMatchObject({ stage: 'urgent', note: 'renewal in OPS-42' });
+  });
+
+  test('ack of an unknown certificate fails with UnknownCertificateError', async () => {
+    await expect(handler({ action: 'ack', certificateId: 'tls:nope.example:443' })).rejects.toMatchObject({ name: 'UnknownCertificateError', message: expect.stringContaining('tls:nope.example:443') });
+  });
+
+  test('status lists watched certificates, soonest expiry first, unknown expiry last', async () => {
+    const rows = (await handler({ action: 'status' })) as { certificateId: string; stage: string | null }[];
+    expect(rows.map((r) => [r.certificateId, r.stage])).toEqual([
+      ['tls:shop.example:443', 'urgent'],
+      ['tls:down.example:443', null],
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, configJsonSchema, parseConfig } from '../../functions/core/config';
-import { DEFAULT_POLICY } from '../../functions/core/escalation-policy';
+import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, stageAt } from '../../functions/core/escalation-policy';
 import { loadConfigFile } from '../../functions/config/load-config-file';
 
 const minimal = { targets: ['example.com'], audiences: { owners: { emails: ['team@example.com'] }, oncall: { sms: ['+15551234567'] } } };
@@ -51,6 +51,19 @@ describe('parseConfig', () => {
     expect(config.digest).toEqual({ notify: ['owners'], everyMs: 86_400_000 });
   });
 
+  test('policy.lifetimeCap reaches the escalation policy; absent, the default cap applies', () => {
+    expect(parseConfig(minimal).policy.lifetimeCap).toBe(DEFAULT_LIFETIME_CAP);
+    const uncapped = parseConfig({ ...minimal, policy: { lifetimeCap: 1 } }).policy;
+    const halved = parseConfig({ ...minimal, policy: { lifetimeCap: 0.5 } }).policy;
+    expect(uncapped).toEqual({ ...DEFAULT_POLICY, lifetimeCap: 1 });
+    expect(halved.lifetimeCap).toBe(0.5);
+    // A fresh 47-day certificate 44.9 days from expiry: `notice` (45 days) only without the cap.
+    const validity = { notBefore: '2026-03-01T00:00:00.000Z', notAfter: '2026-04-17T00:00:00.000Z' };
+    const dayTwo = new Date('2026-03-03T03:00:00.000Z');
+    expect(stageAt(uncapped, validity, dayTwo)?.name).toBe('notice');
+    expect(stageAt(halved, validity, dayTwo)).toBeNull();
+  });
+
   test.each([
     [{}, 'targets: '],
     [{ ...minimal, targets: [] }, 'targets: watch at least one target'],
@@ -64,6 +77,11 @@ describe('parseConfig', () => {
     [{ ...minimal, policy: { stages: [{ name: 'x', daysBefore: 3, notify: ['owners'], repeatEvery: 'daily' }] } }, 'policy.stages.0.repeatEvery: must be a duration'],
     [{ ...minimal, policy: { stages: [{ name: 'x', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }, { name: 'x', daysBefore: 1, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.1.name: duplicate stage name "x"'],
     [{ targets: ['x.test'] }, 'policy.stages.0.notify.0: unknown audience "owners"'],
+    [{ ...minimal, policy: { stages: [{ name: 'error', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.0.name: "error" and "digest" are reserved (they name probe-failure alerts and digests): choose another stage name'],
+    [{ ...minimal, policy: { stages: [{ name: 'soon', daysBefore: 9, notify: ['owners'], repeatEvery: '1d' }, { name: 'digest', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.1.name: "error" and "digest" are reserved'],
+    [{ ...minimal, policy: { lifetimeCap: 0 } }, 'policy.lifetimeCap: '],
+    [{ ...minimal, policy: { lifetimeCap: 1.5 } }, 'policy.lifetimeCap: '],
+    [{ ...minimal, policy: { lifetimeCap: null } }, 'policy.lifetimeCap: '],
     [{ ...minimal, sns: { topicArn: 'my-topic' } }, 'sns.topicArn: must be an SNS topic ARN'],
     [{ ...minimal, surprise: true }, 'surprise'],
   ])('%j is refused naming the field', (json, expected) => {

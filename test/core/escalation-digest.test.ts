@@ -54,6 +54,16 @@ describe('planDigest', () => {
     expect(planDigest([acked], DEFAULT_POLICY, at(101), SCHEDULE)?.digest?.[0].acknowledged).toBe(false);
   });
 
+  test('marks a failing certificate in no stage acknowledged when its error alert is (until the snooze ends)', () => {
+    let down = watched('down', 200);
+    for (const minutes of [1, 2, 3]) down = observe(down, { ...TARGET, certificateId: down.certificateId, target: down.target, result: unreachable() }, DEFAULT_POLICY, new Date(NOW.getTime() + minutes * 60_000)).state;
+    expect(down.errorAlert.active).toBe(true);
+    expect(planDigest([down], DEFAULT_POLICY, at(100, 1), SCHEDULE)?.digest?.[0]).toMatchObject({ stage: null, status: 'error', acknowledged: false });
+    const acked = acknowledge(down, { at: at(100, 1), until: at(101) });
+    expect(planDigest([acked], DEFAULT_POLICY, at(100, 1), SCHEDULE)?.digest?.[0].acknowledged).toBe(true);
+    expect(planDigest([acked], DEFAULT_POLICY, at(101), SCHEDULE)?.digest?.[0].acknowledged).toBe(false);
+  });
+
   test('nothing to list: no digest', () => {
     expect(planDigest([watched('fine', 200)], DEFAULT_POLICY, NOW, SCHEDULE)).toBeNull();
     expect(planDigest([], DEFAULT_POLICY, NOW, SCHEDULE)).toBeNull();

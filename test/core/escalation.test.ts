@@ -243,10 +243,10 @@ describe('acknowledgement', () => {
     expect(currentState(watcher).acknowledgement).toBeNull();
   });
 
-  test('nothing to acknowledge outside every stage: a typed error that says so', () => {
+  test('nothing to acknowledge outside every stage and without a probe failure: a typed error that says so', () => {
     const { state } = observe(undefined, { ...TARGET, result: serveLong(at(10)) }, DEFAULT_POLICY, at(10));
     expect(() => acknowledge(state, { at: at(10) })).toThrow(AcknowledgementError);
-    expect(() => acknowledge(state, { at: at(10) })).toThrow('tls:shop.example:443 is not in any escalation stage: there is nothing to acknowledge');
+    expect(() => acknowledge(state, { at: at(10) })).toThrow('tls:shop.example:443 is not in any escalation stage and has no active probe-failure alert: there is nothing to acknowledge');
   });
 
   test('a snooze must end after it starts', () => {
@@ -488,5 +488,139 @@ describe('what a notice says', () => {
       consecutiveFailures: 0,
       certificate: { fingerprintSha256: 'AA:01', notAfter: long.notAfter },
     });
+  });
+});
+
+describe('acknowledging a probe failure (the error alert)', () => {
+  /** Answered at day 10 (no stage), then unreachable every 6 hours: the error alert fires at 10d18h. */
+  function failingSinceDay10(options: { snsUp?: boolean } = {}): Watcher {
+    const watcher = new Watcher();
+    watcher.run(at(10), serveLong(at(10)));
+    for (const hour of [6, 12, 18]) watcher.run(at(10, hour), unreachable(), options);
+    return watcher;
+  }
+
+  test('silences the daily repeats until the probe answers; the recovery still reaches those told', () => {
+    const watcher = failingSinceDay10();
+    watcher.state = acknowledge(currentState(watcher), { at: at(10, 19), note: 'firewall change OPS-7' });
+    watcher.runEvery(6, at(11), at(14), () => unreachable());
+    watcher.run(at(14), serveLong(at(14)));
+    expect(watcher.deliveries).toEqual([
+      ['10d18h', 'error', 'error', OWNERS],
+      ['14d', 'recovery', 'error', OWNERS],
+    ]);
+    expect(currentState(watcher).errorAlert).toEqual({ active: false, lastNotifiedAt: null, audiencesTold: [] });
+  });
+
+  test('records the acknowledgement on the error alert, not on the expiry slot', () => {
+    const acked = acknowledge(currentState(failingSinceDay10()), { at: at(10, 19), note: 'on it' });
+    expect(acked.errorAlert.acknowledgement).toEqual({ stage: 'error', at: at(10, 19).toISOString(), until: null, note: 'on it', fingerprintSha256: null });
+    expect(acked.acknowledgement).toBeNull();
+    expect(acked.history.at(-1)).toEqual({ at: at(10, 19).toISOString(), event: 'acknowledged', detail: 'error (probe failure) until the probe answers again: on it' });
+  });
+
+  test('drops the pending error notice; nobody was told, so the recovery is silent too', () => {
+    const watcher = failingSinceDay10({ snsUp: false });
+    expect(currentState(watcher).pending.map((n) => n.kind)).toEqual(['error']);
+    watcher.state = acknowledge(currentState(watcher), { at: at(10, 19) });
+    expect(currentState(watcher).pending).toEqual([]);
+    watcher.runEvery(6, at(11), at(12), () => unreachable());
+    watcher.run(at(12), serveLong(at(12)));
+    expect(watcher.deliveries).toEqual([]);
+  });
+
+  test('`until` snoozes: silent until then, then the daily repeats resume', () => {
+    const watcher = failingSinceDay10();
+    watcher.state = acknowledge(currentState(watcher), { at: at(10, 19), until: at(12, 12) });
+    expect(currentState(watcher).history.at(-1)?.detail).toBe(`error (probe failure) snoozed until ${at(12, 12).toISOString()}`);
+    watcher.runEvery(6, at(11), at(14), () => unreachable());
+    expect(watcher.deliveries).toEqual([
+      ['10d18h', 'error', 'error', OWNERS],
+      ['12d12h', 'error', 'error', OWNERS],
+      ['13d12h', 'error', 'error', OWNERS],
+    ]);
+  });
+
+  test('the probe answering again clears it: a new failure episode alerts again', () => {
+    const watcher = failingSinceDay10();
+    watcher.state = acknowledge(currentState(watcher), { at: at(10, 19) });
+    watcher.run(at(11), serveLong(at(11)));
+    expect(currentState(watcher).errorAlert.acknowledgement ?? null).toBeNull();
+    watcher.runEvery(6, at(12), at(13, 18), () => unreachable());
+    expect(watcher.deliveries).toEqual([
+      ['10d18h', 'error', 'error', OWNERS],
+      ['11d', 'recovery', 'error', OWNERS],
+      ['12d12h', 'error', 'error', OWNERS], // third failure of the new episode
+      ['13d12h', 'error', 'error', OWNERS],
+    ]);
+  });
+
+  test('does not silence the expiry escalation of an unreachable certificate known to expire', () => {
+    const watcher = new Watcher();
+    watcher.run(at(392), serveLong(at(392))); // urgent, 6 days left
+    watcher.runEvery(12, at(392, 12), at(393, 12), () => unreachable());
+    watcher.run(at(393, 12), unreachable()); // third failure: error alert
+    watcher.state = acknowledge(currentState(watcher), { at: at(393, 13), alert: 'error' });
+    expect(currentState(watcher).acknowledgement).toBeNull();
+    const deliveries = watcher.runEvery(12, at(394), at(396, 6), () => unreachable());
+    expect(deliveries).toEqual([
+      ['394d', 'expiry', 'urgent', BOTH],
+      ['395d', 'expiry', 'critical', BOTH],
+      ['395d12h', 'expiry', 'critical', BOTH],
+      ['396d', 'expiry', 'critical', BOTH],
+    ]);
+  });
+
+  test('by default a certificate inside a stage has its stage acknowledged, and the error alert keeps repeating', () => {
+    const watcher = new Watcher();
+    watcher.run(at(385), serveLong(at(385))); // urgent
+    watcher.runEvery(12, at(385, 12), at(387), () => unreachable()); // error alert at 386d12h
+    watcher.state = acknowledge(currentState(watcher), { at: at(386, 13) });
+    expect(currentState(watcher).acknowledgement?.stage).toBe('urgent');
+    expect(currentState(watcher).errorAlert.acknowledgement ?? null).toBeNull();
+    expect(watcher.runEvery(12, at(387), at(388, 6), () => unreachable())).toEqual([['387d12h', 'error', 'error', OWNERS]]);
+  });
+
+  test('both alerts acknowledged: each keeps its own acknowledgement, and the next stage still fires', () => {
+    const watcher = new Watcher();
+    watcher.run(at(385), serveLong(at(385))); // urgent
+    watcher.runEvery(12, at(385, 12), at(387), () => unreachable());
+    watcher.state = acknowledge(currentState(watcher), { at: at(386, 13), alert: 'error' });
+    watcher.state = acknowledge(currentState(watcher), { at: at(386, 14), alert: 'expiry' });
+    expect(currentState(watcher)).toMatchObject({ acknowledgement: { stage: 'urgent' }, errorAlert: { acknowledgement: { stage: 'error' } } });
+    expect(watcher.runEvery(12, at(387), at(395, 6), () => unreachable())).toEqual([['395d', 'expiry', 'critical', BOTH]]);
+  });
+
+  test('a state stored before error acknowledgements (no field, or null) alerts and can be acknowledged', () => {
+    const stored = currentState(failingSinceDay10());
+    expect('acknowledgement' in stored.errorAlert).toBe(false);
+    for (const errorAlert of [stored.errorAlert, { ...stored.errorAlert, acknowledgement: null }]) {
+      const watcher = new Watcher();
+      watcher.state = { ...stored, errorAlert };
+      expect(watcher.run(at(11, 18), unreachable()).map((n) => n.kind)).toEqual(['error']);
+      watcher.state = acknowledge(currentState(watcher), { at: at(11, 19) });
+      expect(watcher.run(at(12, 18), unreachable())).toEqual([]);
+    }
+  });
+
+  test('nothing to acknowledge: a clear error for each alert asked for', () => {
+    const notFailingYet = currentState(failingSinceDay10());
+    const twoFailures = new Watcher();
+    twoFailures.run(at(10), serveLong(at(10)));
+    twoFailures.runEvery(1, at(10, 1), at(10, 3), () => unreachable());
+    expect(() => acknowledge(currentState(twoFailures), { at: at(10, 3) })).toThrow('is not in any escalation stage and has no active probe-failure alert: there is nothing to acknowledge');
+    expect(() => acknowledge(notFailingYet, { at: at(10, 19), alert: 'expiry' })).toThrow('tls:shop.example:443 is not in any escalation stage: there is no expiry alert to acknowledge');
+    const { state: inStage } = observe(undefined, { ...TARGET, result: serveLong(at(384)) }, DEFAULT_POLICY, at(384));
+    try {
+      acknowledge(inStage, { at: at(384), alert: 'error' });
+      throw new Error('expected an AcknowledgementError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(AcknowledgementError);
+      expect(error).toMatchObject({ reason: 'NOTHING_TO_ACKNOWLEDGE', message: 'tls:shop.example:443 has no active probe-failure alert: there is no error alert to acknowledge' });
+    }
+  });
+
+  test('a snooze of the error alert must end after it starts', () => {
+    expect(() => acknowledge(currentState(failingSinceDay10()), { at: at(10, 19), until: at(10, 19) })).toThrow('must end after it starts');
   });
 });

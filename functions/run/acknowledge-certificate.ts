@@ -1,0 +1,28 @@
+import { acknowledge, type AcknowledgeRequest } from '../core/escalation';
+import { VersionConflictError, type StateStore } from '../core/ports';
+import type { WatchState } from '../core/watch-state';
+
+export class UnknownCertificateError extends Error {
+  constructor(readonly certificateId: string) {
+    super(`no watched certificate ${certificateId} (certwatch status lists them)`);
+    this.name = 'UnknownCertificateError';
+  }
+}
+
+/**
+ * Acknowledges a certificate's current alert. A run that writes the item between our read and our write makes
+ * the write conflict: read again and re-apply, a few times. Throws UnknownCertificateError or the engine's
+ * AcknowledgementError (nothing to acknowledge, a snooze that ends before it starts).
+ */
+export async function acknowledgeCertificate(store: StateStore, certificateId: string, request: AcknowledgeRequest): Promise<WatchState> {
+  for (let attempt = 1; ; attempt++) {
+    const state = await store.get(certificateId);
+    if (!state) throw new UnknownCertificateError(certificateId);
+    try {
+      return await store.put(acknowledge(state, request), state.version);
+    } catch (error) {
+      if (error instanceof VersionConflictError && attempt < 3) continue;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import { daysRemaining } from '../core/judge';
+import type { WatchState } from '../core/watch-state';
+
+/** One line of `certwatch status` (and the Lambda's `status` action). */
+export interface StatusRow {
+  readonly certificateId: string;
+  readonly target: string;
+  readonly status: string;
+  readonly daysRemaining: number | null;
+  readonly notAfter: string | null;
+  readonly subject: string | null;
+  readonly stage: string | null;
+  readonly lastNotifiedAt: string | null;
+  readonly acknowledged: string | null;
+  readonly consecutiveFailures: number;
+  readonly lastError: string | null;
+  readonly pendingNotifications: number;
+}
+
+function statusRow(state: WatchState, now: Date): StatusRow {
+  const lastSent = state.sent.at(-1);
+  return {
+    certificateId: state.certificateId,
+    target: state.target,
+    status: state.status,
+    daysRemaining: state.certificate ? daysRemaining(new Date(state.certificate.notAfter), now) : null,
+    notAfter: state.certificate?.notAfter ?? null,
+    subject: state.certificate?.subject ?? null,
+    stage: state.expiry.stage,
+    lastNotifiedAt: lastSent?.sentAt ?? null,
+    acknowledged: state.acknowledgement ? `${state.acknowledgement.stage}${state.acknowledgement.until ? ` until ${state.acknowledgement.until}` : ''}` : null,
+    consecutiveFailures: state.consecutiveFailures,
+    lastError: state.lastError ? `${state.lastError.code}: ${state.lastError.message}` : null,
+    pendingNotifications: state.pending.length,
+  };
+}
+
+function bySoonest(a: StatusRow, b: StatusRow): number {
+  if (a.notAfter === b.notAfter) return a.certificateId.localeCompare(b.certificateId);
+  if (a.notAfter === null) return 1;
+  if (b.notAfter === null) return -1;
+  return Date.parse(a.notAfter) - Date.parse(b.notAfter);
+}
+
+/** Every watched certificate, soonest expiry first, unknown expiry last. */
+export function statusReport(states: readonly WatchState[], now: Date): StatusRow[] {
+  return states.map((state) => statusRow(state, now)).sort(bySoonest);
+}
