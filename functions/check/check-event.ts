@@ -36,6 +36,7 @@ const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 tim
 export const ackEventSchema = z.strictObject({
   action: z.literal('ack'),
   certificateId: z.string().min(1),
+  alert: z.enum(['expiry', 'error']).optional(),
   until: isoTime.optional(),
   note: z.string().max(1000).optional(),
 });
@@ -45,7 +46,7 @@ export const statusEventSchema = z.strictObject({ action: z.literal('status') })
 
 export type OnDemandRequest =
   | { readonly action: 'check'; readonly requests: CheckRequest[]; readonly settings: CheckSettings }
-  | { readonly action: 'ack'; readonly certificateId: string; readonly until?: Date; readonly note?: string }
+  | { readonly action: 'ack'; readonly certificateId: string; readonly alert?: 'expiry' | 'error'; readonly until?: Date; readonly note?: string }
   | { readonly action: 'status' };
 
 export class InvalidEventError extends Error {
@@ -62,7 +63,8 @@ export function parseOnDemandEvent(event: unknown): OnDemandRequest {
   if (action === 'ack') {
     const parsed = ackEventSchema.safeParse(event);
     if (!parsed.success) throw new InvalidEventError(`invalid ack event: ${describeIssues(parsed.error)}`);
-    return { action: 'ack', certificateId: parsed.data.certificateId, until: parsed.data.until ? new Date(parsed.data.until) : undefined, note: parsed.data.note };
+    const { certificateId, alert, until, note } = parsed.data;
+    return { action: 'ack', certificateId, alert, until: until ? new Date(until) : undefined, note };
   }
   if (action === 'status') {
     const parsed = statusEventSchema.safeParse(event);

@@ -47,10 +47,14 @@ export async function handler(event: unknown): Promise<CheckResult[] | AckRespon
       return results;
     }
     case 'ack': {
-      const state = await acknowledgeCertificate(stateStore(), request.certificateId, { at: new Date(), until: request.until, note: request.note });
-      const ack = state.acknowledgement!;
-      logger.info('acknowledged', { certificateId: state.certificateId, stage: ack.stage, until: ack.until });
-      return { certificateId: state.certificateId, acknowledged: { stage: ack.stage, until: ack.until, note: ack.note } };
+      const { state, acknowledgement } = await acknowledgeCertificate(stateStore(), request.certificateId, {
+        at: new Date(),
+        alert: request.alert,
+        until: request.until,
+        note: request.note,
+      });
+      logger.info('acknowledged', { certificateId: state.certificateId, stage: acknowledgement.stage, until: acknowledgement.until });
+      return { certificateId: state.certificateId, acknowledged: { stage: acknowledgement.stage, until: acknowledgement.until, note: acknowledgement.note } };
     }
     case 'status':
       return statusReport(await stateStore().list(), new Date());

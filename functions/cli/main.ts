@@ -9,8 +9,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   const program = new Command('certwatch')
     .description('Watch TLS certificates before they expire: check endpoints now, or run the escalating watcher.')
     .version(io.version, '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    // Usage mistakes: one line on stderr, pointing at --help.
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(`${text.trimEnd()} (see --help)\n`) })
     .exitOverride();
   registerCheckCommand(program, io, (code) => (exitCode = code));
   registerWatchCommands(program, io, (code) => (exitCode = code));

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { ConfigError, type CertwatchConfig } from '../core/config';
 import { AcknowledgementError } from '../core/escalation';
 import { InvalidTargetError, parseTarget } from '../core/target';
@@ -66,22 +66,24 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
     .command('ack')
     .description('Acknowledge the current escalation stage of a certificate: its repeats stop; the next stage still fires.')
     .argument('<id>', 'certificate id as `certwatch status` shows it (tls:host:port), or the target as configured')
+    .addOption(new Option('--alert <alert>', 'which alert: the expiry stage, or the probe-failure alert (default: the expiry stage if any, else the failure)').choices(['expiry', 'error']))
     .option('--until <iso>', 'snooze until this time, then the stage repeats again')
     .option('--note <text>', 'why (kept in the history)')
     .option('--now <iso>', 'acknowledge as if it were this time')
     .option('--store <dir|dynamodb>', STORE_HELP, DEFAULT_STORE_DIR)
     .option('--table <name>', 'DynamoDB table name with --store dynamodb')
-    .action(async (id: string, flags: StoreFlags & { until?: string; note?: string; now?: string }) => {
+    .action(async (id: string, flags: StoreFlags & { alert?: 'expiry' | 'error'; until?: string; note?: string; now?: string }) => {
       const at = flags.now ? parseInstant('--now', flags.now) : new Date();
       const until = flags.until ? parseInstant('--until', flags.until) : undefined;
       const certificateId = normaliseCertificateId(id);
       const opened = await openStore(flags.store, flags.table);
       try {
-        const state = await acknowledgeCertificate(opened.store, certificateId, { at, until, note: flags.note }).catch((error: unknown) => {
+        const { acknowledgement } = await acknowledgeCertificate(opened.store, certificateId, { at, alert: flags.alert, until, note: flags.note }).catch((error: unknown) => {
           if (error instanceof AcknowledgementError || error instanceof UnknownCertificateError) throw new UsageError(`ack: ${error.message}`);
           throw error;
         });
-        io.out(`acknowledged ${state.acknowledgement?.stage} for ${certificateId}${state.acknowledgement?.until ? ` until ${state.acknowledgement.until}` : ''}\n`);
+        const what = acknowledgement.stage === 'error' ? 'the probe-failure alert' : `stage ${acknowledgement.stage}`;
+        io.out(`acknowledged ${what} of ${certificateId}${acknowledgement.until ? ` until ${acknowledgement.until}` : ''}\n`);
       } finally {
         await opened.close();
       }

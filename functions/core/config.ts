@@ -98,9 +98,17 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: [...path, index], message: `unknown audience "${name}" (define it under "audiences"; known: ${known.join(', ') || 'none'})` });
         }
       });
-    const stages = config.policy.stages ?? DEFAULT_POLICY.stages;
-    stages.forEach((stage, i) => check(stage.notify, ['policy', 'stages', i, 'notify']));
-    check(config.policy.errorNotify ?? DEFAULT_POLICY.errorNotify, ['policy', 'errorNotify']);
+    if (config.policy.stages) {
+      config.policy.stages.forEach((stage, i) => check(stage.notify, ['policy', 'stages', i, 'notify']));
+    } else {
+      // The default policy is not in the user's file: name the audiences it needs, once each.
+      const needed = [...new Set([...DEFAULT_POLICY.stages.flatMap((stage) => stage.notify), ...DEFAULT_POLICY.errorNotify])];
+      for (const name of needed.filter((n) => !known.includes(n))) {
+        const stages = DEFAULT_POLICY.stages.filter((stage) => stage.notify.includes(name)).map((stage) => stage.name);
+        ctx.addIssue({ code: 'custom', path: ['audiences'], message: `the default policy notifies "${name}" (stages ${stages.join(', ')}): define it, or set policy.stages` });
+      }
+    }
+    if (config.policy.errorNotify) check(config.policy.errorNotify, ['policy', 'errorNotify']);
     if (config.digest) check(config.digest.notify, ['digest', 'notify']);
     const names = new Set<string>();
     (config.policy.stages ?? []).forEach((stage, i) => {

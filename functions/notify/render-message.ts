@@ -285,7 +285,7 @@ function renderDigest(view: View): Parts {
     ...section('WHAT TO DO', count === 0 ? ['Nothing.'] : [
       'Renew and deploy the certificates above, soonest first; each also has its own stage alerts.',
       'Acknowledge one: certwatch ack <certificateId> [--until ISO-8601 time]',
-      `or invoke the certwatch ack Lambda with ${JSON.stringify({ action: 'ack', certificateId: '<certificateId>', until: '<ISO-8601 time>' })}`,
+      `or invoke the certwatch on-demand function with ${JSON.stringify({ action: 'ack', certificateId: '<certificateId>', until: '<ISO-8601 time>' })}`,
     ]),
     ...footer(view),
   ];
@@ -395,19 +395,20 @@ function whereLines(view: View): string[] {
 
 function acknowledgeLines(view: View): string[] {
   const until = snoozeExample(view.now);
-  const payload = JSON.stringify({ action: 'ack', certificateId: view.n.certificateId, until });
+  const payload = JSON.stringify({ action: 'ack', certificateId: view.n.certificateId, ...(view.n.kind === 'error' ? { alert: 'error' } : {}), until });
   return [
     view.n.kind === 'error'
       ? 'Acknowledging silences the reminders for this probe failure.'
       : `Acknowledging silences the "${view.n.stage}" reminders for this certificate; a later stage still notifies, and a replaced certificate clears it.`,
     `CLI:     ${ackCommand(view)} --until ${until}`,
-    `Lambda:  invoke the certwatch ack function with ${payload}`,
+    `Lambda:  invoke the certwatch on-demand function with ${payload}`,
     `Leave out --until (and "until") to stay silent until ${view.n.kind === 'error' ? 'the probe recovers' : 'the stage changes'}.`,
   ];
 }
 
 function ackCommand(view: View): string {
-  return `certwatch ack ${shellQuote(view.n.certificateId)}`;
+  // A failing certificate may also be in an expiry stage: name the alert so the right one is silenced.
+  return `certwatch ack ${shellQuote(view.n.certificateId)}${view.n.kind === 'error' ? ' --alert error' : ''}`;
 }
 
 function footer(view: View): string[] {

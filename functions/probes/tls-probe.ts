@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
-import { parseCertificate } from '../core/certificate';
+import { parseCertificate, type CertificateInfo } from '../core/certificate';
 import type { ChainProblem, Observation } from '../core/check-result';
 import type { Target } from '../core/target';
 import { ProbeError, toProbeError } from './probe-error';
@@ -26,12 +26,13 @@ const TIME_ONLY_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR
 /** Reads the chain a TLS (or STARTTLS) endpoint serves, verifying it without refusing it. */
 export class TlsProbe implements CertificateProbe {
   private readonly trustStores = new Map<string, TrustStore>();
+  private readonly parsedCertificates = new ParsedCertificates();
 
   async probe(target: Target, settings: ProbeSettings): Promise<Observation> {
     const trust = this.trustStoreFor(settings.caFiles ?? []);
-    const socket = await withDeadline(settings.timeoutMs, target, (track) => this.handshake(target, trust, track));
+    const { socket, chainReadByNode } = await withDeadline(settings.timeoutMs, target, (track) => this.handshake(target, trust, track));
     try {
-      return observe(socket, target, trust);
+      return observe(socket, chainReadByNode, target, trust, this.parsedCertificates);
     } finally {
       socket.destroy();
     }
@@ -47,12 +48,17 @@ export class TlsProbe implements CertificateProbe {
     return store;
   }
 
-  private async handshake(target: Target, trust: TrustStore, track: (socket: net.Socket) => void): Promise<tls.TLSSocket> {
+  private async handshake(target: Target, trust: TrustStore, track: (socket: net.Socket) => void): Promise<Handshake> {
+    let chainReadByNode: tls.DetailedPeerCertificate | undefined;
     const tlsOptions: tls.ConnectionOptions = {
       rejectUnauthorized: false,
       secureContext: trust.secureContext,
       // A hostile server must not make us verify a name we did not ask for; we check identity ourselves.
-      checkServerIdentity: () => undefined,
+      // Node reads the whole chain (getPeerCertificate(true)) to call this once the chain verified: keep it.
+      checkServerIdentity: (_name, cert) => {
+        chainReadByNode = cert as tls.DetailedPeerCertificate;
+        return undefined;
+      },
       ...(target.servername ? { servername: target.servername } : {}),
     };
     const negotiate = STARTTLS_NEGOTIATORS[target.protocol];
@@ -62,12 +68,20 @@ export class TlsProbe implements CertificateProbe {
       track(plain);
       await onceConnected(plain, target);
       await negotiate(plain, target);
-      return secure(tls.connect({ ...tlsOptions, socket: plain }), target);
+      const socket = await secure(tls.connect({ ...tlsOptions, socket: plain }), target);
+      return { socket, chainReadByNode };
     }
     const socket = tls.connect({ ...tlsOptions, host: target.host, port: target.port });
     track(socket);
-    return secure(socket, target);
+    await secure(socket, target);
+    return { socket, chainReadByNode };
   }
+}
+
+interface Handshake {
+  readonly socket: tls.TLSSocket;
+  /** The served chain as Node read it for checkServerIdentity; undefined when Node did not call it. */
+  readonly chainReadByNode: tls.DetailedPeerCertificate | undefined;
 }
 
 function onceConnected(socket: net.Socket, target: Target): Promise<void> {
@@ -111,20 +125,49 @@ async function withDeadline<T>(timeoutMs: number, target: Target, work: (track: 
   }
 }
 
-function observe(socket: tls.TLSSocket, target: Target, trust: TrustStore): Observation {
-  const peer = socket.getPeerCertificate(true);
+/** Certificates parsed and kept per probe; parsing one costs 0.1-1 ms, and targets share intermediates and roots. */
+const MAX_PARSED_CERTIFICATES = 2000;
+
+/** Each served certificate parsed once per fingerprint (SHA-256 of the DER, as OpenSSL computed it). */
+class ParsedCertificates {
+  private readonly described = new Map<string, CertificateInfo>();
+  private readonly forVerification = new Map<string, X509Certificate>();
+
+  describe(cert: tls.PeerCertificate): CertificateInfo {
+    return cached(this.described, cert.fingerprint256, () => parseCertificate(cert.raw));
+  }
+
+  x509(cert: tls.PeerCertificate): X509Certificate {
+    return cached(this.forVerification, cert.fingerprint256, () => new X509Certificate(cert.raw));
+  }
+}
+
+/** The entry for `key`, made on first use; the oldest entry goes once the map is full. */
+function cached<T>(entries: Map<string, T>, key: string, make: () => T): T {
+  let value = entries.get(key);
+  if (value === undefined) {
+    value = make();
+    if (entries.size >= MAX_PARSED_CERTIFICATES) entries.delete(entries.keys().next().value!);
+    entries.set(key, value);
+  }
+  return value;
+}
+
+function observe(socket: tls.TLSSocket, chainReadByNode: tls.DetailedPeerCertificate | undefined, target: Target, trust: TrustStore, parsed: ParsedCertificates): Observation {
+  // Reading the chain costs ~0.2 ms a certificate (fingerprints, names, a copy of each DER): not twice.
+  const peer = chainReadByNode ?? socket.getPeerCertificate(true);
   if (!peer || !peer.raw) throw new ProbeError('PROTOCOL_ERROR', `${target.target}: the server sent no certificate`);
-  const served: Buffer[] = [];
+  const served: tls.PeerCertificate[] = [];
   const seen = new Set<string>();
   for (let cert: tls.DetailedPeerCertificate | undefined = peer; cert?.raw && !seen.has(cert.fingerprint256); cert = cert.issuerCertificate) {
     seen.add(cert.fingerprint256);
-    served.push(cert.raw);
+    served.push(cert);
   }
-  const chain = served.map((der) => parseCertificate(der));
+  const chain = served.map((cert) => parsed.describe(cert));
   const verifyError = socket.authorized ? null : String(socket.authorizationError ?? 'UNKNOWN');
   let chainProblem: ChainProblem | null = null;
   if (verifyError) {
-    chainProblem = trust.chainProblem(served.map((der) => new X509Certificate(der)));
+    chainProblem = trust.chainProblem(served.map((cert) => parsed.x509(cert)));
     if (chainProblem === null && !TIME_ONLY_ERRORS.has(verifyError)) chainProblem = 'CHAIN_INVALID';
   }
   const nameToVerify = target.servername ?? target.host;

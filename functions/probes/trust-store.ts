@@ -9,14 +9,15 @@ import { ProbeError } from './probe-error';
  * Built once and shared by every connection: passing `ca` per connection rebuilds a context each time.
  */
 export class TrustStore {
-  readonly secureContext: tls.SecureContext | undefined;
+  readonly secureContext: tls.SecureContext;
   private readonly extraPems: string[];
   private anchorsBySubject: Map<string, X509Certificate[]> | undefined;
   private anchorFingerprints: Set<string> | undefined;
 
   private constructor(extraPems: string[]) {
     this.extraPems = extraPems;
-    this.secureContext = extraPems.length > 0 ? tls.createSecureContext({ ca: [...tls.rootCertificates, ...extraPems] }) : undefined;
+    // Without extra roots this is the context tls.connect would otherwise build anew for every connection.
+    this.secureContext = tls.createSecureContext(extraPems.length > 0 ? { ca: [...tls.rootCertificates, ...extraPems] } : {});
   }
 
   static defaults(): TrustStore {

@@ -1,6 +1,6 @@
-import { acknowledge, type AcknowledgeRequest } from '../core/escalation';
+import { acknowledge, alertToAcknowledge, type AcknowledgeRequest } from '../core/escalation';
 import { VersionConflictError, type StateStore } from '../core/ports';
-import type { WatchState } from '../core/watch-state';
+import type { Acknowledgement, WatchState } from '../core/watch-state';
 
 export class UnknownCertificateError extends Error {
   constructor(readonly certificateId: string) {
@@ -14,15 +14,22 @@ export class UnknownCertificateError extends Error {
  * the write conflict: read again and re-apply, a few times. Throws UnknownCertificateError or the engine's
  * AcknowledgementError (nothing to acknowledge, a snooze that ends before it starts).
  */
-export async function acknowledgeCertificate(store: StateStore, certificateId: string, request: AcknowledgeRequest): Promise<WatchState> {
+export async function acknowledgeCertificate(
+  store: StateStore,
+  certificateId: string,
+  request: AcknowledgeRequest,
+): Promise<{ state: WatchState; acknowledgement: Acknowledgement }> {
   for (let attempt = 1; ; attempt++) {
     const state = await store.get(certificateId);
     if (!state) throw new UnknownCertificateError(certificateId);
     try {
-      return await store.put(acknowledge(state, request), state.version);
+      const alert = alertToAcknowledge(state, request.alert);
+      const next = await store.put(acknowledge(state, { ...request, alert }), state.version);
+      return { state: next, acknowledgement: (alert === 'error' ? next.errorAlert.acknowledgement : next.acknowledgement)! };
     } catch (error) {
       if (error instanceof VersionConflictError && attempt < 3) continue;
       throw error;
     }
   }
 }
+

@@ -28,7 +28,7 @@ function statusRow(state: WatchState, now: Date): StatusRow {
     subject: state.certificate?.subject ?? null,
     stage: state.expiry.stage,
     lastNotifiedAt: lastSent?.sentAt ?? null,
-    acknowledged: state.acknowledgement ? `${state.acknowledgement.stage}${state.acknowledgement.until ? ` until ${state.acknowledgement.until}` : ''}` : null,
+    acknowledged: describeAcknowledgements(state),
     consecutiveFailures: state.consecutiveFailures,
     lastError: state.lastError ? `${state.lastError.code}: ${state.lastError.message}` : null,
     pendingNotifications: state.pending.length,
@@ -45,4 +45,10 @@ function bySoonest(a: StatusRow, b: StatusRow): number {
 /** Every watched certificate, soonest expiry first, unknown expiry last. */
 export function statusReport(states: readonly WatchState[], now: Date): StatusRow[] {
   return states.map((state) => statusRow(state, now)).sort(bySoonest);
+}
+
+function describeAcknowledgements(state: WatchState): string | null {
+  const acks = [state.acknowledgement, state.errorAlert.acknowledgement].filter((ack) => ack != null);
+  if (acks.length === 0) return null;
+  return acks.map((ack) => `${ack.stage}${ack.until ? ` until ${ack.until}` : ''}`).join(', ');
 }

@@ -273,7 +273,8 @@ describe('probe errors', () => {
     const whatToDo = email.slice(email.indexOf('WHAT TO DO'));
     expect(whatToDo).toContain('1. Check that api.example.com:443 is reachable from the watcher');
     expect(whatToDo).toContain('Nothing accepts connections on that port');
-    expect(email).toContain('certwatch ack tls:api.example.com:443 --until');
+    expect(email).toContain('certwatch ack tls:api.example.com:443 --alert error --until');
+    expect(email).toContain('"action":"ack","certificateId":"tls:api.example.com:443","alert":"error"');
   });
 
   test('without any certificate read yet, says the expiry is unknown', () => {
