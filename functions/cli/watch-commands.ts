@@ -1,15 +1,11 @@
 import { Option, type Command } from 'commander';
-import { ConfigError, type CertwatchConfig } from '../core/config';
-import { AcknowledgementError } from '../core/escalation';
-import { InvalidTargetError, parseTarget } from '../core/target';
-import { loadConfigFile } from '../config/load-config-file';
-import { TlsProbe } from '../probes/tls-probe';
-import { acknowledgeCertificate, UnknownCertificateError } from '../run/acknowledge-certificate';
-import { runWatch, type RunSummary } from '../run/run-watch';
-import { statusReport, type StatusRow } from '../run/status-report';
 import type { CliIo } from './main';
-import { UsageError } from './usage-error';
-import { createNotifier, DEFAULT_STORE_DIR, openStore, parseInstant } from './watch-wiring';
+import type * as WatchActions from './watch-actions';
+
+/** The actions load the AWS SDK, dynalite and zod: only when a watch command runs, so `check` starts fast. */
+const actions = () => require('./watch-actions') as typeof WatchActions;
+
+export const DEFAULT_STORE_DIR = '.certwatch';
 
 const STORE_HELP = `where state lives: a directory for the embedded store, or "dynamodb" for the DynamoDB API (table from --table, CERTWATCH_TABLE or "certwatch"; endpoint from AWS_ENDPOINT_URL_DYNAMODB or AWS)`;
 
@@ -17,6 +13,9 @@ interface StoreFlags {
   store: string;
   table?: string;
 }
+export type RunFlags = StoreFlags & { config: string; now?: string; notify: string; json?: boolean };
+export type StatusFlags = StoreFlags & { now?: string; json?: boolean };
+export type AckFlags = StoreFlags & { alert?: 'expiry' | 'error'; until?: string; note?: string; now?: string };
 
 export function registerWatchCommands(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   program
@@ -29,20 +28,7 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
     .option('--notify <console|file:PATH|sns>', 'where notifications go', 'console')
     .option('--json', 'print the run summary as JSON')
     .addHelpText('after', '\nExit status: 0 the cycle completed and every notification was delivered; 1 it completed but something needs\nattention (a publish or store write failed and is retried next run, or a target is invalid); 3 a usage or config mistake.\n')
-    .action(async (flags: StoreFlags & { config: string; now?: string; notify: string; json?: boolean }) => {
-      const now = flags.now ? parseInstant('--now', flags.now) : new Date();
-      const config = readConfig(flags.config);
-      const notifier = createNotifier(flags.notify, { topicArn: config.snsTopicArn, now: () => now, write: io.err });
-      const opened = await openStore(flags.store, flags.table);
-      try {
-        const progress = io.progress ? (done: number, total: number) => io.progress?.(`certwatch: probed ${done}/${total} targets`) : undefined;
-        const summary = await runWatch(config, { probe: new TlsProbe(), store: opened.store, notifier, now, onProgress: progress });
-        io.out(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary, opened.description));
-        setExitCode(summary.publishFailures.length + summary.storeFailures.length + summary.invalidTargets.length > 0 ? 1 : 0);
-      } finally {
-        await opened.close();
-      }
-    });
+    .action((flags: RunFlags) => actions().runCommand(flags, io, setExitCode));
 
   program
     .command('status')
@@ -51,16 +37,7 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
     .option('--table <name>', 'DynamoDB table name with --store dynamodb')
     .option('--now <iso>', 'count days left from this time')
     .option('--json', 'print a JSON array')
-    .action(async (flags: StoreFlags & { now?: string; json?: boolean }) => {
-      const now = flags.now ? parseInstant('--now', flags.now) : new Date();
-      const opened = await openStore(flags.store, flags.table);
-      try {
-        const rows = statusReport(await opened.store.list(), now);
-        io.out(flags.json ? `${JSON.stringify(rows, null, 2)}\n` : renderStatus(rows));
-      } finally {
-        await opened.close();
-      }
-    });
+    .action((flags: StatusFlags) => actions().statusCommand(flags, io));
 
   program
     .command('ack')
@@ -72,72 +49,5 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
     .option('--now <iso>', 'acknowledge as if it were this time')
     .option('--store <dir|dynamodb>', STORE_HELP, DEFAULT_STORE_DIR)
     .option('--table <name>', 'DynamoDB table name with --store dynamodb')
-    .action(async (id: string, flags: StoreFlags & { alert?: 'expiry' | 'error'; until?: string; note?: string; now?: string }) => {
-      const at = flags.now ? parseInstant('--now', flags.now) : new Date();
-      const until = flags.until ? parseInstant('--until', flags.until) : undefined;
-      const certificateId = normaliseCertificateId(id);
-      const opened = await openStore(flags.store, flags.table);
-      try {
-        const { acknowledgement } = await acknowledgeCertificate(opened.store, certificateId, { at, alert: flags.alert, until, note: flags.note }).catch((error: unknown) => {
-          if (error instanceof AcknowledgementError || error instanceof UnknownCertificateError) throw new UsageError(`ack: ${error.message}`);
-          throw error;
-        });
-        const what = acknowledgement.stage === 'error' ? 'the probe-failure alert' : `stage ${acknowledgement.stage}`;
-        io.out(`acknowledged ${what} of ${certificateId}${acknowledgement.until ? ` until ${acknowledgement.until}` : ''}\n`);
-      } finally {
-        await opened.close();
-      }
-    });
-}
-
-function readConfig(file: string): CertwatchConfig {
-  try {
-    return loadConfigFile(file);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
-}
-
-/** `tls:host:port` as stored, or a target as written in the config (`example.com`, `smtp://mail:587`). */
-export function normaliseCertificateId(id: string): string {
-  if (/^(tls|acm):|^arn:/.test(id)) return id;
-  try {
-    return `tls:${parseTarget(id).target}`;
-  } catch (error) {
-    if (error instanceof InvalidTargetError) throw new UsageError(`ack: ${error.message}`);
-    throw error;
-  }
-}
-
-function renderStatus(rows: readonly StatusRow[]): string {
-  if (rows.length === 0) return 'no watched certificates yet: run `certwatch run` first\n';
-  const header = ['CERTIFICATE', 'STATUS', 'DAYS', 'NOT AFTER (UTC)', 'STAGE', 'LAST NOTICE (UTC)', 'ACK'];
-  const cells = rows.map((r) => [
-    r.certificateId,
-    r.status.toUpperCase() + (r.consecutiveFailures > 0 ? ` (${r.consecutiveFailures} failed)` : ''),
-    r.daysRemaining === null ? '-' : String(r.daysRemaining),
-    r.notAfter ? r.notAfter.slice(0, 16).replace('T', ' ') : '-',
-    r.stage ?? '-',
-    r.lastNotifiedAt ? r.lastNotifiedAt.slice(0, 16).replace('T', ' ') : '-',
-    r.acknowledged ?? '-',
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
-  return [header, ...cells].map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
-}
-
-function renderSummary(summary: RunSummary, where: string): string {
-  const statuses = Object.entries(summary.byStatus)
-    .filter(([, count]) => count > 0)
-    .map(([status, count]) => `${count} ${status}`)
-    .join(', ');
-  const lines = [
-    `certwatch run at ${summary.at}: ${summary.targets} targets (${statuses || 'none'}), state in ${where}`,
-    `notifications: ${summary.notificationsSent} sent, ${summary.notificationsPending} pending; store writes: ${summary.storeWrites}`,
-    ...summary.invalidTargets.map((p) => `invalid target: ${p.message}`),
-    ...summary.publishFailures.map((p) => `not delivered (retried next run): ${p.message}`),
-    ...summary.storeFailures.map((p) => `not stored (retried next run): ${p.certificateId}: ${p.message}`),
-    ...summary.conflicts.map((id) => `skipped ${id}: another run changed it at the same time`),
-  ];
-  return lines.join('\n') + '\n';
+    .action((id: string, flags: AckFlags) => actions().ackCommand(id, flags, io));
 }

@@ -8,7 +8,6 @@ import { UsageError } from './usage-error';
 
 // Builds the local adapters the watch commands run on: the store (embedded or DynamoDB) and the notifier.
 
-export const DEFAULT_STORE_DIR = '.certwatch';
 export const DEFAULT_TABLE = 'certwatch';
 const LOCAL_TABLE = 'certwatch';
 

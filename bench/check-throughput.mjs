@@ -1,0 +1,220 @@
+#!/usr/bin/env node
+// Throughput of `certwatch check` against the bare minimum a Node program needs to read the same chains
+// (bench/bare-tls-loop.mjs), both measured in the same run, against the same TLS server (bench/tls-server.mjs,
+// its own process), at the same concurrency, interleaved over a few rounds. Prints both rates and their ratio.
+//
+//   npm run bench -- [--count N] [--concurrency C] [--rounds R] [--rsa] [--untrusted] [--distinct-leaves] [--min-ratio X]
+//   env: BENCH_COUNT, BENCH_CONCURRENCY, BENCH_ROUNDS, BENCH_MIN_RATIO (flags win)
+//
+// Both sides are timed the same way, from spawn to exit of their own process, so certwatch's start-up (tsx,
+// commander, @peculiar/x509) counts. A preloaded hook (bench/process-timing.mjs) also records when each process
+// first called tls.connect, which splits every run into start-up and probing.
+import { fork, spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const repoDir = dirname(benchDir);
+
+const { values } = parseArgs({
+  options: {
+    count: { type: 'string', short: 'n', default: process.env.BENCH_COUNT ?? '2000' },
+    concurrency: { type: 'string', short: 'c', default: process.env.BENCH_CONCURRENCY ?? '50' },
+    rounds: { type: 'string', default: process.env.BENCH_ROUNDS ?? '3' },
+    'min-ratio': { type: 'string', default: process.env.BENCH_MIN_RATIO },
+    rsa: { type: 'boolean', default: false },
+    untrusted: { type: 'boolean', default: false },
+    'distinct-leaves': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  const header = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
+  const comment = header.slice(0, header.findIndex((line) => !line.startsWith('//')));
+  process.stdout.write(`${comment.map((line) => line.replace(/^\/\/ ?/, '')).join('\n')}\n`);
+  process.exit(0);
+}
+const count = wholeNumber('--count', values.count, 1, 1_000_000);
+const concurrency = wholeNumber('--concurrency', values.concurrency, 1, 1000);
+const rounds = wholeNumber('--rounds', values.rounds, 1, 100);
+const minRatio = values['min-ratio'] === undefined ? null : Number(values['min-ratio']);
+if (minRatio !== null && !(minRatio > 0)) usage(`--min-ratio must be a positive number, not "${values['min-ratio']}"`);
+
+const workDir = mkdtempSync(join(tmpdir(), 'certwatch-bench-'));
+if (values['distinct-leaves']) process.stdout.write(`issuing ${count} leaves for the server (about 5 ms each)...\n`);
+const server = await startServer();
+try {
+  await run();
+} catch (error) {
+  process.stderr.write(`check-throughput: ${error.message}\n`);
+  process.exitCode = 2;
+} finally {
+  server.process.kill('SIGTERM');
+  rmSync(workDir, { recursive: true, force: true });
+}
+
+async function run() {
+  const targetsFile = writeTargets('targets.txt', count);
+  const caArgs = values.untrusted ? [] : ['--ca-file', server.caFile];
+  // certwatch exits 0 only when every target is ok; an untrusted root makes every target critical (2).
+  const certwatchFor = (file) => ({
+    name: 'certwatch check',
+    args: [join(repoDir, 'bin/certwatch.js'), 'check', '--targets-file', file, '--concurrency', String(concurrency), '--json', '--servername', server.servername, ...caArgs],
+    expectedExit: values.untrusted ? 2 : 0,
+  });
+  const bareFor = (handshakes) => ({
+    name: 'bare tls.connect',
+    args: [join(benchDir, 'bare-tls-loop.mjs'), '--port', String(server.port), '--count', String(handshakes), '--concurrency', String(concurrency), '--servername', server.servername],
+    expectedExit: 0,
+  });
+  const certwatch = certwatchFor(targetsFile);
+  const bare = bareFor(count);
+
+  process.stdout.write(
+    `certwatch throughput: N=${count}, concurrency=${concurrency}, rounds=${rounds}, key=${server.keyType === 'rsa' ? 'RSA-2048' : 'EC P-256'}, ` +
+      `chain=leaf+intermediate (${values.untrusted ? 'root not given: untrusted' : 'root via --ca-file: trusted'}), ` +
+      `${server.leaves > 1 ? `${server.leaves} distinct leaves served in turn` : 'one leaf'}, ` +
+      `node ${process.version}, ${cpus().length} cores, server in its own process\n`,
+  );
+  // Warm-up (not counted): the server's JIT, tsx's transform cache, the page cache.
+  const warmCount = Math.min(count, 200);
+  await measure(certwatchFor(writeTargets('warm-up-targets.txt', warmCount)), warmCount);
+  await measure(bareFor(warmCount), warmCount);
+
+  const results = { [certwatch.name]: [], [bare.name]: [] };
+  for (let round = 1; round <= rounds; round++) {
+    // Alternate who goes first, so a drift in machine load does not always favour the same side.
+    const order = round % 2 === 1 ? [certwatch, bare] : [bare, certwatch];
+    for (const subject of order) {
+      const result = await measure(subject, count);
+      results[subject.name].push(result);
+      process.stdout.write(
+        `  round ${round}  ${subject.name.padEnd(17)} ${fmt(result.rate, 0).padStart(6)} handshakes/s  ` +
+          `wall ${fmt(result.wallMs, 0).padStart(5)} ms = start-up ${fmt(result.startupMs, 0).padStart(4)} ms + probing ${fmt(result.probingMs, 0).padStart(5)} ms ` +
+          `(${fmt(result.probingRate, 0)}/s)\n`,
+      );
+    }
+  }
+
+  const summary = (name) => {
+    const runs = results[name];
+    return {
+      rate: median(runs.map((r) => r.rate)),
+      probingRate: median(runs.map((r) => r.probingRate)),
+      startupMs: median(runs.map((r) => r.startupMs)),
+      wallMs: median(runs.map((r) => r.wallMs)),
+    };
+  };
+  const cw = summary(certwatch.name);
+  const base = summary(bare.name);
+  const ratio = cw.rate / base.rate;
+  const probingRatio = cw.probingRate / base.probingRate;
+  // The same ratio within each round (whoever ran first): its spread shows how noisy the machine was.
+  const roundRatios = results[certwatch.name].map((run, i) => run.rate / results[bare.name][i].rate);
+  process.stdout.write(
+    `\nmedian of ${rounds}:\n` +
+      `  certwatch check   ${fmt(cw.rate, 0).padStart(6)} handshakes/s  (wall ${fmt(cw.wallMs, 0)} ms, start-up ${fmt(cw.startupMs, 0)} ms, probing alone ${fmt(cw.probingRate, 0)}/s)\n` +
+      `  bare tls.connect  ${fmt(base.rate, 0).padStart(6)} handshakes/s  (wall ${fmt(base.wallMs, 0)} ms, start-up ${fmt(base.startupMs, 0)} ms, probing alone ${fmt(base.probingRate, 0)}/s)\n` +
+      `  ratio certwatch/bare: ${fmt(ratio, 2)} whole process, ${fmt(probingRatio, 2)} probing alone ` +
+      `(whole process by round: ${roundRatios.map((r) => fmt(r, 2)).join(', ')})\n`,
+  );
+  if (minRatio !== null && ratio < minRatio) {
+    process.stdout.write(`FAIL: ratio ${fmt(ratio, 2)} is below --min-ratio ${minRatio}\n`);
+    process.exitCode = 1;
+  } else if (minRatio !== null) {
+    process.stdout.write(`ok: ratio ${fmt(ratio, 2)} >= --min-ratio ${minRatio}\n`);
+  }
+}
+
+/** A targets file naming the bench server `lines` times. */
+function writeTargets(name, lines) {
+  const file = join(workDir, name);
+  writeFileSync(file, `127.0.0.1:${server.port}\n`.repeat(lines));
+  return file;
+}
+
+/**
+ * Runs one subject to completion; wall time is spawn to exit. Output goes to a file nobody reads unless the
+ * exit status says something failed (as cheap for the child as /dev/null, and it explains failures).
+ */
+function measure(subject, handshakes) {
+  const timingFile = join(workDir, 'timing.json');
+  const outputFile = join(workDir, 'output.txt');
+  rmSync(timingFile, { force: true });
+  const output = openSync(outputFile, 'w');
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', pathToFileURL(join(benchDir, 'process-timing.mjs')).href, ...subject.args], {
+      cwd: repoDir,
+      stdio: ['ignore', output, 'pipe'],
+      env: { ...process.env, CERTWATCH_BENCH_TIMING_FILE: timingFile, NO_COLOR: '1' },
+    });
+    closeSync(output);
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      const wallMs = performance.now() - started;
+      if (code !== subject.expectedExit) {
+        reject(new Error(`${subject.name} exited with ${code ?? signal}, expected ${subject.expectedExit}: ${stderr.trim().slice(0, 500)}${describeFailures(outputFile)}`));
+        return;
+      }
+      const timing = JSON.parse(readFileSync(timingFile, 'utf8'));
+      const startupMs = timing.firstConnectMs ?? timing.exitMs;
+      const probingMs = timing.exitMs - startupMs;
+      resolve({ wallMs, startupMs, probingMs, rate: handshakes / (wallMs / 1000), probingRate: handshakes / (probingMs / 1000) });
+    });
+  });
+}
+
+/** What went wrong, from certwatch's JSON array or the bare loop's summary line: counts by status and error. */
+function describeFailures(outputFile) {
+  try {
+    const output = JSON.parse(readFileSync(outputFile, 'utf8'));
+    if (!Array.isArray(output)) return `\n  ${JSON.stringify(output)}`;
+    const counts = new Map();
+    for (const result of output) {
+      const key = `${result.status} ${result.error?.code ?? ''} ${result.findings.map((f) => f.code).join(',')}`.trim();
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    const firstError = output.find((result) => result.error)?.error?.message;
+    return `\n  ${[...counts].map(([key, n]) => `${n} x ${key}`).join('; ')}${firstError ? `\n  first error: ${firstError}` : ''}`;
+  } catch {
+    return '';
+  }
+}
+
+/** Forks bench/tls-server.mjs and waits for the port it listens on. */
+function startServer() {
+  const serverArgs = ['--ca-file', join(workDir, 'root.pem'), ...(values.rsa ? ['--rsa'] : []), ...(values['distinct-leaves'] ? ['--leaves', String(count)] : [])];
+  const child = fork(join(benchDir, 'tls-server.mjs'), serverArgs, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (ready) => resolve({ ...ready, process: child }));
+    child.once('exit', (code) => reject(new Error(`bench/tls-server.mjs exited with ${code} before listening`)));
+  });
+}
+
+function median(numbers) {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function fmt(number, digits) {
+  return number.toFixed(digits);
+}
+
+function wholeNumber(flag, value, min, max) {
+  const number = Number(value);
+  if (!/^\d+$/.test(String(value)) || number < min || number > max) usage(`${flag} must be a whole number in ${min}-${max}, not "${value}"`);
+  return number;
+}
+
+function usage(message) {
+  process.stderr.write(`check-throughput: ${message}\n`);
+  process.exit(3);
+}

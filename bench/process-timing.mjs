@@ -1,0 +1,25 @@
+// Preloaded (node --import) into each process the throughput bench measures. Records, in ms since the process
+// started, when it first called tls.connect (everything before is start-up) and when it exited, and writes both
+// to the file named by CERTWATCH_BENCH_TIMING_FILE.
+// tls.connect is wrapped for its first call only, then restored: no cost on the measured path. (Node 20's
+// 'net.client.socket' diagnostics channel fires for net.connect only, not for tls.connect.)
+import { writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import tls from 'node:tls';
+
+const timingFile = process.env.CERTWATCH_BENCH_TIMING_FILE;
+if (timingFile) {
+  let firstConnectMs = null;
+  const originalConnect = tls.connect;
+  tls.connect = function connectAndMark(...args) {
+    firstConnectMs = performance.now();
+    tls.connect = originalConnect;
+    syncBuiltinESMExports();
+    return originalConnect.apply(this, args);
+  };
+  syncBuiltinESMExports(); // so that `import * as tls from 'node:tls'` sees the wrapper too
+  process.on('exit', () => {
+    writeFileSync(timingFile, JSON.stringify({ firstConnectMs, exitMs: performance.now() }));
+  });
+}

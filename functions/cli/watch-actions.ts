@@ -1,0 +1,110 @@
+import { ConfigError, type CertwatchConfig } from '../core/config';
+import { AcknowledgementError } from '../core/escalation';
+import { InvalidTargetError, parseTarget } from '../core/target';
+import { loadConfigFile } from '../config/load-config-file';
+import { TlsProbe } from '../probes/tls-probe';
+import { acknowledgeCertificate, UnknownCertificateError } from '../run/acknowledge-certificate';
+import { runWatch, type RunSummary } from '../run/run-watch';
+import { statusReport, type StatusRow } from '../run/status-report';
+import type { CliIo } from './main';
+import { UsageError } from './usage-error';
+import type { AckFlags, RunFlags, StatusFlags } from './watch-commands';
+import { createNotifier, openStore, parseInstant } from './watch-wiring';
+
+// The watch commands' work, loaded only when one of them runs: it pulls in the AWS SDK, dynalite and the
+// config validator, which `certwatch check` has no use for.
+
+export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code: number) => void): Promise<void> {
+  const now = flags.now ? parseInstant('--now', flags.now) : new Date();
+  const config = readConfig(flags.config);
+  const notifier = createNotifier(flags.notify, { topicArn: config.snsTopicArn, now: () => now, write: io.err });
+  const opened = await openStore(flags.store, flags.table);
+  try {
+    const progress = io.progress ? (done: number, total: number) => io.progress?.(`certwatch: probed ${done}/${total} targets`) : undefined;
+    const summary = await runWatch(config, { probe: new TlsProbe(), store: opened.store, notifier, now, onProgress: progress });
+    io.out(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary, opened.description));
+    setExitCode(summary.publishFailures.length + summary.storeFailures.length + summary.invalidTargets.length > 0 ? 1 : 0);
+  } finally {
+    await opened.close();
+  }
+}
+
+export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<void> {
+  const now = flags.now ? parseInstant('--now', flags.now) : new Date();
+  const opened = await openStore(flags.store, flags.table);
+  try {
+    const rows = statusReport(await opened.store.list(), now);
+    io.out(flags.json ? `${JSON.stringify(rows, null, 2)}\n` : renderStatus(rows));
+  } finally {
+    await opened.close();
+  }
+}
+
+export async function ackCommand(id: string, flags: AckFlags, io: CliIo): Promise<void> {
+  const at = flags.now ? parseInstant('--now', flags.now) : new Date();
+  const until = flags.until ? parseInstant('--until', flags.until) : undefined;
+  const certificateId = normaliseCertificateId(id);
+  const opened = await openStore(flags.store, flags.table);
+  try {
+    const { acknowledgement } = await acknowledgeCertificate(opened.store, certificateId, { at, alert: flags.alert, until, note: flags.note }).catch((error: unknown) => {
+      if (error instanceof AcknowledgementError || error instanceof UnknownCertificateError) throw new UsageError(`ack: ${error.message}`);
+      throw error;
+    });
+    const what = acknowledgement.stage === 'error' ? 'the probe-failure alert' : `stage ${acknowledgement.stage}`;
+    io.out(`acknowledged ${what} of ${certificateId}${acknowledgement.until ? ` until ${acknowledgement.until}` : ''}\n`);
+  } finally {
+    await opened.close();
+  }
+}
+
+function readConfig(file: string): CertwatchConfig {
+  try {
+    return loadConfigFile(file);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** `tls:host:port` as stored, or a target as written in the config (`example.com`, `smtp://mail:587`). */
+export function normaliseCertificateId(id: string): string {
+  if (/^(tls|acm):|^arn:/.test(id)) return id;
+  try {
+    return `tls:${parseTarget(id).target}`;
+  } catch (error) {
+    if (error instanceof InvalidTargetError) throw new UsageError(`ack: ${error.message}`);
+    throw error;
+  }
+}
+
+function renderStatus(rows: readonly StatusRow[]): string {
+  if (rows.length === 0) return 'no watched certificates yet: run `certwatch run` first\n';
+  const header = ['CERTIFICATE', 'STATUS', 'DAYS', 'NOT AFTER (UTC)', 'STAGE', 'LAST NOTICE (UTC)', 'ACK'];
+  const cells = rows.map((r) => [
+    r.certificateId,
+    r.status.toUpperCase() + (r.consecutiveFailures > 0 ? ` (${r.consecutiveFailures} failed)` : ''),
+    r.daysRemaining === null ? '-' : String(r.daysRemaining),
+    r.notAfter ? r.notAfter.slice(0, 16).replace('T', ' ') : '-',
+    r.stage ?? '-',
+    r.lastNotifiedAt ? r.lastNotifiedAt.slice(0, 16).replace('T', ' ') : '-',
+    r.acknowledged ?? '-',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
+  return [header, ...cells].map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+function renderSummary(summary: RunSummary, where: string): string {
+  const statuses = Object.entries(summary.byStatus)
+    .filter(([, count]) => count > 0)
+    .map(([status, count]) => `${count} ${status}`)
+    .join(', ');
+  const lines = [
+    `certwatch run at ${summary.at}: ${summary.targets} targets (${statuses || 'none'}), state in ${where}`,
+    `notifications: ${summary.notificationsSent} sent, ${summary.notificationsPending} pending; store writes: ${summary.storeWrites}`,
+    ...summary.invalidTargets.map((p) => `invalid target: ${p.message}`),
+    ...summary.publishFailures.map((p) => `not delivered (retried next run): ${p.message}`),
+    ...summary.storeFailures.map((p) => `not stored (retried next run): ${p.certificateId}: ${p.message}`),
+    ...summary.conflicts.map((id) => `skipped ${id}: another run changed it at the same time`),
+  ];
+  return lines.join('\n') + '\n';
+}
