@@ -61,9 +61,8 @@ export class TlsProbe implements CertificateProbe {
       },
       ...(target.servername ? { servername: target.servername } : {}),
     };
-    const negotiate = STARTTLS_NEGOTIATORS[target.protocol];
     if (target.protocol !== 'tls') {
-      if (!negotiate) throw new ProbeError('STARTTLS_FAILED', `${target.target}: STARTTLS for ${target.protocol} is not supported`);
+      const negotiate = STARTTLS_NEGOTIATORS[target.protocol];
       const plain = net.connect({ host: target.host, port: target.port });
       track(plain);
       await onceConnected(plain, target);
@@ -176,6 +175,13 @@ function observe(socket: tls.TLSSocket, chainReadByNode: tls.DetailedPeerCertifi
     chain,
     chainProblem,
     chainProblemDetail: chainProblem ? verifyError : null,
-    hostnameMismatch: identityError ? `the certificate does not cover "${nameToVerify}" (${identityError.message.replace(/^Hostname\/IP does not match certificate's altnames: /, '')})` : null,
+    hostnameMismatch: identityError ? hostnameMismatchMessage(nameToVerify, identityError.message) : null,
   };
+}
+
+/** Node lists every SAN in its message: a certificate with thousands would make an unbounded finding. */
+function hostnameMismatchMessage(name: string, nodeMessage: string): string {
+  const detail = nodeMessage.replace(/^Hostname\/IP does not match certificate's altnames: /, '');
+  const bounded = detail.length > 200 ? `${detail.slice(0, 200)}...` : detail;
+  return `the certificate does not cover "${name}" (${bounded})`;
 }

@@ -4,6 +4,26 @@ import * as tls from 'node:tls';
 import type { ChainProblem } from '../core/check-result';
 import { ProbeError } from './probe-error';
 
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+function pemCertificates(text: string): string[] {
+  return text.match(PEM_CERTIFICATE) ?? [];
+}
+
+/**
+ * NODE_EXTRA_CA_CERTS, which Node adds to its own default store at start-up. Passing `ca` replaces that store,
+ * so a context built with extra CA files must add them back, or `--ca-file` would distrust them.
+ */
+function environmentPems(): string[] {
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  if (!file) return [];
+  try {
+    return pemCertificates(readFileSync(file, 'utf8'));
+  } catch {
+    return []; // Node itself only warns about an unreadable file
+  }
+}
+
 /**
  * The trust anchors of one probe configuration: Node's bundled roots plus extra PEM files (private CAs).
  * Built once and shared by every connection: passing `ca` per connection rebuilds a context each time.
@@ -17,7 +37,7 @@ export class TrustStore {
   private constructor(extraPems: string[]) {
     this.extraPems = extraPems;
     // Without extra roots this is the context tls.connect would otherwise build anew for every connection.
-    this.secureContext = tls.createSecureContext(extraPems.length > 0 ? { ca: [...tls.rootCertificates, ...extraPems] } : {});
+    this.secureContext = tls.createSecureContext(extraPems.length > 0 ? { ca: [...tls.rootCertificates, ...environmentPems(), ...extraPems] } : {});
   }
 
   static defaults(): TrustStore {
@@ -34,7 +54,7 @@ export class TrustStore {
       } catch (error) {
         throw new ProbeError('CA_FILE_UNREADABLE', `cannot read CA file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
       }
-      const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+      const blocks = pemCertificates(text);
       for (const block of blocks) {
         try {
           new X509Certificate(block);
@@ -73,8 +93,7 @@ export class TrustStore {
     if (!this.anchorsBySubject) {
       const bySubject = new Map<string, X509Certificate[]>();
       const fingerprints = new Set<string>();
-      const extraFromEnv = process.env.NODE_EXTRA_CA_CERTS ? safeRead(process.env.NODE_EXTRA_CA_CERTS) : [];
-      for (const pem of [...tls.rootCertificates, ...this.extraPems, ...extraFromEnv]) {
+      for (const pem of [...tls.rootCertificates, ...environmentPems(), ...this.extraPems]) {
         const cert = new X509Certificate(pem);
         fingerprints.add(cert.fingerprint256);
         bySubject.set(cert.subject, [...(bySubject.get(cert.subject) ?? []), cert]);
@@ -100,13 +119,5 @@ function selfSigned(cert: X509Certificate): boolean {
     return cert.subject === cert.issuer && cert.verify(cert.publicKey);
   } catch {
     return false;
-  }
-}
-
-function safeRead(file: string): string[] {
-  try {
-    return readFileSync(file, 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  } catch {
-    return [];
   }
 }

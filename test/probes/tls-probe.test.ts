@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { checkTargets, DEFAULT_CHECK_SETTINGS, type CheckRequest, type CheckSettings } from '../../functions/check/check-targets';
 import type { CheckResult } from '../../functions/core/check-result';
 import { TlsProbe } from '../../functions/probes/tls-probe';
@@ -166,6 +168,27 @@ describe('trust and identity', () => {
     expect(result.status).toBe('critical');
     expect(codes(result)).toEqual(['HOSTNAME_MISMATCH']);
     expect(result.findings[0].message).toContain('wrong.test');
+  });
+
+  test('a leaf with thousands of names that does not match gets a bounded message', async () => {
+    const leaf = await leafFor(Array.from({ length: 3000 }, (_, i) => `host-${i}.many.test`));
+    const server = await serve([leaf, intermediate]);
+    const result = await check(`127.0.0.1:${server.port}`, { caFiles: [caFile], servername: 'other.test' });
+    expect(codes(result)).toEqual(['HOSTNAME_MISMATCH']);
+    expect(result.findings[0].message.length).toBeLessThan(300);
+    expect(result.findings[0].message).toContain('host-0.many.test');
+  });
+
+  test('roots from NODE_EXTRA_CA_CERTS stay trusted when --ca-file adds another CA', async () => {
+    const leaf = await leafFor(['extra.test']);
+    const server = await serve([leaf, intermediate]);
+    const unrelated = writePem('unrelated.pem', (await chainFor(['u.test'])).root);
+    const cli = join(__dirname, '..', '..', 'bin', 'certwatch.js');
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: caFile };
+    for (const extra of [[], ['--ca-file', unrelated]]) {
+      const { stdout } = await promisify(execFile)(process.execPath, [cli, 'check', '--json', '--servername', 'extra.test', ...extra, `127.0.0.1:${server.port}`], { env });
+      expect(JSON.parse(stdout)[0]).toMatchObject({ status: 'ok', trusted: true, findings: [] });
+    }
   });
 
   test('an IP target without a servername is verified against the IP SANs and sends no SNI', async () => {

@@ -17,7 +17,7 @@ import { negotiateXmpp } from './xmpp';
 export type StartTlsNegotiator = (socket: Socket, target: Target) => Promise<void>;
 
 // `satisfies` makes a new STARTTLS protocol in `Protocol` a compile error until it has a negotiator.
-export const STARTTLS_NEGOTIATORS: Partial<Record<Protocol, StartTlsNegotiator>> = {
+export const STARTTLS_NEGOTIATORS: Readonly<Record<Exclude<Protocol, 'tls'>, StartTlsNegotiator>> = {
   smtp: negotiateSmtp,
   imap: negotiateImap,
   pop3: negotiatePop3,
@@ -25,4 +25,4 @@ export const STARTTLS_NEGOTIATORS: Partial<Record<Protocol, StartTlsNegotiator>>
   postgres: negotiatePostgres,
   ldap: negotiateLdap,
   xmpp: negotiateXmpp,
-} satisfies Record<Exclude<Protocol, 'tls'>, StartTlsNegotiator>;
+};
