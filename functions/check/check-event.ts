@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { certificateIdForTarget } from '../core/certificate-id';
+import { InvalidTargetError } from '../core/target';
 import { DEFAULT_CHECK_SETTINGS, type CheckRequest, type CheckSettings } from './check-targets';
 
 const wholeNumber = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -30,16 +32,38 @@ export const checkEventSchema = z
     path: ['options', 'criticalDays'],
   });
 
-const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time such as 2026-12-01T09:00:00Z' });
+/** The one way certwatch reads a point in time, in the Lambda's events and the CLI's `--now`/`--until`. */
+export const INSTANT_RULE = 'an ISO 8601 time with a zone, such as 2026-12-01T09:00:00Z or 2026-12-01T11:00:00+02:00';
+export const isoInstant = z.iso.datetime({ offset: true, message: `must be ${INSTANT_RULE}` });
 
-/** `{ "action": "ack", "certificateId": "tls:host:443", "until"?: ISO, "note"?: text }` */
-export const ackEventSchema = z.strictObject({
-  action: z.literal('ack'),
-  certificateId: z.string().min(1),
-  alert: z.enum(['expiry', 'error']).optional(),
-  until: isoTime.optional(),
-  note: z.string().max(1000).optional(),
-});
+/**
+ * `{ "action": "ack", "certificateId": "tls:host:443", "until"?: ISO, "note"?: text }`, or `"target"` (as in the
+ * config) with an optional `"servername"` instead of `"certificateId"`.
+ */
+export const ackEventSchema = z
+  .strictObject({
+    action: z.literal('ack'),
+    certificateId: z.string().min(1).optional(),
+    target: z.string().min(1).optional(),
+    servername: z.string().min(1).optional(),
+    alert: z.enum(['expiry', 'error']).optional(),
+    until: isoInstant.optional(),
+    note: z.string().max(1000).optional(),
+  })
+  .superRefine((event, ctx) => {
+    if ((event.certificateId === undefined) === (event.target === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['certificateId'], message: 'give either certificateId, or target (with an optional servername)' });
+    } else if (event.servername !== undefined && event.target === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['servername'], message: 'goes with target (a certificateId already holds its servername)' });
+    } else if (event.target !== undefined) {
+      try {
+        certificateIdForTarget(event.target, event.servername);
+      } catch (error) {
+        if (!(error instanceof InvalidTargetError)) throw error;
+        ctx.addIssue({ code: 'custom', path: ['target'], message: error.message });
+      }
+    }
+  });
 
 /** `{ "action": "status" }`: every watched certificate, soonest expiry first. */
 export const statusEventSchema = z.strictObject({ action: z.literal('status') });
@@ -63,7 +87,8 @@ export function parseOnDemandEvent(event: unknown): OnDemandRequest {
   if (action === 'ack') {
     const parsed = ackEventSchema.safeParse(event);
     if (!parsed.success) throw new InvalidEventError(`invalid ack event: ${describeIssues(parsed.error)}`);
-    const { certificateId, alert, until, note } = parsed.data;
+    const { alert, until, note } = parsed.data;
+    const certificateId = parsed.data.certificateId ?? certificateIdForTarget(parsed.data.target!, parsed.data.servername);
     return { action: 'ack', certificateId, alert, until: until ? new Date(until) : undefined, note };
   }
   if (action === 'status') {

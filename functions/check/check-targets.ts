@@ -1,4 +1,5 @@
 import type { CheckError, CheckResult } from '../core/check-result';
+import { CHECK_DEFAULTS } from '../core/check-defaults';
 import { judge, type Thresholds } from '../core/judge';
 import { InvalidTargetError, parseTarget, type Target } from '../core/target';
 import type { CertificateProbe } from '../probes/tls-probe';
@@ -20,7 +21,7 @@ export interface CheckSettings extends Thresholds {
   readonly caFiles?: readonly string[];
 }
 
-export const DEFAULT_CHECK_SETTINGS: CheckSettings = { warningDays: 30, criticalDays: 7, timeoutMs: 10_000, concurrency: 16 };
+export const DEFAULT_CHECK_SETTINGS: CheckSettings = { ...CHECK_DEFAULTS };
 
 export interface CheckDependencies {
   readonly probe: CertificateProbe;

@@ -27,8 +27,8 @@ export interface AckResponse {
 
 /**
  * The on-demand function. `{ "targets": [...], "options": {...} }` (action `check`, the default) returns the same
- * array as `certwatch check --json`; `{ "action": "ack", "certificateId", "until"?, "note"? }` acknowledges;
- * `{ "action": "status" }` lists watched certificates soonest first.
+ * array as `certwatch check --json`; `{ "action": "ack", "certificateId" (or "target", "servername"?), "until"?,
+ * "note"? }` acknowledges; `{ "action": "status" }` lists watched certificates soonest first.
  */
 export async function handler(event: unknown): Promise<CheckResult[] | AckResponse | StatusRow[]> {
   let request: ReturnType<typeof parseOnDemandEvent>;

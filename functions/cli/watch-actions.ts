@@ -1,12 +1,14 @@
 import { ConfigError, type CertwatchConfig } from '../core/config';
 import { AcknowledgementError } from '../core/escalation';
-import { InvalidTargetError, parseTarget } from '../core/target';
+import { certificateIdForTarget } from '../core/certificate-id';
+import { InvalidTargetError } from '../core/target';
 import { loadConfigFile } from '../config/load-config-file';
 import { TlsProbe } from '../probes/tls-probe';
 import { acknowledgeCertificate, UnknownCertificateError } from '../run/acknowledge-certificate';
 import { runWatch, type RunSummary } from '../run/run-watch';
 import { statusReport, type StatusRow } from '../run/status-report';
 import type { CliIo } from './main';
+import { renderColumns, terminalSafe } from './render-table';
 import { UsageError } from './usage-error';
 import type { AckFlags, RunFlags, StatusFlags } from './watch-commands';
 import { createNotifier, openStore, parseInstant } from './watch-wiring';
@@ -43,7 +45,7 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<void
 export async function ackCommand(id: string, flags: AckFlags, io: CliIo): Promise<void> {
   const at = flags.now ? parseInstant('--now', flags.now) : new Date();
   const until = flags.until ? parseInstant('--until', flags.until) : undefined;
-  const certificateId = normaliseCertificateId(id);
+  const certificateId = normaliseCertificateId(id, flags.servername);
   const opened = await openStore(flags.store, flags.table);
   try {
     const { acknowledgement } = await acknowledgeCertificate(opened.store, certificateId, { at, alert: flags.alert, until, note: flags.note }).catch((error: unknown) => {
@@ -66,11 +68,17 @@ function readConfig(file: string): CertwatchConfig {
   }
 }
 
-/** `tls:host:port` as stored, or a target as written in the config (`example.com`, `smtp://mail:587`). */
-export function normaliseCertificateId(id: string): string {
-  if (/^(tls|acm):|^arn:/.test(id)) return id;
+/**
+ * `tls:host:port[/servername]` as stored, or a target as written in the config (`example.com`, `smtp://mail:587`,
+ * `tls://host`) with the servername configured for it.
+ */
+export function normaliseCertificateId(id: string, servername?: string): string {
+  if (/^(tls:(?!\/\/)|acm:|arn:)/.test(id)) {
+    if (servername !== undefined) throw new UsageError(`ack: --servername goes with a target; the certificate id ${id} names its certificate already`);
+    return id;
+  }
   try {
-    return `tls:${parseTarget(id).target}`;
+    return certificateIdForTarget(id, servername);
   } catch (error) {
     if (error instanceof InvalidTargetError) throw new UsageError(`ack: ${error.message}`);
     throw error;
@@ -89,8 +97,7 @@ function renderStatus(rows: readonly StatusRow[]): string {
     r.lastNotifiedAt ? r.lastNotifiedAt.slice(0, 16).replace('T', ' ') : '-',
     r.acknowledged ?? '-',
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
-  return [header, ...cells].map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
+  return renderColumns(header, cells).join('\n') + '\n';
 }
 
 function renderSummary(summary: RunSummary, where: string): string {
@@ -106,5 +113,5 @@ function renderSummary(summary: RunSummary, where: string): string {
     ...summary.storeFailures.map((p) => `not stored (retried next run): ${p.certificateId}: ${p.message}`),
     ...summary.conflicts.map((id) => `skipped ${id}: another run changed it at the same time`),
   ];
-  return lines.join('\n') + '\n';
+  return lines.map(terminalSafe).join('\n') + '\n';
 }

@@ -15,14 +15,16 @@ interface StoreFlags {
 }
 export type RunFlags = StoreFlags & { config: string; now?: string; notify: string; json?: boolean };
 export type StatusFlags = StoreFlags & { now?: string; json?: boolean };
-export type AckFlags = StoreFlags & { alert?: 'expiry' | 'error'; until?: string; note?: string; now?: string };
+export type AckFlags = StoreFlags & { servername?: string; alert?: 'expiry' | 'error'; until?: string; note?: string; now?: string };
+
+const INSTANT_HELP = 'an ISO 8601 time with a zone, e.g. 2026-12-01T09:00:00Z (a bare date is refused)';
 
 export function registerWatchCommands(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   program
     .command('run')
     .description('One full watch cycle: probe every target, judge, remember, decide who must be told, notify.')
     .option('--config <file>', 'the config file', 'certwatch.config.json')
-    .option('--now <iso>', 'run as if it were this time (simulations, tests)')
+    .option('--now <iso>', `run as if it were this time (simulations, tests): ${INSTANT_HELP}`)
     .option('--store <dir|dynamodb>', STORE_HELP, DEFAULT_STORE_DIR)
     .option('--table <name>', 'DynamoDB table name with --store dynamodb')
     .option('--notify <console|file:PATH|sns>', 'where notifications go', 'console')
@@ -35,18 +37,19 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
     .description('List watched certificates, soonest expiry first, with stage and last notice.')
     .option('--store <dir|dynamodb>', STORE_HELP, DEFAULT_STORE_DIR)
     .option('--table <name>', 'DynamoDB table name with --store dynamodb')
-    .option('--now <iso>', 'count days left from this time')
+    .option('--now <iso>', `count days left from this time: ${INSTANT_HELP}`)
     .option('--json', 'print a JSON array')
     .action((flags: StatusFlags) => actions().statusCommand(flags, io));
 
   program
     .command('ack')
     .description('Acknowledge the current escalation stage of a certificate: its repeats stop; the next stage still fires.')
-    .argument('<id>', 'certificate id as `certwatch status` shows it (tls:host:port), or the target as configured')
+    .argument('<id>', 'certificate id as `certwatch status` shows it (tls:host:port[/servername]), or the target as configured')
+    .option('--servername <name>', 'with a target: the servername configured for it (targets sharing an address are told apart by it)')
     .addOption(new Option('--alert <alert>', 'which alert: the expiry stage, or the probe-failure alert (default: the expiry stage if any, else the failure)').choices(['expiry', 'error']))
-    .option('--until <iso>', 'snooze until this time, then the stage repeats again')
+    .option('--until <iso>', `snooze until this time, then the stage repeats again: ${INSTANT_HELP}`)
     .option('--note <text>', 'why (kept in the history)')
-    .option('--now <iso>', 'acknowledge as if it were this time')
+    .option('--now <iso>', `acknowledge as if it were this time: ${INSTANT_HELP}`)
     .option('--store <dir|dynamodb>', STORE_HELP, DEFAULT_STORE_DIR)
     .option('--table <name>', 'DynamoDB table name with --store dynamodb')
     .action((id: string, flags: AckFlags) => actions().ackCommand(id, flags, io));

@@ -4,6 +4,7 @@ import { startEmbeddedDynamoDb, StoreDirectoryLockedError } from '../store/embed
 import { ConsoleNotifier, FileNotifier } from '../notify/local-notifiers';
 import { SnsNotifier } from '../notify/sns-notifier';
 import type { Notifier } from '../core/ports';
+import { INSTANT_RULE, isoInstant } from '../check/check-event';
 import { UsageError } from './usage-error';
 
 // Builds the local adapters the watch commands run on: the store (embedded or DynamoDB) and the notifier.
@@ -62,11 +63,9 @@ export function createNotifier(spec: string, options: { topicArn: string | null;
   throw new UsageError(`--notify must be console, file:PATH or sns (got "${spec}")`);
 }
 
-/** Parses `--now` / `--until`: an ISO 8601 time with a zone. */
+/** Parses `--now` / `--until` by the Lambda's rule: an ISO 8601 time with a zone (a bare date is refused). */
 export function parseInstant(flag: string, text: string): Date {
-  const time = Date.parse(text);
-  if (!/^\d{4}-\d\d-\d\d(T[\d:.]+(Z|[+-]\d\d:?\d\d))?$/.test(text) || Number.isNaN(time)) {
-    throw new UsageError(`${flag} must be an ISO 8601 time such as 2026-12-01T09:00:00Z (got "${text}")`);
-  }
-  return new Date(time);
+  const parsed = isoInstant.safeParse(text);
+  if (!parsed.success) throw new UsageError(`${flag} must be ${INSTANT_RULE} (got "${text}")`);
+  return new Date(parsed.data);
 }

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, parseConfig, type CertwatchConfig } from '../core/config';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { ConfigError, parseConfig, type CertwatchConfig, type ConfigInput } from '../core/config';
 
-/** Reads and validates certwatch.config.json. Throws ConfigError (file, line and column, or field). */
+/**
+ * Reads and validates certwatch.config.json. Relative `caFile` paths are resolved against the file's directory
+ * and every CA file must be readable. Throws ConfigError (file, line and column, or field).
+ */
 export function loadConfigFile(file: string): CertwatchConfig {
   let text: string;
   try {
@@ -12,18 +17,54 @@ export function loadConfigFile(file: string): CertwatchConfig {
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(file, [`not valid JSON: ${describeJsonError(text, error as Error)}`]);
+  } catch {
+    throw new ConfigError(file, [`not valid JSON: ${locateJsonError(text)}`]);
   }
-  return parseConfig(json, file);
+  const config = parseConfig(json, file);
+  return withCaFilesFrom(dirname(file), config, json as ConfigInput, file);
 }
 
-function describeJsonError(text: string, error: Error): string {
-  const position = /position (\d+)/.exec(error.message);
-  const reason = error.message.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
-  if (!position) return reason;
-  const before = text.slice(0, Number(position[1]));
+/**
+ * What is wrong and where, and nothing of the file's content: V8's messages quote the text around the error
+ * (a phone number, an address). jsonc-parser only locates it.
+ */
+function locateJsonError(text: string): string {
+  const errors: ParseError[] = [];
+  parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return 'the file is not JSON';
+  const reason = printParseErrorCode(first.error)
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
+  const before = text.slice(0, first.offset);
   const line = before.split('\n').length;
   const column = before.length - before.lastIndexOf('\n');
   return `${reason} at line ${line}, column ${column}`;
+}
+
+/**
+ * CA files named in the config, relative to the config file's directory, each read once now: a typo is a config
+ * mistake naming the field, not a probe failure noticed runs later.
+ */
+function withCaFilesFrom(directory: string, config: CertwatchConfig, input: ConfigInput, file: string): CertwatchConfig {
+  const locate = (path: string) => (isAbsolute(path) ? path : resolve(directory, path));
+  const named: { field: string; path: string }[] = [];
+  if (input.check?.caFile !== undefined) named.push({ field: 'check.caFile', path: input.check.caFile });
+  input.targets.forEach((entry, index) => {
+    if (typeof entry !== 'string' && entry.caFile !== undefined) named.push({ field: `targets.${index}.caFile`, path: entry.caFile });
+  });
+  const problems = named.flatMap(({ field, path }) => {
+    try {
+      readFileSync(locate(path));
+      return [];
+    } catch (error) {
+      return [`${field}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`];
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return {
+    ...config,
+    check: { ...config.check, ...(config.check.caFile !== undefined ? { caFile: locate(config.check.caFile) } : {}) },
+    targets: config.targets.map((target) => ({ ...target, caFiles: target.caFiles.map(locate) })),
+  };
 }

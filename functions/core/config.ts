@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { certificateIdForTarget } from './certificate-id';
+import { CHECK_DEFAULTS } from './check-defaults';
 import { parseDuration } from './duration';
 import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, type EscalationPolicy, type Stage } from './escalation-policy';
-import { DEFAULT_THRESHOLDS } from './judge';
+import { InvalidTargetError } from './target';
 
 // certwatch.config.json: one file for the local run and the CDK app. Validated on load; every error
 // names the field. Phone numbers and addresses are validated but never echoed in messages.
@@ -63,19 +65,23 @@ export const configSchema = z
     targets: z.array(targetEntry).min(1, 'watch at least one target'),
     check: z
       .strictObject({
-        warningDays: z.number().int().min(0).max(3650).default(DEFAULT_THRESHOLDS.warningDays),
-        criticalDays: z.number().int().min(0).max(3650).default(DEFAULT_THRESHOLDS.criticalDays),
-        timeoutMs: z.number().int().min(1).max(600_000).default(10_000),
-        concurrency: z.number().int().min(1).max(1000).default(16),
+        warningDays: z.number().int().min(0).max(3650).default(CHECK_DEFAULTS.warningDays),
+        criticalDays: z.number().int().min(0).max(3650).default(CHECK_DEFAULTS.criticalDays),
+        timeoutMs: z.number().int().min(1).max(600_000).default(CHECK_DEFAULTS.timeoutMs),
+        concurrency: z.number().int().min(1).max(1000).default(CHECK_DEFAULTS.concurrency),
         caFile: z.string().optional(),
       })
-      .default({ warningDays: DEFAULT_THRESHOLDS.warningDays, criticalDays: DEFAULT_THRESHOLDS.criticalDays, timeoutMs: 10_000, concurrency: 16 }),
+      .default({ ...CHECK_DEFAULTS }),
     audiences: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'audience names are lower-case letters, digits and dashes'), audienceSchema).default({}),
     policy: z
       .strictObject({
         stages: z.array(stageSchema).min(1).optional(),
         errorAfterFailures: z.number().int().min(1).max(1000).optional(),
-        errorNotify: z.array(z.string()).min(1).optional(),
+        errorNotify: z
+          .array(z.string())
+          .min(1)
+          .optional()
+          .describe('Audiences told about probe failures. Default: the first stage\'s audiences (["owners"] with the default stages).'),
         errorRepeatEvery: duration.optional(),
         lifetimeCap: z
           .number()
@@ -108,6 +114,8 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['audiences'], message: `the default policy notifies "${name}" (stages ${stages.join(', ')}): define it, or set policy.stages` });
       }
     }
+    // The effective errorNotify: given, or the first stage's audiences (checked above as that stage's), or the
+    // default policy's (named above with the default stages).
     if (config.policy.errorNotify) check(config.policy.errorNotify, ['policy', 'errorNotify']);
     if (config.digest) check(config.digest.notify, ['digest', 'notify']);
     const names = new Set<string>();
@@ -118,7 +126,28 @@ export const configSchema = z
     if (config.check.criticalDays > config.check.warningDays) {
       ctx.addIssue({ code: 'custom', path: ['check', 'criticalDays'], message: 'must not exceed check.warningDays' });
     }
+    checkDistinctCertificates(config.targets, ctx);
   });
+
+/**
+ * Two entries naming one certificate (`a.example` and `https://a.example`) would share one state item and alert
+ * twice per change. Targets that do not parse are left to the run, which reports each of them.
+ */
+function checkDistinctCertificates(targets: readonly z.output<typeof targetEntry>[], ctx: z.RefinementCtx): void {
+  const firstIndex = new Map<string, number>();
+  targets.forEach((entry, index) => {
+    let certificateId: string;
+    try {
+      certificateId = typeof entry === 'string' ? certificateIdForTarget(entry) : certificateIdForTarget(entry.target, entry.servername);
+    } catch (error) {
+      if (error instanceof InvalidTargetError) return;
+      throw error;
+    }
+    const first = firstIndex.get(certificateId);
+    if (first === undefined) firstIndex.set(certificateId, index);
+    else ctx.addIssue({ code: 'custom', path: ['targets', index], message: `same certificate as targets.${first} (${certificateId})` });
+  });
+}
 
 export type ConfigInput = z.input<typeof configSchema>;
 type ParsedConfig = z.output<typeof configSchema>;
@@ -191,7 +220,7 @@ function toPolicy(policy: ParsedConfig['policy']): EscalationPolicy {
     ...DEFAULT_POLICY,
     ...(stages ? { stages } : {}),
     ...(policy.errorAfterFailures !== undefined ? { errorAfterFailures: policy.errorAfterFailures } : {}),
-    ...(policy.errorNotify ? { errorNotify: policy.errorNotify } : {}),
+    errorNotify: policy.errorNotify ?? stages?.[0].notify ?? DEFAULT_POLICY.errorNotify,
     ...(policy.errorRepeatEvery ? { errorRepeatEveryMs: parseDuration(policy.errorRepeatEvery) } : {}),
     ...(policy.lifetimeCap !== undefined ? { lifetimeCap: policy.lifetimeCap } : {}),
   };

@@ -34,19 +34,47 @@ export class InvalidTargetError extends Error {
   readonly code = 'INVALID_TARGET';
   readonly input: string;
   constructor(input: string, reason: string) {
-    const redacted = redactCredentials(input);
+    const redacted = redactTargetInput(input);
     super(`invalid target ${JSON.stringify(redacted)}: ${reason}`);
     this.input = redacted;
     this.name = 'InvalidTargetError';
   }
 }
 
-/** `scheme://user:secret@host` -> `scheme://***@host`, anywhere in a text: a password must not reach logs or output. */
+/**
+ * `scheme://user:secret@host` -> `scheme://***@host` and `user:secret@host` -> `***@host`, anywhere in a text: a
+ * password must not reach logs or output. Everything up to the last `@` of a word goes, whatever the scheme and
+ * whatever the password holds (`/`, `@`, `:`); a word without a scheme keeps its `@` unless a `:` comes before it,
+ * so that an email address in a certificate subject stays readable.
+ */
 export function redactCredentials(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi, '$1***@');
+  return text.replace(/\S*@\S*/g, (word) => {
+    const at = word.lastIndexOf('@');
+    const scheme = /^(.*?\b[a-z][a-z0-9+.-]*:\/\/)/i.exec(word.slice(0, at));
+    if (scheme) return `${scheme[1]}***${word.slice(at)}`;
+    const lead = /^["'(<[{]*/.exec(word)![0];
+    return word.slice(lead.length, at).includes(':') ? `${lead}***${word.slice(at)}` : word;
+  });
+}
+
+/**
+ * A target as the user wrote it, for an error message: all before its last `@` (after the scheme) hidden. Unlike
+ * `redactCredentials` it knows the whole text is one target, so a password with spaces is hidden too.
+ */
+function redactTargetInput(input: string): string {
+  const at = input.lastIndexOf('@');
+  if (at < 0) return input;
+  const scheme = /^\s*([a-z][a-z0-9+.-]*:\/\/)/i.exec(input);
+  return `${scheme ? scheme[1] : ''}***${input.slice(at)}`;
 }
 
 const HOST_LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
+
+/**
+ * A name whose last label is a number (decimal, or hex with 0x) is read as an IPv4 address by URL parsers and the
+ * resolver, in forms that mislead: `010.0.0.1` is 8.0.0.1, `0x7f.1` is 127.0.0.1, `2130706433` is 127.0.0.1.
+ */
+const LAST_LABEL_NUMERIC = /(^|\.)(\d+|0x[0-9a-f]*)\.?$/i;
 
 /**
  * Parses a target as users write it: `host`, `host:port`, `[v6]:port`, `https://host[:port][/path]`,
@@ -55,6 +83,8 @@ const HOST_LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
 export function parseTarget(input: string, servernameOverride?: string): Target {
   const text = input.trim();
   if (text === '') throw new InvalidTargetError(input, 'empty');
+  // Before anything else reads the authority: a password may hold any character, ports and paths included.
+  if (text.includes('@')) throw new InvalidTargetError(input, 'credentials are not accepted (no "@" in a target): certwatch never logs in');
   if (/\s/.test(text)) throw new InvalidTargetError(input, 'contains white space');
 
   let scheme = 'tls';
@@ -67,7 +97,6 @@ export function parseTarget(input: string, servernameOverride?: string): Target 
     }
     rest = text.slice(schemeMatch[0].length);
     rest = rest.replace(/[/?#].*$/, '');
-    if (rest.includes('@')) throw new InvalidTargetError(input, 'credentials in the URL are not accepted (certwatch never logs in)');
   } else if (text.includes('/')) {
     throw new InvalidTargetError(input, 'a path needs a scheme, e.g. https://host/path');
   }
@@ -112,7 +141,15 @@ function parsePort(input: string, text: string): number {
 function normaliseHost(input: string, text: string): string {
   if (text === '') throw new InvalidTargetError(input, 'no host name');
   if (isIP(text)) return text.toLowerCase();
+  const notDottedQuad = () =>
+    new InvalidTargetError(
+      input,
+      `"${text}" is neither a host name nor an IPv4 address in dotted-quad form (four numbers 0-255 without leading zeros, e.g. 10.0.0.1): octal, hex and shortened forms are refused because they connect somewhere else than they read`,
+    );
+  if (LAST_LABEL_NUMERIC.test(text)) throw notDottedQuad();
   const ascii = domainToASCII(text.toLowerCase().replace(/\.$/, ''));
+  // Full-width digits and ideographic dots become ASCII here, and then an address: `０１０.0.0.1` is 8.0.0.1.
+  if (isIP(ascii)) throw notDottedQuad();
   if (ascii === '') throw new InvalidTargetError(input, `"${text}" is not a valid host name`);
   if (ascii.length > 253 || !ascii.split('.').every((label) => HOST_LABEL.test(label))) {
     throw new InvalidTargetError(input, `"${text}" is not a valid host name`);

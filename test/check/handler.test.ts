@@ -51,8 +51,13 @@ describe('a malformed event gets an InvalidEventError naming the field', () => {
     [{ targets: ['a.test'], options: { colour: true } }, 'colour'],
     [{ targets: ['a.test'], extra: 1 }, 'extra'],
     [{ action: 'renew' }, 'action must be "check", "ack" or "status"'],
-    [{ action: 'ack' }, 'invalid ack event: certificateId'],
+    [{ action: 'ack' }, 'invalid ack event: certificateId: give either certificateId, or target (with an optional servername)'],
+    [{ action: 'ack', certificateId: 'tls:a.test:443', target: 'a.test' }, 'certificateId: give either certificateId, or target'],
+    [{ action: 'ack', certificateId: 'tls:a.test:443', servername: 'a.test' }, 'servername: goes with target'],
+    [{ action: 'ack', target: 'admin:s3cret@a.test' }, 'target: invalid target "***@a.test": credentials are not accepted'],
+    [{ action: 'ack', target: '010.0.0.1' }, 'target: invalid target "010.0.0.1": "010.0.0.1" is neither a host name nor an IPv4 address'],
     [{ action: 'ack', certificateId: 'tls:a.test:443', until: 'tomorrow' }, 'until: must be an ISO 8601 time'],
+    [{ action: 'ack', certificateId: 'tls:a.test:443', until: '2026-12-01' }, 'until: must be an ISO 8601 time with a zone, such as 2026-12-01T09:00:00Z'],
     [{ action: 'status', verbose: true }, 'invalid status event'],
   ])('%j', async (event, field) => {
     await expect(handler(event)).rejects.toMatchObject({ name: 'InvalidEventError', message: expect.stringContaining(field) });
@@ -69,6 +74,7 @@ describe('ack and status against the state table (DynamoDB API on loopback, foun
     process.env.CERTWATCH_TABLE = dynamo.tableName;
     await dynamo.store.put({ ...fullState('tls:shop.example:443'), acknowledgement: null }, 0);
     await dynamo.store.put(unreachableState('tls:down.example:443'), 0);
+    await dynamo.store.put({ ...fullState('tls:10.0.0.5:443/b.internal'), acknowledgement: null }, 0);
   });
 
   afterAll(async () => {
@@ -85,6 +91,12 @@ describe('ack and status against the state table (DynamoDB API on loopback, foun
     expect((await dynamo.store.get('tls:shop.example:443'))?.acknowledgement).toMatchObject({ stage: 'urgent', note: 'renewal in OPS-42' });
   });
 
+  test('ack by target and servername finds the certificate behind a shared address', async () => {
+    const response = await handler({ action: 'ack', target: '10.0.0.5:443', servername: 'B.internal', until: '2099-01-01T02:00:00+02:00' });
+    expect(response).toEqual({ certificateId: 'tls:10.0.0.5:443/b.internal', acknowledged: { stage: 'urgent', until: '2099-01-01T00:00:00.000Z', note: null } });
+    await expect(handler({ action: 'ack', target: '10.0.0.5' })).rejects.toMatchObject({ name: 'UnknownCertificateError', message: expect.stringContaining('tls:10.0.0.5:443 ') });
+  });
+
   test('ack of an unknown certificate fails with UnknownCertificateError', async () => {
     await expect(handler({ action: 'ack', certificateId: 'tls:nope.example:443' })).rejects.toMatchObject({ name: 'UnknownCertificateError', message: expect.stringContaining('tls:nope.example:443') });
   });
@@ -92,6 +104,7 @@ describe('ack and status against the state table (DynamoDB API on loopback, foun
   test('status lists watched certificates, soonest expiry first, unknown expiry last', async () => {
     const rows = (await handler({ action: 'status' })) as { certificateId: string; stage: string | null }[];
     expect(rows.map((r) => [r.certificateId, r.stage])).toEqual([
+      ['tls:10.0.0.5:443/b.internal', 'urgent'],
       ['tls:shop.example:443', 'urgent'],
       ['tls:down.example:443', null],
     ]);

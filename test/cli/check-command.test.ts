@@ -16,6 +16,12 @@ let caFile: string;
 let okServer: RunningServer;
 let warnServer: RunningServer;
 let expiredServer: RunningServer;
+let escapeServer: RunningServer;
+let escapeIntermediateServer: RunningServer;
+
+/** A CN that would retitle the terminal and clear the screen, and a right-to-left override. */
+const HOSTILE_CN = 'evil\u001b]0;pwned\u0007\u001b[2J\u202Etxt.exe\u009b31m';
+const CONTROLS = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -36,10 +42,15 @@ beforeAll(async () => {
   okServer = await startTlsServer({ key: okLeaf, chain: [okLeaf, intermediate] });
   warnServer = await startTlsServer({ key: warnLeaf, chain: [warnLeaf, intermediate] });
   expiredServer = await startTlsServer({ key: expiredLeaf, chain: [expiredLeaf, intermediate] });
+  const hostileLeaf = await issue({ subject: `CN=${HOSTILE_CN}`, sans: ['cli.test'], issuer: intermediate, notAfter: daysFromNow(90, Date.now() + 60_000) });
+  escapeServer = await startTlsServer({ key: hostileLeaf, chain: [hostileLeaf, intermediate] });
+  const hostileIntermediate = await issue({ subject: `CN=${HOSTILE_CN}`, isCa: true, issuer: root, notAfter: daysFromNow(20, Date.now() + 60_000) });
+  const underHostile = await issue({ subject: 'CN=cli.test', sans: ['cli.test'], issuer: hostileIntermediate, notAfter: daysFromNow(90) });
+  escapeIntermediateServer = await startTlsServer({ key: underHostile, chain: [underHostile, hostileIntermediate] });
 });
 
 afterAll(async () => {
-  await Promise.all([okServer, warnServer, expiredServer].map((s) => s?.close()));
+  await Promise.all([okServer, warnServer, expiredServer, escapeServer, escapeIntermediateServer].map((s) => s?.close()));
 });
 
 const at = (server: RunningServer) => `127.0.0.1:${server.port}`;
@@ -97,10 +108,50 @@ describe('certwatch check (table)', () => {
     expect(out).not.toContain('\u001b[');
   });
 
+  test('a certificate subject cannot write control sequences to the terminal, in the subject or in a finding', async () => {
+    const { out } = await cli('check', ...common(), at(escapeServer), at(escapeIntermediateServer));
+    const lines = out.trimEnd().split('\n');
+    expect(out).not.toMatch(CONTROLS);
+    expect(lines[1]).toMatch(new RegExp(`^OK\\s+90\\s+.*${at(escapeServer)}\\s+CN=evil\\]0\\\\;pwned\\[2Jtxt\\.exe31m$`));
+    expect(lines[2]).toMatch(/^WARNING\s+20\s.*EXPIRES_SOON - intermediate "CN=evil\]0\\;pwned\[2Jtxt\.exe31m" expires on /);
+    // The JSON output keeps the subject as served (JSON escapes it).
+    const json = await cli('check', '--json', ...common(), at(escapeServer));
+    expect(JSON.parse(json.out)[0].leaf.subject).toContain('\u001b]0');
+  });
+
   test('colours the status on a TTY', async () => {
     let out = '';
     await main(['check', ...common(), at(okServer)], { out: (t) => (out += t), err: () => undefined, isTty: true, version: 'x' });
     expect(out).toContain('\u001b[32mOK\u001b[0m');
+  });
+});
+
+describe('targets the probe must not guess at', () => {
+  test('credentials are refused, and the password appears in no output, table or JSON', async () => {
+    const targets = ['admin:s3cret@db.example', 'https://user:pa/ss@host', 'https://user:p@ss@host', 'smtp://mail:pass word@mail.example'];
+    const json = await cli('check', '--json', ...targets);
+    const table = await cli('check', ...targets);
+    for (const output of [json.out, json.err, table.out, table.err]) {
+      for (const secret of ['s3cret', 'pa/ss', 'p@ss', 'user:', 'pass word', 'word@']) expect(output).not.toContain(secret);
+    }
+    expect(JSON.parse(json.out).map((r: { target: string; error: { code: string } }) => [r.target, r.error.code])).toEqual([
+      ['***@db.example', 'INVALID_TARGET'],
+      ['https://***@host', 'INVALID_TARGET'],
+      ['https://***@host', 'INVALID_TARGET'],
+      ['smtp://***@mail.example', 'INVALID_TARGET'],
+    ]);
+    expect(table.code).toBe(3);
+  });
+
+  test('numeric hosts that are not dotted-quad addresses are refused, not probed somewhere else', async () => {
+    const { code, out } = await cli('check', '--json', '--timeout-ms', '1000', '010.0.0.1:443', '0x7f.1', '2130706433');
+    expect(JSON.parse(out).map((r: { error: { code: string; message: string } }) => r.error)).toEqual(
+      ['010.0.0.1', '0x7f.1', '2130706433'].map((host) => ({
+        code: 'INVALID_TARGET',
+        message: expect.stringContaining(`"${host}" is neither a host name nor an IPv4 address in dotted-quad form`),
+      })),
+    );
+    expect(code).toBe(3);
   });
 });
 

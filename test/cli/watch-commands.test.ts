@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, type CliIo } from '../../functions/cli/main';
+import { openStore } from '../../functions/cli/watch-wiring';
 import { startEmbeddedDynamoDb } from '../../functions/store/embedded-dynamodb';
+import { fullState } from '../store/watch-state-fixture';
 import { chainFor, daysFromNow, issue } from '../support/pki';
 import { closedPort, startTlsServer, type RunningServer } from '../support/servers';
 
@@ -54,10 +56,12 @@ test('status before any run says so', async () => {
 
 test('run, status, ack: a full local cycle', async () => {
   const notifications = join(dir, 'notifications.jsonl');
-  const first = await cli('run', ...config(), ...store(), '--notify', `file:${notifications}`, '--now', at(0));
+  const now = at(0);
+  const first = await cli('run', ...config(), ...store(), '--notify', `file:${notifications}`, '--now', now);
   expect(first.err).toBe('');
   expect(first.code).toBe(0);
-  expect(first.out).toMatch(/2 targets \(1 critical|2 targets \(1 warning|urgent/);
+  // 10 days left: `warning` by the check thresholds (critical below 7), `urgent` by the escalation policy.
+  expect(first.out.split('\n')[0]).toBe(`certwatch run at ${now}: 2 targets (1 warning, 1 error), state in local store ${join(dir, 'state')}`);
   expect(first.out).toContain('notifications: 2 sent, 0 pending');
   const lines = readFileSync(notifications, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; stage: string });
   expect(lines.map((l) => `${l.kind}/${l.stage}`).sort()).toEqual(['error/error', 'expiry/urgent']);
@@ -82,12 +86,78 @@ test('run, status, ack: a full local cycle', async () => {
   expect(quiet.out).toContain('notifications: 0 sent, 0 pending');
 });
 
+describe('ack finds a certificate by id, or by target and servername', () => {
+  const shared = () => join(dir, 'shared-address');
+
+  beforeAll(async () => {
+    // Two certificates behind one address, told apart by SNI, as the watcher stores them.
+    const opened = await openStore(shared(), undefined);
+    try {
+      for (const id of ['tls:10.0.0.5:443/a.internal', 'tls:10.0.0.5:443/b.internal', 'tls:smtp://mail.test:587']) {
+        await opened.store.put({ ...fullState(id), acknowledgement: null }, 0);
+      }
+    } finally {
+      await opened.close();
+    }
+  });
+
+  test.each([
+    [['10.0.0.5:443', '--servername', 'b.internal'], 'tls:10.0.0.5:443/b.internal'],
+    [['tls://10.0.0.5', '--servername', 'A.Internal'], 'tls:10.0.0.5:443/a.internal'],
+    [['tls:10.0.0.5:443/b.internal'], 'tls:10.0.0.5:443/b.internal'],
+    [['smtp://mail.test:587'], 'tls:smtp://mail.test:587'],
+    [['tls:smtp://mail.test:587'], 'tls:smtp://mail.test:587'],
+  ])('%j acknowledges %s', async (argv, id) => {
+    const { code, out, err } = await cli('ack', ...argv, '--store', shared());
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toBe(`acknowledged stage urgent of ${id}\n`);
+  });
+
+  test.each([
+    [['10.0.0.5:443'], 'no watched certificate tls:10.0.0.5:443 '],
+    [['10.0.0.5:443', '--servername', 'c.internal'], 'no watched certificate tls:10.0.0.5:443/c.internal'],
+    [['tls:10.0.0.5:443/b.internal', '--servername', 'b.internal'], '--servername goes with a target'],
+    [['admin:s3cret@10.0.0.5'], 'credentials are not accepted'],
+  ])('%j is refused', async (argv, message) => {
+    const { code, err } = await cli('ack', ...argv, '--store', shared());
+    expect(code).toBe(3);
+    expect(err).toContain(message);
+    expect(err).not.toContain('s3cret');
+  });
+});
+
+test('the status table strips control characters from what the store holds', async () => {
+  const hostile = join(dir, 'hostile-state');
+  const opened = await openStore(hostile, undefined);
+  await opened.store.put(fullState('tls:evil\u001b]0;pwned\u0007\u001b[2J\u202E.test:443'), 0);
+  await opened.close();
+  const { out } = await cli('status', '--store', hostile, '--now', '2026-03-19T08:00:00Z');
+  expect(out).not.toMatch(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202A-\u202E]/);
+  expect(out.split('\n')[1]).toMatch(/^tls:evil\]0;pwned\[2J\.test:443\s+WARNING\s+12\s/);
+});
+
+describe('times: one rule for the CLI and the Lambda, a full ISO 8601 time with a zone', () => {
+  test('a zone offset is accepted', async () => {
+    const { code, err } = await cli('status', ...store(), '--now', '2026-12-01T11:00:00+02:00');
+    expect(err).toBe('');
+    expect(code).toBe(0);
+  });
+
+  test.each([['2026-12-01'], ['2026-12-01T09:00:00'], ['2026-02-30T09:00:00Z'], ['2026-12-01T09:00Z']])('%s is refused', async (time) => {
+    const { code, err } = await cli('status', ...store(), '--now', time);
+    expect(code).toBe(3);
+    expect(err).toBe(`certwatch: --now must be an ISO 8601 time with a zone, such as 2026-12-01T09:00:00Z or 2026-12-01T11:00:00+02:00 (got "${time}")\n`);
+  });
+});
+
 describe('mistakes get one line and exit 3', () => {
   test.each([
     [['ack', 'tls:nope.test:443'], 'no watched certificate tls:nope.test:443'],
     [['ack', 'bad target'], 'contains white space'],
     [['ack', 'x.test', '--alert', 'maybe'], "argument 'maybe' is invalid"],
     [['ack', 'x.test', '--until', 'tomorrow'], '--until must be an ISO 8601 time'],
+    [['ack', 'x.test', '--until', '2026-12-01'], '--until must be an ISO 8601 time with a zone'],
   ])('%j', async (argv, message) => {
     const { code, err } = await cli(...argv, ...store());
     expect(code).toBe(3);
@@ -119,6 +189,23 @@ describe('mistakes get one line and exit 3', () => {
     const { code, err } = await cli(...args, ...store());
     expect(code).toBe(3);
     expect(err).toContain(message);
+  });
+
+  test('a typo in a caFile is a config mistake at load, relative to the config file', async () => {
+    const typo = join(dir, 'typo.json');
+    writeFileSync(typo, JSON.stringify({ targets: ['a.test', 'b.test', { target: 'c.test', caFile: 'certs/x.pem' }], audiences: { owners: {}, oncall: {} } }));
+    const { code, out, err } = await cli('run', '--config', typo, ...store());
+    expect(code).toBe(3);
+    expect(out).toBe('');
+    expect(err).toBe(`certwatch: ${typo}: targets.2.caFile: cannot read certs/x.pem (ENOENT)\n`);
+  });
+
+  test('broken JSON is located, never quoted', async () => {
+    const broken = join(dir, 'broken-phone.json');
+    writeFileSync(broken, '{ "targets": ["a.test"], "audiences": { "oncall": { "sms": [+15551234567] } } }');
+    const { code, err } = await cli('run', '--config', broken, ...store());
+    expect(code).toBe(3);
+    expect(err).toBe(`certwatch: ${broken}: not valid JSON: invalid symbol at line 1, column 61\n`);
   });
 
   test('a config with a bad field names it', async () => {

@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_CHECK_SETTINGS } from '../../functions/check/check-targets';
 import { ConfigError, configJsonSchema, parseConfig } from '../../functions/core/config';
 import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, stageAt } from '../../functions/core/escalation-policy';
 import { loadConfigFile } from '../../functions/config/load-config-file';
@@ -21,6 +22,7 @@ describe('parseConfig', () => {
   test('fills defaults: check thresholds and the default escalation policy', () => {
     const config = parseConfig(minimal);
     expect(config.check).toEqual({ warningDays: 30, criticalDays: 7, timeoutMs: 10_000, concurrency: 16 });
+    expect(config.check).toEqual(DEFAULT_CHECK_SETTINGS);
     expect(config.policy).toEqual(DEFAULT_POLICY);
     expect(config.targets).toEqual([{ target: 'example.com', caFiles: [], owner: null, tags: {} }]);
     expect(config.audiences.owners).toEqual({ emails: ['team@example.com'], sms: [] });
@@ -89,6 +91,37 @@ describe('parseConfig', () => {
     expect(problems(json).join('\n')).toContain(expected);
   });
 
+  test('custom stages without errorNotify: probe failures go to the first stage\'s audiences', () => {
+    const config = parseConfig({
+      targets: ['example.com'],
+      audiences: { platform: { emails: ['platform@example.com'] }, pager: { sms: ['+15551234567'] } },
+      policy: { stages: [{ name: 'soon', daysBefore: 20, notify: ['platform'], repeatEvery: '2d' }, { name: 'now', daysBefore: 2, notify: ['platform', 'pager'], repeatEvery: '6h' }] },
+    });
+    expect(config.policy.errorNotify).toEqual(['platform']);
+    expect(parseConfig(minimal).policy.errorNotify).toEqual(DEFAULT_POLICY.errorNotify);
+    expect(parseConfig({ ...minimal, policy: { errorNotify: ['oncall'] } }).policy.errorNotify).toEqual(['oncall']);
+  });
+
+  test('an errorNotify naming no audience is refused', () => {
+    expect(problems({ ...minimal, policy: { errorNotify: ['pager'] } })).toEqual(['policy.errorNotify.0: unknown audience "pager" (define it under "audiences"; known: owners, oncall)']);
+  });
+
+  test('two entries for one certificate are refused, naming both', () => {
+    expect(problems({ ...minimal, targets: ['x.example', 'a.example', 'y.example', 'https://a.example'] })).toEqual(['targets.3: same certificate as targets.1 (tls:a.example:443)']);
+    expect(problems({ ...minimal, targets: [{ target: '10.0.0.5:443', servername: 'b.internal' }, { target: '10.0.0.5', servername: 'B.internal' }] })).toEqual([
+      'targets.1: same certificate as targets.0 (tls:10.0.0.5:443/b.internal)',
+    ]);
+    expect(problems({ ...minimal, targets: ['a.example', { target: 'a.example:443', servername: 'a.example' }] })).toEqual(['targets.1: same certificate as targets.0 (tls:a.example:443)']);
+  });
+
+  test('one address with two servernames is two certificates; unparsable targets are left to the run', () => {
+    const config = parseConfig({
+      ...minimal,
+      targets: [{ target: '10.0.0.5:443', servername: 'a.internal' }, { target: '10.0.0.5:443', servername: 'b.internal' }, '10.0.0.5:443', 'bad target', 'bad target'],
+    });
+    expect(config.targets).toHaveLength(5);
+  });
+
   test('a phone number is never echoed in an error', () => {
     expect(problems({ ...minimal, audiences: { owners: { sms: ['+1555123'] } } }).join('\n')).not.toContain('+1555123');
   });
@@ -107,7 +140,57 @@ describe('loadConfigFile', () => {
     expect(() => loadConfigFile(join(dir, 'missing.json'))).toThrow(/missing\.json: cannot read the file \(ENOENT\)/);
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{\n  "targets": ["a.test" "b.test"]\n}\n');
-    expect(() => loadConfigFile(broken)).toThrow("broken.json: not valid JSON: Expected ',' or ']' after array element at line 2, column 24");
+    expect(() => loadConfigFile(broken)).toThrow('broken.json: not valid JSON: comma expected at line 2, column 24');
+  });
+
+  test('a JSON error is located without quoting the file: the phone number next to it stays out', () => {
+    const file = join(dir, 'phone.json');
+    writeFileSync(file, '{\n  "targets": ["a.test"],\n  "audiences": {\n    "oncall": { "sms": [+15551234567] }\n  }\n}\n');
+    let message = '';
+    try {
+      loadConfigFile(file);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toBe(`${file}: not valid JSON: invalid symbol at line 4, column 25`);
+    expect(message).not.toMatch(/1555|sms|\+/);
+  });
+
+  test.each([
+    ['{ "targets": ["a.test"], }', 'property name expected at line 1, column 26'],
+    ['{ "targets": ["a.test"]', 'close brace expected at line 1, column 24'],
+    ['', 'value expected at line 1, column 1'],
+    ['{ "note": "call +15551234567\\q" }', 'invalid escape character at line 1, column 11'],
+    ['// a comment\n{}', 'invalid comment token at line 1, column 1'],
+  ])('JSON error %j is described by name and place', (text, description) => {
+    const file = join(dir, 'described.json');
+    writeFileSync(file, text);
+    expect(() => loadConfigFile(file)).toThrow(`${file}: not valid JSON: ${description}`);
+    expect(() => loadConfigFile(file)).not.toThrow(/1555/);
+  });
+
+  test('caFile paths are relative to the config file, and every one is read at load', () => {
+    const home = join(dir, 'ca-home');
+    mkdirSync(join(home, 'certs'), { recursive: true });
+    writeFileSync(join(home, 'certs', 'root.pem'), 'PEM');
+    writeFileSync(join(home, 'certs', 'extra.pem'), 'PEM');
+    const file = join(home, 'certwatch.config.json');
+    writeFileSync(file, JSON.stringify({ ...minimal, check: { caFile: 'certs/root.pem' }, targets: ['a.test', { target: 'b.test', caFile: './certs/extra.pem' }, { target: 'c.test', caFile: join(home, 'certs', 'root.pem') }] }));
+    const config = loadConfigFile(file);
+    expect(config.check.caFile).toBe(join(home, 'certs', 'root.pem'));
+    expect(config.targets.map((t) => t.caFiles)).toEqual([
+      [join(home, 'certs', 'root.pem')],
+      [join(home, 'certs', 'root.pem'), join(home, 'certs', 'extra.pem')],
+      [join(home, 'certs', 'root.pem'), join(home, 'certs', 'root.pem')],
+    ]);
+  });
+
+  test('an unreadable caFile is refused at load, naming the field and the path as written', () => {
+    const file = join(dir, 'typo.json');
+    writeFileSync(file, JSON.stringify({ ...minimal, check: { caFile: 'certs/corp.pem' }, targets: ['a.test', 'b.test', { target: 'c.test', caFile: 'certs/x.pem' }] }));
+    expect(() => loadConfigFile(file)).toThrow(new ConfigError(file, ['check.caFile: cannot read certs/corp.pem (ENOENT)', 'targets.2.caFile: cannot read certs/x.pem (ENOENT)']));
+    writeFileSync(file, JSON.stringify({ ...minimal, targets: [{ target: 'c.test', caFile: '.' }] }));
+    expect(() => loadConfigFile(file)).toThrow(`${file}: targets.0.caFile: cannot read . (EISDIR)`);
   });
 
   test('the example config in the repository is valid', () => {

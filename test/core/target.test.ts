@@ -1,3 +1,4 @@
+import { certificateIdFor, certificateIdForResult, certificateIdForTarget } from '../../functions/core/certificate-id';
 import { InvalidTargetError, parseTarget, redactCredentials } from '../../functions/core/target';
 import { parseTargetList } from '../../functions/core/target-list';
 
@@ -48,6 +49,7 @@ describe('parseTarget rejects bad input with a reason', () => {
     ['example.com:https', 'not a number'],
     ['example.com:', 'not a number'],
     ['https://user:secret@example.com', 'credentials'],
+    ['admin:s3cret@db.example', 'credentials'],
     ['gopher://example.com', 'unknown scheme "gopher"'],
     ['example.com/path', 'needs a scheme'],
     ['2001:db8::1:443x', 'needs brackets'],
@@ -77,6 +79,78 @@ describe('parseTarget rejects bad input with a reason', () => {
   test('an IP address is not a servername', () => {
     expect(() => parseTarget('example.com', '10.0.0.1')).toThrow('must be a host name');
   });
+
+  // URL parsers and the resolver read these as IPv4 addresses other than they look: 010.0.0.1 is 8.0.0.1.
+  test.each(['010.0.0.1', '0x7f.1', '0x7f000001', '2130706433', '1.2.3', '10.0.0.01', '256.1.1.1', '1.2.3.4.5', '10.0.0.1.', 'https://0x7f.1:8443', 'smtp://010.0.0.1', '０１０.0.0.1', '0Ｘ7f.1', '10。0。0。1', '8.8.8.０１０', '10.0.0.１'])(
+    'a numeric host that is not a dotted-quad IPv4 address is refused: %s',
+    (input) => {
+      expect(() => parseTarget(input)).toThrow(InvalidTargetError);
+      expect(() => parseTarget(input)).toThrow('is neither a host name nor an IPv4 address in dotted-quad form');
+    },
+  );
+
+  test('a numeric servername is refused the same way', () => {
+    expect(() => parseTarget('10.0.0.5', '0x7f.1')).toThrow('dotted-quad');
+  });
+
+  test.each([
+    ['a.b.c.d', 'a.b.c.d'],
+    ['0x7f.example', '0x7f.example'],
+    ['1password.com', '1password.com'],
+    ['10.0.0.1', '10.0.0.1'],
+    ['host-1.example.com2', 'host-1.example.com2'],
+  ])('names with digits, and canonical addresses, are accepted: %s', (input, host) => {
+    expect(parseTarget(input).host).toBe(host);
+  });
+});
+
+describe('credentials in a target: refused, and the password is in no message', () => {
+  test.each([
+    ['admin:s3cret@db.example', 's3cret', '***@db.example'],
+    ['https://user:pa/ss@host', 'pa/ss', 'https://***@host'],
+    ['https://user:p@ss@host', 'p@ss', 'https://***@host'],
+    ['smtp://bob:hunter2@mail.example.com:587', 'hunter2', 'smtp://***@mail.example.com:587'],
+    ['postgres://app:pa ss word@db.example/app', 'pa ss', 'postgres://***@db.example/app'],
+    ['admin:s3cret:99@db.example:5432', 's3cret', '***@db.example:5432'],
+  ])('%s', (input, password, redacted) => {
+    let error: InvalidTargetError | undefined;
+    try {
+      parseTarget(input);
+    } catch (caught) {
+      error = caught as InvalidTargetError;
+    }
+    expect(error).toBeInstanceOf(InvalidTargetError);
+    expect(error).toMatchObject({ code: 'INVALID_TARGET', input: redacted });
+    expect(error!.message).toBe(`invalid target ${JSON.stringify(redacted)}: credentials are not accepted (no "@" in a target): certwatch never logs in`);
+    expect(error!.message).not.toContain(password);
+    expect(error!.message).not.toContain('user:');
+  });
+});
+
+describe('certificate ids', () => {
+  test.each([
+    [['10.0.0.5:443', 'a.internal'], 'tls:10.0.0.5:443/a.internal'],
+    [['10.0.0.5:443', 'b.internal'], 'tls:10.0.0.5:443/b.internal'],
+    [['10.0.0.5:443'], 'tls:10.0.0.5:443'],
+    [['smtp://mail:587'], 'tls:smtp://mail:587'],
+    [['https://a.example'], 'tls:a.example:443'],
+    [['a.example', 'A.Example'], 'tls:a.example:443'],
+    [['a.example', 'b.example'], 'tls:a.example:443/b.example'],
+    [['[2001:db8::1]:8443', 'v6.internal'], 'tls:[2001:db8::1]:8443/v6.internal'],
+  ] as const)('%j -> %s', ([input, servername], id) => {
+    expect(certificateIdFor(parseTarget(input, servername))).toBe(id);
+    expect(certificateIdForTarget(input, servername)).toBe(id);
+  });
+
+  test('two targets on one address with different servernames are two certificates', () => {
+    expect(certificateIdFor(parseTarget('10.0.0.5:443', 'a.internal'))).not.toBe(certificateIdFor(parseTarget('10.0.0.5:443', 'b.internal')));
+  });
+
+  test('a check result gets the same id as its target; one that did not parse keeps its text', () => {
+    const target = parseTarget('10.0.0.5:443', 'b.internal');
+    expect(certificateIdForResult({ target: target.target, host: target.host, servername: target.servername })).toBe('tls:10.0.0.5:443/b.internal');
+    expect(certificateIdForResult({ target: 'not a target', host: null, servername: null })).toBe('tls:not a target');
+  });
 });
 
 describe('parseTargetList', () => {
@@ -92,5 +166,16 @@ describe('parseTargetList', () => {
 describe('redactCredentials', () => {
   test('hides user and password anywhere in the text', () => {
     expect(redactCredentials('connect to smtp://bob:hunter2@mail.example.com:25 failed')).toBe('connect to smtp://***@mail.example.com:25 failed');
+  });
+
+  test.each([
+    ['invalid target "https://user:pa/ss@host": port "pa" is not a number', 'invalid target "https://***@host": port "pa" is not a number'],
+    ['see https://user:p@ss@host.', 'see https://***@host.'],
+    ['x (ldaps://cn=admin:pw?#x@dir.example:636) y', 'x (ldaps://***@dir.example:636) y'],
+    ['invalid target "admin:s3cret@db.example": no', 'invalid target "***@db.example": no'],
+    ['CN=mail.example, E=admin@example.com', 'CN=mail.example, E=admin@example.com'],
+    ['already https://***@host', 'already https://***@host'],
+  ])('everything up to the last @, whatever the scheme or characters: %j', (text, redacted) => {
+    expect(redactCredentials(text)).toBe(redacted);
   });
 });
