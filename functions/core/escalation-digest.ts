@@ -13,8 +13,8 @@ export interface DigestSchedule {
 export const DIGEST_ID = 'digest';
 
 /**
- * The periodic digest: every certificate inside an escalation stage at `now` or whose probe is failing, soonest
- * notAfter first, unknown expiry last; acknowledged ones too, marked so (the expiry stage's acknowledgement, or
+ * The periodic digest: every certificate inside an escalation stage at `now` or whose probe is failing, in
+ * `soonestExpiryFirst` order; acknowledged ones too, marked so (the expiry stage's acknowledgement, or
  * the error alert's for a failing certificate in no stage). null when there is nothing to list.
  * The id names the schedule period (`everyMs` buckets since the epoch), so every run inside one period decides
  * the same digest, and a caller that records the id it sent sends it once.
@@ -37,7 +37,7 @@ export function planDigest(states: readonly WatchState[], policy: EscalationPoli
     });
   }
   if (lines.length === 0) return null;
-  lines.sort(soonestFirst);
+  lines.sort(soonestExpiryFirst);
 
   const period = new Date(Math.floor(now.getTime() / schedule.everyMs) * schedule.everyMs).toISOString();
   const known = lines.flatMap((line) => (line.daysRemaining === null ? [] : [line.daysRemaining]));
@@ -59,12 +59,29 @@ export function planDigest(states: readonly WatchState[], policy: EscalationPoli
   };
 }
 
-function soonestFirst(a: DigestLine, b: DigestLine): number {
-  if (a.notAfter !== b.notAfter) {
-    if (a.notAfter === null) return 1;
-    if (b.notAfter === null) return -1;
-    const byExpiry = Date.parse(a.notAfter) - Date.parse(b.notAfter);
-    if (byExpiry !== 0) return byExpiry;
+/** What soonest-first ordering reads: a digest line, a status row, anything with an expiry and a certificate id. */
+export interface ExpiryOrdered {
+  readonly certificateId: string;
+  readonly notAfter: string | null;
+}
+
+/**
+ * The one "soonest first" order (digest, `certwatch status`): earliest notAfter first, unknown (or unreadable)
+ * expiry last, ties by certificate id in code-unit order (the same in every locale). Sort with it once; whatever
+ * renders the list keeps the order it is given.
+ */
+export function soonestExpiryFirst(a: ExpiryOrdered, b: ExpiryOrdered): number {
+  const aMs = expiryMs(a.notAfter);
+  const bMs = expiryMs(b.notAfter);
+  if (aMs !== bMs) {
+    if (aMs === null) return 1;
+    if (bMs === null) return -1;
+    return aMs - bMs;
   }
   return a.certificateId < b.certificateId ? -1 : a.certificateId > b.certificateId ? 1 : 0;
+}
+
+function expiryMs(notAfter: string | null): number | null {
+  const ms = notAfter === null ? Number.NaN : Date.parse(notAfter);
+  return Number.isNaN(ms) ? null : ms;
 }

@@ -1,4 +1,5 @@
 import type { Finding } from './check-result';
+import { parseDuration } from './duration';
 import { DAY_MS } from './judge';
 
 /** One escalation level. A stage applies while the time left is at most its threshold. */
@@ -30,8 +31,6 @@ export interface EscalationPolicy {
   readonly lifetimeCap?: number;
 }
 
-const HOUR_MS = 3_600_000;
-
 /**
  * Why 0.3: automated renewers (certbot, cert-manager, Caddy, ACME ARI windows) replace a certificate once two
  * thirds of its lifetime has passed, which is also when RENEWAL_OVERDUE is raised. Starting day-based stages
@@ -48,15 +47,15 @@ export const RENEWAL_DUE_FRACTION = 2 / 3;
 
 export const DEFAULT_POLICY: EscalationPolicy = {
   stages: [
-    { name: 'notice', daysBefore: 45, notify: ['owners'], repeatEveryMs: 7 * DAY_MS },
-    { name: 'warning', daysBefore: 30, notify: ['owners'], repeatEveryMs: 3 * DAY_MS },
-    { name: 'urgent', daysBefore: 14, notify: ['owners', 'oncall'], repeatEveryMs: DAY_MS },
-    { name: 'critical', daysBefore: 3, notify: ['owners', 'oncall'], repeatEveryMs: 6 * HOUR_MS },
-    { name: 'expired', daysBefore: 0, notify: ['owners', 'oncall'], repeatEveryMs: 12 * HOUR_MS },
+    { name: 'notice', daysBefore: 45, notify: ['owners'], repeatEveryMs: parseDuration('7d') },
+    { name: 'warning', daysBefore: 30, notify: ['owners'], repeatEveryMs: parseDuration('3d') },
+    { name: 'urgent', daysBefore: 14, notify: ['owners', 'oncall'], repeatEveryMs: parseDuration('1d') },
+    { name: 'critical', daysBefore: 3, notify: ['owners', 'oncall'], repeatEveryMs: parseDuration('6h') },
+    { name: 'expired', daysBefore: 0, notify: ['owners', 'oncall'], repeatEveryMs: parseDuration('12h') },
   ],
   errorAfterFailures: 3,
   errorNotify: ['owners'],
-  errorRepeatEveryMs: DAY_MS,
+  errorRepeatEveryMs: parseDuration('1d'),
   lifetimeCap: DEFAULT_LIFETIME_CAP,
 };
 

@@ -1,5 +1,5 @@
 import type { CertificateInfo } from './certificate';
-import type { CheckError, CheckResult, Status } from './check-result';
+import type { CheckError, CheckResult, Finding, FindingCode, Status } from './check-result';
 import { renewalOverdue, stageAt, type EscalationPolicy, type Stage } from './escalation-policy';
 import { DAY_MS, daysRemaining } from './judge';
 import type {
@@ -11,6 +11,7 @@ import type {
   KnownCertificate,
   PlannedNotification,
   SentNotification,
+  StoredCertificateInfo,
   WatchState,
 } from './watch-state';
 
@@ -23,6 +24,27 @@ import type {
 /** Bounds on the remembered lists (DynamoDB items stay far below 400 KB). */
 export const HISTORY_LIMIT = 50;
 export const SENT_LIMIT = 50;
+
+/**
+ * Bounds on the certificate data stored, in the state and in every pending notice: a leaf with thousands of
+ * SANs, a long chain or a name-mismatch message quoting every SAN must not push the item past 400 KB (after
+ * which every write of that certificate fails and it is never alerted on). Per stored certificate: at most this
+ * many SANs, and as many of them as fit in STORED_SANS_MAX_CHARS; `sanCount` keeps the total.
+ */
+export const STORED_SANS_LIMIT = 100;
+export const STORED_SANS_MAX_CHARS = 4_000;
+/** Served certificates kept, leaf first (the one that governs notAfter is always kept). */
+export const STORED_CHAIN_LIMIT = 10;
+/** Findings kept (when there are more, the critical ones first). */
+export const STORED_FINDINGS_LIMIT = 30;
+/** Any one text taken from a certificate or a server (a DN, a SAN, a finding or error message). */
+export const STORED_TEXT_MAX_CHARS = 300;
+
+/**
+ * Findings judged from notAfter and the clock alone. Not stored with the certificate: their day counts would
+ * change the item every day (and every day be rewritten); notices say the time left in their own words.
+ */
+export const EXPIRY_FINDING_CODES: ReadonlySet<FindingCode> = new Set<FindingCode>(['EXPIRES_SOON', 'EXPIRED']);
 
 /**
  * A repeat counts as due this much early: scheduled runs start a few seconds late or early, and without slack a
@@ -65,6 +87,13 @@ export interface AcknowledgeRequest {
   readonly alert?: AcknowledgeableAlert;
 }
 
+/** What `acknowledgeAlert` did: the next state, the alert it chose and the acknowledgement it recorded. */
+export interface AcknowledgeOutcome {
+  readonly state: WatchState;
+  readonly alert: AcknowledgeableAlert;
+  readonly acknowledgement: Acknowledgement;
+}
+
 export class AcknowledgementError extends Error {
   constructor(
     readonly certificateId: string,
@@ -89,6 +118,9 @@ export function notificationId(certificateId: string, kind: AlertKind, stage: st
  * - A pending expiry notice of an older stage or certificate is superseded (no burst); one older than the
  *   repeat interval is replaced by a fresh decision (its days-left text would be stale).
  * - Leaving every stage sends one `recovery` to everyone told; so does a probe answering again after an error alert.
+ *   Moving down to a lower stage sends one `recovery` to those told whom the lower stage does not notify.
+ * - The certificate is stored bounded (see STORED_*) and without the clock-derived findings (EXPIRY_FINDING_CODES),
+ *   so that a run that sees the same certificate again stores the same thing.
  * - An acknowledged error alert stops repeating (until its snooze ends); the probe answering again clears it.
  * - An observation not newer than `lastCheckedAt` (a duplicate or out-of-order run) changes nothing.
  */
@@ -101,22 +133,24 @@ export function observe(previous: WatchState | undefined, input: Observed, polic
   const at = now.toISOString();
   const history: HistoryEntry[] = [];
   const record = (event: HistoryEvent, detail: string) => history.push({ at, event, detail });
-  const failure = probeFailure(input.result);
+  const failure = boundedError(probeFailure(input.result));
 
   // The certificate: a new fingerprint means replaced; a failure keeps the one we knew.
   let certificate = previous?.certificate ?? null;
   let replaced = false;
   const leaf = input.result.leaf;
   if (!failure && leaf) {
-    const seen = knownCertificateFrom(input.result, leaf, certificate, at);
+    const seen = storable(knownCertificateFrom(input.result, leaf, certificate, at), now);
     if (!certificate) record('first-seen', `${seen.subject} (${seen.fingerprintSha256}) expires ${seen.notAfter}`);
     else if (certificate.fingerprintSha256 !== seen.fingerprintSha256) {
       replaced = true;
       record('replaced', `${certificate.fingerprintSha256} (expires ${certificate.notAfter}) -> ${seen.fingerprintSha256} (expires ${seen.notAfter})`);
     }
     certificate = seen;
+  } else if (certificate) {
+    // Kept while the probe fails: RENEWAL_OVERDUE is re-judged, and a state stored before the bounds gets them.
+    certificate = storable(certificate, now);
   }
-  if (certificate) certificate = withRenewalFinding(certificate, now);
 
   const failuresBefore = previous?.consecutiveFailures ?? 0;
   const consecutiveFailures = failure ? failuresBefore + 1 : 0;
@@ -138,7 +172,7 @@ export function observe(previous: WatchState | undefined, input: Observed, polic
     planned: [],
   };
 
-  const escalated = escalateExpiry(previous, draft, stageFor(policy, certificate, now), replaced, record);
+  const escalated = escalateExpiry(previous, draft, policy, stageFor(policy, certificate, now), replaced, record);
   const errorAlert = escalateError(previous, draft, policy);
 
   const state: WatchState = {
@@ -199,6 +233,14 @@ export function markPublished(state: WatchState, notificationId: string, message
  *   still sends the recovery to those told). It never silences an expiry stage, nor the other way round.
  */
 export function acknowledge(state: WatchState, request: AcknowledgeRequest): WatchState {
+  return acknowledgeAlert(state, request).state;
+}
+
+/**
+ * `acknowledge`, also telling which alert it chose and the acknowledgement it recorded (the default depends on
+ * the state, so a caller reporting what was acknowledged needs it).
+ */
+export function acknowledgeAlert(state: WatchState, request: AcknowledgeRequest): AcknowledgeOutcome {
   const target = acknowledgementTarget(state, request.alert);
   if (request.until && request.until.getTime() <= request.at.getTime()) {
     throw new AcknowledgementError(state.certificateId, 'UNTIL_NOT_AFTER_AT', `snooze of ${state.certificateId} must end after it starts (${request.until.toISOString()} is not after ${request.at.toISOString()})`);
@@ -215,14 +257,16 @@ export function acknowledge(state: WatchState, request: AcknowledgeRequest): Wat
   const entry: HistoryEntry = { at: acknowledgement.at, event: 'acknowledged', detail: `${what}${lasting}${acknowledgement.note ? `: ${acknowledgement.note}` : ''}` };
   const history = bounded([...state.history, entry], HISTORY_LIMIT);
   if (target.alert === 'error') {
-    return { ...state, errorAlert: { ...state.errorAlert, acknowledgement }, pending: state.pending.filter((pending) => pending.kind !== 'error'), history };
+    const next = { ...state, errorAlert: { ...state.errorAlert, acknowledgement }, pending: state.pending.filter((pending) => pending.kind !== 'error'), history };
+    return { state: next, alert: target.alert, acknowledgement };
   }
-  return {
+  const next = {
     ...state,
     acknowledgement,
     pending: state.pending.filter((pending) => !(pending.kind === 'expiry' && pending.stage === target.stage)),
     history,
   };
+  return { state: next, alert: target.alert, acknowledgement };
 }
 
 /** Whether an acknowledgement silences `stage` of `certificate` at `now` (a snooze ends at `until`). */
@@ -262,6 +306,7 @@ interface Draft {
 function escalateExpiry(
   previous: WatchState | undefined,
   draft: Draft,
+  policy: EscalationPolicy,
   stage: Stage | null,
   replaced: boolean,
   record: (event: HistoryEvent, detail: string) => void,
@@ -272,17 +317,25 @@ function escalateExpiry(
   let expiry: WatchState['expiry'] = previous?.expiry ?? { stage: null, stageEnteredAt: null, lastNotifiedAt: null, audiencesTold: [] };
   let acknowledgement = previous?.acknowledgement ?? null;
 
-  if (stageName !== previousStage || replaced) {
-    if (stageName !== previousStage) record('stage-changed', `${previousStage ?? 'none'} -> ${stageName ?? 'none'}${certificate ? ` (${daysLeftText(certificate, now)} days left)` : ''}`);
+  const stageChanged = stageName !== previousStage;
+  if (stageChanged || replaced) {
+    if (stageChanged) record('stage-changed', `${previousStage ?? 'none'} -> ${stageName ?? 'none'}${certificate ? ` (${daysLeftText(certificate, now)} days left)` : ''}`);
     // A new stage or a new certificate starts a new series: notify at once, older notices and acks no longer apply.
     expiry = { ...expiry, stage: stageName, stageEnteredAt: stageName ? draft.at : null, lastNotifiedAt: null };
     acknowledgement = null;
     draft.pending = draft.pending.filter((pending) => pending.kind !== 'expiry');
   }
 
+  const replacement = replaced ? { replaced: true } : {};
   if (!stage && expiry.audiencesTold.length > 0) {
-    plan(draft, 'recovery', previousStage ?? 'expiry', expiry.audiencesTold);
+    plan(draft, 'recovery', previousStage ?? 'expiry', expiry.audiencesTold, replacement);
     expiry = { ...expiry, audiencesTold: [] };
+  } else if (stage && previousStage && stageChanged && isLowerStage(policy, stage.name, previousStage)) {
+    // Eased, not over: whoever the lower stage no longer notifies (oncall, typically) hears so once and is let go.
+    const stillInvolved = expiry.audiencesTold.filter((audience) => stage.notify.includes(audience));
+    const letGo = expiry.audiencesTold.filter((audience) => !stage.notify.includes(audience));
+    if (letGo.length > 0) plan(draft, 'recovery', previousStage, letGo, { ...replacement, stageNow: stage.name });
+    expiry = { ...expiry, audiencesTold: stillInvolved };
   }
 
   if (stage && certificate && !isSilenced(acknowledgement, stage.name, certificate, now) && isDue(expiry.lastNotifiedAt, stage.repeatEveryMs, now)) {
@@ -318,7 +371,10 @@ interface AcknowledgementTarget {
   readonly fingerprintSha256: string | null;
 }
 
-/** Which alert `acknowledge` would silence for this request; throws AcknowledgementError when there is none. */
+/**
+ * Which alert `acknowledge` would silence for this request; throws AcknowledgementError when there is none.
+ * `acknowledgeAlert` tells the same while acknowledging; this stays for callers that ask first.
+ */
 export function alertToAcknowledge(state: WatchState, asked?: AcknowledgeableAlert): AcknowledgeableAlert {
   return acknowledgementTarget(state, asked).alert;
 }
@@ -340,7 +396,7 @@ function acknowledgementTarget(state: WatchState, asked: AcknowledgeableAlert | 
   throw new AcknowledgementError(state.certificateId, 'NOTHING_TO_ACKNOWLEDGE', `${state.certificateId} ${why}`);
 }
 
-function plan(draft: Draft, kind: AlertKind, stage: string, audiences: readonly string[]): void {
+function plan(draft: Draft, kind: AlertKind, stage: string, audiences: readonly string[], recovery: Pick<PlannedNotification, 'replaced' | 'stageNow'> = {}): void {
   const { input, at, certificate, now } = draft;
   const id = notificationId(input.certificateId, kind, stage, at);
   if (draft.sentIds.has(id) || draft.pending.some((pending) => pending.id === id)) return;
@@ -358,6 +414,7 @@ function plan(draft: Draft, kind: AlertKind, stage: string, audiences: readonly 
     error: kind === 'recovery' ? null : draft.failure,
     consecutiveFailures: draft.consecutiveFailures,
     owner: input.owner,
+    ...recovery,
   };
   draft.pending.push(notification);
   draft.planned.push(notification);
@@ -396,12 +453,69 @@ function knownCertificateFrom(result: CheckResult, leaf: CertificateInfo, known:
   };
 }
 
-/** RENEWAL_OVERDUE depends on the clock, so it is re-judged every run, also while the probe fails. */
-function withRenewalFinding(certificate: KnownCertificate, now: Date): KnownCertificate {
-  const others = certificate.findings.filter((finding) => finding.code !== 'RENEWAL_OVERDUE');
+/**
+ * The certificate as stored: bounded (STORED_*), without the clock-derived findings, and with RENEWAL_OVERDUE
+ * re-judged (it depends on the clock too, but its text does not change from run to run), also while the probe
+ * fails. Idempotent, so applying it to what it returned changes nothing.
+ */
+function storable(certificate: KnownCertificate, now: Date): KnownCertificate {
+  const judged = certificate.findings.filter((finding) => finding.code !== 'RENEWAL_OVERDUE' && !EXPIRY_FINDING_CODES.has(finding.code));
   const overdue = renewalOverdue(certificate, now);
-  if (!overdue && others.length === certificate.findings.length) return certificate;
-  return { ...certificate, findings: overdue ? [...others, overdue] : others };
+  return {
+    ...boundedTexts(certificate),
+    chain: boundedChain(certificate.chain, certificate.notAfter),
+    findings: boundedFindings(overdue ? [...judged, overdue] : judged),
+  };
+}
+
+/**
+ * Subject, issuer and serial clipped; at most STORED_SANS_LIMIT SANs, as many as fit in STORED_SANS_MAX_CHARS,
+ * each clipped, and `sanCount` the total when any are left out.
+ */
+function boundedTexts<T extends KnownCertificate | StoredCertificateInfo>(certificate: T): T {
+  const total = Math.max(certificate.sanCount ?? 0, certificate.sans.length);
+  const sans: string[] = [];
+  let chars = 0;
+  for (const name of certificate.sans.slice(0, STORED_SANS_LIMIT)) {
+    const clipped = clipText(name);
+    if (chars + clipped.length > STORED_SANS_MAX_CHARS) break;
+    sans.push(clipped);
+    chars += clipped.length;
+  }
+  const texts = { subject: clipText(certificate.subject), issuer: clipText(certificate.issuer), serialNumber: clipText(certificate.serialNumber), sans };
+  return { ...certificate, ...texts, ...(sans.length < total ? { sanCount: total } : {}) };
+}
+
+/** The first STORED_CHAIN_LIMIT certificates, the one that governs notAfter always among them, each bounded. */
+function boundedChain(chain: readonly StoredCertificateInfo[], governingNotAfter: string): StoredCertificateInfo[] {
+  const kept = chain.slice(0, STORED_CHAIN_LIMIT);
+  const governing = chain.find((cert) => cert.notAfter === governingNotAfter);
+  if (governing && !kept.includes(governing)) kept[kept.length - 1] = governing;
+  return kept.map(boundedTexts);
+}
+
+/** Each message clipped; over STORED_FINDINGS_LIMIT, critical ones are kept first (the judge's order within a severity). */
+function boundedFindings(findings: readonly Finding[]): Finding[] {
+  const kept = findings.length <= STORED_FINDINGS_LIMIT ? findings : [...findings.filter((f) => f.severity === 'critical'), ...findings.filter((f) => f.severity !== 'critical')].slice(0, STORED_FINDINGS_LIMIT);
+  return kept.map((finding) => ({ ...finding, message: clipText(finding.message) }));
+}
+
+function boundedError(error: CheckError | null): CheckError | null {
+  return error && { ...error, message: clipText(error.message) };
+}
+
+/** Cuts text to STORED_TEXT_MAX_CHARS, marking the cut, never inside a surrogate pair. */
+function clipText(text: string): string {
+  if (text.length <= STORED_TEXT_MAX_CHARS) return text;
+  let end = STORED_TEXT_MAX_CHARS - 3;
+  if (/[\uD800-\uDBFF]/.test(text[end - 1])) end--;
+  return `${text.slice(0, end)}...`;
+}
+
+/** Whether `now` comes before `before` in the policy's order (least to most severe); false for a stage it no longer has. */
+function isLowerStage(policy: EscalationPolicy, now: string, before: string): boolean {
+  const beforeIndex = policy.stages.findIndex((stage) => stage.name === before);
+  return beforeIndex >= 0 && policy.stages.findIndex((stage) => stage.name === now) < beforeIndex;
 }
 
 function daysLeftText(certificate: KnownCertificate, now: Date): string {

@@ -7,13 +7,20 @@ import type { CheckError, Finding, Status } from './check-result';
 export type AlertKind = 'expiry' | 'recovery' | 'error' | 'digest';
 export type CertificateSource = 'tls' | 'acm';
 
-/** The last known certificate of a watched target. Kept when probes fail: a failure never erases it. */
+/**
+ * The last known certificate of a watched target. Kept when probes fail: a failure never erases it. Bounded as
+ * the engine stores it (SANs, chain, findings, long texts), so that one odd certificate cannot push the item, a
+ * copy of it in every pending notice, past DynamoDB's 400 KB.
+ */
 export interface KnownCertificate {
   /** Leaf fingerprint: a new one means the certificate was replaced. */
   readonly fingerprintSha256: string;
   readonly subject: string;
   readonly issuer: string;
+  /** The leaf's SANs, the first `STORED_SANS_LIMIT` (100) of them: `sanCount` says how many there are. */
   readonly sans: readonly string[];
+  /** How many SANs the leaf has, when more than `sans` holds; absent when `sans` holds them all. */
+  readonly sanCount?: number;
   /**
    * Leaf notBefore: with the leaf's own notAfter (`chain[0]`) it gives the lifetime that fraction-based stages
    * and the lifetime cap use. Not up to the governing notAfter: an intermediate expiring first must not shrink it.
@@ -22,9 +29,20 @@ export interface KnownCertificate {
   /** Governing notAfter: the earliest among the served certificates. */
   readonly notAfter: string;
   readonly serialNumber: string;
-  readonly chain: readonly CertificateInfo[];
+  /** Served certificates, leaf first, each with its SANs bounded as the leaf's. */
+  readonly chain: readonly StoredCertificateInfo[];
+  /**
+   * Findings when it was last read (RENEWAL_OVERDUE re-judged every run). Not EXPIRES_SOON or EXPIRED: they
+   * follow from notAfter and the clock, and their day counts would make the item differ every day.
+   */
   readonly findings: readonly Finding[];
   readonly firstSeenAt: string;
+}
+
+/** A served certificate as remembered: `sans` bounded as in KnownCertificate. */
+export interface StoredCertificateInfo extends CertificateInfo {
+  /** How many SANs it has, when more than `sans` holds; absent when `sans` holds them all. */
+  readonly sanCount?: number;
 }
 
 /** What one notification says, frozen when it is decided so that a retry sends the same thing. */
@@ -47,8 +65,15 @@ export interface PlannedNotification {
   readonly error: CheckError | null;
   readonly consecutiveFailures: number;
   readonly owner: string | null;
-  /** Only for `digest`: every certificate inside the first stage, soonest first. */
+  /** Only for `digest`: every certificate inside the first stage, in `soonestExpiryFirst` order (renderers keep it). */
   readonly digest?: readonly DigestLine[];
+  /** Only for an expiry `recovery`: set when the certificate was replaced by the observation that decided it. */
+  readonly replaced?: boolean;
+  /**
+   * Only for an expiry `recovery` that de-escalates: the lower stage the certificate is in now, which no longer
+   * notifies this notice's audiences (its own audiences keep getting its notices). Absent: it left every stage.
+   */
+  readonly stageNow?: string;
 }
 
 export interface DigestLine {
@@ -123,7 +148,10 @@ export interface WatchState {
     readonly stageEnteredAt: string | null;
     /** When the current stage last notified (decision time). */
     readonly lastNotifiedAt: string | null;
-    /** Everyone told about this certificate's expiry: they get the recovery notice. */
+    /**
+     * Everyone told about this certificate's expiry and still involved: they get the recovery notice. A move to a
+     * lower stage sends the recovery to those it no longer notifies and keeps only those it does.
+     */
     readonly audiencesTold: readonly string[];
   };
   readonly errorAlert: {

@@ -1,5 +1,8 @@
 import type { CertificateInfo } from '../core/certificate';
 import type { CheckError, Finding, FindingCode } from '../core/check-result';
+import { parseDuration } from '../core/duration';
+import { EXPIRY_FINDING_CODES } from '../core/escalation';
+import { DAY_MS } from '../core/judge';
 import type { DigestLine, KnownCertificate, PlannedNotification } from '../core/watch-state';
 import { redactCredentials } from '../core/target';
 import { fitLine, stripControls, toAsciiLine, toAsciiTarget, toSmsText, truncateText, truncateUtf8 } from './text-limits';
@@ -30,8 +33,8 @@ export interface RenderedMessage {
   readonly default: string;
 }
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
+const HOUR_MS = parseDuration('1h');
+const MINUTE_MS = parseDuration('1m');
 
 /** Renders `notification` as seen at `now` (time left is counted from `now`, not from the decision). */
 export function renderMessage(notification: PlannedNotification, now: Date): RenderedMessage {
@@ -154,27 +157,92 @@ function findingAdvice(findings: readonly Finding[]): string[] {
 
 // ---- recovery -------------------------------------------------------------------------------------
 
+/**
+ * Three shapes: a probe answering again (stage `error`), an expiry alert over (left every stage), and one eased
+ * (`stageNow`: moved down to a stage that does not notify these audiences). A certificate served now with problems
+ * of its own turns "nothing to do" into what to do about them.
+ */
 function renderRecovery(view: View): Parts {
   const { n, certificate } = view;
   const fromError = n.stage === 'error';
+  const stageNow = fromError ? undefined : n.stageNow;
+  const problems = problemFindings(certificate);
+  const broken = problems.some((finding) => finding.severity === 'critical');
+  const codes = [...new Set(problems.map((finding) => finding.code))].join(', ');
   const expires = certificate ? `${utcDate(certificate.notAfter)}${view.remainingMs === null || view.remainingMs < 0 ? '' : ` (in ${shortDuration(view.remainingMs)})`}` : '';
+  const nowExpires = certificate ? `${n.replaced ? 'was replaced and ' : ''}now expires on ${utcSeconds(certificate.notAfter)}${leftClause(view)}` : '';
+  const told = n.audiences.join(', ') || 'nobody';
+
+  // Over for the expiry, not for the endpoint: a replacement clients refuse must not read as "nothing to do".
+  const label = `${stageNow !== undefined ? 'EASED' : n.replaced && problems.length > 0 ? 'REPLACED' : 'RESOLVED'}${problems.length === 0 ? '' : broken ? ' BUT BROKEN' : ' WITH PROBLEMS'}`;
   const headline = fromError
-    ? `RESOLVED: certwatch can check ${view.target} again${certificate ? `; the certificate expires on ${utcSeconds(certificate.notAfter)}${leftClause(view)}` : ''}.`
-    : `RESOLVED: the "${n.stage}" alert for ${view.target} is over${certificate ? `: the certificate now expires on ${utcSeconds(certificate.notAfter)}${leftClause(view)}` : ''}.`;
-  const summary = fromError ? `reachable again${expires ? `, expires ${expires}` : ''}` : expires ? `now expires ${expires}` : 'alert resolved';
+    ? `${label}: certwatch can check ${view.target} again${certificate ? `; the certificate expires on ${utcSeconds(certificate.notAfter)}${leftClause(view)}` : ''}.`
+    : stageNow !== undefined
+      ? `${label}: the certificate for ${view.target} ${nowExpires || 'expires later'}, so it has moved down from the "${n.stage}" stage to "${stageNow}", which does not notify ${told}.`
+      : `${label}: the "${n.stage}" alert for ${view.target} is over${certificate ? `: the certificate ${nowExpires}` : ''}.`;
+  const which = fromError ? 'it reads now' : n.replaced ? 'that replaced it' : 'served now';
+  const problemLine = problems.length === 0 ? null : broken ? `But clients will refuse the certificate ${which}: ${codes}.` : `But the certificate ${which} has problems: ${codes}.`;
+
+  const summary = problems.length > 0
+    ? `: ${codes}`
+    : fromError
+      ? ` reachable again${expires ? `, expires ${expires}` : ''}`
+      : stageNow !== undefined
+        ? ` down to ${stageNow}${expires ? `, expires ${expires}` : ''}`
+        : expires ? ` now expires ${expires}` : ' alert resolved';
+  const smsSummary = problems.length > 0 ? `${summary}. ${shortFixes(problems)}` : summary;
+
+  const closes = `This closes the "${n.stage}" ${fromError ? 'probe failure' : 'expiry'} alert sent earlier for ${view.target}`;
+  const closing = stageNow !== undefined
+    ? `${closes} to ${told}: the "${stageNow}" stage's audiences keep getting its notices, and a later stage that notifies ${told} will notify them again.`
+    : `${closes}.`;
+  const whatToDo = problems.length > 0
+    ? [
+      ...numbered([...findingAdvice(problems), `Verify: certwatch check ${shellQuote(view.target)}`]),
+      closing,
+      `certwatch does not alert on these problems by themselves${stageNow === undefined ? ': its next notice about this certificate comes when it nears expiry or cannot be checked' : ''}.`,
+    ]
+    : [`${stageNow !== undefined ? `Nothing for ${told}.` : 'Nothing.'} ${closing}`];
   const email = [
     headline,
+    problemLine,
     '',
     ...certificateSections(view),
-    ...section('WHAT TO DO', [`Nothing. This closes the "${n.stage}" ${fromError ? 'probe failure' : 'expiry'} alert sent earlier for ${view.target}.`]),
+    ...section('WHAT TO DO', whatToDo),
     ...footer(view),
   ];
   return {
-    subject: fitLine('[certwatch] RESOLVED ', view.asciiTarget, ` ${summary}`, SUBJECT_MAX_CHARS),
-    sms: fitLine('CERTWATCH RESOLVED ', toSmsText(view.asciiTarget), toSmsText(` ${summary}`), SMS_MAX_CHARS),
+    subject: fitLine(`[certwatch] ${label} `, view.asciiTarget, summary, SUBJECT_MAX_CHARS),
+    sms: fitLine(`CERTWATCH ${label} `, toSmsText(view.asciiTarget), toSmsText(smsSummary), SMS_MAX_CHARS),
     email: lines(email),
-    default: lines([headline, `Target: ${view.target}`, `Certificate id: ${n.certificateId}`]),
+    default: lines([headline, problemLine, `Target: ${view.target}`, `Certificate id: ${n.certificateId}`]),
   };
+}
+
+/**
+ * The certificate's own problems: its findings except EXPIRES_SOON and EXPIRED (the time left is said apart, and
+ * a notice decided before the engine stopped storing them may still carry them).
+ */
+function problemFindings(certificate: KnownCertificate | null): Finding[] {
+  return (certificate?.findings ?? []).filter((finding) => !EXPIRY_FINDING_CODES.has(finding.code));
+}
+
+/** What to do about each problem, in a few words: an SMS has no room for the email's advice. */
+const SHORT_FIX: Partial<Record<FindingCode, string>> = {
+  NOT_YET_VALID: 'check clocks and notBefore',
+  HOSTNAME_MISMATCH: 'reissue for this name',
+  SELF_SIGNED: 'use a CA-issued cert',
+  UNTRUSTED_ROOT: 'use a trusted CA',
+  INCOMPLETE_CHAIN: 'send intermediates',
+  CHAIN_INVALID: 'deploy the matching chain',
+  WEAK_KEY: 'reissue with a stronger key',
+  WEAK_SIGNATURE: 'reissue with SHA-256',
+  RENEWAL_OVERDUE: 'check the renewal',
+};
+
+function shortFixes(findings: readonly Finding[]): string {
+  const fixes = [...new Set(findings.map((finding) => SHORT_FIX[finding.code]).filter((text): text is string => text !== undefined))];
+  return fixes.length === 0 ? 'Fix the certificate.' : `Fix: ${fixes.join('; ')}.`;
 }
 
 function leftClause(view: View): string {
@@ -244,22 +312,19 @@ function reachabilityAdvice(view: View, error: ErrorDetail): string[] {
 interface DigestEntry {
   readonly line: DigestLine;
   readonly remainingMs: number | null;
-  readonly notAfterMs: number | null;
 }
 
-/** Soonest expiry first; unknown dates (never read) last; ties by target for a stable order. */
-function digestOrder(lines: readonly DigestLine[], now: Date): DigestEntry[] {
-  return lines
-    .map((line) => {
-      const parsed = line.notAfter === null ? Number.NaN : Date.parse(line.notAfter);
-      const notAfterMs = Number.isNaN(parsed) ? (line.daysRemaining === null ? null : now.getTime() + line.daysRemaining * DAY_MS) : parsed;
-      return { line, notAfterMs, remainingMs: notAfterMs === null ? null : notAfterMs - now.getTime() };
-    })
-    .sort((a, b) => (a.notAfterMs ?? Infinity) - (b.notAfterMs ?? Infinity) || a.line.target.localeCompare(b.line.target));
+/** The lines in the order given: planDigest's `soonestExpiryFirst` is the one order, not re-decided here. */
+function digestEntries(lines: readonly DigestLine[], now: Date): DigestEntry[] {
+  return lines.map((line) => {
+    const parsed = line.notAfter === null ? Number.NaN : Date.parse(line.notAfter);
+    const remainingMs = Number.isNaN(parsed) ? (line.daysRemaining === null ? null : line.daysRemaining * DAY_MS) : parsed - now.getTime();
+    return { line, remainingMs };
+  });
 }
 
 function renderDigest(view: View): Parts {
-  const entries = digestOrder(view.n.digest ?? [], view.now);
+  const entries = digestEntries(view.n.digest ?? [], view.now);
   const count = entries.length;
   const noun = count === 1 ? 'certificate' : 'certificates';
   const first = entries[0];
@@ -354,9 +419,11 @@ function entryShort(entry: DigestEntry): string {
 function certificateSections(view: View, title = 'WHAT'): string[] {
   const { certificate, n } = view;
   if (!certificate) return [...section('WHERE', whereLines(view)), ...section('WHEN', [`Days left:     ${n.daysRemaining ?? 'unknown'} (certificate details not recorded)`])];
-  const sans = certificate.sans.map((name) => clip(clean(name)));
-  const listed = sans.slice(0, MAX_LISTED_SANS).join(', ');
-  const more = sans.length > MAX_LISTED_SANS ? `, ... and ${sans.length - MAX_LISTED_SANS} more` : '';
+  const sans = certificate.sans.slice(0, MAX_LISTED_SANS).map((name) => clip(clean(name)));
+  // The engine stores the first names only; `sanCount` is how many the certificate has.
+  const sanTotal = Math.max(certificate.sanCount ?? 0, certificate.sans.length);
+  const listed = sans.join(', ');
+  const more = sanTotal > sans.length ? `, ... and ${sanTotal - sans.length} more` : '';
   const chain = certificate.chain.slice(0, MAX_LISTED_CHAIN).map((cert, index) => {
     const mark = cert === view.governing ? '  <- expires first' : '';
     return `  ${index + 1}. ${clip(clean(cert.subject))}  notAfter ${utcSeconds(cert.notAfter)}${cert.selfIssued ? '  (self-issued)' : ''}${mark}`;
@@ -367,7 +434,7 @@ function certificateSections(view: View, title = 'WHAT'): string[] {
   return [
     ...section(title, [
       `Certificate:   ${clip(clean(certificate.subject))}`,
-      `Names (SANs):  ${sans.length === 0 ? 'none' : `${listed}${more} (${sans.length} in total)`}`,
+      `Names (SANs):  ${sanTotal === 0 ? 'none' : `${listed}${more} (${sanTotal} in total)`}`,
       `Issuer:        ${clip(clean(certificate.issuer))}`,
       `Serial:        ${clip(clean(certificate.serialNumber))}`,
       `SHA-256:       ${clip(clean(certificate.fingerprintSha256))}`,
@@ -377,11 +444,16 @@ function certificateSections(view: View, title = 'WHAT'): string[] {
       `Expires:       ${utcSeconds(certificate.notAfter)} (notAfter ${clean(certificate.notAfter)})`,
       `Time left:     ${view.remainingMs === null ? 'unknown' : view.remainingMs < 0 ? `none: expired ${longDuration(-view.remainingMs)} ago` : longDuration(view.remainingMs)}`,
       `Valid from:    ${utcSeconds(certificate.notBefore)}`,
-      n.kind === 'recovery' ? `Alert:         "${n.stage}", resolved (status now ${n.status})` : `Stage:         ${n.stage} (status ${n.status})`,
+      n.kind !== 'recovery'
+        ? `Stage:         ${n.stage} (status ${n.status})`
+        : n.stageNow !== undefined && n.stage !== 'error'
+          ? `Alert:         "${n.stage}", eased to "${n.stageNow}" (status now ${n.status})`
+          : `Alert:         "${n.stage}", resolved (status now ${n.status})`,
       `As of:         ${utcSeconds(view.now.toISOString())}`,
     ]),
     ...(chain.length > 0 ? [`CHAIN (leaf first)`, ...chain, ''] : []),
-    ...(findings.length > 0 ? ['FINDINGS', ...findings, ''] : section('FINDINGS', ['none'])),
+    // EXPIRES_SOON and EXPIRED are not stored (WHEN says the time left), so an expiring certificate may list none.
+    ...(findings.length > 0 ? ['FINDINGS', ...findings, ''] : section('FINDINGS', [n.kind === 'expiry' ? 'none besides the expiry (see WHEN)' : 'none'])),
   ];
 }
 
@@ -441,7 +513,7 @@ function shortWhen(view: View): string {
 function shortDuration(ms: number): string {
   const days = Math.floor(ms / DAY_MS);
   const hours = Math.floor((ms % DAY_MS) / HOUR_MS);
-  const minutes = Math.floor((ms % HOUR_MS) / 60_000);
+  const minutes = Math.floor((ms % HOUR_MS) / MINUTE_MS);
   if (days > 0) return `${days}d ${hours}h`;
   if (hours > 0) return `${hours}h ${minutes}m`;
   return `${minutes}m`;
@@ -451,7 +523,7 @@ function shortDuration(ms: number): string {
 function longDuration(ms: number): string {
   const days = Math.floor(ms / DAY_MS);
   const hours = Math.floor((ms % DAY_MS) / HOUR_MS);
-  const minutes = Math.floor((ms % HOUR_MS) / 60_000);
+  const minutes = Math.floor((ms % HOUR_MS) / MINUTE_MS);
   const unit = (value: number, name: string) => `${value} ${name}${value === 1 ? '' : 's'}`;
   if (days > 0) return `${unit(days, 'day')} ${unit(hours, 'hour')}`;
   if (hours > 0) return `${unit(hours, 'hour')} ${unit(minutes, 'minute')}`;

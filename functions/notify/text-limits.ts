@@ -23,7 +23,6 @@ export function stripControls(text: string): string {
   return text.replace(CONTROL_OR_BIDI, '');
 }
 
-/** `scheme://user:secret@host` -> `scheme:/
 /**
  * One line of printable ASCII: accents dropped (`ü` -> `u`), a few letters and punctuation transliterated,
  * anything else (CJK, emoji) dropped; white space collapsed and trimmed.

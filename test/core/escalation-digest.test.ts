@@ -1,5 +1,5 @@
 import { acknowledge, observe } from '../../functions/core/escalation';
-import { planDigest } from '../../functions/core/escalation-digest';
+import { planDigest, soonestExpiryFirst } from '../../functions/core/escalation-digest';
 import { DEFAULT_POLICY } from '../../functions/core/escalation-policy';
 import type { WatchState } from '../../functions/core/watch-state';
 import { at, DAY, leaf, served, TARGET, unreachable } from './escalation-harness';
@@ -83,5 +83,25 @@ describe('planDigest', () => {
     const digest = planDigest([watched('soon', 2)], DEFAULT_POLICY, at(100, 5));
     expect(digest?.audiences).toEqual(['owners']);
     expect(digest?.id).toContain(at(100).toISOString());
+  });
+});
+
+describe('soonestExpiryFirst: the one soonest-first order, for the digest and anything else listing certificates', () => {
+  const row = (certificateId: string, notAfter: string | null) => ({ certificateId, notAfter, extra: 'any row shape with these two fields' });
+
+  test('earliest notAfter first; unknown and unreadable expiry last; ties by certificate id in code-unit order', () => {
+    const rows = [row('tls:d', null), row('tls:c', at(5).toISOString()), row('tls:b', 'garbage'), row('tls:a', at(5).toISOString()), row('tls:Z', at(5).toISOString()), row('tls:e', at(1).toISOString())];
+    expect(rows.sort(soonestExpiryFirst).map((r) => r.certificateId)).toEqual(['tls:e', 'tls:Z', 'tls:a', 'tls:c', 'tls:b', 'tls:d']);
+  });
+
+  test('the same instant written two ways is a tie, broken by certificate id', () => {
+    expect(soonestExpiryFirst(row('tls:b', '2026-06-01T00:00:00Z'), row('tls:a', '2026-06-01T00:00:00.000Z'))).toBeGreaterThan(0);
+  });
+
+  test('is the order planDigest lists its lines in', () => {
+    const states = [watched('b', 20), watched('a', 20), watched('c', 3), failing('down')];
+    const lines = planDigest(states, DEFAULT_POLICY, NOW, SCHEDULE)?.digest ?? [];
+    expect(lines.map((line) => line.certificateId)).toEqual([...lines].sort(soonestExpiryFirst).map((line) => line.certificateId));
+    expect(lines.map((line) => line.certificateId)).toEqual(['tls:c:443', 'tls:a:443', 'tls:b:443', 'tls:down:443']);
   });
 });

@@ -1,5 +1,5 @@
 import type { CertificateInfo } from '../../functions/core/certificate';
-import type { CheckResult } from '../../functions/core/check-result';
+import type { CheckResult, Observation } from '../../functions/core/check-result';
 import { markPublished, observe, type Observed } from '../../functions/core/escalation';
 import { DEFAULT_POLICY, type EscalationPolicy } from '../../functions/core/escalation-policy';
 import { DEFAULT_THRESHOLDS, judge } from '../../functions/core/judge';
@@ -44,9 +44,9 @@ export function leaf(fingerprint: string, issuedAt: Date, lifetimeDays: number, 
   };
 }
 
-/** What the check use case returns for a served chain at `now` (real judging). */
-export function served(chain: CertificateInfo[], now: Date): CheckResult {
-  const judgement = judge({ chain, chainProblem: null, chainProblemDetail: null, hostnameMismatch: null }, DEFAULT_THRESHOLDS, now);
+/** What the check use case returns for a served chain at `now` (real judging), with what else the probe saw. */
+export function served(chain: CertificateInfo[], now: Date, seen: Partial<Omit<Observation, 'chain'>> = {}): CheckResult {
+  const judgement = judge({ chain, chainProblem: null, chainProblemDetail: null, hostnameMismatch: null, ...seen }, DEFAULT_THRESHOLDS, now);
   return {
     target: TARGET.target,
     host: 'shop.example',

@@ -1,11 +1,13 @@
 import {
   acknowledge,
+  acknowledgeAlert,
   AcknowledgementError,
   HISTORY_LIMIT,
   markPublished,
   notificationId,
   observe,
   SENT_LIMIT,
+  STORED_SANS_LIMIT,
 } from '../../functions/core/escalation';
 import { DEFAULT_POLICY, type EscalationPolicy } from '../../functions/core/escalation-policy';
 import type { WatchState } from '../../functions/core/watch-state';
@@ -249,6 +251,28 @@ describe('acknowledgement', () => {
     expect(() => acknowledge(state, { at: at(10) })).toThrow('tls:shop.example:443 is not in any escalation stage and has no active probe-failure alert: there is nothing to acknowledge');
   });
 
+  test('acknowledgeAlert tells which alert it chose and what it recorded; acknowledge returns the same state', () => {
+    const watcher = new Watcher();
+    watcher.run(at(385), serveLong(at(385))); // urgent
+    watcher.runEvery(12, at(385, 12), at(387), () => unreachable()); // error alert too
+    const request = { at: at(386, 13), note: 'OPS-9' };
+    const byDefault = acknowledgeAlert(currentState(watcher), request);
+    expect(byDefault.alert).toBe('expiry');
+    expect(byDefault.acknowledgement).toEqual({ stage: 'urgent', at: at(386, 13).toISOString(), until: null, note: 'OPS-9', fingerprintSha256: 'AA:01' });
+    expect(byDefault.state.acknowledgement).toBe(byDefault.acknowledgement);
+    expect(acknowledge(currentState(watcher), request)).toEqual(byDefault.state);
+    const error = acknowledgeAlert(currentState(watcher), { ...request, alert: 'error' });
+    expect(error.alert).toBe('error');
+    expect(error.state.errorAlert.acknowledgement).toBe(error.acknowledgement);
+  });
+
+  test('with no stage, acknowledgeAlert picks the active error alert', () => {
+    const watcher = new Watcher();
+    watcher.run(at(10), serveLong(at(10)));
+    watcher.runEvery(6, at(10, 6), at(11), () => unreachable());
+    expect(acknowledgeAlert(currentState(watcher), { at: at(11) })).toMatchObject({ alert: 'error', acknowledgement: { stage: 'error', fingerprintSha256: null } });
+  });
+
   test('a snooze must end after it starts', () => {
     const { state } = observe(undefined, { ...TARGET, result: serveLong(at(384)) }, DEFAULT_POLICY, at(384));
     try {
@@ -309,6 +333,188 @@ describe('replacement and recovery', () => {
       ['8d', 'expiry', 'urgent', BOTH],
       ['8d6h', 'recovery', 'urgent', BOTH],
     ]);
+  });
+});
+
+describe('a replacement that clients refuse (a broken renewal)', () => {
+  const brokenRenewal = leaf('EE:05', at(384, 6), 398);
+
+  test('the expiry recovery still goes to everyone told, marked as a replacement and carrying the new problems', () => {
+    const watcher = new Watcher();
+    watcher.run(at(384), serveLong(at(384))); // urgent: owners + oncall
+    const [recovery] = watcher.run(at(384, 12), served([brokenRenewal], at(384, 12), { chainProblem: 'INCOMPLETE_CHAIN', chainProblemDetail: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }));
+    expect(recovery).toMatchObject({ kind: 'recovery', stage: 'urgent', audiences: ['owners', 'oncall'], status: 'critical', replaced: true });
+    expect(recovery.certificate?.findings.map((finding) => [finding.code, finding.severity])).toEqual([['INCOMPLETE_CHAIN', 'critical']]);
+    expect(recovery.stageNow).toBeUndefined();
+  });
+
+  test('a recovery without a replacement (the policy changed) is not marked as one', () => {
+    const watcher = new Watcher();
+    watcher.run(at(384), serveLong(at(384)));
+    const relaxed: EscalationPolicy = { ...DEFAULT_POLICY, stages: DEFAULT_POLICY.stages.filter((stage) => stage.name === 'expired') };
+    const { planned } = observe(currentState(watcher), { ...TARGET, result: serveLong(at(384, 6)) }, relaxed, at(384, 6));
+    expect(planned.map((n) => [n.kind, n.stage, n.replaced, n.stageNow])).toEqual([['recovery', 'urgent', undefined, undefined]]);
+  });
+});
+
+describe('de-escalation: moving down to a stage that notifies fewer audiences', () => {
+  /** Issued long ago and redeployed: 44 days left at day 396, inside `notice` (owners only). */
+  const staleReplacement = leaf('DD:05', at(290), 150);
+
+  test('critical -> notice after a replacement: oncall hears once that it eased, owners get the notice, then only owners', () => {
+    const watcher = new Watcher();
+    watcher.run(at(395, 12), serveLong(at(395, 12))); // critical: owners + oncall
+    const [eased, notice] = watcher.run(at(396), served([staleReplacement], at(396)));
+    expect(eased).toMatchObject({ kind: 'recovery', stage: 'critical', audiences: ['oncall'], stageNow: 'notice', replaced: true });
+    expect(notice).toMatchObject({ kind: 'expiry', stage: 'notice', audiences: ['owners'] });
+    expect(currentState(watcher).expiry).toMatchObject({ stage: 'notice', audiencesTold: ['owners'] });
+
+    const renewed = leaf('CC:06', at(410), 398);
+    watcher.runEvery(24, at(397), at(412), (now) => served([now < at(410) ? staleReplacement : renewed].flat(), now));
+    expect(watcher.deliveries).toEqual([
+      ['395d12h', 'expiry', 'critical', BOTH],
+      ['396d', 'recovery', 'critical', 'oncall'],
+      ['396d', 'expiry', 'notice', OWNERS],
+      ['403d', 'expiry', 'notice', OWNERS],
+      ['410d', 'recovery', 'notice', OWNERS], // the final recovery only to those still involved
+    ]);
+  });
+
+  test('a policy change that moves a certificate down lets go of the audiences the lower stage does not notify', () => {
+    const before: EscalationPolicy = {
+      ...DEFAULT_POLICY,
+      stages: [
+        { name: 'notice', daysBefore: 45, notify: ['owners'], repeatEveryMs: 7 * DAY },
+        { name: 'critical', daysBefore: 5, notify: ['owners', 'oncall'], repeatEveryMs: 6 * HOUR },
+      ],
+    };
+    const after: EscalationPolicy = { ...before, stages: [before.stages[0], { ...before.stages[1], daysBefore: 1 }] };
+    const watcher = new Watcher(before);
+    watcher.run(at(394), serveLong(at(394))); // 4 days left: critical
+    const { state, planned } = observe(currentState(watcher), { ...TARGET, result: serveLong(at(394, 1)) }, after, at(394, 1));
+    expect(planned.map((n) => [n.kind, n.stage, n.audiences.join('+'), n.stageNow])).toEqual([
+      ['recovery', 'critical', 'oncall', 'notice'],
+      ['expiry', 'notice', OWNERS, undefined],
+    ]);
+    expect(state.expiry.audiencesTold).toEqual(['owners']);
+  });
+
+  test('moving up sends no recovery, and an audience whose notice was never delivered gets none', () => {
+    const watcher = new Watcher();
+    watcher.run(at(383), serveLong(at(383))); // warning: owners, delivered
+    watcher.run(at(395, 12), serveLong(at(395, 12)), { snsUp: false }); // critical, undelivered
+    watcher.run(at(396), served([staleReplacement], at(396)));
+    expect(watcher.deliveries).toEqual([
+      ['383d', 'expiry', 'warning', OWNERS],
+      ['396d', 'expiry', 'notice', OWNERS],
+    ]);
+  });
+});
+
+describe('a certificate seen again unchanged is stored unchanged', () => {
+  test('consecutive days inside the warning stage with no notice due: the same state apart from lastCheckedAt', () => {
+    const watcher = new Watcher();
+    watcher.run(at(369), serveLong(at(369))); // warning (29 days left), notified; next repeat due at day 372
+    const dayOne = currentState(watcher);
+    expect(dayOne.certificate?.findings.map((finding) => finding.code)).toEqual(['RENEWAL_OVERDUE']); // not EXPIRES_SOON
+    for (const day of [370, 371]) {
+      const { state, planned } = observe(currentState(watcher), { ...TARGET, result: serveLong(at(day)) }, DEFAULT_POLICY, at(day));
+      expect(planned).toEqual([]);
+      expect(state).toEqual({ ...dayOne, lastCheckedAt: at(day).toISOString() });
+      watcher.state = state;
+    }
+  });
+
+  test('EXPIRES_SOON and EXPIRED are not stored; the certificate\'s own findings are', () => {
+    const weak = leaf('WK:01', T0, 398, { keyAlgorithm: 'RSA', keySize: 1024 });
+    const { state } = observe(undefined, { ...TARGET, result: served([weak], at(399)) }, DEFAULT_POLICY, at(399));
+    expect(served([weak], at(399)).findings.map((finding) => finding.code)).toEqual(['EXPIRED', 'WEAK_KEY']);
+    expect(state.certificate?.findings.map((finding) => finding.code)).toEqual(['WEAK_KEY', 'RENEWAL_OVERDUE']);
+  });
+
+  test('a state stored with day-counted findings is cleaned on its next observation, also while the probe fails', () => {
+    const { state } = observe(undefined, { ...TARGET, result: serveLong(at(380)) }, DEFAULT_POLICY, at(380));
+    const legacy: WatchState = { ...state, certificate: state.certificate && { ...state.certificate, findings: serveLong(at(380)).findings } };
+    expect(legacy.certificate?.findings.map((finding) => finding.code)).toEqual(['EXPIRES_SOON']);
+    const next = observe(legacy, { ...TARGET, result: unreachable() }, DEFAULT_POLICY, at(380, 1)).state;
+    expect(next.certificate?.findings.map((finding) => finding.code)).toEqual(['RENEWAL_OVERDUE']);
+  });
+});
+
+describe('stored certificate data is bounded', () => {
+  const names = Array.from({ length: 5000 }, (_, index) => `tenant-${String(index).padStart(4, '0')}.customers.shop.example`);
+  const huge = leaf('BIG:01', T0, 398, { sans: names });
+  /** Node's mismatch message quotes every SAN. */
+  const mismatch = `"shop.example" is not in the certificate's names: ${names.map((name) => `DNS:${name}`).join(', ')}`;
+
+  test('a 5000-SAN certificate keeps 100 SANs and their count, and the state stays well under 400 KB', () => {
+    const watcher = new Watcher();
+    // Undelivered notices pile up copies of the certificate in the outbox: expiry, then the error alert.
+    watcher.run(at(396), served([huge], at(396), { hostnameMismatch: mismatch }), { snsUp: false });
+    for (const hour of [1, 2, 3]) watcher.run(at(396, hour), unreachable(), { snsUp: false });
+    const state = currentState(watcher);
+    expect(state.certificate?.sans).toEqual(names.slice(0, STORED_SANS_LIMIT));
+    expect(state.certificate?.sanCount).toBe(5000);
+    expect(state.certificate?.chain[0]).toMatchObject({ sans: names.slice(0, STORED_SANS_LIMIT), sanCount: 5000 });
+    expect(state.pending.map((n) => n.kind)).toEqual(['expiry', 'error']);
+    expect(state.pending.every((n) => n.certificate?.sans.length === STORED_SANS_LIMIT)).toBe(true);
+    const mismatchFinding = state.certificate?.findings.find((finding) => finding.code === 'HOSTNAME_MISMATCH');
+    expect(mismatchFinding?.message.length).toBeLessThanOrEqual(300);
+    expect(mismatchFinding?.message.startsWith('"shop.example" is not in the certificate\'s names: DNS:tenant-0000')).toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(state))).toBeLessThan(60_000);
+  });
+
+  test('long SANs are kept within a character budget, each clipped, and counted', () => {
+    const long = Array.from({ length: 150 }, (_, index) => `${String(index).padStart(3, '0')}${'x'.repeat(250)}.example`);
+    const { state } = observe(undefined, { ...TARGET, result: served([leaf('BIG:02', T0, 398, { sans: long })], at(10)) }, DEFAULT_POLICY, at(10));
+    const sans = state.certificate?.sans ?? [];
+    expect(sans.length).toBeLessThan(STORED_SANS_LIMIT);
+    expect(sans.join('').length).toBeLessThanOrEqual(4_000);
+    expect(sans.every((name) => name.length <= 300)).toBe(true);
+    expect(state.certificate?.sanCount).toBe(150);
+  });
+
+  test('a certificate with few SANs is stored as served, without a count', () => {
+    const { state } = observe(undefined, { ...TARGET, result: serveLong(at(10)) }, DEFAULT_POLICY, at(10));
+    expect(state.certificate?.sans).toEqual(['shop.example']);
+    expect(state.certificate && 'sanCount' in state.certificate).toBe(false);
+    expect(state.certificate?.chain).toEqual([long]);
+  });
+
+  test('a long served chain is cut, keeping the certificate whose notAfter governs', () => {
+    const filler = Array.from({ length: 20 }, (_, index) => leaf(`CA:${index}`, T0, 2000, { subject: `CN=CA ${index}` }));
+    const expiringLast = leaf('CA:late', T0, 20, { subject: 'CN=expires first' });
+    const { state } = observe(undefined, { ...TARGET, result: served([long, ...filler, expiringLast], at(10)) }, DEFAULT_POLICY, at(10));
+    const chain = state.certificate?.chain ?? [];
+    expect(chain).toHaveLength(10);
+    expect(chain[0].fingerprintSha256).toBe('AA:01');
+    expect(chain.at(-1)?.subject).toBe('CN=expires first');
+    expect(state.certificate?.notAfter).toBe(expiringLast.notAfter);
+  });
+
+  test('findings are kept up to a limit, the critical ones first', () => {
+    const weakChain = Array.from({ length: 40 }, (_, index) => leaf(`W:${index}`, T0, 2000, { subject: `CN=weak ${index}`, keyAlgorithm: 'RSA', keySize: 1024 }));
+    const result = served([long, ...weakChain], at(10), { chainProblem: 'UNTRUSTED_ROOT', chainProblemDetail: null });
+    const { state } = observe(undefined, { ...TARGET, result }, DEFAULT_POLICY, at(10));
+    expect(result.findings.length).toBeGreaterThan(40);
+    expect(state.certificate?.findings).toHaveLength(30);
+    expect(state.certificate?.findings[0].code).toBe('UNTRUSTED_ROOT');
+  });
+
+  test('a state stored before the bounds is bounded on its next observation, even while the probe fails', () => {
+    const { state } = observe(undefined, { ...TARGET, result: serveLong(at(10)) }, DEFAULT_POLICY, at(10));
+    const legacy: WatchState = { ...state, certificate: state.certificate && { ...state.certificate, sans: names, chain: [huge] } };
+    const next = observe(legacy, { ...TARGET, result: unreachable() }, DEFAULT_POLICY, at(10, 1)).state;
+    expect(next.certificate?.sans).toHaveLength(STORED_SANS_LIMIT);
+    expect(next.certificate?.sanCount).toBe(5000);
+    expect(next.certificate?.chain[0].sans).toHaveLength(STORED_SANS_LIMIT);
+  });
+
+  test('a probe error message is clipped where it is stored', () => {
+    const verbose = { ...unreachable(), error: { code: 'TLS_HANDSHAKE_FAILED' as const, message: 'alert '.repeat(10_000) } };
+    const { state } = observe(undefined, { ...TARGET, result: verbose }, DEFAULT_POLICY, at(10));
+    expect(state.lastError?.message.length).toBeLessThanOrEqual(300);
+    expect(state.history.at(-1)?.detail.length).toBeLessThan(400);
   });
 });
 

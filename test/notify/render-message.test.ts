@@ -1,6 +1,11 @@
 import type { CertificateInfo } from '../../functions/core/certificate';
+import type { Finding } from '../../functions/core/check-result';
+import { observe } from '../../functions/core/escalation';
+import { soonestExpiryFirst } from '../../functions/core/escalation-digest';
+import { DEFAULT_POLICY } from '../../functions/core/escalation-policy';
 import type { DigestLine, KnownCertificate, PlannedNotification } from '../../functions/core/watch-state';
 import { EMAIL_MAX_BYTES, renderMessage, SMS_MAX_CHARS, SUBJECT_MAX_CHARS, type RenderedMessage } from '../../functions/notify/render-message';
+import { at as simulated, leaf, served, TARGET } from '../core/escalation-harness';
 
 const NOW = new Date('2026-11-29T05:00:00Z');
 const HOUR = 3_600_000;
@@ -184,6 +189,19 @@ describe('expiry email content', () => {
     expect(email).toContain('- [critical] EXPIRES_SOON: the certificate expires on 2026-12-01T10:00:00.000Z');
   });
 
+  test('a certificate stored without findings (EXPIRES_SOON is not stored) still says the time left, and no other finding', () => {
+    const message = renderMessage(planned({ certificate: knownCertificate({}, { findings: [] }) }), NOW);
+    expect(message.email).toContain('FINDINGS\n  none besides the expiry (see WHEN)');
+    expect(message.email).toContain('Time left:     2 days 5 hours');
+    expect(message.subject).toContain('expires in 2d 5h');
+  });
+
+  test('SANs the engine did not store are counted from sanCount', () => {
+    const stored = Array.from({ length: 100 }, (_, i) => `n${i}.example.com`);
+    const message = renderMessage(planned({ certificate: knownCertificate({ sans: stored }, { sans: stored, sanCount: 5000 }) }), NOW);
+    expect(message.email).toContain('n99.example.com, ... and 4900 more (5000 in total)');
+  });
+
   test('what to do: renew, deploy, verify', () => {
     const whatToDo = email.slice(email.indexOf('WHAT TO DO'));
     expect(whatToDo).toContain('1. Renew the certificate');
@@ -255,6 +273,85 @@ describe('recovery', () => {
     expect(message.subject).toBe('[certwatch] RESOLVED api.example.com:443 reachable again, expires 2027-02-26 (in 89d 2h)');
     expect(message.email).toContain('RESOLVED: certwatch can check api.example.com:443 again');
   });
+
+  test('a notice decided before EXPIRES_SOON stopped being stored still reads as a plain recovery', () => {
+    const legacy = knownCertificate({ notAfter: at(89 * DAY) }, { findings: [{ code: 'EXPIRES_SOON', severity: 'warning', message: '29 days left' }] });
+    expect(renderMessage(recovery({ certificate: legacy }), NOW).subject).toMatch(/^\[certwatch\] RESOLVED api\.example\.com:443 now expires/);
+  });
+});
+
+describe('recovery to a replacement with problems (a broken renewal)', () => {
+  const refused: Finding[] = [
+    { code: 'INCOMPLETE_CHAIN', severity: 'critical', message: 'the server does not send the intermediate certificate that issued the leaf: configure the full chain (UNABLE_TO_VERIFY_LEAF_SIGNATURE)' },
+    { code: 'HOSTNAME_MISMATCH', severity: 'critical', message: 'the certificate does not cover "api.example.com"' },
+  ];
+  const broken = (findings: Finding[], overrides: Partial<PlannedNotification> = {}) =>
+    recovery({ status: 'critical', replaced: true, certificate: knownCertificate({ notAfter: at(89 * DAY + 2 * HOUR), fingerprintSha256: '11:22' }, { findings }), ...overrides });
+
+  test('subject and SMS say it was replaced but is broken, and name the findings; the SMS says what to do', () => {
+    const message = renderMessage(broken(refused), NOW);
+    expect(message.subject).toBe('[certwatch] REPLACED BUT BROKEN api.example.com:443: INCOMPLETE_CHAIN, HOSTNAME_MISMATCH');
+    expect(message.sms).toBe('CERTWATCH REPLACED BUT BROKEN api.example.com:443: INCOMPLETE_CHAIN, HOSTNAME_MISMATCH. Fix: send intermediates; reissue for this name.');
+    expectWithinLimits(message);
+  });
+
+  test('the email says the expiry alert is over but clients will refuse the new certificate, and what to do about each finding', () => {
+    const { email } = renderMessage(broken(refused), NOW);
+    expect(email).toContain('REPLACED BUT BROKEN: the "critical" alert for api.example.com:443 is over: the certificate was replaced and now expires on 2027-02-26 07:00:00 UTC');
+    expect(email).toContain('But clients will refuse the certificate that replaced it: INCOMPLETE_CHAIN, HOSTNAME_MISMATCH.');
+    const whatToDo = email.slice(email.indexOf('WHAT TO DO'));
+    expect(whatToDo).toContain('1. Incomplete chain: configure the server to send the intermediate certificates');
+    expect(whatToDo).toContain('2. Name mismatch: reissue the certificate');
+    expect(whatToDo).toContain('3. Verify: certwatch check api.example.com:443');
+    expect(whatToDo).toContain('certwatch does not alert on these problems by themselves');
+    expect(email).not.toContain('Nothing.');
+    expect(email).toContain('- [critical] INCOMPLETE_CHAIN: the server does not send the intermediate');
+    expect(renderMessage(broken(refused), NOW).default).toContain('But clients will refuse the certificate that replaced it');
+  });
+
+  test('warnings only (a weak key): replaced with problems', () => {
+    const message = renderMessage(broken([{ code: 'WEAK_KEY', severity: 'warning', message: '"CN=api.example.com" has a weak RSA key of 1024 bits' }], { status: 'warning' }), NOW);
+    expect(message.subject).toBe('[certwatch] REPLACED WITH PROBLEMS api.example.com:443: WEAK_KEY');
+    expect(message.email).toContain('But the certificate that replaced it has problems: WEAK_KEY.');
+    expect(message.email).toContain('Weak key: reissue');
+  });
+
+  test('without a replacement, it is resolved but broken; a probe answering again with a broken certificate says so too', () => {
+    expect(renderMessage(broken(refused, { replaced: undefined }), NOW).subject).toBe('[certwatch] RESOLVED BUT BROKEN api.example.com:443: INCOMPLETE_CHAIN, HOSTNAME_MISMATCH');
+    const probe = renderMessage(broken(refused, { stage: 'error', replaced: undefined }), NOW);
+    expect(probe.subject).toBe('[certwatch] RESOLVED BUT BROKEN api.example.com:443: INCOMPLETE_CHAIN, HOSTNAME_MISMATCH');
+    expect(probe.email).toContain('But clients will refuse the certificate it reads now: INCOMPLETE_CHAIN, HOSTNAME_MISMATCH.');
+  });
+
+  test('as the engine decides it: a renewal with a missing intermediate, after an urgent notice', () => {
+    const first = observe(undefined, { ...TARGET, result: served([leaf('AA:01', simulated(0), 398)], simulated(384)) }, DEFAULT_POLICY, simulated(384));
+    const told = { ...first.state, pending: [], expiry: { ...first.state.expiry, audiencesTold: ['owners', 'oncall'] } };
+    const renewal = served([leaf('EE:05', simulated(384, 6), 398)], simulated(384, 12), { chainProblem: 'INCOMPLETE_CHAIN', chainProblemDetail: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+    const [notice] = observe(told, { ...TARGET, result: renewal }, DEFAULT_POLICY, simulated(384, 12)).planned;
+    const message = renderMessage(notice, simulated(384, 12));
+    expect(notice.audiences).toEqual(['owners', 'oncall']);
+    expect(message.subject).toBe('[certwatch] REPLACED BUT BROKEN shop.example:443: INCOMPLETE_CHAIN');
+    expect(message.sms).toContain('Fix: send intermediates');
+    expect(message.email).not.toContain('Nothing.');
+  });
+});
+
+describe('recovery to audiences a lower stage no longer notifies (de-escalation)', () => {
+  const eased = recovery({ stage: 'critical', stageNow: 'notice', replaced: true, audiences: ['oncall'], certificate: knownCertificate({ notAfter: at(40 * DAY + 2 * HOUR), fingerprintSha256: '11:22' }, { findings: [] }) });
+  const message = renderMessage(eased, NOW);
+
+  test('the subject and SMS say it eased, to which stage, and when it expires', () => {
+    expect(message.subject).toBe('[certwatch] EASED api.example.com:443 down to notice, expires 2027-01-08 (in 40d 2h)');
+    expect(message.sms).toBe('CERTWATCH EASED api.example.com:443 down to notice, expires 2027-01-08 (in 40d 2h)');
+    expectWithinLimits(message);
+  });
+
+  test('the email says the stage moved down, who is let go, and that nothing is needed from them', () => {
+    expect(message.email).toContain('EASED: the certificate for api.example.com:443 was replaced and now expires on 2027-01-08 07:00:00 UTC (in 40 days 2 hours), so it has moved down from the "critical" stage to "notice", which does not notify oncall.');
+    expect(message.email).toContain('Alert:         "critical", eased to "notice"');
+    expect(message.email).toContain('Nothing for oncall. This closes the "critical" expiry alert sent earlier for api.example.com:443 to oncall: the "notice" stage\'s audiences keep getting its notices');
+    expect(message.email).not.toContain('certwatch ack');
+  });
 });
 
 describe('probe errors', () => {
@@ -286,15 +383,16 @@ describe('probe errors', () => {
 });
 
 describe('digest', () => {
+  // In planDigest's order: the renderer keeps the order it is given.
   const lines = [
     digestLine({ target: 'later.example.com:443', certificateId: 'tls:later.example.com:443', notAfter: at(40 * DAY), daysRemaining: 40, stage: 'notice', status: 'warning' }),
     digestLine({ target: 'never-read.example.com:443', certificateId: 'tls:never-read.example.com:443', notAfter: null, subject: null, daysRemaining: null, stage: null, status: 'error' }),
     digestLine({ target: 'soon.example.com:443', certificateId: 'tls:soon.example.com:443', notAfter: at(2 * DAY + 5 * HOUR), acknowledged: true }),
     digestLine({ target: 'gone.example.com:443', certificateId: 'tls:gone.example.com:443', notAfter: at(-DAY), daysRemaining: -1, stage: 'expired', status: 'expired' }),
-  ];
+  ].sort(soonestExpiryFirst);
   const message = renderMessage(digest(lines), NOW);
 
-  test('lists every certificate soonest first, expired first and unknown dates last', () => {
+  test('lists every certificate in planDigest\'s order: soonest first, expired first and unknown dates last', () => {
     const order = ['gone', 'soon', 'later', 'never-read'].map((name) => message.email.indexOf(`. ${name}.example.com:443`));
     expect(order.every((position) => position > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
@@ -309,6 +407,18 @@ describe('digest', () => {
     expect(message.subject).toBe('[certwatch] Digest: 4 certificates, soonest gone.example.com:443 expired 1d 0h ago');
     expect(message.sms).toBe('CERTWATCH DIGEST 4 certs: gone.example.com:443 -1d, soon.example.com:443 2d, later.example.com:443 40d, never-read.example.com:443 ?');
     expectWithinLimits(message);
+  });
+
+  test('keeps the order it is given: no second sort with its own tie-break', () => {
+    const sameExpiry = [
+      digestLine({ certificateId: 'tls:a.example.com:443', target: 'z.example.com:443' }),
+      digestLine({ certificateId: 'tls:b.example.com:443', target: 'y.example.com:443' }),
+      digestLine({ certificateId: 'tls:c.example.com:443', target: 'x.example.com:443', notAfter: at(DAY) }),
+    ];
+    const rendered = renderMessage(digest(sameExpiry), NOW);
+    const order = ['z', 'y', 'x'].map((name) => rendered.email.indexOf(`. ${name}.example.com:443`));
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(rendered.sms).toBe('CERTWATCH DIGEST 3 certs: z.example.com:443 2d, y.example.com:443 2d, x.example.com:443 1d');
   });
 
   test('explains how to acknowledge any one of them', () => {
