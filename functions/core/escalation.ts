@@ -371,14 +371,6 @@ interface AcknowledgementTarget {
   readonly fingerprintSha256: string | null;
 }
 
-/**
- * Which alert `acknowledge` would silence for this request; throws AcknowledgementError when there is none.
- * `acknowledgeAlert` tells the same while acknowledging; this stays for callers that ask first.
- */
-export function alertToAcknowledge(state: WatchState, asked?: AcknowledgeableAlert): AcknowledgeableAlert {
-  return acknowledgementTarget(state, asked).alert;
-}
-
 /** The alert `acknowledge` silences: the one asked for, or by default the expiry stage, else the active error alert. */
 function acknowledgementTarget(state: WatchState, asked: AcknowledgeableAlert | undefined): AcknowledgementTarget {
   const candidates: Record<AcknowledgeableAlert, AcknowledgementTarget | null> = {

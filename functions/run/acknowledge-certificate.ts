@@ -1,4 +1,4 @@
-import { acknowledge, alertToAcknowledge, type AcknowledgeRequest } from '../core/escalation';
+import { acknowledgeAlert, type AcknowledgeRequest } from '../core/escalation';
 import { VersionConflictError, type StateStore } from '../core/ports';
 import type { Acknowledgement, WatchState } from '../core/watch-state';
 
@@ -23,9 +23,8 @@ export async function acknowledgeCertificate(
     const state = await store.get(certificateId);
     if (!state) throw new UnknownCertificateError(certificateId);
     try {
-      const alert = alertToAcknowledge(state, request.alert);
-      const next = await store.put(acknowledge(state, { ...request, alert }), state.version);
-      return { state: next, acknowledgement: (alert === 'error' ? next.errorAlert.acknowledgement : next.acknowledgement)! };
+      const outcome = acknowledgeAlert(state, request);
+      return { state: await store.put(outcome.state, state.version), acknowledgement: outcome.acknowledgement };
     } catch (error) {
       if (error instanceof VersionConflictError && attempt < 3) continue;
       throw error;

@@ -1,3 +1,4 @@
+import { soonestExpiryFirst } from '../core/escalation-digest';
 import { daysRemaining } from '../core/judge';
 import type { WatchState } from '../core/watch-state';
 
@@ -35,16 +36,9 @@ function statusRow(state: WatchState, now: Date): StatusRow {
   };
 }
 
-function bySoonest(a: StatusRow, b: StatusRow): number {
-  if (a.notAfter === b.notAfter) return a.certificateId.localeCompare(b.certificateId);
-  if (a.notAfter === null) return 1;
-  if (b.notAfter === null) return -1;
-  return Date.parse(a.notAfter) - Date.parse(b.notAfter);
-}
-
 /** Every watched certificate, soonest expiry first, unknown expiry last. */
 export function statusReport(states: readonly WatchState[], now: Date): StatusRow[] {
-  return states.map((state) => statusRow(state, now)).sort(bySoonest);
+  return states.map((state) => statusRow(state, now)).sort(soonestExpiryFirst);
 }
 
 function describeAcknowledgements(state: WatchState): string | null {
