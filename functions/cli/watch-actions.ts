@@ -36,7 +36,14 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<void
   const opened = await openStore(flags.store, flags.table);
   try {
     const rows = statusReport(await opened.store.list(), now);
-    io.out(flags.json ? `${JSON.stringify(rows, null, 2)}\n` : renderStatus(rows));
+    if (flags.json) {
+      io.out(`${JSON.stringify(rows, null, 2)}\n`);
+    } else {
+      const { lastRunAt } = await opened.store.getLedger();
+      // A watcher that silently stopped is the failure it exists to prevent: say when it last ran.
+      if (lastRunAt) io.out(`last run: ${lastRunAt.slice(0, 16).replace('T', ' ')} UTC (${hoursAgo(lastRunAt, now)})\n`);
+      io.out(renderStatus(rows));
+    }
   } finally {
     await opened.close();
   }
@@ -114,4 +121,9 @@ function renderSummary(summary: RunSummary, where: string): string {
     ...summary.conflicts.map((id) => `skipped ${id}: another run changed it at the same time`),
   ];
   return lines.map(terminalSafe).join('\n') + '\n';
+}
+
+function hoursAgo(iso: string, now: Date): string {
+  const hours = Math.floor((now.getTime() - Date.parse(iso)) / 3_600_000);
+  return hours < 1 ? 'less than an hour ago' : hours < 48 ? `${hours} hours ago` : `${Math.floor(hours / 24)} days ago`;
 }

@@ -67,7 +67,8 @@ test('run, status, ack: a full local cycle', async () => {
   expect(lines.map((l) => `${l.kind}/${l.stage}`).sort()).toEqual(['error/error', 'expiry/urgent']);
 
   const status = await cli('status', ...store(), '--now', at(0));
-  const rows = status.out.trim().split('\n');
+  const [lastRun, ...rows] = status.out.trim().split('\n');
+  expect(lastRun).toBe(`last run: ${now.slice(0, 16).replace('T', ' ')} UTC (less than an hour ago)`);
   expect(rows[0]).toMatch(/^CERTIFICATE\s+STATUS\s+DAYS\s+NOT AFTER \(UTC\)\s+STAGE\s+LAST NOTICE \(UTC\)\s+ACK$/);
   expect(rows[1]).toMatch(new RegExp(`^tls:127.0.0.1:${server.port}\\s+\\S+\\s+9\\s+.*urgent`));
   expect(rows[2]).toMatch(new RegExp(`^tls:127.0.0.1:${refusedPort}\\s+ERROR \\(1 failed\\)\\s+-`));
