@@ -5,12 +5,15 @@
 // { port, servername, caFile, keyType, leaves } as one JSON line on stdout (and over IPC when started with fork()).
 // --leaves K issues K leaves (same key, own serial numbers) and serves them in turn, one per connection, so
 // that a client cannot get away with parsing one leaf once: the realistic case of many endpoints, one CA.
+// --hosts H serves the same port on H loopback addresses (127.0.1.1, 127.0.1.2, ...; Linux routes all of
+// 127.0.0.0/8 to lo), so that H targets are H distinct host:port pairs; the addresses are in `hosts`.
 //
-//   node bench/tls-server.mjs [--rsa] [--leaves K] [--ca-file FILE]
+//   node bench/tls-server.mjs [--rsa] [--leaves K] [--hosts H] [--ca-file FILE]
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import * as net from 'node:net';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { parseArgs } from 'node:util';
@@ -56,10 +59,14 @@ async function issue({ subject, issuer, keyType, isCa, sans, validDays, keys: gi
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { rsa: { type: 'boolean', default: false }, leaves: { type: 'string', default: '1' }, 'ca-file': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { rsa: { type: 'boolean', default: false }, leaves: { type: 'string', default: '1' }, hosts: { type: 'string', default: '1' }, 'ca-file': { type: 'string' } },
+  });
   const keyType = values.rsa ? 'rsa' : 'ec';
   const leafCount = Number(values.leaves);
   if (!Number.isInteger(leafCount) || leafCount < 1) throw new Error(`--leaves must be a whole number >= 1, not "${values.leaves}"`);
+  const hostCount = Number(values.hosts);
+  if (!Number.isInteger(hostCount) || hostCount < 1 || hostCount > 250 * 250) throw new Error(`--hosts must be a whole number in 1-62500, not "${values.hosts}"`);
   const root = await issue({ subject: 'CN=certwatch bench root', keyType, isCa: true, validDays: 3650 });
   const intermediate = await issue({ subject: 'CN=certwatch bench intermediate', issuer: root, keyType, isCa: true, validDays: 1825 });
   const leaves = [];
@@ -84,21 +91,69 @@ async function main() {
     socket.end();
   });
   server.on('tlsClientError', () => undefined);
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, resolve);
-  });
-  const ready = { port: server.address().port, servername: BENCH_SERVERNAME, caFile, keyType, leaves: leafCount };
+  const listeners = hostCount === 1 ? [server] : [];
+  let port;
+  if (hostCount === 1) {
+    await listen(server, '127.0.0.1', 0);
+    port = server.address().port;
+  } else {
+    ({ port } = await listenOnLoopbackAddresses(hostCount, (socket) => server.emit('connection', socket), listeners));
+  }
+  const hosts = hostCount === 1 ? ['127.0.0.1'] : loopbackAddresses(hostCount);
+  const ready = { port, servername: BENCH_SERVERNAME, caFile, keyType, leaves: leafCount, hosts };
   if (process.send) process.send(ready);
   else process.stdout.write(`${JSON.stringify(ready)}\n`);
 
   const stop = () => {
-    server.close(() => process.exit(0));
+    let open = listeners.length;
+    for (const listener of listeners) listener.close(() => --open === 0 && process.exit(0));
     setTimeout(() => process.exit(0), 1000).unref(); // a client killed mid-handshake must not keep us up
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('disconnect', stop); // the parent went away: do not linger
+}
+
+function listen(server, host, port) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, backlog: 4096 }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** 127.0.1.1 ... 127.0.1.250, 127.0.2.1, ...: `count` addresses, none of them 127.0.0.1 or a broadcast address. */
+function loopbackAddresses(count) {
+  return Array.from({ length: count }, (_, i) => `127.0.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`);
+}
+
+/**
+ * One plain TCP listener per address, all on the port the first one was given, each handing its connections to
+ * the TLS server (which itself listens nowhere). Retried on another port if one address's port is taken.
+ */
+async function listenOnLoopbackAddresses(count, onConnection, listeners) {
+  const addresses = loopbackAddresses(count);
+  for (let attempt = 1; ; attempt++) {
+    const opened = [];
+    try {
+      const first = net.createServer(onConnection);
+      opened.push(first);
+      await listen(first, addresses[0], 0);
+      const { port } = first.address();
+      for (const address of addresses.slice(1)) {
+        const listener = net.createServer(onConnection);
+        opened.push(listener);
+        await listen(listener, address, port);
+      }
+      listeners.push(...opened);
+      return { port };
+    } catch (error) {
+      await Promise.all(opened.map((listener) => new Promise((resolve) => (listener.listening ? listener.close(resolve) : resolve()))));
+      if (error.code !== 'EADDRINUSE' || attempt >= 5) throw error;
+    }
+  }
 }
 
 main().catch((error) => {

@@ -1,13 +1,21 @@
-import { createDynamoDbClient } from '../store/dynamodb-client';
-import { DynamoDbStateStore } from '../store/dynamodb-state-store';
+import type * as DynamoDbClientModule from '../store/dynamodb-client';
+import type * as DynamoDbStateStoreModule from '../store/dynamodb-state-store';
+import type { DynamoDbStateStore } from '../store/dynamodb-state-store';
 import { startEmbeddedDynamoDb, StoreDirectoryLockedError } from '../store/embedded-dynamodb';
 import { ConsoleNotifier, FileNotifier } from '../notify/local-notifiers';
-import { SnsNotifier } from '../notify/sns-notifier';
+import type * as SnsNotifierModule from '../notify/sns-notifier';
 import type { Notifier } from '../core/ports';
 import { INSTANT_RULE, isoInstant } from '../check/check-event';
 import { UsageError } from './usage-error';
 
 // Builds the local adapters the watch commands run on: the store (embedded or DynamoDB) and the notifier.
+// The adapters' AWS SDK clients load only when needed, and for the embedded store only once its server thread is
+// starting, so that loading the SDK (tens of ms) and booting that thread overlap.
+function loadDynamoDb() {
+  const { createDynamoDbClient } = require('../store/dynamodb-client') as typeof DynamoDbClientModule;
+  const { DynamoDbStateStore } = require('../store/dynamodb-state-store') as typeof DynamoDbStateStoreModule;
+  return { createDynamoDbClient, DynamoDbStateStore };
+}
 
 export const DEFAULT_TABLE = 'certwatch';
 const LOCAL_TABLE = 'certwatch';
@@ -26,13 +34,16 @@ export interface OpenStore {
  */
 export async function openStore(store: string, table: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<OpenStore> {
   if (store === 'dynamodb') {
+    const { createDynamoDbClient, DynamoDbStateStore } = loadDynamoDb();
     const tableName = table ?? env.CERTWATCH_TABLE ?? DEFAULT_TABLE;
     const client = createDynamoDbClient();
     return { store: new DynamoDbStateStore({ client, tableName }), description: `DynamoDB table ${tableName}`, close: async () => client.destroy() };
   }
+  const starting = startEmbeddedDynamoDb({ path: store });
+  const { createDynamoDbClient, DynamoDbStateStore } = loadDynamoDb();
   let embedded;
   try {
-    embedded = await startEmbeddedDynamoDb({ path: store });
+    embedded = await starting;
   } catch (error) {
     if (error instanceof StoreDirectoryLockedError) throw new UsageError(error.message);
     throw new UsageError(`cannot open the local store ${store}: ${(error as Error).message}`);
@@ -58,6 +69,7 @@ export function createNotifier(spec: string, options: { topicArn: string | null;
   if (spec === 'sns') {
     const topicArn = options.topicArn ?? (options.env ?? process.env).CERTWATCH_TOPIC_ARN;
     if (!topicArn) throw new UsageError('--notify sns needs a topic: set "sns": { "topicArn": ... } in the config or CERTWATCH_TOPIC_ARN');
+    const { SnsNotifier } = require('../notify/sns-notifier') as typeof SnsNotifierModule;
     return new SnsNotifier(topicArn, { now: options.now });
   }
   throw new UsageError(`--notify must be console, file:PATH or sns (got "${spec}")`);

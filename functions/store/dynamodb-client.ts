@@ -35,7 +35,11 @@ export function createDynamoDbClient(overrides: DynamoDbClientOverrides = {}): D
     }
     config.maxAttempts = overrides.maxAttempts;
   }
-  return new DynamoDBClient(config);
+  const client = new DynamoDBClient(config);
+  // No logger is configured, yet the SDK's logger middleware still copies every input and output through its
+  // sensitive-data filter for the no-op logger, walking whole items: about 0.2 ms of CPU per PutItem of a state.
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
 }
 
 function validEndpoint(endpoint: string): string {

@@ -1,0 +1,305 @@
+#!/usr/bin/env node
+// What the store and the escalation add to a watch cycle: `certwatch run` (probe, judge, fold into the stored
+// state, decide, write, notify) against `certwatch check` (probe and judge only) on the same N distinct targets,
+// in the same run, at the same concurrency, interleaved over a few rounds. Prints wall times, the ratio run/check
+// for a first run (empty store: every item created) and for a steady-state run (nothing changed), and the
+// DynamoDB write requests and items written per run.
+//
+//   npm run bench:run -- [--count N] [--concurrency C] [--rounds R] [--max-overhead 0.2]
+//   env: BENCH_COUNT, BENCH_CONCURRENCY, BENCH_ROUNDS, BENCH_MAX_OVERHEAD (flags win)
+//
+// --max-overhead X: exit 1 if either median ratio run/check exceeds 1 + X (default: report only).
+//
+// Targets: bench/tls-server.mjs (its own process) serves one port on N loopback addresses (127.0.1.1, ...), so
+// that every target is its own host:port and so its own certificate id. One EC P-256 leaf valid for 90 days
+// (89 left), far from every stage of the default policy: nothing is notified, every target is `ok`.
+// Timing as in bench/check-throughput.mjs: spawn to exit of each process; a preload (bench/process-timing.mjs)
+// splits each run at its first tls.connect into start-up (for `run`: also opening the store) and the rest, and
+// records each process's CPU time. Write requests are the run summary's `storeWrites`; items written are counted
+// by reading the store's versions before and after each run (outside the timed window). Last, the store alone
+// (bench/store-writes.mjs): the same 1,000 creates without probing, to show what a first run's writes cost.
+import { fork, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+// The bench reads the stores through the SDK (outside the timed window); its Node 20 notice is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const repoDir = dirname(benchDir);
+const HOUR = 3_600_000;
+
+const { values } = parseArgs({
+  options: {
+    count: { type: 'string', short: 'n', default: process.env.BENCH_COUNT ?? '1000' },
+    concurrency: { type: 'string', short: 'c', default: process.env.BENCH_CONCURRENCY ?? '50' },
+    rounds: { type: 'string', default: process.env.BENCH_ROUNDS ?? '3' },
+    'max-overhead': { type: 'string', default: process.env.BENCH_MAX_OVERHEAD },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  const header = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
+  const comment = header.slice(0, header.findIndex((line) => !line.startsWith('//')));
+  process.stdout.write(`${comment.map((line) => line.replace(/^\/\/ ?/, '')).join('\n')}\n`);
+  process.exit(0);
+}
+const count = wholeNumber('--count', values.count, 1, 62_500);
+const concurrency = wholeNumber('--concurrency', values.concurrency, 1, 1000);
+const rounds = wholeNumber('--rounds', values.rounds, 1, 100);
+const maxOverhead = values['max-overhead'] === undefined ? null : Number(values['max-overhead']);
+if (maxOverhead !== null && !(maxOverhead >= 0)) usage(`--max-overhead must be a number >= 0 such as 0.2, not "${values['max-overhead']}"`);
+
+const workDir = mkdtempSync(join(tmpdir(), 'certwatch-bench-run-'));
+const server = await startServer();
+try {
+  await run();
+} catch (error) {
+  process.stderr.write(`run-overhead: ${error.message}\n`);
+  process.exitCode = 2;
+} finally {
+  server.process.kill('SIGTERM');
+  rmSync(workDir, { recursive: true, force: true });
+}
+
+async function run() {
+  const targets = server.hosts.map((host) => `${host}:${server.port}`);
+  const targetsFile = join(workDir, 'targets.txt');
+  writeFileSync(targetsFile, `${targets.join('\n')}\n`);
+  const configFile = join(workDir, 'certwatch.config.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify(
+      {
+        targets: targets.map((target) => ({ target, servername: server.servername, caFile: server.caFile })),
+        check: { concurrency },
+        audiences: { owners: { emails: ['owners@example.com'] }, oncall: { emails: ['oncall@example.com'] } },
+      },
+      null,
+      2,
+    ),
+  );
+  const notifyFile = join(workDir, 'notifications.jsonl');
+  const steadyStore = join(workDir, 'store-steady');
+  // Every run's clock: the first runs at T0, steady-state runs an hour apart after it (89 days left: no stage).
+  const t0 = Date.now();
+  const at = (hours) => new Date(t0 + hours * HOUR).toISOString();
+
+  const check = {
+    name: 'check',
+    args: [join(repoDir, 'bin/certwatch.js'), 'check', '--targets-file', targetsFile, '--servername', server.servername, '--ca-file', server.caFile, '--concurrency', String(concurrency), '--json'],
+  };
+  const watchRun = (name, store, now) => ({
+    name,
+    args: [join(repoDir, 'bin/certwatch.js'), 'run', '--config', configFile, '--store', store, '--notify', `file:${notifyFile}`, '--now', now, '--json'],
+    store,
+  });
+
+  process.stdout.write(
+    `certwatch run vs check: N=${count} distinct targets (${server.hosts[0]}..${server.hosts.at(-1)}:${server.port}), concurrency=${concurrency}, ` +
+      `rounds=${rounds}, EC P-256, one leaf (89 days left), node ${process.version}, ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)}\n`,
+  );
+  // Warm-up, not counted: tsx's transform cache, the page cache, the server's JIT. The run also seeds the store
+  // the steady-state runs use.
+  await measure(check);
+  const seeded = await measure(watchRun('seed run', steadyStore, at(0)));
+  process.stdout.write(`  warm-up: check, and a first run seeding the steady-state store (${seeded.storeWrites} writes)\n`);
+
+  const results = { check: [], first: [], steady: [] };
+  for (let round = 1; round <= rounds; round++) {
+    const firstStore = join(workDir, `store-first-${round}`);
+    const subjects = [
+      ['check', check],
+      ['first', watchRun('run, first', firstStore, at(0))],
+      ['steady', watchRun('run, steady', steadyStore, at(round))],
+    ];
+    // Rotate who goes first, so a drift in machine load does not always favour the same one.
+    const order = [...subjects.slice((round - 1) % 3), ...subjects.slice(0, (round - 1) % 3)];
+    for (const [kind, subject] of order) {
+      const result = await measure(subject);
+      results[kind].push(result);
+      process.stdout.write(
+        `  round ${round}  ${subject.name.padEnd(12)} wall ${ms(result.wallMs)} = start-up ${ms(result.startupMs, 4)} + the rest ${ms(result.restMs)}   cpu ${ms(result.cpuMs)}${describeWrites(result)}\n`,
+      );
+    }
+    rmSync(firstStore, { recursive: true, force: true });
+  }
+
+  const median = (kind, field) => medianOf(results[kind].map((r) => r[field]));
+  const checkWall = median('check', 'wallMs');
+  const rows = [
+    ['check', 'check'],
+    ['run, first (empty store)', 'first'],
+    ['run, steady (unchanged)', 'steady'],
+  ];
+  process.stdout.write(`\nmedian of ${rounds} (wall = start-up + the rest; cpu: the process's CPU time, all threads):\n`);
+  for (const [label, kind] of rows) {
+    const ratio = median(kind, 'wallMs') / checkWall;
+    const byRound = results[kind].map((r, i) => r.wallMs / results.check[i].wallMs);
+    process.stdout.write(
+      `  ${label.padEnd(25)} wall ${ms(median(kind, 'wallMs'))}  start-up ${ms(median(kind, 'startupMs'), 4)}  rest ${ms(median(kind, 'restMs'))}  cpu ${ms(median(kind, 'cpuMs'))}` +
+        (kind === 'check' ? '\n' : `  ratio run/check ${ratio.toFixed(2)} (by round: ${byRound.map((r) => r.toFixed(2)).join(', ')})\n`),
+    );
+  }
+  const first = results.first.at(-1);
+  const steady = results.steady.at(-1);
+  process.stdout.write(
+    `\nDynamoDB write requests per run (items whose version changed, of all items in the table, the run ledger included):\n` +
+      `  first run     ${String(first.storeWrites).padStart(5)} requests (${first.itemsWritten} of ${first.items} items written)\n` +
+      `  steady state  ${String(steady.storeWrites).padStart(5)} requests (${steady.itemsWritten} of ${steady.items} items written) for ${count} unchanged targets\n`,
+  );
+  // The store alone, to say where a first run's extra time goes: the same writes without any probing.
+  const alone = await storeAlone(steadyStore);
+  process.stdout.write(
+    `store alone (bench/store-writes.mjs, no probing): Scan of ${alone.items} items ${ms(alone.scanMs, 0).trim()}; opening a fresh store ` +
+      `${ms(alone.openFreshMs, 0).trim()}; ${alone.items} conditional creates, ${alone.concurrency} at a time: wall ${ms(alone.writeWallMs, 0).trim()}, ` +
+      `CPU ${ms(alone.writeCpuMs, 0).trim()} (${(alone.writeCpuMs / alone.items).toFixed(2)} ms per item; main thread busy ${ms(alone.mainBusyMs, 0).trim()}, ` +
+      `the rest on the store's thread and LevelDB)\n`,
+  );
+  const notified = fileSize(notifyFile);
+  if (notified > 0) throw new Error(`a run notified something (${notifyFile} has ${notified} bytes): the bench expects every target far from expiry`);
+
+  if (maxOverhead !== null) {
+    const over = rows.slice(1).filter(([, kind]) => median(kind, 'wallMs') / checkWall > 1 + maxOverhead);
+    for (const [label, kind] of over) {
+      process.stdout.write(`FAIL: ${label}: ratio ${(median(kind, 'wallMs') / checkWall).toFixed(2)} is over 1 + --max-overhead ${maxOverhead}\n`);
+    }
+    if (over.length === 0) process.stdout.write(`ok: both ratios within 1 + --max-overhead ${maxOverhead}\n`);
+    else process.exitCode = 1;
+  }
+}
+
+/**
+ * Runs one subject to completion; wall time is spawn to exit. Output goes to a file, read only to check the run
+ * (every target ok, nothing failed) and for the write count. For a run, the store is then read (outside the
+ * timed window) to count the items and those whose version the run bumped.
+ */
+async function measure(subject) {
+  const versionsBefore = subject.store ? await storedVersions(subject.store) : null;
+  const timingFile = join(workDir, 'timing.json');
+  const outputFile = join(workDir, 'output.txt');
+  rmSync(timingFile, { force: true });
+  const output = openSync(outputFile, 'w');
+  const { wallMs, code, stderr } = await new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', pathToFileURL(join(benchDir, 'process-timing.mjs')).href, ...subject.args], {
+      cwd: repoDir,
+      stdio: ['ignore', output, 'pipe'],
+      env: { ...process.env, CERTWATCH_BENCH_TIMING_FILE: timingFile, NO_COLOR: '1' },
+    });
+    closeSync(output);
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ wallMs: performance.now() - started, code: code ?? signal, stderr }));
+  });
+  const text = readFileSync(outputFile, 'utf8');
+  if (code !== 0) throw new Error(`${subject.name} exited with ${code}, expected 0: ${stderr.trim().slice(0, 500)}\n${text.slice(0, 1000)}`);
+  const parsed = JSON.parse(text);
+  const timing = JSON.parse(readFileSync(timingFile, 'utf8'));
+  const startupMs = timing.firstConnectMs ?? timing.exitMs;
+  const result = { wallMs, startupMs, restMs: timing.exitMs - startupMs, cpuMs: timing.cpuMs };
+  if (!subject.store) {
+    const notOk = parsed.filter((r) => r.status !== 'ok');
+    if (parsed.length !== count || notOk.length > 0) throw new Error(`check: ${parsed.length} results, ${notOk.length} not ok: ${JSON.stringify(notOk[0] ?? null)}`);
+    return result;
+  }
+  if (parsed.byStatus.ok !== count || parsed.notificationsSent !== 0 || parsed.storeFailures.length + parsed.conflicts.length > 0) {
+    throw new Error(`${subject.name}: expected ${count} ok and nothing sent or failed, got ${JSON.stringify({ ...parsed, publishFailures: parsed.publishFailures.length })}`);
+  }
+  const versionsAfter = await storedVersions(subject.store);
+  let itemsWritten = 0;
+  for (const [id, version] of versionsAfter) if (versionsBefore.get(id) !== version) itemsWritten++;
+  return { ...result, storeWrites: parsed.storeWrites, items: versionsAfter.size, itemsWritten };
+}
+
+/** Runs bench/store-writes.mjs over a store that holds every target's state; its one JSON line. */
+function storeAlone(storeDir) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(benchDir, 'store-writes.mjs'), '--from', storeDir], { cwd: repoDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`store-writes exited with ${code}: ${stderr.trim().slice(0, 500)}`))));
+  });
+}
+
+/** certificateId -> version of every item in a local store (the ledger included), read through dynalite. */
+async function storedVersions(storeDir) {
+  const versions = new Map();
+  if (!exists(storeDir)) return versions;
+  const { default: dynalite } = await import('dynalite');
+  const { DynamoDBClient, ScanCommand } = await import('@aws-sdk/client-dynamodb');
+  const dynamo = dynalite({ path: storeDir });
+  await new Promise((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
+  const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${dynamo.address().port}`, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    let startKey;
+    do {
+      const page = await client.send(new ScanCommand({ TableName: 'certwatch', ProjectionExpression: 'certificateId, version', ExclusiveStartKey: startKey }));
+      for (const item of page.Items ?? []) versions.set(item.certificateId.S, Number(item.version.N));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  } finally {
+    client.destroy();
+    await new Promise((resolve) => {
+      dynamo.close(resolve);
+      dynamo.closeIdleConnections();
+    });
+  }
+  return versions;
+}
+
+function describeWrites(result) {
+  return result.storeWrites === undefined ? '' : `   ${result.storeWrites} write requests, ${result.itemsWritten} items written`;
+}
+
+/** Forks bench/tls-server.mjs on `count` loopback addresses and waits for the port. */
+function startServer() {
+  mkdirSync(workDir, { recursive: true });
+  const child = fork(join(benchDir, 'tls-server.mjs'), ['--ca-file', join(workDir, 'root.pem'), '--hosts', String(count)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (ready) => resolve({ ...ready, process: child }));
+    child.once('exit', (code) => reject(new Error(`bench/tls-server.mjs exited with ${code} before listening`)));
+  });
+}
+
+function exists(path) {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function fileSize(path) {
+  return exists(path) ? statSync(path).size : 0;
+}
+
+function medianOf(numbers) {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function ms(value, width = 5) {
+  return `${value.toFixed(0).padStart(width)} ms`;
+}
+
+function wholeNumber(flag, value, min, max) {
+  const number = Number(value);
+  if (!/^\d+$/.test(String(value)) || number < min || number > max) usage(`${flag} must be a whole number in ${min}-${max}, not "${value}"`);
+  return number;
+}
+
+function usage(message) {
+  process.stderr.write(`run-overhead: ${message}\n`);
+  process.exit(3);
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// The embedded store alone, no probing: what a first run's writes cost by themselves. Reads every state from an
+// existing local store (one Scan, timed), then writes them all as new items (conditional PutItem, as a first run
+// does) into a fresh store, `concurrency` at a time, through the same DynamoDbStateStore and embedded server
+// `certwatch run` uses. Prints one JSON line: items, scanMs, openFreshMs (server thread start + table creation),
+// writeWallMs, writeCpuMs (the whole process: the SDK on the main thread, dynalite on its thread, LevelDB) and
+// mainBusyMs (the main thread's share, from its event-loop utilisation).
+//
+//   node bench/store-writes.mjs --from STORE_DIR [--concurrency 16]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const require = createRequire(import.meta.url);
+require('tsx/cjs');
+const { openStore } = require('../functions/cli/watch-wiring.ts');
+
+const { values } = parseArgs({ options: { from: { type: 'string' }, concurrency: { type: 'string', default: '16' } } });
+if (!values.from) throw new Error('store-writes: --from STORE_DIR is required');
+const concurrency = Number(values.concurrency);
+
+const source = await openStore(values.from, undefined);
+let states;
+let scanMs;
+try {
+  const started = performance.now();
+  states = await source.store.list();
+  scanMs = performance.now() - started;
+} finally {
+  await source.close();
+}
+
+const freshDir = mkdtempSync(join(tmpdir(), 'certwatch-bench-store-'));
+try {
+  const opening = performance.now();
+  const fresh = await openStore(freshDir, undefined);
+  const openFreshMs = performance.now() - opening;
+  try {
+    const cpuBefore = process.cpuUsage();
+    const eluBefore = performance.eventLoopUtilization();
+    const started = performance.now();
+    let next = 0;
+    const writer = async () => {
+      while (next < states.length) await fresh.store.put(states[next++], 0);
+    };
+    await Promise.all(Array.from({ length: concurrency }, writer));
+    const writeWallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    const elu = performance.eventLoopUtilization(eluBefore);
+    process.stdout.write(
+      `${JSON.stringify({ items: states.length, concurrency, scanMs, openFreshMs, writeWallMs, writeCpuMs: (cpu.user + cpu.system) / 1000, mainBusyMs: elu.active })}\n`,
+    );
+  } finally {
+    await fresh.close();
+  }
+} finally {
+  rmSync(freshDir, { recursive: true, force: true });
+}
