@@ -56,7 +56,10 @@ export async function handler(event: unknown): Promise<CheckResult[] | AckRespon
       logger.info('acknowledged', { certificateId: state.certificateId, stage: acknowledgement.stage, until: acknowledgement.until });
       return { certificateId: state.certificateId, acknowledged: { stage: acknowledgement.stage, until: acknowledgement.until, note: acknowledgement.note } };
     }
-    case 'status':
-      return statusReport(await stateStore().list(), new Date());
+    case 'status': {
+      const { states, unreadable } = await stateStore().list();
+      for (const item of unreadable) logger.warn('skipped an unreadable state item', { key: item.key, reason: item.reason });
+      return statusReport(states, new Date());
+    }
   }
 }

@@ -35,7 +35,9 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<void
   const now = flags.now ? parseInstant('--now', flags.now) : new Date();
   const opened = await openStore(flags.store, flags.table);
   try {
-    const rows = statusReport(await opened.store.list(), now);
+    const { states, unreadable } = await opened.store.list();
+    for (const item of unreadable) io.err(`certwatch: skipped ${item.key}: ${item.reason}\n`);
+    const rows = statusReport(states, now);
     if (flags.json) {
       io.out(`${JSON.stringify(rows, null, 2)}\n`);
     } else {

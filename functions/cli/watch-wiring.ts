@@ -51,15 +51,18 @@ export async function openStore(store: string, table: string | undefined, env: N
   // The embedded server needs credentials in the SigV4 shape only; nothing leaves loopback.
   const client = createDynamoDbClient({ endpoint: embedded.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const opened = new DynamoDbStateStore({ client, tableName: LOCAL_TABLE });
-  await opened.ensureTable();
-  return {
-    store: opened,
-    description: `local store ${embedded.path}`,
-    close: async () => {
-      client.destroy();
-      await embedded.close();
-    },
+  const close = async () => {
+    client.destroy();
+    await embedded.close();
   };
+  try {
+    await opened.ensureTable();
+  } catch (error) {
+    // Release the directory and the server's thread, or the process would print the error and hang.
+    await close();
+    throw new UsageError(`cannot use the local store ${embedded.path}: ${(error as Error).message}`);
+  }
+  return { store: opened, description: `local store ${embedded.path}`, close };
 }
 
 /** `--notify console | file:PATH | sns` (sns: topic from the config, else CERTWATCH_TOPIC_ARN). */

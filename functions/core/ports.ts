@@ -15,15 +15,29 @@ export interface RunLedger {
   readonly lastRunAt: string | null;
   /** The id of the last digest delivered (ids name their period, so one digest per period). */
   readonly digestSentFor: string | null;
+  /** A digest being published by a run (claimed like a notification, so racing runs send it once). */
+  readonly digestClaim: { readonly id: string; readonly claimedAt: string } | null;
   readonly version: number;
 }
 
-export const EMPTY_LEDGER: RunLedger = { lastRunAt: null, digestSentFor: null, version: 0 };
+export const EMPTY_LEDGER: RunLedger = { lastRunAt: null, digestSentFor: null, digestClaim: null, version: 0 };
+
+/** A stored item that is not a readable certwatch state (foreign, corrupt, from an incompatible version). */
+export interface UnreadableItem {
+  readonly key: string;
+  readonly reason: string;
+}
+
+export interface StateListing {
+  readonly states: WatchState[];
+  /** Skipped, so that one bad item does not stop every run; reported by the caller. */
+  readonly unreadable: UnreadableItem[];
+}
 
 export interface StateStore {
   get(certificateId: string): Promise<WatchState | undefined>;
-  /** Every watched certificate (paginated underneath). */
-  list(): Promise<WatchState[]>;
+  /** Every watched certificate (paginated underneath); unreadable items are skipped and listed. */
+  list(): Promise<StateListing>;
   /**
    * Writes `next` only if the stored version is still `expectedVersion` (0: the item must not exist yet).
    * Stores `next` with version `expectedVersion + 1`, returned. Throws VersionConflictError otherwise.

@@ -74,6 +74,12 @@ export interface PlannedNotification {
    * notifies this notice's audiences (its own audiences keep getting its notices). Absent: it left every stage.
    */
   readonly stageNow?: string;
+  /**
+   * Set by the run about to publish it, in the same conditional write as the rest of the state: a run that
+   * loses that write, or finds a claim younger than the lease, leaves the notice to the claimant. An expired
+   * claim (the claimant died mid-publish) is taken over: at least once, and never twice while a run is alive.
+   */
+  readonly claimedAt?: string;
 }
 
 export interface DigestLine {

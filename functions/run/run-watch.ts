@@ -1,12 +1,11 @@
-import { isDeepStrictEqual } from 'node:util';
 import { checkOne, type CheckRequest, type CheckSettings } from '../check/check-targets';
 import type { CheckResult, Status } from '../core/check-result';
 import type { CertwatchConfig, WatchedTarget } from '../core/config';
 import { markPublished, observe } from '../core/escalation';
 import { planDigest } from '../core/escalation-digest';
-import { VersionConflictError, type Notifier, type StateStore } from '../core/ports';
-import { parseTarget } from '../core/target';
-import type { WatchState } from '../core/watch-state';
+import { VersionConflictError, type Notifier, type RunLedger, type StateStore } from '../core/ports';
+import { certificateIdForResult } from '../core/certificate-id';
+import type { PlannedNotification, WatchState } from '../core/watch-state';
 import type { CertificateProbe } from '../probes/tls-probe';
 
 export interface RunDependencies {
@@ -40,10 +39,6 @@ export interface RunSummary {
   readonly storeWrites: number;
 }
 
-export function certificateIdFor(result: Pick<CheckResult, 'target' | 'host' | 'servername'>): string {
-  return `tls:${result.target}`;
-}
-
 /**
  * Store work (fold, write, publish, record) in flight at once. Each certificate's own steps stay in order; the
  * bound keeps a large fleet from opening a burst of requests against the table (or the embedded server's CPU).
@@ -52,6 +47,8 @@ const STORE_CONCURRENCY = 16;
 
 /** What one target contributed to the summary (invalid targets contribute nothing here). */
 interface TargetOutcome {
+  /** The certificate's state after this run (the stored one when the write failed; none if never stored). */
+  readonly state?: WatchState;
   readonly sent: number;
   readonly pending: number;
   readonly publishFailures: readonly RunProblem[];
@@ -63,7 +60,8 @@ interface TargetOutcome {
  * One full watch cycle: probe every target, judge, persist, decide, notify. Never stops on one target's failure.
  * Pipelined: the stored states are read while the first targets are probed, and each result is folded, written
  * and notified as soon as its probe answers, while the others are still being probed. A certificate's steps run in
- * order (write the decision, publish, record what was sent); a certificate listed twice is folded in config order.
+ * order: write the decision and claim its outbox (one conditional write), publish, record what was sent. The
+ * config refuses two targets with one certificate id, so no two folds in a run touch the same item.
  */
 export async function runWatch(config: CertwatchConfig, deps: RunDependencies): Promise<RunSummary> {
   const at = deps.now.toISOString();
@@ -72,28 +70,22 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   const settings: CheckSettings = { ...config.check, caFiles: [] };
 
   // A failed read fails the run once probing is over, as it would if it were read then; no fold starts without it.
-  const known = deps.store.list().then((states) => new Map(states.map((state) => [state.certificateId, state])));
+  const listing = deps.store.list();
+  listing.catch(() => undefined);
+  const known = listing.then(({ states }) => new Map(states.map((state) => [state.certificateId, state])));
   known.catch(() => undefined);
 
   const storeSlots = new Slots(STORE_CONCURRENCY);
   const probed = requests.map(() => new Deferred<CheckResult>());
   // Probing starts first: the folds are chained below while the first handshakes are under way.
   const probing = probeAll(requests, settings, deps, (index, result) => probed[index].resolve(result));
-  const outcomes: Promise<TargetOutcome | null>[] = []; // null: an invalid target, not stored
-  const lastFoldOf = new Map<string, Promise<unknown>>();
-  for (const [index, request] of requests.entries()) {
-    const key = certificateKeyOf(request);
-    const previousFold = (key === null ? undefined : lastFoldOf.get(key)) ?? Promise.resolve();
-    const outcome = previousFold.then(async () => {
-      const result = await probed[index].promise;
-      if (result.error?.code === 'INVALID_TARGET') return null;
-      const previous = (await known).get(certificateIdFor(result));
-      return storeSlots.run(() => settle(previous, config.targets[index], result, config, deps));
-    });
-    outcome.catch(() => undefined); // awaited below, after probing, in config order
-    outcomes.push(outcome);
-    if (key !== null) lastFoldOf.set(key, outcome);
-  }
+  const outcomes = requests.map(async (_request, index): Promise<TargetOutcome | null> => {
+    const result = await probed[index].promise;
+    if (result.error?.code === 'INVALID_TARGET') return null; // reported, not stored
+    const previous = (await known).get(certificateIdForResult(result));
+    return storeSlots.run(() => settle(previous, config.targets[index], result, config, deps));
+  });
+  for (const outcome of outcomes) outcome.catch(() => undefined); // awaited below, after probing, in config order
 
   const results = await probing;
   const byStatus: Record<Status, number> = { ok: 0, warning: 0, critical: 0, expired: 0, error: 0 };
@@ -102,6 +94,8 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   const publishFailures: RunProblem[] = [];
   const storeFailures: RunProblem[] = [];
   const conflicts: string[] = [];
+  const { unreadable } = await listing;
+  storeFailures.push(...unreadable.map((item) => ({ certificateId: item.key, message: `skipped an unreadable item: ${item.reason}` })));
   const settled = await Promise.all(outcomes);
   for (const [index, result] of results.entries()) {
     byStatus[result.status]++;
@@ -109,7 +103,7 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
       invalidTargets.push({ certificateId: result.target, message: result.error.message });
       continue;
     }
-    const outcome = settled[index] as TargetOutcome;
+    const outcome = settled[index]!;
     tally.sent += outcome.sent;
     tally.pending += outcome.pending;
     publishFailures.push(...outcome.publishFailures);
@@ -118,7 +112,9 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   }
 
   try {
-    tally.sent += (await deliverDigest(config, deps, publishFailures)).sent;
+    // The digest lists the configured targets as this run left them (a retired target is not reported forever).
+    const current = settled.flatMap((outcome) => (outcome?.state ? [outcome.state] : []));
+    tally.sent += (await deliverDigest(config, deps, current, publishFailures)).sent;
   } catch (error) {
     if (error instanceof VersionConflictError) conflicts.push(error.certificateId);
     else storeFailures.push({ certificateId: 'certwatch#ledger', message: (error as Error).message });
@@ -163,24 +159,14 @@ async function probeAll(
 
 /** Folds and notifies one valid target; a store failure or conflict is its outcome, not the run's. */
 async function settle(previous: WatchState | undefined, watched: WatchedTarget, result: CheckResult, config: CertwatchConfig, deps: RunDependencies): Promise<TargetOutcome> {
-  const certificateId = certificateIdFor(result);
+  const certificateId = certificateIdForResult(result);
+  const progress: Progress = { sent: 0, publishFailures: [] };
   try {
-    return await foldAndNotify(previous, certificateId, watched, result, config, deps);
+    return { ...(await foldAndNotify(previous, certificateId, watched, result, config, deps, progress)), ...progress };
   } catch (error) {
-    if (error instanceof VersionConflictError) return { sent: 0, pending: 0, publishFailures: [], conflict: certificateId };
-    return { sent: 0, pending: 0, publishFailures: [], storeFailure: { certificateId, message: (error as Error).message } };
-  }
-}
-
-/**
- * The certificate a request will be stored under, known before probing (its result has the same target, host and
- * servername), so that a certificate listed twice is folded in config order; null for a target that does not parse.
- */
-function certificateKeyOf(request: CheckRequest): string | null {
-  try {
-    return certificateIdFor(parseTarget(request.target, request.servername));
-  } catch {
-    return null;
+    // What was published before a failed write still counts: it was sent (and is sent again once the claim lapses).
+    const failure = error instanceof VersionConflictError ? { conflict: certificateId } : { storeFailure: { certificateId, message: (error as Error).message } };
+    return { state: previous, pending: 0, ...progress, ...failure };
   }
 }
 
@@ -209,9 +195,19 @@ class Deferred<T> {
   readonly promise = new Promise<T>((resolve) => (this.resolve = resolve));
 }
 
+/** A claim younger than this belongs to a run still publishing; an older one is taken over. */
+export const CLAIM_LEASE_MS = 10 * 60_000;
+
+/** What a fold has delivered so far: kept even when a later write fails. */
+interface Progress {
+  sent: number;
+  publishFailures: RunProblem[];
+}
+
 /**
- * Folds one result into the certificate's state, writes it if anything changed (the decision is durable
- * before anything is sent), then publishes the outbox and records what was delivered.
+ * Folds one result into the certificate's state and claims the outbox in one conditional write (the decision is
+ * durable, and a racing run loses the write, before anything is sent), publishes what it claimed, then records
+ * what was delivered and releases what was not, for the next run.
  */
 async function foldAndNotify(
   previous: WatchState | undefined,
@@ -220,105 +216,110 @@ async function foldAndNotify(
   result: CheckResult,
   config: CertwatchConfig,
   deps: RunDependencies,
-): Promise<{ sent: number; pending: number; publishFailures: RunProblem[] }> {
+  progress: Progress,
+): Promise<{ state: WatchState; pending: number }> {
   const { state: folded } = observe(
     previous,
     { certificateId, source: 'tls', target: result.target, owner: watched.owner, tags: watched.tags, result },
     config.policy,
     deps.now,
   );
-  let state = folded;
-  if (previous === undefined || meaningfullyChanged(previous, state)) {
+  const claimed = folded.pending.filter((n) => isClaimable(n, deps.now)).map((n) => n.id);
+  let state = claimed.length > 0 ? withClaims(folded, claimed, deps.now.toISOString()) : folded;
+  if (previous === undefined || claimed.length > 0 || meaningfullyChanged(previous, state)) {
     state = await deps.store.put(state, previous?.version ?? 0);
   }
-  const publishFailures: RunProblem[] = [];
-  let sent = 0;
-  for (const notification of state.pending) {
+  if (claimed.length === 0) return { state, pending: state.pending.length };
+
+  const delivered = new Map<string, string>();
+  for (const notification of state.pending.filter((n) => claimed.includes(n.id))) {
     try {
-      const { messageId } = await deps.notifier.publish(notification);
-      state = markPublished(state, notification.id, messageId, deps.now);
-      sent++;
+      delivered.set(notification.id, (await deps.notifier.publish(notification)).messageId);
+      progress.sent++;
     } catch (error) {
-      publishFailures.push({ certificateId, message: `notification ${notification.id}: ${(error as Error).message}` });
+      progress.publishFailures.push({ certificateId, message: `notification ${notification.id}: ${(error as Error).message}` });
     }
   }
-  if (sent > 0) state = await deps.store.put(state, state.version);
-  return { sent, pending: state.pending.length, publishFailures };
+  const recorded = await recordDelivery(deps.store, state, claimed, delivered, deps.now);
+  return { state: recorded, pending: recorded.pending.length };
+}
+
+function isClaimable(notification: PlannedNotification, now: Date): boolean {
+  return !notification.claimedAt || now.getTime() - Date.parse(notification.claimedAt) >= CLAIM_LEASE_MS;
+}
+
+function withClaims(state: WatchState, ids: readonly string[], claimedAt: string): WatchState {
+  return { ...state, pending: state.pending.map((n) => (ids.includes(n.id) ? { ...n, claimedAt } : n)) };
+}
+
+function releaseClaims(state: WatchState, ids: readonly string[]): WatchState {
+  return { ...state, pending: state.pending.map(({ claimedAt, ...n }) => (ids.includes(n.id) ? n : { ...n, claimedAt })) };
 }
 
 /**
- * The digest (when configured): planned from every stored state, sent once per period. The ledger records the
- * last period delivered and when the watcher last ran; a failed publish is retried by the next run of the period.
+ * Marks the delivered notifications sent and releases the undelivered claims. An acknowledgement written by a
+ * person between our claim and now is not overwritten: on a conflict, re-read and apply the same record.
  */
-async function deliverDigest(config: CertwatchConfig, deps: RunDependencies, publishFailures: RunProblem[]): Promise<{ sent: number }> {
-  const ledger = await deps.store.getLedger();
-  let digestSentFor = ledger.digestSentFor;
-  let sent = 0;
-  if (config.digest) {
-    const digest = planDigest(await deps.store.list(), config.policy, deps.now, config.digest);
-    if (digest && digest.id !== ledger.digestSentFor) {
-      try {
-        await deps.notifier.publish(digest);
-        digestSentFor = digest.id;
-        sent = 1;
-      } catch (error) {
-        publishFailures.push({ certificateId: digest.certificateId, message: `digest ${digest.id}: ${(error as Error).message}` });
-      }
+async function recordDelivery(store: StateStore, claimedState: WatchState, claimed: readonly string[], delivered: ReadonlyMap<string, string>, now: Date): Promise<WatchState> {
+  let state = claimedState;
+  for (let attempt = 1; ; attempt++) {
+    let next = releaseClaims(state, claimed.filter((id) => !delivered.has(id)));
+    for (const [id, messageId] of delivered) if (next.pending.some((n) => n.id === id)) next = markPublished(next, id, messageId, now);
+    try {
+      return await store.put(next, state.version);
+    } catch (error) {
+      const latest = error instanceof VersionConflictError && attempt < 3 ? await store.get(claimedState.certificateId) : undefined;
+      if (!latest) throw error;
+      state = latest;
     }
   }
-  await deps.store.putLedger({ lastRunAt: deps.now.toISOString(), digestSentFor, version: ledger.version }, ledger.version);
-  return { sent };
+}
+
+/**
+ * The digest (when configured): planned from the states of the configured targets, sent once per period. The ledger records the last period delivered and when the watcher last ran; the digest is claimed in
+ * the ledger before it is published, like a notification, and a failed publish is retried by the next run.
+ */
+async function deliverDigest(
+  config: CertwatchConfig,
+  deps: RunDependencies,
+  states: readonly WatchState[],
+  publishFailures: RunProblem[],
+): Promise<{ sent: number }> {
+  let ledger = await deps.store.getLedger();
+  const lastRunAt = deps.now.toISOString();
+  const digest = config.digest ? planDigest(states, config.policy, deps.now, config.digest) : null;
+  const claimable = digest && digest.id !== ledger.digestSentFor && (!ledger.digestClaim || deps.now.getTime() - Date.parse(ledger.digestClaim.claimedAt) >= CLAIM_LEASE_MS);
+  if (!digest || !claimable) {
+    await deps.store.putLedger({ ...ledger, lastRunAt }, ledger.version);
+    return { sent: 0 };
+  }
+  ledger = await deps.store.putLedger({ ...ledger, lastRunAt, digestClaim: { id: digest.id, claimedAt: lastRunAt } }, ledger.version);
+  let next: RunLedger;
+  try {
+    await deps.notifier.publish(digest);
+    next = { ...ledger, digestSentFor: digest.id, digestClaim: null };
+  } catch (error) {
+    publishFailures.push({ certificateId: digest.certificateId, message: `digest ${digest.id}: ${(error as Error).message}` });
+    next = { ...ledger, digestClaim: null };
+  }
+  await deps.store.putLedger(next, ledger.version);
+  return { sent: next.digestSentFor === digest.id ? 1 : 0 };
 }
 
 /** Whether a write is needed: `lastCheckedAt` alone does not justify rewriting every item every run. */
 function meaningfullyChanged(before: WatchState, after: WatchState): boolean {
-  // Most runs change nothing, which a direct walk proves cheaply (serialising and parsing both states took most of a
-  // quiet run's time after probing); any other answer is decided as before, by the states' JSON.
-  if (provablySameJson(before, after, 0, EVERY_RUN_FIELDS)) return false;
-  const comparable = (state: WatchState) => JSON.parse(JSON.stringify({ ...state, lastCheckedAt: null, version: null })) as unknown;
-  return !isDeepStrictEqual(comparable(before), comparable(after));
+  return !sameData({ ...before, lastCheckedAt: null, version: null }, { ...after, lastCheckedAt: null, version: null });
 }
-
-const EVERY_RUN_FIELDS: ReadonlySet<string> = new Set<keyof WatchState>(['lastCheckedAt', 'version']);
 
 /**
- * True when `a` and `b` are plain data (no toJSON, class instance or bigint) and equal once through JSON.stringify
- * and JSON.parse: members JSON drops are absent, array items it cannot write are null, key order is irrelevant;
- * `skip` is left out at this level. False when they differ, or when only JSON itself can tell.
+ * Equal as stored: key order ignored and undefined members absent (the store drops them), for the plain data a
+ * state is. Cheaper than comparing serialised copies, which took most of a quiet run's time after probing.
  */
-function provablySameJson(a: unknown, b: unknown, depth: number, skip?: ReadonlySet<string>): boolean {
-  const aIsObject = typeof a === 'object' && a !== null;
-  const bIsObject = typeof b === 'object' && b !== null;
-  if (!aIsObject && !bIsObject) return typeof a !== 'bigint' && jsonScalar(a) === jsonScalar(b);
-  if (!aIsObject || !bIsObject || depth > 32 || !isPlain(a) || !isPlain(b) || Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) {
-      if (!provablySameJson(droppedByJson(a[i]) ? null : a[i], droppedByJson(b[i]) ? null : b[i], depth + 1)) return false;
-    }
-    return true;
-  }
-  const aRecord = a as Record<string, unknown>;
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const members = (value: object) => Object.entries(value).filter(([, member]) => member !== undefined);
+  const aMembers = members(a);
   const bRecord = b as Record<string, unknown>;
-  const members = (record: Record<string, unknown>) => Object.keys(record).filter((key) => !skip?.has(key) && !droppedByJson(record[key]));
-  const aKeys = members(aRecord);
-  if (aKeys.length !== members(bRecord).length) return false;
-  return aKeys.every((key) => Object.hasOwn(bRecord, key) && provablySameJson(aRecord[key], bRecord[key], depth + 1));
-}
-
-/** A plain object or array without toJSON: JSON writes exactly its members. */
-function isPlain(value: object): boolean {
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  const plain = Array.isArray(value) ? prototype === Array.prototype : prototype === Object.prototype || prototype === null;
-  return plain && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
-}
-
-/** Members JSON leaves out of objects (and writes as null in arrays). */
-function droppedByJson(value: unknown): boolean {
-  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
-}
-
-/** A scalar as it reads back from JSON: non-finite numbers become null. */
-function jsonScalar(value: unknown): unknown {
-  return typeof value === 'number' && !Number.isFinite(value) ? null : value;
+  return aMembers.length === members(b).length && aMembers.every(([key, member]) => sameData(member, bRecord[key]));
 }

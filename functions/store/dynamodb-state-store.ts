@@ -11,7 +11,7 @@ import {
   type TableDescription,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { EMPTY_LEDGER, type RunLedger, type StateStore, VersionConflictError } from '../core/ports';
+import { EMPTY_LEDGER, type RunLedger, type StateListing, type StateStore, type UnreadableItem, VersionConflictError } from '../core/ports';
 import type { WatchState } from '../core/watch-state';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { type Item, itemSizeBytes, MAX_ITEM_BYTES } from './dynamodb-attribute-values';
@@ -91,30 +91,39 @@ export class DynamoDbStateStore implements StateStore {
     }
   }
 
-  /** Every stored state, sorted by certificateId. */
-  async list(): Promise<WatchState[]> {
+  /** Every stored state, sorted by certificateId; an item that is not a readable state is skipped and listed. */
+  async list(): Promise<StateListing> {
     const states: WatchState[] = [];
+    const unreadable: UnreadableItem[] = [];
     let startKey: Item | undefined;
     try {
       do {
         const page = await this.client.send(
           new ScanCommand({ TableName: this.tableName, ConsistentRead: true, Limit: this.scanPageLimit, ExclusiveStartKey: startKey }),
         );
-        for (const item of page.Items ?? []) if (item[PARTITION_KEY]?.S !== LEDGER_KEY) states.push(this.itemToState(item));
+        for (const item of page.Items ?? []) {
+          if (item[PARTITION_KEY]?.S === LEDGER_KEY) continue;
+          try {
+            states.push(this.itemToState(item));
+          } catch (error) {
+            unreadable.push({ key: item[PARTITION_KEY]?.S ?? '(no certificateId)', reason: (error as Error).message });
+          }
+        }
         startKey = page.LastEvaluatedKey;
       } while (startKey);
     } catch (error) {
       throw this.failure('Scan', error);
     }
-    return states.sort((a, b) => (a.certificateId < b.certificateId ? -1 : a.certificateId > b.certificateId ? 1 : 0));
+    states.sort((a, b) => (a.certificateId < b.certificateId ? -1 : a.certificateId > b.certificateId ? 1 : 0));
+    return { states, unreadable };
   }
 
   async getLedger(): Promise<RunLedger> {
     try {
       const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { [PARTITION_KEY]: { S: LEDGER_KEY } }, ConsistentRead: true }));
       if (!Item) return EMPTY_LEDGER;
-      const { lastRunAt = null, digestSentFor = null, version } = unmarshall(Item) as Partial<RunLedger>;
-      return { lastRunAt, digestSentFor, version: version ?? 0 };
+      const { lastRunAt = null, digestSentFor = null, digestClaim = null, version } = unmarshall(Item) as Partial<RunLedger>;
+      return { lastRunAt, digestSentFor, digestClaim, version: version ?? 0 };
     } catch (error) {
       throw this.failure('GetItem', error, LEDGER_KEY);
     }

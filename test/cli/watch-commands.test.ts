@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, type CliIo } from '../../functions/cli/main';
 import { openStore } from '../../functions/cli/watch-wiring';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startEmbeddedDynamoDb } from '../../functions/store/embedded-dynamodb';
 import { fullState } from '../store/watch-state-fixture';
 import { chainFor, daysFromNow, issue } from '../support/pki';
@@ -70,12 +71,12 @@ test('run, status, ack: a full local cycle', async () => {
   const [lastRun, ...rows] = status.out.trim().split('\n');
   expect(lastRun).toBe(`last run: ${now.slice(0, 16).replace('T', ' ')} UTC (less than an hour ago)`);
   expect(rows[0]).toMatch(/^CERTIFICATE\s+STATUS\s+DAYS\s+NOT AFTER \(UTC\)\s+STAGE\s+LAST NOTICE \(UTC\)\s+ACK$/);
-  expect(rows[1]).toMatch(new RegExp(`^tls:127.0.0.1:${server.port}\\s+\\S+\\s+9\\s+.*urgent`));
+  expect(rows[1]).toMatch(new RegExp(`^tls:127.0.0.1:${server.port}/shop.test\\s+\\S+\\s+9\\s+.*urgent`));
   expect(rows[2]).toMatch(new RegExp(`^tls:127.0.0.1:${refusedPort}\\s+ERROR \\(1 failed\\)\\s+-`));
 
-  const ack = await cli('ack', `127.0.0.1:${server.port}`, '--until', at(2), '--note', 'OPS-1', ...store(), '--now', at(0));
+  const ack = await cli('ack', `127.0.0.1:${server.port}`, '--servername', 'shop.test', '--until', at(2), '--note', 'OPS-1', ...store(), '--now', at(0));
   expect(ack).toMatchObject({ code: 0, err: '' });
-  expect(ack.out).toContain(`acknowledged stage urgent of tls:127.0.0.1:${server.port} until`);
+  expect(ack.out).toContain(`acknowledged stage urgent of tls:127.0.0.1:${server.port}/shop.test until`);
   const ackError = await cli('ack', `tls:127.0.0.1:${refusedPort}`, '--alert', 'error', ...store(), '--now', at(0));
   expect(ackError.out).toContain(`acknowledged the probe-failure alert of tls:127.0.0.1:${refusedPort}`);
 
@@ -85,6 +86,33 @@ test('run, status, ack: a full local cycle', async () => {
   // Acknowledged: the next day's repeats are silent for both.
   const quiet = await cli('run', ...config(), ...store(), '--notify', `file:${notifications}`, '--now', at(1));
   expect(quiet.out).toContain('notifications: 0 sent, 0 pending');
+});
+
+test('two servernames on one address are two certificates: no flapping between alert and recovery', async () => {
+  const { root, intermediate } = await chainFor(['unused.test']);
+  writeFileSync(join(dir, 'shared-address-ca.pem'), root.certPem);
+  const soon = await issue({ subject: 'CN=a.test', sans: ['a.test'], issuer: intermediate, notBefore: daysFromNow(-388), notAfter: daysFromNow(10) });
+  const later = await issue({ subject: 'CN=b.test', sans: ['b.test'], issuer: intermediate, notBefore: daysFromNow(-10), notAfter: daysFromNow(200) });
+  const shared = await startTlsServer({ key: soon, chain: [soon, intermediate] }, { byServername: { 'a.test': { key: soon, chain: [soon, intermediate] }, 'b.test': { key: later, chain: [later, intermediate] } } });
+  try {
+    const cfg = join(dir, 'shared-address.json');
+    const address = `127.0.0.1:${shared.port}`;
+    writeFileSync(cfg, JSON.stringify({ targets: [{ target: address, servername: 'a.test' }, { target: address, servername: 'b.test' }], check: { caFile: join(dir, 'shared-address-ca.pem') }, audiences: { owners: {}, oncall: {} } }));
+    const state = join(dir, 'shared-address-state');
+    const notifications = join(dir, 'shared-address.jsonl');
+    const runAt = (hours: number) => cli('run', '--config', cfg, '--store', state, '--notify', `file:${notifications}`, '--now', new Date(Date.now() + hours * 3_600_000).toISOString());
+    const first = await runAt(0);
+    expect(first.out).toContain('2 targets (1 ok, 1 warning)');
+    expect(first.out).toContain('notifications: 1 sent, 0 pending');
+    expect((await runAt(1)).out).toContain('notifications: 0 sent, 0 pending');
+    const rows = JSON.parse((await cli('status', '--json', '--store', state)).out) as { certificateId: string; stage: string | null }[];
+    expect(rows.map((r) => [r.certificateId, r.stage])).toEqual([
+      [`tls:${address}/a.test`, 'urgent'],
+      [`tls:${address}/b.test`, null],
+    ]);
+  } finally {
+    await shared.close();
+  }
 });
 
 describe('ack finds a certificate by id, or by target and servername', () => {
@@ -216,6 +244,21 @@ describe('mistakes get one line and exit 3', () => {
     expect(code).toBe(3);
     expect(err).toContain('audiences.owners.sms.0: must be a phone number in E.164 form');
     expect(err).not.toContain('555-0100');
+  });
+
+  test('a store whose table has the wrong shape is refused, and the process does not hang', async () => {
+    const odd = join(dir, 'odd-store');
+    const server = await startEmbeddedDynamoDb({ path: odd });
+    const client = new DynamoDBClient({ endpoint: server.endpoint, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    await client.send(new CreateTableCommand({ TableName: 'certwatch', AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }));
+    client.destroy();
+    await server.close();
+    const { code, err } = await cli('status', '--store', odd);
+    expect(code).toBe(3);
+    expect(err).toContain('exists with key id (HASH), but certwatch needs partition key certificateId');
+    // The store was released: it opens again (a leaked server would hold its lock).
+    const again = await startEmbeddedDynamoDb({ path: odd });
+    await again.close();
   });
 
   test('a store directory in use by another certwatch is named', async () => {

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseConfig, type CertwatchConfig } from '../../functions/core/config';
@@ -18,6 +19,8 @@ import { closedPort, startTlsServer, type RunningServer } from '../support/serve
 // and a notifier that records, or fails, like SNS would.
 
 const DAY = 86_400_000;
+/** Targets here are addresses with servername run.test: the id names both. */
+const idOf = (port: number) => `tls:127.0.0.1:${port}/run.test`;
 const START = Date.now();
 const day = (n: number) => new Date(START + n * DAY);
 
@@ -25,7 +28,10 @@ const day = (n: number) => new Date(START + n * DAY);
 class RecordingNotifier implements Notifier {
   readonly sent: PlannedNotification[] = [];
   failing = false;
+  /** A publish that takes this long lets two racing runs overlap. */
+  constructor(private readonly delayMs = 0) {}
   async publish(notification: PlannedNotification): Promise<PublishResult> {
+    if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     if (this.failing) throw new Error('ThrottledException: rate exceeded');
     this.sent.push(notification);
     return { messageId: `m-${this.sent.length}` };
@@ -86,12 +92,12 @@ test('a first run stores every valid target, notifies the stage each is in, and 
   expect(notifier.take()).toEqual([`expiry/warning/127.0.0.1:${soon.port}/owners`]);
   expect(summary).toMatchObject({ targets: 3, byStatus: { ok: 1, warning: 1, error: 1 }, notificationsSent: 1, notificationsPending: 0 });
   expect(summary.invalidTargets).toEqual([{ certificateId: 'not a target', message: expect.stringContaining('contains white space') }]);
-  const states = await store.list();
-  expect(states.map((s) => [s.certificateId, s.status, s.expiry.stage])).toEqual([
-    [`tls:127.0.0.1:${later.port}`, 'ok', null],
-    [`tls:127.0.0.1:${soon.port}`, 'warning', 'warning'],
-  ]);
-  const notified = states[1];
+  const { states } = await store.list();
+  const byId = new Map(states.map((s) => [s.certificateId, s]));
+  expect(states).toHaveLength(2);
+  expect(byId.get(idOf(later.port))).toMatchObject({ status: 'ok', expiry: { stage: null } });
+  expect(byId.get(idOf(soon.port))).toMatchObject({ status: 'warning', expiry: { stage: 'warning' } });
+  const notified = byId.get(idOf(soon.port))!;
   expect(notified.sent).toEqual([expect.objectContaining({ kind: 'expiry', stage: 'warning', messageId: 'm-1', audiences: ['owners'] })]);
   expect(notified.pending).toEqual([]);
   expect((await store.getLedger()).lastRunAt).toBe(day(0).toISOString());
@@ -109,9 +115,82 @@ test('a run in which nothing changed writes only the ledger, and a duplicate run
   expect(quiet.storeWrites).toBe(1);
   expect(notifier.take()).toEqual([]);
 
-  const duplicate = await run(config, store, notifier, new Date(day(0).getTime() + 3_600_000));
+  expect(quiet.notificationsSent).toBe(0);
+});
+
+test('a duplicated run (same now) after one that notified sends nothing again', async () => {
+  const store = await dynamo.createStore();
+  const server = await serverExpiringIn(20, 'run.test');
+  const notifier = new RecordingNotifier();
+  const config = configFor([`127.0.0.1:${server.port}`]);
+  await run(config, store, notifier, day(0));
+  expect(notifier.take()).toEqual([`expiry/warning/127.0.0.1:${server.port}/owners`]);
+  const duplicate = await run(config, store, notifier, day(0));
   expect(duplicate.notificationsSent).toBe(0);
   expect(notifier.take()).toEqual([]);
+});
+
+test('two runs racing over the same store publish each notification once', async () => {
+  const store = await dynamo.createStore();
+  const server = await serverExpiringIn(10, 'run.test');
+  const config = configFor([`127.0.0.1:${server.port}`]);
+  const slow = new RecordingNotifier(25);
+  // Both start from an empty store: one wins the create, the other's write conflicts and it sends nothing.
+  const [a, b] = await Promise.all([run(config, store, slow, day(0)), run(config, store, slow, day(0))]);
+  expect(slow.take()).toEqual([`expiry/urgent/127.0.0.1:${server.port}/owners+oncall`]);
+  expect(a.notificationsSent + b.notificationsSent).toBe(1);
+  expect([...a.conflicts, ...b.conflicts]).toEqual([idOf(server.port)]);
+
+  // A notice left undelivered is claimed by exactly one of two runs that both see it.
+  slow.failing = true;
+  await run(config, store, slow, day(2));
+  slow.failing = false;
+  await Promise.all([run(config, store, slow, day(2.5)), run(config, store, slow, day(2.5))]);
+  expect(slow.take()).toEqual([`expiry/urgent/127.0.0.1:${server.port}/owners+oncall`]);
+});
+
+test('a run that dies after claiming leaves its notices to the claim lease, then they go out once', async () => {
+  const store = await dynamo.createStore();
+  const server = await serverExpiringIn(10, 'run.test');
+  const config = configFor([`127.0.0.1:${server.port}`]);
+  const notifier = new RecordingNotifier();
+  // The claim (with the decision) is written, the notice published, then the record of it fails: a crash.
+  const dying = storeFailingAfter(store, 1);
+  const died = await run(config, dying, notifier, day(0));
+  expect(died).toMatchObject({ notificationsSent: 1, storeFailures: [{ certificateId: idOf(server.port), message: 'connection lost' }] });
+  expect(notifier.take()).toHaveLength(1);
+
+  await run(config, store, notifier, new Date(day(0).getTime() + 60_000));
+  expect(notifier.take()).toEqual([]); // still claimed: the claimant may be alive and publishing
+  await run(config, store, notifier, new Date(day(0).getTime() + 11 * 60_000));
+  expect(notifier.take()).toEqual([`expiry/urgent/127.0.0.1:${server.port}/owners+oncall`]); // at least once
+  await run(config, store, notifier, new Date(day(0).getTime() + 12 * 60_000));
+  expect(notifier.take()).toEqual([]);
+});
+
+test('an unreadable item in the table is reported and skipped; the run goes on', async () => {
+  const store = await dynamo.createStore();
+  await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: { certificateId: { S: 'tls:junk.example:443' }, note: { S: 'not a state' } } }));
+  const server = await serverExpiringIn(10, 'run.test');
+  const notifier = new RecordingNotifier();
+  const summary = await run(configFor([`127.0.0.1:${server.port}`]), store, notifier, day(0));
+  expect(summary.storeFailures).toEqual([{ certificateId: 'tls:junk.example:443', message: expect.stringContaining('skipped an unreadable item') }]);
+  expect(notifier.take()).toEqual([`expiry/urgent/127.0.0.1:${server.port}/owners+oncall`]);
+});
+
+test('a digest that fails to publish is sent by the next run of the same period, once', async () => {
+  const store = await dynamo.createStore();
+  const soon = await serverExpiringIn(20, 'run.test');
+  const notifier = new RecordingNotifier();
+  const config = configFor([`127.0.0.1:${soon.port}`], { digest: { notify: ['owners'], every: '1d' } });
+  notifier.failing = true;
+  const failed = await run(config, store, notifier, day(0));
+  expect(failed.publishFailures.map((p) => p.message)).toEqual([expect.stringContaining('ThrottledException'), expect.stringMatching(/^digest /)]);
+  notifier.failing = false;
+  await run(config, store, notifier, new Date(day(0).getTime() + 3_600_000));
+  expect(notifier.take().filter((n) => n.startsWith('digest'))).toHaveLength(1);
+  await run(config, store, notifier, new Date(day(0).getTime() + 7_200_000));
+  expect(notifier.take().filter((n) => n.startsWith('digest'))).toEqual([]);
 });
 
 test('a failed publish is kept in the outbox, never recorded as sent, and delivered once by the next run', async () => {
@@ -119,7 +198,7 @@ test('a failed publish is kept in the outbox, never recorded as sent, and delive
   const server = await serverExpiringIn(10, 'run.test');
   const notifier = new RecordingNotifier();
   const config = configFor([`127.0.0.1:${server.port}`]);
-  const id = `tls:127.0.0.1:${server.port}`;
+  const id = idOf(server.port);
 
   notifier.failing = true;
   const failed = await run(config, store, notifier, day(0));
@@ -139,7 +218,7 @@ test('a store failure for one certificate is reported, the others go on, and not
   const store = await dynamo.createStore();
   const broken = await serverExpiringIn(10, 'run.test');
   const fine = await serverExpiringIn(10, 'run.test');
-  const brokenId = `tls:127.0.0.1:${broken.port}`;
+  const brokenId = idOf(broken.port);
   const failingStore = storeFailingFor(store, brokenId);
   const notifier = new RecordingNotifier();
   const config = configFor([`127.0.0.1:${broken.port}`, `127.0.0.1:${fine.port}`]);
@@ -168,7 +247,7 @@ test('an unreachable endpoint keeps its last known expiry: errors after 3 failur
   }
   await run(config, store, notifier, new Date(day(0).getTime() + 3 * 3_600_000));
   expect(notifier.take()).toEqual([`error/error/127.0.0.1:${port}/owners`]);
-  const state = (await store.get(`tls:127.0.0.1:${port}`)) as WatchState;
+  const state = (await store.get(idOf(port))) as WatchState;
   expect(state).toMatchObject({ status: 'error', consecutiveFailures: 3, lastError: { code: 'CONNECTION_REFUSED' } });
   expect(Date.parse(state.certificate!.notAfter)).toBe(Math.floor(day(5).getTime() / 1000) * 1000); // X.509 keeps whole seconds
 
@@ -211,11 +290,29 @@ test('with SNS: one Publish per notification, structured for email and SMS, with
     kind: { DataType: 'String', StringValue: 'expiry' },
     stage: { DataType: 'String', StringValue: 'critical' },
     audiences: { DataType: 'String.Array', StringValue: '["owners","oncall"]' },
-    certificateId: { DataType: 'String', StringValue: `tls:127.0.0.1:${server.port}` },
+    certificateId: { DataType: 'String', StringValue: idOf(server.port) },
   });
-  expect((await store.get(`tls:127.0.0.1:${server.port}`))?.sent[0].messageId).toBe('sns-message-1');
+  expect((await store.get(idOf(server.port)))?.sent[0].messageId).toBe('sns-message-1');
   sns.restore();
 });
+
+/** The real store, except that every certificate write after the first `allowed` fails, like a lost connection. */
+function storeFailingAfter(store: DynamoDbStateStore, allowed: number): StateStore {
+  let writes = 0;
+  return {
+    get: (id) => store.get(id),
+    list: () => store.list(),
+    getLedger: () => store.getLedger(),
+    putLedger: (ledger, version) => store.putLedger(ledger, version),
+    put: async (state, version) => {
+      if (++writes > allowed) throw new Error('connection lost');
+      return store.put(state, version);
+    },
+    get writeCount() {
+      return store.writeCount;
+    },
+  };
+}
 
 /** The real store, except that writes for one certificate fail as a throttled DynamoDB would. */
 function storeFailingFor(store: DynamoDbStateStore, certificateId: string): StateStore {

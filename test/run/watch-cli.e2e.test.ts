@@ -72,5 +72,5 @@ test('escalates as expiry nears, once per decision, and sends one recovery when 
   expect(first.sms.length).toBeLessThanOrEqual(140);
 
   const status = JSON.parse((await certwatch('status', '--json', '--store', join(dir, 'state'), '--now', day(29).toISOString())).stdout);
-  expect(status).toEqual([expect.objectContaining({ certificateId: `tls:127.0.0.1:${server.port}`, status: 'ok', stage: null, daysRemaining: 370 })]);
+  expect(status).toEqual([expect.objectContaining({ certificateId: `tls:127.0.0.1:${server.port}/shop.test`, status: 'ok', stage: null, daysRemaining: 370 })]);
 });

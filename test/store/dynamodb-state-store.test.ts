@@ -110,7 +110,7 @@ describe('list', () => {
     const ids = ['tls:g.example:443', 'tls:c.example:443', 'tls:e.example:443', 'tls:a.example:443', 'tls:f.example:443', 'tls:b.example:443', 'tls:d.example:443'];
     for (const id of ids) await store.put(id < 'tls:d' ? fullState(id) : unreachableState(id), 0);
 
-    const states = await store.list();
+    const { states } = await store.list();
     expect(states.map((s) => s.certificateId)).toEqual([...ids].sort());
     expect(states.every((s) => s.version === 1)).toBe(true);
     expect(states.find((s) => s.certificateId === 'tls:a.example:443')).toStrictEqual({ ...fullState('tls:a.example:443'), version: 1 });
@@ -119,32 +119,32 @@ describe('list', () => {
   test('an exact multiple of the page size ends cleanly', async () => {
     const store = await dynamo.createStore({ scanPageLimit: 2 });
     for (const id of ['tls:1.example:443', 'tls:2.example:443', 'tls:3.example:443', 'tls:4.example:443']) await store.put(unreachableState(id), 0);
-    expect(await store.list()).toHaveLength(4);
+    expect((await store.list()).states).toHaveLength(4);
   });
 
   test('an empty table lists nothing', async () => {
     const store = await dynamo.createStore();
-    expect(await store.list()).toEqual([]);
+    expect(await store.list()).toEqual({ states: [], unreadable: [] });
   });
 });
 
 describe('the run ledger', () => {
   test('reads as empty before the first run, round-trips, and is versioned like a state', async () => {
     const store = await dynamo.createStore();
-    expect(await store.getLedger()).toEqual({ lastRunAt: null, digestSentFor: null, version: 0 });
-    const first = await store.putLedger({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: null, version: 0 }, 0);
+    expect(await store.getLedger()).toEqual({ lastRunAt: null, digestSentFor: null, digestClaim: null, version: 0 });
+    const first = await store.putLedger({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: null, digestClaim: null, version: 0 }, 0);
     expect(first.version).toBe(1);
     expect(await store.getLedger()).toEqual(first);
     await expect(store.putLedger({ ...first, digestSentFor: 'digest#x' }, 0)).rejects.toBeInstanceOf(VersionConflictError);
     await store.putLedger({ ...first, digestSentFor: 'digest#x' }, 1);
-    expect(await store.getLedger()).toEqual({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: 'digest#x', version: 2 });
+    expect(await store.getLedger()).toEqual({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: 'digest#x', digestClaim: null, version: 2 });
   });
 
   test('is not listed among the certificates', async () => {
     const store = await dynamo.createStore();
     await store.put(fullState('tls:listed.example:443'), 0);
-    await store.putLedger({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: null, version: 0 }, 0);
-    expect((await store.list()).map((s) => s.certificateId)).toEqual(['tls:listed.example:443']);
+    await store.putLedger({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: null, digestClaim: null, version: 0 }, 0);
+    expect((await store.list()).states.map((s) => s.certificateId)).toEqual(['tls:listed.example:443']);
   });
 });
 

@@ -50,7 +50,7 @@ test('state written before a restart is there after it, and versions carry on', 
   const second = await start(directory);
   await withStore(second, async (store) => {
     expect(await store.get(written.certificateId)).toStrictEqual(written);
-    expect(await store.list()).toHaveLength(1);
+    expect((await store.list()).states).toHaveLength(1);
     await expect(store.put(written, written.version)).resolves.toMatchObject({ version: 2 });
   });
   await second.close();
@@ -74,7 +74,7 @@ test('without a path the store lives in memory, separate per server', async () =
   expect(a.path).toBeNull();
   expect(a.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   await withStore(a, (store) => store.put(fullState(), 0));
-  await withStore(b, async (store) => expect(await store.list()).toEqual([]));
+  await withStore(b, async (store) => expect(await store.list()).toEqual({ states: [], unreadable: [] }));
 });
 
 test('close is idempotent', async () => {
