@@ -35,7 +35,7 @@ export interface OpenStore {
 export async function openStore(store: string, table: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<OpenStore> {
   if (store === 'dynamodb') {
     const { createDynamoDbClient, DynamoDbStateStore } = loadDynamoDb();
-    const tableName = table ?? env.CERTWATCH_TABLE ?? DEFAULT_TABLE;
+    const tableName = table ?? (env.CERTWATCH_TABLE?.trim() || DEFAULT_TABLE);
     const client = createDynamoDbClient();
     return { store: new DynamoDbStateStore({ client, tableName }), description: `DynamoDB table ${tableName}`, close: async () => client.destroy() };
   }

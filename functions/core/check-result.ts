@@ -29,7 +29,6 @@ export interface Finding {
 export const ERROR_CODES = [
   'INVALID_TARGET',
   'DNS_NOT_FOUND',
-  'DNS_FAILED',
   'CONNECTION_REFUSED',
   'CONNECTION_RESET',
   'TIMEOUT',

@@ -1,4 +1,5 @@
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
+import { SDK_TIMEOUTS } from '../config/sdk-timeouts';
 
 // The one place an SNS client is built. The endpoint is left to the SDK's own resolution, which honours
 // AWS_ENDPOINT_URL_SNS, then AWS_ENDPOINT_URL (and the shared config file): that is how a local run or a
@@ -7,7 +8,7 @@ import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 
 /** A new client; tests pass overrides (endpoint, credentials, request handler). */
 export function createSnsClient(overrides: SNSClientConfig = {}): SNSClient {
-  return new SNSClient(overrides);
+  return new SNSClient({ requestHandler: { ...SDK_TIMEOUTS }, ...overrides });
 }
 
 let shared: SNSClient | undefined;

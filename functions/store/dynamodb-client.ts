@@ -1,4 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { SDK_TIMEOUTS } from '../config/sdk-timeouts';
 
 // The one place that builds a DynamoDBClient. Lambdas build theirs once per container with no overrides; the CLI's
 // embedded store and the tests pass an endpoint and fake credentials.
@@ -21,10 +22,15 @@ export interface DynamoDbClientOverrides {
    * @default 'adaptive'
    */
   readonly retryMode?: 'standard' | 'adaptive';
+  /** Limit for one request, in ms. @default SDK_TIMEOUTS.requestTimeout (30 s) */
+  readonly requestTimeoutMs?: number;
 }
 
 export function createDynamoDbClient(overrides: DynamoDbClientOverrides = {}): DynamoDBClient {
-  const config: DynamoDBClientConfig = { retryMode: overrides.retryMode ?? 'adaptive' };
+  const config: DynamoDBClientConfig = {
+    retryMode: overrides.retryMode ?? 'adaptive',
+    requestHandler: { ...SDK_TIMEOUTS, requestTimeout: overrides.requestTimeoutMs ?? SDK_TIMEOUTS.requestTimeout },
+  };
   // Only explicit values are set, so that everything else (AWS_ENDPOINT_URL_DYNAMODB included) stays the SDK's.
   if (overrides.endpoint !== undefined) config.endpoint = validEndpoint(overrides.endpoint);
   if (overrides.region !== undefined) config.region = overrides.region;

@@ -5,6 +5,7 @@ import { createDynamoDbClient } from '../../functions/store/dynamodb-client';
 import { DynamoDbStateStore, StateStoreError } from '../../functions/store/dynamodb-state-store';
 import { type DynaliteHarness, LOOPBACK_CLIENT_SETTINGS, startDynalite, uniqueTableName } from '../support/dynalite';
 import { fullState, unreachableState } from './watch-state-fixture';
+import { startTcpServer } from '../support/servers';
 
 // The DynamoDB adapter against a real DynamoDB-compatible server (dynalite) on loopback.
 
@@ -177,6 +178,20 @@ describe('item size', () => {
     const large: WatchState = { ...state, history: [...state.history, { at: state.lastCheckedAt, event: 'notified', detail: 'x'.repeat(395 * 1024) }] };
     await expect(dynamo.store.put(large, 0)).resolves.toMatchObject({ version: 1 });
     expect(await dynamo.store.get(state.certificateId)).toStrictEqual({ ...large, version: 1 });
+  });
+});
+
+describe('request time limit', () => {
+  test('a DynamoDB endpoint that accepts and never answers fails the request instead of hanging the run', async () => {
+    const silent = await startTcpServer(() => undefined);
+    const client = createDynamoDbClient({ endpoint: `http://127.0.0.1:${silent.port}`, ...LOOPBACK_CLIENT_SETTINGS, maxAttempts: 1, requestTimeoutMs: 200 });
+    const store = new DynamoDbStateStore({ client, tableName: 'certwatch-silent' });
+    try {
+      await expect(store.get('tls:a.example:443')).rejects.toThrow(/GetItem on table certwatch-silent .*(timeout|TimeoutError)/i);
+    } finally {
+      client.destroy();
+      await silent.close();
+    }
   });
 });
 
