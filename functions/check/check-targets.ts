@@ -28,6 +28,8 @@ export interface CheckDependencies {
   readonly now: () => Date;
   /** Called after each target, for a progress line. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Called with each result as soon as it is judged (the watch run folds it while others are probed). */
+  readonly onResult?: (index: number, result: CheckResult) => void;
 }
 
 /** Checks every target, `concurrency` at a time; results come back in input order, one per target. */
@@ -39,6 +41,7 @@ export async function checkTargets(requests: readonly CheckRequest[], settings: 
     while (next < requests.length) {
       const index = next++;
       results[index] = await checkOne(requests[index], settings, deps);
+      deps.onResult?.(index, results[index]);
       deps.onProgress?.(++done, requests.length);
     }
   };

@@ -1,4 +1,4 @@
-import { checkOne, type CheckRequest, type CheckSettings } from '../check/check-targets';
+import { checkTargets, type CheckRequest, type CheckSettings } from '../check/check-targets';
 import type { CheckResult, Status } from '../core/check-result';
 import type { CertwatchConfig, WatchedTarget } from '../core/config';
 import { markPublished, observe } from '../core/escalation';
@@ -78,7 +78,12 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   const storeSlots = new Slots(STORE_CONCURRENCY);
   const probed = requests.map(() => new Deferred<CheckResult>());
   // Probing starts first: the folds are chained below while the first handshakes are under way.
-  const probing = probeAll(requests, settings, deps, (index, result) => probed[index].resolve(result));
+  const probing = checkTargets(requests, settings, {
+    probe: deps.probe,
+    now: () => deps.now,
+    onProgress: deps.onProgress,
+    onResult: (index, result) => probed[index].resolve(result),
+  });
   const outcomes = requests.map(async (_request, index): Promise<TargetOutcome | null> => {
     const result = await probed[index].promise;
     if (result.error?.code === 'INVALID_TARGET') return null; // reported, not stored
@@ -132,29 +137,6 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
     conflicts,
     storeWrites: deps.store.writeCount - writesBefore,
   };
-}
-
-/** Probes every target, `check.concurrency` at a time, handing each result on as soon as it is judged. */
-async function probeAll(
-  requests: readonly CheckRequest[],
-  settings: CheckSettings,
-  deps: RunDependencies,
-  onResult: (index: number, result: CheckResult) => void,
-): Promise<CheckResult[]> {
-  const results: CheckResult[] = new Array(requests.length);
-  const checkDeps = { probe: deps.probe, now: () => deps.now };
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    while (next < requests.length) {
-      const index = next++;
-      results[index] = await checkOne(requests[index], settings, checkDeps);
-      onResult(index, results[index]);
-      deps.onProgress?.(++done, requests.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(settings.concurrency, requests.length)) }, worker));
-  return results;
 }
 
 /** Folds and notifies one valid target; a store failure or conflict is its outcome, not the run's. */

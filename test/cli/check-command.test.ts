@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { main, type CliIo } from '../../functions/cli/main';
+import { main } from '../../functions/cli/main';
+import { cli } from '../support/cli';
 import { chainFor, daysFromNow, issue } from '../support/pki';
 import { startTlsServer, type RunningServer } from '../support/servers';
 
@@ -22,14 +23,6 @@ let escapeIntermediateServer: RunningServer;
 /** A CN that would retitle the terminal and clear the screen, and a right-to-left override. */
 const HOSTILE_CN = 'evil\u001b]0;pwned\u0007\u001b[2J\u202Etxt.exe\u009b31m';
 const CONTROLS = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), isTty: false, version: '0.0.0-test' };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 beforeAll(async () => {
   const { root, intermediate } = await chainFor(['unused.test']);

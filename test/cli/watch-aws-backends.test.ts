@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import { main, type CliIo } from '../../functions/cli/main';
 import { startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { cli } from '../support/cli';
 import { chainFor, daysFromNow, issue, type Issued } from '../support/pki';
 import { startTlsServer, type RunningServer } from '../support/servers';
 
@@ -21,14 +21,6 @@ let dynamo: DynaliteHarness;
 let intermediate: Issued;
 let caFile: string;
 const servers: RunningServer[] = [];
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), isTty: false, version: 'test' };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 /** Sets (or, with undefined, unsets) environment variables for one call, restoring what was there before. */
 async function withEnv<T>(vars: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {

@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, type CliIo } from '../../functions/cli/main';
 import { openStore } from '../../functions/cli/watch-wiring';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startEmbeddedDynamoDb } from '../../functions/store/embedded-dynamodb';
 import { fullState } from '../store/watch-state-fixture';
+import { cli } from '../support/cli';
 import { chainFor, daysFromNow, issue } from '../support/pki';
 import { closedPort, startTlsServer, type RunningServer } from '../support/servers';
 
@@ -15,14 +15,6 @@ const DAY = 86_400_000;
 let dir: string;
 let server: RunningServer;
 let refusedPort: number;
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), isTty: false, version: 'test' };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 const store = () => ['--store', join(dir, 'state')];
 const at = (days: number) => new Date(Date.now() + days * DAY).toISOString();

@@ -296,16 +296,15 @@ test('with SNS: one Publish per notification, structured for email and SMS, with
   sns.restore();
 });
 
-/** The real store, except that every certificate write after the first `allowed` fails, like a lost connection. */
-function storeFailingAfter(store: DynamoDbStateStore, allowed: number): StateStore {
-  let writes = 0;
+/** The real store, except that certificate writes for which `fails` says so throw `message`, as DynamoDB would. */
+function faultyStore(store: DynamoDbStateStore, fails: (state: WatchState) => boolean, message: string): StateStore {
   return {
     get: (id) => store.get(id),
     list: () => store.list(),
     getLedger: () => store.getLedger(),
     putLedger: (ledger, version) => store.putLedger(ledger, version),
     put: async (state, version) => {
-      if (++writes > allowed) throw new Error('connection lost');
+      if (fails(state)) throw new Error(message);
       return store.put(state, version);
     },
     get writeCount() {
@@ -314,19 +313,13 @@ function storeFailingAfter(store: DynamoDbStateStore, allowed: number): StateSto
   };
 }
 
-/** The real store, except that writes for one certificate fail as a throttled DynamoDB would. */
+/** Every certificate write after the first `allowed` fails, like a lost connection. */
+function storeFailingAfter(store: DynamoDbStateStore, allowed: number): StateStore {
+  let writes = 0;
+  return faultyStore(store, () => ++writes > allowed, 'connection lost');
+}
+
+/** Writes for one certificate fail as a throttled DynamoDB would. */
 function storeFailingFor(store: DynamoDbStateStore, certificateId: string): StateStore {
-  return {
-    get: (id) => store.get(id),
-    list: () => store.list(),
-    getLedger: () => store.getLedger(),
-    putLedger: (ledger, version) => store.putLedger(ledger, version),
-    put: async (state, version) => {
-      if (state.certificateId === certificateId) throw new Error('ProvisionedThroughputExceededException');
-      return store.put(state, version);
-    },
-    get writeCount() {
-      return store.writeCount;
-    },
-  };
+  return faultyStore(store, (state) => state.certificateId === certificateId, 'ProvisionedThroughputExceededException');
 }
