@@ -9,53 +9,29 @@
 // Both sides are timed the same way, from spawn to exit of their own process, so certwatch's start-up (tsx,
 // commander, @peculiar/x509) counts. A preloaded hook (bench/process-timing.mjs) also records when each process
 // first called tls.connect, which splits every run into start-up and probing.
-import { fork, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { benchDir, median, parseBenchArgs, readTiming, repoDir, runThenCleanUp, spawnTimed, startServer, usage } from './bench-lib.mjs';
 
-const benchDir = dirname(fileURLToPath(import.meta.url));
-const repoDir = dirname(benchDir);
-
-const { values } = parseArgs({
+const script = { name: 'check-throughput', url: import.meta.url };
+const { values, count, concurrency, rounds } = parseBenchArgs(script, {
+  defaultCount: '2000',
+  maxCount: 1_000_000,
   options: {
-    count: { type: 'string', short: 'n', default: process.env.BENCH_COUNT ?? '2000' },
-    concurrency: { type: 'string', short: 'c', default: process.env.BENCH_CONCURRENCY ?? '50' },
-    rounds: { type: 'string', default: process.env.BENCH_ROUNDS ?? '3' },
     'min-ratio': { type: 'string', default: process.env.BENCH_MIN_RATIO },
     rsa: { type: 'boolean', default: false },
     untrusted: { type: 'boolean', default: false },
     'distinct-leaves': { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
   },
 });
-if (values.help) {
-  const header = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
-  const comment = header.slice(0, header.findIndex((line) => !line.startsWith('//')));
-  process.stdout.write(`${comment.map((line) => line.replace(/^\/\/ ?/, '')).join('\n')}\n`);
-  process.exit(0);
-}
-const count = wholeNumber('--count', values.count, 1, 1_000_000);
-const concurrency = wholeNumber('--concurrency', values.concurrency, 1, 1000);
-const rounds = wholeNumber('--rounds', values.rounds, 1, 100);
 const minRatio = values['min-ratio'] === undefined ? null : Number(values['min-ratio']);
-if (minRatio !== null && !(minRatio > 0)) usage(`--min-ratio must be a positive number, not "${values['min-ratio']}"`);
+if (minRatio !== null && !(minRatio > 0)) usage(script, `--min-ratio must be a positive number, not "${values['min-ratio']}"`);
 
 const workDir = mkdtempSync(join(tmpdir(), 'certwatch-bench-'));
 if (values['distinct-leaves']) process.stdout.write(`issuing ${count} leaves for the server (about 5 ms each)...\n`);
-const server = await startServer();
-try {
-  await run();
-} catch (error) {
-  process.stderr.write(`check-throughput: ${error.message}\n`);
-  process.exitCode = 2;
-} finally {
-  server.process.kill('SIGTERM');
-  rmSync(workDir, { recursive: true, force: true });
-}
+const server = await startServer(['--ca-file', join(workDir, 'root.pem'), ...(values.rsa ? ['--rsa'] : []), ...(values['distinct-leaves'] ? ['--leaves', String(count)] : [])]);
+await runThenCleanUp(script, { server, workDir }, run);
 
 async function run() {
   const targetsFile = writeTargets('targets.txt', count);
@@ -139,36 +115,15 @@ function writeTargets(name, lines) {
 
 /**
  * Runs one subject to completion; wall time is spawn to exit. Output goes to a file nobody reads unless the
- * exit status says something failed (as cheap for the child as /dev/null, and it explains failures).
+ * exit status says something failed (it explains failures).
  */
-function measure(subject, handshakes) {
-  const timingFile = join(workDir, 'timing.json');
-  const outputFile = join(workDir, 'output.txt');
-  rmSync(timingFile, { force: true });
-  const output = openSync(outputFile, 'w');
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, ['--import', pathToFileURL(join(benchDir, 'process-timing.mjs')).href, ...subject.args], {
-      cwd: repoDir,
-      stdio: ['ignore', output, 'pipe'],
-      env: { ...process.env, CERTWATCH_BENCH_TIMING_FILE: timingFile, NO_COLOR: '1' },
-    });
-    closeSync(output);
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      const wallMs = performance.now() - started;
-      if (code !== subject.expectedExit) {
-        reject(new Error(`${subject.name} exited with ${code ?? signal}, expected ${subject.expectedExit}: ${stderr.trim().slice(0, 500)}${describeFailures(outputFile)}`));
-        return;
-      }
-      const timing = JSON.parse(readFileSync(timingFile, 'utf8'));
-      const startupMs = timing.firstConnectMs ?? timing.exitMs;
-      const probingMs = timing.exitMs - startupMs;
-      resolve({ wallMs, startupMs, probingMs, rate: handshakes / (wallMs / 1000), probingRate: handshakes / (probingMs / 1000) });
-    });
-  });
+async function measure(subject, handshakes) {
+  const { wallMs, code, stderr, outputFile, timingFile } = await spawnTimed(workDir, subject.args);
+  if (code !== subject.expectedExit) {
+    throw new Error(`${subject.name} exited with ${code}, expected ${subject.expectedExit}: ${stderr.trim().slice(0, 500)}${describeFailures(outputFile)}`);
+  }
+  const { startupMs, restMs: probingMs } = readTiming(timingFile);
+  return { wallMs, startupMs, probingMs, rate: handshakes / (wallMs / 1000), probingRate: handshakes / (probingMs / 1000) };
 }
 
 /** What went wrong, from certwatch's JSON array or the bare loop's summary line: counts by status and error. */
@@ -188,33 +143,6 @@ function describeFailures(outputFile) {
   }
 }
 
-/** Forks bench/tls-server.mjs and waits for the port it listens on. */
-function startServer() {
-  const serverArgs = ['--ca-file', join(workDir, 'root.pem'), ...(values.rsa ? ['--rsa'] : []), ...(values['distinct-leaves'] ? ['--leaves', String(count)] : [])];
-  const child = fork(join(benchDir, 'tls-server.mjs'), serverArgs, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('message', (ready) => resolve({ ...ready, process: child }));
-    child.once('exit', (code) => reject(new Error(`bench/tls-server.mjs exited with ${code} before listening`)));
-  });
-}
-
-function median(numbers) {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 function fmt(number, digits) {
   return number.toFixed(digits);
-}
-
-function wholeNumber(flag, value, min, max) {
-  const number = Number(value);
-  if (!/^\d+$/.test(String(value)) || number < min || number > max) usage(`${flag} must be a whole number in ${min}-${max}, not "${value}"`);
-  return number;
-}
-
-function usage(message) {
-  process.stderr.write(`check-throughput: ${message}\n`);
-  process.exit(3);
 }

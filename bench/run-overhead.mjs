@@ -18,53 +18,30 @@
 // records each process's CPU time. Write requests are the run summary's `storeWrites`; items written are counted
 // by reading the store's versions before and after each run (outside the timed window). Last, the store alone
 // (bench/store-writes.mjs): the same 1,000 creates without probing, to show what a first run's writes cost.
-import { fork, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { benchDir, median as medianOf, parseBenchArgs, readTiming, repoDir, runThenCleanUp, spawnTimed, startServer, usage } from './bench-lib.mjs';
 
 // The bench reads the stores through the SDK (outside the timed window); its Node 20 notice is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const benchDir = dirname(fileURLToPath(import.meta.url));
-const repoDir = dirname(benchDir);
 const HOUR = 3_600_000;
 
-const { values } = parseArgs({
-  options: {
-    count: { type: 'string', short: 'n', default: process.env.BENCH_COUNT ?? '1000' },
-    concurrency: { type: 'string', short: 'c', default: process.env.BENCH_CONCURRENCY ?? '50' },
-    rounds: { type: 'string', default: process.env.BENCH_ROUNDS ?? '3' },
-    'max-overhead': { type: 'string', default: process.env.BENCH_MAX_OVERHEAD },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
+const script = { name: 'run-overhead', url: import.meta.url };
+const { values, count, concurrency, rounds } = parseBenchArgs(script, {
+  defaultCount: '1000',
+  maxCount: 62_500,
+  options: { 'max-overhead': { type: 'string', default: process.env.BENCH_MAX_OVERHEAD } },
 });
-if (values.help) {
-  const header = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
-  const comment = header.slice(0, header.findIndex((line) => !line.startsWith('//')));
-  process.stdout.write(`${comment.map((line) => line.replace(/^\/\/ ?/, '')).join('\n')}\n`);
-  process.exit(0);
-}
-const count = wholeNumber('--count', values.count, 1, 62_500);
-const concurrency = wholeNumber('--concurrency', values.concurrency, 1, 1000);
-const rounds = wholeNumber('--rounds', values.rounds, 1, 100);
 const maxOverhead = values['max-overhead'] === undefined ? null : Number(values['max-overhead']);
-if (maxOverhead !== null && !(maxOverhead >= 0)) usage(`--max-overhead must be a number >= 0 such as 0.2, not "${values['max-overhead']}"`);
+if (maxOverhead !== null && !(maxOverhead >= 0)) usage(script, `--max-overhead must be a number >= 0 such as 0.2, not "${values['max-overhead']}"`);
 
 const workDir = mkdtempSync(join(tmpdir(), 'certwatch-bench-run-'));
-const server = await startServer();
-try {
-  await run();
-} catch (error) {
-  process.stderr.write(`run-overhead: ${error.message}\n`);
-  process.exitCode = 2;
-} finally {
-  server.process.kill('SIGTERM');
-  rmSync(workDir, { recursive: true, force: true });
-}
+// One port on `count` loopback addresses.
+const server = await startServer(['--ca-file', join(workDir, 'root.pem'), '--hosts', String(count)]);
+await runThenCleanUp(script, { server, workDir }, run);
 
 async function run() {
   const targets = server.hosts.map((host) => `${host}:${server.port}`);
@@ -180,29 +157,11 @@ async function run() {
  */
 async function measure(subject) {
   const versionsBefore = subject.store ? await storedVersions(subject.store) : null;
-  const timingFile = join(workDir, 'timing.json');
-  const outputFile = join(workDir, 'output.txt');
-  rmSync(timingFile, { force: true });
-  const output = openSync(outputFile, 'w');
-  const { wallMs, code, stderr } = await new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, ['--import', pathToFileURL(join(benchDir, 'process-timing.mjs')).href, ...subject.args], {
-      cwd: repoDir,
-      stdio: ['ignore', output, 'pipe'],
-      env: { ...process.env, CERTWATCH_BENCH_TIMING_FILE: timingFile, NO_COLOR: '1' },
-    });
-    closeSync(output);
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ wallMs: performance.now() - started, code: code ?? signal, stderr }));
-  });
+  const { wallMs, code, stderr, outputFile, timingFile } = await spawnTimed(workDir, subject.args);
   const text = readFileSync(outputFile, 'utf8');
   if (code !== 0) throw new Error(`${subject.name} exited with ${code}, expected 0: ${stderr.trim().slice(0, 500)}\n${text.slice(0, 1000)}`);
   const parsed = JSON.parse(text);
-  const timing = JSON.parse(readFileSync(timingFile, 'utf8'));
-  const startupMs = timing.firstConnectMs ?? timing.exitMs;
-  const result = { wallMs, startupMs, restMs: timing.exitMs - startupMs, cpuMs: timing.cpuMs };
+  const result = { wallMs, ...readTiming(timingFile) };
   if (!subject.store) {
     const notOk = parsed.filter((r) => r.status !== 'ok');
     if (parsed.length !== count || notOk.length > 0) throw new Error(`check: ${parsed.length} results, ${notOk.length} not ok: ${JSON.stringify(notOk[0] ?? null)}`);
@@ -260,16 +219,6 @@ function describeWrites(result) {
   return result.storeWrites === undefined ? '' : `   ${result.storeWrites} write requests, ${result.itemsWritten} items written`;
 }
 
-/** Forks bench/tls-server.mjs on `count` loopback addresses and waits for the port. */
-function startServer() {
-  mkdirSync(workDir, { recursive: true });
-  const child = fork(join(benchDir, 'tls-server.mjs'), ['--ca-file', join(workDir, 'root.pem'), '--hosts', String(count)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('message', (ready) => resolve({ ...ready, process: child }));
-    child.once('exit', (code) => reject(new Error(`bench/tls-server.mjs exited with ${code} before listening`)));
-  });
-}
-
 function exists(path) {
   try {
     statSync(path);
@@ -283,23 +232,6 @@ function fileSize(path) {
   return exists(path) ? statSync(path).size : 0;
 }
 
-function medianOf(numbers) {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 function ms(value, width = 5) {
   return `${value.toFixed(0).padStart(width)} ms`;
-}
-
-function wholeNumber(flag, value, min, max) {
-  const number = Number(value);
-  if (!/^\d+$/.test(String(value)) || number < min || number > max) usage(`${flag} must be a whole number in ${min}-${max}, not "${value}"`);
-  return number;
-}
-
-function usage(message) {
-  process.stderr.write(`run-overhead: ${message}\n`);
-  process.exit(3);
 }

@@ -28,7 +28,7 @@ let states;
 let scanMs;
 try {
   const started = performance.now();
-  states = await source.store.list();
+  ({ states } = await source.store.list());
   scanMs = performance.now() - started;
 } finally {
   await source.close();

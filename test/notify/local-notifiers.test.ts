@@ -1,49 +1,15 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KnownCertificate, PlannedNotification } from '../../functions/core/watch-state';
+import type { PlannedNotification } from '../../functions/core/watch-state';
 import { ConsoleNotifier, FileNotifier } from '../../functions/notify/local-notifiers';
 import { renderMessage } from '../../functions/notify/render-message';
+import { NOW, planned as criticalNotice } from '../support/notification-fixture';
 
-const NOW = new Date('2026-11-29T05:00:00Z');
 const DECIDED_AT = '2026-11-29T04:59:00.000Z';
 const FILE_LINE_KEYS = ['kind', 'stage', 'audiences', 'certificateId', 'target', 'daysRemaining', 'subject', 'email', 'sms', 'at'];
 
-function knownCertificate(): KnownCertificate {
-  const leaf = {
-    subject: 'CN=api.example.com',
-    issuer: 'CN=Example CA',
-    sans: ['api.example.com'],
-    notBefore: '2026-09-01T00:00:00.000Z',
-    notAfter: '2026-12-01T10:00:00.000Z',
-    serialNumber: '01',
-    fingerprintSha256: 'AA:BB',
-    keyAlgorithm: 'EC',
-    keySize: 256,
-    signatureAlgorithm: 'ecdsa-with-SHA256',
-    selfIssued: false,
-  };
-  return { ...leaf, chain: [leaf], findings: [], firstSeenAt: '2026-09-02T00:00:00.000Z' };
-}
-
-function planned(overrides: Partial<PlannedNotification> = {}): PlannedNotification {
-  return {
-    id: `tls:api.example.com:443/expiry/critical/${DECIDED_AT}`,
-    kind: 'expiry',
-    stage: 'critical',
-    audiences: ['owners', 'oncall'],
-    certificateId: 'tls:api.example.com:443',
-    target: 'api.example.com:443',
-    decidedAt: DECIDED_AT,
-    status: 'critical',
-    daysRemaining: 2,
-    certificate: knownCertificate(),
-    error: null,
-    consecutiveFailures: 0,
-    owner: null,
-    ...overrides,
-  };
-}
+const planned = (overrides: Partial<PlannedNotification> = {}) => criticalNotice({ decidedAt: DECIDED_AT, ...overrides });
 
 const recovery = () => planned({ id: `tls:api.example.com:443/recovery/critical/${DECIDED_AT}`, kind: 'recovery', status: 'ok' });
 

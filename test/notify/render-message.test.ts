@@ -1,75 +1,14 @@
-import type { CertificateInfo } from '../../functions/core/certificate';
 import type { Finding } from '../../functions/core/check-result';
 import { observe } from '../../functions/core/escalation';
 import { soonestExpiryFirst } from '../../functions/core/escalation-digest';
 import { DEFAULT_POLICY } from '../../functions/core/escalation-policy';
-import type { DigestLine, KnownCertificate, PlannedNotification } from '../../functions/core/watch-state';
+import type { DigestLine, PlannedNotification } from '../../functions/core/watch-state';
 import { EMAIL_MAX_BYTES, renderMessage, SMS_MAX_CHARS, SUBJECT_MAX_CHARS, type RenderedMessage } from '../../functions/notify/render-message';
 import { at as simulated, leaf, served, TARGET } from '../core/escalation-harness';
-
-const NOW = new Date('2026-11-29T05:00:00Z');
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
+import { at, certInfo, DAY, HOUR, intermediate, knownCertificate, NOW, planned } from '../support/notification-fixture';
 
 const PRINTABLE_ASCII = /^[\x20-\x7E]*$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function certInfo(overrides: Partial<CertificateInfo> = {}): CertificateInfo {
-  return {
-    subject: 'CN=api.example.com',
-    issuer: 'CN=Example Issuing CA 1, O=Example',
-    sans: ['api.example.com', 'www.example.com'],
-    notBefore: at(-88 * DAY),
-    notAfter: at(2 * DAY + 5 * HOUR),
-    serialNumber: '0A1B2C',
-    fingerprintSha256: 'AB:CD:EF',
-    keyAlgorithm: 'EC',
-    keySize: 256,
-    signatureAlgorithm: 'ecdsa-with-SHA256',
-    selfIssued: false,
-    ...overrides,
-  };
-}
-
-const intermediate = (overrides: Partial<CertificateInfo> = {}) =>
-  certInfo({ subject: 'CN=Example Issuing CA 1, O=Example', issuer: 'CN=Example Root', sans: [], notAfter: at(400 * DAY), ...overrides });
-
-function knownCertificate(leafOverrides: Partial<CertificateInfo> = {}, extra: Partial<KnownCertificate> = {}): KnownCertificate {
-  const leaf = certInfo(leafOverrides);
-  return {
-    fingerprintSha256: leaf.fingerprintSha256,
-    subject: leaf.subject,
-    issuer: leaf.issuer,
-    sans: leaf.sans,
-    notBefore: leaf.notBefore,
-    notAfter: leaf.notAfter,
-    serialNumber: leaf.serialNumber,
-    chain: [leaf, intermediate()],
-    findings: [{ code: 'EXPIRES_SOON', severity: 'critical', message: `the certificate expires on ${leaf.notAfter}: 2 days left (critical below 7 days)` }],
-    firstSeenAt: at(-80 * DAY),
-    ...extra,
-  };
-}
-
-function planned(overrides: Partial<PlannedNotification> = {}): PlannedNotification {
-  return {
-    id: `tls:api.example.com:443/expiry/critical/${NOW.toISOString()}`,
-    kind: 'expiry',
-    stage: 'critical',
-    audiences: ['owners', 'oncall'],
-    certificateId: 'tls:api.example.com:443',
-    target: 'api.example.com:443',
-    decidedAt: NOW.toISOString(),
-    status: 'critical',
-    daysRemaining: 2,
-    certificate: knownCertificate(),
-    error: null,
-    consecutiveFailures: 0,
-    owner: 'team-payments',
-    ...overrides,
-  };
-}
 
 function digestLine(overrides: Partial<DigestLine> = {}): DigestLine {
   return {

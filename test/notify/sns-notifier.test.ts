@@ -1,55 +1,17 @@
 import { PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CertificateInfo } from '../../functions/core/certificate';
-import type { KnownCertificate, PlannedNotification } from '../../functions/core/watch-state';
+import type { PlannedNotification } from '../../functions/core/watch-state';
 import { renderMessage, SMS_MAX_CHARS, SUBJECT_MAX_CHARS } from '../../functions/notify/render-message';
 import { createSnsClient } from '../../functions/notify/sns-client';
 import { NotificationPublishError, SNS_MESSAGE_MAX_BYTES, SnsNotifier } from '../../functions/notify/sns-notifier';
+import { at, DAY, knownCertificate, NOW, planned as criticalNotice } from '../support/notification-fixture';
 
-const NOW = new Date('2026-11-29T05:00:00Z');
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:certwatch-alerts';
-const DAY = 86_400_000;
 
-function certInfo(overrides: Partial<CertificateInfo> = {}): CertificateInfo {
-  return {
-    subject: 'CN=api.example.com',
-    issuer: 'CN=Example CA',
-    sans: ['api.example.com'],
-    notBefore: new Date(NOW.getTime() - 60 * DAY).toISOString(),
-    notAfter: new Date(NOW.getTime() + 2 * DAY).toISOString(),
-    serialNumber: '01',
-    fingerprintSha256: 'AA:BB',
-    keyAlgorithm: 'EC',
-    keySize: 256,
-    signatureAlgorithm: 'ecdsa-with-SHA256',
-    selfIssued: false,
-    ...overrides,
-  };
-}
-
-function knownCertificate(sans: readonly string[] = ['api.example.com']): KnownCertificate {
-  const leaf = certInfo({ sans });
-  return { ...leaf, chain: [leaf], findings: [], firstSeenAt: NOW.toISOString() };
-}
-
-function planned(overrides: Partial<PlannedNotification> = {}): PlannedNotification {
-  return {
-    id: 'tls:api.example.com:443/expiry/critical/2026-11-29T05:00:00.000Z',
-    kind: 'expiry',
-    stage: 'critical',
-    audiences: ['owners', 'oncall'],
-    certificateId: 'tls:api.example.com:443',
-    target: 'api.example.com:443',
-    decidedAt: NOW.toISOString(),
-    status: 'critical',
-    daysRemaining: 2,
-    certificate: knownCertificate(),
-    error: null,
-    consecutiveFailures: 0,
-    owner: null,
-    ...overrides,
-  };
-}
+/** Exactly two days left at NOW, so that the SMS reads "expires in 2d 0h". */
+const twoDaysLeft = (leaf: Partial<CertificateInfo> = {}) => knownCertificate({ notAfter: at(2 * DAY), ...leaf });
+const planned = (overrides: Partial<PlannedNotification> = {}) => criticalNotice({ certificate: twoDaysLeft(), ...overrides });
 
 describe('SnsNotifier', () => {
   const sns = mockClient(SNSClient);
@@ -110,7 +72,7 @@ describe('SnsNotifier', () => {
   test('a certificate with 1000 long SANs still fits in one SNS message', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'message-4' });
     const sans = Array.from({ length: 1000 }, (_, i) => `${String(i).padStart(4, '0')}${'s'.repeat(245)}.example`);
-    await notifier().publish(planned({ certificate: knownCertificate(sans) }));
+    await notifier().publish(planned({ certificate: twoDaysLeft({ sans }) }));
 
     const input = sns.commandCalls(PublishCommand)[0].args[0].input;
     expect(Buffer.byteLength(input.Message ?? '', 'utf8')).toBeLessThan(SNS_MESSAGE_MAX_BYTES / 2);
