@@ -8,11 +8,3 @@ export function parseDuration(text: string): number {
   if (ms <= 0) throw new Error(`"${text}" must be longer than zero`);
   return ms;
 }
-
-/** Renders milliseconds in the largest whole unit: 6h, 7d, 90m. */
-export function formatDuration(ms: number): string {
-  for (const unit of ['w', 'd', 'h', 'm', 's']) {
-    if (ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
-  }
-  return `${ms}ms`;
-}

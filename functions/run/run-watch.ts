@@ -70,27 +70,26 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   const settings: CheckSettings = { ...config.check, caFiles: [] };
 
   // A failed read fails the run once probing is over, as it would if it were read then; no fold starts without it.
-  const listing = deps.store.list();
-  listing.catch(() => undefined);
-  const known = listing.then(({ states }) => new Map(states.map((state) => [state.certificateId, state])));
-  known.catch(() => undefined);
+  const stored = deps.store.list().then(({ states, unreadable }) => ({ byId: new Map(states.map((state) => [state.certificateId, state])), unreadable }));
+  stored.catch(() => undefined);
 
   const storeSlots = new Slots(STORE_CONCURRENCY);
-  const probed = requests.map(() => new Deferred<CheckResult>());
-  // Probing starts first: the folds are chained below while the first handshakes are under way.
+  // Each result is folded as soon as it is judged, while the other targets are still being probed.
+  const outcomes: Promise<TargetOutcome | null>[] = new Array(requests.length);
+  const fold = async (index: number, result: CheckResult): Promise<TargetOutcome | null> => {
+    if (result.error?.code === 'INVALID_TARGET') return null; // reported, not stored
+    const previous = (await stored).byId.get(certificateIdForResult(result));
+    return storeSlots.run(() => settle(previous, config.targets[index], result, config, deps));
+  };
   const probing = checkTargets(requests, settings, {
     probe: deps.probe,
     now: () => deps.now,
     onProgress: deps.onProgress,
-    onResult: (index, result) => probed[index].resolve(result),
+    onResult: (index, result) => {
+      outcomes[index] = fold(index, result);
+      outcomes[index].catch(() => undefined); // awaited below, after probing, in config order
+    },
   });
-  const outcomes = requests.map(async (_request, index): Promise<TargetOutcome | null> => {
-    const result = await probed[index].promise;
-    if (result.error?.code === 'INVALID_TARGET') return null; // reported, not stored
-    const previous = (await known).get(certificateIdForResult(result));
-    return storeSlots.run(() => settle(previous, config.targets[index], result, config, deps));
-  });
-  for (const outcome of outcomes) outcome.catch(() => undefined); // awaited below, after probing, in config order
 
   const results = await probing;
   const byStatus: Record<Status, number> = { ok: 0, warning: 0, critical: 0, expired: 0, error: 0 };
@@ -99,7 +98,7 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   const publishFailures: RunProblem[] = [];
   const storeFailures: RunProblem[] = [];
   const conflicts: string[] = [];
-  const { unreadable } = await listing;
+  const { unreadable } = await stored;
   storeFailures.push(...unreadable.map((item) => ({ certificateId: item.key, message: `skipped an unreadable item: ${item.reason}` })));
   const settled = await Promise.all(outcomes);
   for (const [index, result] of results.entries()) {
@@ -170,11 +169,6 @@ class Slots {
       else this.running--;
     }
   }
-}
-
-class Deferred<T> {
-  resolve!: (value: T) => void;
-  readonly promise = new Promise<T>((resolve) => (this.resolve = resolve));
 }
 
 /** A claim younger than this belongs to a run still publishing; an older one is taken over. */
