@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { CHECK_LIMITS } from '../core/check-defaults';
 import { certificateIdForTarget } from '../core/certificate-id';
 import { InvalidTargetError } from '../core/target';
 import { DEFAULT_CHECK_SETTINGS, type CheckRequest, type CheckSettings } from './check-targets';
 
-const wholeNumber = (min: number, max: number) => z.number().int().min(min).max(max);
+const wholeNumber = ({ min, max }: { min: number; max: number }) => z.number().int().min(min).max(max);
 
 const targetSchema = z.union([
   z.string(),
@@ -19,10 +20,10 @@ export const checkEventSchema = z
       .strictObject({
         servername: z.string().optional(),
         caFile: z.union([z.string(), z.array(z.string())]).optional(),
-        warningDays: wholeNumber(0, 3650).optional(),
-        criticalDays: wholeNumber(0, 3650).optional(),
-        timeoutMs: wholeNumber(1, 600_000).optional(),
-        concurrency: wholeNumber(1, 1000).optional(),
+        warningDays: wholeNumber(CHECK_LIMITS.days).optional(),
+        criticalDays: wholeNumber(CHECK_LIMITS.days).optional(),
+        timeoutMs: wholeNumber(CHECK_LIMITS.timeoutMs).optional(),
+        concurrency: wholeNumber(CHECK_LIMITS.concurrency).optional(),
         json: z.boolean().optional(),
       })
       .optional(),

@@ -6,3 +6,10 @@ export const CHECK_DEFAULTS: Thresholds & { readonly timeoutMs: number; readonly
   timeoutMs: 10_000,
   concurrency: 16,
 };
+
+/** The accepted range of each check setting, the same for the CLI, the on-demand Lambda and the config. */
+export const CHECK_LIMITS = {
+  days: { min: 0, max: 3650 },
+  timeoutMs: { min: 1, max: 600_000 },
+  concurrency: { min: 1, max: 1000 },
+} as const;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { certificateIdForTarget } from './certificate-id';
-import { CHECK_DEFAULTS } from './check-defaults';
+import { CHECK_DEFAULTS, CHECK_LIMITS } from './check-defaults';
 import { parseDuration } from './duration';
 import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, type EscalationPolicy, type Stage } from './escalation-policy';
 import { InvalidTargetError } from './target';
@@ -45,7 +45,7 @@ const stageSchema = z
         message: `${RESERVED_STAGE_NAMES.map((name) => `"${name}"`).join(' and ')} are reserved (they name probe-failure alerts and digests): choose another stage name`,
       })
       .describe('Stage name, used in notifications and `certwatch status`. "error" and "digest" are reserved.'),
-    daysBefore: z.number().min(0).max(3650).optional(),
+    daysBefore: z.number().min(CHECK_LIMITS.days.min).max(CHECK_LIMITS.days.max).optional(),
     lifetimeFraction: z.number().gt(0).lt(1).optional(),
     notify: z.array(z.string()).min(1, 'name at least one audience'),
     repeatEvery: duration,
@@ -65,10 +65,10 @@ export const configSchema = z
     targets: z.array(targetEntry).min(1, 'watch at least one target'),
     check: z
       .strictObject({
-        warningDays: z.number().int().min(0).max(3650).default(CHECK_DEFAULTS.warningDays),
-        criticalDays: z.number().int().min(0).max(3650).default(CHECK_DEFAULTS.criticalDays),
-        timeoutMs: z.number().int().min(1).max(600_000).default(CHECK_DEFAULTS.timeoutMs),
-        concurrency: z.number().int().min(1).max(1000).default(CHECK_DEFAULTS.concurrency),
+        warningDays: z.number().int().min(CHECK_LIMITS.days.min).max(CHECK_LIMITS.days.max).default(CHECK_DEFAULTS.warningDays),
+        criticalDays: z.number().int().min(CHECK_LIMITS.days.min).max(CHECK_LIMITS.days.max).default(CHECK_DEFAULTS.criticalDays),
+        timeoutMs: z.number().int().min(CHECK_LIMITS.timeoutMs.min).max(CHECK_LIMITS.timeoutMs.max).default(CHECK_DEFAULTS.timeoutMs),
+        concurrency: z.number().int().min(CHECK_LIMITS.concurrency.min).max(CHECK_LIMITS.concurrency.max).default(CHECK_DEFAULTS.concurrency),
         caFile: z.string().optional(),
       })
       .default({ ...CHECK_DEFAULTS }),
