@@ -1,4 +1,5 @@
 import {
+  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   CreateTableCommand,
   DescribeTableCommand,
@@ -20,7 +21,7 @@ import { type Item, itemSizeBytes, MAX_ITEM_BYTES } from './dynamodb-attribute-v
 // Item layout: every WatchState field as a top-level attribute (nested records as maps), plus three projections
 // for operators and a future index: `stage` (expiry.stage), `notAfter` (certificate.notAfter), both left out when
 // null so that an index on them stays sparse, and `updatedAt` (time of the write). Every write is conditional on
-// the version read (optimistic concurrency).
+// the version read (optimistic concurrency), except the creates an exclusive store batches (see `exclusive`).
 
 export const PARTITION_KEY = 'certificateId';
 /** The run ledger's key: certificate ids start with `tls:` or `arn:`, never with `certwatch#`. */
@@ -33,6 +34,30 @@ export interface DynamoDbStateStoreOptions {
   readonly scanPageLimit?: number;
   /** Clock for `updatedAt`. @default the system clock */
   readonly now?: () => Date;
+  /**
+   * The caller guarantees that nothing else writes to the table while this store is open: the embedded store,
+   * whose server holds its directory's LevelDB lock for the whole run. Then a certificate that a complete `list()`
+   * did not find cannot be created by anyone else, and its create needs no condition: such creates share
+   * BatchWriteItem requests (up to 25 items) instead of costing one conditional PutItem each, which is most of a
+   * first run's store work. Every other write stays conditional. Never set it for a table in AWS, which runs,
+   * retries and acknowledgements share. @default false
+   */
+  readonly exclusive?: boolean;
+  /** How long a batched create waits for others to share its request, in ms. @default 10 */
+  readonly batchLingerMs?: number;
+}
+
+/** DynamoDB's limit of items per BatchWriteItem. */
+const BATCH_WRITE_ITEMS = 25;
+/** Requests per batch while DynamoDB leaves items unprocessed (throttling), before each left item is written alone. */
+const BATCH_WRITE_ATTEMPTS = 3;
+const BATCH_RETRY_DELAY_MS = 50;
+
+/** A create waiting for its batch. */
+interface QueuedCreate {
+  readonly certificateId: string;
+  readonly item: Item;
+  readonly settle: (outcome: Error | null) => void;
 }
 
 /** Delays of the quick polls for a new table before the SDK waiter's (1 s and up) take over. */
@@ -62,7 +87,16 @@ export class DynamoDbStateStore implements StateStore {
   private readonly client: DynamoDBClient;
   private readonly scanPageLimit: number | undefined;
   private readonly now: () => Date;
+  private readonly exclusive: boolean;
+  private readonly batchLingerMs: number;
   private writes = 0;
+  /** Exclusive stores: every key the last complete listing saw (states, unreadable items, the ledger). */
+  private listedKeys: ReadonlySet<string> | null = null;
+  /** Keys this store has written or queued since: never batch-created (again). */
+  private readonly keysWritten = new Set<string>();
+  private readonly queuedKeys = new Set<string>();
+  private queue: QueuedCreate[] = [];
+  private lingerTimer: NodeJS.Timeout | null = null;
 
   constructor(options: DynamoDbStateStoreOptions) {
     if (!options.tableName) throw new Error('DynamoDbStateStore needs a table name');
@@ -73,6 +107,8 @@ export class DynamoDbStateStore implements StateStore {
     this.tableName = options.tableName;
     this.scanPageLimit = options.scanPageLimit;
     this.now = options.now ?? (() => new Date());
+    this.exclusive = options.exclusive ?? false;
+    this.batchLingerMs = options.batchLingerMs ?? 10;
   }
 
   get writeCount(): number {
@@ -95,6 +131,7 @@ export class DynamoDbStateStore implements StateStore {
   async list(): Promise<StateListing> {
     const states: WatchState[] = [];
     const unreadable: UnreadableItem[] = [];
+    const keys = new Set<string>();
     let startKey: Item | undefined;
     try {
       do {
@@ -102,7 +139,9 @@ export class DynamoDbStateStore implements StateStore {
           new ScanCommand({ TableName: this.tableName, ConsistentRead: true, Limit: this.scanPageLimit, ExclusiveStartKey: startKey }),
         );
         for (const item of page.Items ?? []) {
-          if (item[PARTITION_KEY]?.S === LEDGER_KEY) continue;
+          const key = item[PARTITION_KEY]?.S;
+          if (key !== undefined) keys.add(key);
+          if (key === LEDGER_KEY) continue;
           try {
             states.push(this.itemToState(item));
           } catch (error) {
@@ -115,6 +154,7 @@ export class DynamoDbStateStore implements StateStore {
       throw this.failure('Scan', error);
     }
     states.sort((a, b) => (a.certificateId < b.certificateId ? -1 : a.certificateId > b.certificateId ? 1 : 0));
+    if (this.exclusive) this.listedKeys = keys;
     return { states, unreadable };
   }
 
@@ -157,14 +197,83 @@ export class DynamoDbStateStore implements StateStore {
           `(table ${this.tableName}): pending ${next.pending.length}, sent ${next.sent.length}, history ${next.history.length} entries`,
       );
     }
+    if (expectedVersion === 0 && this.queuedKeys.has(next.certificateId)) throw new VersionConflictError(next.certificateId);
+    if (expectedVersion === 0 && this.canBatchCreate(next.certificateId)) await this.queueCreate(next.certificateId, item);
+    else await this.putItem(next.certificateId, item, expectedVersion);
+    return stored;
+  }
+
+  private async putItem(certificateId: string, item: Item, expectedVersion: number): Promise<void> {
     this.writes++;
     try {
       await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ...this.versionCondition(expectedVersion) }));
+      this.keysWritten.add(certificateId);
     } catch (error) {
-      if (isConditionalCheckFailure(error)) throw new VersionConflictError(next.certificateId);
-      throw this.failure('PutItem', error, next.certificateId);
+      if (isConditionalCheckFailure(error)) throw new VersionConflictError(certificateId);
+      throw this.failure('PutItem', error, certificateId);
     }
-    return stored;
+  }
+
+  /** Exclusive, and absent from a complete listing and from everything written since: nobody else can create it. */
+  private canBatchCreate(certificateId: string): boolean {
+    return this.listedKeys !== null && !this.listedKeys.has(certificateId) && !this.keysWritten.has(certificateId);
+  }
+
+  /** Resolves once the item is written: a full batch goes at once, a partial one after the linger. */
+  private queueCreate(certificateId: string, item: Item): Promise<void> {
+    this.queuedKeys.add(certificateId);
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({
+        certificateId,
+        item,
+        settle: (outcome) => {
+          this.queuedKeys.delete(certificateId);
+          if (outcome) return reject(outcome);
+          this.keysWritten.add(certificateId);
+          resolve();
+        },
+      });
+      if (this.queue.length >= BATCH_WRITE_ITEMS) this.flushQueue();
+      else this.lingerTimer ??= setTimeout(() => this.flushQueue(), this.batchLingerMs);
+    });
+  }
+
+  private flushQueue(): void {
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
+    while (this.queue.length > 0) void this.writeBatch(this.queue.splice(0, BATCH_WRITE_ITEMS));
+  }
+
+  /**
+   * Writes the batch, retrying what DynamoDB leaves unprocessed; whatever still is, or a failed request's items,
+   * is written one conditional PutItem each, so that each certificate succeeds or fails (naming itself) alone.
+   * Settles every entry; never rejects.
+   */
+  private async writeBatch(batch: readonly QueuedCreate[]): Promise<void> {
+    let left = batch;
+    for (let attempt = 1; attempt <= BATCH_WRITE_ATTEMPTS && left.length > 0; attempt++) {
+      if (attempt > 1) await new Promise((resume) => setTimeout(resume, BATCH_RETRY_DELAY_MS * 2 ** (attempt - 2)));
+      this.writes++;
+      let unprocessed: ReadonlySet<string | undefined>;
+      try {
+        const { UnprocessedItems } = await this.client.send(
+          new BatchWriteItemCommand({ RequestItems: { [this.tableName]: left.map(({ item }) => ({ PutRequest: { Item: item } })) } }),
+        );
+        unprocessed = new Set((UnprocessedItems?.[this.tableName] ?? []).map((request) => request.PutRequest?.Item?.[PARTITION_KEY]?.S));
+      } catch {
+        break;
+      }
+      for (const entry of left) if (!unprocessed.has(entry.certificateId)) entry.settle(null);
+      left = left.filter((entry) => unprocessed.has(entry.certificateId));
+    }
+    await Promise.all(
+      left.map((entry) =>
+        this.putItem(entry.certificateId, entry.item, 0).then(
+          () => entry.settle(null),
+          (error: unknown) => entry.settle(error as Error),
+        ),
+      ),
+    );
   }
 
   /**
