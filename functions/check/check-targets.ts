@@ -30,6 +30,11 @@ export interface CheckDependencies {
   readonly onProgress?: (done: number, total: number) => void;
   /** Called with each result as soon as it is judged (the watch run folds it while others are probed). */
   readonly onResult?: (index: number, result: CheckResult) => void;
+  /**
+   * Once aborted, no further target is taken: the probes in flight finish (and are reported), then the check
+   * rejects with the signal's reason, having no result for the targets never taken.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Checks every target, `concurrency` at a time; results come back in input order, one per target. */
@@ -38,7 +43,7 @@ export async function checkTargets(requests: readonly CheckRequest[], settings: 
   let next = 0;
   let done = 0;
   const worker = async () => {
-    while (next < requests.length) {
+    while (next < requests.length && !deps.signal?.aborted) {
       const index = next++;
       results[index] = await checkOne(requests[index], settings, deps);
       deps.onResult?.(index, results[index]);
@@ -47,6 +52,7 @@ export async function checkTargets(requests: readonly CheckRequest[], settings: 
   };
   const workers = Math.max(1, Math.min(settings.concurrency, requests.length));
   await Promise.all(Array.from({ length: workers }, worker));
+  if (next < requests.length) deps.signal?.throwIfAborted();
   return results;
 }
 

@@ -11,7 +11,7 @@ import type { CliIo } from './main';
 import { renderColumns, terminalSafe } from './render-table';
 import { UsageError } from './usage-error';
 import type { AckFlags, RunFlags, StatusFlags } from './watch-commands';
-import { createNotifier, openStore, parseInstant } from './watch-wiring';
+import { createNotifier, openStore, parseInstant, startOpeningStore } from './watch-wiring';
 
 // The watch commands' work, loaded only when one of them runs: it pulls in the AWS SDK, dynalite and the
 // config validator, which `certwatch check` has no use for.
@@ -20,14 +20,18 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
   const now = flags.now ? parseInstant('--now', flags.now) : new Date();
   const config = readConfig(flags.config);
   const notifier = createNotifier(flags.notify, { topicArn: config.snsTopicArn, now: () => now, write: io.err });
-  const opened = await openStore(flags.store, flags.table);
+  // A store held by another certwatch fails here, before any probe; the rest of the opening overlaps probing.
+  const opening = await startOpeningStore(flags.store, flags.table);
   try {
     const progress = io.progress ? (done: number, total: number) => io.progress?.(`certwatch: probed ${done}/${total} targets`) : undefined;
-    const summary = await runWatch(config, { probe: new TlsProbe(), store: opened.store, notifier, now, onProgress: progress });
-    io.out(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary, opened.description));
+    const store = opening.ready.then((opened) => opened.store);
+    const summary = await runWatch(config, { probe: new TlsProbe(), store, notifier, now, onProgress: progress });
+    io.out(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary, opening.description));
     setExitCode(summary.publishFailures.length + summary.storeFailures.length + summary.invalidTargets.length > 0 ? 1 : 0);
   } finally {
-    await opened.close();
+    // A store that failed to open has released what it held already.
+    const opened = await opening.ready.catch(() => undefined);
+    await opened?.close();
   }
 }
 

@@ -8,7 +8,7 @@ import { parseConfig, type CertwatchConfig } from '../../functions/core/config';
 import type { Notifier, PublishResult, StateStore } from '../../functions/core/ports';
 import type { PlannedNotification, WatchState } from '../../functions/core/watch-state';
 import { SnsNotifier } from '../../functions/notify/sns-notifier';
-import { TlsProbe } from '../../functions/probes/tls-probe';
+import { TlsProbe, type CertificateProbe } from '../../functions/probes/tls-probe';
 import { runWatch } from '../../functions/run/run-watch';
 import type { DynamoDbStateStore } from '../../functions/store/dynamodb-state-store';
 import { startDynalite, type DynaliteHarness } from '../support/dynalite';
@@ -295,6 +295,72 @@ test('with SNS: one Publish per notification, structured for email and SMS, with
   expect((await store.get(idOf(server.port)))?.sent[0].messageId).toBe('sns-message-1');
   sns.restore();
 });
+
+describe('a store still opening', () => {
+  test.each([
+    ['the first', 1],
+    ['the last', 3],
+  ])('opening after %s target answered, the run comes out as on an open store', async (_, openAfter) => {
+    const soon = await serverExpiringIn(10, 'run.test');
+    const later = await serverExpiringIn(200, 'run.test');
+    const config = configFor([`127.0.0.1:${soon.port}`, `127.0.0.1:${later.port}`, 'not a target'], { digest: { notify: ['owners'], every: '1d' } });
+    const openStore = await dynamo.createStore();
+    const openNotifier = new RecordingNotifier();
+    const expected = await run(config, openStore, openNotifier, day(0));
+
+    const store = await dynamo.createStore();
+    const notifier = new RecordingNotifier();
+    const events: string[] = [];
+    let open!: () => void;
+    const opening = new Promise<StateStore>((resolve) => (open = () => resolve(store)));
+    const onProgress = (done: number, total: number) => {
+      events.push(`answered ${done}/${total}`);
+      if (done === openAfter) {
+        events.push('store open');
+        open();
+      }
+    };
+    const probe = notingProbe((target) => events.push(`probing ${target}`));
+    const summary = await runWatch(config, { probe, store: opening, notifier, now: day(0), onProgress });
+
+    const answered = ['answered 1/3', 'answered 2/3', 'answered 3/3'];
+    const probing = [`probing 127.0.0.1:${soon.port}`, `probing 127.0.0.1:${later.port}`];
+    expect(events).toEqual([...probing, ...answered.slice(0, openAfter), 'store open', ...answered.slice(openAfter)]);
+    expect(summary).toEqual(expected);
+    expect(notifier.take()).toEqual(openNotifier.take());
+    const sorted = (states: WatchState[]) => [...states].sort((a, b) => a.certificateId.localeCompare(b.certificateId));
+    expect(sorted((await store.list()).states)).toEqual(sorted((await openStore.list()).states));
+    expect(await store.getLedger()).toEqual(await openStore.getLedger());
+  });
+
+  test('that fails to open stops the run: no further probe, the store\'s error, nothing published', async () => {
+    const targets = await Promise.all([1, 2, 3, 4].map(() => serverExpiringIn(10, 'run.test')));
+    const config = configFor(targets.map((s) => `127.0.0.1:${s.port}`), { check: { timeoutMs: 2000, concurrency: 1 } });
+    const probed: string[] = [];
+    const notifier = new RecordingNotifier();
+    const failure = new Error('cannot use the local store: disk full');
+    let fail!: () => void;
+    const opening = new Promise<StateStore>((_, reject) => (fail = () => reject(failure)));
+
+    const running = runWatch(config, { probe: notingProbe((target) => probed.push(target)), store: opening, notifier, now: day(0), onProgress: (done) => done === 1 && fail() });
+
+    await expect(running).rejects.toBe(failure);
+    // At most the target taken while the failure was being reported was probed after it.
+    expect(probed.length).toBeLessThanOrEqual(2);
+    expect(notifier.sent).toEqual([]);
+  });
+});
+
+/** The real probe, noting each target as its probe starts. */
+function notingProbe(note: (target: string) => void): CertificateProbe {
+  const tlsProbe = new TlsProbe();
+  return {
+    probe: (target, settings) => {
+      note(target.target);
+      return tlsProbe.probe(target, settings);
+    },
+  };
+}
 
 /** The real store, except that certificate writes for which `fails` says so throw `message`, as DynamoDB would. */
 function faultyStore(store: DynamoDbStateStore, fails: (state: WatchState) => boolean, message: string): StateStore {
