@@ -27,17 +27,46 @@ export interface OpenStore {
   close(): Promise<void>;
 }
 
+/** A store being opened: its directory is ours already (its server is listening). */
+export interface OpeningStore {
+  /** Where the state lives, for messages. */
+  readonly description: string;
+  /** The open store; rejects with a UsageError once the store has released what it held. */
+  readonly ready: Promise<OpenStore>;
+}
+
 /**
  * `--store DIR` (default `.certwatch/`): an embedded DynamoDB-compatible server (dynalite) persisting under DIR.
  * `--store dynamodb`: the real service, or whatever AWS_ENDPOINT_URL_DYNAMODB points to; table from `--table`,
  * else CERTWATCH_TABLE, else `certwatch`.
  */
 export async function openStore(store: string, table: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<OpenStore> {
+  return (await startOpeningStore(store, table, env)).ready;
+}
+
+/**
+ * Opens the store in two steps, so that a run can probe while the second one runs. It resolves once the store is
+ * ours, failing fast on a directory another certwatch holds; `ready` then follows once its SDK client is built and
+ * its table checked (created on a fresh store).
+ */
+export async function startOpeningStore(store: string, table: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<OpeningStore> {
   if (store === 'dynamodb') {
     const { createDynamoDbClient, DynamoDbStateStore } = loadDynamoDb();
     const tableName = table ?? (env.CERTWATCH_TABLE?.trim() || DEFAULT_TABLE);
     const client = createDynamoDbClient();
-    return { store: new DynamoDbStateStore({ client, tableName }), description: `DynamoDB table ${tableName}`, close: async () => client.destroy() };
+    const description = `DynamoDB table ${tableName}`;
+    const opened = new DynamoDbStateStore({ client, tableName });
+    const close = async () => client.destroy();
+    // Shared with the deployed watcher and other runs: never exclusive. Its key is checked before anything relies on it.
+    const ready = opened.verifyTable().then(
+      () => ({ store: opened, description, close }),
+      async (error: unknown) => {
+        await close();
+        throw new UsageError((error as Error).message);
+      },
+    );
+    ready.catch(() => undefined); // the caller's to await
+    return { description, ready };
   }
   const starting = startEmbeddedDynamoDb({ path: store });
   const { createDynamoDbClient, DynamoDbStateStore } = loadDynamoDb();
@@ -48,21 +77,28 @@ export async function openStore(store: string, table: string | undefined, env: N
     if (error instanceof StoreDirectoryLockedError) throw new UsageError(error.message);
     throw new UsageError(`cannot open the local store ${store}: ${(error as Error).message}`);
   }
-  // The embedded server needs credentials in the SigV4 shape only; nothing leaves loopback.
-  const client = createDynamoDbClient({ endpoint: embedded.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const opened = new DynamoDbStateStore({ client, tableName: LOCAL_TABLE });
-  const close = async () => {
-    client.destroy();
-    await embedded.close();
-  };
-  try {
-    await opened.ensureTable();
-  } catch (error) {
-    // Release the directory and the server's thread, or the process would print the error and hang.
-    await close();
-    throw new UsageError(`cannot use the local store ${embedded.path}: ${(error as Error).message}`);
-  }
-  return { store: opened, description: `local store ${embedded.path}`, close };
+  const description = `local store ${embedded.path}`;
+  const ready = (async () => {
+    // The embedded server needs credentials in the SigV4 shape only; nothing leaves loopback.
+    const client = createDynamoDbClient({ endpoint: embedded.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    // Exclusive: the server holds the directory's LevelDB lock until close, so no other process writes to it, and
+    // the creates a listing proves new can share batch requests (a first run's main cost).
+    const opened = new DynamoDbStateStore({ client, tableName: LOCAL_TABLE, exclusive: true });
+    const close = async () => {
+      client.destroy();
+      await embedded.close();
+    };
+    try {
+      await opened.ensureTable();
+    } catch (error) {
+      // Release the directory and the server's thread, or the process would print the error and hang.
+      await close();
+      throw new UsageError(`cannot use the local store ${embedded.path}: ${(error as Error).message}`);
+    }
+    return { store: opened, description, close };
+  })();
+  ready.catch(() => undefined); // the caller's to await; a caller that fails first leaves no unhandled rejection
+  return { description, ready };
 }
 
 /** `--notify console | file:PATH | sns` (sns: topic from the config, else CERTWATCH_TOPIC_ARN). */

@@ -315,6 +315,22 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   /**
+   * Checks that a table someone else made (`--store dynamodb`) is usable before a run relies on it: it exists and
+   * has certwatch's key. Without this, a table with another key fails every write on its own, one
+   * ValidationException per certificate.
+   */
+  async verifyTable(): Promise<void> {
+    let table: TableDescription | undefined;
+    try {
+      table = await this.describeTable();
+    } catch (error) {
+      throw this.failure('DescribeTable', error);
+    }
+    if (!table) throw new StateStoreError(`DynamoDB table ${this.tableName} does not exist: deploy the certwatch stack, or name the table with --table or CERTWATCH_TABLE`);
+    this.assertKeySchema(table);
+  }
+
+  /**
    * Whether the table turns ACTIVE within a few short polls. The embedded server activates a new table within
    * milliseconds, but often just after the SDK waiter's first look, which then sleeps a whole second (its
    * minimum delay) before looking again; that second was a third of a local first run over 1,000 targets.

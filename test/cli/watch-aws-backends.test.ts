@@ -135,7 +135,7 @@ describe('--store dynamodb: the endpoint from AWS_ENDPOINT_URL_DYNAMODB, the tab
     expect(out).toBe('');
     expect(err.endsWith('\n')).toBe(true);
     expect(err.trimEnd().split('\n')).toHaveLength(1);
-    expect(err).toMatch(/^certwatch: DynamoDB (Scan|GetItem) on table certwatch-no-such-table\b.* failed: ResourceNotFoundException/);
+    expect(err).toBe('certwatch: DynamoDB table certwatch-no-such-table does not exist: deploy the certwatch stack, or name the table with --table or CERTWATCH_TABLE\n');
     expect(err).not.toMatch(/\n\s+at /);
     // The run failed on reading the state, before any decision: nothing was notified.
     expect(existsSync(join(dir, 'missing.jsonl'))).toBe(false);

@@ -367,7 +367,7 @@ describe('ensureTable', () => {
     await expect(store.put(unreachableState(), 0)).resolves.toMatchObject({ version: 1 });
   });
 
-  test('refuses an existing table with another key, naming it', async () => {
+  test.each(['ensureTable', 'verifyTable'] as const)('%s refuses an existing table with another key, naming it', async (method) => {
     const tableName = uniqueTableName();
     await dynamo.client.send(
       new CreateTableCommand({
@@ -378,8 +378,22 @@ describe('ensureTable', () => {
       }),
     );
     const store = new DynamoDbStateStore({ client: dynamo.client, tableName });
-    await expect(store.ensureTable()).rejects.toThrow(`table ${tableName} exists with key id (HASH), but certwatch needs partition key certificateId (S) alone`);
+    await expect(store[method]()).rejects.toThrow(`table ${tableName} exists with key id (HASH), but certwatch needs partition key certificateId (S) alone`);
   });
+});
+
+describe('verifyTable (a table made elsewhere, for --store dynamodb)', () => {
+  test('passes for a table with certwatch key, and creates nothing', async () => {
+    await expect(dynamo.store.verifyTable()).resolves.toBeUndefined();
+  });
+
+  test('a missing table is one sentence naming it and what to do', async () => {
+    const store = new DynamoDbStateStore({ client: dynamo.client, tableName: 'certwatch-missing-table' });
+    await expect(store.verifyTable()).rejects.toThrow(
+      'DynamoDB table certwatch-missing-table does not exist: deploy the certwatch stack, or name the table with --table or CERTWATCH_TABLE',
+    );
+  });
+
 });
 
 describe('a table that does not exist', () => {
