@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CHECK_LIMITS } from '../core/check-defaults';
 import { certificateIdForTarget } from '../core/certificate-id';
+import { ACKNOWLEDGEABLE_ALERTS, type AcknowledgeableAlert } from '../core/escalation';
 import { InvalidTargetError } from '../core/target';
 import { DEFAULT_CHECK_SETTINGS, type CheckRequest, type CheckSettings } from './check-targets';
 
@@ -38,8 +39,8 @@ export const INSTANT_RULE = 'an ISO 8601 time with a zone, such as 2026-12-01T09
 export const isoInstant = z.iso.datetime({ offset: true, message: `must be ${INSTANT_RULE}` });
 
 /**
- * `{ "action": "ack", "certificateId": "tls:host:443", "until"?: ISO, "note"?: text }`, or `"target"` (as in the
- * config) with an optional `"servername"` instead of `"certificateId"`.
+ * `{ "action": "ack", "certificateId": "tls:host:443", "alert"?: "expiry" | "error" | "invalid", "until"?: ISO,
+ * "note"?: text }`, or `"target"` (as in the config) with an optional `"servername"` instead of `"certificateId"`.
  */
 export const ackEventSchema = z
   .strictObject({
@@ -47,7 +48,7 @@ export const ackEventSchema = z
     certificateId: z.string().min(1).optional(),
     target: z.string().min(1).optional(),
     servername: z.string().min(1).optional(),
-    alert: z.enum(['expiry', 'error']).optional(),
+    alert: z.enum(ACKNOWLEDGEABLE_ALERTS).optional(),
     until: isoInstant.optional(),
     note: z.string().max(1000).optional(),
   })
@@ -71,7 +72,7 @@ export const statusEventSchema = z.strictObject({ action: z.literal('status') })
 
 export type OnDemandRequest =
   | { readonly action: 'check'; readonly requests: CheckRequest[]; readonly settings: CheckSettings }
-  | { readonly action: 'ack'; readonly certificateId: string; readonly alert?: 'expiry' | 'error'; readonly until?: Date; readonly note?: string }
+  | { readonly action: 'ack'; readonly certificateId: string; readonly alert?: AcknowledgeableAlert; readonly until?: Date; readonly note?: string }
   | { readonly action: 'status' };
 
 export class InvalidEventError extends Error {

@@ -65,7 +65,7 @@ export async function ackCommand(id: string, flags: AckFlags, io: CliIo): Promis
       if (error instanceof AcknowledgementError || error instanceof UnknownCertificateError) throw new UsageError(`ack: ${error.message}`);
       throw error;
     });
-    const what = acknowledgement.stage === 'error' ? 'the probe-failure alert' : `stage ${acknowledgement.stage}`;
+    const what = acknowledgement.stage === 'error' ? 'the probe-failure alert' : acknowledgement.stage === 'invalid' ? 'the invalid-certificate alert' : `stage ${acknowledgement.stage}`;
     io.out(`acknowledged ${what} of ${certificateId}${acknowledgement.until ? ` until ${acknowledgement.until}` : ''}\n`);
   } finally {
     await opened.close();

@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import type { AcknowledgeableAlert } from '../core/escalation';
 import type { CliIo } from './main';
 import type * as WatchActions from './watch-actions';
 
@@ -15,7 +16,10 @@ interface StoreFlags {
 }
 export type RunFlags = StoreFlags & { config: string; now?: string; notify: string; json?: boolean };
 export type StatusFlags = StoreFlags & { now?: string; json?: boolean };
-export type AckFlags = StoreFlags & { servername?: string; alert?: 'expiry' | 'error'; until?: string; note?: string; now?: string };
+export type AckFlags = StoreFlags & { servername?: string; alert?: AcknowledgeableAlert; until?: string; note?: string; now?: string };
+
+/** `--alert` choices, as the engine's ACKNOWLEDGEABLE_ALERTS: a literal so that `check` does not load the engine. */
+const ALERT_CHOICES = ['expiry', 'error', 'invalid'] as const satisfies readonly AcknowledgeableAlert[];
 
 const INSTANT_HELP = 'an ISO 8601 time with a zone, e.g. 2026-12-01T09:00:00Z (a bare date is refused)';
 
@@ -43,11 +47,15 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
 
   program
     .command('ack')
-    .description('Acknowledge the current escalation stage of a certificate: its repeats stop; the next stage still fires.')
+    .description('Acknowledge an alert of a certificate (its expiry stage, probe failure, or rejected certificate): its repeats stop; the next stage still fires.')
     .argument('<id>', 'certificate id as `certwatch status` shows it (tls:host:port[/servername]), or the target as configured')
     .option('--servername <name>', 'with a target: the servername configured for it (targets sharing an address are told apart by it)')
-    .addOption(new Option('--alert <alert>', 'which alert: the expiry stage, or the probe-failure alert (default: the expiry stage if any, else the failure)').choices(['expiry', 'error']))
-    .option('--until <iso>', `snooze until this time, then the stage repeats again: ${INSTANT_HELP}`)
+    .addOption(
+      new Option('--alert <alert>', 'which alert: the expiry stage, the probe-failure alert, or the certificate clients reject (default: the expiry stage if any, else the failure, else the rejection)').choices(
+        ALERT_CHOICES,
+      ),
+    )
+    .option('--until <iso>', `snooze until this time, then the alert repeats again: ${INSTANT_HELP}`)
     .option('--note <text>', 'why (kept in the history)')
     .option('--now <iso>', `acknowledge as if it were this time: ${INSTANT_HELP}`)
     .option('--store <dir|dynamodb>', STORE_HELP, DEFAULT_STORE_DIR)

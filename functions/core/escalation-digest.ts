@@ -1,5 +1,5 @@
 import { worstStatus } from './check-result';
-import { isErrorAlertSilenced, isSilenced, stageFor } from './escalation';
+import { isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced, rejectingFindings, stageFor } from './escalation';
 import type { EscalationPolicy } from './escalation-policy';
 import { DAY_MS, daysRemaining } from './judge';
 import type { DigestLine, PlannedNotification, WatchState } from './watch-state';
@@ -13,9 +13,11 @@ export interface DigestSchedule {
 export const DIGEST_ID = 'digest';
 
 /**
- * The periodic digest: every certificate inside an escalation stage at `now` or whose probe is failing, in
- * `soonestExpiryFirst` order; acknowledged ones too, marked so (the expiry stage's acknowledgement, or
- * the error alert's for a failing certificate in no stage). null when there is nothing to list.
+ * The periodic digest: every certificate inside an escalation stage at `now`, whose probe is failing, or with an
+ * active invalid alert (served with a certificate clients reject; `rejectedFor` says why), in `soonestExpiryFirst`
+ * order; acknowledged ones too, marked so (the expiry stage's acknowledgement, else the error alert's for a
+ * failing certificate, else the invalid alert's: the order `acknowledge` picks by default). null when there is
+ * nothing to list.
  * The id names the schedule period (`everyMs` buckets since the epoch), so every run inside one period decides
  * the same digest, and a caller that records the id it sent sends it once.
  */
@@ -24,7 +26,9 @@ export function planDigest(states: readonly WatchState[], policy: EscalationPoli
   for (const state of states) {
     const stage = stageFor(policy, state.certificate, now);
     const failing = state.consecutiveFailures > 0;
-    if (!stage && !failing) continue;
+    const invalid = state.invalidAlert?.active === true;
+    if (!stage && !failing && !invalid) continue;
+    const rejectedFor = invalid ? [...new Set(rejectingFindings(state.certificate?.findings ?? []).map((finding) => finding.code))] : [];
     lines.push({
       certificateId: state.certificateId,
       target: state.target,
@@ -33,7 +37,12 @@ export function planDigest(states: readonly WatchState[], policy: EscalationPoli
       daysRemaining: state.certificate ? daysRemaining(new Date(state.certificate.notAfter), now) : null,
       stage: stage?.name ?? null,
       status: state.status,
-      acknowledged: stage && state.certificate ? isSilenced(state.acknowledgement, stage.name, state.certificate, now) : isErrorAlertSilenced(state.errorAlert, now),
+      acknowledged: stage && state.certificate
+        ? isSilenced(state.acknowledgement, stage.name, state.certificate, now)
+        : failing
+          ? isErrorAlertSilenced(state.errorAlert, now)
+          : isInvalidAlertSilenced(state.invalidAlert, state.certificate, now),
+      ...(invalid ? { rejectedFor } : {}),
     });
   }
   if (lines.length === 0) return null;

@@ -8,6 +8,7 @@ import type {
   CertificateSource,
   HistoryEntry,
   HistoryEvent,
+  InvalidAlert,
   KnownCertificate,
   PlannedNotification,
   SentNotification,
@@ -47,6 +48,31 @@ export const STORED_TEXT_MAX_CHARS = 300;
 export const EXPIRY_FINDING_CODES: ReadonlySet<FindingCode> = new Set<FindingCode>(['EXPIRES_SOON', 'EXPIRED']);
 
 /**
+ * Findings for which clients reject the certificate served now, whatever its expiry: the invalid alert's trigger.
+ * Not EXPIRED (the expiry stages speak for it), nor the warnings (WEAK_KEY, WEAK_SIGNATURE, RENEWAL_OVERDUE):
+ * clients still connect.
+ */
+export const REJECTING_FINDING_CODES: ReadonlySet<FindingCode> = new Set<FindingCode>([
+  'HOSTNAME_MISMATCH',
+  'SELF_SIGNED',
+  'UNTRUSTED_ROOT',
+  'INCOMPLETE_CHAIN',
+  'CHAIN_INVALID',
+  'NOT_YET_VALID',
+]);
+
+/**
+ * The stage of the invalid alert's notices (kind `error`, as the notification kinds are fixed) and of its
+ * recovery. Reserved as a stage name in the config, like `error` and `digest`.
+ */
+export const INVALID_STAGE = 'invalid';
+
+/** The rejecting findings among `findings`, in their order (see REJECTING_FINDING_CODES). */
+export function rejectingFindings(findings: readonly Finding[]): Finding[] {
+  return findings.filter((finding) => REJECTING_FINDING_CODES.has(finding.code));
+}
+
+/**
  * A repeat counts as due this much early: scheduled runs start a few seconds late or early, and without slack a
  * run 2 s short of `repeatEvery` would push every later repeat back by a whole run interval.
  */
@@ -69,20 +95,28 @@ export interface ObserveOutcome {
   readonly planned: readonly PlannedNotification[];
 }
 
-/** The alerts a watched certificate can have acknowledged: its expiry stage, or its probe-failure (`error`) alert. */
-export type AcknowledgeableAlert = 'expiry' | 'error';
+/**
+ * The alerts a watched certificate can have acknowledged: its expiry stage, its probe-failure (`error`) alert, or
+ * its alert about a certificate clients reject (`invalid`).
+ */
+export type AcknowledgeableAlert = 'expiry' | 'error' | 'invalid';
+
+/** Every acknowledgeable alert, in the order `acknowledge` picks one when none is asked for. */
+export const ACKNOWLEDGEABLE_ALERTS: readonly AcknowledgeableAlert[] = ['expiry', 'error', 'invalid'];
 
 export interface AcknowledgeRequest {
   readonly at: Date;
   /**
-   * Snooze: silent until then, then the repeats resume. Absent: silent until the stage changes (expiry) or the
-   * probe answers again (error).
+   * Snooze: silent until then, then the repeats resume. Absent: silent until the stage changes (expiry), the
+   * probe answers again (error), or another certificate is served or this one is accepted again (invalid).
    */
   readonly until?: Date;
   readonly note?: string;
   /**
-   * Which alert to acknowledge. Absent: the expiry stage if there is one, else the active error alert, so the
-   * plain `certwatch ack <id>` an `error` notice prints works for a certificate in no stage.
+   * Which alert to acknowledge. Absent: the expiry stage if there is one, else the active error alert, else the
+   * active invalid alert (ACKNOWLEDGEABLE_ALERTS). Expiry first keeps what a plain `certwatch ack <id>` did before
+   * the other alerts existed; the error alert before the invalid one because, while the probe fails, it is the one
+   * still speaking (the invalid alert waits for an answer). Notices of the other alerts print `--alert`.
    */
   readonly alert?: AcknowledgeableAlert;
 }
@@ -122,6 +156,9 @@ export function notificationId(certificateId: string, kind: AlertKind, stage: st
  * - The certificate is stored bounded (see STORED_*) and without the clock-derived findings (EXPIRY_FINDING_CODES),
  *   so that a run that sees the same certificate again stores the same thing.
  * - An acknowledged error alert stops repeating (until its snooze ends); the probe answering again clears it.
+ * - A certificate clients reject (REJECTING_FINDING_CODES) in an answering observation is the invalid alert: at
+ *   once, to `errorNotify`, every `errorRepeatEveryMs`; one `recovery` (stage `invalid`) to those told when an
+ *   answering observation has none of those findings. A failed probe neither repeats nor clears it.
  * - An observation not newer than `lastCheckedAt` (a duplicate or out-of-order run) changes nothing.
  */
 export function observe(previous: WatchState | undefined, input: Observed, policy: EscalationPolicy, now: Date): ObserveOutcome {
@@ -174,6 +211,7 @@ export function observe(previous: WatchState | undefined, input: Observed, polic
 
   const escalated = escalateExpiry(previous, draft, policy, stageFor(policy, certificate, now), replaced, record);
   const errorAlert = escalateError(previous, draft, policy);
+  const invalidAlert = escalateInvalid(previous?.invalidAlert, draft, policy, record);
 
   const state: WatchState = {
     certificateId: input.certificateId,
@@ -188,6 +226,7 @@ export function observe(previous: WatchState | undefined, input: Observed, polic
     consecutiveFailures,
     expiry: escalated.expiry,
     errorAlert,
+    ...(invalidAlert ? { invalidAlert } : {}),
     acknowledgement: escalated.acknowledgement,
     pending: draft.pending,
     sent: previous?.sent ?? [],
@@ -215,10 +254,12 @@ export function markPublished(state: WatchState, notificationId: string, message
     event: 'notified',
     detail: `${notification.kind} ${notification.stage} to ${notification.audiences.join(', ')}${messageId ? ` (message ${messageId})` : ''}`,
   };
+  const invalidAlert = state.invalidAlert ?? INACTIVE_INVALID_ALERT;
   return {
     ...state,
     expiry: notification.kind === 'expiry' ? { ...state.expiry, audiencesTold: union(state.expiry.audiencesTold, notification.audiences) } : state.expiry,
-    errorAlert: notification.kind === 'error' ? { ...state.errorAlert, audiencesTold: union(state.errorAlert.audiencesTold, notification.audiences) } : state.errorAlert,
+    errorAlert: isProbeFailureNotice(notification) ? { ...state.errorAlert, audiencesTold: union(state.errorAlert.audiencesTold, notification.audiences) } : state.errorAlert,
+    ...(isInvalidNotice(notification) ? { invalidAlert: { ...invalidAlert, audiencesTold: union(invalidAlert.audiencesTold, notification.audiences) } } : {}),
     pending: state.pending.filter((pending) => pending.id !== notificationId),
     sent: bounded([...state.sent, sent], SENT_LIMIT),
     history: bounded([...state.history, entry], HISTORY_LIMIT),
@@ -227,10 +268,13 @@ export function markPublished(state: WatchState, notificationId: string, message
 
 /**
  * Acknowledges an alert of the certificate (`request.alert`, by default its expiry stage, else its active error
- * alert), PagerDuty-style: its notices stop (until `until`, if given) and its pending ones are dropped.
+ * alert, else its active invalid alert), PagerDuty-style: its notices stop (until `until`, if given) and its
+ * pending ones are dropped. Each alert's acknowledgement silences that alert only, never another.
  * - The expiry stage: the next stage still fires, and a replacement certificate clears the acknowledgement.
  * - The probe-failure alert: its daily repeats stop; the probe answering again clears the acknowledgement (and
- *   still sends the recovery to those told). It never silences an expiry stage, nor the other way round.
+ *   still sends the recovery to those told).
+ * - The invalid alert: its repeats stop until another certificate is served (the fingerprint acknowledged no
+ *   longer matches) or the certificate is accepted again (the recovery still reaches those told).
  */
 export function acknowledge(state: WatchState, request: AcknowledgeRequest): WatchState {
   return acknowledgeAlert(state, request).state;
@@ -252,12 +296,17 @@ export function acknowledgeAlert(state: WatchState, request: AcknowledgeRequest)
     note: request.note ?? null,
     fingerprintSha256: target.fingerprintSha256,
   };
-  const what = target.alert === 'error' ? 'error (probe failure)' : target.stage;
-  const lasting = acknowledgement.until ? ` snoozed until ${acknowledgement.until}` : target.alert === 'error' ? ' until the probe answers again' : ' until the stage changes';
+  const what = { expiry: target.stage, error: 'error (probe failure)', invalid: 'invalid (certificate rejected by clients)' }[target.alert];
+  const lasting = acknowledgement.until ? ` snoozed until ${acknowledgement.until}` : ACKNOWLEDGED_UNTIL[target.alert];
   const entry: HistoryEntry = { at: acknowledgement.at, event: 'acknowledged', detail: `${what}${lasting}${acknowledgement.note ? `: ${acknowledgement.note}` : ''}` };
   const history = bounded([...state.history, entry], HISTORY_LIMIT);
   if (target.alert === 'error') {
-    const next = { ...state, errorAlert: { ...state.errorAlert, acknowledgement }, pending: state.pending.filter((pending) => pending.kind !== 'error'), history };
+    const next = { ...state, errorAlert: { ...state.errorAlert, acknowledgement }, pending: state.pending.filter((pending) => !isProbeFailureNotice(pending)), history };
+    return { state: next, alert: target.alert, acknowledgement };
+  }
+  if (target.alert === 'invalid') {
+    const invalidAlert: InvalidAlert = { ...(state.invalidAlert ?? INACTIVE_INVALID_ALERT), acknowledgement };
+    const next = { ...state, invalidAlert, pending: state.pending.filter((pending) => !isInvalidNotice(pending)), history };
     return { state: next, alert: target.alert, acknowledgement };
   }
   const next = {
@@ -280,6 +329,17 @@ export function isSilenced(acknowledgement: Acknowledgement | null, stage: strin
 export function isErrorAlertSilenced(errorAlert: WatchState['errorAlert'], now: Date): boolean {
   const acknowledgement = errorAlert.acknowledgement ?? null;
   return errorAlert.active && acknowledgement !== null && snoozeRunning(acknowledgement, now);
+}
+
+/**
+ * Whether the active invalid alert is acknowledged at `now` for the certificate served: an acknowledgement of
+ * another certificate (by fingerprint) no longer applies, and a snooze ends at `until`.
+ */
+export function isInvalidAlertSilenced(invalidAlert: InvalidAlert | undefined, certificate: KnownCertificate | null, now: Date): boolean {
+  const acknowledgement = invalidAlert?.acknowledgement ?? null;
+  if (!invalidAlert?.active || acknowledgement === null) return false;
+  if (acknowledgement.fingerprintSha256 !== null && acknowledgement.fingerprintSha256 !== certificate?.fingerprintSha256) return false;
+  return snoozeRunning(acknowledgement, now);
 }
 
 /** The stage the known certificate is in at `now` (null without one). */
@@ -353,17 +413,70 @@ function escalateError(previous: WatchState | undefined, draft: Draft, policy: E
     if (isErrorAlertSilenced(errorAlert, draft.now) || !isDue(errorAlert.lastNotifiedAt, policy.errorRepeatEveryMs, draft.now)) {
       return { ...errorAlert, active: true };
     }
-    draft.pending = draft.pending.filter((pending) => pending.kind !== 'error');
+    draft.pending = draft.pending.filter((pending) => !isProbeFailureNotice(pending));
     plan(draft, 'error', 'error', policy.errorNotify);
     return { ...errorAlert, active: true, lastNotifiedAt: draft.at };
   }
   if (!errorAlert.active && errorAlert.audiencesTold.length === 0) return errorAlert;
   // Answered again: whoever heard about the failure hears it is over (acknowledged or not); undelivered error
   // notices and the acknowledgement are moot, so a later failure is a new alert.
-  draft.pending = draft.pending.filter((pending) => pending.kind !== 'error');
+  draft.pending = draft.pending.filter((pending) => !isProbeFailureNotice(pending));
   if (errorAlert.audiencesTold.length > 0) plan(draft, 'recovery', 'error', errorAlert.audiencesTold);
   return { active: false, lastNotifiedAt: null, audiencesTold: [] };
 }
+
+/** What a state without `invalidAlert` (stored before it existed, or never rejected) reads as. */
+const INACTIVE_INVALID_ALERT: InvalidAlert = { active: false, lastNotifiedAt: null, audiencesTold: [], acknowledgement: null };
+
+/**
+ * The invalid alert: a certificate clients reject, judged from answering observations only (a failed probe leaves
+ * it as it was: the probe-failure alert speaks then). Fires at once, not after `errorAfterFailures`: a certificate
+ * served is no flaky network, and one bad node behind a load balancer would never reach a count of failures in a
+ * row. A replacement by another rejected certificate keeps the alert and its repeat cadence (a pool of nodes
+ * serving different broken certificates must not notify every run); an acknowledgement of the old certificate
+ * no longer applies to it. Returns undefined while there is nothing to remember, so that states of certificates
+ * never rejected stay as older versions stored them.
+ */
+function escalateInvalid(previous: InvalidAlert | undefined, draft: Draft, policy: EscalationPolicy, record: (event: HistoryEvent, detail: string) => void): InvalidAlert | undefined {
+  if (draft.failure || !draft.certificate) return previous;
+  const alert = previous ?? INACTIVE_INVALID_ALERT;
+  const rejecting = rejectingFindings(draft.input.result.findings);
+  if (rejecting.length === 0) {
+    if (!alert.active && alert.audiencesTold.length === 0) return previous;
+    // Accepted again (fixed, or replaced by a good certificate): those told hear it is over, once; undelivered
+    // invalid notices and the acknowledgement are moot, so a later rejection is a new alert.
+    if (alert.active) record('valid-again', `clients accept ${draft.certificate.fingerprintSha256} again`);
+    draft.pending = draft.pending.filter((pending) => !isInvalidNotice(pending));
+    if (alert.audiencesTold.length > 0) plan(draft, 'recovery', INVALID_STAGE, alert.audiencesTold);
+    return INACTIVE_INVALID_ALERT;
+  }
+
+  const codes = [...new Set(rejecting.map((finding) => finding.code))].join(', ');
+  if (!alert.active) record('invalid', `clients reject ${draft.certificate.fingerprintSha256}: ${codes}`);
+  const acknowledgement = alert.acknowledgement?.fingerprintSha256 === draft.certificate.fingerprintSha256 ? alert.acknowledgement : null;
+  const active: InvalidAlert = { ...alert, active: true, acknowledgement };
+  if (isInvalidAlertSilenced(active, draft.certificate, draft.now) || !isDue(active.lastNotifiedAt, policy.errorRepeatEveryMs, draft.now)) return active;
+  draft.pending = draft.pending.filter((pending) => !isInvalidNotice(pending));
+  plan(draft, 'error', INVALID_STAGE, policy.errorNotify);
+  return { ...active, lastNotifiedAt: draft.at };
+}
+
+/** A probe-failure notice (kind `error`, stage `error`), not an invalid alert's. */
+function isProbeFailureNotice(notification: Pick<PlannedNotification, 'kind' | 'stage'>): boolean {
+  return notification.kind === 'error' && notification.stage !== INVALID_STAGE;
+}
+
+/** An invalid alert's notice (kind `error`, stage `invalid`), not its recovery. */
+function isInvalidNotice(notification: Pick<PlannedNotification, 'kind' | 'stage'>): boolean {
+  return notification.kind === 'error' && notification.stage === INVALID_STAGE;
+}
+
+/** How long an acknowledgement without `until` lasts, for the history. */
+const ACKNOWLEDGED_UNTIL: Readonly<Record<AcknowledgeableAlert, string>> = {
+  expiry: ' until the stage changes',
+  error: ' until the probe answers again',
+  invalid: ' until another certificate is served or clients accept it again',
+};
 
 interface AcknowledgementTarget {
   readonly alert: AcknowledgeableAlert;
@@ -371,20 +484,26 @@ interface AcknowledgementTarget {
   readonly fingerprintSha256: string | null;
 }
 
-/** The alert `acknowledge` silences: the one asked for, or by default the expiry stage, else the active error alert. */
+/**
+ * The alert `acknowledge` silences: the one asked for, or by default the first active one in
+ * ACKNOWLEDGEABLE_ALERTS order (the expiry stage, else the error alert, else the invalid alert).
+ */
 function acknowledgementTarget(state: WatchState, asked: AcknowledgeableAlert | undefined): AcknowledgementTarget {
   const candidates: Record<AcknowledgeableAlert, AcknowledgementTarget | null> = {
     expiry: state.expiry.stage && state.certificate ? { alert: 'expiry', stage: state.expiry.stage, fingerprintSha256: state.certificate.fingerprintSha256 } : null,
     error: state.errorAlert.active ? { alert: 'error', stage: 'error', fingerprintSha256: null } : null,
+    invalid: state.invalidAlert?.active && state.certificate ? { alert: 'invalid', stage: INVALID_STAGE, fingerprintSha256: state.certificate.fingerprintSha256 } : null,
   };
-  const target = asked === undefined ? (candidates.expiry ?? candidates.error) : candidates[asked];
+  const target = asked === undefined ? ACKNOWLEDGEABLE_ALERTS.map((alert) => candidates[alert]).find((candidate) => candidate !== null) : candidates[asked];
   if (target) return target;
   const why =
     asked === 'expiry'
       ? 'is not in any escalation stage: there is no expiry alert to acknowledge'
       : asked === 'error'
         ? 'has no active probe-failure alert: there is no error alert to acknowledge'
-        : 'is not in any escalation stage and has no active probe-failure alert: there is nothing to acknowledge';
+        : asked === 'invalid'
+          ? 'is not served with a certificate clients reject: there is no invalid alert to acknowledge'
+          : 'is not in any escalation stage, has no active probe-failure alert and is not served with a certificate clients reject: there is nothing to acknowledge';
   throw new AcknowledgementError(state.certificateId, 'NOTHING_TO_ACKNOWLEDGE', `${state.certificateId} ${why}`);
 }
 

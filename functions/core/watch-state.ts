@@ -1,5 +1,5 @@
 import type { CertificateInfo } from './certificate';
-import type { CheckError, Finding, Status } from './check-result';
+import type { CheckError, Finding, FindingCode, Status } from './check-result';
 
 // The remembered state of one watched certificate, and the notification model. Plain data: the
 // escalation engine (pure) transforms it, the store persists it, the notifier renders it.
@@ -53,7 +53,10 @@ export interface PlannedNotification {
    */
   readonly id: string;
   readonly kind: AlertKind;
-  /** Stage name for expiry and recovery; `error` for probe failures; `digest` for digests. */
+  /**
+   * Stage name for expiry and recovery; `error` for probe failures; `invalid` (INVALID_STAGE) for a served
+   * certificate clients reject (kind `error`, and its `recovery`); `digest` for digests.
+   */
   readonly stage: string;
   readonly audiences: readonly string[];
   readonly certificateId: string;
@@ -65,7 +68,7 @@ export interface PlannedNotification {
   readonly error: CheckError | null;
   readonly consecutiveFailures: number;
   readonly owner: string | null;
-  /** Only for `digest`: every certificate inside the first stage, in `soonestExpiryFirst` order (renderers keep it). */
+  /** Only for `digest`: every certificate needing attention (inside the first stage, failing, rejected), in `soonestExpiryFirst` order (renderers keep it). */
   readonly digest?: readonly DigestLine[];
   /** Only for an expiry `recovery`: set when the certificate was replaced by the observation that decided it. */
   readonly replaced?: boolean;
@@ -90,8 +93,16 @@ export interface DigestLine {
   readonly daysRemaining: number | null;
   readonly stage: string | null;
   readonly status: Status;
-  /** What the line is listed for is acknowledged at the digest's time: its expiry stage, else its probe failure. */
+  /**
+   * What the line is listed for is acknowledged at the digest's time: its expiry stage, else its probe failure,
+   * else its invalid alert (the order `certwatch ack` chooses by default).
+   */
   readonly acknowledged: boolean;
+  /**
+   * The findings for which clients reject the certificate served (REJECTING_FINDING_CODES), while its invalid alert
+   * is active: why a certificate outside every stage is listed. Absent when it has no active invalid alert.
+   */
+  readonly rejectedFor?: readonly FindingCode[];
 }
 
 export interface SentNotification {
@@ -108,14 +119,21 @@ export interface SentNotification {
 export interface Acknowledgement {
   /**
    * The expiry stage acknowledged: the next stage fires regardless, like an escalation level. `error` in
-   * `errorAlert.acknowledgement`, which acknowledges the probe-failure alert.
+   * `errorAlert.acknowledgement`, which acknowledges the probe-failure alert; `invalid` in
+   * `invalidAlert.acknowledgement`, which acknowledges the alert about a certificate clients reject.
    */
   readonly stage: string;
   readonly at: string;
-  /** Snooze: silent until then (still only for this stage). null: until the stage changes (or the probe answers). */
+  /**
+   * Snooze: silent until then (still only for this stage). null: until the stage changes (or the probe answers, or
+   * for `invalid` another certificate is served or this one is accepted again).
+   */
   readonly until: string | null;
   readonly note: string | null;
-  /** The certificate acknowledged: a replacement clears the acknowledgement. null for a probe-failure alert. */
+  /**
+   * The certificate acknowledged: a replacement clears the acknowledgement (expiry and invalid alerts). null for a
+   * probe-failure alert.
+   */
   readonly fingerprintSha256: string | null;
 }
 
@@ -127,7 +145,26 @@ export type HistoryEvent =
   | 'acknowledged'
   | 'probe-failing'
   | 'probe-recovered'
+  /** An answering probe found a certificate clients reject (the invalid alert became active). */
+  | 'invalid'
+  /** An answering probe found the certificate accepted again (the invalid alert is over). */
+  | 'valid-again'
   | 'notified';
+
+/** The alert about a served certificate clients reject (`WatchState.invalidAlert`). */
+export interface InvalidAlert {
+  /** The last answering probe found a rejecting finding. A failing probe leaves it as it was. */
+  readonly active: boolean;
+  /** When the alert last notified (decision time); repeats follow the policy's `errorRepeatEveryMs`. */
+  readonly lastNotifiedAt: string | null;
+  /** Everyone told about it: they get the one `recovery` (stage `invalid`) when the certificate is accepted again. */
+  readonly audiencesTold: readonly string[];
+  /**
+   * The alert acknowledged (stage `invalid`, with the fingerprint of the certificate acknowledged): its repeats
+   * stop until another certificate is served, the alert recovers, or `until`.
+   */
+  readonly acknowledgement: Acknowledgement | null;
+}
 
 export interface HistoryEntry {
   readonly at: string;
@@ -170,6 +207,13 @@ export interface WatchState {
      */
     readonly acknowledgement?: Acknowledgement | null;
   };
+  /**
+   * The third alert track: the certificate served is one clients reject now (HOSTNAME_MISMATCH, SELF_SIGNED,
+   * UNTRUSTED_ROOT, INCOMPLETE_CHAIN, CHAIN_INVALID, NOT_YET_VALID), whatever its expiry. Absent in states stored
+   * before this alert existed, and in states whose certificate was never rejected (so that adding it does not
+   * rewrite every item): read absent as inactive.
+   */
+  readonly invalidAlert?: InvalidAlert;
   /** The expiry stage acknowledged; never silences the probe-failure alert (see `errorAlert.acknowledgement`). */
   readonly acknowledgement: Acknowledgement | null;
   /** Outbox: decided but not yet published. Retried every run until published. */

@@ -1,7 +1,7 @@
 import type { CertificateInfo } from '../core/certificate';
 import type { CheckError, Finding, FindingCode } from '../core/check-result';
 import { parseDuration } from '../core/duration';
-import { EXPIRY_FINDING_CODES } from '../core/escalation';
+import { EXPIRY_FINDING_CODES, INVALID_STAGE, rejectingFindings } from '../core/escalation';
 import { DAY_MS } from '../core/judge';
 import type { DigestLine, KnownCertificate, PlannedNotification } from '../core/watch-state';
 import { redactCredentials } from '../core/target';
@@ -92,7 +92,8 @@ interface Parts {
 const RENDERERS: Readonly<Record<PlannedNotification['kind'], (view: View) => Parts>> = {
   expiry: renderExpiry,
   recovery: renderRecovery,
-  error: renderError,
+  // Kind `error` carries both alerts about something wrong now: a probe that fails, and a certificate clients reject.
+  error: (view) => (view.n.stage === INVALID_STAGE ? renderInvalid(view) : renderError(view)),
   digest: renderDigest,
 };
 
@@ -158,14 +159,16 @@ function findingAdvice(findings: readonly Finding[]): string[] {
 // ---- recovery -------------------------------------------------------------------------------------
 
 /**
- * Three shapes: a probe answering again (stage `error`), an expiry alert over (left every stage), and one eased
- * (`stageNow`: moved down to a stage that does not notify these audiences). A certificate served now with problems
- * of its own turns "nothing to do" into what to do about them.
+ * Four shapes: a probe answering again (stage `error`), a certificate accepted by clients again (stage `invalid`),
+ * an expiry alert over (left every stage), and one eased (`stageNow`: moved down to a stage that does not notify
+ * these audiences). A certificate served now with problems of its own turns "nothing to do" into what to do about
+ * them.
  */
 function renderRecovery(view: View): Parts {
   const { n, certificate } = view;
   const fromError = n.stage === 'error';
-  const stageNow = fromError ? undefined : n.stageNow;
+  const fromInvalid = n.stage === INVALID_STAGE;
+  const stageNow = fromError || fromInvalid ? undefined : n.stageNow;
   const problems = problemFindings(certificate);
   const broken = problems.some((finding) => finding.severity === 'critical');
   const codes = [...new Set(problems.map((finding) => finding.code))].join(', ');
@@ -175,11 +178,14 @@ function renderRecovery(view: View): Parts {
 
   // Over for the expiry, not for the endpoint: a replacement clients refuse must not read as "nothing to do".
   const label = `${stageNow !== undefined ? 'EASED' : n.replaced && problems.length > 0 ? 'REPLACED' : 'RESOLVED'}${problems.length === 0 ? '' : broken ? ' BUT BROKEN' : ' WITH PROBLEMS'}`;
+  const expiresClause = certificate ? `; the certificate expires on ${utcSeconds(certificate.notAfter)}${leftClause(view)}` : '';
   const headline = fromError
-    ? `${label}: certwatch can check ${view.target} again${certificate ? `; the certificate expires on ${utcSeconds(certificate.notAfter)}${leftClause(view)}` : ''}.`
-    : stageNow !== undefined
-      ? `${label}: the certificate for ${view.target} ${nowExpires || 'expires later'}, so it has moved down from the "${n.stage}" stage to "${stageNow}", which does not notify ${told}.`
-      : `${label}: the "${n.stage}" alert for ${view.target} is over${certificate ? `: the certificate ${nowExpires}` : ''}.`;
+    ? `${label}: certwatch can check ${view.target} again${expiresClause}.`
+    : fromInvalid
+      ? `${label}: clients accept the certificate served by ${view.target} again${expiresClause}.`
+      : stageNow !== undefined
+        ? `${label}: the certificate for ${view.target} ${nowExpires || 'expires later'}, so it has moved down from the "${n.stage}" stage to "${stageNow}", which does not notify ${told}.`
+        : `${label}: the "${n.stage}" alert for ${view.target} is over${certificate ? `: the certificate ${nowExpires}` : ''}.`;
   const which = fromError ? 'it reads now' : n.replaced ? 'that replaced it' : 'served now';
   const problemLine = problems.length === 0 ? null : broken ? `But clients will refuse the certificate ${which}: ${codes}.` : `But the certificate ${which} has problems: ${codes}.`;
 
@@ -187,21 +193,24 @@ function renderRecovery(view: View): Parts {
     ? `: ${codes}`
     : fromError
       ? ` reachable again${expires ? `, expires ${expires}` : ''}`
-      : stageNow !== undefined
-        ? ` down to ${stageNow}${expires ? `, expires ${expires}` : ''}`
-        : expires ? ` now expires ${expires}` : ' alert resolved';
+      : fromInvalid
+        ? ` accepted by clients again${expires ? `, expires ${expires}` : ''}`
+        : stageNow !== undefined
+          ? ` down to ${stageNow}${expires ? `, expires ${expires}` : ''}`
+          : expires ? ` now expires ${expires}` : ' alert resolved';
   const smsSummary = problems.length > 0 ? `${summary}. ${shortFixes(problems)}` : summary;
 
-  const closes = `This closes the "${n.stage}" ${fromError ? 'probe failure' : 'expiry'} alert sent earlier for ${view.target}`;
+  const alertName = fromError ? '"error" probe failure alert' : fromInvalid ? `"${INVALID_STAGE}" alert (certificate rejected by clients)` : `"${n.stage}" expiry alert`;
+  const closes = `This closes the ${alertName} sent earlier for ${view.target}`;
   const closing = stageNow !== undefined
     ? `${closes} to ${told}: the "${stageNow}" stage's audiences keep getting its notices, and a later stage that notifies ${told} will notify them again.`
     : `${closes}.`;
+  // A certificate clients refuse has its own alert; warnings (a weak key, an overdue renewal) do not.
+  const whoAlerts = broken
+    ? `certwatch also sends its "${INVALID_STAGE}" alert about a certificate clients refuse, and repeats it until the certificate is fixed or acknowledged.`
+    : `certwatch does not alert on these problems by themselves${stageNow === undefined ? ': its next notice about this certificate comes when it nears expiry or cannot be checked' : ''}.`;
   const whatToDo = problems.length > 0
-    ? [
-      ...numbered([...findingAdvice(problems), `Verify: certwatch check ${shellQuote(view.target)}`]),
-      closing,
-      `certwatch does not alert on these problems by themselves${stageNow === undefined ? ': its next notice about this certificate comes when it nears expiry or cannot be checked' : ''}.`,
-    ]
+    ? [...numbered([...findingAdvice(problems), `Verify: certwatch check ${shellQuote(view.target)}`]), closing, whoAlerts]
     : [`${stageNow !== undefined ? `Nothing for ${told}.` : 'Nothing.'} ${closing}`];
   const email = [
     headline,
@@ -248,6 +257,62 @@ function shortFixes(findings: readonly Finding[]): string {
 function leftClause(view: View): string {
   if (view.remainingMs === null) return '';
   return view.remainingMs < 0 ? ` (expired ${longDuration(-view.remainingMs)} ago)` : ` (in ${longDuration(view.remainingMs)})`;
+}
+
+// ---- invalid: a certificate clients reject ----------------------------------------------------------
+
+/**
+ * The certificate served is one clients refuse now (a wrong name, an untrusted or incomplete chain, ...),
+ * whatever its expiry: what is wrong, in the findings' own words, and what to do about each.
+ */
+function renderInvalid(view: View): Parts {
+  const { n, certificate } = view;
+  const rejecting = rejectingFindings(certificate?.findings ?? []);
+  const codes = [...new Set(rejecting.map((finding) => finding.code))];
+  const codeList = codes.length > 0 ? codes.join(', ') : 'see the findings';
+  const headline = `INVALID: clients reject the certificate served by ${view.target}: ${codeList}.`;
+  const reasons = rejecting.slice(0, MAX_LISTED_FINDINGS).map((finding) => `- ${finding.code}: ${clip(clean(finding.message))}`);
+  if (rejecting.length > MAX_LISTED_FINDINGS) reasons.push(`... and ${rejecting.length - MAX_LISTED_FINDINGS} more`);
+  const email = [
+    headline,
+    certificate
+      ? `It is not about expiry: the certificate ${view.remainingMs !== null && view.remainingMs < 0 ? 'expired' : 'expires'} on ${utcSeconds(certificate.notAfter)}${leftClause(view)}, but browsers and API clients refuse the connection now.`
+      : 'Browsers and API clients refuse the connection now.',
+    '',
+    ...section('WHY CLIENTS REJECT IT', reasons.length > 0 ? reasons : ['see FINDINGS below']),
+    ...certificateSections(view),
+    ...section('WHAT TO DO', numbered([...findingAdvice(rejecting), `Verify: certwatch check ${shellQuote(view.target)}`])),
+    ...section('HOW TO ACKNOWLEDGE', acknowledgeLines(view)),
+    ...footer(view),
+  ];
+  // Most to least informative: every code before the fixes (the email has those), every code before the words.
+  const subjects = codeVariants(codes).flatMap((list) => [` cert rejected by clients: ${list}`, ` rejected by clients: ${list}`]);
+  const texts = codeVariants(codes).flatMap((list) => [` cert rejected by clients: ${list}. ${shortFixes(rejecting)}`, ` cert rejected by clients: ${list}`]);
+  return {
+    subject: fitFirst('[certwatch] INVALID ', view.asciiTarget, subjects, SUBJECT_MAX_CHARS),
+    sms: fitFirst('CERTWATCH INVALID ', toSmsText(view.asciiTarget), texts.map(toSmsText), SMS_MAX_CHARS),
+    email: lines(email),
+    default: lines([headline, `Target: ${view.target}`, `Certificate id: ${n.certificateId}`, `Acknowledge: ${ackCommand(view)}`]),
+  };
+}
+
+/** The finding codes as a list, then shorter: the first ones and how many more. */
+function codeVariants(codes: readonly string[]): string[] {
+  if (codes.length === 0) return ['see the findings'];
+  return codes.map((_, index) => {
+    const shown = codes.slice(0, codes.length - index).join(', ');
+    return index === 0 ? shown : `${shown} +${index} more`;
+  });
+}
+
+/**
+ * The first of `afters` (most to least informative) that fits in `max` with the flexible part (the target) kept
+ * whole or shortened no further than fitLine would; the last one, fitted, if none does.
+ */
+function fitFirst(before: string, flexible: string, afters: readonly string[], max: number, minFlexible = 24): string {
+  const flexibleRoom = Math.min(flexible.length, minFlexible);
+  const fitting = afters.find((after) => before.length + flexibleRoom + after.length <= max) ?? afters[afters.length - 1];
+  return fitLine(before, flexible, fitting, max, minFlexible);
 }
 
 // ---- error ----------------------------------------------------------------------------------------
@@ -329,8 +394,8 @@ function renderDigest(view: View): Parts {
   const noun = count === 1 ? 'certificate' : 'certificates';
   const first = entries[0];
   const headline = count === 0
-    ? `certwatch digest for ${utcMinutes(view.now.toISOString())}: no certificate is inside the first stage.`
-    : `certwatch digest for ${utcMinutes(view.now.toISOString())}: ${count} ${noun} inside the first stage, soonest first.`;
+    ? `certwatch digest for ${utcMinutes(view.now.toISOString())}: no certificate needs attention.`
+    : `certwatch digest for ${utcMinutes(view.now.toISOString())}: ${count} ${noun} need${count === 1 ? 's' : ''} attention (inside the first stage, failing, or rejected by clients), soonest first.`;
 
   const body: string[] = [];
   let bytes = 0;
@@ -348,7 +413,7 @@ function renderDigest(view: View): Parts {
     '',
     ...(count > 0 ? [...body, ''] : []),
     ...section('WHAT TO DO', count === 0 ? ['Nothing.'] : [
-      'Renew and deploy the certificates above, soonest first; each also has its own stage alerts.',
+      'Renew (or fix) and deploy the certificates above, soonest first; each also has its own alerts.',
       'Acknowledge one: certwatch ack <certificateId> [--until ISO-8601 time]',
       `or invoke the certwatch on-demand function with ${JSON.stringify({ action: 'ack', certificateId: '<certificateId>', until: '<ISO-8601 time>' })}`,
     ]),
@@ -358,7 +423,7 @@ function renderDigest(view: View): Parts {
   return {
     subject: first
       ? fitLine(`[certwatch] Digest: ${count} ${noun}, soonest `, entryTarget(first), ` ${entryWhen(first)}`, SUBJECT_MAX_CHARS)
-      : '[certwatch] Digest: no certificate inside the first stage',
+      : '[certwatch] Digest: no certificate needs attention',
     sms: digestSms(entries),
     email: lines(email),
     default: lines([headline, ...body.slice(0, 20)]),
@@ -369,7 +434,7 @@ function renderDigest(view: View): Parts {
 function digestSms(entries: readonly DigestEntry[]): string {
   const count = entries.length;
   const head = `CERTWATCH DIGEST ${count} ${count === 1 ? 'cert' : 'certs'}`;
-  if (count === 0) return `${head}: none inside the first stage`;
+  if (count === 0) return `${head}: none needs attention`;
   let text = `${head}:`;
   for (const [index, entry] of entries.entries()) {
     const rest = count - index - 1;
@@ -396,7 +461,8 @@ function digestItem(position: number, { line, remainingMs }: DigestEntry): strin
     : remainingMs !== null && remainingMs < 0
       ? `EXPIRED ${shortDuration(-remainingMs)} ago (${utcMinutes(line.notAfter)})`
       : `expires in ${shortDuration(remainingMs ?? 0)} (${utcMinutes(line.notAfter)})`;
-  const state = [`stage ${line.stage ?? '-'}`, `status ${line.status}`, ...(line.acknowledged ? ['acknowledged'] : [])].join(', ');
+  const rejected = line.rejectedFor && line.rejectedFor.length > 0 ? [`rejected by clients: ${line.rejectedFor.join(', ')}`] : [];
+  const state = [`stage ${line.stage ?? '-'}`, `status ${line.status}`, ...rejected, ...(line.acknowledged ? ['acknowledged'] : [])].join(', ');
   return [
     `  ${position}. ${clip(clean(line.target))}  ${when}  [${state}]`,
     `     ${line.subject ? clip(clean(line.subject)) : 'certificate not read yet'}  (id ${clean(line.certificateId)})`,
@@ -467,20 +533,33 @@ function whereLines(view: View): string[] {
 
 function acknowledgeLines(view: View): string[] {
   const until = snoozeExample(view.now);
-  const payload = JSON.stringify({ action: 'ack', certificateId: view.n.certificateId, ...(view.n.kind === 'error' ? { alert: 'error' } : {}), until });
+  const alert = alertToAcknowledge(view.n);
+  const payload = JSON.stringify({ action: 'ack', certificateId: view.n.certificateId, ...(alert ? { alert } : {}), until });
+  const silences = {
+    error: 'Acknowledging silences the reminders for this probe failure.',
+    invalid: 'Acknowledging silences the reminders that clients reject this certificate (not the expiry notices); serving another certificate clears it.',
+    expiry: `Acknowledging silences the "${view.n.stage}" reminders for this certificate; a later stage still notifies, and a replaced certificate clears it.`,
+  };
+  const lasting = { error: 'the probe recovers', invalid: 'another certificate is served or clients accept it again', expiry: 'the stage changes' };
   return [
-    view.n.kind === 'error'
-      ? 'Acknowledging silences the reminders for this probe failure.'
-      : `Acknowledging silences the "${view.n.stage}" reminders for this certificate; a later stage still notifies, and a replaced certificate clears it.`,
+    silences[alert ?? 'expiry'],
     `CLI:     ${ackCommand(view)} --until ${until}`,
     `Lambda:  invoke the certwatch on-demand function with ${payload}`,
-    `Leave out --until (and "until") to stay silent until ${view.n.kind === 'error' ? 'the probe recovers' : 'the stage changes'}.`,
+    `Leave out --until (and "until") to stay silent until ${lasting[alert ?? 'expiry']}.`,
   ];
 }
 
+/** The `--alert` a notice's ack command names: its own, unless it is the expiry stage (the default). */
+function alertToAcknowledge(n: PlannedNotification): 'error' | 'invalid' | null {
+  if (n.kind !== 'error') return null;
+  return n.stage === INVALID_STAGE ? 'invalid' : 'error';
+}
+
 function ackCommand(view: View): string {
-  // A failing certificate may also be in an expiry stage: name the alert so the right one is silenced.
-  return `certwatch ack ${shellQuote(view.n.certificateId)}${view.n.kind === 'error' ? ' --alert error' : ''}`;
+  // A certificate may have several alerts at once (an expiry stage, a probe failure, a rejected certificate):
+  // name the alert so the right one is silenced.
+  const alert = alertToAcknowledge(view.n);
+  return `certwatch ack ${shellQuote(view.n.certificateId)}${alert ? ` --alert ${alert}` : ''}`;
 }
 
 function footer(view: View): string[] {

@@ -41,8 +41,9 @@ export function statusReport(states: readonly WatchState[], now: Date): StatusRo
   return states.map((state) => statusRow(state, now)).sort(soonestExpiryFirst);
 }
 
+/** Every alert's acknowledgement: the expiry stage's, the probe failure's (`error`), the invalid alert's (`invalid`). */
 function describeAcknowledgements(state: WatchState): string | null {
-  const acks = [state.acknowledgement, state.errorAlert.acknowledgement].filter((ack) => ack != null);
+  const acks = [state.acknowledgement, state.errorAlert.acknowledgement, state.invalidAlert?.acknowledgement].filter((ack) => ack != null);
   if (acks.length === 0) return null;
   return acks.map((ack) => `${ack.stage}${ack.until ? ` until ${ack.until}` : ''}`).join(', ');
 }

@@ -57,6 +57,7 @@ describe('a malformed event gets an InvalidEventError naming the field', () => {
     [{ action: 'ack', target: 'admin:s3cret@a.test' }, 'target: invalid target "***@a.test": credentials are not accepted'],
     [{ action: 'ack', target: '010.0.0.1' }, 'target: invalid target "010.0.0.1": "010.0.0.1" is neither a host name nor an IPv4 address'],
     [{ action: 'ack', certificateId: 'tls:a.test:443', until: 'tomorrow' }, 'until: must be an ISO 8601 time'],
+    [{ action: 'ack', certificateId: 'tls:a.test:443', alert: 'maybe' }, 'alert: Invalid option: expected one of "expiry"|"error"|"invalid"'],
     [{ action: 'ack', certificateId: 'tls:a.test:443', until: '2026-12-01' }, 'until: must be an ISO 8601 time with a zone, such as 2026-12-01T09:00:00Z'],
     [{ action: 'status', verbose: true }, 'invalid status event'],
   ])('%j', async (event, field) => {
@@ -108,5 +109,42 @@ describe('ack and status against the state table (DynamoDB API on loopback, foun
       ['tls:shop.example:443', 'urgent'],
       ['tls:down.example:443', null],
     ]);
+  });
+
+  test('ack with alert "invalid" acknowledges the alert about a certificate clients reject; status shows it', async () => {
+    // Outside every stage, served with a certificate clients reject (added last: the status listing above is exact).
+    const rejected = {
+      ...fullState('tls:rejected.example:443'),
+      status: 'critical' as const,
+      expiry: { stage: null, stageEnteredAt: null, lastNotifiedAt: null, audiencesTold: [] },
+      acknowledgement: null,
+      pending: [],
+      invalidAlert: { active: true, lastNotifiedAt: '2026-03-19T08:00:00.000Z', audiencesTold: ['owners'], acknowledgement: null },
+    };
+    await dynamo.store.put(rejected, 0);
+    await expect(handler({ action: 'ack', certificateId: 'tls:rejected.example:443', alert: 'expiry' })).rejects.toMatchObject({
+      name: 'AcknowledgementError',
+      message: 'tls:rejected.example:443 is not in any escalation stage: there is no expiry alert to acknowledge',
+    });
+    const response = await handler({ action: 'ack', certificateId: 'tls:rejected.example:443', alert: 'invalid', until: '2099-01-01T00:00:00Z', note: 'reissue in OPS-7' });
+    expect(response).toEqual({ certificateId: 'tls:rejected.example:443', acknowledged: { stage: 'invalid', until: '2099-01-01T00:00:00.000Z', note: 'reissue in OPS-7' } });
+    expect((await dynamo.store.get('tls:rejected.example:443'))?.invalidAlert?.acknowledgement).toMatchObject({ stage: 'invalid', fingerprintSha256: 'AB:CD:EF:01' });
+    const rows = (await handler({ action: 'status' })) as { certificateId: string; acknowledged: string | null }[];
+    expect(rows.find((row) => row.certificateId === 'tls:rejected.example:443')?.acknowledged).toBe('invalid until 2099-01-01T00:00:00.000Z');
+  });
+
+  test('ack without an alert picks the invalid alert when it is the only one', async () => {
+    const alone = {
+      ...unreachableState('tls:alone.example:443'),
+      status: 'critical' as const,
+      certificate: fullState().certificate,
+      lastError: null,
+      consecutiveFailures: 0,
+      errorAlert: { active: false, lastNotifiedAt: null, audiencesTold: [] },
+      invalidAlert: { active: true, lastNotifiedAt: null, audiencesTold: [], acknowledgement: null },
+    };
+    await dynamo.store.put(alone, 0);
+    const response = await handler({ action: 'ack', certificateId: 'tls:alone.example:443' });
+    expect(response).toMatchObject({ acknowledged: { stage: 'invalid', until: null } });
   });
 });

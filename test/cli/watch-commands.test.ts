@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../functions/cli/watch-wiring';
@@ -7,7 +7,7 @@ import { startEmbeddedDynamoDb } from '../../functions/store/embedded-dynamodb';
 import { fullState } from '../store/watch-state-fixture';
 import { cli } from '../support/cli';
 import { chainFor, daysFromNow, issue } from '../support/pki';
-import { closedPort, startTlsServer, type RunningServer } from '../support/servers';
+import { closedPort, startTcpServer, startTlsServer, type RunningServer } from '../support/servers';
 
 // run, status and ack through the CLI entry point, on the embedded store in a temporary directory.
 
@@ -158,6 +158,42 @@ test('the status table strips control characters from what the store holds', asy
   expect(out.split('\n')[1]).toMatch(/^tls:evil\]0;pwned\[2J\.test:443\s+WARNING\s+12\s/);
 });
 
+test('a certificate clients reject: the run alerts, and ack --alert invalid silences the repeats', async () => {
+  const misState = join(dir, 'rejected-state');
+  const notifications = join(dir, 'rejected.jsonl');
+  // Issued by an intermediate the server does not send, from a root nobody trusts: clients refuse it.
+  const stray = await issue({ subject: 'CN=stray.test', sans: ['stray.test'], issuer: (await chainFor(['x'])).intermediate, notAfter: daysFromNow(200) });
+  const rejected = await startTlsServer({ key: stray, chain: [stray] });
+  const cfg = join(dir, 'rejected.json');
+  writeFileSync(cfg, JSON.stringify({ targets: [{ target: `127.0.0.1:${rejected.port}`, servername: 'stray.test' }], audiences: { owners: {}, oncall: {} } }));
+  const id = `tls:127.0.0.1:${rejected.port}/stray.test`;
+  const sent = () => readFileSync(notifications, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; stage: string; subject: string });
+  try {
+    const first = await cli('run', '--config', cfg, '--store', misState, '--notify', `file:${notifications}`, '--now', at(0));
+    expect(first.code).toBe(0);
+    expect(sent().map((n) => `${n.kind}/${n.stage}`)).toEqual(['error/invalid']);
+    expect(sent()[0].subject).toContain('rejected by clients');
+
+    const wrongAlert = await cli('ack', id, '--alert', 'expiry', '--store', misState, '--now', at(0));
+    expect(wrongAlert.code).toBe(3);
+    expect(wrongAlert.err).toContain('is not in any escalation stage: there is no expiry alert to acknowledge');
+
+    const ack = await cli('ack', id, '--alert', 'invalid', '--until', at(3), '--note', 'OPS-5', '--store', misState, '--now', at(0));
+    expect(ack).toMatchObject({ code: 0, err: '' });
+    // The line says which alert and which certificate.
+    expect(ack.out.startsWith('acknowledged ')).toBe(true);
+    expect(ack.out).toMatch(/^acknowledged the invalid-certificate alert of tls:/);
+    expect(ack.out).toContain(` of ${id} until `);
+    const json = JSON.parse((await cli('status', '--json', '--store', misState, '--now', at(0))).out) as { acknowledged: string | null; status: string; stage: string | null }[];
+    expect(json).toEqual([expect.objectContaining({ status: 'critical', stage: null, acknowledged: expect.stringMatching(/^invalid until /) })]);
+
+    await cli('run', '--config', cfg, '--store', misState, '--notify', `file:${notifications}`, '--now', at(1));
+    expect(sent()).toHaveLength(1); // due again a day later, but acknowledged
+  } finally {
+    await rejected.close();
+  }
+});
+
 describe('times: one rule for the CLI and the Lambda, a full ISO 8601 time with a zone', () => {
   test('a zone offset is accepted', async () => {
     const { code, err } = await cli('status', ...store(), '--now', '2026-12-01T11:00:00+02:00');
@@ -188,16 +224,17 @@ describe('mistakes get one line and exit 3', () => {
 
   test('acknowledging a certificate with nothing to acknowledge', async () => {
     const fresh = join(dir, 'fresh-state');
-    const okLeaf = await issue({ subject: 'CN=calm.test', sans: ['calm.test'], issuer: (await chainFor(['x'])).intermediate, notAfter: daysFromNow(200) });
-    const calm = await startTlsServer({ key: okLeaf, chain: [okLeaf] });
+    const { root, intermediate, leaf } = await chainFor(['calm.test'], { notAfter: daysFromNow(200) });
+    const calm = await startTlsServer({ key: leaf, chain: [leaf, intermediate] });
+    writeFileSync(join(dir, 'calm-root.pem'), root.certPem);
     const cfg = join(dir, 'calm.json');
-    writeFileSync(cfg, JSON.stringify({ targets: [`127.0.0.1:${calm.port}`], audiences: { owners: {}, oncall: {} } }));
+    writeFileSync(cfg, JSON.stringify({ targets: [{ target: `127.0.0.1:${calm.port}`, servername: 'calm.test' }], check: { caFile: join(dir, 'calm-root.pem') }, audiences: { owners: {}, oncall: {} } }));
     await cli('run', '--config', cfg, '--store', fresh, '--notify', `file:${join(dir, 'calm.jsonl')}`);
     await calm.close();
-    // The self-signed leaf is critical by its findings, but in no expiry stage and its probe answered: nothing to ack.
-    const { code, err } = await cli('ack', `127.0.0.1:${calm.port}`, '--store', fresh);
+    // Trusted, named right, far from expiry, and answering: no stage, no probe failure, nothing clients reject.
+    const { code, err } = await cli('ack', `127.0.0.1:${calm.port}`, '--servername', 'calm.test', '--store', fresh);
     expect(code).toBe(3);
-    expect(err).toContain('nothing to acknowledge');
+    expect(err).toContain('is not in any escalation stage, has no active probe-failure alert and is not served with a certificate clients reject: there is nothing to acknowledge');
   });
 
   test.each([
@@ -264,5 +301,45 @@ describe('mistakes get one line and exit 3', () => {
     } finally {
       await holder.close();
     }
+  });
+
+  test('a run on a store directory in use fails before probing any target', async () => {
+    const busy = join(dir, 'busy-run');
+    const holder = await startEmbeddedDynamoDb({ path: busy });
+    await fetch(holder.endpoint, { method: 'POST', headers: { 'x-amz-target': 'DynamoDB_20120810.ListTables', 'content-type': 'application/x-amz-json-1.0' }, body: '{}' }).catch(() => undefined);
+    let connections = 0;
+    const target = await startTcpServer(() => connections++);
+    const cfg = join(dir, 'busy-run.json');
+    writeFileSync(cfg, JSON.stringify({ targets: [`127.0.0.1:${target.port}`], check: { timeoutMs: 500 }, audiences: { owners: {}, oncall: {} } }));
+    try {
+      const { code, out, err } = await cli('run', '--config', cfg, '--store', busy);
+      expect(code).toBe(3);
+      expect(out).toBe('');
+      expect(err).toContain(`the local store ${busy} is in use by another running certwatch`);
+      expect(err.trim().split('\n')).toHaveLength(1);
+      expect(connections).toBe(0);
+    } finally {
+      await target.close();
+      await holder.close();
+    }
+  });
+
+  test('a run on a store whose table has the wrong shape is refused once probing is over, and the process does not hang', async () => {
+    const odd = join(dir, 'odd-run-store');
+    const server = await startEmbeddedDynamoDb({ path: odd });
+    const client = new DynamoDBClient({ endpoint: server.endpoint, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    await client.send(new CreateTableCommand({ TableName: 'certwatch', AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }));
+    client.destroy();
+    await server.close();
+    const notifications = join(dir, 'odd-run.jsonl');
+    const { code, out, err } = await cli('run', ...config(), '--store', odd, '--notify', `file:${notifications}`);
+    expect(code).toBe(3);
+    expect(out).toBe('');
+    expect(err).toContain(`cannot use the local store ${odd}: `);
+    expect(err).toContain('exists with key id (HASH), but certwatch needs partition key certificateId');
+    expect(existsSync(notifications)).toBe(false);
+    // The store was released: it opens again (a leaked server would hold its lock).
+    const again = await startEmbeddedDynamoDb({ path: odd });
+    await again.close();
   });
 });

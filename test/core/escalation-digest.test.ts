@@ -64,6 +64,32 @@ describe('planDigest', () => {
     expect(planDigest([acked], DEFAULT_POLICY, at(101), SCHEDULE)?.digest?.[0].acknowledged).toBe(false);
   });
 
+  test('lists a certificate clients reject even outside every stage, saying why, in the same soonest-first order', () => {
+    const misnamed = (name: string, daysLeft: number) => {
+      const notAfter = NOW.getTime() + daysLeft * DAY;
+      const cert = leaf(`FP:${name}`, new Date(notAfter - 398 * DAY), 398, { subject: `CN=${name}` });
+      const result = served([cert], NOW, { hostnameMismatch: `"${name}" is not in the certificate's names`, chainProblem: 'UNTRUSTED_ROOT' });
+      return observe(undefined, { ...TARGET, certificateId: `tls:${name}:443`, target: `${name}:443`, result }, DEFAULT_POLICY, NOW).state;
+    };
+    const states = [watched('fine', 200), misnamed('broken', 300), watched('later', 40), misnamed('broken-soon', 20)];
+    const lines = planDigest(states, DEFAULT_POLICY, NOW, SCHEDULE)?.digest ?? [];
+    expect(lines.map((line) => [line.target, line.stage, line.status, line.rejectedFor])).toEqual([
+      ['broken-soon:443', 'warning', 'critical', ['HOSTNAME_MISMATCH', 'UNTRUSTED_ROOT']],
+      ['later:443', 'notice', 'ok', undefined],
+      ['broken:443', null, 'critical', ['HOSTNAME_MISMATCH', 'UNTRUSTED_ROOT']],
+    ]);
+    expect(lines.map((line) => line.certificateId)).toEqual([...lines].sort(soonestExpiryFirst).map((line) => line.certificateId));
+
+    // Acknowledged: marked so while the acknowledgement holds; accepted again: no longer listed.
+    const broken = states[1];
+    const acked = acknowledge(broken, { at: NOW, alert: 'invalid', until: at(101) });
+    expect(planDigest([acked], DEFAULT_POLICY, at(100, 1), SCHEDULE)?.digest?.[0].acknowledged).toBe(true);
+    expect(planDigest([acked], DEFAULT_POLICY, at(101), SCHEDULE)?.digest?.[0].acknowledged).toBe(false);
+    const good = leaf('FP:broken', new Date(NOW.getTime() - 98 * DAY), 398, { subject: 'CN=broken' });
+    const fixed = observe(broken, { ...TARGET, certificateId: broken.certificateId, target: broken.target, result: served([good], at(100, 1)) }, DEFAULT_POLICY, at(100, 1)).state;
+    expect(planDigest([fixed], DEFAULT_POLICY, at(100, 1), SCHEDULE)).toBeNull();
+  });
+
   test('nothing to list: no digest', () => {
     expect(planDigest([watched('fine', 200)], DEFAULT_POLICY, NOW, SCHEDULE)).toBeNull();
     expect(planDigest([], DEFAULT_POLICY, NOW, SCHEDULE)).toBeNull();

@@ -248,7 +248,7 @@ describe('acknowledgement', () => {
   test('nothing to acknowledge outside every stage and without a probe failure: a typed error that says so', () => {
     const { state } = observe(undefined, { ...TARGET, result: serveLong(at(10)) }, DEFAULT_POLICY, at(10));
     expect(() => acknowledge(state, { at: at(10) })).toThrow(AcknowledgementError);
-    expect(() => acknowledge(state, { at: at(10) })).toThrow('tls:shop.example:443 is not in any escalation stage and has no active probe-failure alert: there is nothing to acknowledge');
+    expect(() => acknowledge(state, { at: at(10) })).toThrow('tls:shop.example:443 is not in any escalation stage, has no active probe-failure alert and is not served with a certificate clients reject: there is nothing to acknowledge');
   });
 
   test('acknowledgeAlert tells which alert it chose and what it recorded; acknowledge returns the same state', () => {
@@ -449,14 +449,15 @@ describe('stored certificate data is bounded', () => {
 
   test('a 5000-SAN certificate keeps 100 SANs and their count, and the state stays well under 400 KB', () => {
     const watcher = new Watcher();
-    // Undelivered notices pile up copies of the certificate in the outbox: expiry, then the error alert.
+    // Undelivered notices pile up copies of the certificate in the outbox: expiry, the invalid alert (the name does
+    // not match), then the error alert.
     watcher.run(at(396), served([huge], at(396), { hostnameMismatch: mismatch }), { snsUp: false });
     for (const hour of [1, 2, 3]) watcher.run(at(396, hour), unreachable(), { snsUp: false });
     const state = currentState(watcher);
     expect(state.certificate?.sans).toEqual(names.slice(0, STORED_SANS_LIMIT));
     expect(state.certificate?.sanCount).toBe(5000);
     expect(state.certificate?.chain[0]).toMatchObject({ sans: names.slice(0, STORED_SANS_LIMIT), sanCount: 5000 });
-    expect(state.pending.map((n) => n.kind)).toEqual(['expiry', 'error']);
+    expect(state.pending.map((n) => [n.kind, n.stage])).toEqual([['expiry', 'critical'], ['error', 'invalid'], ['error', 'error']]);
     expect(state.pending.every((n) => n.certificate?.sans.length === STORED_SANS_LIMIT)).toBe(true);
     const mismatchFinding = state.certificate?.findings.find((finding) => finding.code === 'HOSTNAME_MISMATCH');
     expect(mismatchFinding?.message.length).toBeLessThanOrEqual(300);
@@ -814,7 +815,7 @@ describe('acknowledging a probe failure (the error alert)', () => {
     const twoFailures = new Watcher();
     twoFailures.run(at(10), serveLong(at(10)));
     twoFailures.runEvery(1, at(10, 1), at(10, 3), () => unreachable());
-    expect(() => acknowledge(currentState(twoFailures), { at: at(10, 3) })).toThrow('is not in any escalation stage and has no active probe-failure alert: there is nothing to acknowledge');
+    expect(() => acknowledge(currentState(twoFailures), { at: at(10, 3) })).toThrow('is not in any escalation stage, has no active probe-failure alert and is not served with a certificate clients reject: there is nothing to acknowledge');
     expect(() => acknowledge(notFailingYet, { at: at(10, 19), alert: 'expiry' })).toThrow('tls:shop.example:443 is not in any escalation stage: there is no expiry alert to acknowledge');
     const { state: inStage } = observe(undefined, { ...TARGET, result: serveLong(at(384)) }, DEFAULT_POLICY, at(384));
     try {
@@ -828,5 +829,298 @@ describe('acknowledging a probe failure (the error alert)', () => {
 
   test('a snooze of the error alert must end after it starts', () => {
     expect(() => acknowledge(currentState(failingSinceDay10()), { at: at(10, 19), until: at(10, 19) })).toThrow('must end after it starts');
+  });
+});
+
+describe('a certificate clients reject (the invalid alert)', () => {
+  /** Far from expiry (day 10 of 398): no expiry stage applies, so any notice is the invalid alert's. */
+  const misnamed = leaf('BB:01', T0, 398, { sans: ['other.example'] });
+  const mismatch = { hostnameMismatch: '"shop.example" is not in the certificate\'s names: DNS:other.example' };
+  const serveMisnamed = (now: Date) => served([misnamed], now, mismatch);
+  /** A good leaf served without its intermediate: fixed by sending the chain, with the same fingerprint. */
+  const sameLeaf = leaf('BB:02', T0, 398);
+  const serveIncomplete = (now: Date) => served([sameLeaf], now, { chainProblem: 'INCOMPLETE_CHAIN', chainProblemDetail: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+  const serveFixed = (now: Date) => served([sameLeaf], now);
+  const INACTIVE = { active: false, lastNotifiedAt: null, audiencesTold: [], acknowledgement: null };
+
+  test('a first-seen broken certificate alerts at once: kind error, stage invalid, to errorNotify, not after errorAfterFailures', () => {
+    const watcher = new Watcher();
+    const [notice, ...others] = watcher.run(at(10), serveMisnamed(at(10)));
+    expect(others).toEqual([]);
+    expect(notice).toMatchObject({
+      id: notificationId(TARGET.certificateId, 'error', 'invalid', at(10).toISOString()),
+      kind: 'error',
+      stage: 'invalid',
+      audiences: ['owners'],
+      status: 'critical',
+      error: null,
+      consecutiveFailures: 0,
+      certificate: { fingerprintSha256: 'BB:01' },
+    });
+    expect(notice.certificate?.findings.map((finding) => finding.code)).toEqual(['HOSTNAME_MISMATCH']);
+    const state = currentState(watcher);
+    expect(state.invalidAlert).toEqual({ active: true, lastNotifiedAt: at(10).toISOString(), audiencesTold: ['owners'], acknowledgement: null });
+    expect(state.errorAlert).toEqual({ active: false, lastNotifiedAt: null, audiencesTold: [] });
+    expect(state.history.map((entry) => [entry.event, entry.detail])).toEqual([
+      ['first-seen', `CN=shop.example (BB:01) expires ${misnamed.notAfter}`],
+      ['invalid', 'clients reject BB:01: HOSTNAME_MISMATCH'],
+      ['notified', 'error invalid to owners (message message-1)'],
+    ]);
+  });
+
+  test.each([
+    ['SELF_SIGNED', { chainProblem: 'SELF_SIGNED' as const }],
+    ['UNTRUSTED_ROOT', { chainProblem: 'UNTRUSTED_ROOT' as const }],
+    ['INCOMPLETE_CHAIN', { chainProblem: 'INCOMPLETE_CHAIN' as const }],
+    ['CHAIN_INVALID', { chainProblem: 'CHAIN_INVALID' as const }],
+    ['HOSTNAME_MISMATCH', mismatch],
+  ])('%s triggers it', (code, seen) => {
+    const { planned, state } = observe(undefined, { ...TARGET, result: served([long], at(10), seen) }, DEFAULT_POLICY, at(10));
+    expect(planned.map((n) => [n.kind, n.stage])).toEqual([['error', 'invalid']]);
+    expect(state.history.find((entry) => entry.event === 'invalid')?.detail).toBe(`clients reject AA:01: ${code}`);
+  });
+
+  test('NOT_YET_VALID triggers it', () => {
+    const early = leaf('FF:01', at(12), 398); // deployed two days before its notBefore
+    expect(observe(undefined, { ...TARGET, result: served([early], at(10)) }, DEFAULT_POLICY, at(10)).planned.map((n) => n.stage)).toEqual(['invalid']);
+  });
+
+  test('warnings (a weak key, an overdue renewal) and expiry alone do not: EXPIRED is the expiry stages\' business', () => {
+    const weak = leaf('WK:01', T0, 398, { keyAlgorithm: 'RSA', keySize: 1024, signatureAlgorithm: 'sha1WithRSAEncryption' });
+    const weakRun = observe(undefined, { ...TARGET, result: served([weak], at(300)) }, DEFAULT_POLICY, at(300));
+    expect(weakRun.state.certificate?.findings.map((finding) => finding.code).sort()).toEqual(['RENEWAL_OVERDUE', 'WEAK_KEY', 'WEAK_SIGNATURE']);
+    expect(weakRun.planned).toEqual([]);
+    expect('invalidAlert' in weakRun.state).toBe(false);
+    const expired = observe(undefined, { ...TARGET, result: serveLong(at(399)) }, DEFAULT_POLICY, at(399));
+    expect(expired.planned.map((n) => [n.kind, n.stage])).toEqual([['expiry', 'expired']]);
+  });
+
+  test('repeats every errorRepeatEvery (daily by default) while it persists; a state seen again unchanged is stored unchanged', () => {
+    const watcher = new Watcher();
+    expect(watcher.runEvery(1, at(10), at(12, 12), serveMisnamed)).toEqual(series(at(10), 24, 3, 'error', 'invalid', OWNERS));
+    const before = currentState(watcher);
+    watcher.run(at(12, 12), serveMisnamed(at(12, 12))); // 12d was the last notice: none due
+    expect({ ...currentState(watcher), lastCheckedAt: null, version: null }).toEqual({ ...before, lastCheckedAt: null, version: null });
+  });
+
+  test('follows errorNotify and errorRepeatEvery', () => {
+    const watcher = new Watcher({ ...DEFAULT_POLICY, errorNotify: ['security'], errorRepeatEveryMs: 6 * HOUR });
+    expect(watcher.runEvery(2, at(10), at(11), serveMisnamed)).toEqual(series(at(10), 6, 4, 'error', 'invalid', 'security'));
+  });
+
+  test('a duplicate run (same now) sends nothing new; a retried decision gets the same id', () => {
+    const first = observe(undefined, { ...TARGET, result: serveMisnamed(at(10)) }, DEFAULT_POLICY, at(10));
+    const retried = observe(undefined, { ...TARGET, result: serveMisnamed(at(10)) }, DEFAULT_POLICY, at(10));
+    expect(retried.planned.map((n) => n.id)).toEqual(first.planned.map((n) => n.id));
+    const duplicate = observe(first.state, { ...TARGET, result: serveMisnamed(at(10)) }, DEFAULT_POLICY, at(10));
+    expect(duplicate.planned).toEqual([]);
+    expect(duplicate.state).toBe(first.state);
+  });
+
+  test('fixed (the same leaf, now with its chain): one recovery to everyone told, then silence', () => {
+    const watcher = new Watcher();
+    watcher.runEvery(6, at(10), at(12, 6), serveIncomplete);
+    watcher.runEvery(6, at(12, 6), at(15), serveFixed);
+    expect(watcher.deliveries).toEqual([...series(at(10), 24, 3, 'error', 'invalid', OWNERS), ['12d6h', 'recovery', 'invalid', OWNERS]]);
+    const state = currentState(watcher);
+    expect(state.invalidAlert).toEqual(INACTIVE);
+    expect(state.history.filter((entry) => entry.event === 'valid-again').map((entry) => entry.detail)).toEqual(['clients accept BB:02 again']);
+  });
+
+  test('replaced by a good certificate: the recovery, and no expiry notice (it is outside every stage)', () => {
+    const watcher = new Watcher();
+    watcher.run(at(10), serveMisnamed(at(10)));
+    const [recovery, ...others] = watcher.run(at(10, 6), serveLong(at(10, 6)));
+    expect(others).toEqual([]);
+    expect(recovery).toMatchObject({ kind: 'recovery', stage: 'invalid', audiences: ['owners'], status: 'ok', certificate: { fingerprintSha256: 'AA:01', findings: [] } });
+    expect(currentState(watcher).invalidAlert).toEqual(INACTIVE);
+  });
+
+  test('replaced by another broken certificate: still active, on the same cadence, and the next repeat describes the new one', () => {
+    const watcher = new Watcher();
+    watcher.run(at(10), serveMisnamed(at(10)));
+    const selfSigned = leaf('BB:03', at(10), 398, { issuer: 'CN=shop.example', selfIssued: true });
+    const serveSelfSigned = (now: Date) => served([selfSigned], now, { chainProblem: 'SELF_SIGNED' });
+    expect(watcher.run(at(10, 6), serveSelfSigned(at(10, 6)))).toEqual([]);
+    expect(currentState(watcher).invalidAlert).toMatchObject({ active: true, lastNotifiedAt: at(10).toISOString() });
+    expect(watcher.runEvery(6, at(10, 12), at(11), serveSelfSigned)).toEqual([]);
+    const [repeat] = watcher.run(at(11), serveSelfSigned(at(11)));
+    expect(repeat).toMatchObject({ kind: 'error', stage: 'invalid', certificate: { fingerprintSha256: 'BB:03' } });
+    expect(repeat.certificate?.findings.map((finding) => finding.code)).toEqual(['SELF_SIGNED']);
+    expect(watcher.deliveries).toEqual([['10d', 'error', 'invalid', OWNERS], ['11d', 'error', 'invalid', OWNERS]]);
+    expect(currentState(watcher).history.filter((entry) => entry.event === 'invalid')).toHaveLength(1);
+  });
+
+  test('probe failures in between neither repeat nor clear it: the error alert speaks, then the answer is judged', () => {
+    const watcher = new Watcher();
+    watcher.run(at(10), serveMisnamed(at(10)));
+    watcher.runEvery(6, at(10, 6), at(13), () => unreachable());
+    expect(currentState(watcher).invalidAlert).toMatchObject({ active: true, lastNotifiedAt: at(10).toISOString(), audiencesTold: ['owners'] });
+    watcher.run(at(13), serveMisnamed(at(13))); // answers, still misnamed: due since day 11
+    watcher.run(at(13, 6), serveLong(at(13, 6))); // answers with a good certificate
+    expect(watcher.deliveries).toEqual([
+      ['10d', 'error', 'invalid', OWNERS],
+      ['10d18h', 'error', 'error', OWNERS], // third failure
+      ['11d18h', 'error', 'error', OWNERS],
+      ['12d18h', 'error', 'error', OWNERS],
+      ['13d', 'recovery', 'error', OWNERS],
+      ['13d', 'error', 'invalid', OWNERS],
+      ['13d6h', 'recovery', 'invalid', OWNERS],
+    ]);
+  });
+
+  test('a probe answering again with a good certificate closes both alerts at once', () => {
+    const watcher = new Watcher();
+    watcher.run(at(10), serveMisnamed(at(10)));
+    watcher.runEvery(6, at(10, 6), at(11), () => unreachable());
+    expect(watcher.run(at(11), serveLong(at(11))).map((n) => [n.kind, n.stage])).toEqual([['recovery', 'error'], ['recovery', 'invalid']]);
+  });
+
+  test('is independent of the expiry stages: a broken certificate 10 days from expiry gets the urgent notice and the invalid alert', () => {
+    const expiring = leaf('CC:10', at(-388), 398); // expires at day 10
+    const watcher = new Watcher();
+    watcher.run(at(0), served([expiring], at(0), mismatch));
+    expect(watcher.deliveries).toEqual([
+      ['0d', 'expiry', 'urgent', BOTH],
+      ['0d', 'error', 'invalid', OWNERS],
+    ]);
+    expect(currentState(watcher)).toMatchObject({ expiry: { stage: 'urgent', audiencesTold: ['owners', 'oncall'] }, invalidAlert: { active: true, audiencesTold: ['owners'] } });
+  });
+
+  test('an undelivered notice is dropped on recovery, with no recovery notice (nobody was told)', () => {
+    const watcher = new Watcher();
+    watcher.run(at(10), serveMisnamed(at(10)), { snsUp: false });
+    expect(currentState(watcher).pending.map((n) => [n.kind, n.stage])).toEqual([['error', 'invalid']]);
+    expect(watcher.run(at(10, 6), serveLong(at(10, 6)))).toEqual([]);
+    expect(currentState(watcher).pending).toEqual([]);
+    expect(watcher.deliveries).toEqual([]);
+  });
+
+  test('markPublished records who was told on the invalid alert, not on the probe-failure alert', () => {
+    const { state } = observe(undefined, { ...TARGET, result: serveMisnamed(at(10)) }, DEFAULT_POLICY, at(10));
+    const published = markPublished(state, state.pending[0].id, 'm-1', at(10));
+    expect(published.invalidAlert?.audiencesTold).toEqual(['owners']);
+    expect(published.errorAlert.audiencesTold).toEqual([]);
+    expect(published.expiry.audiencesTold).toEqual([]);
+  });
+
+  test('a state without the member (stored before this alert existed, or never rejected) reads as inactive', () => {
+    const { state: stored } = observe(undefined, { ...TARGET, result: serveLong(at(10)) }, DEFAULT_POLICY, at(10));
+    expect('invalidAlert' in stored).toBe(false);
+    expect(observe(stored, { ...TARGET, result: serveLong(at(11)) }, DEFAULT_POLICY, at(11)).state).not.toHaveProperty('invalidAlert');
+    expect(() => acknowledge(stored, { at: at(10), alert: 'invalid' })).toThrow('tls:shop.example:443 is not served with a certificate clients reject: there is no invalid alert to acknowledge');
+    const watcher = new Watcher();
+    watcher.state = stored;
+    expect(watcher.run(at(11), serveMisnamed(at(11))).map((n) => [n.kind, n.stage])).toEqual([['error', 'invalid']]);
+  });
+});
+
+describe('acknowledging the invalid alert', () => {
+  const misnamed = leaf('BB:01', T0, 398, { sans: ['other.example'] });
+  const mismatch = { hostnameMismatch: '"shop.example" is not in the certificate\'s names: DNS:other.example' };
+  const serveMisnamed = (now: Date) => served([misnamed], now, mismatch);
+
+  function alertedAtDay10(options: { snsUp?: boolean } = {}): Watcher {
+    const watcher = new Watcher();
+    watcher.run(at(10), serveMisnamed(at(10)), options);
+    return watcher;
+  }
+
+  test('records it on the invalid alert with the fingerprint acknowledged, and says so in the history', () => {
+    const outcome = acknowledgeAlert(currentState(alertedAtDay10()), { at: at(10, 1), note: 'reissue in OPS-12' });
+    expect(outcome.alert).toBe('invalid');
+    expect(outcome.acknowledgement).toEqual({ stage: 'invalid', at: at(10, 1).toISOString(), until: null, note: 'reissue in OPS-12', fingerprintSha256: 'BB:01' });
+    expect(outcome.state.invalidAlert?.acknowledgement).toBe(outcome.acknowledgement);
+    expect(outcome.state.acknowledgement).toBeNull();
+    expect(outcome.state.errorAlert.acknowledgement ?? null).toBeNull();
+    expect(outcome.state.history.at(-1)?.detail).toBe('invalid (certificate rejected by clients) until another certificate is served or clients accept it again: reissue in OPS-12');
+  });
+
+  test('silences the repeats until another certificate is served (still broken: the repeats resume on their cadence)', () => {
+    const watcher = alertedAtDay10();
+    watcher.state = acknowledge(currentState(watcher), { at: at(10, 1), alert: 'invalid' });
+    watcher.runEvery(6, at(10, 6), at(14), serveMisnamed);
+    const selfSigned = leaf('BB:03', at(13), 398, { issuer: 'CN=shop.example', selfIssued: true });
+    watcher.runEvery(6, at(14), at(15, 6), (now) => served([selfSigned], now, { chainProblem: 'SELF_SIGNED' }));
+    expect(watcher.deliveries).toEqual([
+      ['10d', 'error', 'invalid', OWNERS],
+      ['14d', 'error', 'invalid', OWNERS],
+      ['15d', 'error', 'invalid', OWNERS],
+    ]);
+    expect(currentState(watcher).invalidAlert?.acknowledgement).toBeNull();
+  });
+
+  test('`until` snoozes: silent until then, then the daily repeats resume', () => {
+    const watcher = alertedAtDay10();
+    watcher.state = acknowledge(currentState(watcher), { at: at(10, 1), alert: 'invalid', until: at(12, 12) });
+    watcher.runEvery(6, at(10, 6), at(14), serveMisnamed);
+    expect(watcher.deliveries).toEqual([
+      ['10d', 'error', 'invalid', OWNERS],
+      ['12d12h', 'error', 'invalid', OWNERS],
+      ['13d12h', 'error', 'invalid', OWNERS],
+    ]);
+  });
+
+  test('the certificate accepted again: the recovery still reaches those told, and the acknowledgement is cleared', () => {
+    const watcher = alertedAtDay10();
+    watcher.state = acknowledge(currentState(watcher), { at: at(10, 1) });
+    watcher.run(at(11), serveLong(at(11)));
+    expect(watcher.deliveries).toEqual([['10d', 'error', 'invalid', OWNERS], ['11d', 'recovery', 'invalid', OWNERS]]);
+    expect(currentState(watcher).invalidAlert?.acknowledgement).toBeNull();
+    watcher.run(at(12), serveMisnamed(at(12))); // broken again: a new alert
+    expect(watcher.deliveries.at(-1)).toEqual(['12d', 'error', 'invalid', OWNERS]);
+  });
+
+  test('drops the pending invalid notice; nobody was told, so the recovery is silent too', () => {
+    const watcher = alertedAtDay10({ snsUp: false });
+    watcher.state = acknowledge(currentState(watcher), { at: at(10, 1) });
+    expect(currentState(watcher).pending).toEqual([]);
+    watcher.run(at(11), serveLong(at(11)));
+    expect(watcher.deliveries).toEqual([]);
+  });
+
+  test('never silences the expiry stages, nor is silenced by their acknowledgement', () => {
+    const expiring = leaf('CC:10', at(-388), 398); // expires at day 10: urgent from day 0, critical from day 7
+    const serveExpiring = (now: Date) => served([expiring], now, mismatch);
+    const watcher = new Watcher();
+    watcher.run(at(0), serveExpiring(at(0)));
+    const byDefault = acknowledgeAlert(currentState(watcher), { at: at(0, 1) });
+    expect(byDefault.alert).toBe('expiry'); // the expiry stage comes first
+    watcher.state = byDefault.state;
+    watcher.runEvery(24, at(1), at(3), serveExpiring);
+    watcher.state = acknowledge(currentState(watcher), { at: at(2, 1), alert: 'invalid' });
+    watcher.runEvery(24, at(3), at(8), serveExpiring);
+    expect(watcher.deliveries).toEqual([
+      ['0d', 'expiry', 'urgent', BOTH],
+      ['0d', 'error', 'invalid', OWNERS],
+      ['1d', 'error', 'invalid', OWNERS],
+      ['2d', 'error', 'invalid', OWNERS],
+      ['7d', 'expiry', 'critical', BOTH],
+    ]);
+    expect(currentState(watcher)).toMatchObject({ acknowledgement: null, invalidAlert: { acknowledgement: { stage: 'invalid', fingerprintSha256: 'CC:10' } } });
+  });
+
+  test('never silences the probe-failure alert, nor the other way round; by default the error alert comes before it', () => {
+    const watcher = alertedAtDay10();
+    watcher.runEvery(6, at(10, 6), at(11), () => unreachable()); // error alert at 10d18h
+    const byDefault = acknowledgeAlert(currentState(watcher), { at: at(11) });
+    expect(byDefault.alert).toBe('error');
+    watcher.state = byDefault.state;
+    expect(watcher.runEvery(6, at(11), at(12, 6), () => unreachable())).toEqual([]);
+    watcher.run(at(12, 6), serveMisnamed(at(12, 6))); // answers: error recovery; invalid due (last at day 10)
+    watcher.state = acknowledge(currentState(watcher), { at: at(12, 7), alert: 'invalid' });
+    watcher.runEvery(6, at(12, 12), at(16), (now) => (now.getTime() < at(14).getTime() ? serveMisnamed(now) : unreachable()));
+    expect(watcher.deliveries).toEqual([
+      ['10d', 'error', 'invalid', OWNERS],
+      ['10d18h', 'error', 'error', OWNERS],
+      ['12d6h', 'recovery', 'error', OWNERS],
+      ['12d6h', 'error', 'invalid', OWNERS],
+      ['14d12h', 'error', 'error', OWNERS], // a new failure episode alerts: the invalid acknowledgement does not silence it
+      ['15d12h', 'error', 'error', OWNERS],
+    ]);
+  });
+
+  test('a snooze of the invalid alert must end after it starts', () => {
+    expect(() => acknowledge(currentState(alertedAtDay10()), { at: at(10, 1), alert: 'invalid', until: at(10, 1) })).toThrow('must end after it starts');
   });
 });

@@ -31,6 +31,23 @@ function digest(lines: DigestLine[]): PlannedNotification {
 const probeError = (overrides: Partial<PlannedNotification> = {}) =>
   planned({ kind: 'error', stage: 'error', status: 'error', error: { code: 'TIMEOUT', message: 'no answer within 10000 ms' }, consecutiveFailures: 3, ...overrides });
 
+/** The invalid alert: a certificate 89 days from expiry that clients refuse for a missing intermediate and the wrong name. */
+const rejectedFindings: Finding[] = [
+  { code: 'INCOMPLETE_CHAIN', severity: 'critical', message: 'the server does not send the intermediate certificate that issued the leaf: configure the full chain (UNABLE_TO_VERIFY_LEAF_SIGNATURE)' },
+  { code: 'HOSTNAME_MISMATCH', severity: 'critical', message: 'the certificate does not cover "api.example.com"' },
+  { code: 'WEAK_KEY', severity: 'warning', message: '"CN=api.example.com" has a weak RSA key of 1024 bits' },
+];
+const invalidNotice = (overrides: Partial<PlannedNotification> = {}) =>
+  planned({
+    id: `tls:api.example.com:443#error#invalid#${NOW.toISOString()}`,
+    kind: 'error',
+    stage: 'invalid',
+    audiences: ['owners'],
+    daysRemaining: 89,
+    certificate: knownCertificate({ notAfter: at(89 * DAY + 2 * HOUR) }, { findings: rejectedFindings }),
+    ...overrides,
+  });
+
 const recovery = (overrides: Partial<PlannedNotification> = {}) =>
   planned({
     kind: 'recovery',
@@ -55,6 +72,7 @@ const ALL_KINDS: [string, PlannedNotification][] = [
   ['expiry', planned()],
   ['recovery', recovery()],
   ['error', probeError()],
+  ['invalid', invalidNotice()],
   ['digest', digest([digestLine(), digestLine({ target: 'b.example.com:443', certificateId: 'tls:b.example.com:443', notAfter: at(20 * DAY) })])],
 ];
 
@@ -242,7 +260,8 @@ describe('recovery to a replacement with problems (a broken renewal)', () => {
     expect(whatToDo).toContain('1. Incomplete chain: configure the server to send the intermediate certificates');
     expect(whatToDo).toContain('2. Name mismatch: reissue the certificate');
     expect(whatToDo).toContain('3. Verify: certwatch check api.example.com:443');
-    expect(whatToDo).toContain('certwatch does not alert on these problems by themselves');
+    expect(whatToDo).toContain('certwatch also sends its "invalid" alert about a certificate clients refuse, and repeats it until the certificate is fixed or acknowledged.');
+    expect(whatToDo).not.toContain('does not alert on these problems');
     expect(email).not.toContain('Nothing.');
     expect(email).toContain('- [critical] INCOMPLETE_CHAIN: the server does not send the intermediate');
     expect(renderMessage(broken(refused), NOW).default).toContain('But clients will refuse the certificate that replaced it');
@@ -253,6 +272,7 @@ describe('recovery to a replacement with problems (a broken renewal)', () => {
     expect(message.subject).toBe('[certwatch] REPLACED WITH PROBLEMS api.example.com:443: WEAK_KEY');
     expect(message.email).toContain('But the certificate that replaced it has problems: WEAK_KEY.');
     expect(message.email).toContain('Weak key: reissue');
+    expect(message.email).toContain('certwatch does not alert on these problems by themselves');
   });
 
   test('without a replacement, it is resolved but broken; a probe answering again with a broken certificate says so too', () => {
@@ -321,6 +341,91 @@ describe('probe errors', () => {
   });
 });
 
+describe('a certificate clients reject (kind error, stage invalid)', () => {
+  const message = renderMessage(invalidNotice(), NOW);
+
+  test('the subject and SMS say clients reject it and name every rejecting finding, within their limits', () => {
+    expect(message.subject).toBe('[certwatch] INVALID api.example.com:443 rejected by clients: INCOMPLETE_CHAIN, HOSTNAME_MISMATCH');
+    expect(message.sms).toBe('CERTWATCH INVALID api.example.com:443 cert rejected by clients: INCOMPLETE_CHAIN, HOSTNAME_MISMATCH');
+    expectWithinLimits(message);
+  });
+
+  test('one finding leaves room for what to do in the SMS', () => {
+    const single = renderMessage(invalidNotice({ certificate: knownCertificate({ notAfter: at(89 * DAY) }, { findings: [rejectedFindings[1]] }) }), NOW);
+    expect(single.subject).toBe('[certwatch] INVALID api.example.com:443 cert rejected by clients: HOSTNAME_MISMATCH');
+    expect(single.sms).toBe('CERTWATCH INVALID api.example.com:443 cert rejected by clients: HOSTNAME_MISMATCH. Fix: reissue for this name.');
+    expectWithinLimits(single);
+  });
+
+  test('every rejecting finding at once: the first ones and how many more, never a cut word', () => {
+    const all: Finding[] = (['NOT_YET_VALID', 'HOSTNAME_MISMATCH', 'SELF_SIGNED', 'UNTRUSTED_ROOT', 'INCOMPLETE_CHAIN', 'CHAIN_INVALID'] as const).map((code) => ({ code, severity: 'critical', message: `${code} detail` }));
+    const many = renderMessage(invalidNotice({ certificate: knownCertificate({}, { findings: all }) }), NOW);
+    expect(many.subject).toMatch(/^\[certwatch\] INVALID api\.example\.com:443 (cert )?rejected by clients: NOT_YET_VALID(, [A-Z_, ]+)? \+\d more$/);
+    expect(many.sms).toMatch(/^CERTWATCH INVALID api\.example\.com:443 cert rejected by clients: NOT_YET_VALID(, [A-Z_, ]+)? \+\d more(\. Fix: .*\.)?$/);
+    expectWithinLimits(many);
+  });
+
+  test('the email says what is rejected and why, where, and that it is not about expiry, nor a probe failure', () => {
+    const { email } = message;
+    expect(email.startsWith('INVALID: clients reject the certificate served by api.example.com:443: INCOMPLETE_CHAIN, HOSTNAME_MISMATCH.\n')).toBe(true);
+    expect(email).toContain('It is not about expiry: the certificate expires on 2027-02-26 07:00:00 UTC (in 89 days 2 hours), but browsers and API clients refuse the connection now.');
+    expect(email).toContain('WHY CLIENTS REJECT IT\n  - INCOMPLETE_CHAIN: the server does not send the intermediate certificate');
+    expect(email).toContain('  - HOSTNAME_MISMATCH: the certificate does not cover "api.example.com"\n\nWHAT\n');
+    expect(email).toContain('Certificate:   CN=api.example.com');
+    expect(email).toContain('Target:        api.example.com:443');
+    expect(email).toContain('Stage:         invalid (status critical)');
+    expect(email).toContain('- [warning] WEAK_KEY:'); // every finding under FINDINGS, the warnings too
+    expect(email).not.toMatch(/cannot (be )?check|probe fail|unreachable/i);
+  });
+
+  test('what to do: advice for each rejecting finding, then how to verify', () => {
+    const whatToDo = message.email.slice(message.email.indexOf('WHAT TO DO'), message.email.indexOf('HOW TO ACKNOWLEDGE'));
+    expect(whatToDo).toContain('1. Incomplete chain: configure the server to send the intermediate certificates');
+    expect(whatToDo).toContain('2. Name mismatch: reissue the certificate');
+    expect(whatToDo).toContain('3. Verify: certwatch check api.example.com:443');
+    expect(whatToDo).not.toContain('Weak key');
+  });
+
+  test('how to acknowledge: --alert invalid on the CLI, "alert": "invalid" for the Lambda, and how long it lasts', () => {
+    const { email } = message;
+    expect(email).toContain('certwatch ack tls:api.example.com:443 --alert invalid --until 2026-11-30T05:00:00Z');
+    const payload = /Lambda: .* with (\{.*\})$/m.exec(email)?.[1];
+    expect(JSON.parse(payload ?? 'null')).toEqual({ action: 'ack', certificateId: 'tls:api.example.com:443', alert: 'invalid', until: '2026-11-30T05:00:00Z' });
+    expect(email).toContain('stay silent until another certificate is served or clients accept it again');
+    expect(message.default).toContain('Acknowledge: certwatch ack tls:api.example.com:443 --alert invalid');
+  });
+
+  test('the footer names kind error and stage invalid, as the SNS attributes do', () => {
+    expect(message.email).toContain(`certwatch error notification tls:api.example.com:443#error#invalid#${NOW.toISOString()}, stage invalid, to owners`);
+  });
+
+  test('as the engine decides it: a first-seen certificate with the wrong name, far from expiry', () => {
+    const result = served([leaf('BB:01', simulated(0), 398, { sans: ['other.example'] })], simulated(10), { hostnameMismatch: '"shop.example" is not in the certificate\'s names: DNS:other.example' });
+    const [notice] = observe(undefined, { ...TARGET, result }, DEFAULT_POLICY, simulated(10)).planned;
+    const rendered = renderMessage(notice, simulated(10));
+    expect(rendered.subject).toBe('[certwatch] INVALID shop.example:443 cert rejected by clients: HOSTNAME_MISMATCH');
+    expect(rendered.email).toContain('"shop.example" is not in the certificate\'s names: DNS:other.example');
+  });
+
+  test('its recovery says clients accept the certificate again and closes the invalid alert', () => {
+    const over = renderMessage(recovery({ stage: 'invalid', audiences: ['owners'] }), NOW);
+    expect(over.subject).toBe('[certwatch] RESOLVED api.example.com:443 accepted by clients again, expires 2027-02-26 (in 89d 2h)');
+    expect(over.sms).toBe('CERTWATCH RESOLVED api.example.com:443 accepted by clients again, expires 2027-02-26 (in 89d 2h)');
+    expect(over.email).toContain('RESOLVED: clients accept the certificate served by api.example.com:443 again; the certificate expires on 2027-02-26 07:00:00 UTC (in 89 days 2 hours).');
+    expect(over.email).toContain('Nothing. This closes the "invalid" alert (certificate rejected by clients) sent earlier for api.example.com:443.');
+    expect(over.email).toContain('Alert:         "invalid", resolved (status now ok)');
+    expectWithinLimits(over);
+  });
+
+  test('its recovery to a certificate with warnings left says what to do about them', () => {
+    const weak = recovery({ stage: 'invalid', status: 'warning', certificate: knownCertificate({ notAfter: at(89 * DAY) }, { findings: [rejectedFindings[2]] }) });
+    const rendered = renderMessage(weak, NOW);
+    expect(rendered.subject).toBe('[certwatch] RESOLVED WITH PROBLEMS api.example.com:443: WEAK_KEY');
+    expect(rendered.email).toContain('Weak key: reissue');
+    expect(rendered.email).toContain('certwatch does not alert on these problems by themselves');
+  });
+});
+
 describe('digest', () => {
   // In planDigest's order: the renderer keeps the order it is given.
   const lines = [
@@ -335,7 +440,7 @@ describe('digest', () => {
     const order = ['gone', 'soon', 'later', 'never-read'].map((name) => message.email.indexOf(`. ${name}.example.com:443`));
     expect(order.every((position) => position > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(message.email).toContain('4 certificates inside the first stage, soonest first');
+    expect(message.email).toContain('4 certificates need attention (inside the first stage, failing, or rejected by clients), soonest first.');
     expect(message.email).toContain('EXPIRED 1d 0h ago');
     expect(message.email).toContain('[stage critical, status critical, acknowledged]');
     expect(message.email).toContain('(id tls:soon.example.com:443)');
@@ -360,6 +465,11 @@ describe('digest', () => {
     expect(rendered.sms).toBe('CERTWATCH DIGEST 3 certs: z.example.com:443 2d, y.example.com:443 2d, x.example.com:443 1d');
   });
 
+  test('a certificate listed because clients reject it says so on its line', () => {
+    const rejected = digestLine({ stage: null, notAfter: at(200 * DAY), daysRemaining: 200, rejectedFor: ['HOSTNAME_MISMATCH', 'UNTRUSTED_ROOT'], acknowledged: true });
+    expect(renderMessage(digest([rejected]), NOW).email).toContain('[stage -, status critical, rejected by clients: HOSTNAME_MISMATCH, UNTRUSTED_ROOT, acknowledged]');
+  });
+
   test('explains how to acknowledge any one of them', () => {
     expect(message.email).toContain('certwatch ack <certificateId> [--until ISO-8601 time]');
     expect(message.email).toContain('{"action":"ack","certificateId":"<certificateId>","until":"<ISO-8601 time>"}');
@@ -375,8 +485,8 @@ describe('digest', () => {
 
   test('an empty digest says so', () => {
     const empty = renderMessage(digest([]), NOW);
-    expect(empty.subject).toBe('[certwatch] Digest: no certificate inside the first stage');
-    expect(empty.sms).toBe('CERTWATCH DIGEST 0 certs: none inside the first stage');
+    expect(empty.subject).toBe('[certwatch] Digest: no certificate needs attention');
+    expect(empty.sms).toBe('CERTWATCH DIGEST 0 certs: none needs attention');
   });
 
   test('thousands of lines stay within the email limit and say how many were left out', () => {

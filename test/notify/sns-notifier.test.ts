@@ -44,6 +44,19 @@ describe('SnsNotifier', () => {
     });
   });
 
+  test('a certificate clients reject is published as kind error, stage invalid, to its audiences', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'message-invalid' });
+    const findings = [{ code: 'UNTRUSTED_ROOT' as const, severity: 'critical' as const, message: 'the chain ends at a root that is not trusted' }];
+    await notifier().publish(planned({ kind: 'error', stage: 'invalid', audiences: ['owners'], certificate: knownCertificate({ notAfter: at(200 * DAY) }, { findings }) }));
+    const input = sns.commandCalls(PublishCommand)[0].args[0].input;
+    expect(input.MessageAttributes).toMatchObject({
+      kind: { DataType: 'String', StringValue: 'error' },
+      stage: { DataType: 'String', StringValue: 'invalid' },
+      audiences: { DataType: 'String.Array', StringValue: '["owners"]' },
+    });
+    expect(input.Subject).toBe('[certwatch] INVALID api.example.com:443 cert rejected by clients: UNTRUSTED_ROOT');
+  });
+
   test('the message is JSON with exactly default, email and sms, each a string within its limits', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'message-2' });
     await notifier().publish(planned());

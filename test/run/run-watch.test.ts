@@ -296,6 +296,39 @@ test('with SNS: one Publish per notification, structured for email and SMS, with
   sns.restore();
 });
 
+test('a certificate clients reject alerts on the first run, far from expiry, and recovers once a good one is served', async () => {
+  const store = await dynamo.createStore();
+  // Issued for another name: the probe verifies run.test, so clients would refuse it, 200 days before it expires.
+  const misnamed = await issue({ subject: 'CN=other.test', sans: ['other.test'], issuer: intermediate, notBefore: day(200 - 398), notAfter: day(200) });
+  const server = await startTlsServer({ key: misnamed, chain: [misnamed, intermediate] });
+  servers.push(server);
+  const notifier = new RecordingNotifier();
+  const config = configFor([`127.0.0.1:${server.port}`]);
+  const hours = (n: number) => new Date(day(0).getTime() + n * 3_600_000);
+
+  const first = await run(config, store, notifier, day(0));
+  expect(notifier.take()).toEqual([`error/invalid/127.0.0.1:${server.port}/owners`]);
+  expect(first).toMatchObject({ byStatus: { critical: 1 }, notificationsSent: 1, notificationsPending: 0 });
+  const alerted = (await store.get(idOf(server.port))) as WatchState;
+  expect(alerted).toMatchObject({ status: 'critical', expiry: { stage: null }, invalidAlert: { active: true, lastNotifiedAt: day(0).toISOString(), audiencesTold: ['owners'] } });
+  expect(alerted.sent).toEqual([expect.objectContaining({ kind: 'error', stage: 'invalid', audiences: ['owners'], messageId: 'm-1' })]);
+
+  const quiet = await run(config, store, notifier, hours(1));
+  expect(notifier.take()).toEqual([]);
+  expect(quiet.storeWrites).toBe(1); // the ledger only: nothing changed
+
+  const good = await issue({ subject: 'CN=run.test', sans: ['run.test'], issuer: intermediate, notBefore: day(200 - 398), notAfter: day(200) });
+  server.serve({ key: good, chain: [good, intermediate] });
+  await run(config, store, notifier, hours(2));
+  expect(notifier.take()).toEqual([`recovery/invalid/127.0.0.1:${server.port}/owners`]);
+  const recovered = (await store.get(idOf(server.port))) as WatchState;
+  expect(recovered).toMatchObject({ status: 'ok', invalidAlert: { active: false, lastNotifiedAt: null, audiencesTold: [], acknowledgement: null } });
+  expect(recovered.history.map((entry) => entry.event)).toEqual(expect.arrayContaining(['invalid', 'replaced', 'valid-again']));
+
+  await run(config, store, notifier, hours(3));
+  expect(notifier.take()).toEqual([]);
+});
+
 describe('a store still opening', () => {
   test.each([
     ['the first', 1],
