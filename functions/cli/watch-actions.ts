@@ -7,6 +7,8 @@ import { TlsProbe } from '../probes/tls-probe';
 import { acknowledgeCertificate, UnknownCertificateError } from '../run/acknowledge-certificate';
 import { runWatch, type RunSummary } from '../run/run-watch';
 import { statusReport, type StatusRow } from '../run/status-report';
+import type { Notifier } from '../core/ports';
+import type { EmbeddedDynamoDb } from '../store/embedded-dynamodb';
 import type { CliIo } from './main';
 import { renderColumns, terminalSafe } from './render-table';
 import { UsageError } from './usage-error';
@@ -16,12 +18,24 @@ import { createNotifier, openStore, parseInstant, startOpeningStore } from './wa
 // The watch commands' work, loaded only when one of them runs: it pulls in the AWS SDK, dynalite and the
 // config validator, which `certwatch check` has no use for.
 
-export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code: number) => void): Promise<void> {
-  const now = flags.now ? parseInstant('--now', flags.now) : new Date();
-  const config = readConfig(flags.config);
-  const notifier = createNotifier(flags.notify, { topicArn: config.snsTopicArn, now: () => now, write: io.err });
+/** `thread`: the embedded store's server thread, started by the caller before loading this module. */
+export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code: number) => void, thread?: Promise<EmbeddedDynamoDb>): Promise<void> {
+  // The store's server thread boots while the config is read and validated.
+  const starting = startOpeningStore(flags.store, flags.table, { thread });
+  starting.catch(() => undefined); // awaited below, unless a flag or the config fails first
+  let now: Date;
+  let config: CertwatchConfig;
+  let notifier: Notifier;
+  try {
+    now = flags.now ? parseInstant('--now', flags.now) : new Date();
+    config = readConfig(flags.config);
+    notifier = createNotifier(flags.notify, { topicArn: config.snsTopicArn, now: () => now, write: io.err });
+  } catch (error) {
+    await starting.then(async ({ ready }) => (await ready).close()).catch(() => undefined);
+    throw error;
+  }
   // A store held by another certwatch fails here, before any probe; the rest of the opening overlaps probing.
-  const opening = await startOpeningStore(flags.store, flags.table);
+  const opening = await starting;
   try {
     const progress = io.progress ? (done: number, total: number) => io.progress?.(`certwatch: probed ${done}/${total} targets`) : undefined;
     const store = opening.ready.then((opened) => opened.store);

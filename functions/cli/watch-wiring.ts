@@ -1,7 +1,7 @@
 import type * as DynamoDbClientModule from '../store/dynamodb-client';
 import type * as DynamoDbStateStoreModule from '../store/dynamodb-state-store';
 import type { DynamoDbStateStore } from '../store/dynamodb-state-store';
-import { startEmbeddedDynamoDb, StoreDirectoryLockedError } from '../store/embedded-dynamodb';
+import { type EmbeddedDynamoDb, startEmbeddedDynamoDb, StoreDirectoryLockedError } from '../store/embedded-dynamodb';
 import { ConsoleNotifier, FileNotifier } from '../notify/local-notifiers';
 import type * as SnsNotifierModule from '../notify/sns-notifier';
 import type { Notifier } from '../core/ports';
@@ -41,7 +41,13 @@ export interface OpeningStore {
  * else CERTWATCH_TABLE, else `certwatch`.
  */
 export async function openStore(store: string, table: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<OpenStore> {
-  return (await startOpeningStore(store, table, env)).ready;
+  return (await startOpeningStore(store, table, { env })).ready;
+}
+
+export interface StartOpeningOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** The embedded store's server thread, when the caller started it already (so that it boots while modules load). */
+  readonly thread?: Promise<EmbeddedDynamoDb>;
 }
 
 /**
@@ -49,7 +55,8 @@ export async function openStore(store: string, table: string | undefined, env: N
  * ours, failing fast on a directory another certwatch holds; `ready` then follows once its SDK client is built and
  * its table checked (created on a fresh store).
  */
-export async function startOpeningStore(store: string, table: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<OpeningStore> {
+export async function startOpeningStore(store: string, table: string | undefined, options: StartOpeningOptions = {}): Promise<OpeningStore> {
+  const env = options.env ?? process.env;
   if (store === 'dynamodb') {
     const { createDynamoDbClient, DynamoDbStateStore } = loadDynamoDb();
     const tableName = table ?? (env.CERTWATCH_TABLE?.trim() || DEFAULT_TABLE);
@@ -68,8 +75,7 @@ export async function startOpeningStore(store: string, table: string | undefined
     ready.catch(() => undefined); // the caller's to await
     return { description, ready };
   }
-  const starting = startEmbeddedDynamoDb({ path: store });
-  const { createDynamoDbClient, DynamoDbStateStore } = loadDynamoDb();
+  const starting = options.thread ?? startEmbeddedDynamoDb({ path: store });
   let embedded;
   try {
     embedded = await starting;
@@ -79,6 +85,8 @@ export async function startOpeningStore(store: string, table: string | undefined
   }
   const description = `local store ${embedded.path}`;
   const ready = (async () => {
+    // Loaded here, not while the thread boots: a run is probing by now, and the main thread has idle time then.
+    const { createDynamoDbClient, DynamoDbStateStore } = loadDynamoDb();
     // The embedded server needs credentials in the SigV4 shape only; nothing leaves loopback.
     const client = createDynamoDbClient({ endpoint: embedded.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     // Exclusive: the server holds the directory's LevelDB lock until close, so no other process writes to it, and

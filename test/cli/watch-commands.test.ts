@@ -247,6 +247,8 @@ describe('mistakes get one line and exit 3', () => {
     const { code, err } = await cli(...args, ...store());
     expect(code).toBe(3);
     expect(err).toContain(message);
+    // The store's thread, started before the flags and the config were read, was released.
+    expect(await cli('status', '--json', ...store())).toMatchObject({ code: 0, err: '' });
   });
 
   test('a typo in a caFile is a config mistake at load, relative to the config file', async () => {
@@ -264,6 +266,8 @@ describe('mistakes get one line and exit 3', () => {
     const { code, err } = await cli('run', '--config', broken, ...store());
     expect(code).toBe(3);
     expect(err).toBe(`certwatch: ${broken}: not valid JSON: invalid symbol at line 1, column 61\n`);
+    // The store, opened while the config was read, was released: the next command can use it.
+    expect(await cli('status', '--json', ...store())).toMatchObject({ code: 0, err: '' });
   });
 
   test('a config with a bad field names it', async () => {

@@ -1,4 +1,5 @@
 import { type BatchWriteItemCommandInput, CreateTableCommand, DescribeTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { VersionConflictError } from '../../functions/core/ports';
 import type { WatchState } from '../../functions/core/watch-state';
 import { createDynamoDbClient } from '../../functions/store/dynamodb-client';
@@ -35,14 +36,15 @@ describe('round trip', () => {
     expect(await dynamo.store.get('tls:never-written.example:443')).toBeUndefined();
   });
 
-  test('the item has top-level attributes for operators and an index: stage and notAfter only when set', async () => {
+  test('the item: the key, the version, projections for operators (stage and notAfter only when set) and the state as one JSON document', async () => {
     const store = await dynamo.createStore({ now: () => new Date('2026-03-19T08:00:02.000Z') });
     await store.put(fullState('tls:a.example:443'), 0);
     await store.put(unreachableState('tls:b.example:443'), 0);
     const item = async (certificateId: string) =>
       (await dynamo.client.send(new GetItemCommand({ TableName: store.tableName, Key: { certificateId: { S: certificateId } } }))).Item;
 
-    expect(await item('tls:a.example:443')).toMatchObject({
+    const full = await item('tls:a.example:443');
+    expect(full).toEqual({
       certificateId: { S: 'tls:a.example:443' },
       version: { N: '1' },
       status: { S: 'warning' },
@@ -51,12 +53,41 @@ describe('round trip', () => {
       target: { S: 'shop.example:443' },
       source: { S: 'tls' },
       updatedAt: { S: '2026-03-19T08:00:02.000Z' },
-      expiry: { M: expect.objectContaining({ stage: { S: 'urgent' } }) },
+      state: { S: expect.any(String) },
     });
+    const { certificateId, version, ...rest } = fullState('tls:a.example:443');
+    expect(JSON.parse(full?.state.S as string)).toEqual(rest);
+    expect([certificateId, version]).toEqual(['tls:a.example:443', 0]);
     const unreachable = await item('tls:b.example:443');
-    expect(unreachable).toMatchObject({ status: { S: 'error' }, certificate: { NULL: true }, history: { L: [] } });
+    expect(unreachable).toMatchObject({ status: { S: 'error' } });
     expect(unreachable).not.toHaveProperty('stage');
     expect(unreachable).not.toHaveProperty('notAfter');
+  });
+
+  test('an item in the earlier layout (every field an attribute, records as maps) is read, and takes the new layout on its next write', async () => {
+    const store = await dynamo.createStore();
+    const state = { ...fullState('tls:legacy.example:443'), version: 4 };
+    const legacyItem = marshall({ ...state, stage: 'urgent', notAfter: state.certificate?.notAfter, updatedAt: '2026-03-19T08:00:02.000Z' }, { removeUndefinedValues: true });
+    await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: legacyItem }));
+
+    expect(await store.get(state.certificateId)).toStrictEqual(state);
+    expect((await store.list()).states).toStrictEqual([state]);
+    const next = await store.put({ ...state, owner: 'new-owner@example.com' }, 4);
+    expect(next.version).toBe(5);
+    const item = (await dynamo.client.send(new GetItemCommand({ TableName: store.tableName, Key: { certificateId: { S: state.certificateId } } }))).Item;
+    expect(item).not.toHaveProperty('expiry');
+    expect(await store.get(state.certificateId)).toStrictEqual({ ...state, owner: 'new-owner@example.com', version: 5 });
+  });
+
+  test('an item whose state document is not JSON is unreadable, named, and skipped by list', async () => {
+    const store = await dynamo.createStore();
+    await store.put(fullState('tls:fine.example:443'), 0);
+    const Item = { certificateId: { S: 'tls:garbled.example:443' }, version: { N: '1' }, state: { S: '{"status":' } };
+    await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item }));
+    await expect(store.get('tls:garbled.example:443')).rejects.toThrow(`item tls:garbled.example:443 in table ${store.tableName} is not a certwatch state: SyntaxError`);
+    const { states, unreadable } = await store.list();
+    expect(states.map((s) => s.certificateId)).toEqual(['tls:fine.example:443']);
+    expect(unreadable).toEqual([{ key: 'tls:garbled.example:443', reason: expect.stringContaining('is not a certwatch state') }]);
   });
 });
 
