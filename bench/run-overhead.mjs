@@ -129,14 +129,17 @@ async function run() {
       `  first run     ${String(first.storeWrites).padStart(5)} requests (${first.itemsWritten} of ${first.items} items written)\n` +
       `  steady state  ${String(steady.storeWrites).padStart(5)} requests (${steady.itemsWritten} of ${steady.items} items written) for ${count} unchanged targets\n`,
   );
-  // The store alone, to say where a first run's extra time goes: the same writes without any probing.
-  const alone = await storeAlone(steadyStore);
-  process.stdout.write(
-    `store alone (bench/store-writes.mjs, no probing): Scan of ${alone.items} items ${ms(alone.scanMs, 0).trim()}; opening a fresh store ` +
-      `${ms(alone.openFreshMs, 0).trim()}; ${alone.items} conditional creates, ${alone.concurrency} at a time: wall ${ms(alone.writeWallMs, 0).trim()}, ` +
-      `CPU ${ms(alone.writeCpuMs, 0).trim()} (${(alone.writeCpuMs / alone.items).toFixed(2)} ms per item; main thread busy ${ms(alone.mainBusyMs, 0).trim()}, ` +
-      `the rest on the store's thread and LevelDB)\n`,
-  );
+  // The store alone, to say where a first run's extra time goes: the same writes without any probing, batched as a
+  // first run on the embedded store writes them, and one conditional PutItem each as on a shared table.
+  for (const mode of ['batched', 'conditional']) {
+    const alone = await storeAlone(steadyStore, mode);
+    process.stdout.write(
+      `store alone (bench/store-writes.mjs --mode ${mode}, no probing): Scan of ${alone.items} items ${ms(alone.scanMs, 0).trim()}; opening a fresh store ` +
+        `${ms(alone.openFreshMs, 0).trim()}; ${alone.items} creates in ${alone.requests} requests, ${alone.concurrency} at a time: wall ${ms(alone.writeWallMs, 0).trim()}, ` +
+        `CPU ${ms(alone.writeCpuMs, 0).trim()} (${(alone.writeCpuMs / alone.items).toFixed(2)} ms per item; main thread busy ${ms(alone.mainBusyMs, 0).trim()}, ` +
+        `the rest on the store's thread and LevelDB)\n`,
+    );
+  }
   const notified = fileSize(notifyFile);
   if (notified > 0) throw new Error(`a run notified something (${notifyFile} has ${notified} bytes): the bench expects every target far from expiry`);
 
@@ -177,9 +180,9 @@ async function measure(subject) {
 }
 
 /** Runs bench/store-writes.mjs over a store that holds every target's state; its one JSON line. */
-function storeAlone(storeDir) {
+function storeAlone(storeDir, mode) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(benchDir, 'store-writes.mjs'), '--from', storeDir], { cwd: repoDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(benchDir, 'store-writes.mjs'), '--from', storeDir, '--mode', mode], { cwd: repoDir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

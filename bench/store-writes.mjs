@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // The embedded store alone, no probing: what a first run's writes cost by themselves. Reads every state from an
-// existing local store (one Scan, timed), then writes them all as new items (conditional PutItem, as a first run
-// does) into a fresh store, `concurrency` at a time, through the same DynamoDbStateStore and embedded server
-// `certwatch run` uses. Prints one JSON line: items, scanMs, openFreshMs (server thread start + table creation),
-// writeWallMs, writeCpuMs (the whole process: the SDK on the main thread, dynalite on its thread, LevelDB) and
-// mainBusyMs (the main thread's share, from its event-loop utilisation).
+// existing local store (one Scan, timed), then writes them all as new items into a fresh store, `concurrency` at a
+// time, through the same DynamoDbStateStore and embedded server `certwatch run` uses: with `--mode batched` (the
+// default) after listing the empty table, as a first run does, so that the exclusive store batches the creates;
+// with `--mode conditional` without a listing, so that every create is its own conditional PutItem (what any
+// shared table gets). Prints one JSON line: items, mode, requests, scanMs, openFreshMs (server thread start +
+// table creation), writeWallMs, writeCpuMs (the whole process: the SDK on the main thread, dynalite on its thread,
+// LevelDB) and mainBusyMs (the main thread's share, from its event-loop utilisation).
 //
-//   node bench/store-writes.mjs --from STORE_DIR [--concurrency 16]
+//   node bench/store-writes.mjs --from STORE_DIR [--concurrency 32] [--mode batched|conditional]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -19,8 +21,9 @@ const require = createRequire(import.meta.url);
 require('tsx/cjs');
 const { openStore } = require('../functions/cli/watch-wiring.ts');
 
-const { values } = parseArgs({ options: { from: { type: 'string' }, concurrency: { type: 'string', default: '16' } } });
+const { values } = parseArgs({ options: { from: { type: 'string' }, concurrency: { type: 'string', default: '32' }, mode: { type: 'string', default: 'batched' } } });
 if (!values.from) throw new Error('store-writes: --from STORE_DIR is required');
+if (values.mode !== 'batched' && values.mode !== 'conditional') throw new Error('store-writes: --mode must be batched or conditional');
 const concurrency = Number(values.concurrency);
 
 const source = await openStore(values.from, undefined);
@@ -40,6 +43,7 @@ try {
   const fresh = await openStore(freshDir, undefined);
   const openFreshMs = performance.now() - opening;
   try {
+    if (values.mode === 'batched') await fresh.store.list();
     const cpuBefore = process.cpuUsage();
     const eluBefore = performance.eventLoopUtilization();
     const started = performance.now();
@@ -52,7 +56,7 @@ try {
     const cpu = process.cpuUsage(cpuBefore);
     const elu = performance.eventLoopUtilization(eluBefore);
     process.stdout.write(
-      `${JSON.stringify({ items: states.length, concurrency, scanMs, openFreshMs, writeWallMs, writeCpuMs: (cpu.user + cpu.system) / 1000, mainBusyMs: elu.active })}\n`,
+      `${JSON.stringify({ items: states.length, mode: values.mode, requests: fresh.store.writeCount, concurrency, scanMs, openFreshMs, writeWallMs, writeCpuMs: (cpu.user + cpu.system) / 1000, mainBusyMs: elu.active })}\n`,
     );
   } finally {
     await fresh.close();
