@@ -10,8 +10,9 @@ require('tsx/cjs');
 // dependency file that mentions "export" (so nearly all of them, `exports` included): about 0.1 s of start-up
 // for the AWS SDK alone. Only this package's own files need tsx.
 const tsxJs = Module._extensions['.js'];
+const dependencyDirectory = `${require('node:path').sep}node_modules${require('node:path').sep}`;
 Module._extensions['.js'] = function loadJavaScript(module, filename) {
-  return (filename.includes(`${require('node:path').sep}node_modules${require('node:path').sep}`) ? loadJs : tsxJs).call(this, module, filename);
+  return (filename.includes(dependencyDirectory) ? loadJs : tsxJs).call(this, module, filename);
 };
 require('../functions/cli/main.ts').main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },

@@ -31,7 +31,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
     config = readConfig(flags.config);
     notifier = createNotifier(flags.notify, { topicArn: config.snsTopicArn, now: () => now, write: io.err });
   } catch (error) {
-    await starting.then(async ({ ready }) => (await ready).close()).catch(() => undefined);
+    await starting.then((opening) => opening.close(), () => undefined);
     throw error;
   }
   // A store held by another certwatch fails here, before any probe; the rest of the opening overlaps probing.
@@ -43,9 +43,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
     io.out(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary, opening.description));
     setExitCode(summary.publishFailures.length + summary.storeFailures.length + summary.invalidTargets.length > 0 ? 1 : 0);
   } finally {
-    // A store that failed to open has released what it held already.
-    const opened = await opening.ready.catch(() => undefined);
-    await opened?.close();
+    await opening.close();
   }
 }
 

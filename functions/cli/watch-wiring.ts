@@ -33,6 +33,8 @@ export interface OpeningStore {
   readonly description: string;
   /** The open store; rejects with a UsageError once the store has released what it held. */
   readonly ready: Promise<OpenStore>;
+  /** Releases the store once it has opened (one that failed to open has released everything already). */
+  close(): Promise<void>;
 }
 
 /**
@@ -62,18 +64,9 @@ export async function startOpeningStore(store: string, table: string | undefined
     const tableName = table ?? (env.CERTWATCH_TABLE?.trim() || DEFAULT_TABLE);
     const client = createDynamoDbClient();
     const description = `DynamoDB table ${tableName}`;
-    const opened = new DynamoDbStateStore({ client, tableName });
-    const close = async () => client.destroy();
     // Shared with the deployed watcher and other runs: never exclusive. Its key is checked before anything relies on it.
-    const ready = opened.verifyTable().then(
-      () => ({ store: opened, description, close }),
-      async (error: unknown) => {
-        await close();
-        throw new UsageError((error as Error).message);
-      },
-    );
-    ready.catch(() => undefined); // the caller's to await
-    return { description, ready };
+    const opened = new DynamoDbStateStore({ client, tableName });
+    return opening(description, checked(opened.verifyTable(), { store: opened, description, close: async () => client.destroy() }, (reason) => reason));
   }
   const starting = options.thread ?? startEmbeddedDynamoDb({ path: store });
   let embedded;
@@ -85,7 +78,8 @@ export async function startOpeningStore(store: string, table: string | undefined
   }
   const description = `local store ${embedded.path}`;
   const ready = (async () => {
-    // Loaded here, not while the thread boots: a run is probing by now, and the main thread has idle time then.
+    // The caller goes first (a run starts probing), then the SDK loads while the first handshakes are in flight.
+    await new Promise((resume) => setImmediate(resume));
     const { createDynamoDbClient, DynamoDbStateStore } = loadDynamoDb();
     // The embedded server needs credentials in the SigV4 shape only; nothing leaves loopback.
     const client = createDynamoDbClient({ endpoint: embedded.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -96,17 +90,28 @@ export async function startOpeningStore(store: string, table: string | undefined
       client.destroy();
       await embedded.close();
     };
-    try {
-      await opened.ensureTable();
-    } catch (error) {
-      // Release the directory and the server's thread, or the process would print the error and hang.
-      await close();
-      throw new UsageError(`cannot use the local store ${embedded.path}: ${(error as Error).message}`);
-    }
-    return { store: opened, description, close };
+    return checked(opened.ensureTable(), { store: opened, description, close }, (reason) => `cannot use the local store ${embedded.path}: ${reason}`);
   })();
+  return opening(description, ready);
+}
+
+/**
+ * The store once `check` (its table's) passes. Otherwise it releases what it holds (the directory and the
+ * server's thread too, or the process would print the error and hang), and the failure is a usage mistake.
+ */
+async function checked(check: Promise<void>, open: OpenStore, explain: (reason: string) => string): Promise<OpenStore> {
+  try {
+    await check;
+  } catch (error) {
+    await open.close();
+    throw new UsageError(explain((error as Error).message));
+  }
+  return open;
+}
+
+function opening(description: string, ready: Promise<OpenStore>): OpeningStore {
   ready.catch(() => undefined); // the caller's to await; a caller that fails first leaves no unhandled rejection
-  return { description, ready };
+  return { description, ready, close: async () => (await ready.catch(() => undefined))?.close() };
 }
 
 /** `--notify console | file:PATH | sns` (sns: topic from the config, else CERTWATCH_TOPIC_ARN). */

@@ -93,8 +93,9 @@ export class DynamoDbStateStore implements StateStore {
   private writes = 0;
   /** Exclusive stores: every key the last complete listing saw (states, unreadable items, the ledger). */
   private listedKeys: ReadonlySet<string> | null = null;
-  /** Keys this store has written or queued since: never batch-created (again). */
+  /** Keys this store has written since: never batch-created (again). */
   private readonly keysWritten = new Set<string>();
+  /** Keys queued or in a batch request: a second create of one is a conflict, not a second batched write. */
   private readonly queuedKeys = new Set<string>();
   private queue: QueuedCreate[] = [];
   private lingerTimer: NodeJS.Timeout | null = null;
