@@ -44,15 +44,14 @@ export function leaf(fingerprint: string, issuedAt: Date, lifetimeDays: number, 
   };
 }
 
+/** Where every result of the harness comes from. */
+const ENDPOINT = { target: TARGET.target, host: 'shop.example', port: 443, servername: 'shop.example', protocol: 'tls' } as const satisfies Partial<CheckResult>;
+
 /** What the check use case returns for a served chain at `now` (real judging), with what else the probe saw. */
 export function served(chain: CertificateInfo[], now: Date, seen: Partial<Omit<Observation, 'chain'>> = {}): CheckResult {
   const judgement = judge({ chain, chainProblem: null, chainProblemDetail: null, hostnameMismatch: null, ...seen }, DEFAULT_THRESHOLDS, now);
   return {
-    target: TARGET.target,
-    host: 'shop.example',
-    port: 443,
-    servername: 'shop.example',
-    protocol: 'tls',
+    ...ENDPOINT,
     elapsedMs: 5,
     status: judgement.status,
     daysRemaining: judgement.daysRemaining,
@@ -67,11 +66,7 @@ export function served(chain: CertificateInfo[], now: Date, seen: Partial<Omit<O
 
 export function unreachable(code: 'TIMEOUT' | 'CONNECTION_REFUSED' = 'TIMEOUT'): CheckResult {
   return {
-    target: TARGET.target,
-    host: 'shop.example',
-    port: 443,
-    servername: 'shop.example',
-    protocol: 'tls',
+    ...ENDPOINT,
     elapsedMs: 10_000,
     status: 'error',
     daysRemaining: null,

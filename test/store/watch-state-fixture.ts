@@ -1,29 +1,25 @@
-import type { KnownCertificate, PlannedNotification, WatchState } from '../../functions/core/watch-state';
+import type { KnownCertificate, PlannedNotification, StoredCertificateInfo, WatchState } from '../../functions/core/watch-state';
+import { knownCertificate } from '../support/notification-fixture';
 
 // WatchStates that exercise every shape the store must keep: nested maps, empty and non-empty lists, nulls.
 
-const certificate: KnownCertificate = {
-  fingerprintSha256: 'AB:CD:EF:01',
+const leaf: StoredCertificateInfo = {
   subject: 'CN=shop.example',
   issuer: 'CN=Example Issuing CA',
   sans: ['shop.example', 'www.shop.example'],
   notBefore: '2026-01-01T00:00:00.000Z',
   notAfter: '2026-03-31T23:59:59.000Z',
   serialNumber: '0A1B2C',
+  fingerprintSha256: 'AB:CD:EF:01',
+  keyAlgorithm: 'EC P-256',
+  keySize: 256,
+  signatureAlgorithm: 'ecdsa-with-SHA256',
+  selfIssued: false,
+};
+
+const certificate: KnownCertificate = knownCertificate(leaf, {
   chain: [
-    {
-      subject: 'CN=shop.example',
-      issuer: 'CN=Example Issuing CA',
-      sans: ['shop.example', 'www.shop.example'],
-      notBefore: '2026-01-01T00:00:00.000Z',
-      notAfter: '2026-03-31T23:59:59.000Z',
-      serialNumber: '0A1B2C',
-      fingerprintSha256: 'AB:CD:EF:01',
-      keyAlgorithm: 'EC P-256',
-      keySize: 256,
-      signatureAlgorithm: 'ecdsa-with-SHA256',
-      selfIssued: false,
-    },
+    leaf,
     {
       subject: 'CN=Example Issuing CA',
       issuer: 'CN=Example Root',
@@ -40,7 +36,7 @@ const certificate: KnownCertificate = {
   ],
   findings: [{ code: 'EXPIRES_SOON', severity: 'warning', message: 'expires in 12 days' }],
   firstSeenAt: '2026-01-02T08:00:00.000Z',
-};
+});
 
 const pendingNotice: PlannedNotification = {
   id: 'tls:shop.example:443/expiry/urgent/2026-03-19T08:00:00.000Z',
