@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CHECK_LIMITS } from '../core/check-defaults';
 import { certificateIdForTarget } from '../core/certificate-id';
 import { ACKNOWLEDGEABLE_ALERTS, type AcknowledgeableAlert } from '../core/escalation';
+import { isoInstant } from '../core/instant';
 import { InvalidTargetError } from '../core/target';
 import { DEFAULT_CHECK_SETTINGS, type CheckRequest, type CheckSettings } from './check-targets';
 
@@ -34,9 +35,6 @@ export const checkEventSchema = z
     path: ['options', 'criticalDays'],
   });
 
-/** The one way certwatch reads a point in time, in the Lambda's events and the CLI's `--now`/`--until`. */
-export const INSTANT_RULE = 'an ISO 8601 time with a zone, such as 2026-12-01T09:00:00Z or 2026-12-01T11:00:00+02:00';
-export const isoInstant = z.iso.datetime({ offset: true, message: `must be ${INSTANT_RULE}` });
 
 /**
  * `{ "action": "ack", "certificateId": "tls:host:443", "alert"?: "expiry" | "error" | "invalid", "until"?: ISO,

@@ -1,16 +1,15 @@
 import type * as DynamoDbClientModule from '../store/dynamodb-client';
 import type * as DynamoDbStateStoreModule from '../store/dynamodb-state-store';
-import type { DynamoDbStateStore } from '../store/dynamodb-state-store';
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb, StoreDirectoryLockedError } from '../store/embedded-dynamodb';
 import { ConsoleNotifier, FileNotifier } from '../notify/local-notifiers';
 import type * as SnsNotifierModule from '../notify/sns-notifier';
-import type { Notifier } from '../core/ports';
-import { INSTANT_RULE, isoInstant } from '../check/check-event';
+import type { Notifier, StateStore } from '../core/ports';
+import { INSTANT_RULE, isoInstant } from '../core/instant';
 import { UsageError } from './usage-error';
 
 // Builds the local adapters the watch commands run on: the store (embedded or DynamoDB) and the notifier.
-// The adapters' AWS SDK clients load only when needed, and for the embedded store only once its server thread is
-// starting, so that loading the SDK (tens of ms) and booting that thread overlap.
+// The adapters' AWS SDK clients load only when needed: the embedded store's on its server's own thread (see
+// embedded-dynamodb.ts), DynamoDB's and SNS's on this one when chosen.
 function loadDynamoDb() {
   const { createDynamoDbClient } = require('../store/dynamodb-client') as typeof DynamoDbClientModule;
   const { DynamoDbStateStore } = require('../store/dynamodb-state-store') as typeof DynamoDbStateStoreModule;
@@ -21,7 +20,7 @@ export const DEFAULT_TABLE = 'certwatch';
 const LOCAL_TABLE = 'certwatch';
 
 export interface OpenStore {
-  readonly store: DynamoDbStateStore;
+  readonly store: StateStore;
   /** Where the state lives, for messages. */
   readonly description: string;
   close(): Promise<void>;
@@ -68,7 +67,7 @@ export async function startOpeningStore(store: string, table: string | undefined
     const opened = new DynamoDbStateStore({ client, tableName });
     return opening(description, checked(opened.verifyTable(), { store: opened, description, close: async () => client.destroy() }, (reason) => reason));
   }
-  const starting = options.thread ?? startEmbeddedDynamoDb({ path: store });
+  const starting = options.thread ?? startEmbeddedDynamoDb({ path: store, preloadStateStore: true });
   let embedded;
   try {
     embedded = await starting;
@@ -77,21 +76,22 @@ export async function startOpeningStore(store: string, table: string | undefined
     throw new UsageError(`cannot open the local store ${store}: ${(error as Error).message}`);
   }
   const description = `local store ${embedded.path}`;
-  const ready = (async () => {
-    // The caller goes first (a run starts probing), then the SDK loads while the first handshakes are in flight.
-    await new Promise((resume) => setImmediate(resume));
-    const { createDynamoDbClient, DynamoDbStateStore } = loadDynamoDb();
-    // The embedded server needs credentials in the SigV4 shape only; nothing leaves loopback.
-    const client = createDynamoDbClient({ endpoint: embedded.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    // Exclusive: the server holds the directory's LevelDB lock until close, so no other process writes to it, and
-    // the creates a listing proves new can share batch requests (a first run's main cost).
-    const opened = new DynamoDbStateStore({ client, tableName: LOCAL_TABLE, exclusive: true });
-    const close = async () => {
-      client.destroy();
+  // Exclusive: the server holds the directory's LevelDB lock until close, so no other process writes to it, and
+  // the creates a listing proves new can share batch requests (a first run's main cost).
+  const ready = embedded.openStateStore({ tableName: LOCAL_TABLE, exclusive: true }).then(
+    (opened) => ({
+      store: opened,
+      description,
+      close: async () => {
+        opened.close();
+        await embedded.close();
+      },
+    }),
+    async (error: unknown) => {
       await embedded.close();
-    };
-    return checked(opened.ensureTable(), { store: opened, description, close }, (reason) => `cannot use the local store ${embedded.path}: ${reason}`);
-  })();
+      throw new UsageError(`cannot use the local store ${embedded.path}: ${(error as Error).message}`);
+    },
+  );
   return opening(description, ready);
 }
 

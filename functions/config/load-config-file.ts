@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import type * as JsoncParser from 'jsonc-parser';
 import { ConfigError, parseConfig, type CertwatchConfig, type ConfigInput } from '../core/config';
 
 /**
@@ -29,7 +29,9 @@ export function loadConfigFile(file: string): CertwatchConfig {
  * (a phone number, an address). jsonc-parser only locates it.
  */
 function locateJsonError(text: string): string {
-  const errors: ParseError[] = [];
+  // Loaded for a broken file only: a valid one never needs it.
+  const { parse: parseJsonc, printParseErrorCode } = require('jsonc-parser') as typeof JsoncParser;
+  const errors: JsoncParser.ParseError[] = [];
   parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const first = errors[0];
   if (!first) return 'the file is not JSON';
@@ -53,13 +55,23 @@ function withCaFilesFrom(directory: string, config: CertwatchConfig, input: Conf
   input.targets.forEach((entry, index) => {
     if (typeof entry !== 'string' && entry.caFile !== undefined) named.push({ field: `targets.${index}.caFile`, path: entry.caFile });
   });
-  const problems = named.flatMap(({ field, path }) => {
-    try {
-      readFileSync(locate(path));
-      return [];
-    } catch (error) {
-      return [`${field}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`];
+  // One read per file, however many targets name it (a private CA's file is typically named by all of them).
+  const unreadable = new Map<string, string | null>();
+  const readError = (path: string): string | null => {
+    const located = locate(path);
+    if (!unreadable.has(located)) {
+      try {
+        readFileSync(located);
+        unreadable.set(located, null);
+      } catch (error) {
+        unreadable.set(located, (error as NodeJS.ErrnoException).code ?? String(error));
+      }
     }
+    return unreadable.get(located) ?? null;
+  };
+  const problems = named.flatMap(({ field, path }) => {
+    const error = readError(path);
+    return error === null ? [] : [`${field}: cannot read ${path} (${error})`];
   });
   if (problems.length > 0) throw new ConfigError(file, problems);
   return {

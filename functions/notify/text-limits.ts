@@ -88,7 +88,8 @@ export function fitLine(before: string, flexible: string, after: string, max: nu
   return shortened.length <= max ? shortened : `${shortened.slice(0, max - 3).trimEnd()}...`;
 }
 
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+/** Built on first use: creating a Segmenter loads ICU's break rules, about 10 ms that most runs never need. */
+let graphemes: Intl.Segmenter | undefined;
 
 /** Cuts `text` to at most `maxChars` UTF-16 units at a grapheme boundary, marking the cut with `...`. */
 export function truncateText(text: string, maxChars: number, marker = '...'): string {
@@ -118,6 +119,7 @@ function graphemeBoundaryAtOrBefore(text: string, index: number): number {
   // Only the neighbourhood of the cut matters; a grapheme cluster longer than this window is pathological.
   const start = Math.max(0, index - 64);
   const window = text.slice(start, Math.min(text.length, index + 64));
+  graphemes ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
   const containing = graphemes.segment(window).containing(index - start);
   return containing ? start + containing.index : index;
 }

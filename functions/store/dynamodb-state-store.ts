@@ -48,8 +48,9 @@ export interface DynamoDbStateStoreOptions {
   readonly exclusive?: boolean;
   /**
    * How long a batched create waits for others to share its request, in ms. The default, 0, still gathers every
-   * create issued in the same turn of the event loop, which is what a run's backlog of folds produces; a longer
-   * wait measured slower (each of the run's bounded folds sat idle for it). @default 0
+   * create issued in the same turn of the event loop, which is what a backlog of folds on the caller's thread
+   * produces. Creates that arrive one message at a time (the embedded store's thread) need a short wait to share
+   * a request. @default 0
    */
   readonly batchLingerMs?: number;
 }

@@ -1,15 +1,34 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { type StoreThreadMessage, ThreadStateStore } from './thread-state-store';
 
 // The local run's DynamoDB: dynalite on loopback, persisting to a directory (`.certwatch/` or `--store DIR`) or,
 // for tests, in memory. The DynamoDB adapter talks to it like to the real service.
 // It runs on a thread of its own: every request costs dynalite about as much CPU as it costs the SDK to send it
-// (validation, condition parsing, LevelDB), which on the caller's thread would queue behind the probes.
+// (validation, condition parsing, LevelDB), which on the caller's thread would queue behind the probes. The local
+// run's state store lives on that thread too (openStateStore): the SDK client, the item encoding and the requests
+// cost the caller's event loop one message per call.
 
 export interface EmbeddedDynamoDbOptions {
   /** Directory for the LevelDB files, created if missing. @default in memory, gone on close (tests) */
   readonly path?: string;
+  /**
+   * Load the state store's adapter (the AWS SDK among it) on the server's thread as soon as it listens, so that
+   * it is ready by the time the caller opens the store. @default false (loaded by the first openStateStore)
+   */
+  readonly preloadStateStore?: boolean;
+  /**
+   * Lowers the server thread's CPU priority by this many nice steps (0-19), so that it yields to the caller's
+   * work (a run's probes) on a busy machine. Linux only; elsewhere ignored. @default 10
+   */
+  readonly niceness?: number;
+}
+
+export interface ThreadStateStoreOptions {
+  readonly tableName: string;
+  /** See DynamoDbStateStoreOptions.exclusive. @default false */
+  readonly exclusive?: boolean;
 }
 
 export interface EmbeddedDynamoDb {
@@ -17,6 +36,11 @@ export interface EmbeddedDynamoDb {
   readonly endpoint: string;
   /** Absolute store directory; null in memory. */
   readonly path: string | null;
+  /**
+   * A state store over `tableName` on this server, running on the server's thread; resolves once its table is
+   * checked (created if missing). Close it before the server.
+   */
+  openStateStore(options: ThreadStateStoreOptions): Promise<ThreadStateStore>;
   /** Stops the server and closes the store (releasing the directory). Idempotent. */
   close(): Promise<void>;
 }
@@ -39,19 +63,57 @@ type ServerThreadMessage =
   | { readonly cannotOpen: string }
   | { readonly closed: true; readonly error?: string };
 
-// The server thread, plain JavaScript (a worker loads no TypeScript). dynalite opens its store lazily and throws
-// from its request handler when the lock is taken, which would end the thread: it first finds out with the
-// LevelDB dynalite itself uses (resolved from dynalite: the same build and lock semantics). The thread listens to
-// its port until terminated, so that it never ends before its last message has been read.
+// The server thread, plain JavaScript (TypeScript loads once registered: the state store's host). dynalite opens
+// its store lazily and throws from its request handler when the lock is taken, which would end the thread: it
+// first finds out with the LevelDB dynalite itself uses (resolved from dynalite: the same build and lock
+// semantics). The thread listens to its port until terminated, so that it never ends before its last message has
+// been read. A \`serveStateStore\` message brings a channel for a state store (store-thread-host.ts); any other
+// message closes the server.
 const SERVER_THREAD = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createRequire } = require('node:module');
-const { dynalitePath, path } = workerData;
+const { dynalitePath, path, storeHost, preloadStateStore, niceness } = workerData;
 const fromDynalite = createRequire(dynalitePath);
 const code = (error) => (typeof error === 'object' && error !== null ? error.code : undefined);
 let server = null;
+let host = null;
 
-parentPort.on('message', () => {
+// The store is background work: on a busy machine the probes' handshakes (and their timeouts) go first. Linux
+// lets one thread lower its own priority (setpriority with its thread id, from /proc/thread-self). It does so once
+// the store has opened: threads started before (Node's shared thread pool, which opening LevelDB starts) keep the
+// process's priority, or the caller's DNS lookups would queue at this one. Elsewhere it keeps the process's.
+function lowerPriority() {
+  if (niceness === 0) return;
+  try {
+    const threadId = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isInteger(threadId) || threadId <= 0) return;
+    const os = require('node:os');
+    os.setPriority(threadId, Math.min(19, os.getPriority(threadId) + niceness));
+  } catch {}
+}
+
+function loadHost() {
+  if (host === null) {
+    try {
+      require(storeHost.registerTypeScript)();
+      host = { serve: require(storeHost.module).serveStateStore };
+    } catch (error) {
+      host = { error: String((error && error.message) || error) };
+    }
+  }
+  return host;
+}
+
+parentPort.on('message', (message) => {
+  if (message && message.serveStateStore) {
+    const { port, ...options } = message.serveStateStore;
+    const loaded = loadHost();
+    if (loaded.error) {
+      port.postMessage({ failed: 'cannot load the state store: ' + loaded.error });
+      return port.close();
+    }
+    return loaded.serve(port, { ...options, endpoint: 'http://127.0.0.1:' + server.address().port });
+  }
   if (server === null) return parentPort.postMessage({ closed: true });
   server.close((error) => parentPort.postMessage({ closed: true, ...(error ? { error: String(error.message || error) } : {}) }));
   // Keep-alive sockets of SDK clients would hold the close until they time out.
@@ -73,17 +135,33 @@ async function start() {
     }
     await database.close();
   }
+  lowerPriority();
   server = fromDynalite(dynalitePath)({ ...(path !== null ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  server.listen(0, '127.0.0.1', () => parentPort.postMessage({ listening: server.address().port }));
+  server.listen(0, '127.0.0.1', () => {
+    parentPort.postMessage({ listening: server.address().port });
+    if (preloadStateStore) setImmediate(loadHost);
+  });
 }
 start();
 `;
+
+/** Nice steps below the process: weight 110 against 1,024 when the thread competes for a core, never starved. */
+const DEFAULT_NICENESS = 10;
 
 export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {}): Promise<EmbeddedDynamoDb> {
   const path = options.path === undefined ? null : resolve(options.path);
   // Synchronous up to the thread's start, so that a caller can load other modules while the thread boots.
   if (path !== null) mkdirSync(path, { recursive: true });
-  const worker = new Worker(SERVER_THREAD, { eval: true, workerData: { dynalitePath: require.resolve('dynalite'), path } });
+  const storeHost = { registerTypeScript: join(__dirname, '..', '..', 'bin', 'register-typescript.js'), module: join(__dirname, 'store-thread-host.ts') };
+  const workerData = {
+    dynalitePath: require.resolve('dynalite'),
+    path,
+    storeHost,
+    preloadStateStore: options.preloadStateStore ?? false,
+    niceness: Math.min(19, Math.max(0, Math.trunc(options.niceness ?? DEFAULT_NICENESS))),
+  };
+  // The caller's environment as its code sees it (AWS_* settings for the SDK on the thread).
+  const worker = new Worker(SERVER_THREAD, { eval: true, workerData, env: { ...process.env } });
   let exited = false;
   let died: Error | undefined;
   worker.once('exit', () => (exited = true));
@@ -101,6 +179,15 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
   return {
     endpoint: `http://127.0.0.1:${started.listening}`,
     path,
+    openStateStore: async ({ tableName, exclusive = false }) => {
+      if (exited) throw new Error(`the local store's server thread has stopped${died ? `: ${died.message}` : ''}`);
+      const { port1, port2 } = new MessageChannel();
+      worker.postMessage({ serveStateStore: { port: port2, tableName, exclusive } }, [port2]);
+      const answer = await firstAnswer(port1);
+      if ('ready' in answer) return new ThreadStateStore(port1);
+      port1.close();
+      throw new Error('failed' in answer ? answer.failed : "the local store's thread stopped before the store was ready");
+    },
     close: () =>
       (closing ??= (async () => {
         const word = exited ? died : await firstWord(worker, 'close');
@@ -123,5 +210,18 @@ function firstWord(worker: Worker, request?: string): Promise<ServerThreadMessag
     };
     worker.on('message', onMessage).on('error', onError).on('exit', onExit);
     if (request !== undefined) worker.postMessage(request);
+  });
+}
+
+/** A state store's first answer on its channel: ready, why not, or that the channel closed first. */
+function firstAnswer(port: MessagePort): Promise<StoreThreadMessage | { readonly closed: true }> {
+  return new Promise((settle) => {
+    const onMessage = (message: StoreThreadMessage) => done(message);
+    const onClose = () => done({ closed: true });
+    const done = (answer: StoreThreadMessage | { readonly closed: true }) => {
+      port.off('message', onMessage).off('close', onClose);
+      settle(answer);
+    };
+    port.on('message', onMessage).on('close', onClose);
   });
 }

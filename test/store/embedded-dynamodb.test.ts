@@ -1,10 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDynamoDbClient } from '../../functions/store/dynamodb-client';
 import { DynamoDbStateStore } from '../../functions/store/dynamodb-state-store';
-import { type EmbeddedDynamoDb, startEmbeddedDynamoDb, StoreDirectoryLockedError } from '../../functions/store/embedded-dynamodb';
+import { type EmbeddedDynamoDb, type EmbeddedDynamoDbOptions, startEmbeddedDynamoDb, StoreDirectoryLockedError } from '../../functions/store/embedded-dynamodb';
 import { LOOPBACK_CLIENT_SETTINGS } from '../support/dynalite';
 import { fullState } from './watch-state-fixture';
 
@@ -14,8 +15,8 @@ const tableName = 'certwatch-state';
 let parent: string;
 const running: EmbeddedDynamoDb[] = [];
 
-async function start(path?: string): Promise<EmbeddedDynamoDb> {
-  const server = await startEmbeddedDynamoDb(path === undefined ? {} : { path });
+async function start(pathOrOptions?: string | EmbeddedDynamoDbOptions): Promise<EmbeddedDynamoDb> {
+  const server = await startEmbeddedDynamoDb(typeof pathOrOptions === 'string' ? { path: pathOrOptions } : (pathOrOptions ?? {}));
   running.push(server);
   return server;
 }
@@ -82,4 +83,31 @@ test('close is idempotent', async () => {
   await withStore(server, (store) => store.list());
   await Promise.all([server.close(), server.close()]);
   await server.close();
+});
+
+describe('the server thread yields to the caller on a busy machine', () => {
+  /** Nice values of this process's threads (Linux: /proc/self/task/<tid>/stat, field 19). */
+  const threadNiceValues = (): number[] =>
+    readdirSync('/proc/self/task').flatMap((tid) => {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
+      } catch {
+        return []; // a thread that ended meanwhile
+      }
+    });
+  const onLinux = process.platform === 'linux' ? test : test.skip;
+
+  onLinux('its thread runs 10 nice steps below the process, or as asked', async () => {
+    const lowered = Math.min(19, getPriority() + 10);
+    const before = threadNiceValues().filter((nice) => nice === lowered).length;
+    const server = await start();
+    expect(threadNiceValues().filter((nice) => nice === lowered)).toHaveLength(before + 1);
+    await server.close();
+    expect(threadNiceValues().filter((nice) => nice === lowered)).toHaveLength(before);
+
+    const level = await start({ niceness: 0 });
+    expect(level.path).toBeNull();
+    expect(threadNiceValues().filter((nice) => nice === lowered)).toHaveLength(before);
+  });
 });

@@ -1,0 +1,106 @@
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { EMPTY_LEDGER, VersionConflictError } from '../../functions/core/ports';
+import type { WatchState } from '../../functions/core/watch-state';
+import { createDynamoDbClient } from '../../functions/store/dynamodb-client';
+import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from '../../functions/store/embedded-dynamodb';
+import type { ThreadStateStore } from '../../functions/store/thread-state-store';
+import { LOOPBACK_CLIENT_SETTINGS, uniqueTableName } from '../support/dynalite';
+import { fullState, unreachableState } from './watch-state-fixture';
+
+// The local run's state store, served from the embedded server's thread: the same contract as the DynamoDB
+// adapter it runs there, seen from the caller's thread through messages.
+
+let server: EmbeddedDynamoDb;
+const opened: ThreadStateStore[] = [];
+
+async function openStore(exclusive = false): Promise<ThreadStateStore> {
+  const store = await server.openStateStore({ tableName: uniqueTableName(), exclusive });
+  opened.push(store);
+  return store;
+}
+
+beforeAll(async () => {
+  server = await startEmbeddedDynamoDb({ preloadStateStore: true });
+});
+
+afterAll(async () => {
+  for (const store of opened) store.close();
+  await server.close();
+});
+
+test('states and the ledger come back as written, with their next versions; writes are counted', async () => {
+  const store = await openStore();
+  expect(store.writeCount).toBe(0);
+  const full = fullState('tls:thread.example:443');
+  const stored = await store.put(full, 0);
+  expect(stored).toStrictEqual({ ...full, version: 1 });
+  const unreachable = await store.put(unreachableState('tls:down.thread.example:443'), 0);
+
+  expect(await store.get(full.certificateId)).toStrictEqual(stored);
+  expect(await store.get('tls:never-written.example:443')).toBeUndefined();
+  expect(await store.list()).toStrictEqual({ states: [unreachable, stored], unreadable: [] });
+
+  expect(await store.getLedger()).toStrictEqual(EMPTY_LEDGER);
+  const ledger = await store.putLedger({ ...EMPTY_LEDGER, lastRunAt: '2026-11-21T08:00:00.000Z' }, 0);
+  expect(ledger).toStrictEqual({ ...EMPTY_LEDGER, lastRunAt: '2026-11-21T08:00:00.000Z', version: 1 });
+  expect(await store.getLedger()).toStrictEqual(ledger);
+  expect(store.writeCount).toBe(3);
+});
+
+test('a version conflict is a VersionConflictError naming the certificate, as on the store itself', async () => {
+  const store = await openStore();
+  const state = fullState('tls:conflict.thread.example:443');
+  await store.put(state, 0);
+  const second = store.put(state, 0);
+  await expect(second).rejects.toBeInstanceOf(VersionConflictError);
+  await expect(second).rejects.toMatchObject({ certificateId: state.certificateId });
+  await expect(store.putLedger(EMPTY_LEDGER, 3)).rejects.toMatchObject({ name: 'VersionConflictError', certificateId: 'certwatch#ledger' });
+});
+
+test("the adapter's other failures keep their name and message", async () => {
+  const store = await openStore();
+  const nameless = { ...fullState(), certificateId: '' } as WatchState;
+  await expect(store.put(nameless, 0)).rejects.toMatchObject({ name: 'StateStoreError', message: expect.stringMatching(/^cannot store a state without a certificateId in table certwatch-test-/) });
+  await expect(store.put(fullState('tls:bad-version.example:443'), -1)).rejects.toThrow('expected version of tls:bad-version.example:443 must be a whole number >= 0, got -1');
+});
+
+test('an exclusive store batches the creates a listing proved new, though each comes as its own message', async () => {
+  const store = await openStore(true);
+  await store.list();
+  const states = Array.from({ length: 60 }, (_, index) => fullState(`tls:batch-${String(index).padStart(2, '0')}.example:443`));
+  await Promise.all(states.map((state) => store.put(state, 0)));
+  // 60 creates in at most a handful of BatchWriteItem requests (25 items each), not 60 PutItems.
+  expect(store.writeCount).toBeLessThanOrEqual(6);
+  expect((await store.list()).states.map((state) => state.certificateId)).toEqual(states.map((state) => state.certificateId));
+});
+
+test('a table with the wrong key is refused when the store opens, saying why', async () => {
+  const tableName = uniqueTableName();
+  const client = createDynamoDbClient({ endpoint: server.endpoint, ...LOOPBACK_CLIENT_SETTINGS, maxAttempts: 1 });
+  try {
+    await client.send(
+      new CreateTableCommand({ TableName: tableName, AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }),
+    );
+  } finally {
+    client.destroy();
+  }
+  await expect(server.openStateStore({ tableName })).rejects.toThrow(`table ${tableName} exists with key id (HASH), but certwatch needs partition key certificateId (S) alone`);
+});
+
+test('a closed store refuses further calls, and its thread keeps serving other stores', async () => {
+  const store = await openStore();
+  const other = await openStore();
+  store.close();
+  store.close();
+  await expect(store.get('tls:any.example:443')).rejects.toThrow('the local store is closed');
+  await expect(other.put(fullState('tls:other.thread.example:443'), 0)).resolves.toMatchObject({ version: 1 });
+});
+
+test('a store whose server has stopped refuses calls, saying so', async () => {
+  const own = await startEmbeddedDynamoDb();
+  const store = await own.openStateStore({ tableName: uniqueTableName() });
+  await store.put(fullState('tls:stopping.example:443'), 0);
+  await own.close();
+  await expect(store.list()).rejects.toThrow("the local store's thread stopped before answering");
+  await expect(own.openStateStore({ tableName: uniqueTableName() })).rejects.toThrow("the local store's server thread has stopped");
+});
