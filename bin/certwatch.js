@@ -2,6 +2,16 @@
 'use strict';
 // The SDK versions pinned in package-lock.json support Node 20; its notice about future releases is not for CLI users.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// A closed stdout or stderr (`certwatch status | head -3`) means its reader is done, not that certwatch failed: the
+// rest of that output is dropped without a word, the command still finishes (the local store closes cleanly) and the
+// exit status is the one it would have had. That is what ripgrep effectively does (output means a match, and it exits
+// 0); git's death by SIGPIPE (status 141) would fail a `set -o pipefail` script only because `head` stopped reading.
+// Every command prints once, after its work, so nothing runs on at length for a reader that is gone.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
 require('./register-typescript')();
 require('../functions/cli/main.ts').main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },

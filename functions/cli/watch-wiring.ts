@@ -83,7 +83,7 @@ export async function startOpeningStore(store: string, table: string | undefined
       store: opened,
       description,
       close: async () => {
-        opened.close();
+        await opened.close();
         await embedded.close();
       },
     }),

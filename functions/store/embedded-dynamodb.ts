@@ -79,12 +79,14 @@ let server = null;
 let host = null;
 
 // The store is background work: on a busy machine the probes' handshakes (and their timeouts) go first. Linux
-// lets one thread lower its own priority (setpriority with its thread id, from /proc/thread-self). It does so once
-// the store has opened: threads started before (Node's shared thread pool, which opening LevelDB starts) keep the
-// process's priority, or the caller's DNS lookups would queue at this one. Elsewhere it keeps the process's.
-function lowerPriority() {
+// lets one thread lower its own priority (setpriority with its thread id, from /proc/thread-self). Threads it
+// starts afterwards inherit its priority: Node's thread pool, shared by the whole process (the caller's DNS
+// lookups and file reads), must not be one of them, so one file operation starts it first if nothing has yet.
+// Elsewhere the thread keeps the process's priority.
+async function lowerPriority() {
   if (niceness === 0) return;
   try {
+    await require('node:fs/promises').stat('.');
     const threadId = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
     if (!Number.isInteger(threadId) || threadId <= 0) return;
     const os = require('node:os');
@@ -107,12 +109,19 @@ function loadHost() {
 parentPort.on('message', (message) => {
   if (message && message.serveStateStore) {
     const { port, ...options } = message.serveStateStore;
+    const refuse = (reason) => {
+      port.postMessage({ failed: reason });
+      port.close();
+    };
+    const address = server && server.listening ? server.address() : null;
+    if (address === null) return refuse('the local store is closing');
     const loaded = loadHost();
-    if (loaded.error) {
-      port.postMessage({ failed: 'cannot load the state store: ' + loaded.error });
-      return port.close();
+    if (loaded.error) return refuse('cannot load the state store: ' + loaded.error);
+    try {
+      return loaded.serve(port, { ...options, endpoint: 'http://127.0.0.1:' + address.port });
+    } catch (error) {
+      return refuse('cannot start the state store: ' + String((error && error.message) || error));
     }
-    return loaded.serve(port, { ...options, endpoint: 'http://127.0.0.1:' + server.address().port });
   }
   if (server === null) return parentPort.postMessage({ closed: true });
   server.close((error) => parentPort.postMessage({ closed: true, ...(error ? { error: String(error.message || error) } : {}) }));
@@ -135,7 +144,7 @@ async function start() {
     }
     await database.close();
   }
-  lowerPriority();
+  await lowerPriority();
   server = fromDynalite(dynalitePath)({ ...(path !== null ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   server.listen(0, '127.0.0.1', () => {
     parentPort.postMessage({ listening: server.address().port });
@@ -167,6 +176,7 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
   worker.once('exit', () => (exited = true));
   // Once running, a thread that fails ends the requests sent to it, and close() reports why.
   worker.on('error', (error) => (died ??= error));
+  const stoppedBecause = () => (died ? `: ${died.message}` : '');
 
   const started = await firstWord(worker);
   if (!('listening' in started)) {
@@ -180,17 +190,19 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
     endpoint: `http://127.0.0.1:${started.listening}`,
     path,
     openStateStore: async ({ tableName, exclusive = false }) => {
-      if (exited) throw new Error(`the local store's server thread has stopped${died ? `: ${died.message}` : ''}`);
+      if (exited || died) throw new Error(`the local store's server thread has stopped${stoppedBecause()}`);
+      if (closing) throw new Error('the local store is closing');
       const { port1, port2 } = new MessageChannel();
       worker.postMessage({ serveStateStore: { port: port2, tableName, exclusive } }, [port2]);
       const answer = await firstAnswer(port1);
-      if ('ready' in answer) return new ThreadStateStore(port1);
+      if ('ready' in answer) return new ThreadStateStore(port1, stoppedBecause);
       port1.close();
-      throw new Error('failed' in answer ? answer.failed : "the local store's thread stopped before the store was ready");
+      throw new Error('failed' in answer ? answer.failed : `the local store's thread stopped before the store was ready${stoppedBecause()}`);
     },
     close: () =>
       (closing ??= (async () => {
-        const word = exited ? died : await firstWord(worker, 'close');
+        // A thread that failed has reported why already (its 'error' comes before its exit).
+        const word = died ?? (exited ? undefined : await firstWord(worker, 'close'));
         await worker.terminate();
         if (word instanceof Error) throw word;
         if (word && 'closed' in word && word.error) throw new Error(`closing the local store failed: ${word.error}`);

@@ -48,12 +48,23 @@ export class ThreadStateStore implements StateStore {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private writes = 0;
+  /** Why calls are refused: closed, or the thread is gone. */
   private stopped: Error | null = null;
+  private closing: Promise<void> | null = null;
+  /** close()'s wait for the calls in flight. */
+  private drained: (() => void) | null = null;
+  private channelClosed = false;
 
-  /** `port`: the channel to a thread that answered `ready` on it. */
-  constructor(private readonly port: MessagePort) {
+  /**
+   * `port`: the channel to a thread that answered `ready` on it. `why`: what is known of why the thread stopped
+   * (its error), for the message when it does.
+   */
+  constructor(
+    private readonly port: MessagePort,
+    why: () => string = () => '',
+  ) {
     port.on('message', (message: StoreThreadMessage) => this.answer(message));
-    port.on('close', () => this.stop(new Error("the local store's thread stopped before answering")));
+    port.on('close', () => this.stop(new Error(`the local store's thread stopped before answering${why()}`)));
   }
 
   get writeCount(): number {
@@ -82,20 +93,43 @@ export class ThreadStateStore implements StateStore {
     return { ...next, version };
   }
 
-  /** Ends the store on its thread (its SDK client) and this side's channel. Calls still pending are refused. */
-  close(): void {
-    if (this.stopped) return;
-    this.port.postMessage({ close: true } satisfies StoreRequest);
-    this.stop(new Error('the local store is closed'));
+  /**
+   * Refuses new calls, lets the calls in flight finish (a write the thread has taken is answered, not left
+   * unknown), then ends the store on its thread (its SDK client) and this side's channel. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((drained) => {
+      this.stopped ??= new Error('the local store is closed');
+      this.drained = drained;
+      this.settleDrain();
+    }).then(() => {
+      if (!this.channelClosed) this.port.postMessage({ close: true } satisfies StoreRequest);
+      this.stop(this.stopped as Error);
+    });
+    return this.closing;
   }
 
   private call(call: StoreCall): Promise<unknown> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+    const answered = new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    try {
       this.port.postMessage({ ...call, id } satisfies StoreRequest);
-    });
+    } catch (error) {
+      // Not sent (a value that cannot cross to another thread): nothing to wait for.
+      this.pending.get(id)?.reject(error as Error);
+      this.pending.delete(id);
+    }
+    return answered;
+  }
+
+  /** Once closing and nothing is in flight, close() may end the channel. */
+  private settleDrain(): void {
+    if (this.drained && this.pending.size === 0) {
+      const drained = this.drained;
+      this.drained = null;
+      drained();
+    }
   }
 
   private answer(message: StoreThreadMessage): void {
@@ -107,14 +141,19 @@ export class ThreadStateStore implements StateStore {
     this.writes = Math.max(this.writes, message.writes);
     if ('failure' in message) pending.reject(revive(message.failure));
     else pending.resolve(message.value);
+    this.settleDrain();
   }
 
+  /** The channel is done: every call still waiting is refused with `reason`. */
   private stop(reason: Error): void {
-    if (this.stopped) return;
-    this.stopped = reason;
-    this.port.close();
+    this.stopped ??= reason;
+    if (!this.channelClosed) {
+      this.channelClosed = true;
+      this.port.close();
+    }
     for (const { reject } of this.pending.values()) reject(reason);
     this.pending.clear();
+    this.settleDrain();
   }
 }
 

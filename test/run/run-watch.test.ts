@@ -135,8 +135,10 @@ test('two runs racing over the same store publish each notification once', async
   const server = await serverExpiringIn(10, 'run.test');
   const config = configFor([`127.0.0.1:${server.port}`]);
   const slow = new RecordingNotifier(25);
-  // Both start from an empty store: one wins the create, the other's write conflicts and it sends nothing.
-  const [a, b] = await Promise.all([run(config, store, slow, day(0)), run(config, store, slow, day(0))]);
+  // Both start from an empty store (both have read it before either writes, whatever the machine's timing): one
+  // wins the create, the other's write conflicts and it sends nothing.
+  const racing = listingTogether(store, 2);
+  const [a, b] = await Promise.all([run(config, racing, slow, day(0)), run(config, racing, slow, day(0))]);
   expect(slow.take()).toEqual([`expiry/urgent/127.0.0.1:${server.port}/owners+oncall`]);
   expect(a.notificationsSent + b.notificationsSent).toBe(1);
   expect([...a.conflicts, ...b.conflicts]).toEqual([idOf(server.port)]);
@@ -410,6 +412,21 @@ function faultyStore(store: DynamoDbStateStore, fails: (state: WatchState) => bo
       return store.writeCount;
     },
   };
+}
+
+/** The real store, except that a listing is answered only once `runs` listings have been read. */
+function listingTogether(store: DynamoDbStateStore, runs: number): StateStore {
+  let listed = 0;
+  let allListed!: () => void;
+  const together = new Promise<void>((resolve) => (allListed = resolve));
+  const shared = faultyStore(store, () => false, '');
+  shared.list = async () => {
+    const listing = await store.list();
+    if (++listed === runs) allListed();
+    await together;
+    return listing;
+  };
+  return shared;
 }
 
 /** Every certificate write after the first `allowed` fails, like a lost connection. */

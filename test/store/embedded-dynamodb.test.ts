@@ -1,5 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { getPriority } from 'node:os';
+import { promisify } from 'node:util';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,8 +108,31 @@ describe('the server thread yields to the caller on a busy machine', () => {
     await server.close();
     expect(threadNiceValues().filter((nice) => nice === lowered)).toHaveLength(before);
 
-    const level = await start({ niceness: 0 });
-    expect(level.path).toBeNull();
+    await start({ niceness: 0 });
     expect(threadNiceValues().filter((nice) => nice === lowered)).toHaveLength(before);
+  });
+
+  onLinux("Node's thread pool, shared by the process, keeps the process's priority", async () => {
+    // A fresh process, so that nothing has started the pool before the server's thread could.
+    const script = `
+      require(${JSON.stringify(join(__dirname, '..', '..', 'bin', 'register-typescript.js'))})();
+      const { startEmbeddedDynamoDb } = require(${JSON.stringify(join(__dirname, '..', '..', 'functions', 'store', 'embedded-dynamodb.ts'))});
+      const { readdirSync, readFileSync } = require('node:fs');
+      (async () => {
+        const server = await startEmbeddedDynamoDb();
+        const store = await server.openStateStore({ tableName: 'pool' });
+        await store.list();
+        const nice = readdirSync('/proc/self/task').map((tid) => { const stat = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8'); return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); });
+        await store.close();
+        await server.close();
+        process.stdout.write(JSON.stringify(nice));
+      })();
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env: { ...process.env, UV_THREADPOOL_SIZE: '4' } });
+    const nice = JSON.parse(stdout) as number[];
+    const own = Math.min(...nice);
+    // The server's thread alone is lowered: not the 4 threads of the pool its SDK client's file reads would start.
+    expect(nice.filter((value) => value > own)).toEqual([Math.min(19, own + 10)]);
+    expect(nice.length).toBeGreaterThanOrEqual(6);
   });
 });
