@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The embedded store alone, no probing: what a first run's writes cost by themselves. Reads every state from an
 // existing local store (one Scan, timed), then writes them all as new items into a fresh store, `concurrency` at a
-// time, through the same DynamoDbStateStore and embedded server `certwatch run` uses: with `--mode batched` (the
+// time, through the same store `certwatch run` uses (a DynamoDbStateStore on the embedded server's thread, called
+// by message from this one): with `--mode batched` (the
 // default) after listing the empty table, as a first run does, so that the exclusive store batches the creates;
 // with `--mode conditional` without a listing, so that every create is its own conditional PutItem (what any
 // shared table gets). Prints one JSON line: items, mode, requests, scanMs, openFreshMs (server thread start +
-// table creation), writeWallMs, writeCpuMs (the whole process: the SDK on the main thread, dynalite on its thread,
-// LevelDB) and mainBusyMs (the main thread's share, from its event-loop utilisation).
+// table creation), writeWallMs, writeCpuMs (the whole process: the SDK and dynalite on the server's thread, LevelDB,
+// the messages on the main thread) and mainBusyMs (the main thread's share, from its event-loop utilisation).
 //
 //   node bench/store-writes.mjs --from STORE_DIR [--concurrency 32] [--mode batched|conditional]
 import { mkdtempSync, rmSync } from 'node:fs';
