@@ -50,20 +50,33 @@ export const ackEventSchema = z
     until: isoInstant.optional(),
     note: z.string().max(1000).optional(),
   })
-  .superRefine((event, ctx) => {
-    if ((event.certificateId === undefined) === (event.target === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['certificateId'], message: 'give either certificateId, or target (with an optional servername)' });
-    } else if (event.servername !== undefined && event.target === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['servername'], message: 'goes with target (a certificateId already holds its servername)' });
-    } else if (event.target !== undefined) {
-      try {
-        certificateIdForTarget(event.target, event.servername);
-      } catch (error) {
-        if (!(error instanceof InvalidTargetError)) throw error;
-        ctx.addIssue({ code: 'custom', path: ['target'], message: error.message });
-      }
+  .superRefine(oneCertificate);
+
+/** `{ "action": "forget", "certificateId" }`, or `"target"` with an optional `"servername"`, as for ack. */
+export const forgetEventSchema = z
+  .strictObject({
+    action: z.literal('forget'),
+    certificateId: z.string().min(1).optional(),
+    target: z.string().min(1).optional(),
+    servername: z.string().min(1).optional(),
+  })
+  .superRefine(oneCertificate);
+
+/** An event names one certificate: by its id, or by a target (and servername) as in the config. */
+function oneCertificate(event: { certificateId?: string; target?: string; servername?: string }, ctx: z.RefinementCtx): void {
+  if ((event.certificateId === undefined) === (event.target === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['certificateId'], message: 'give either certificateId, or target (with an optional servername)' });
+  } else if (event.servername !== undefined && event.target === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['servername'], message: 'goes with target (a certificateId already holds its servername)' });
+  } else if (event.target !== undefined) {
+    try {
+      certificateIdForTarget(event.target, event.servername);
+    } catch (error) {
+      if (!(error instanceof InvalidTargetError)) throw error;
+      ctx.addIssue({ code: 'custom', path: ['target'], message: error.message });
     }
-  });
+  }
+}
 
 /** `{ "action": "status" }`: every watched certificate, soonest expiry first. */
 export const statusEventSchema = z.strictObject({ action: z.literal('status') });
@@ -71,6 +84,7 @@ export const statusEventSchema = z.strictObject({ action: z.literal('status') })
 export type OnDemandRequest =
   | { readonly action: 'check'; readonly requests: CheckRequest[]; readonly settings: CheckSettings }
   | { readonly action: 'ack'; readonly certificateId: string; readonly alert?: AcknowledgeableAlert; readonly until?: Date; readonly note?: string }
+  | { readonly action: 'forget'; readonly certificateId: string }
   | { readonly action: 'status' };
 
 export class InvalidEventError extends Error {
@@ -91,12 +105,17 @@ export function parseOnDemandEvent(event: unknown): OnDemandRequest {
     const certificateId = parsed.data.certificateId ?? certificateIdForTarget(parsed.data.target!, parsed.data.servername);
     return { action: 'ack', certificateId, alert, until: until ? new Date(until) : undefined, note };
   }
+  if (action === 'forget') {
+    const parsed = forgetEventSchema.safeParse(event);
+    if (!parsed.success) throw new InvalidEventError(`invalid forget event: ${describeIssues(parsed.error)}`);
+    return { action: 'forget', certificateId: parsed.data.certificateId ?? certificateIdForTarget(parsed.data.target!, parsed.data.servername) };
+  }
   if (action === 'status') {
     const parsed = statusEventSchema.safeParse(event);
     if (!parsed.success) throw new InvalidEventError(`invalid status event: ${describeIssues(parsed.error)}`);
     return { action: 'status' };
   }
-  throw new InvalidEventError(`invalid event: action must be "check", "ack" or "status" (got ${JSON.stringify(action)})`);
+  throw new InvalidEventError(`invalid event: action must be "check", "ack", "forget" or "status" (got ${JSON.stringify(action)})`);
 }
 
 /** Validates a check event; the error names every bad field by its path. */

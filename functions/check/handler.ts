@@ -4,6 +4,7 @@ import type { StateStore } from '../core/ports';
 import { readRuntimeConfig } from '../config/runtime-config';
 import { TlsProbe } from '../probes/tls-probe';
 import { acknowledgeCertificate } from '../run/acknowledge-certificate';
+import { forgetCertificate } from '../run/forget-certificate';
 import { statusReport, type StatusRow } from '../run/status-report';
 import { createDynamoDbClient } from '../store/dynamodb-client';
 import { DynamoDbStateStore } from '../store/dynamodb-state-store';
@@ -25,12 +26,20 @@ export interface AckResponse {
   readonly acknowledged: { readonly stage: string; readonly until: string | null; readonly note: string | null };
 }
 
+export interface ForgetResponse {
+  readonly certificateId: string;
+  /** What was deleted: the state's last status and expiry, and how many notices had been sent. */
+  readonly forgotten: { readonly status: string; readonly notAfter: string | null; readonly noticesSent: number };
+}
+
 /**
  * The on-demand function. `{ "targets": [...], "options": {...} }` (action `check`, the default) returns the same
  * array as `certwatch check --json`; `{ "action": "ack", "certificateId" (or "target", "servername"?), "until"?,
- * "note"? }` acknowledges; `{ "action": "status" }` lists watched certificates soonest first.
+ * "note"? }` acknowledges; `{ "action": "forget", "certificateId" (or "target", "servername"?) }` deletes a
+ * certificate's state (a target removed from the config); `{ "action": "status" }` lists watched certificates
+ * soonest first.
  */
-export async function handler(event: unknown): Promise<CheckResult[] | AckResponse | StatusRow[]> {
+export async function handler(event: unknown): Promise<CheckResult[] | AckResponse | ForgetResponse | StatusRow[]> {
   let request: ReturnType<typeof parseOnDemandEvent>;
   try {
     request = parseOnDemandEvent(event);
@@ -55,6 +64,11 @@ export async function handler(event: unknown): Promise<CheckResult[] | AckRespon
       });
       logger.info('acknowledged', { certificateId: state.certificateId, stage: acknowledgement.stage, until: acknowledgement.until });
       return { certificateId: state.certificateId, acknowledged: { stage: acknowledgement.stage, until: acknowledgement.until, note: acknowledgement.note } };
+    }
+    case 'forget': {
+      const state = await forgetCertificate(stateStore(), request.certificateId);
+      logger.info('forgot', { certificateId: state.certificateId, status: state.status, noticesSent: state.sent.length });
+      return { certificateId: state.certificateId, forgotten: { status: state.status, notAfter: state.certificate?.notAfter ?? null, noticesSent: state.sent.length } };
     }
     case 'status': {
       const { states, unreadable } = await stateStore().list();

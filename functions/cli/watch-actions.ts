@@ -5,6 +5,7 @@ import { InvalidTargetError } from '../core/target';
 import { loadConfigFile } from '../config/load-config-file';
 import { TlsProbe } from '../probes/tls-probe';
 import { acknowledgeCertificate, UnknownCertificateError } from '../run/acknowledge-certificate';
+import { forgetCertificate } from '../run/forget-certificate';
 import { runWatch, type RunSummary } from '../run/run-watch';
 import { statusReport, type StatusRow } from '../run/status-report';
 import type { Notifier } from '../core/ports';
@@ -12,7 +13,7 @@ import type { EmbeddedDynamoDb } from '../store/embedded-dynamodb';
 import type { CliIo } from './main';
 import { renderColumns, terminalSafe } from './render-table';
 import { UsageError } from './usage-error';
-import type { AckFlags, RunFlags, StatusFlags } from './watch-commands';
+import type { AckFlags, ForgetFlags, RunFlags, StatusFlags } from './watch-commands';
 import { createNotifier, openStore, parseInstant, startOpeningStore } from './watch-wiring';
 
 // The watch commands' work, loaded only when one of them runs: it pulls in the AWS SDK, dynalite and the
@@ -70,7 +71,7 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<void
 export async function ackCommand(id: string, flags: AckFlags, io: CliIo): Promise<void> {
   const at = flags.now ? parseInstant('--now', flags.now) : new Date();
   const until = flags.until ? parseInstant('--until', flags.until) : undefined;
-  const certificateId = normaliseCertificateId(id, flags.servername);
+  const certificateId = normaliseCertificateId('ack', id, flags.servername);
   const opened = await openStore(flags.store, flags.table);
   try {
     const { acknowledgement } = await acknowledgeCertificate(opened.store, certificateId, { at, alert: flags.alert, until, note: flags.note }).catch((error: unknown) => {
@@ -79,6 +80,24 @@ export async function ackCommand(id: string, flags: AckFlags, io: CliIo): Promis
     });
     const what = acknowledgement.stage === 'error' ? 'the probe-failure alert' : acknowledgement.stage === 'invalid' ? 'the invalid-certificate alert' : `stage ${acknowledgement.stage}`;
     io.out(`acknowledged ${what} of ${certificateId}${acknowledgement.until ? ` until ${acknowledgement.until}` : ''}\n`);
+  } finally {
+    await opened.close();
+  }
+}
+
+export async function forgetCommand(id: string, flags: ForgetFlags, io: CliIo): Promise<void> {
+  const certificateId = normaliseCertificateId('forget', id, flags.servername);
+  const opened = await openStore(flags.store, flags.table);
+  try {
+    const forgotten = await forgetCertificate(opened.store, certificateId).catch((error: unknown) => {
+      if (error instanceof UnknownCertificateError) throw new UsageError(`forget: ${error.message}`);
+      throw error;
+    });
+    const notices = forgotten.sent.length === 1 ? '1 notice' : `${forgotten.sent.length} notices`;
+    io.out(
+      `forgot ${certificateId}: its state, ${notices} sent and its history are deleted from the ${opened.description}\n` +
+        'a run whose config still lists it watches it again from scratch: remove it from the config too\n',
+    );
   } finally {
     await opened.close();
   }
@@ -97,15 +116,15 @@ function readConfig(file: string): CertwatchConfig {
  * `tls:host:port[/servername]` as stored, or a target as written in the config (`example.com`, `smtp://mail:587`,
  * `tls://host`) with the servername configured for it.
  */
-export function normaliseCertificateId(id: string, servername?: string): string {
+export function normaliseCertificateId(command: string, id: string, servername?: string): string {
   if (/^(tls:(?!\/\/)|acm:|arn:)/.test(id)) {
-    if (servername !== undefined) throw new UsageError(`ack: --servername goes with a target; the certificate id ${id} names its certificate already`);
+    if (servername !== undefined) throw new UsageError(`${command}: --servername goes with a target; the certificate id ${id} names its certificate already`);
     return id;
   }
   try {
     return certificateIdForTarget(id, servername);
   } catch (error) {
-    if (error instanceof InvalidTargetError) throw new UsageError(`ack: ${error.message}`);
+    if (error instanceof InvalidTargetError) throw new UsageError(`${command}: ${error.message}`);
     throw error;
   }
 }
@@ -137,9 +156,20 @@ function renderSummary(summary: RunSummary, where: string): string {
     ...summary.publishFailures.map((p) => `not delivered (retried next run): ${p.message}`),
     ...summary.storeFailures.map((p) => `not stored (retried next run): ${p.certificateId}: ${p.message}`),
     ...summary.conflicts.map((id) => `skipped ${id}: another run changed it at the same time`),
+    ...notInConfigLines(summary.notInConfig),
   ];
   return lines.map(terminalSafe).join('\n') + '\n';
 }
+
+/** Stored certificates no target names any more: a few by name, and how to remove them. */
+function notInConfigLines(ids: readonly string[]): string[] {
+  if (ids.length === 0) return [];
+  const shown = ids.slice(0, NOT_IN_CONFIG_SHOWN);
+  const more = ids.length > shown.length ? ` and ${ids.length - shown.length} more` : '';
+  return [`no longer in the config, still in the store (${ids.length}): ${shown.join(', ')}${more}; \`certwatch forget <id>\` deletes one`];
+}
+
+const NOT_IN_CONFIG_SHOWN = 5;
 
 function hoursAgo(iso: string, now: Date): string {
   const hours = Math.floor((now.getTime() - Date.parse(iso)) / 3_600_000);

@@ -18,6 +18,7 @@ interface StoreFlags {
 export type RunFlags = StoreFlags & { config: string; now?: string; notify: string; json?: boolean };
 export type StatusFlags = StoreFlags & { now?: string; json?: boolean };
 export type AckFlags = StoreFlags & { servername?: string; alert?: AcknowledgeableAlert; until?: string; note?: string; now?: string };
+export type ForgetFlags = StoreFlags & { servername?: string };
 
 /** `--alert` choices, as the engine's ACKNOWLEDGEABLE_ALERTS: a literal so that `check` does not load the engine. */
 const ALERT_CHOICES = ['expiry', 'error', 'invalid'] as const satisfies readonly AcknowledgeableAlert[];
@@ -68,4 +69,14 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
     .option('--store <dir|dynamodb>', STORE_HELP, DEFAULT_STORE_DIR)
     .option('--table <name>', 'DynamoDB table name with --store dynamodb')
     .action((id: string, flags: AckFlags) => actions().ackCommand(id, flags, io));
+
+  program
+    .command('forget')
+    .description("Delete a certificate's state, alerts and history: for a target removed from the config, which `status` would list forever.")
+    .argument('<id>', 'certificate id as `certwatch status` shows it (tls:host:port[/servername]), or the target as configured')
+    .option('--servername <name>', 'with a target: the servername configured for it')
+    .option('--store <dir|dynamodb>', STORE_HELP, DEFAULT_STORE_DIR)
+    .option('--table <name>', 'DynamoDB table name with --store dynamodb')
+    .addHelpText('after', '\nA run whose config still lists the target watches it again from scratch (first seen, nothing sent): remove it from the config first.\n')
+    .action((id: string, flags: ForgetFlags) => actions().forgetCommand(id, flags, io));
 }

@@ -43,6 +43,11 @@ export interface StateStore {
    * Stores `next` with version `expectedVersion + 1`, returned. Throws VersionConflictError otherwise.
    */
   put(next: WatchState, expectedVersion: number): Promise<WatchState>;
+  /**
+   * Deletes a certificate's state only if its stored version is still `expectedVersion` (a run that wrote it since
+   * wins). Throws VersionConflictError otherwise, also when it is gone already.
+   */
+  delete(certificateId: string, expectedVersion: number): Promise<void>;
   getLedger(): Promise<RunLedger>;
   /** Conditional on the version read, like `put`. */
   putLedger(next: RunLedger, expectedVersion: number): Promise<RunLedger>;

@@ -46,6 +46,11 @@ export interface RunSummary {
   readonly storeFailures: readonly RunProblem[];
   /** Another run changed the item first: left to that run. */
   readonly conflicts: readonly string[];
+  /**
+   * Certificates in the store that no configured target names any more, sorted: no longer probed nor notified,
+   * but still listed by `status` until `certwatch forget` deletes them.
+   */
+  readonly notInConfig: readonly string[];
   readonly storeWrites: number;
 }
 
@@ -121,7 +126,7 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   const publishFailures: RunProblem[] = [];
   const storeFailures: RunProblem[] = [];
   const conflicts: string[] = [];
-  const { unreadable } = await stored;
+  const { unreadable, byId } = await stored;
   storeFailures.push(...unreadable.map((item) => ({ certificateId: item.key, message: `skipped an unreadable item: ${item.reason}` })));
   const settled = await Promise.all(outcomes);
   for (const [index, result] of results.entries()) {
@@ -147,6 +152,9 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
     else storeFailures.push({ certificateId: 'certwatch#ledger', message: (error as Error).message });
   }
 
+  const configured = new Set(results.flatMap((result) => (result.error?.code === 'INVALID_TARGET' ? [] : [certificateIdForResult(result)])));
+  const notInConfig = [...byId.keys()].filter((certificateId) => !configured.has(certificateId)).sort();
+
   return {
     at,
     targets: results.length,
@@ -157,6 +165,7 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
     publishFailures,
     storeFailures,
     conflicts,
+    notInConfig,
     storeWrites: open.store.writeCount - writesBefore,
   };
 }

@@ -2,6 +2,7 @@ import {
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
   CreateTableCommand,
+  DeleteItemCommand,
   DescribeTableCommand,
   type DynamoDBClient,
   GetItemCommand,
@@ -204,6 +205,21 @@ export class DynamoDbStateStore implements StateStore {
     if (expectedVersion === 0 && this.canBatchCreate(next.certificateId)) await this.queueCreate(next.certificateId, item);
     else await this.putItem(next.certificateId, item, expectedVersion);
     return stored;
+  }
+
+  async delete(certificateId: string, expectedVersion: number): Promise<void> {
+    if (!Number.isInteger(expectedVersion) || expectedVersion < 1) {
+      throw new StateStoreError(`expected version of ${certificateId} must be a whole number >= 1 to delete it, got ${expectedVersion}`);
+    }
+    this.writes++;
+    try {
+      await this.client.send(
+        new DeleteItemCommand({ TableName: this.tableName, Key: { [PARTITION_KEY]: { S: certificateId } }, ...this.versionCondition(expectedVersion) }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) throw new VersionConflictError(certificateId);
+      throw this.failure('DeleteItem', error, certificateId);
+    }
   }
 
   private async putItem(certificateId: string, item: Item, expectedVersion: number): Promise<void> {

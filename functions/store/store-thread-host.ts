@@ -60,6 +60,8 @@ function invoke(store: StateStore, call: StoreCall): Promise<unknown> {
       return store.list();
     case 'put':
       return store.put(call.state, call.expectedVersion);
+    case 'delete':
+      return store.delete(call.certificateId, call.expectedVersion);
     case 'getLedger':
       return store.getLedger();
     case 'putLedger':

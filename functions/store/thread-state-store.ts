@@ -13,6 +13,7 @@ export type StoreCall =
   | { readonly method: 'get'; readonly certificateId: string }
   | { readonly method: 'list' }
   | { readonly method: 'put'; readonly state: WatchState; readonly expectedVersion: number }
+  | { readonly method: 'delete'; readonly certificateId: string; readonly expectedVersion: number }
   | { readonly method: 'getLedger' }
   | { readonly method: 'putLedger'; readonly ledger: RunLedger; readonly expectedVersion: number };
 
@@ -82,6 +83,10 @@ export class ThreadStateStore implements StateStore {
   async put(next: WatchState, expectedVersion: number): Promise<WatchState> {
     const { version } = (await this.call({ method: 'put', state: next, expectedVersion })) as Written;
     return { ...next, version };
+  }
+
+  async delete(certificateId: string, expectedVersion: number): Promise<void> {
+    await this.call({ method: 'delete', certificateId, expectedVersion });
   }
 
   getLedger(): Promise<RunLedger> {

@@ -50,7 +50,11 @@ describe('a malformed event gets an InvalidEventError naming the field', () => {
     [{ targets: ['a.test'], options: { criticalDays: 40 } }, 'options.criticalDays: criticalDays must not exceed warningDays'],
     [{ targets: ['a.test'], options: { colour: true } }, 'colour'],
     [{ targets: ['a.test'], extra: 1 }, 'extra'],
-    [{ action: 'renew' }, 'action must be "check", "ack" or "status"'],
+    [{ action: 'renew' }, 'action must be "check", "ack", "forget" or "status"'],
+    [{ action: 'forget' }, 'invalid forget event: certificateId: give either certificateId, or target (with an optional servername)'],
+    [{ action: 'forget', certificateId: 'tls:a.test:443', servername: 'a.test' }, 'invalid forget event: servername: goes with target'],
+    [{ action: 'forget', target: '010.0.0.1' }, 'invalid forget event: target: invalid target "010.0.0.1"'],
+    [{ action: 'forget', certificateId: 'tls:a.test:443', note: 'gone' }, 'invalid forget event'],
     [{ action: 'ack' }, 'invalid ack event: certificateId: give either certificateId, or target (with an optional servername)'],
     [{ action: 'ack', certificateId: 'tls:a.test:443', target: 'a.test' }, 'certificateId: give either certificateId, or target'],
     [{ action: 'ack', certificateId: 'tls:a.test:443', servername: 'a.test' }, 'servername: goes with target'],
@@ -100,6 +104,19 @@ describe('ack and status against the state table (DynamoDB API on loopback, foun
 
   test('ack of an unknown certificate fails with UnknownCertificateError', async () => {
     await expect(handler({ action: 'ack', certificateId: 'tls:nope.example:443' })).rejects.toMatchObject({ name: 'UnknownCertificateError', message: expect.stringContaining('tls:nope.example:443') });
+  });
+
+  test('forget deletes a certificate named by id or by target and servername, saying what it was', async () => {
+    await dynamo.store.put(fullState('tls:retired.example:443'), 0);
+    await dynamo.store.put(fullState('tls:10.0.0.9:443/old.internal'), 0);
+    expect(await handler({ action: 'forget', certificateId: 'tls:retired.example:443' })).toEqual({
+      certificateId: 'tls:retired.example:443',
+      forgotten: { status: 'warning', notAfter: '2026-03-31T23:59:59.000Z', noticesSent: fullState().sent.length },
+    });
+    expect(await handler({ action: 'forget', target: '10.0.0.9', servername: 'OLD.internal' })).toMatchObject({ certificateId: 'tls:10.0.0.9:443/old.internal' });
+    expect(await dynamo.store.get('tls:retired.example:443')).toBeUndefined();
+    expect(await dynamo.store.get('tls:10.0.0.9:443/old.internal')).toBeUndefined();
+    await expect(handler({ action: 'forget', certificateId: 'tls:retired.example:443' })).rejects.toMatchObject({ name: 'UnknownCertificateError' });
   });
 
   test('status lists watched certificates, soonest expiry first, unknown expiry last', async () => {

@@ -80,6 +80,37 @@ test('run, status, ack: a full local cycle', async () => {
   expect(quiet.out).toContain('notifications: 0 sent, 0 pending');
 });
 
+test('a target removed from the config: the run names it, forget deletes it, status no longer lists it', async () => {
+  const state = join(dir, 'forget-state');
+  const notifications = join(dir, 'forget.jsonl');
+  const removed = `tls:127.0.0.1:${refusedPort}`;
+  expect((await cli('run', ...config(), '--store', state, '--notify', `file:${notifications}`, '--now', at(0))).code).toBe(0);
+
+  const fewer = join(dir, 'fewer.json');
+  const { targets, ...rest } = JSON.parse(readFileSync(join(dir, 'certwatch.config.json'), 'utf8')) as { targets: unknown[] };
+  writeFileSync(fewer, JSON.stringify({ ...rest, targets: targets.slice(0, 1) }));
+  const after = await cli('run', '--config', fewer, '--store', state, '--notify', `file:${notifications}`, '--now', at(1));
+  expect(after.out).toContain(`no longer in the config, still in the store (1): ${removed}; \`certwatch forget <id>\` deletes one\n`);
+
+  const forget = await cli('forget', `127.0.0.1:${refusedPort}`, '--store', state);
+  expect(forget).toEqual({
+    code: 0,
+    err: '',
+    out:
+      `forgot ${removed}: its state, 1 notice sent and its history are deleted from the local store ${state}\n` +
+      'a run whose config still lists it watches it again from scratch: remove it from the config too\n',
+  });
+  const rows = JSON.parse((await cli('status', '--json', '--store', state)).out) as { certificateId: string }[];
+  expect(rows.map((row) => row.certificateId)).toEqual([`tls:127.0.0.1:${server.port}/shop.test`]);
+  const json = JSON.parse((await cli('run', '--config', fewer, '--store', state, '--notify', `file:${notifications}`, '--now', at(2), '--json')).out) as { notInConfig: string[] };
+  expect(json.notInConfig).toEqual([]);
+
+  expect(await cli('forget', removed, '--store', state)).toEqual({ code: 3, out: '', err: `certwatch: forget: no watched certificate ${removed} (certwatch status lists them)\n` });
+  expect((await cli('forget', removed, '--servername', 'x.test', '--store', state)).err).toBe(
+    `certwatch: forget: --servername goes with a target; the certificate id ${removed} names its certificate already\n`,
+  );
+});
+
 test('two servernames on one address are two certificates: no flapping between alert and recovery', async () => {
   const { root, intermediate } = await chainFor(['unused.test']);
   writeFileSync(join(dir, 'shared-address-ca.pem'), root.certPem);

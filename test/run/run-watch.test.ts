@@ -9,9 +9,11 @@ import type { Notifier, PublishResult, StateStore } from '../../functions/core/p
 import type { PlannedNotification, WatchState } from '../../functions/core/watch-state';
 import { SnsNotifier } from '../../functions/notify/sns-notifier';
 import { TlsProbe, type CertificateProbe } from '../../functions/probes/tls-probe';
+import { forgetCertificate } from '../../functions/run/forget-certificate';
 import { runWatch } from '../../functions/run/run-watch';
 import type { DynamoDbStateStore } from '../../functions/store/dynamodb-state-store';
 import { startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { storeWith } from '../support/store-wrapper';
 import { chainFor, issue, type Issued } from '../support/pki';
 import { closedPort, startTlsServer, type RunningServer } from '../support/servers';
 
@@ -101,6 +103,26 @@ test('a first run stores every valid target, notifies the stage each is in, and 
   expect(notified.sent).toEqual([expect.objectContaining({ kind: 'expiry', stage: 'warning', messageId: 'm-1', audiences: ['owners'] })]);
   expect(notified.pending).toEqual([]);
   expect((await store.getLedger()).lastRunAt).toBe(day(0).toISOString());
+});
+
+test('a target removed from the config is reported as still stored, neither probed nor written, until forgotten', async () => {
+  const store = await dynamo.createStore();
+  const kept = await serverExpiringIn(200, 'run.test');
+  const removed = await serverExpiringIn(20, 'run.test');
+  const notifier = new RecordingNotifier();
+  const both = await run(configFor([`127.0.0.1:${kept.port}`, `127.0.0.1:${removed.port}`]), store, notifier, day(0));
+  expect(both.notInConfig).toEqual([]);
+  notifier.take();
+
+  const stored = await store.get(idOf(removed.port));
+  const one = await run(configFor([`127.0.0.1:${kept.port}`, 'not a target']), store, notifier, day(5));
+  expect(one.notInConfig).toEqual([idOf(removed.port)]);
+  expect(one.targets).toBe(2);
+  expect(notifier.take()).toEqual([]);
+  expect(await store.get(idOf(removed.port))).toStrictEqual(stored);
+
+  await forgetCertificate(store, idOf(removed.port));
+  expect((await run(configFor([`127.0.0.1:${kept.port}`]), store, notifier, day(6))).notInConfig).toEqual([]);
 });
 
 test('a run in which nothing changed writes only the ledger, and a duplicate run sends nothing', async () => {
@@ -399,19 +421,12 @@ function notingProbe(note: (target: string) => void): CertificateProbe {
 
 /** The real store, except that certificate writes for which `fails` says so throw `message`, as DynamoDB would. */
 function faultyStore(store: DynamoDbStateStore, fails: (state: WatchState) => boolean, message: string): StateStore {
-  return {
-    get: (id) => store.get(id),
-    list: () => store.list(),
-    getLedger: () => store.getLedger(),
-    putLedger: (ledger, version) => store.putLedger(ledger, version),
+  return storeWith(store, {
     put: async (state, version) => {
       if (fails(state)) throw new Error(message);
       return store.put(state, version);
     },
-    get writeCount() {
-      return store.writeCount;
-    },
-  };
+  });
 }
 
 /** The real store, except that a listing is answered only once `runs` listings have been read. */
@@ -419,14 +434,14 @@ function listingTogether(store: DynamoDbStateStore, runs: number): StateStore {
   let listed = 0;
   let allListed!: () => void;
   const together = new Promise<void>((resolve) => (allListed = resolve));
-  const shared = faultyStore(store, () => false, '');
-  shared.list = async () => {
-    const listing = await store.list();
-    if (++listed === runs) allListed();
-    await together;
-    return listing;
-  };
-  return shared;
+  return storeWith(store, {
+    list: async () => {
+      const listing = await store.list();
+      if (++listed === runs) allListed();
+      await together;
+      return listing;
+    },
+  });
 }
 
 /** Every certificate write after the first `allowed` fails, like a lost connection. */

@@ -136,6 +136,46 @@ describe('optimistic concurrency', () => {
   });
 });
 
+describe('delete', () => {
+  test('deletes the state read, and only that version of it; the ledger and other states stay', async () => {
+    const store = await dynamo.createStore();
+    const kept = await store.put(fullState('tls:kept.example:443'), 0);
+    const stored = await store.put(fullState('tls:removed.example:443'), 0);
+    const updated = await store.put({ ...stored, owner: 'new@example.com' }, 1);
+    await store.putLedger({ lastRunAt: '2026-03-19T08:00:00.000Z', digestSentFor: null, digestClaim: null, version: 0 }, 0);
+
+    // A stale read (a run wrote since) conflicts and deletes nothing.
+    await expect(store.delete(stored.certificateId, stored.version)).rejects.toBeInstanceOf(VersionConflictError);
+    expect(await store.get(stored.certificateId)).toStrictEqual(updated);
+
+    await store.delete(updated.certificateId, updated.version);
+    expect(await store.get(updated.certificateId)).toBeUndefined();
+    expect((await store.list()).states).toStrictEqual([kept]);
+    expect((await store.getLedger()).lastRunAt).toBe('2026-03-19T08:00:00.000Z');
+    expect(store.writeCount).toBe(6);
+  });
+
+  test('deleting what is gone already is a conflict naming the certificate', async () => {
+    await expect(dynamo.store.delete('tls:never-written.example:443', 1)).rejects.toMatchObject({ name: 'VersionConflictError', certificateId: 'tls:never-written.example:443' });
+  });
+
+  test('an expected version that is not a whole number >= 1 is refused before any request', async () => {
+    const store = await dynamo.createStore();
+    await expect(store.delete('tls:a.example:443', 0)).rejects.toThrow('expected version of tls:a.example:443 must be a whole number >= 1 to delete it, got 0');
+    await expect(store.delete('tls:a.example:443', 1.5)).rejects.toThrow(/whole number >= 1/);
+    expect(store.writeCount).toBe(0);
+  });
+
+  test('a deleted certificate is created again as new, also by an exclusive store that listed it', async () => {
+    const store = await dynamo.createStore({ exclusive: true });
+    const first = await store.put(fullState('tls:again.example:443'), 0);
+    await store.list();
+    await store.delete(first.certificateId, first.version);
+    await expect(store.put(fullState('tls:again.example:443'), 0)).resolves.toMatchObject({ version: 1 });
+    await expect(store.put(fullState('tls:again.example:443'), 0)).rejects.toBeInstanceOf(VersionConflictError);
+  });
+});
+
 describe('list', () => {
   test('reads every state across several Scan pages, sorted by certificateId', async () => {
     const store = await dynamo.createStore({ scanPageLimit: 2 });

@@ -55,6 +55,15 @@ test('a version conflict is a VersionConflictError naming the certificate, as on
   await expect(second).rejects.toBeInstanceOf(VersionConflictError);
   await expect(second).rejects.toMatchObject({ certificateId: state.certificateId });
   await expect(store.putLedger(EMPTY_LEDGER, 3)).rejects.toMatchObject({ name: 'VersionConflictError', certificateId: 'certwatch#ledger' });
+  await expect(store.delete(state.certificateId, 2)).rejects.toBeInstanceOf(VersionConflictError);
+});
+
+test('a delete of the version read removes the state', async () => {
+  const store = await openStore();
+  const state = await store.put(fullState('tls:delete.thread.example:443'), 0);
+  await expect(store.delete(state.certificateId, state.version)).resolves.toBeUndefined();
+  expect(await store.get(state.certificateId)).toBeUndefined();
+  expect(store.writeCount).toBe(2);
 });
 
 test("the adapter's other failures keep their name and message", async () => {

@@ -1,0 +1,59 @@
+import { VersionConflictError, type StateStore } from '../../functions/core/ports';
+import { UnknownCertificateError } from '../../functions/run/acknowledge-certificate';
+import { forgetCertificate } from '../../functions/run/forget-certificate';
+import type { DynamoDbStateStore } from '../../functions/store/dynamodb-state-store';
+import { startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { storeWith } from '../support/store-wrapper';
+import { fullState } from '../store/watch-state-fixture';
+
+// Forgetting a certificate (a target removed from the config) against the real store on loopback.
+
+let dynamo: DynaliteHarness;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+
+afterAll(() => dynamo.close());
+
+/** The real store; before each of its first `races` deletes, a run writes the item (a new version). */
+function racedByRuns(store: DynamoDbStateStore, races: number): StateStore {
+  let raced = 0;
+  return storeWith(store, {
+    delete: async (id, version) => {
+      if (raced++ < races) {
+        const current = await store.get(id);
+        if (current) await store.put({ ...current, lastCheckedAt: new Date().toISOString() }, current.version);
+      }
+      return store.delete(id, version);
+    },
+  });
+}
+
+test('deletes the state and returns it as it was', async () => {
+  const store = await dynamo.createStore();
+  const stored = await store.put(fullState('tls:retired.example:443'), 0);
+  await expect(forgetCertificate(store, stored.certificateId)).resolves.toStrictEqual(stored);
+  expect(await store.get(stored.certificateId)).toBeUndefined();
+});
+
+test('an unknown certificate is an UnknownCertificateError naming it', async () => {
+  const store = await dynamo.createStore();
+  await expect(forgetCertificate(store, 'tls:nope.example:443')).rejects.toBeInstanceOf(UnknownCertificateError);
+  await expect(forgetCertificate(store, 'tls:nope.example:443')).rejects.toThrow('no watched certificate tls:nope.example:443');
+});
+
+test('a run writing the item meanwhile makes it read again and retry', async () => {
+  const store = await dynamo.createStore();
+  const stored = await store.put(fullState('tls:busy.example:443'), 0);
+  const forgotten = await forgetCertificate(racedByRuns(store, 2), stored.certificateId);
+  expect(forgotten.version).toBe(3);
+  expect(await store.get(stored.certificateId)).toBeUndefined();
+});
+
+test('a run writing it every time wins after three attempts: a version conflict, nothing deleted', async () => {
+  const store = await dynamo.createStore();
+  const stored = await store.put(fullState('tls:busier.example:443'), 0);
+  await expect(forgetCertificate(racedByRuns(store, 3), stored.certificateId)).rejects.toBeInstanceOf(VersionConflictError);
+  expect(await store.get(stored.certificateId)).toMatchObject({ version: 4 });
+});
