@@ -134,7 +134,7 @@ function renderStatus(rows: readonly StatusRow[]): string {
   const header = ['CERTIFICATE', 'STATUS', 'DAYS', 'NOT AFTER (UTC)', 'STAGE', 'LAST NOTICE (UTC)', 'ACK'];
   const cells = rows.map((r) => [
     r.certificateId,
-    r.status.toUpperCase() + (r.consecutiveFailures > 0 ? ` (${r.consecutiveFailures} failed)` : ''),
+    r.status.toUpperCase() + (r.consecutiveFailures > 0 ? ` (${r.consecutiveFailures} failed)` : '') + (r.rejectedFor ? `, REJECTED (${r.rejectedFor.join(', ')})` : ''),
     r.daysRemaining === null ? '-' : String(r.daysRemaining),
     r.notAfter ? r.notAfter.slice(0, 16).replace('T', ' ') : '-',
     r.stage ?? '-',

@@ -1,3 +1,5 @@
+import type { FindingCode } from '../core/check-result';
+import { rejectingFindings } from '../core/escalation';
 import { soonestExpiryFirst } from '../core/escalation-digest';
 import { daysRemaining } from '../core/judge';
 import type { WatchState } from '../core/watch-state';
@@ -11,6 +13,8 @@ export interface StatusRow {
   readonly notAfter: string | null;
   readonly subject: string | null;
   readonly stage: string | null;
+  /** While its invalid alert is active: the findings for which clients reject the certificate served. */
+  readonly rejectedFor: readonly FindingCode[] | null;
   readonly lastNotifiedAt: string | null;
   readonly acknowledged: string | null;
   readonly consecutiveFailures: number;
@@ -28,6 +32,7 @@ function statusRow(state: WatchState, now: Date): StatusRow {
     notAfter: state.certificate?.notAfter ?? null,
     subject: state.certificate?.subject ?? null,
     stage: state.expiry.stage,
+    rejectedFor: state.invalidAlert?.active ? rejectingFindings(state.certificate?.findings ?? []).map((finding) => finding.code) : null,
     lastNotifiedAt: lastSent?.sentAt ?? null,
     acknowledged: describeAcknowledgements(state),
     consecutiveFailures: state.consecutiveFailures,

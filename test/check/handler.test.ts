@@ -130,8 +130,11 @@ describe('ack and status against the state table (DynamoDB API on loopback, foun
 
   test('ack with alert "invalid" acknowledges the alert about a certificate clients reject; status shows it', async () => {
     // Outside every stage, served with a certificate clients reject (added last: the status listing above is exact).
+    const base = fullState('tls:rejected.example:443');
+    const mismatch = { code: 'HOSTNAME_MISMATCH' as const, severity: 'critical' as const, message: 'not valid for rejected.example' };
     const rejected = {
-      ...fullState('tls:rejected.example:443'),
+      ...base,
+      certificate: base.certificate && { ...base.certificate, findings: [...base.certificate.findings, mismatch] },
       status: 'critical' as const,
       expiry: { stage: null, stageEnteredAt: null, lastNotifiedAt: null, audiencesTold: [] },
       acknowledgement: null,
@@ -146,8 +149,9 @@ describe('ack and status against the state table (DynamoDB API on loopback, foun
     const response = await handler({ action: 'ack', certificateId: 'tls:rejected.example:443', alert: 'invalid', until: '2099-01-01T00:00:00Z', note: 'reissue in OPS-7' });
     expect(response).toEqual({ certificateId: 'tls:rejected.example:443', acknowledged: { stage: 'invalid', until: '2099-01-01T00:00:00.000Z', note: 'reissue in OPS-7' } });
     expect((await dynamo.store.get('tls:rejected.example:443'))?.invalidAlert?.acknowledgement).toMatchObject({ stage: 'invalid', fingerprintSha256: 'AB:CD:EF:01' });
-    const rows = (await handler({ action: 'status' })) as { certificateId: string; acknowledged: string | null }[];
-    expect(rows.find((row) => row.certificateId === 'tls:rejected.example:443')?.acknowledged).toBe('invalid until 2099-01-01T00:00:00.000Z');
+    const rows = (await handler({ action: 'status' })) as { certificateId: string; acknowledged: string | null; rejectedFor: string[] | null }[];
+    expect(rows.find((row) => row.certificateId === 'tls:rejected.example:443')).toMatchObject({ acknowledged: 'invalid until 2099-01-01T00:00:00.000Z', rejectedFor: ['HOSTNAME_MISMATCH'] });
+    expect(rows.find((row) => row.certificateId === 'tls:shop.example:443')?.rejectedFor).toBeNull();
   });
 
   test('ack without an alert picks the invalid alert when it is the only one', async () => {

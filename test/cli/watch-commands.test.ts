@@ -216,7 +216,9 @@ test('a certificate clients reject: the run alerts, and ack --alert invalid sile
     expect(ack.out).toMatch(/^acknowledged the invalid-certificate alert of tls:/);
     expect(ack.out).toContain(` of ${id} until `);
     const json = JSON.parse((await cli('status', '--json', '--store', misState, '--now', at(0))).out) as { acknowledged: string | null; status: string; stage: string | null }[];
-    expect(json).toEqual([expect.objectContaining({ status: 'critical', stage: null, acknowledged: expect.stringMatching(/^invalid until /) })]);
+    expect(json).toEqual([expect.objectContaining({ status: 'critical', stage: null, rejectedFor: ['INCOMPLETE_CHAIN'], acknowledged: expect.stringMatching(/^invalid until /) })]);
+    const table = (await cli('status', '--store', misState, '--now', at(0))).out.split('\n');
+    expect(table[2]).toMatch(new RegExp(`^${id}\\s+CRITICAL, REJECTED \\(INCOMPLETE_CHAIN\\)\\s+199\\s`));
 
     await cli('run', '--config', cfg, '--store', misState, '--notify', `file:${notifications}`, '--now', at(1));
     expect(sent()).toHaveLength(1); // due again a day later, but acknowledged
