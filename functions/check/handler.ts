@@ -28,8 +28,8 @@ export interface AckResponse {
 
 export interface ForgetResponse {
   readonly certificateId: string;
-  /** What was deleted: the state's last status and expiry, and how many notices had been sent. */
-  readonly forgotten: { readonly status: string; readonly notAfter: string | null; readonly noticesSent: number };
+  /** What was deleted: the state's last status and expiry and how many notices had been sent, or why the item was unreadable. */
+  readonly forgotten: { readonly status: string; readonly notAfter: string | null; readonly noticesSent: number } | { readonly unreadable: string };
 }
 
 /**
@@ -66,7 +66,12 @@ export async function handler(event: unknown): Promise<CheckResult[] | AckRespon
       return { certificateId: state.certificateId, acknowledged: { stage: acknowledgement.stage, until: acknowledgement.until, note: acknowledgement.note } };
     }
     case 'forget': {
-      const state = await forgetCertificate(stateStore(), request.certificateId);
+      const forgotten = await forgetCertificate(stateStore(), request.certificateId);
+      if ('unreadable' in forgotten) {
+        logger.info('forgot an unreadable item', { certificateId: request.certificateId, reason: forgotten.unreadable });
+        return { certificateId: request.certificateId, forgotten };
+      }
+      const { state } = forgotten;
       logger.info('forgot', { certificateId: state.certificateId, status: state.status, noticesSent: state.sent.length });
       return { certificateId: state.certificateId, forgotten: { status: state.status, notAfter: state.certificate?.notAfter ?? null, noticesSent: state.sent.length } };
     }

@@ -93,9 +93,13 @@ export async function forgetCommand(id: string, flags: ForgetFlags, io: CliIo): 
       if (error instanceof UnknownCertificateError) throw new UsageError(`forget: ${error.message}`);
       throw error;
     });
-    const notices = forgotten.sent.length === 1 ? '1 notice' : `${forgotten.sent.length} notices`;
+    if ('unreadable' in forgotten) {
+      io.out(`forgot ${certificateId}: the unreadable item is deleted from the ${opened.description} (${forgotten.unreadable})\n`);
+      return;
+    }
+    const sent = forgotten.state.sent.length;
     io.out(
-      `forgot ${certificateId}: its state, ${notices} sent and its history are deleted from the ${opened.description}\n` +
+      `forgot ${certificateId}: its state, ${sent === 1 ? '1 notice' : `${sent} notices`} sent and its history are deleted from the ${opened.description}\n` +
         'a run whose config still lists it watches it again from scratch: remove it from the config too\n',
     );
   } finally {
@@ -155,7 +159,7 @@ function renderSummary(summary: RunSummary, where: string): string {
     ...summary.invalidTargets.map((p) => `invalid target: ${p.message}`),
     ...summary.publishFailures.map((p) => `not delivered (retried next run): ${p.message}`),
     ...summary.storeFailures.map((p) => `not stored (retried next run): ${p.certificateId}: ${p.message}`),
-    ...summary.conflicts.map((id) => `skipped ${id}: another run changed it at the same time`),
+    ...summary.conflicts.map((id) => `skipped ${id}: another run changed it (or it was forgotten) at the same time`),
     ...notInConfigLines(summary.notInConfig),
   ];
   return lines.map(terminalSafe).join('\n') + '\n';
@@ -166,7 +170,7 @@ function notInConfigLines(ids: readonly string[]): string[] {
   if (ids.length === 0) return [];
   const shown = ids.slice(0, NOT_IN_CONFIG_SHOWN);
   const more = ids.length > shown.length ? ` and ${ids.length - shown.length} more` : '';
-  return [`no longer in the config, still in the store (${ids.length}): ${shown.join(', ')}${more}; \`certwatch forget <id>\` deletes one`];
+  return [`not in this config, still in the store (${ids.length}): ${shown.join(', ')}${more}; \`certwatch forget <id>\` deletes one`];
 }
 
 const NOT_IN_CONFIG_SHOWN = 5;

@@ -9,6 +9,19 @@ export class VersionConflictError extends Error {
   }
 }
 
+/** A stored item under a certificate's key that is not a readable certwatch state (corrupt, foreign, too new). */
+export class UnreadableStateError extends Error {
+  constructor(
+    readonly certificateId: string,
+    message: string,
+    /** Its whole-number `version` attribute, if it has one: the condition for deleting it (null: none). */
+    readonly version: number | null,
+  ) {
+    super(message);
+    this.name = 'UnreadableStateError';
+  }
+}
+
 /** Run-level bookkeeping: one record beside the certificates' states. */
 export interface RunLedger {
   /** When the last run finished: `certwatch status` shows it; a stale one means the watcher stopped. */
@@ -35,6 +48,7 @@ export interface StateListing {
 }
 
 export interface StateStore {
+  /** Throws UnreadableStateError for an item that is there but not a readable state. */
   get(certificateId: string): Promise<WatchState | undefined>;
   /** Every watched certificate (paginated underneath); unreadable items are skipped and listed. */
   list(): Promise<StateListing>;
@@ -45,9 +59,10 @@ export interface StateStore {
   put(next: WatchState, expectedVersion: number): Promise<WatchState>;
   /**
    * Deletes a certificate's state only if its stored version is still `expectedVersion` (a run that wrote it since
-   * wins). Throws VersionConflictError otherwise, also when it is gone already.
+   * wins); null deletes an item without a version (an unreadable one). Throws VersionConflictError otherwise, also
+   * when it is gone already.
    */
-  delete(certificateId: string, expectedVersion: number): Promise<void>;
+  delete(certificateId: string, expectedVersion: number | null): Promise<void>;
   getLedger(): Promise<RunLedger>;
   /** Conditional on the version read, like `put`. */
   putLedger(next: RunLedger, expectedVersion: number): Promise<RunLedger>;

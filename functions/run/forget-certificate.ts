@@ -1,20 +1,34 @@
-import { VersionConflictError, type StateStore } from '../core/ports';
+import { UnreadableStateError, VersionConflictError, type StateStore } from '../core/ports';
 import type { WatchState } from '../core/watch-state';
 import { UnknownCertificateError } from './acknowledge-certificate';
 
+/** What was deleted: a state, or an item that was not a readable one (why). */
+export type Forgotten = { readonly state: WatchState } | { readonly unreadable: string };
+
 /**
  * Deletes a certificate's state: its observation, alerts, notices sent and history. For a target removed from the
- * config (a run no longer probes it, so `status` would list it forever); one still configured is watched again from
- * scratch by the next run. A run that writes the item between our read and our delete makes the delete conflict:
- * read again and retry, a few times. Returns the state as it was; throws UnknownCertificateError.
+ * config (a run no longer probes it, so `status` would list it forever), or an unreadable item (which every run
+ * reports). One still configured is watched again from scratch by the next run. A run that writes the item
+ * between our read and our delete makes the delete conflict: read again and retry, a few times. Throws
+ * UnknownCertificateError.
  */
-export async function forgetCertificate(store: StateStore, certificateId: string): Promise<WatchState> {
+export async function forgetCertificate(store: StateStore, certificateId: string): Promise<Forgotten> {
   for (let attempt = 1; ; attempt++) {
-    const state = await store.get(certificateId);
-    if (!state) throw new UnknownCertificateError(certificateId);
+    let forgotten: Forgotten;
+    let version: number | null;
     try {
-      await store.delete(certificateId, state.version);
-      return state;
+      const state = await store.get(certificateId);
+      if (!state) throw new UnknownCertificateError(certificateId);
+      forgotten = { state };
+      version = state.version;
+    } catch (error) {
+      if (!(error instanceof UnreadableStateError)) throw error;
+      forgotten = { unreadable: error.message };
+      version = error.version;
+    }
+    try {
+      await store.delete(certificateId, version);
+      return forgotten;
     } catch (error) {
       if (error instanceof VersionConflictError && attempt < 3) continue;
       throw error;

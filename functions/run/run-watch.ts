@@ -127,7 +127,7 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   const storeFailures: RunProblem[] = [];
   const conflicts: string[] = [];
   const { unreadable, byId } = await stored;
-  storeFailures.push(...unreadable.map((item) => ({ certificateId: item.key, message: `skipped an unreadable item: ${item.reason}` })));
+  storeFailures.push(...unreadable.map((item) => ({ certificateId: item.key, message: `skipped an unreadable item: ${item.reason} (certwatch forget deletes it)` })));
   const settled = await Promise.all(outcomes);
   for (const [index, result] of results.entries()) {
     byStatus[result.status]++;

@@ -32,7 +32,8 @@ function statusRow(state: WatchState, now: Date): StatusRow {
     notAfter: state.certificate?.notAfter ?? null,
     subject: state.certificate?.subject ?? null,
     stage: state.expiry.stage,
-    rejectedFor: state.invalidAlert?.active ? rejectingFindings(state.certificate?.findings ?? []).map((finding) => finding.code) : null,
+    // Once per code: a NOT_YET_VALID finding is raised for each certificate of the chain.
+    rejectedFor: state.invalidAlert?.active ? [...new Set(rejectingFindings(state.certificate?.findings ?? []).map((finding) => finding.code))] : null,
     lastNotifiedAt: lastSent?.sentAt ?? null,
     acknowledged: describeAcknowledgements(state),
     consecutiveFailures: state.consecutiveFailures,

@@ -13,7 +13,7 @@ import {
   type TableDescription,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { EMPTY_LEDGER, type RunLedger, type StateListing, type StateStore, type UnreadableItem, VersionConflictError } from '../core/ports';
+import { EMPTY_LEDGER, type RunLedger, type StateListing, type StateStore, type UnreadableItem, UnreadableStateError, VersionConflictError } from '../core/ports';
 import type { WatchState } from '../core/watch-state';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { type Item, itemSizeBytes, MAX_ITEM_BYTES } from './dynamodb-attribute-values';
@@ -207,15 +207,18 @@ export class DynamoDbStateStore implements StateStore {
     return stored;
   }
 
-  async delete(certificateId: string, expectedVersion: number): Promise<void> {
-    if (!Number.isInteger(expectedVersion) || expectedVersion < 1) {
+  async delete(certificateId: string, expectedVersion: number | null): Promise<void> {
+    if (expectedVersion !== null && (!Number.isInteger(expectedVersion) || expectedVersion < 1)) {
       throw new StateStoreError(`expected version of ${certificateId} must be a whole number >= 1 to delete it, got ${expectedVersion}`);
     }
+    // An item without a version (unreadable) must still be there, and still have none.
+    const condition =
+      expectedVersion === null
+        ? { ConditionExpression: `attribute_exists(${PARTITION_KEY}) AND attribute_not_exists(#version)`, ExpressionAttributeNames: { '#version': 'version' } }
+        : this.versionCondition(expectedVersion);
     this.writes++;
     try {
-      await this.client.send(
-        new DeleteItemCommand({ TableName: this.tableName, Key: { [PARTITION_KEY]: { S: certificateId } }, ...this.versionCondition(expectedVersion) }),
-      );
+      await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { [PARTITION_KEY]: { S: certificateId } }, ...condition }));
     } catch (error) {
       if (isConditionalCheckFailure(error)) throw new VersionConflictError(certificateId);
       throw this.failure('DeleteItem', error, certificateId);
@@ -419,19 +422,25 @@ export class DynamoDbStateStore implements StateStore {
       const document = item[STATE_ATTRIBUTE]?.S;
       record = document === undefined ? legacyRecord(item) : { ...(JSON.parse(document) as Record<string, unknown>), certificateId, version: Number(item.version?.N) };
     } catch (error) {
-      throw new StateStoreError(`item ${certificateId} in table ${this.tableName} is not a certwatch state: ${describe(error)}`, { cause: error });
+      throw new UnreadableStateError(certificateId, `item ${certificateId} in table ${this.tableName} is not a certwatch state: ${describe(error)}`, rawVersion(item));
     }
     if (!Number.isInteger(record.version) || typeof record.status !== 'string' || typeof record.expiry !== 'object' || record.expiry === null) {
-      throw new StateStoreError(`item ${certificateId} in table ${this.tableName} is not a certwatch state (no version, status or expiry)`);
+      throw new UnreadableStateError(certificateId, `item ${certificateId} in table ${this.tableName} is not a certwatch state (no version, status or expiry)`, rawVersion(item));
     }
     return record as unknown as WatchState;
   }
 
-  private failure(operation: string, error: unknown, certificateId?: string): StateStoreError {
-    if (error instanceof StateStoreError) return error;
+  private failure(operation: string, error: unknown, certificateId?: string): StateStoreError | UnreadableStateError {
+    if (error instanceof StateStoreError || error instanceof UnreadableStateError) return error;
     const subject = certificateId === undefined ? '' : ` for ${certificateId}`;
     return new StateStoreError(`DynamoDB ${operation} on table ${this.tableName}${subject} failed: ${describe(error)}`, { cause: error });
   }
+}
+
+/** An item's `version` attribute, if it is a whole number >= 1. */
+function rawVersion(item: Item): number | null {
+  const version = Number(item.version?.N);
+  return Number.isInteger(version) && version >= 1 ? version : null;
 }
 
 // By name too: an error from another copy of the SDK (or a test double) is still a conflict.

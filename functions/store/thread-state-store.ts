@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import { type RunLedger, type StateListing, type StateStore, VersionConflictError } from '../core/ports';
+import { type RunLedger, type StateListing, type StateStore, UnreadableStateError, VersionConflictError } from '../core/ports';
 import type { WatchState } from '../core/watch-state';
 
 // The embedded store's state store, seen from the caller's thread: each call goes as a message to the store's
@@ -13,7 +13,7 @@ export type StoreCall =
   | { readonly method: 'get'; readonly certificateId: string }
   | { readonly method: 'list' }
   | { readonly method: 'put'; readonly state: WatchState; readonly expectedVersion: number }
-  | { readonly method: 'delete'; readonly certificateId: string; readonly expectedVersion: number }
+  | { readonly method: 'delete'; readonly certificateId: string; readonly expectedVersion: number | null }
   | { readonly method: 'getLedger' }
   | { readonly method: 'putLedger'; readonly ledger: RunLedger; readonly expectedVersion: number };
 
@@ -21,8 +21,10 @@ export type StoreCall =
 export interface StoreFailure {
   readonly name: string;
   readonly message: string;
-  /** VersionConflictError's certificate. */
+  /** VersionConflictError's and UnreadableStateError's certificate. */
   readonly certificateId?: string;
+  /** UnreadableStateError's version. */
+  readonly version?: number | null;
 }
 
 /** What the thread answers: first whether the store is ready (its table checked or created), then each call. */
@@ -85,7 +87,7 @@ export class ThreadStateStore implements StateStore {
     return { ...next, version };
   }
 
-  async delete(certificateId: string, expectedVersion: number): Promise<void> {
+  async delete(certificateId: string, expectedVersion: number | null): Promise<void> {
     await this.call({ method: 'delete', certificateId, expectedVersion });
   }
 
@@ -165,13 +167,15 @@ export class ThreadStateStore implements StateStore {
 /** A failure as plain data, for the way back. */
 export function describeFailure(error: unknown): StoreFailure {
   if (error instanceof VersionConflictError) return { name: error.name, message: error.message, certificateId: error.certificateId };
+  if (error instanceof UnreadableStateError) return { name: error.name, message: error.message, certificateId: error.certificateId, version: error.version };
   if (error instanceof Error) return { name: error.name, message: error.message };
   return { name: 'Error', message: String(error) };
 }
 
-/** The failure as the caller would have seen it on the store's own thread: a VersionConflictError stays one. */
+/** The failure as the caller would have seen it on the store's own thread: the port's own errors keep their class. */
 export function revive(failure: StoreFailure): Error {
   if (failure.name === 'VersionConflictError' && failure.certificateId !== undefined) return new VersionConflictError(failure.certificateId);
+  if (failure.name === 'UnreadableStateError' && failure.certificateId !== undefined) return new UnreadableStateError(failure.certificateId, failure.message, failure.version ?? null);
   const error = new Error(failure.message);
   error.name = failure.name;
   return error;

@@ -132,9 +132,11 @@ describe('ack and status against the state table (DynamoDB API on loopback, foun
     // Outside every stage, served with a certificate clients reject (added last: the status listing above is exact).
     const base = fullState('tls:rejected.example:443');
     const mismatch = { code: 'HOSTNAME_MISMATCH' as const, severity: 'critical' as const, message: 'not valid for rejected.example' };
+    // One NOT_YET_VALID finding per certificate of the chain: listed once.
+    const early = (subject: string) => ({ code: 'NOT_YET_VALID' as const, severity: 'critical' as const, message: `${subject} is not valid yet` });
     const rejected = {
       ...base,
-      certificate: base.certificate && { ...base.certificate, findings: [...base.certificate.findings, mismatch] },
+      certificate: base.certificate && { ...base.certificate, findings: [...base.certificate.findings, mismatch, early('leaf'), early('intermediate')] },
       status: 'critical' as const,
       expiry: { stage: null, stageEnteredAt: null, lastNotifiedAt: null, audiencesTold: [] },
       acknowledgement: null,
@@ -150,7 +152,7 @@ describe('ack and status against the state table (DynamoDB API on loopback, foun
     expect(response).toEqual({ certificateId: 'tls:rejected.example:443', acknowledged: { stage: 'invalid', until: '2099-01-01T00:00:00.000Z', note: 'reissue in OPS-7' } });
     expect((await dynamo.store.get('tls:rejected.example:443'))?.invalidAlert?.acknowledgement).toMatchObject({ stage: 'invalid', fingerprintSha256: 'AB:CD:EF:01' });
     const rows = (await handler({ action: 'status' })) as { certificateId: string; acknowledged: string | null; rejectedFor: string[] | null }[];
-    expect(rows.find((row) => row.certificateId === 'tls:rejected.example:443')).toMatchObject({ acknowledged: 'invalid until 2099-01-01T00:00:00.000Z', rejectedFor: ['HOSTNAME_MISMATCH'] });
+    expect(rows.find((row) => row.certificateId === 'tls:rejected.example:443')).toMatchObject({ acknowledged: 'invalid until 2099-01-01T00:00:00.000Z', rejectedFor: ['HOSTNAME_MISMATCH', 'NOT_YET_VALID'] });
     expect(rows.find((row) => row.certificateId === 'tls:shop.example:443')?.rejectedFor).toBeNull();
   });
 

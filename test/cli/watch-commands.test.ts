@@ -84,13 +84,18 @@ test('a target removed from the config: the run names it, forget deletes it, sta
   const state = join(dir, 'forget-state');
   const notifications = join(dir, 'forget.jsonl');
   const removed = `tls:127.0.0.1:${refusedPort}`;
+  const kept = `tls:127.0.0.1:${server.port}/shop.test`;
   expect((await cli('run', ...config(), '--store', state, '--notify', `file:${notifications}`, '--now', at(0))).code).toBe(0);
 
   const fewer = join(dir, 'fewer.json');
   const { targets, ...rest } = JSON.parse(readFileSync(join(dir, 'certwatch.config.json'), 'utf8')) as { targets: unknown[] };
   writeFileSync(fewer, JSON.stringify({ ...rest, targets: targets.slice(0, 1) }));
-  const after = await cli('run', '--config', fewer, '--store', state, '--notify', `file:${notifications}`, '--now', at(1));
-  expect(after.out).toContain(`no longer in the config, still in the store (1): ${removed}; \`certwatch forget <id>\` deletes one\n`);
+  const runFewer = (days: number, ...flags: string[]) => cli('run', '--config', fewer, '--store', state, '--notify', `file:${notifications}`, '--now', at(days), ...flags);
+  const after = await runFewer(1);
+  // Reported, not a failure: the exit status is the run's own.
+  expect(after.code).toBe(0);
+  expect(after.out).toContain(`not in this config, still in the store (1): ${removed}; \`certwatch forget <id>\` deletes one\n`);
+  expect((JSON.parse((await runFewer(1.5, '--json')).out) as { notInConfig: string[] }).notInConfig).toEqual([removed]);
 
   const forget = await cli('forget', `127.0.0.1:${refusedPort}`, '--store', state);
   expect(forget).toEqual({
@@ -101,14 +106,29 @@ test('a target removed from the config: the run names it, forget deletes it, sta
       'a run whose config still lists it watches it again from scratch: remove it from the config too\n',
   });
   const rows = JSON.parse((await cli('status', '--json', '--store', state)).out) as { certificateId: string }[];
-  expect(rows.map((row) => row.certificateId)).toEqual([`tls:127.0.0.1:${server.port}/shop.test`]);
-  const json = JSON.parse((await cli('run', '--config', fewer, '--store', state, '--notify', `file:${notifications}`, '--now', at(2), '--json')).out) as { notInConfig: string[] };
-  expect(json.notInConfig).toEqual([]);
+  expect(rows.map((row) => row.certificateId)).toEqual([kept]);
+  expect((JSON.parse((await runFewer(2, '--json')).out) as { notInConfig: string[] }).notInConfig).toEqual([]);
 
   expect(await cli('forget', removed, '--store', state)).toEqual({ code: 3, out: '', err: `certwatch: forget: no watched certificate ${removed} (certwatch status lists them)\n` });
   expect((await cli('forget', removed, '--servername', 'x.test', '--store', state)).err).toBe(
     `certwatch: forget: --servername goes with a target; the certificate id ${removed} names its certificate already\n`,
   );
+  // By target and the servername configured for it, as ack takes it.
+  expect((await cli('forget', `127.0.0.1:${server.port}`, '--servername', 'SHOP.test', '--store', state)).out).toMatch(new RegExp(`^forgot ${kept}: `));
+  expect((await cli('status', '--store', state)).out).toContain('no watched certificates yet');
+});
+
+test('a run names five of the certificates no longer configured, and counts the rest', async () => {
+  const state = join(dir, 'many-removed-state');
+  const ports = await Promise.all(Array.from({ length: 7 }, () => closedPort()));
+  const many = join(dir, 'many.json');
+  const write = (targets: string[]) => writeFileSync(many, JSON.stringify({ targets, check: { timeoutMs: 2000 }, audiences: { owners: {}, oncall: {} } }));
+  write(ports.map((port) => `127.0.0.1:${port}`));
+  await cli('run', '--config', many, '--store', state, '--notify', `file:${join(dir, 'many.jsonl')}`, '--now', at(0));
+  write([`127.0.0.1:${ports[0]}`]);
+  const after = await cli('run', '--config', many, '--store', state, '--notify', `file:${join(dir, 'many.jsonl')}`, '--now', at(1));
+  const ids = ports.slice(1).map((port) => `tls:127.0.0.1:${port}`).sort();
+  expect(after.out).toContain(`not in this config, still in the store (6): ${ids.slice(0, 5).join(', ')} and 1 more; \`certwatch forget <id>\` deletes one\n`);
 });
 
 test('two servernames on one address are two certificates: no flapping between alert and recovery', async () => {

@@ -1,3 +1,4 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { VersionConflictError, type StateStore } from '../../functions/core/ports';
 import { UnknownCertificateError } from '../../functions/run/acknowledge-certificate';
 import { forgetCertificate } from '../../functions/run/forget-certificate';
@@ -33,7 +34,7 @@ function racedByRuns(store: DynamoDbStateStore, races: number): StateStore {
 test('deletes the state and returns it as it was', async () => {
   const store = await dynamo.createStore();
   const stored = await store.put(fullState('tls:retired.example:443'), 0);
-  await expect(forgetCertificate(store, stored.certificateId)).resolves.toStrictEqual(stored);
+  await expect(forgetCertificate(store, stored.certificateId)).resolves.toStrictEqual({ state: stored });
   expect(await store.get(stored.certificateId)).toBeUndefined();
 });
 
@@ -47,8 +48,18 @@ test('a run writing the item meanwhile makes it read again and retry', async () 
   const store = await dynamo.createStore();
   const stored = await store.put(fullState('tls:busy.example:443'), 0);
   const forgotten = await forgetCertificate(racedByRuns(store, 2), stored.certificateId);
-  expect(forgotten.version).toBe(3);
+  expect(forgotten).toMatchObject({ state: { version: 3 } });
   expect(await store.get(stored.certificateId)).toBeUndefined();
+});
+
+test('an unreadable item (which every run reports) is deleted too, saying why it was unreadable', async () => {
+  const store = await dynamo.createStore();
+  const garbled = { certificateId: { S: 'tls:garbled.example:443' }, version: { N: '2' }, state: { S: '{"status":' } };
+  const foreign = { certificateId: { S: 'tls:foreign.example:443' }, note: { S: 'not a state' } };
+  for (const Item of [garbled, foreign]) await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item }));
+  expect(await forgetCertificate(store, 'tls:garbled.example:443')).toEqual({ unreadable: expect.stringContaining('is not a certwatch state: SyntaxError') });
+  expect(await forgetCertificate(store, 'tls:foreign.example:443')).toEqual({ unreadable: expect.stringContaining('is not a certwatch state (no version, status or expiry)') });
+  expect(await store.list()).toStrictEqual({ states: [], unreadable: [] });
 });
 
 test('a run writing it every time wins after three attempts: a version conflict, nothing deleted', async () => {

@@ -85,6 +85,7 @@ describe('round trip', () => {
     const Item = { certificateId: { S: 'tls:garbled.example:443' }, version: { N: '1' }, state: { S: '{"status":' } };
     await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item }));
     await expect(store.get('tls:garbled.example:443')).rejects.toThrow(`item tls:garbled.example:443 in table ${store.tableName} is not a certwatch state: SyntaxError`);
+    await expect(store.get('tls:garbled.example:443')).rejects.toMatchObject({ name: 'UnreadableStateError', certificateId: 'tls:garbled.example:443', version: 1 });
     const { states, unreadable } = await store.list();
     expect(states.map((s) => s.certificateId)).toEqual(['tls:fine.example:443']);
     expect(unreadable).toEqual([{ key: 'tls:garbled.example:443', reason: expect.stringContaining('is not a certwatch state') }]);
@@ -166,13 +167,27 @@ describe('delete', () => {
     expect(store.writeCount).toBe(0);
   });
 
-  test('a deleted certificate is created again as new, also by an exclusive store that listed it', async () => {
+  test('after deleting a certificate it listed, an exclusive store creates it again conditionally, never by a blind batch write', async () => {
     const store = await dynamo.createStore({ exclusive: true });
-    const first = await store.put(fullState('tls:again.example:443'), 0);
+    const other = new DynamoDbStateStore({ client: dynamo.client, tableName: store.tableName });
+    const first = await other.put(fullState('tls:again.example:443'), 0);
     await store.list();
     await store.delete(first.certificateId, first.version);
-    await expect(store.put(fullState('tls:again.example:443'), 0)).resolves.toMatchObject({ version: 1 });
+    // Created again by someone else meanwhile: this store's create must conflict, not overwrite it.
+    const theirs = await other.put({ ...fullState('tls:again.example:443'), owner: 'theirs@example.com' }, 0);
     await expect(store.put(fullState('tls:again.example:443'), 0)).rejects.toBeInstanceOf(VersionConflictError);
+    expect(await store.get(first.certificateId)).toStrictEqual(theirs);
+  });
+
+  test('an item without a version (unreadable) is deleted with null, which conflicts on an item that has one', async () => {
+    const store = await dynamo.createStore();
+    await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: { certificateId: { S: 'tls:foreign.example:443' }, note: { S: 'not a state' } } }));
+    const versioned = await store.put(fullState('tls:versioned.example:443'), 0);
+    await expect(store.get('tls:foreign.example:443')).rejects.toMatchObject({ name: 'UnreadableStateError', version: null });
+    await expect(store.delete(versioned.certificateId, null)).rejects.toBeInstanceOf(VersionConflictError);
+    await store.delete('tls:foreign.example:443', null);
+    await expect(store.delete('tls:foreign.example:443', null)).rejects.toBeInstanceOf(VersionConflictError);
+    expect(await store.list()).toStrictEqual({ states: [versioned], unreadable: [] });
   });
 });
 

@@ -1,5 +1,5 @@
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { EMPTY_LEDGER, VersionConflictError } from '../../functions/core/ports';
+import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { EMPTY_LEDGER, UnreadableStateError, VersionConflictError } from '../../functions/core/ports';
 import type { WatchState } from '../../functions/core/watch-state';
 import { createDynamoDbClient } from '../../functions/store/dynamodb-client';
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from '../../functions/store/embedded-dynamodb';
@@ -56,6 +56,22 @@ test('a version conflict is a VersionConflictError naming the certificate, as on
   await expect(second).rejects.toMatchObject({ certificateId: state.certificateId });
   await expect(store.putLedger(EMPTY_LEDGER, 3)).rejects.toMatchObject({ name: 'VersionConflictError', certificateId: 'certwatch#ledger' });
   await expect(store.delete(state.certificateId, 2)).rejects.toBeInstanceOf(VersionConflictError);
+});
+
+test('an unreadable item is an UnreadableStateError with its version, as on the store itself', async () => {
+  const tableName = uniqueTableName();
+  const store = await openStore(false, tableName);
+  const client = createDynamoDbClient({ endpoint: server.endpoint, ...LOOPBACK_CLIENT_SETTINGS, maxAttempts: 1 });
+  try {
+    await client.send(new PutItemCommand({ TableName: tableName, Item: { certificateId: { S: 'tls:garbled.example:443' }, version: { N: '4' }, state: { S: '[' } } }));
+  } finally {
+    client.destroy();
+  }
+  const read = store.get('tls:garbled.example:443');
+  await expect(read).rejects.toBeInstanceOf(UnreadableStateError);
+  await expect(read).rejects.toMatchObject({ certificateId: 'tls:garbled.example:443', version: 4, message: expect.stringContaining('is not a certwatch state') });
+  await store.delete('tls:garbled.example:443', 4);
+  expect(await store.get('tls:garbled.example:443')).toBeUndefined();
 });
 
 test('a delete of the version read removes the state', async () => {
