@@ -42,7 +42,8 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
     const store = opening.ready.then((opened) => opened.store);
     const summary = await runWatch(config, { probe: new TlsProbe(), store, notifier, now, onProgress: progress });
     io.out(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary, opening.description));
-    setExitCode(summary.publishFailures.length + summary.storeFailures.length + summary.invalidTargets.length > 0 ? 1 : 0);
+    const attention = summary.publishFailures.length + summary.storeFailures.length + summary.unreadableItems.length + summary.invalidTargets.length;
+    setExitCode(attention > 0 ? 1 : 0);
   } finally {
     await opening.close();
   }
@@ -159,6 +160,7 @@ function renderSummary(summary: RunSummary, where: string): string {
     ...summary.invalidTargets.map((p) => `invalid target: ${p.message}`),
     ...summary.publishFailures.map((p) => `not delivered (retried next run): ${p.message}`),
     ...summary.storeFailures.map((p) => `not stored (retried next run): ${p.certificateId}: ${p.message}`),
+    ...summary.unreadableItems.map((p) => `skipped an unreadable item: ${p.message} (\`certwatch forget ${p.certificateId}\` deletes it)`),
     ...summary.conflicts.map((id) => `skipped ${id}: another run changed it (or it was forgotten) at the same time`),
     ...notInConfigLines(summary.notInConfig),
   ];

@@ -44,6 +44,8 @@ export interface RunSummary {
   readonly notificationsPending: number;
   readonly publishFailures: readonly RunProblem[];
   readonly storeFailures: readonly RunProblem[];
+  /** Items in the store that are not readable states: skipped every run until `certwatch forget` deletes them. */
+  readonly unreadableItems: readonly RunProblem[];
   /** Another run changed the item first: left to that run. */
   readonly conflicts: readonly string[];
   /**
@@ -127,7 +129,7 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   const storeFailures: RunProblem[] = [];
   const conflicts: string[] = [];
   const { unreadable, byId } = await stored;
-  storeFailures.push(...unreadable.map((item) => ({ certificateId: item.key, message: `skipped an unreadable item: ${item.reason} (certwatch forget deletes it)` })));
+  const unreadableItems = unreadable.map((item) => ({ certificateId: item.key, message: item.reason }));
   const settled = await Promise.all(outcomes);
   for (const [index, result] of results.entries()) {
     byStatus[result.status]++;
@@ -164,6 +166,7 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
     notificationsPending: tally.pending,
     publishFailures,
     storeFailures,
+    unreadableItems,
     conflicts,
     notInConfig,
     storeWrites: open.store.writeCount - writesBefore,

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../functions/cli/watch-wiring';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { startEmbeddedDynamoDb } from '../../functions/store/embedded-dynamodb';
 import { fullState } from '../store/watch-state-fixture';
 import { cli } from '../support/cli';
@@ -116,6 +116,28 @@ test('a target removed from the config: the run names it, forget deletes it, sta
   // By target and the servername configured for it, as ack takes it.
   expect((await cli('forget', `127.0.0.1:${server.port}`, '--servername', 'SHOP.test', '--store', state)).out).toMatch(new RegExp(`^forgot ${kept}: `));
   expect((await cli('status', '--store', state)).out).toContain('no watched certificates yet');
+});
+
+test('an unreadable item in the store: each run reports it (exit 1) and says how to delete it; forget does', async () => {
+  const state = join(dir, 'unreadable-state');
+  const notifications = join(dir, 'unreadable.jsonl');
+  const runOnce = (days: number) => cli('run', ...config(), '--store', state, '--notify', `file:${notifications}`, '--now', at(days));
+  expect((await runOnce(0)).code).toBe(0);
+  const embedded = await startEmbeddedDynamoDb({ path: state });
+  const client = new DynamoDBClient({ endpoint: embedded.endpoint, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  await client.send(new PutItemCommand({ TableName: 'certwatch', Item: { certificateId: { S: 'tls:junk.example:443' }, version: { N: '3' }, state: { S: '{' } } }));
+  client.destroy();
+  await embedded.close();
+
+  const reported = await runOnce(1);
+  expect(reported.code).toBe(1);
+  expect(reported.out).toMatch(/\nskipped an unreadable item: item tls:junk\.example:443 in table certwatch is not a certwatch state: SyntaxError[^\n]* \(`certwatch forget tls:junk\.example:443` deletes it\)\n/);
+  const forget = await cli('forget', 'tls:junk.example:443', '--store', state);
+  expect(forget.code).toBe(0);
+  expect(forget.out).toMatch(new RegExp(`^forgot tls:junk\\.example:443: the unreadable item is deleted from the local store ${state.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(item tls:junk`));
+  const clean = await runOnce(2);
+  expect(clean.code).toBe(0);
+  expect(clean.out).not.toContain('skipped an unreadable item');
 });
 
 test('a run names five of the certificates no longer configured, and counts the rest', async () => {

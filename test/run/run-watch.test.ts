@@ -198,7 +198,8 @@ test('an unreadable item in the table is reported and skipped; the run goes on',
   const server = await serverExpiringIn(10, 'run.test');
   const notifier = new RecordingNotifier();
   const summary = await run(configFor([`127.0.0.1:${server.port}`]), store, notifier, day(0));
-  expect(summary.storeFailures).toEqual([{ certificateId: 'tls:junk.example:443', message: expect.stringContaining('skipped an unreadable item') }]);
+  expect(summary.unreadableItems).toEqual([{ certificateId: 'tls:junk.example:443', message: expect.stringContaining('is not a certwatch state') }]);
+  expect(summary.storeFailures).toEqual([]);
   expect(notifier.take()).toEqual([`expiry/urgent/127.0.0.1:${server.port}/owners+oncall`]);
 });
 
