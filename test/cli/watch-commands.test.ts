@@ -41,6 +41,26 @@ afterAll(() => server.close());
 
 const config = () => ['--config', join(dir, 'certwatch.config.json')];
 
+/** Writes into a local store directory as another tool would: a server of its own and a raw DynamoDB client. */
+async function withRawStore(path: string, write: (client: DynamoDBClient) => Promise<unknown>): Promise<void> {
+  const embedded = await startEmbeddedDynamoDb({ path });
+  const client = new DynamoDBClient({ endpoint: embedded.endpoint, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  try {
+    await write(client);
+  } finally {
+    client.destroy();
+    await embedded.close();
+  }
+}
+
+/** certwatch's table, but keyed by `id`: not certwatch's key. */
+const WRONG_KEY_TABLE = new CreateTableCommand({
+  TableName: 'certwatch',
+  AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+  KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+  BillingMode: 'PAY_PER_REQUEST',
+});
+
 test('status before any run says so', async () => {
   const { code, out } = await cli('status', ...store());
   expect(code).toBe(0);
@@ -123,11 +143,7 @@ test('an unreadable item in the store: each run reports it (exit 1) and says how
   const notifications = join(dir, 'unreadable.jsonl');
   const runOnce = (days: number) => cli('run', ...config(), '--store', state, '--notify', `file:${notifications}`, '--now', at(days));
   expect((await runOnce(0)).code).toBe(0);
-  const embedded = await startEmbeddedDynamoDb({ path: state });
-  const client = new DynamoDBClient({ endpoint: embedded.endpoint, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  await client.send(new PutItemCommand({ TableName: 'certwatch', Item: { certificateId: { S: 'tls:junk.example:443' }, version: { N: '3' }, state: { S: '{' } } }));
-  client.destroy();
-  await embedded.close();
+  await withRawStore(state, (client) => client.send(new PutItemCommand({ TableName: 'certwatch', Item: { certificateId: { S: 'tls:junk.example:443' }, version: { N: '3' }, state: { S: '{' } } })));
 
   const reported = await runOnce(1);
   expect(reported.code).toBe(1);
@@ -356,11 +372,7 @@ describe('mistakes get one line and exit 3', () => {
 
   test('a store whose table has the wrong shape is refused, and the process does not hang', async () => {
     const odd = join(dir, 'odd-store');
-    const server = await startEmbeddedDynamoDb({ path: odd });
-    const client = new DynamoDBClient({ endpoint: server.endpoint, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    await client.send(new CreateTableCommand({ TableName: 'certwatch', AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }));
-    client.destroy();
-    await server.close();
+    await withRawStore(odd, (client) => client.send(WRONG_KEY_TABLE));
     const { code, err } = await cli('status', '--store', odd);
     expect(code).toBe(3);
     expect(err).toContain('exists with key id (HASH), but certwatch needs partition key certificateId');
@@ -405,11 +417,7 @@ describe('mistakes get one line and exit 3', () => {
 
   test('a run on a store whose table has the wrong shape is refused once probing is over, and the process does not hang', async () => {
     const odd = join(dir, 'odd-run-store');
-    const server = await startEmbeddedDynamoDb({ path: odd });
-    const client = new DynamoDBClient({ endpoint: server.endpoint, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    await client.send(new CreateTableCommand({ TableName: 'certwatch', AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }));
-    client.destroy();
-    await server.close();
+    await withRawStore(odd, (client) => client.send(WRONG_KEY_TABLE));
     const notifications = join(dir, 'odd-run.jsonl');
     const { code, out, err } = await cli('run', ...config(), '--store', odd, '--notify', `file:${notifications}`);
     expect(code).toBe(3);
