@@ -72,7 +72,7 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
 
   program
     .command('forget')
-    .description("Delete a certificate's state, alerts and history: for a target removed from the config, which `status` would list forever.")
+    .description("Delete a certificate's state, alerts and history: a target removed from the config (which `status` would list forever), or an unreadable item.")
     .argument('<id>', 'certificate id as `certwatch status` shows it (tls:host:port[/servername]), or the target as configured')
     .option('--servername <name>', 'with a target: the servername configured for it')
     .option('--store <dir|dynamodb>', STORE_HELP, DEFAULT_STORE_DIR)
