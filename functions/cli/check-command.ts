@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { exitCodeFor, worstStatus } from '../core/check-result';
 import { CHECK_LIMITS } from '../core/check-defaults';
 import { parseTargetList } from '../core/target-list';
-import { checkTargets, DEFAULT_CHECK_SETTINGS, type CheckSettings } from '../check/check-targets';
+import { checkTargets, DEFAULT_CHECK_SETTINGS, type CheckSettings } from '../use-cases/check-targets';
 import { ProbeError } from '../probes/probe-error';
 import { TlsProbe } from '../probes/tls-probe';
 import { TrustStore } from '../probes/trust-store';

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { AcknowledgeableAlert } from '../core/escalation';
-import { startEmbeddedDynamoDb } from '../store/embedded-dynamodb';
+import { startEmbeddedDynamoDb } from './local-store/embedded-dynamodb';
 import type { CliIo } from './main';
 import type * as WatchActions from './watch-actions';
 

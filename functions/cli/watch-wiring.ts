@@ -1,6 +1,6 @@
 import type * as DynamoDbClientModule from '../store/dynamodb-client';
 import type * as DynamoDbStateStoreModule from '../store/dynamodb-state-store';
-import { type EmbeddedDynamoDb, startEmbeddedDynamoDb, StoreDirectoryLockedError } from '../store/embedded-dynamodb';
+import { type EmbeddedDynamoDb, startEmbeddedDynamoDb, StoreDirectoryLockedError } from './local-store/embedded-dynamodb';
 import { ConsoleNotifier, FileNotifier } from '../notify/local-notifiers';
 import type * as SnsNotifierModule from '../notify/sns-notifier';
 import type { Notifier, StateStore } from '../core/ports';

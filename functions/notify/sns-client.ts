@@ -1,5 +1,5 @@
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
-import { SDK_TIMEOUTS } from '../config/sdk-timeouts';
+import { SDK_TIMEOUTS } from '../aws/sdk-client-config';
 
 // The one place an SNS client is built. The endpoint is left to the SDK's own resolution, which honours
 // AWS_ENDPOINT_URL_SNS, then AWS_ENDPOINT_URL (and the shared config file): that is how a local run or a

@@ -1,5 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { SDK_TIMEOUTS } from '../config/sdk-timeouts';
+import { SDK_TIMEOUTS } from '../aws/sdk-client-config';
 
 // The one place that builds a DynamoDBClient. Lambdas build theirs once per container with no overrides; the CLI's
 // embedded store and the tests pass an endpoint and fake credentials.

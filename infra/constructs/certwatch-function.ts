@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import * as path from 'node:path';
 
 export interface CertwatchFunctionProps {
-  /** Path of the handler module under functions/, e.g. `check/handler.ts`. */
+  /** Path of the handler module under functions/, e.g. `on-demand/handler.ts`. */
   readonly entry: string;
   readonly description: string;
   /** @default Duration.minutes(1) */

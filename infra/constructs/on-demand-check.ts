@@ -12,7 +12,7 @@ export class OnDemandCheck extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     this.handler = new CertwatchFunction(this, 'Check', {
-      entry: 'check/handler.ts',
+      entry: 'on-demand/handler.ts',
       description: 'certwatch: check TLS endpoints now',
       timeout: Duration.minutes(5),
     });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../functions/cli/watch-wiring';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { startEmbeddedDynamoDb } from '../../functions/store/embedded-dynamodb';
+import { startEmbeddedDynamoDb } from '../../functions/cli/local-store/embedded-dynamodb';
 import { fullState } from '../store/watch-state-fixture';
 import { cli } from '../support/cli';
 import { chainFor, daysFromNow, issue } from '../support/pki';

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkTargets, DEFAULT_CHECK_SETTINGS, type CheckSettings } from '../../functions/check/check-targets';
+import { checkTargets, DEFAULT_CHECK_SETTINGS, type CheckSettings } from '../../functions/use-cases/check-targets';
 import type { CheckResult } from '../../functions/core/check-result';
 import { parseTarget, type Protocol } from '../../functions/core/target';
 import { STARTTLS_NEGOTIATORS } from '../../functions/probes/starttls';

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { checkTargets, DEFAULT_CHECK_SETTINGS, type CheckRequest, type CheckSettings } from '../../functions/check/check-targets';
+import { checkTargets, DEFAULT_CHECK_SETTINGS, type CheckRequest, type CheckSettings } from '../../functions/use-cases/check-targets';
 import type { CheckResult } from '../../functions/core/check-result';
 import { TlsProbe } from '../../functions/probes/tls-probe';
 import { chainFor, daysFromNow, issue, type Issued } from '../support/pki';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoDbClient } from '../../functions/store/dynamodb-client';
 import { DynamoDbStateStore, type DynamoDbStateStoreOptions } from '../../functions/store/dynamodb-state-store';
-import { startEmbeddedDynamoDb } from '../../functions/store/embedded-dynamodb';
+import { startEmbeddedDynamoDb } from '../../functions/cli/local-store/embedded-dynamodb';
 
 // A real DynamoDB-compatible server for adapter tests: in-memory dynalite on loopback, with a uniquely named table.
 // Start it in beforeAll, close it in afterAll.

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import { type StoreThreadMessage, ThreadStateStore } from './thread-state-store';
+import { type StoreThreadMessage, ThreadStateStore } from './store-thread-client';
 
 // The local run's DynamoDB: dynalite on loopback, persisting to a directory (`.certwatch/` or `--store DIR`) or,
 // for tests, in memory. The DynamoDB adapter talks to it like to the real service.
@@ -161,7 +161,7 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
   const path = options.path === undefined ? null : resolve(options.path);
   // Synchronous up to the thread's start, so that a caller can load other modules while the thread boots.
   if (path !== null) mkdirSync(path, { recursive: true });
-  const storeHost = { registerTypeScript: join(__dirname, '..', '..', 'bin', 'register-typescript.js'), module: join(__dirname, 'store-thread-host.ts') };
+  const storeHost = { registerTypeScript: join(__dirname, '..', '..', '..', 'bin', 'register-typescript.js'), module: join(__dirname, 'store-thread-server.ts') };
   const workerData = {
     dynalitePath: require.resolve('dynalite'),
     path,

@@ -1,4 +1,4 @@
-import { checkTargets, DEFAULT_CHECK_SETTINGS } from '../../functions/check/check-targets';
+import { checkTargets, DEFAULT_CHECK_SETTINGS } from '../../functions/use-cases/check-targets';
 import { TlsProbe, type CertificateProbe } from '../../functions/probes/tls-probe';
 import { closedPort } from '../support/servers';
 

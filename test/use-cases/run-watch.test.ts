@@ -9,8 +9,8 @@ import type { Notifier, PublishResult, StateStore } from '../../functions/core/p
 import type { PlannedNotification, WatchState } from '../../functions/core/watch-state';
 import { SnsNotifier } from '../../functions/notify/sns-notifier';
 import { TlsProbe, type CertificateProbe } from '../../functions/probes/tls-probe';
-import { forgetCertificate } from '../../functions/run/forget-certificate';
-import { runWatch } from '../../functions/run/run-watch';
+import { forgetCertificate } from '../../functions/use-cases/forget-certificate';
+import { runWatch } from '../../functions/use-cases/run-watch';
 import type { DynamoDbStateStore } from '../../functions/store/dynamodb-state-store';
 import { startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { storeWith } from '../support/store-wrapper';

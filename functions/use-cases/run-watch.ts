@@ -1,4 +1,4 @@
-import { checkTargets, type CheckRequest, type CheckSettings } from '../check/check-targets';
+import { checkTargets, type CheckRequest, type CheckSettings } from './check-targets';
 import type { CheckResult, Status } from '../core/check-result';
 import type { CertwatchConfig, WatchedTarget } from '../core/config';
 import { markPublished, observe } from '../core/escalation';

@@ -1,15 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { CheckResult } from '../core/check-result';
 import type { StateStore } from '../core/ports';
-import { readRuntimeConfig } from '../config/runtime-config';
+import { readRuntimeConfig } from '../lambda/runtime-config';
 import { TlsProbe } from '../probes/tls-probe';
-import { acknowledgeCertificate } from '../run/acknowledge-certificate';
-import { forgetCertificate } from '../run/forget-certificate';
-import { statusReport, type StatusRow } from '../run/status-report';
+import { acknowledgeCertificate } from '../use-cases/acknowledge-certificate';
+import { forgetCertificate } from '../use-cases/forget-certificate';
+import { statusReport, type StatusRow } from '../use-cases/status-report';
 import { createDynamoDbClient } from '../store/dynamodb-client';
 import { DynamoDbStateStore } from '../store/dynamodb-state-store';
-import { InvalidEventError, parseOnDemandEvent } from './check-event';
-import { checkTargets } from './check-targets';
+import { InvalidEventError, parseOnDemandEvent } from './on-demand-event';
+import { checkTargets } from '../use-cases/check-targets';
 
 const logger = new Logger({ serviceName: 'certwatch' });
 // Per container: the probe keeps its trust stores (parsed roots); the store and its client are built on first use.

@@ -1,11 +1,11 @@
 import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { EMPTY_LEDGER, UnreadableStateError, VersionConflictError } from '../../functions/core/ports';
-import type { WatchState } from '../../functions/core/watch-state';
-import { createDynamoDbClient } from '../../functions/store/dynamodb-client';
-import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from '../../functions/store/embedded-dynamodb';
-import type { ThreadStateStore } from '../../functions/store/thread-state-store';
-import { LOOPBACK_CLIENT_SETTINGS, uniqueTableName } from '../support/dynalite';
-import { fullState, unreachableState } from './watch-state-fixture';
+import { EMPTY_LEDGER, UnreadableStateError, VersionConflictError } from '../../../functions/core/ports';
+import type { WatchState } from '../../../functions/core/watch-state';
+import { createDynamoDbClient } from '../../../functions/store/dynamodb-client';
+import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from '../../../functions/cli/local-store/embedded-dynamodb';
+import type { ThreadStateStore } from '../../../functions/cli/local-store/store-thread-client';
+import { LOOPBACK_CLIENT_SETTINGS, uniqueTableName } from '../../support/dynalite';
+import { fullState, unreachableState } from '../../store/watch-state-fixture';
 
 // The local run's state store, served from the embedded server's thread: the same contract as the DynamoDB
 // adapter it runs there, seen from the caller's thread through messages.

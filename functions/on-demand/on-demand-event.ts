@@ -4,7 +4,7 @@ import { certificateIdForTarget } from '../core/certificate-id';
 import { ACKNOWLEDGEABLE_ALERTS, type AcknowledgeableAlert } from '../core/escalation';
 import { isoInstant } from '../core/instant';
 import { InvalidTargetError } from '../core/target';
-import { DEFAULT_CHECK_SETTINGS, type CheckRequest, type CheckSettings } from './check-targets';
+import { DEFAULT_CHECK_SETTINGS, type CheckRequest, type CheckSettings } from '../use-cases/check-targets';
 
 const wholeNumber = ({ min, max }: { min: number; max: number }) => z.number().int().min(min).max(max);
 

@@ -5,11 +5,11 @@ import { promisify } from 'node:util';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDynamoDbClient } from '../../functions/store/dynamodb-client';
-import { DynamoDbStateStore } from '../../functions/store/dynamodb-state-store';
-import { type EmbeddedDynamoDb, type EmbeddedDynamoDbOptions, startEmbeddedDynamoDb, StoreDirectoryLockedError } from '../../functions/store/embedded-dynamodb';
-import { LOOPBACK_CLIENT_SETTINGS } from '../support/dynalite';
-import { fullState } from './watch-state-fixture';
+import { createDynamoDbClient } from '../../../functions/store/dynamodb-client';
+import { DynamoDbStateStore } from '../../../functions/store/dynamodb-state-store';
+import { type EmbeddedDynamoDb, type EmbeddedDynamoDbOptions, startEmbeddedDynamoDb, StoreDirectoryLockedError } from '../../../functions/cli/local-store/embedded-dynamodb';
+import { LOOPBACK_CLIENT_SETTINGS } from '../../support/dynalite';
+import { fullState } from '../../store/watch-state-fixture';
 
 // The local run's store: dynalite in process, persisting to a directory.
 
@@ -115,8 +115,8 @@ describe('the server thread yields to the caller on a busy machine', () => {
   onLinux("Node's thread pool, shared by the process, keeps the process's priority", async () => {
     // A fresh process, so that nothing has started the pool before the server's thread could.
     const script = `
-      require(${JSON.stringify(join(__dirname, '..', '..', 'bin', 'register-typescript.js'))})();
-      const { startEmbeddedDynamoDb } = require(${JSON.stringify(join(__dirname, '..', '..', 'functions', 'store', 'embedded-dynamodb.ts'))});
+      require(${JSON.stringify(join(__dirname, '..', '..', '..', 'bin', 'register-typescript.js'))})();
+      const { startEmbeddedDynamoDb } = require(${JSON.stringify(join(__dirname, '..', '..', '..', 'functions', 'cli', 'local-store', 'embedded-dynamodb.ts'))});
       const { readdirSync, readFileSync } = require('node:fs');
       (async () => {
         const server = await startEmbeddedDynamoDb();

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { handler } from '../../functions/check/handler';
+import { handler } from '../../functions/on-demand/handler';
 import type { CheckResult } from '../../functions/core/check-result';
 import { fullState, unreachableState } from '../store/watch-state-fixture';
 import { startDynalite, type DynaliteHarness } from '../support/dynalite';

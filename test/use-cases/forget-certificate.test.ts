@@ -1,7 +1,7 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { VersionConflictError, type StateStore } from '../../functions/core/ports';
-import { UnknownCertificateError } from '../../functions/run/acknowledge-certificate';
-import { forgetCertificate } from '../../functions/run/forget-certificate';
+import { UnknownCertificateError } from '../../functions/use-cases/acknowledge-certificate';
+import { forgetCertificate } from '../../functions/use-cases/forget-certificate';
 import type { DynamoDbStateStore } from '../../functions/store/dynamodb-state-store';
 import { startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { storeWith } from '../support/store-wrapper';

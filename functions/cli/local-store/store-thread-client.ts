@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
-import { type RunLedger, type StateListing, type StateStore, UnreadableStateError, VersionConflictError } from '../core/ports';
-import type { WatchState } from '../core/watch-state';
+import { type RunLedger, type StateListing, type StateStore, UnreadableStateError, VersionConflictError } from '../../core/ports';
+import type { WatchState } from '../../core/watch-state';
 
 // The embedded store's state store, seen from the caller's thread: each call goes as a message to the store's
 // server thread, where the DynamoDB adapter (its SDK client, item encoding and HTTP requests to dynalite) runs

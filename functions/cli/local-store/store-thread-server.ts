@@ -1,8 +1,8 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { StateStore } from '../core/ports';
-import { createDynamoDbClient } from './dynamodb-client';
-import { DynamoDbStateStore } from './dynamodb-state-store';
-import { describeFailure, type StoreCall, type StoreRequest, type StoreThreadMessage } from './thread-state-store';
+import type { StateStore } from '../../core/ports';
+import { createDynamoDbClient } from '../../store/dynamodb-client';
+import { DynamoDbStateStore } from '../../store/dynamodb-state-store';
+import { describeFailure, type StoreCall, type StoreRequest, type StoreThreadMessage } from './store-thread-client';
 
 // Runs on the embedded store's server thread: the DynamoDB adapter, talking to the dynalite server beside it
 // through the SDK like to the real service, serving ThreadStateStore's calls from the caller's thread.
