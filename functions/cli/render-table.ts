@@ -1,17 +1,7 @@
 import type { CheckResult, Status } from '../core/check-result';
+import { terminalSafe } from '../core/safe-text';
 
 const COLOURS: Record<Status, string> = { ok: '32', warning: '33', critical: '31', expired: '31;1', error: '35' };
-
-/**
- * C0 and C1 controls, DEL, and bidi marks, embeddings, overrides and isolates: a certificate subject or a server's
- * words must not move the cursor, retitle the terminal or reorder what is shown.
- */
-const CONTROL_OR_BIDI = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
-
-/** A table cell made safe for a terminal: line breaks and tabs become spaces, other controls go. */
-export function terminalSafe(text: string): string {
-  return text.replace(/[\t\n\r]+/g, ' ').replace(CONTROL_OR_BIDI, '');
-}
 
 /** Aligned columns, two spaces apart, header first; the last column is not padded. Every cell is made terminal-safe. */
 export function renderColumns(header: readonly string[], rows: readonly (readonly string[])[]): string[] {

@@ -1,5 +1,5 @@
 import { worstStatus } from './check-result';
-import { isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced, rejectingFindings, stageFor } from './escalation';
+import { isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced, rejectingCodes, stageFor } from './escalation';
 import type { EscalationPolicy } from './escalation-policy';
 import { DAY_MS, daysRemaining } from './judge';
 import type { DigestLine, PlannedNotification, WatchState } from './watch-state';
@@ -28,7 +28,7 @@ export function planDigest(states: readonly WatchState[], policy: EscalationPoli
     const failing = state.consecutiveFailures > 0;
     const invalid = state.invalidAlert?.active === true;
     if (!stage && !failing && !invalid) continue;
-    const rejectedFor = invalid ? [...new Set(rejectingFindings(state.certificate?.findings ?? []).map((finding) => finding.code))] : [];
+    const rejectedFor = invalid ? rejectingCodes(state.certificate?.findings ?? []) : [];
     lines.push({
       certificateId: state.certificateId,
       target: state.target,

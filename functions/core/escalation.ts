@@ -2,6 +2,7 @@ import type { CertificateInfo } from './certificate';
 import type { CheckError, CheckResult, Finding, FindingCode, Status } from './check-result';
 import { renewalOverdue, stageAt, type EscalationPolicy, type Stage } from './escalation-policy';
 import { DAY_MS, daysRemaining } from './judge';
+import { clipText, DETAIL_LIMITS } from './safe-text';
 import type {
   Acknowledgement,
   AlertKind,
@@ -27,19 +28,12 @@ export const HISTORY_LIMIT = 50;
 export const SENT_LIMIT = 50;
 
 /**
- * Bounds on the certificate data stored, in the state and in every pending notice: a leaf with thousands of
- * SANs, a long chain or a name-mismatch message quoting every SAN must not push the item past 400 KB (after
- * which every write of that certificate fails and it is never alerted on). Per stored certificate: at most this
- * many SANs, and as many of them as fit in STORED_SANS_MAX_CHARS; `sanCount` keeps the total.
+ * Bounds on the certificate data stored, in the state and in every pending notice, are DETAIL_LIMITS: a leaf with
+ * thousands of SANs, a long chain or a name-mismatch message quoting every SAN must not push the item past 400 KB
+ * (after which every write of that certificate fails and it is never alerted on). Per stored certificate: at most
+ * DETAIL_LIMITS.sans SANs, and as many of them as fit in STORED_SANS_MAX_CHARS; `sanCount` keeps the total.
  */
-export const STORED_SANS_LIMIT = 100;
 export const STORED_SANS_MAX_CHARS = 4_000;
-/** Served certificates kept, leaf first (the one that governs notAfter is always kept). */
-export const STORED_CHAIN_LIMIT = 10;
-/** Findings kept (when there are more, the critical ones first). */
-export const STORED_FINDINGS_LIMIT = 30;
-/** Any one text taken from a certificate or a server (a DN, a SAN, a finding or error message). */
-export const STORED_TEXT_MAX_CHARS = 300;
 
 /**
  * Findings judged from notAfter and the clock alone. Not stored with the certificate: their day counts would
@@ -70,6 +64,14 @@ export const INVALID_STAGE = 'invalid';
 /** The rejecting findings among `findings`, in their order (see REJECTING_FINDING_CODES). */
 export function rejectingFindings(findings: readonly Finding[]): Finding[] {
   return findings.filter((finding) => REJECTING_FINDING_CODES.has(finding.code));
+}
+
+/**
+ * Why clients reject a certificate: each rejecting code once, in the order found (NOT_YET_VALID is raised for each
+ * certificate of a chain). What `status`, the digest and the invalid alert's notices name.
+ */
+export function rejectingCodes(findings: readonly Finding[]): FindingCode[] {
+  return [...new Set(rejectingFindings(findings).map((finding) => finding.code))];
 }
 
 /**
@@ -153,7 +155,7 @@ export function notificationId(certificateId: string, kind: AlertKind, stage: st
  *   repeat interval is replaced by a fresh decision (its days-left text would be stale).
  * - Leaving every stage sends one `recovery` to everyone told; so does a probe answering again after an error alert.
  *   Moving down to a lower stage sends one `recovery` to those told whom the lower stage does not notify.
- * - The certificate is stored bounded (see STORED_*) and without the clock-derived findings (EXPIRY_FINDING_CODES),
+ * - The certificate is stored bounded (DETAIL_LIMITS, STORED_SANS_MAX_CHARS) and without the clock-derived findings (EXPIRY_FINDING_CODES),
  *   so that a run that sees the same certificate again stores the same thing.
  * - An acknowledged error alert stops repeating (until its snooze ends); the probe answering again clears it.
  * - A certificate clients reject (REJECTING_FINDING_CODES) in an answering observation is the invalid alert: at
@@ -440,8 +442,8 @@ const INACTIVE_INVALID_ALERT: InvalidAlert = { active: false, lastNotifiedAt: nu
 function escalateInvalid(previous: InvalidAlert | undefined, draft: Draft, policy: EscalationPolicy, record: (event: HistoryEvent, detail: string) => void): InvalidAlert | undefined {
   if (draft.failure || !draft.certificate) return previous;
   const alert = previous ?? INACTIVE_INVALID_ALERT;
-  const rejecting = rejectingFindings(draft.input.result.findings);
-  if (rejecting.length === 0) {
+  const codes = rejectingCodes(draft.input.result.findings);
+  if (codes.length === 0) {
     if (!alert.active && alert.audiencesTold.length === 0) return previous;
     // Accepted again (fixed, or replaced by a good certificate): those told hear it is over, once; undelivered
     // invalid notices and the acknowledgement are moot, so a later rejection is a new alert.
@@ -451,8 +453,7 @@ function escalateInvalid(previous: InvalidAlert | undefined, draft: Draft, polic
     return INACTIVE_INVALID_ALERT;
   }
 
-  const codes = [...new Set(rejecting.map((finding) => finding.code))].join(', ');
-  if (!alert.active) record('invalid', `clients reject ${draft.certificate.fingerprintSha256}: ${codes}`);
+  if (!alert.active) record('invalid', `clients reject ${draft.certificate.fingerprintSha256}: ${codes.join(', ')}`);
   const acknowledgement = alert.acknowledgement?.fingerprintSha256 === draft.certificate.fingerprintSha256 ? alert.acknowledgement : null;
   const active: InvalidAlert = { ...alert, active: true, acknowledgement };
   if (isInvalidAlertSilenced(active, draft.certificate, draft.now) || !isDue(active.lastNotifiedAt, policy.errorRepeatEveryMs, draft.now)) return active;
@@ -580,14 +581,14 @@ function storable(certificate: KnownCertificate, now: Date): KnownCertificate {
 }
 
 /**
- * Subject, issuer and serial clipped; at most STORED_SANS_LIMIT SANs, as many as fit in STORED_SANS_MAX_CHARS,
+ * Subject, issuer and serial clipped; at most DETAIL_LIMITS.sans SANs, as many as fit in STORED_SANS_MAX_CHARS,
  * each clipped, and `sanCount` the total when any are left out.
  */
 function boundedTexts<T extends KnownCertificate | StoredCertificateInfo>(certificate: T): T {
   const total = Math.max(certificate.sanCount ?? 0, certificate.sans.length);
   const sans: string[] = [];
   let chars = 0;
-  for (const name of certificate.sans.slice(0, STORED_SANS_LIMIT)) {
+  for (const name of certificate.sans.slice(0, DETAIL_LIMITS.sans)) {
     const clipped = clipText(name);
     if (chars + clipped.length > STORED_SANS_MAX_CHARS) break;
     sans.push(clipped);
@@ -597,30 +598,22 @@ function boundedTexts<T extends KnownCertificate | StoredCertificateInfo>(certif
   return { ...certificate, ...texts, ...(sans.length < total ? { sanCount: total } : {}) };
 }
 
-/** The first STORED_CHAIN_LIMIT certificates, the one that governs notAfter always among them, each bounded. */
+/** The first DETAIL_LIMITS.chain certificates, the one that governs notAfter always among them, each bounded. */
 function boundedChain(chain: readonly StoredCertificateInfo[], governingNotAfter: string): StoredCertificateInfo[] {
-  const kept = chain.slice(0, STORED_CHAIN_LIMIT);
+  const kept = chain.slice(0, DETAIL_LIMITS.chain);
   const governing = chain.find((cert) => cert.notAfter === governingNotAfter);
   if (governing && !kept.includes(governing)) kept[kept.length - 1] = governing;
   return kept.map(boundedTexts);
 }
 
-/** Each message clipped; over STORED_FINDINGS_LIMIT, critical ones are kept first (the judge's order within a severity). */
+/** Each message clipped; over DETAIL_LIMITS.findings, critical ones are kept first (the judge's order within a severity). */
 function boundedFindings(findings: readonly Finding[]): Finding[] {
-  const kept = findings.length <= STORED_FINDINGS_LIMIT ? findings : [...findings.filter((f) => f.severity === 'critical'), ...findings.filter((f) => f.severity !== 'critical')].slice(0, STORED_FINDINGS_LIMIT);
+  const kept = findings.length <= DETAIL_LIMITS.findings ? findings : [...findings.filter((f) => f.severity === 'critical'), ...findings.filter((f) => f.severity !== 'critical')].slice(0, DETAIL_LIMITS.findings);
   return kept.map((finding) => ({ ...finding, message: clipText(finding.message) }));
 }
 
 function boundedError(error: CheckError | null): CheckError | null {
   return error && { ...error, message: clipText(error.message) };
-}
-
-/** Cuts text to STORED_TEXT_MAX_CHARS, marking the cut, never inside a surrogate pair. */
-function clipText(text: string): string {
-  if (text.length <= STORED_TEXT_MAX_CHARS) return text;
-  let end = STORED_TEXT_MAX_CHARS - 3;
-  if (/[\uD800-\uDBFF]/.test(text[end - 1])) end--;
-  return `${text.slice(0, end)}...`;
 }
 
 /** Whether `now` comes before `before` in the policy's order (least to most severe); false for a stage it no longer has. */

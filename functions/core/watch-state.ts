@@ -17,7 +17,7 @@ export interface KnownCertificate {
   readonly fingerprintSha256: string;
   readonly subject: string;
   readonly issuer: string;
-  /** The leaf's SANs, the first `STORED_SANS_LIMIT` (100) of them: `sanCount` says how many there are. */
+  /** The leaf's SANs, the first `DETAIL_LIMITS.sans` (100) of them: `sanCount` says how many there are. */
   readonly sans: readonly string[];
   /** How many SANs the leaf has, when more than `sans` holds; absent when `sans` holds them all. */
   readonly sanCount?: number;

@@ -1,11 +1,12 @@
 import type { CertificateInfo } from '../core/certificate';
 import type { CheckError, Finding, FindingCode } from '../core/check-result';
 import { parseDuration } from '../core/duration';
-import { EXPIRY_FINDING_CODES, INVALID_STAGE, rejectingFindings } from '../core/escalation';
+import { EXPIRY_FINDING_CODES, INVALID_STAGE, rejectingCodes, rejectingFindings } from '../core/escalation';
 import { DAY_MS } from '../core/judge';
 import type { DigestLine, KnownCertificate, PlannedNotification } from '../core/watch-state';
 import { redactCredentials } from '../core/target';
-import { fitLine, stripControls, toAsciiLine, toAsciiTarget, toSmsText, truncateText, truncateUtf8 } from './text-limits';
+import { clipText, DETAIL_LIMITS, stripControls, truncateUtf8 } from '../core/safe-text';
+import { fitLine, toAsciiLine, toAsciiTarget, toSmsText } from './text-limits';
 
 // Renders one planned notification for every SNS channel: a subject (email), a long plain-text email, one SMS
 // and a short `default` text for any other protocol (HTTPS, SQS, Lambda). Pure: takes `now`, does no I/O.
@@ -20,11 +21,7 @@ export const SMS_MAX_CHARS = 140;
 export const EMAIL_MAX_BYTES = 100_000;
 export const DEFAULT_MAX_BYTES = 8_000;
 /** Longer lists are cut with "... and N more": a 1000-name certificate must not flood a mailbox. */
-export const MAX_LISTED_SANS = 100;
-const MAX_LISTED_CHAIN = 10;
-const MAX_LISTED_FINDINGS = 30;
-/** Any single value taken from a certificate or a server (a DN, a name, an error message). */
-const MAX_FIELD_CHARS = 300;
+const { sans: MAX_LISTED_SANS, chain: MAX_LISTED_CHAIN, findings: MAX_LISTED_FINDINGS } = DETAIL_LIMITS;
 
 export interface RenderedMessage {
   readonly subject: string;
@@ -268,7 +265,7 @@ function leftClause(view: View): string {
 function renderInvalid(view: View): Parts {
   const { n, certificate } = view;
   const rejecting = rejectingFindings(certificate?.findings ?? []);
-  const codes = [...new Set(rejecting.map((finding) => finding.code))];
+  const codes = rejectingCodes(rejecting);
   const codeList = codes.length > 0 ? codes.join(', ') : 'see the findings';
   const headline = `INVALID: clients reject the certificate served by ${view.target}: ${codeList}.`;
   const reasons = rejecting.slice(0, MAX_LISTED_FINDINGS).map((finding) => `- ${finding.code}: ${clip(clean(finding.message))}`);
@@ -656,5 +653,5 @@ function clean(text: string): string {
 }
 
 function clip(text: string): string {
-  return truncateText(text, MAX_FIELD_CHARS);
+  return clipText(text);
 }

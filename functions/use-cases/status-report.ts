@@ -1,5 +1,5 @@
 import type { FindingCode } from '../core/check-result';
-import { rejectingFindings } from '../core/escalation';
+import { rejectingCodes } from '../core/escalation';
 import { soonestExpiryFirst } from '../core/escalation-digest';
 import { daysRemaining } from '../core/judge';
 import type { WatchState } from '../core/watch-state';
@@ -32,8 +32,7 @@ function statusRow(state: WatchState, now: Date): StatusRow {
     notAfter: state.certificate?.notAfter ?? null,
     subject: state.certificate?.subject ?? null,
     stage: state.expiry.stage,
-    // Once per code: a NOT_YET_VALID finding is raised for each certificate of the chain.
-    rejectedFor: state.invalidAlert?.active ? [...new Set(rejectingFindings(state.certificate?.findings ?? []).map((finding) => finding.code))] : null,
+    rejectedFor: state.invalidAlert?.active ? rejectingCodes(state.certificate?.findings ?? []) : null,
     lastNotifiedAt: lastSent?.sentAt ?? null,
     acknowledged: describeAcknowledgements(state),
     consecutiveFailures: state.consecutiveFailures,

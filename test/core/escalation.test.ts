@@ -7,8 +7,8 @@ import {
   notificationId,
   observe,
   SENT_LIMIT,
-  STORED_SANS_LIMIT,
 } from '../../functions/core/escalation';
+import { DETAIL_LIMITS } from '../../functions/core/safe-text';
 import { DEFAULT_POLICY, type EscalationPolicy } from '../../functions/core/escalation-policy';
 import type { WatchState } from '../../functions/core/watch-state';
 import { at, DAY, HOUR, leaf, served, series, T0, TARGET, unreachable, Watcher } from './escalation-harness';
@@ -454,11 +454,11 @@ describe('stored certificate data is bounded', () => {
     watcher.run(at(396), served([huge], at(396), { hostnameMismatch: mismatch }), { snsUp: false });
     for (const hour of [1, 2, 3]) watcher.run(at(396, hour), unreachable(), { snsUp: false });
     const state = currentState(watcher);
-    expect(state.certificate?.sans).toEqual(names.slice(0, STORED_SANS_LIMIT));
+    expect(state.certificate?.sans).toEqual(names.slice(0, DETAIL_LIMITS.sans));
     expect(state.certificate?.sanCount).toBe(5000);
-    expect(state.certificate?.chain[0]).toMatchObject({ sans: names.slice(0, STORED_SANS_LIMIT), sanCount: 5000 });
+    expect(state.certificate?.chain[0]).toMatchObject({ sans: names.slice(0, DETAIL_LIMITS.sans), sanCount: 5000 });
     expect(state.pending.map((n) => [n.kind, n.stage])).toEqual([['expiry', 'critical'], ['error', 'invalid'], ['error', 'error']]);
-    expect(state.pending.every((n) => n.certificate?.sans.length === STORED_SANS_LIMIT)).toBe(true);
+    expect(state.pending.every((n) => n.certificate?.sans.length === DETAIL_LIMITS.sans)).toBe(true);
     const mismatchFinding = state.certificate?.findings.find((finding) => finding.code === 'HOSTNAME_MISMATCH');
     expect(mismatchFinding?.message.length).toBeLessThanOrEqual(300);
     expect(mismatchFinding?.message.startsWith('"shop.example" is not in the certificate\'s names: DNS:tenant-0000')).toBe(true);
@@ -469,7 +469,7 @@ describe('stored certificate data is bounded', () => {
     const long = Array.from({ length: 150 }, (_, index) => `${String(index).padStart(3, '0')}${'x'.repeat(250)}.example`);
     const { state } = observe(undefined, { ...TARGET, result: served([leaf('BIG:02', T0, 398, { sans: long })], at(10)) }, DEFAULT_POLICY, at(10));
     const sans = state.certificate?.sans ?? [];
-    expect(sans.length).toBeLessThan(STORED_SANS_LIMIT);
+    expect(sans.length).toBeLessThan(DETAIL_LIMITS.sans);
     expect(sans.join('').length).toBeLessThanOrEqual(4_000);
     expect(sans.every((name) => name.length <= 300)).toBe(true);
     expect(state.certificate?.sanCount).toBe(150);
@@ -506,9 +506,9 @@ describe('stored certificate data is bounded', () => {
     const { state } = observe(undefined, { ...TARGET, result: serveLong(at(10)) }, DEFAULT_POLICY, at(10));
     const legacy: WatchState = { ...state, certificate: state.certificate && { ...state.certificate, sans: names, chain: [huge] } };
     const next = observe(legacy, { ...TARGET, result: unreachable() }, DEFAULT_POLICY, at(10, 1)).state;
-    expect(next.certificate?.sans).toHaveLength(STORED_SANS_LIMIT);
+    expect(next.certificate?.sans).toHaveLength(DETAIL_LIMITS.sans);
     expect(next.certificate?.sanCount).toBe(5000);
-    expect(next.certificate?.chain[0].sans).toHaveLength(STORED_SANS_LIMIT);
+    expect(next.certificate?.chain[0].sans).toHaveLength(DETAIL_LIMITS.sans);
   });
 
   test('a probe error message is clipped where it is stored', () => {

@@ -4,12 +4,8 @@ import {
   toAsciiLine,
   toAsciiTarget,
   toSmsText,
-  truncateText,
-  truncateUtf8,
 } from '../../functions/notify/text-limits';
 
-/** A lone surrogate is what cutting inside a character leaves behind. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const PRINTABLE_ASCII = /^[\x20-\x7E]*$/;
 
 describe('toAsciiLine', () => {
@@ -57,33 +53,6 @@ describe('fitLine and ellipsizeMiddle', () => {
 
   test('leaves text that fits alone', () => {
     expect(ellipsizeMiddle('short', 10)).toBe('short');
-  });
-});
-
-describe('truncation never cuts a character', () => {
-  const emoji = '\u{1F600}';
-  const family = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}';
-  const combining = 'e\u0301';
-
-  test.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])('truncateText at %i units', (max) => {
-    const cut = truncateText(`${emoji}${family}${combining}${emoji}`.repeat(3), max, '');
-    expect(cut.length).toBeLessThanOrEqual(max);
-    expect(cut).not.toMatch(LONE_SURROGATE);
-    expect(cut.endsWith('e')).toBe(false);
-  });
-
-  test.each([3, 4, 5, 7, 9, 20, 41])('truncateUtf8 at %i bytes', (max) => {
-    const cut = truncateUtf8(`ab${emoji}é${family}${combining}`.repeat(5), max, '');
-    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(max);
-    expect(cut).not.toMatch(LONE_SURROGATE);
-    expect(Buffer.from(cut, 'utf8').toString('utf8')).toBe(cut);
-    expect(cut.endsWith('e')).toBe(false);
-  });
-
-  test('the marker counts towards the limit', () => {
-    const cut = truncateUtf8('ä'.repeat(1000), 100);
-    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(100);
-    expect(cut.endsWith('[... truncated]')).toBe(true);
   });
 });
 
