@@ -7,7 +7,8 @@ import { checkTargets, type CheckSettings } from '../use-cases/check-targets';
 import { ProbeError } from '../core/ports';
 import { TlsProbe } from '../probes/tls-probe';
 import { TrustStore } from '../probes/trust-store';
-import { integerOption, type CliIo } from './main';
+import type { CliIo } from './cli-io';
+import { integerOption } from './options';
 import { renderCheckTable } from './render-table';
 import { UsageError } from './usage-error';
 
