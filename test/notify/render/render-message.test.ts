@@ -67,6 +67,12 @@ describe('limits hold for every kind', () => {
     expect(message.email).toContain('smtp://***@mail.example.com:25');
   });
 
+  test('a carriage return inside a password does not split it out of the redaction', () => {
+    const message = renderMessage(probeError({ target: 'smtp://bob:hun\rter2@mail.example.com:25' }), NOW);
+    for (const text of Object.values(message)) expect(text).not.toMatch(/bob|ter2/);
+    expect(message.email).toContain('smtp://***@mail.example.com:25');
+  });
+
   test('default is a short text with the headline, the target and the certificate id', () => {
     for (const [, notification] of ALL_KINDS) {
       const message = renderMessage(notification, NOW);
