@@ -1,4 +1,3 @@
-import { clipText } from '../../core/safe-text';
 import { fitLine, SMS_MAX_CHARS, SUBJECT_MAX_CHARS, toSmsText } from '../text-limits';
 import { ackCommand, checkCommand } from './certwatch-commands';
 import { lines, numbered, section } from './email-layout';
@@ -6,6 +5,7 @@ import { acknowledgeLines, certificateSections, footer } from './email-sections'
 import { findingAdvice } from './finding-advice';
 import type { MessageView, RenderedMessage } from './message-view';
 import { longDuration, shortWhen, utcSeconds } from './time-format';
+import { safeField } from './untrusted-text';
 
 // An expiry stage reached: how long is left, which certificate of the chain governs, and how to renew it.
 
@@ -19,7 +19,7 @@ export function renderExpiry(view: MessageView): RenderedMessage {
     : `${label}: the ${which} for ${view.target} expires in ${view.remainingMs === null ? 'an unknown time' : longDuration(view.remainingMs)}, on ${utcSeconds(certificate?.notAfter)}.`;
   const email = [
     headline,
-    view.governingIsLeaf || !view.governing ? null : `It is the intermediate "${clipText(view.governing.subject)}" that expires first, before the leaf.`,
+    view.governingIsLeaf || !view.governing ? null : `It is the intermediate "${safeField(view.governing.subject)}" that expires first, before the leaf.`,
     '',
     ...certificateSections(view),
     ...section('WHAT TO DO', renewalAdvice(view)),
@@ -38,7 +38,7 @@ function renewalAdvice(view: MessageView): string[] {
   const { target, governing } = view;
   const advice: string[] = [];
   if (!view.governingIsLeaf && governing) {
-    advice.push(`The intermediate "${clipText(governing.subject)}" expires first: install the current chain (intermediates) from your CA on every server behind ${target}; renewing the leaf alone keeps the old intermediate if the server is configured with it.`);
+    advice.push(`The intermediate "${safeField(governing.subject)}" expires first: install the current chain (intermediates) from your CA on every server behind ${target}; renewing the leaf alone keeps the old intermediate if the server is configured with it.`);
   } else if (isAcm(view.notification.certificateId)) {
     advice.push('ACM-issued: check the renewal status in ACM (the DNS validation records must still exist and the certificate must be in use). Imported: re-import the renewed certificate into the same ARN.');
   } else {

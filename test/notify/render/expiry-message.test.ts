@@ -51,6 +51,15 @@ describe('expiry advice', () => {
     expect(message.email).toContain('install the current chain (intermediates) from your CA');
   });
 
+  test('control and bidi characters in an intermediate that expires first never reach the message', () => {
+    const hostile = intermediate({ subject: 'CN=evil\u202Emoc.elgoog\u0007\r\nX-Injected: yes', notAfter: at(2 * DAY) });
+    const certificate = knownCertificate({}, { chain: [certInfo({ notAfter: at(80 * DAY) }), hostile], notAfter: hostile.notAfter, findings: [] });
+    const message = renderMessage(planned({ certificate }), NOW);
+    expect(message.email).toContain('It is the intermediate "CN=evilmoc.elgoog X-Injected: yes" that expires first');
+    expect(message.email).toContain('The intermediate "CN=evilmoc.elgoog X-Injected: yes" expires first: install the current chain');
+    expect(message.email).not.toMatch(/[\u0000-\u0009\u000B-\u001F\u202E]/);
+  });
+
   test('an ACM certificate gets ACM renewal advice', () => {
     const arn = 'arn:aws:acm:eu-west-1:123456789012:certificate/0f2d3c4b-1a2b-4c5d-8e9f-001122334455';
     const message = renderMessage(planned({ certificateId: arn, target: arn }), NOW);
