@@ -1,7 +1,8 @@
 import { worstStatus } from './check-result';
 import { isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced, rejectingCodes, stageFor } from './escalation';
 import type { EscalationPolicy } from './escalation-policy';
-import { DAY_MS, daysRemaining } from './judge';
+import { daysRemaining } from './judge';
+import { DAY_MS } from './duration';
 import type { DigestLine, PlannedNotification, WatchState } from './watch-state';
 
 /** The config's `digest` section: who gets it and how often. */

@@ -1,6 +1,6 @@
 import type { Finding } from './check-result';
 import { parseDuration } from './duration';
-import { DAY_MS } from './judge';
+import { DAY_MS } from './duration';
 
 /** One escalation level. A stage applies while the time left is at most its threshold. */
 export interface Stage {

@@ -1,7 +1,8 @@
 import type { CertificateInfo } from './certificate';
 import type { CheckError, CheckResult, Finding, FindingCode, Status } from './check-result';
 import { renewalOverdue, stageAt, type EscalationPolicy, type Stage } from './escalation-policy';
-import { DAY_MS, daysRemaining } from './judge';
+import { daysRemaining } from './judge';
+import { DAY_MS } from './duration';
 import { clipText, DETAIL_LIMITS } from './safe-text';
 import type {
   Acknowledgement,

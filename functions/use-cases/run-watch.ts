@@ -3,10 +3,9 @@ import type { CheckResult, Status } from '../core/check-result';
 import type { CertwatchConfig, WatchedTarget } from '../core/config';
 import { markPublished, observe } from '../core/escalation';
 import { planDigest } from '../core/escalation-digest';
-import { VersionConflictError, type Notifier, type RunLedger, type StateStore } from '../core/ports';
+import { VersionConflictError, type CertificateProbe, type Notifier, type RunLedger, type StateStore } from '../core/ports';
 import { certificateIdForResult } from '../core/certificate-id';
 import type { PlannedNotification, WatchState } from '../core/watch-state';
-import type { CertificateProbe } from '../probes/tls-probe';
 
 export interface RunDependencies {
   readonly probe: CertificateProbe;

@@ -1,4 +1,4 @@
-import { DAY_MS } from '../../core/judge';
+import { DAY_MS } from '../../core/duration';
 import type { DigestLine } from '../../core/watch-state';
 import { EMAIL_MAX_BYTES, fitLine, SMS_MAX_CHARS, SUBJECT_MAX_CHARS, toAsciiTarget, toSmsText } from '../text-limits';
 import { lines, section } from './email-layout';

@@ -1,5 +1,5 @@
 import type { CertificateInfo } from '../../core/certificate';
-import { DAY_MS } from '../../core/judge';
+import { DAY_MS } from '../../core/duration';
 import type { KnownCertificate, PlannedNotification } from '../../core/watch-state';
 import { toAsciiTarget } from '../text-limits';
 import { safeLine } from './untrusted-text';

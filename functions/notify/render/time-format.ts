@@ -1,13 +1,9 @@
-import { parseDuration } from '../../core/duration';
-import { DAY_MS } from '../../core/judge';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../core/duration';
 import type { MessageView } from './message-view';
 import { safeField } from './untrusted-text';
 
 // Time left and dates, as messages say them: short (`2d 5h`) for subjects and SMS, long (`2 days 5 hours`) for emails,
 // dates in UTC. Durations round down: never more time than there is.
-
-const HOUR_MS = parseDuration('1h');
-const MINUTE_MS = parseDuration('1m');
 
 /** `expires in 2d 5h (2026-12-01 10:00 UTC)` or `expired 3d 2h ago (...)`, for subjects and SMS. */
 export function shortWhen(view: MessageView): string {
