@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { AcknowledgeableAlert } from '../core/escalation';
+import type { AcknowledgeableAlert } from '../core/escalation/alerts';
 import { startEmbeddedDynamoDb } from './local-store/embedded-dynamodb';
 import type { CliIo } from './main';
 import type * as WatchActions from './watch-actions';

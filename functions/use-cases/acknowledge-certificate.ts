@@ -1,4 +1,4 @@
-import { acknowledgeAlert, type AcknowledgeRequest } from '../core/escalation';
+import { acknowledgeAlert, type AcknowledgeRequest } from '../core/escalation/acknowledge';
 import { VersionConflictError, type StateStore } from '../core/ports';
 import type { Acknowledgement, WatchState } from '../core/watch-state';
 

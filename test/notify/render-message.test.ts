@@ -1,10 +1,10 @@
 import type { Finding } from '../../functions/core/check-result';
-import { observe } from '../../functions/core/escalation';
-import { soonestExpiryFirst } from '../../functions/core/escalation-digest';
-import { DEFAULT_POLICY } from '../../functions/core/escalation-policy';
+import { foldObservation } from '../../functions/core/escalation/fold';
+import { soonestExpiryFirst } from '../../functions/core/escalation/digest';
+import { DEFAULT_POLICY } from '../../functions/core/escalation/policy';
 import type { DigestLine, PlannedNotification } from '../../functions/core/watch-state';
 import { EMAIL_MAX_BYTES, renderMessage, SMS_MAX_CHARS, SUBJECT_MAX_CHARS, type RenderedMessage } from '../../functions/notify/render-message';
-import { at as simulated, leaf, served, TARGET } from '../core/escalation-harness';
+import { at as simulated, leaf, served, TARGET } from '../core/escalation/harness';
 import { at, certInfo, DAY, HOUR, intermediate, knownCertificate, NOW, planned } from '../support/notification-fixture';
 
 const PRINTABLE_ASCII = /^[\x20-\x7E]*$/;
@@ -283,10 +283,10 @@ describe('recovery to a replacement with problems (a broken renewal)', () => {
   });
 
   test('as the engine decides it: a renewal with a missing intermediate, after an urgent notice', () => {
-    const first = observe(undefined, { ...TARGET, result: served([leaf('AA:01', simulated(0), 398)], simulated(384)) }, DEFAULT_POLICY, simulated(384));
+    const first = foldObservation(undefined, { ...TARGET, result: served([leaf('AA:01', simulated(0), 398)], simulated(384)) }, DEFAULT_POLICY, simulated(384));
     const told = { ...first.state, pending: [], expiry: { ...first.state.expiry, audiencesTold: ['owners', 'oncall'] } };
     const renewal = served([leaf('EE:05', simulated(384, 6), 398)], simulated(384, 12), { chainProblem: 'INCOMPLETE_CHAIN', chainProblemDetail: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
-    const [notice] = observe(told, { ...TARGET, result: renewal }, DEFAULT_POLICY, simulated(384, 12)).planned;
+    const [notice] = foldObservation(told, { ...TARGET, result: renewal }, DEFAULT_POLICY, simulated(384, 12)).planned;
     const message = renderMessage(notice, simulated(384, 12));
     expect(notice.audiences).toEqual(['owners', 'oncall']);
     expect(message.subject).toBe('[certwatch] REPLACED BUT BROKEN shop.example:443: INCOMPLETE_CHAIN');
@@ -401,7 +401,7 @@ describe('a certificate clients reject (kind error, stage invalid)', () => {
 
   test('as the engine decides it: a first-seen certificate with the wrong name, far from expiry', () => {
     const result = served([leaf('BB:01', simulated(0), 398, { sans: ['other.example'] })], simulated(10), { hostnameMismatch: '"shop.example" is not in the certificate\'s names: DNS:other.example' });
-    const [notice] = observe(undefined, { ...TARGET, result }, DEFAULT_POLICY, simulated(10)).planned;
+    const [notice] = foldObservation(undefined, { ...TARGET, result }, DEFAULT_POLICY, simulated(10)).planned;
     const rendered = renderMessage(notice, simulated(10));
     expect(rendered.subject).toBe('[certwatch] INVALID shop.example:443 cert rejected by clients: HOSTNAME_MISMATCH');
     expect(rendered.email).toContain('"shop.example" is not in the certificate\'s names: DNS:other.example');
