@@ -8,6 +8,7 @@ import { VersionConflictError, type Notifier, type RunLedger, type StateStore } 
 import { certificateIdForResult } from '../core/certificate-id';
 import type { WatchState } from '../core/watch-state';
 import type { CertificateProbe } from '../probes/tls-probe';
+import { retryOnConflict } from './retry-on-conflict';
 
 export interface RunDependencies {
   readonly probe: CertificateProbe;
@@ -259,16 +260,14 @@ async function foldAndNotify(
  */
 async function recordDelivery(store: StateStore, claimedState: WatchState, claimed: readonly string[], delivered: ReadonlyMap<string, string>, now: Date): Promise<WatchState> {
   let state = claimedState;
-  for (let attempt = 1; ; attempt++) {
-    const next = afterDelivery(state, claimed, delivered, now);
-    try {
-      return await store.put(next, state.version);
-    } catch (error) {
-      const latest = error instanceof VersionConflictError && attempt < 3 ? await store.get(claimedState.certificateId) : undefined;
-      if (!latest) throw error;
+  return retryOnConflict(
+    () => store.put(afterDelivery(state, claimed, delivered, now), state.version),
+    async (conflict) => {
+      const latest = await store.get(claimedState.certificateId);
+      if (!latest) throw conflict;
       state = latest;
-    }
-  }
+    },
+  );
 }
 
 /**
