@@ -1,7 +1,8 @@
+import { acknowledge } from '../../../functions/core/escalation/acknowledge';
 import { foldObservation } from '../../../functions/core/escalation/fold';
-import { markPublished, notificationId } from '../../../functions/core/escalation/outbox';
+import { afterDelivery, CLAIM_LEASE_MS, isClaimable, markPublished, notificationId, releaseClaims, withClaims } from '../../../functions/core/escalation/outbox';
 import { DEFAULT_POLICY } from '../../../functions/core/escalation/policy';
-import { at, BOTH, currentState, serveLong, serveMisnamed, TARGET, unreachable, Watcher } from './harness';
+import { at, BOTH, currentState, leaf, mismatch, served, serveLong, serveMisnamed, TARGET, unreachable, Watcher } from './harness';
 
 describe('at least once, never twice', () => {
   test('a duplicated run (same now) plans nothing and changes nothing', () => {
@@ -91,5 +92,69 @@ describe('marking a notice published', () => {
     expect(published.invalidAlert?.audiencesTold).toEqual(['owners']);
     expect(published.errorAlert.audiencesTold).toEqual([]);
     expect(published.expiry.audiencesTold).toEqual([]);
+  });
+});
+
+describe('claiming the outbox', () => {
+  /** A misnamed certificate 10 days from expiry: two notices pending, the urgent stage's and the invalid alert's. */
+  const expiring = leaf('CC:10', at(-388), 398);
+  const { state: decided } = foldObservation(undefined, { ...TARGET, result: served([expiring], at(0), mismatch) }, DEFAULT_POLICY, at(0));
+  const [urgent, invalid] = decided.pending;
+  const claimedAt = at(0).toISOString();
+  const afterMs = (ms: number) => new Date(at(0).getTime() + ms);
+  const claims = (state: typeof decided) => state.pending.map((n) => [n.stage, n.claimedAt]);
+
+  test('a notice never claimed is claimable', () => {
+    expect([urgent.stage, invalid.stage]).toEqual(['urgent', 'invalid']);
+    expect(isClaimable(urgent, at(0))).toBe(true);
+  });
+
+  test('a claim younger than the lease is not claimable: its run may still be publishing', () => {
+    const [claimed] = withClaims(decided, [urgent.id], claimedAt).pending;
+    expect(isClaimable(claimed, at(0))).toBe(false);
+    expect(isClaimable(claimed, afterMs(CLAIM_LEASE_MS - 1))).toBe(false);
+  });
+
+  test('a claim as old as the lease or older is taken over: its run died or gave up', () => {
+    const [claimed] = withClaims(decided, [urgent.id], claimedAt).pending;
+    expect(isClaimable(claimed, afterMs(CLAIM_LEASE_MS))).toBe(true);
+    expect(isClaimable(claimed, at(1))).toBe(true);
+  });
+
+  test('the ledger\'s digest claim follows the same lease, and no claim at all is claimable', () => {
+    const digestClaim = { id: 'digest#2026-03-01T00:00:00.000Z', claimedAt };
+    expect(isClaimable(null, at(0))).toBe(true);
+    expect(isClaimable(digestClaim, afterMs(CLAIM_LEASE_MS - 1))).toBe(false);
+    expect(isClaimable(digestClaim, afterMs(CLAIM_LEASE_MS))).toBe(true);
+  });
+
+  test('claiming marks only the notices named, and changes nothing else in the state', () => {
+    const claimed = withClaims(decided, [invalid.id], claimedAt);
+    expect(claims(claimed)).toEqual([['urgent', undefined], ['invalid', claimedAt]]);
+    expect({ ...claimed, pending: [] }).toEqual({ ...decided, pending: [] });
+  });
+
+  test('releasing a claim keeps the other claims', () => {
+    const released = releaseClaims(withClaims(decided, [urgent.id, invalid.id], claimedAt), [urgent.id]);
+    expect(claims(released)).toEqual([['urgent', undefined], ['invalid', claimedAt]]);
+    expect('claimedAt' in released.pending[0]).toBe(false);
+  });
+
+  test('after delivery, the delivered notice is recorded sent and the undelivered one released for the next run', () => {
+    const claimed = withClaims(decided, [urgent.id, invalid.id], claimedAt);
+    const next = afterDelivery(claimed, [urgent.id, invalid.id], new Map([[urgent.id, 'sns-1']]), afterMs(1_000));
+    expect(next.sent.map((sent) => [sent.id, sent.messageId])).toEqual([[urgent.id, 'sns-1']]);
+    expect(next.expiry.audiencesTold).toEqual(['owners', 'oncall']);
+    expect(claims(next)).toEqual([['invalid', undefined]]);
+    expect(isClaimable(next.pending[0], afterMs(1_000))).toBe(true);
+  });
+
+  test('after delivery, a notice dropped meanwhile (acknowledged) is not recorded sent, and the acknowledgement stays', () => {
+    const claimed = withClaims(decided, [urgent.id, invalid.id], claimedAt);
+    const acknowledged = acknowledge(claimed, { at: afterMs(500), alert: 'invalid' });
+    const next = afterDelivery(acknowledged, [urgent.id, invalid.id], new Map([[urgent.id, 'sns-1'], [invalid.id, 'sns-2']]), afterMs(1_000));
+    expect(next.sent.map((sent) => sent.messageId)).toEqual(['sns-1']);
+    expect(next.pending).toEqual([]);
+    expect(next.invalidAlert).toMatchObject({ audiencesTold: [], acknowledgement: { stage: 'invalid', fingerprintSha256: 'CC:10' } });
   });
 });
