@@ -10,11 +10,11 @@ import { runWatch, type RunSummary } from '../use-cases/run-watch';
 import { statusReport, type StatusRow } from '../use-cases/status-report';
 import type { Notifier } from '../core/ports';
 import type { EmbeddedDynamoDb } from './local-store/embedded-dynamodb';
-import type { CliIo } from './main';
+import type { CliIo } from './cli-io';
 import { terminalSafe } from '../core/safe-text';
 import { renderColumns } from './render-table';
 import { UsageError } from './usage-error';
-import type { AckFlags, ForgetFlags, RunFlags, StatusFlags } from './watch-commands';
+import type { AckFlags, ForgetFlags, RunFlags, StatusFlags } from './options';
 import { createNotifier, openStore, parseInstant, startOpeningStore } from './watch-wiring';
 
 // The watch commands' work, loaded only when one of them runs: it pulls in the AWS SDK, dynalite and the

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { certificateIdForTarget } from './certificate-id';
-import { CHECK_DEFAULTS, CHECK_LIMITS } from './check-defaults';
+import { CHECK_DEFAULTS, CHECK_LIMITS } from './check-settings';
 import { parseDuration } from './duration';
 import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, type EscalationPolicy, type Stage } from './escalation/policy';
 import { InvalidTargetError } from './target';

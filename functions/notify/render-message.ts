@@ -2,7 +2,7 @@ import type { CertificateInfo } from '../core/certificate';
 import type { CheckError, Finding, FindingCode } from '../core/check-result';
 import { parseDuration } from '../core/duration';
 import { EXPIRY_FINDING_CODES, INVALID_STAGE, rejectingCodes, rejectingFindings } from '../core/escalation/alerts';
-import { DAY_MS } from '../core/judge';
+import { DAY_MS } from '../core/duration';
 import type { DigestLine, KnownCertificate, PlannedNotification } from '../core/watch-state';
 import { redactCredentials } from '../core/target';
 import { clipText, DETAIL_LIMITS, stripControls, truncateUtf8 } from '../core/safe-text';

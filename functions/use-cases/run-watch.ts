@@ -4,10 +4,9 @@ import type { CertwatchConfig, WatchedTarget } from '../core/config';
 import { foldObservation } from '../core/escalation/fold';
 import { afterDelivery, isClaimable, withClaims } from '../core/escalation/outbox';
 import { planDigest } from '../core/escalation/digest';
-import { VersionConflictError, type Notifier, type RunLedger, type StateStore } from '../core/ports';
+import { VersionConflictError, type CertificateProbe, type Notifier, type RunLedger, type StateStore } from '../core/ports';
 import { certificateIdForResult } from '../core/certificate-id';
 import type { WatchState } from '../core/watch-state';
-import type { CertificateProbe } from '../probes/tls-probe';
 import { retryOnConflict } from './retry-on-conflict';
 
 export interface RunDependencies {

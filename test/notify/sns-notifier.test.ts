@@ -115,7 +115,7 @@ describe('SnsNotifier', () => {
     await expect(notifier().publish(planned())).rejects.toMatchObject({ name: 'NotificationPublishError', code: 'NoMessageId' });
   });
 
-  test('without an injected client it uses the shared client from sns-client.ts', async () => {
+  test('without an injected client it builds its own with createSnsClient', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'message-shared' });
 
     await expect(new SnsNotifier(TOPIC_ARN, { now: () => NOW }).publish(planned())).resolves.toEqual({ messageId: 'message-shared' });

@@ -1,5 +1,6 @@
 import { worstStatus } from '../check-result';
-import { DAY_MS, daysRemaining } from '../judge';
+import { DAY_MS } from '../duration';
+import { daysRemaining } from '../judge';
 import type { DigestLine, PlannedNotification, WatchState } from '../watch-state';
 import { isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced } from './acknowledge';
 import { rejectingCodes } from './alerts';

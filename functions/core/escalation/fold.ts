@@ -1,5 +1,6 @@
 import type { CheckError, CheckResult, Status } from '../check-result';
-import { DAY_MS, daysRemaining } from '../judge';
+import { DAY_MS } from '../duration';
+import { daysRemaining } from '../judge';
 import type { AlertKind, CertificateSource, HistoryEntry, HistoryEvent, InvalidAlert, KnownCertificate, PlannedNotification, WatchState } from '../watch-state';
 import { isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced } from './acknowledge';
 import { INACTIVE_INVALID_ALERT, INVALID_STAGE, isInvalidNotice, isProbeFailureNotice, rejectingCodes } from './alerts';

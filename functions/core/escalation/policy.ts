@@ -1,6 +1,5 @@
 import type { Finding } from '../check-result';
-import { parseDuration } from '../duration';
-import { DAY_MS } from '../judge';
+import { DAY_MS, parseDuration } from '../duration';
 
 /** One escalation level. A stage applies while the time left is at most its threshold. */
 export interface Stage {

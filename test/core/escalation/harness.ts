@@ -3,7 +3,8 @@ import type { CheckResult, Observation } from '../../../functions/core/check-res
 import { foldObservation, type ObservedResult } from '../../../functions/core/escalation/fold';
 import { markPublished } from '../../../functions/core/escalation/outbox';
 import { DEFAULT_POLICY, type EscalationPolicy } from '../../../functions/core/escalation/policy';
-import { DEFAULT_THRESHOLDS, judge } from '../../../functions/core/judge';
+import { judge } from '../../../functions/core/judge';
+import { CHECK_DEFAULTS } from '../../../functions/core/check-settings';
 import type { AlertKind, PlannedNotification, WatchState } from '../../../functions/core/watch-state';
 
 // A pure simulation of the watcher: an injected clock, real judging, the engine, and a store and notifier that
@@ -63,7 +64,7 @@ const ENDPOINT = { target: TARGET.target, host: 'shop.example', port: 443, serve
 
 /** What the check use case returns for a served chain at `now` (real judging), with what else the probe saw. */
 export function served(chain: CertificateInfo[], now: Date, seen: Partial<Omit<Observation, 'chain'>> = {}): CheckResult {
-  const judgement = judge({ chain, chainProblem: null, chainProblemDetail: null, hostnameMismatch: null, ...seen }, DEFAULT_THRESHOLDS, now);
+  const judgement = judge({ chain, chainProblem: null, chainProblemDetail: null, hostnameMismatch: null, ...seen }, CHECK_DEFAULTS, now);
   return {
     ...ENDPOINT,
     elapsedMs: 5,
