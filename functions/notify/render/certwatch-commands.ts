@@ -1,4 +1,4 @@
-import { INVALID_STAGE } from '../../core/escalation';
+import { INVALID_STAGE } from '../../core/escalation/alerts';
 import type { PlannedNotification } from '../../core/watch-state';
 
 // The certwatch commands a message tells its reader to run, quoted for a POSIX shell.

@@ -1,4 +1,4 @@
-import { rejectingCodes, rejectingFindings } from '../../core/escalation';
+import { rejectingCodes, rejectingFindings } from '../../core/escalation/alerts';
 import { DETAIL_LIMITS } from '../../core/safe-text';
 import { fitFirst, SMS_MAX_CHARS, SUBJECT_MAX_CHARS, toSmsText } from '../text-limits';
 import { ackCommand, checkCommand } from './certwatch-commands';

@@ -1,5 +1,5 @@
 import type { Finding } from '../../core/check-result';
-import { EXPIRY_FINDING_CODES, INVALID_STAGE } from '../../core/escalation';
+import { EXPIRY_FINDING_CODES, INVALID_STAGE } from '../../core/escalation/alerts';
 import type { KnownCertificate } from '../../core/watch-state';
 import { fitLine, SMS_MAX_CHARS, SUBJECT_MAX_CHARS, toSmsText } from '../text-limits';
 import { checkCommand } from './certwatch-commands';

@@ -1,4 +1,4 @@
-import { INVALID_STAGE } from '../../core/escalation';
+import { INVALID_STAGE } from '../../core/escalation/alerts';
 import { truncateUtf8 } from '../../core/safe-text';
 import type { PlannedNotification } from '../../core/watch-state';
 import { cutEnd, DEFAULT_MAX_BYTES, EMAIL_MAX_BYTES, SMS_MAX_CHARS, SUBJECT_MAX_CHARS, toAsciiLine, toSmsText } from '../text-limits';

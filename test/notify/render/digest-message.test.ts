@@ -1,4 +1,4 @@
-import { soonestExpiryFirst } from '../../../functions/core/escalation-digest';
+import { soonestExpiryFirst } from '../../../functions/core/escalation/digest';
 import { renderMessage } from '../../../functions/notify/render/render-message';
 import { SMS_MAX_CHARS } from '../../../functions/notify/text-limits';
 import { at, DAY, HOUR, NOW } from '../../support/notification-fixture';

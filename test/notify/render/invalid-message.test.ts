@@ -1,8 +1,8 @@
 import type { Finding } from '../../../functions/core/check-result';
-import { observe } from '../../../functions/core/escalation';
-import { DEFAULT_POLICY } from '../../../functions/core/escalation-policy';
+import { foldObservation } from '../../../functions/core/escalation/fold';
+import { DEFAULT_POLICY } from '../../../functions/core/escalation/policy';
 import { renderMessage } from '../../../functions/notify/render/render-message';
-import { at as simulated, leaf, served, TARGET } from '../../core/escalation-harness';
+import { at as simulated, leaf, served, TARGET } from '../../core/escalation/harness';
 import { at, DAY, knownCertificate, NOW } from '../../support/notification-fixture';
 import { expectWithinLimits } from './expect-within-limits';
 import { invalidNotice, rejectedFindings } from './kind-fixtures';
@@ -67,7 +67,7 @@ describe('a certificate clients reject (kind error, stage invalid)', () => {
 
   test('as the engine decides it: a first-seen certificate with the wrong name, far from expiry', () => {
     const result = served([leaf('BB:01', simulated(0), 398, { sans: ['other.example'] })], simulated(10), { hostnameMismatch: '"shop.example" is not in the certificate\'s names: DNS:other.example' });
-    const [notice] = observe(undefined, { ...TARGET, result }, DEFAULT_POLICY, simulated(10)).planned;
+    const [notice] = foldObservation(undefined, { ...TARGET, result }, DEFAULT_POLICY, simulated(10)).planned;
     const rendered = renderMessage(notice, simulated(10));
     expect(rendered.subject).toBe('[certwatch] INVALID shop.example:443 cert rejected by clients: HOSTNAME_MISMATCH');
     expect(rendered.email).toContain('"shop.example" is not in the certificate\'s names: DNS:other.example');

@@ -1,9 +1,9 @@
 import type { Finding } from '../../../functions/core/check-result';
-import { observe } from '../../../functions/core/escalation';
-import { DEFAULT_POLICY } from '../../../functions/core/escalation-policy';
+import { foldObservation } from '../../../functions/core/escalation/fold';
+import { DEFAULT_POLICY } from '../../../functions/core/escalation/policy';
 import type { PlannedNotification } from '../../../functions/core/watch-state';
 import { renderMessage } from '../../../functions/notify/render/render-message';
-import { at as simulated, leaf, served, TARGET } from '../../core/escalation-harness';
+import { at as simulated, leaf, served, TARGET } from '../../core/escalation/harness';
 import { at, DAY, HOUR, knownCertificate, NOW } from '../../support/notification-fixture';
 import { expectWithinLimits } from './expect-within-limits';
 import { recovery, rejectedFindings } from './kind-fixtures';
@@ -78,10 +78,10 @@ describe('recovery to a replacement with problems (a broken renewal)', () => {
   });
 
   test('as the engine decides it: a renewal with a missing intermediate, after an urgent notice', () => {
-    const first = observe(undefined, { ...TARGET, result: served([leaf('AA:01', simulated(0), 398)], simulated(384)) }, DEFAULT_POLICY, simulated(384));
+    const first = foldObservation(undefined, { ...TARGET, result: served([leaf('AA:01', simulated(0), 398)], simulated(384)) }, DEFAULT_POLICY, simulated(384));
     const told = { ...first.state, pending: [], expiry: { ...first.state.expiry, audiencesTold: ['owners', 'oncall'] } };
     const renewal = served([leaf('EE:05', simulated(384, 6), 398)], simulated(384, 12), { chainProblem: 'INCOMPLETE_CHAIN', chainProblemDetail: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
-    const [notice] = observe(told, { ...TARGET, result: renewal }, DEFAULT_POLICY, simulated(384, 12)).planned;
+    const [notice] = foldObservation(told, { ...TARGET, result: renewal }, DEFAULT_POLICY, simulated(384, 12)).planned;
     const message = renderMessage(notice, simulated(384, 12));
     expect(notice.audiences).toEqual(['owners', 'oncall']);
     expect(message.subject).toBe('[certwatch] REPLACED BUT BROKEN shop.example:443: INCOMPLETE_CHAIN');
