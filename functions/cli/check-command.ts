@@ -1,34 +1,18 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { exitCodeFor, worstStatus } from '../core/check-result';
 import { CHECK_DEFAULTS, CHECK_LIMITS } from '../core/check-settings';
-import { parseTargetList } from '../core/target-list';
-import { checkTargets, type CheckSettings } from '../use-cases/check-targets';
-import { ProbeError } from '../core/ports';
-import { TlsProbe } from '../probes/tls-probe';
-import { TrustStore } from '../probes/trust-store';
+import type * as CheckAction from './check-action';
 import type { CliIo } from './cli-io';
-import { integerOption } from './options';
-import { renderCheckTable } from './render-table';
-import { UsageError } from './usage-error';
+import { integerOption, type CheckFlags } from './options';
 
-interface CheckFlags {
-  json?: boolean;
-  servername?: string;
-  caFile?: string[];
-  warningDays: number;
-  criticalDays: number;
-  timeoutMs: number;
-  concurrency: number;
-  targetsFile?: string;
-}
+/** The action loads the probe (node:tls, node:crypto): only when `check` runs, so `--help` and the others start fast. */
+const action = () => require('./check-action') as typeof CheckAction;
 
 export function registerCheckCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   program
     .command('check')
     .description('Connect to each target now, read the certificate chain it serves, judge it and report.')
     .argument('[targets...]', 'host, host:port, [v6addr]:port, https://host[:port][/path], or smtp:// imap:// pop3:// ftp:// postgres:// ldap:// xmpp:// for STARTTLS')
-    .option('--json', 'print exactly one JSON array, one object per target, in input order')
+    .option('--json', 'print exactly one JSON array, one object per target, in input order (streamed as results arrive)')
     .option('--servername <name>', 'SNI name sent and the name verified (for targets given as IP addresses)')
     .option('--ca-file <file>', 'extra trust anchors (PEM) on top of Node\'s roots; repeatable', (value: string, previous: string[] = []) => [...previous, value])
     .addOption(integerOption('--warning-days <n>', 'warning when fewer than n days remain', CHECK_LIMITS.days.min, CHECK_LIMITS.days.max, CHECK_DEFAULTS.warningDays))
@@ -41,43 +25,5 @@ export function registerCheckCommand(program: Command, io: CliIo, setExitCode: (
       '\nExit status: 0 ok, 1 warning, 2 critical or expired, 3 error or usage mistake.\n' +
         'Examples:\n  certwatch check example.com\n  certwatch check --json --critical-days 14 10.0.0.5:8443 --servername api.internal\n  certwatch check smtp://mail.example.com:587 --targets-file targets.txt\n',
     )
-    .action(async (targets: string[], flags: CheckFlags) => {
-      const requests = [...targets, ...readTargetsFile(flags.targetsFile)].map((target) => ({ target }));
-      if (requests.length === 0) throw new UsageError('check: no targets given (name them, or use --targets-file FILE)');
-      if (flags.criticalDays > flags.warningDays) {
-        throw new UsageError(`check: --critical-days (${flags.criticalDays}) must not exceed --warning-days (${flags.warningDays})`);
-      }
-      const settings: CheckSettings = {
-        warningDays: flags.warningDays,
-        criticalDays: flags.criticalDays,
-        timeoutMs: flags.timeoutMs,
-        concurrency: flags.concurrency,
-        servername: flags.servername,
-        caFiles: flags.caFile ?? [],
-      };
-      validateCaFiles(settings.caFiles ?? []);
-      const results = await checkTargets(requests, settings, { probe: new TlsProbe(), now: () => new Date() });
-      io.out(flags.json ? JSON.stringify(results, null, 2) + '\n' : renderCheckTable(results, io.isTty));
-      setExitCode(exitCodeFor(worstStatus(results.map((r) => r.status))));
-    });
-}
-
-function readTargetsFile(file: string | undefined): string[] {
-  if (file === undefined) return [];
-  try {
-    return parseTargetList(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`check: cannot read --targets-file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-}
-
-/** A CA file named on the command line is read up front: a typo is a usage mistake, not N target errors. */
-function validateCaFiles(files: readonly string[]): void {
-  if (files.length === 0) return;
-  try {
-    TrustStore.withCaFiles(files);
-  } catch (error) {
-    if (error instanceof ProbeError) throw new UsageError(`check: --ca-file: ${error.message}`);
-    throw error;
-  }
+    .action(async (targets: string[], flags: CheckFlags) => setExitCode(await action().checkCommand(targets, flags, io)));
 }

@@ -32,6 +32,17 @@ export const INSTANT_HELP = 'an ISO 8601 time with a zone, e.g. 2026-12-01T09:00
 /** `--alert` choices, as the engine's ACKNOWLEDGEABLE_ALERTS: a literal so that `check` does not load the engine. */
 export const ALERT_CHOICES = ['expiry', 'error', 'invalid'] as const satisfies readonly AcknowledgeableAlert[];
 
+export interface CheckFlags {
+  json?: boolean;
+  servername?: string;
+  caFile?: string[];
+  warningDays: number;
+  criticalDays: number;
+  timeoutMs: number;
+  concurrency: number;
+  targetsFile?: string;
+}
+
 export interface StoreFlags {
   store: string;
   table?: string;

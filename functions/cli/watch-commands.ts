@@ -1,11 +1,13 @@
 import { Option, type Command } from 'commander';
-import { startEmbeddedDynamoDb } from './local-store/embedded-dynamodb';
 import type { CliIo } from './cli-io';
 import { addStoreOptions, ALERT_CHOICES, INSTANT_HELP, type AckFlags, type ForgetFlags, type RunFlags, type StatusFlags } from './options';
+import type * as EmbeddedDynamoDb from './local-store/embedded-dynamodb';
 import type * as WatchActions from './watch-actions';
 
 /** The actions load the AWS SDK, dynalite and zod: only when a watch command runs, so `check` starts fast. */
 const actions = () => require('./watch-actions') as typeof WatchActions;
+/** The embedded store's thread (node:worker_threads) likewise. */
+const embeddedDynamoDb = () => require('./local-store/embedded-dynamodb') as typeof EmbeddedDynamoDb;
 
 export function registerWatchCommands(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   addStoreOptions(program.command('run'))
@@ -18,7 +20,7 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
     .action((flags: RunFlags) => {
       // The embedded store's server thread boots, and loads the store's adapter, while the watch modules load and
       // the config is read.
-      const thread = flags.store === 'dynamodb' ? undefined : startEmbeddedDynamoDb({ path: flags.store, preloadStateStore: true });
+      const thread = flags.store === 'dynamodb' ? undefined : embeddedDynamoDb().startEmbeddedDynamoDb({ path: flags.store, preloadStateStore: true });
       thread?.catch(() => undefined); // the run awaits it, and reports why it failed
       return actions().runCommand(flags, io, setExitCode, thread);
     });

@@ -18,7 +18,7 @@ export class TlsProbe implements CertificateProbe {
   private readonly parsedCertificates = new ParsedCertificates();
 
   async probe(target: Target, settings: ProbeSettings): Promise<Observation> {
-    const trust = this.trustStoreFor(settings.caFiles ?? []);
+    const trust = this.trustStore(settings.caFiles ?? []);
     const { socket, chainReadByNode } = await withDeadline(settings.timeoutMs, target, (track) => this.handshake(target, trust, track));
     try {
       return readObservation(socket, chainReadByNode, target, trust, this.parsedCertificates);
@@ -27,7 +27,11 @@ export class TlsProbe implements CertificateProbe {
     }
   }
 
-  private trustStoreFor(caFiles: readonly string[]): TrustStore {
+  /**
+   * The trust store for these CA files, built on first use and kept (reading the files, and building a context,
+   * once). Throws a ProbeError (CA_FILE_UNREADABLE) naming a file that cannot be used.
+   */
+  trustStore(caFiles: readonly string[]): TrustStore {
     const key = caFiles.join('\0');
     let store = this.trustStores.get(key);
     if (!store) {

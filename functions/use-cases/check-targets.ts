@@ -36,21 +36,42 @@ export interface CheckDependencies {
 
 /** Checks every target, `concurrency` at a time; results come back in input order, one per target. */
 export async function checkTargets(requests: readonly CheckRequest[], settings: CheckSettings, deps: CheckDependencies): Promise<CheckResult[]> {
-  const results: CheckResult[] = new Array(requests.length);
+  const results: CheckResult[] = [];
+  await checkTargetsInOrder(requests, settings, deps, (result) => results.push(result));
+  return results;
+}
+
+/**
+ * Checks every target, `concurrency` at a time, handing each result to `emit` in input order as soon as it and
+ * every one before it are judged. Only results that finished before an earlier target's are held meanwhile, so a
+ * caller that does not keep them (a streamed `check --json`) holds nothing that grows with the list.
+ */
+export async function checkTargetsInOrder(
+  requests: readonly CheckRequest[],
+  settings: CheckSettings,
+  deps: CheckDependencies,
+  emit: (result: CheckResult, index: number) => void,
+): Promise<void> {
+  const early = new Map<number, CheckResult>();
+  let nextToEmit = 0;
   let next = 0;
   let done = 0;
   const worker = async () => {
     while (next < requests.length && !deps.signal?.aborted) {
       const index = next++;
-      results[index] = await checkOne(requests[index], settings, deps);
-      deps.onResult?.(index, results[index]);
+      const result = await checkOne(requests[index], settings, deps);
+      deps.onResult?.(index, result);
       deps.onProgress?.(++done, requests.length);
+      early.set(index, result);
+      for (let ready = early.get(nextToEmit); ready !== undefined; ready = early.get(nextToEmit)) {
+        early.delete(nextToEmit);
+        emit(ready, nextToEmit++);
+      }
     }
   };
   const workers = Math.max(1, Math.min(settings.concurrency, requests.length));
   await Promise.all(Array.from({ length: workers }, worker));
   if (next < requests.length) deps.signal?.throwIfAborted();
-  return results;
 }
 
 export async function checkOne(request: CheckRequest, settings: CheckSettings, deps: CheckDependencies): Promise<CheckResult> {

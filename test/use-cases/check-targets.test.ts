@@ -1,6 +1,7 @@
-import { checkTargets } from '../../functions/use-cases/check-targets';
+import { checkTargets, checkTargetsInOrder } from '../../functions/use-cases/check-targets';
 import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
 import type { CertificateProbe } from '../../functions/core/ports';
+import type { Target } from '../../functions/core/target';
 import { TlsProbe } from '../../functions/probes/tls-probe';
 import { closedPort } from '../support/servers';
 
@@ -53,5 +54,55 @@ describe('an abort signal', () => {
     const onResult = (index: number) => index === 1 && controller.abort(new Error('too late'));
     const results = await checkTargets(targets(2), settings, { probe, now: () => new Date(), onResult, signal: controller.signal });
     expect(results.map((r) => r.error?.code)).toEqual(['CONNECTION_REFUSED', 'CONNECTION_REFUSED']);
+  });
+});
+
+describe('results in input order as they arrive', () => {
+  /** The real probe, each target's answer held back until the test releases it. */
+  function gatedProbe(): CertificateProbe & { release: (port: number) => void } {
+    const tlsProbe = new TlsProbe();
+    const gates = new Map<number, () => void>();
+    const opened = new Map<number, Promise<void>>();
+    const gateFor = (port: number) => {
+      if (!opened.has(port)) opened.set(port, new Promise<void>((open) => gates.set(port, open)));
+      return opened.get(port)!;
+    };
+    return {
+      async probe(target: Target, probeSettings) {
+        await gateFor(target.port);
+        return tlsProbe.probe(target, probeSettings);
+      },
+      release: (port) => {
+        void gateFor(port);
+        gates.get(port)!();
+      },
+    };
+  }
+
+  test('a result finished early waits only for those before it, and goes out with them', async () => {
+    const probe = gatedProbe();
+    // Three targets told apart by port (each refused): the third answers first, then the first, then the second.
+    const ports = [await closedPort(), await closedPort(), await closedPort()];
+    const events: string[] = [];
+    const done = checkTargetsInOrder(ports.map((port) => ({ target: `127.0.0.1:${port}` })), { ...settings, concurrency: 3 }, {
+      probe,
+      now: () => new Date(),
+      onResult: (index) => events.push(`judged ${index}`),
+    }, (result, index) => events.push(`emitted ${index} ${result.target === `127.0.0.1:${ports[index]}` ? 'right' : 'wrong'} target`));
+    const judged = async (index: number) => {
+      while (!events.includes(`judged ${index}`)) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    probe.release(ports[2]);
+    await judged(2);
+    probe.release(ports[0]);
+    await judged(0);
+    probe.release(ports[1]);
+    await done;
+    expect(events).toEqual(['judged 2', 'judged 0', 'emitted 0 right target', 'judged 1', 'emitted 1 right target', 'emitted 2 right target']);
+  });
+
+  test('checkTargets returns the same results, in input order', async () => {
+    const results = await checkTargets(targets(3), { ...settings, concurrency: 3 }, { probe: new TlsProbe(), now: () => new Date() });
+    expect(results.map((result) => [result.target, result.error?.code])).toEqual(Array(3).fill([`127.0.0.1:${refused}`, 'CONNECTION_REFUSED']));
   });
 });
