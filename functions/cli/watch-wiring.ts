@@ -1,5 +1,6 @@
 import type * as DynamoDbClientModule from '../store/dynamodb-client';
 import type * as DynamoDbStateStoreModule from '../store/dynamodb-state-store';
+import type * as DynamoDbTableModule from '../store/dynamodb-table';
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb, StoreDirectoryLockedError } from './local-store/embedded-dynamodb';
 import { ConsoleNotifier, FileNotifier } from '../notify/local-notifiers';
 import type * as SnsNotifierModule from '../notify/sns-notifier';
@@ -13,7 +14,8 @@ import { UsageError } from './usage-error';
 function loadDynamoDb() {
   const { createDynamoDbClient } = require('../store/dynamodb-client') as typeof DynamoDbClientModule;
   const { DynamoDbStateStore } = require('../store/dynamodb-state-store') as typeof DynamoDbStateStoreModule;
-  return { createDynamoDbClient, DynamoDbStateStore };
+  const { verifyTable } = require('../store/dynamodb-table') as typeof DynamoDbTableModule;
+  return { createDynamoDbClient, DynamoDbStateStore, verifyTable };
 }
 
 export const DEFAULT_TABLE = 'certwatch';
@@ -59,13 +61,13 @@ export interface StartOpeningOptions {
 export async function startOpeningStore(store: string, table: string | undefined, options: StartOpeningOptions = {}): Promise<OpeningStore> {
   const env = options.env ?? process.env;
   if (store === 'dynamodb') {
-    const { createDynamoDbClient, DynamoDbStateStore } = loadDynamoDb();
+    const { createDynamoDbClient, DynamoDbStateStore, verifyTable } = loadDynamoDb();
     const tableName = table ?? (env.CERTWATCH_TABLE?.trim() || DEFAULT_TABLE);
     const client = createDynamoDbClient();
     const description = `DynamoDB table ${tableName}`;
     // Shared with the deployed watcher and other runs: never exclusive. Its key is checked before anything relies on it.
     const opened = new DynamoDbStateStore({ client, tableName });
-    return opening(description, checked(opened.verifyTable(), { store: opened, description, close: async () => client.destroy() }, (reason) => reason));
+    return opening(description, checked(verifyTable(client, tableName), { store: opened, description, close: async () => client.destroy() }, (reason) => reason));
   }
   const starting = options.thread ?? startEmbeddedDynamoDb({ path: store, preloadStateStore: true });
   let embedded;
