@@ -1,21 +1,19 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { parseConfig, type CertwatchConfig } from '../../functions/core/config';
-import type { Notifier, PublishResult, StateStore } from '../../functions/core/ports';
-import type { PlannedNotification, WatchState } from '../../functions/core/watch-state';
+import type { CertwatchConfig } from '../../functions/core/config';
+import type { Notifier, StateStore } from '../../functions/core/ports';
+import type { WatchState } from '../../functions/core/watch-state';
 import { SnsNotifier } from '../../functions/notify/sns-notifier';
-import { TlsProbe, type CertificateProbe } from '../../functions/probes/tls-probe';
+import { TlsProbe } from '../../functions/probes/tls-probe';
 import { forgetCertificate } from '../../functions/use-cases/forget-certificate';
 import { runWatch } from '../../functions/use-cases/run-watch';
 import type { DynamoDbStateStore } from '../../functions/store/dynamodb-state-store';
 import { startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { storeWith } from '../support/store-wrapper';
-import { chainFor, issue, type Issued } from '../support/pki';
-import { closedPort, startTlsServer, type RunningServer } from '../support/servers';
+import { issue } from '../support/pki';
+import { closedPort, startTlsServer } from '../support/servers';
+import { type ExpiringServers, RecordingNotifier, startExpiringServers } from '../support/watch-run';
 
 // Tier 2: one watch cycle through the real probe (TLS servers on loopback), the real DynamoDB adapter (dynalite)
 // and a notifier that records, or fails, like SNS would.
@@ -26,55 +24,18 @@ const idOf = (port: number) => `tls:127.0.0.1:${port}/run.test`;
 const START = Date.now();
 const day = (n: number) => new Date(START + n * DAY);
 
-/** A notifier double for our own port: records what it was asked to send, or fails while `failing` is set. */
-class RecordingNotifier implements Notifier {
-  readonly sent: PlannedNotification[] = [];
-  failing = false;
-  /** A publish that takes this long lets two racing runs overlap. */
-  constructor(private readonly delayMs = 0) {}
-  async publish(notification: PlannedNotification): Promise<PublishResult> {
-    if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-    if (this.failing) throw new Error('ThrottledException: rate exceeded');
-    this.sent.push(notification);
-    return { messageId: `m-${this.sent.length}` };
-  }
-  take(): string[] {
-    return this.sent.splice(0).map((n) => `${n.kind}/${n.stage}/${n.target}/${n.audiences.join('+')}`);
-  }
-}
-
 let dynamo: DynaliteHarness;
-let intermediate: Issued;
-let caFile: string;
-const servers: RunningServer[] = [];
-
-/** A server whose leaf (398-day lifetime, so no lifetime cap applies) expires `daysLeft` after START. */
-async function serverExpiringIn(daysLeft: number, name: string): Promise<RunningServer> {
-  const leaf = await issue({ subject: `CN=${name}`, sans: [name], issuer: intermediate, notBefore: day(daysLeft - 398), notAfter: day(daysLeft) });
-  const server = await startTlsServer({ key: leaf, chain: [leaf, intermediate] });
-  servers.push(server);
-  return server;
-}
-
-function configFor(targets: string[], extra: object = {}): CertwatchConfig {
-  return parseConfig({
-    targets: targets.map((target) => ({ target, servername: target.startsWith('127.') ? 'run.test' : undefined, caFile })),
-    check: { timeoutMs: 2000 },
-    audiences: { owners: { emails: ['owners@example.com'] }, oncall: { sms: ['+15550000000'] } },
-    ...extra,
-  });
-}
+let world: ExpiringServers;
+const serverExpiringIn = (daysLeft: number, name: string) => world.serverExpiringIn(daysLeft, name);
+const configFor = (targets: string[], extra?: object) => world.configFor(targets, extra);
 
 beforeAll(async () => {
   dynamo = await startDynalite();
-  const pki = await chainFor(['unused.test']);
-  intermediate = pki.intermediate;
-  caFile = join(mkdtempSync(join(tmpdir(), 'certwatch-run-')), 'ca.pem');
-  writeFileSync(caFile, pki.root.certPem);
+  world = await startExpiringServers(day);
 });
 
 afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
+  await world.close();
   await dynamo.close();
 });
 
@@ -324,9 +285,9 @@ test('with SNS: one Publish per notification, structured for email and SMS, with
 test('a certificate clients reject alerts on the first run, far from expiry, and recovers once a good one is served', async () => {
   const store = await dynamo.createStore();
   // Issued for another name: the probe verifies run.test, so clients would refuse it, 200 days before it expires.
+  const { intermediate } = world;
   const misnamed = await issue({ subject: 'CN=other.test', sans: ['other.test'], issuer: intermediate, notBefore: day(200 - 398), notAfter: day(200) });
-  const server = await startTlsServer({ key: misnamed, chain: [misnamed, intermediate] });
-  servers.push(server);
+  const server = world.keep(await startTlsServer({ key: misnamed, chain: [misnamed, intermediate] }));
   const notifier = new RecordingNotifier();
   const config = configFor([`127.0.0.1:${server.port}`]);
   const hours = (n: number) => new Date(day(0).getTime() + n * 3_600_000);
@@ -353,72 +314,6 @@ test('a certificate clients reject alerts on the first run, far from expiry, and
   await run(config, store, notifier, hours(3));
   expect(notifier.take()).toEqual([]);
 });
-
-describe('a store still opening', () => {
-  test.each([
-    ['the first', 1],
-    ['the last', 3],
-  ])('opening after %s target answered, the run comes out as on an open store', async (_, openAfter) => {
-    const soon = await serverExpiringIn(10, 'run.test');
-    const later = await serverExpiringIn(200, 'run.test');
-    const config = configFor([`127.0.0.1:${soon.port}`, `127.0.0.1:${later.port}`, 'not a target'], { digest: { notify: ['owners'], every: '1d' } });
-    const openStore = await dynamo.createStore();
-    const openNotifier = new RecordingNotifier();
-    const expected = await run(config, openStore, openNotifier, day(0));
-
-    const store = await dynamo.createStore();
-    const notifier = new RecordingNotifier();
-    const events: string[] = [];
-    let open!: () => void;
-    const opening = new Promise<StateStore>((resolve) => (open = () => resolve(store)));
-    const onProgress = (done: number, total: number) => {
-      events.push(`answered ${done}/${total}`);
-      if (done === openAfter) {
-        events.push('store open');
-        open();
-      }
-    };
-    const probe = notingProbe((target) => events.push(`probing ${target}`));
-    const summary = await runWatch(config, { probe, store: opening, notifier, now: day(0), onProgress });
-
-    const answered = ['answered 1/3', 'answered 2/3', 'answered 3/3'];
-    const probing = [`probing 127.0.0.1:${soon.port}`, `probing 127.0.0.1:${later.port}`];
-    expect(events).toEqual([...probing, ...answered.slice(0, openAfter), 'store open', ...answered.slice(openAfter)]);
-    expect(summary).toEqual(expected);
-    expect(notifier.take()).toEqual(openNotifier.take());
-    const sorted = (states: WatchState[]) => [...states].sort((a, b) => a.certificateId.localeCompare(b.certificateId));
-    expect(sorted((await store.list()).states)).toEqual(sorted((await openStore.list()).states));
-    expect(await store.getLedger()).toEqual(await openStore.getLedger());
-  });
-
-  test('that fails to open stops the run: no further probe, the store\'s error, nothing published', async () => {
-    const targets = await Promise.all([1, 2, 3, 4].map(() => serverExpiringIn(10, 'run.test')));
-    const config = configFor(targets.map((s) => `127.0.0.1:${s.port}`), { check: { timeoutMs: 2000, concurrency: 1 } });
-    const probed: string[] = [];
-    const notifier = new RecordingNotifier();
-    const failure = new Error('cannot use the local store: disk full');
-    let fail!: () => void;
-    const opening = new Promise<StateStore>((_, reject) => (fail = () => reject(failure)));
-
-    const running = runWatch(config, { probe: notingProbe((target) => probed.push(target)), store: opening, notifier, now: day(0), onProgress: (done) => done === 1 && fail() });
-
-    await expect(running).rejects.toBe(failure);
-    // At most the target taken while the failure was being reported was probed after it.
-    expect(probed.length).toBeLessThanOrEqual(2);
-    expect(notifier.sent).toEqual([]);
-  });
-});
-
-/** The real probe, noting each target as its probe starts. */
-function notingProbe(note: (target: string) => void): CertificateProbe {
-  const tlsProbe = new TlsProbe();
-  return {
-    probe: (target, settings) => {
-      note(target.target);
-      return tlsProbe.probe(target, settings);
-    },
-  };
-}
 
 /** The real store, except that certificate writes for which `fails` says so throw `message`, as DynamoDB would. */
 function faultyStore(store: DynamoDbStateStore, fails: (state: WatchState) => boolean, message: string): StateStore {
