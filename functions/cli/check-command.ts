@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { exitCodeFor, worstStatus } from '../core/check-result';
-import { CHECK_LIMITS } from '../core/check-defaults';
+import { CHECK_DEFAULTS, CHECK_LIMITS } from '../core/check-settings';
 import { parseTargetList } from '../core/target-list';
-import { checkTargets, DEFAULT_CHECK_SETTINGS, type CheckSettings } from '../use-cases/check-targets';
-import { ProbeError } from '../probes/probe-error';
+import { checkTargets, type CheckSettings } from '../use-cases/check-targets';
+import { ProbeError } from '../core/ports';
 import { TlsProbe } from '../probes/tls-probe';
 import { TrustStore } from '../probes/trust-store';
-import { integerOption, type CliIo } from './main';
+import type { CliIo } from './cli-io';
+import { integerOption } from './options';
 import { renderCheckTable } from './render-table';
 import { UsageError } from './usage-error';
 
@@ -30,10 +31,10 @@ export function registerCheckCommand(program: Command, io: CliIo, setExitCode: (
     .option('--json', 'print exactly one JSON array, one object per target, in input order')
     .option('--servername <name>', 'SNI name sent and the name verified (for targets given as IP addresses)')
     .option('--ca-file <file>', 'extra trust anchors (PEM) on top of Node\'s roots; repeatable', (value: string, previous: string[] = []) => [...previous, value])
-    .addOption(integerOption('--warning-days <n>', 'warning when fewer than n days remain', CHECK_LIMITS.days.min, CHECK_LIMITS.days.max, DEFAULT_CHECK_SETTINGS.warningDays))
-    .addOption(integerOption('--critical-days <n>', 'critical when fewer than n days remain', CHECK_LIMITS.days.min, CHECK_LIMITS.days.max, DEFAULT_CHECK_SETTINGS.criticalDays))
-    .addOption(integerOption('--timeout-ms <n>', 'time limit for the whole probe of one target, STARTTLS included', CHECK_LIMITS.timeoutMs.min, CHECK_LIMITS.timeoutMs.max, DEFAULT_CHECK_SETTINGS.timeoutMs))
-    .addOption(integerOption('--concurrency <n>', 'targets probed at once', CHECK_LIMITS.concurrency.min, CHECK_LIMITS.concurrency.max, DEFAULT_CHECK_SETTINGS.concurrency))
+    .addOption(integerOption('--warning-days <n>', 'warning when fewer than n days remain', CHECK_LIMITS.days.min, CHECK_LIMITS.days.max, CHECK_DEFAULTS.warningDays))
+    .addOption(integerOption('--critical-days <n>', 'critical when fewer than n days remain', CHECK_LIMITS.days.min, CHECK_LIMITS.days.max, CHECK_DEFAULTS.criticalDays))
+    .addOption(integerOption('--timeout-ms <n>', 'time limit for the whole probe of one target, STARTTLS included', CHECK_LIMITS.timeoutMs.min, CHECK_LIMITS.timeoutMs.max, CHECK_DEFAULTS.timeoutMs))
+    .addOption(integerOption('--concurrency <n>', 'targets probed at once', CHECK_LIMITS.concurrency.min, CHECK_LIMITS.concurrency.max, CHECK_DEFAULTS.concurrency))
     .option('--targets-file <file>', 'read targets from a file, one a line, # for comments')
     .addHelpText(
       'after',

@@ -1,6 +1,7 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { registerCheckCommand } from './check-command';
 import { registerWatchCommands } from './watch-commands';
+import { type CliIo, processIo } from './cli-io';
 import { UsageError } from './usage-error';
 
 /** Runs the certwatch CLI and resolves to the process exit code. Never throws for user mistakes. */
@@ -31,34 +32,4 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     if (process.env.CERTWATCH_DEBUG) io.err(`${(error as Error)?.stack ?? ''}\n`);
     return 3;
   }
-}
-
-export interface CliIo {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  readonly isTty: boolean;
-  readonly version: string;
-  /** A transient progress line (only when stderr is a terminal). */
-  readonly progress?: (line: string) => void;
-}
-
-function processIo(): CliIo {
-  return {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-    isTty: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
-    version: (require('../../package.json') as { version: string }).version,
-    progress: process.stderr.isTTY ? (line) => process.stderr.write(`\r${line}\u001b[K`) : undefined,
-  };
-}
-
-/** A commander option whose value must be a whole number within [min, max]. */
-export function integerOption(flags: string, description: string, min: number, max: number, defaultValue?: number): Option {
-  const option = new Option(flags, description).argParser((value: string) => {
-    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`"${value}" is not a whole number`);
-    const number = Number(value);
-    if (number < min || number > max) throw new InvalidArgumentError(`${number} is outside ${min}-${max}`);
-    return number;
-  });
-  return defaultValue === undefined ? option : option.default(defaultValue);
 }

@@ -5,6 +5,7 @@ import type * as DynamoDbStateStoreModule from '../store/dynamodb-state-store';
 import type * as DynamoDbTableModule from '../store/dynamodb-table';
 import { startEmbeddedDynamoDb, StoreDirectoryLockedError } from './local-store/embedded-dynamodb';
 import { OpeningStateStore } from './opening-state-store';
+import type { StoreFlags } from './options';
 import { UsageError } from './usage-error';
 
 // The watch commands' state store: `--store` decided once (chooseStore), then opened in two steps, so that a run
@@ -14,12 +15,6 @@ import { UsageError } from './usage-error';
 
 export const DEFAULT_TABLE = 'certwatch';
 const LOCAL_TABLE = 'certwatch';
-
-/** `--store` and `--table`, as every watch command takes them. */
-export interface StoreFlags {
-  readonly store: string;
-  readonly table?: string;
-}
 
 /** The store a command uses. */
 export type StoreChoice = { readonly kind: 'local'; readonly directory: string } | { readonly kind: 'dynamodb'; readonly tableName: string };

@@ -1,5 +1,5 @@
 import { ConfigError, type CertwatchConfig } from '../core/config';
-import { AcknowledgementError } from '../core/escalation';
+import { AcknowledgementError } from '../core/escalation/acknowledge';
 import { certificateIdForTarget } from '../core/certificate-id';
 import { InvalidTargetError } from '../core/target';
 import { loadConfigFile } from '../config-file/load-config-file';
@@ -9,11 +9,11 @@ import { forgetCertificate } from '../use-cases/forget-certificate';
 import { runWatch, type RunSummary } from '../use-cases/run-watch';
 import { statusReport, type StatusRow } from '../use-cases/status-report';
 import type { Notifier } from '../core/ports';
-import type { CliIo } from './main';
+import type { CliIo } from './cli-io';
 import { terminalSafe } from '../core/safe-text';
 import { renderColumns } from './render-table';
 import { UsageError } from './usage-error';
-import type { AckFlags, ForgetFlags, RunFlags, StatusFlags } from './watch-commands';
+import type { AckFlags, ForgetFlags, RunFlags, StatusFlags } from './options';
 import { openStore, type OpeningStore } from './store-wiring';
 import { createNotifier, parseInstant } from './watch-wiring';
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { certificateIdForTarget } from './certificate-id';
-import { CHECK_DEFAULTS, CHECK_LIMITS } from './check-defaults';
+import { CHECK_DEFAULTS, CHECK_LIMITS } from './check-settings';
 import { parseDuration } from './duration';
-import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, type EscalationPolicy, type Stage } from './escalation-policy';
+import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, type EscalationPolicy, type Stage } from './escalation/policy';
 import { InvalidTargetError } from './target';
 
 // certwatch.config.json: one file for the local run and the CDK app. Validated on load; every error

@@ -1,16 +1,7 @@
 import { isWeakKey, isWeakSignature, type CertificateInfo } from './certificate';
 import type { ChainProblem, Finding, Observation, Status } from './check-result';
-
-export const DAY_MS = 86_400_000;
-
-export interface Thresholds {
-  /** Warn when fewer than this many days remain. */
-  readonly warningDays: number;
-  /** Critical when fewer than this many days remain. */
-  readonly criticalDays: number;
-}
-
-export const DEFAULT_THRESHOLDS: Thresholds = { warningDays: 30, criticalDays: 7 };
+import type { Thresholds } from './check-settings';
+import { DAY_MS } from './duration';
 
 export interface Judgement {
   readonly status: Exclude<Status, 'error'>;

@@ -1,6 +1,31 @@
+import type { ErrorCode, Observation } from './check-result';
+import type { Target } from './target';
 import type { PlannedNotification, WatchState } from './watch-state';
 
-// Narrow interfaces between the use cases and the adapters (DynamoDB, SNS, local files).
+// Narrow interfaces between the use cases and the adapters (TLS, DynamoDB, SNS, local files).
+
+export interface ProbeSettings {
+  /** The whole probe, from connect through STARTTLS to the end of the handshake. */
+  readonly timeoutMs: number;
+  /** Extra trust anchors (PEM files) on top of Node's roots. */
+  readonly caFiles?: readonly string[];
+}
+
+/** A per-target failure with a stable code; never stops the other targets. */
+export class ProbeError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProbeError';
+  }
+}
+
+/** Reads the certificate chain a target serves: facts only, judged by the use case. Throws a ProbeError. */
+export interface CertificateProbe {
+  probe(target: Target, settings: ProbeSettings): Promise<Observation>;
+}
 
 export class VersionConflictError extends Error {
   constructor(readonly certificateId: string) {

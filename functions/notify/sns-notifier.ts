@@ -1,8 +1,8 @@
 import { PublishCommand, type MessageAttributeValue, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import type { Notifier, PublishResult } from '../core/ports';
 import type { PlannedNotification } from '../core/watch-state';
-import { renderMessage } from './render-message';
-import { sharedSnsClient } from './sns-client';
+import { renderMessage } from './render/render-message';
+import { createSnsClient } from './sns-client';
 
 // One SNS topic carries every alert. Each notification is published once, with `audiences` as a
 // String.Array message attribute; every subscription (an email address, a phone number) belongs to one
@@ -28,7 +28,7 @@ export class NotificationPublishError extends Error {
 }
 
 export interface SnsNotifierOptions {
-  /** Defaults to the shared client from sns-client.ts. */
+  /** @default a client built by createSnsClient (the SDK's endpoint resolution): build the notifier once per container */
   readonly client?: SNSClient;
   /** The clock used to count the time left in the message. */
   readonly now?: () => Date;
@@ -42,7 +42,7 @@ export class SnsNotifier implements Notifier {
     private readonly topicArn: string,
     options: SnsNotifierOptions = {},
   ) {
-    this.client = options.client ?? sharedSnsClient();
+    this.client = options.client ?? createSnsClient();
     this.now = options.now ?? (() => new Date());
   }
 

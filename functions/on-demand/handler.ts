@@ -1,25 +1,11 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { CheckResult } from '../core/check-result';
-import type { StateStore } from '../core/ports';
-import { readRuntimeConfig } from '../lambda/runtime-config';
-import { TlsProbe } from '../probes/tls-probe';
+import { stateStore, tlsProbe } from '../lambda/adapters';
+import { logger } from '../lambda/logger';
 import { acknowledgeCertificate } from '../use-cases/acknowledge-certificate';
+import { checkTargets } from '../use-cases/check-targets';
 import { forgetCertificate } from '../use-cases/forget-certificate';
 import { statusReport, type StatusRow } from '../use-cases/status-report';
-import { createDynamoDbClient } from '../store/dynamodb-client';
-import { DynamoDbStateStore } from '../store/dynamodb-state-store';
-import { InvalidEventError, parseOnDemandEvent } from './on-demand-event';
-import { checkTargets } from '../use-cases/check-targets';
-
-const logger = new Logger({ serviceName: 'certwatch' });
-// Per container: the probe keeps its trust stores (parsed roots); the store and its client are built on first use.
-const probe = new TlsProbe();
-let store: StateStore | undefined;
-
-function stateStore(): StateStore {
-  store ??= new DynamoDbStateStore({ client: createDynamoDbClient(), tableName: readRuntimeConfig().tableName });
-  return store;
-}
+import { InvalidEventError, parseOnDemandEvent, type OnDemandRequest } from './on-demand-event';
 
 export interface AckResponse {
   readonly certificateId: string;
@@ -32,6 +18,8 @@ export interface ForgetResponse {
   readonly forgotten: { readonly status: string; readonly notAfter: string | null; readonly noticesSent: number } | { readonly unreadable: string };
 }
 
+type Request<Action extends OnDemandRequest['action']> = Extract<OnDemandRequest, { action: Action }>;
+
 /**
  * The on-demand function. `{ "targets": [...], "options": {...} }` (action `check`, the default) returns the same
  * array as `certwatch check --json`; `{ "action": "ack", "certificateId" (or "target", "servername"?), "until"?,
@@ -40,45 +28,60 @@ export interface ForgetResponse {
  * soonest first.
  */
 export async function handler(event: unknown): Promise<CheckResult[] | AckResponse | ForgetResponse | StatusRow[]> {
-  let request: ReturnType<typeof parseOnDemandEvent>;
+  const request = parse(event);
+  switch (request.action) {
+    case 'check':
+      return check(request);
+    case 'ack':
+      return ack(request);
+    case 'forget':
+      return forget(request);
+    case 'status':
+      return status();
+  }
+}
+
+function parse(event: unknown): OnDemandRequest {
   try {
-    request = parseOnDemandEvent(event);
+    return parseOnDemandEvent(event);
   } catch (error) {
     if (error instanceof InvalidEventError) logger.warn('rejected a malformed event', { reason: error.message });
     throw error;
   }
-  switch (request.action) {
-    case 'check': {
-      const results = await checkTargets(request.requests, request.settings, { probe, now: () => new Date() });
-      for (const result of results) {
-        logger.info('checked', { target: result.target, status: result.status, daysRemaining: result.daysRemaining, errorCode: result.error?.code ?? null });
-      }
-      return results;
-    }
-    case 'ack': {
-      const { state, acknowledgement } = await acknowledgeCertificate(stateStore(), request.certificateId, {
-        at: new Date(),
-        alert: request.alert,
-        until: request.until,
-        note: request.note,
-      });
-      logger.info('acknowledged', { certificateId: state.certificateId, stage: acknowledgement.stage, until: acknowledgement.until });
-      return { certificateId: state.certificateId, acknowledged: { stage: acknowledgement.stage, until: acknowledgement.until, note: acknowledgement.note } };
-    }
-    case 'forget': {
-      const forgotten = await forgetCertificate(stateStore(), request.certificateId);
-      if ('unreadable' in forgotten) {
-        logger.info('forgot an unreadable item', { certificateId: request.certificateId, reason: forgotten.unreadable });
-        return { certificateId: request.certificateId, forgotten };
-      }
-      const { state } = forgotten;
-      logger.info('forgot', { certificateId: state.certificateId, status: state.status, noticesSent: state.sent.length });
-      return { certificateId: state.certificateId, forgotten: { status: state.status, notAfter: state.certificate?.notAfter ?? null, noticesSent: state.sent.length } };
-    }
-    case 'status': {
-      const { states, unreadable } = await stateStore().list();
-      for (const item of unreadable) logger.warn('skipped an unreadable state item', { key: item.key, reason: item.reason });
-      return statusReport(states, new Date());
-    }
+}
+
+async function check(request: Request<'check'>): Promise<CheckResult[]> {
+  const results = await checkTargets(request.requests, request.settings, { probe: tlsProbe(), now: () => new Date() });
+  for (const result of results) {
+    logger.info('checked', { target: result.target, status: result.status, daysRemaining: result.daysRemaining, errorCode: result.error?.code ?? null });
   }
+  return results;
+}
+
+async function ack(request: Request<'ack'>): Promise<AckResponse> {
+  const { state, acknowledgement } = await acknowledgeCertificate(stateStore(), request.certificateId, {
+    at: new Date(),
+    alert: request.alert,
+    until: request.until,
+    note: request.note,
+  });
+  logger.info('acknowledged', { certificateId: state.certificateId, stage: acknowledgement.stage, until: acknowledgement.until });
+  return { certificateId: state.certificateId, acknowledged: { stage: acknowledgement.stage, until: acknowledgement.until, note: acknowledgement.note } };
+}
+
+async function forget(request: Request<'forget'>): Promise<ForgetResponse> {
+  const forgotten = await forgetCertificate(stateStore(), request.certificateId);
+  if ('unreadable' in forgotten) {
+    logger.info('forgot an unreadable item', { certificateId: request.certificateId, reason: forgotten.unreadable });
+    return { certificateId: request.certificateId, forgotten };
+  }
+  const { state } = forgotten;
+  logger.info('forgot', { certificateId: state.certificateId, status: state.status, noticesSent: state.sent.length });
+  return { certificateId: state.certificateId, forgotten: { status: state.status, notAfter: state.certificate?.notAfter ?? null, noticesSent: state.sent.length } };
+}
+
+async function status(): Promise<StatusRow[]> {
+  const { states, unreadable } = await stateStore().list();
+  for (const item of unreadable) logger.warn('skipped an unreadable state item', { key: item.key, reason: item.reason });
+  return statusReport(states, new Date());
 }

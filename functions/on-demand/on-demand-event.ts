@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { CHECK_LIMITS } from '../core/check-defaults';
+import { CHECK_DEFAULTS, CHECK_LIMITS } from '../core/check-settings';
 import { certificateIdForTarget } from '../core/certificate-id';
-import { ACKNOWLEDGEABLE_ALERTS, type AcknowledgeableAlert } from '../core/escalation';
+import { ACKNOWLEDGEABLE_ALERTS, type AcknowledgeableAlert } from '../core/escalation/alerts';
 import { isoInstant } from '../core/instant';
 import { InvalidTargetError } from '../core/target';
-import { DEFAULT_CHECK_SETTINGS, type CheckRequest, type CheckSettings } from '../use-cases/check-targets';
+import type { CheckRequest, CheckSettings } from '../use-cases/check-targets';
 
 const wholeNumber = ({ min, max }: { min: number; max: number }) => z.number().int().min(min).max(max);
 
@@ -30,7 +30,7 @@ export const checkEventSchema = z
       })
       .optional(),
   })
-  .refine((event) => (event.options?.criticalDays ?? DEFAULT_CHECK_SETTINGS.criticalDays) <= (event.options?.warningDays ?? DEFAULT_CHECK_SETTINGS.warningDays), {
+  .refine((event) => (event.options?.criticalDays ?? CHECK_DEFAULTS.criticalDays) <= (event.options?.warningDays ?? CHECK_DEFAULTS.warningDays), {
     message: 'criticalDays must not exceed warningDays',
     path: ['options', 'criticalDays'],
   });
@@ -127,10 +127,10 @@ export function parseCheckEvent(event: unknown): { requests: CheckRequest[]; set
   return {
     requests: targets.map((t) => (typeof t === 'string' ? { target: t } : { target: t.target, servername: t.servername, caFiles: t.caFile ? [t.caFile] : undefined })),
     settings: {
-      warningDays: options.warningDays ?? DEFAULT_CHECK_SETTINGS.warningDays,
-      criticalDays: options.criticalDays ?? DEFAULT_CHECK_SETTINGS.criticalDays,
-      timeoutMs: options.timeoutMs ?? DEFAULT_CHECK_SETTINGS.timeoutMs,
-      concurrency: options.concurrency ?? DEFAULT_CHECK_SETTINGS.concurrency,
+      warningDays: options.warningDays ?? CHECK_DEFAULTS.warningDays,
+      criticalDays: options.criticalDays ?? CHECK_DEFAULTS.criticalDays,
+      timeoutMs: options.timeoutMs ?? CHECK_DEFAULTS.timeoutMs,
+      concurrency: options.concurrency ?? CHECK_DEFAULTS.concurrency,
       servername: options.servername,
       caFiles,
     },

@@ -1,15 +1,5 @@
 import type { ErrorCode } from '../core/check-result';
-
-/** A per-target failure with a stable code; never stops the other targets. */
-export class ProbeError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ProbeError';
-  }
-}
+import { ProbeError } from '../core/ports';
 
 const SOCKET_ERROR_CODES: Record<string, ErrorCode> = {
   ECONNREFUSED: 'CONNECTION_REFUSED',

@@ -1,9 +1,8 @@
 import type { CheckError, CheckResult } from '../core/check-result';
-import { CHECK_DEFAULTS } from '../core/check-defaults';
-import { judge, type Thresholds } from '../core/judge';
+import type { Thresholds } from '../core/check-settings';
+import { judge } from '../core/judge';
 import { InvalidTargetError, parseTarget, type Target } from '../core/target';
-import type { CertificateProbe } from '../probes/tls-probe';
-import { ProbeError } from '../probes/probe-error';
+import { ProbeError, type CertificateProbe } from '../core/ports';
 
 /** One thing to check, as a user wrote it, with optional per-target overrides. */
 export interface CheckRequest {
@@ -20,8 +19,6 @@ export interface CheckSettings extends Thresholds {
   /** Extra trust anchors for every target, on top of a target's own. */
   readonly caFiles?: readonly string[];
 }
-
-export const DEFAULT_CHECK_SETTINGS: CheckSettings = { ...CHECK_DEFAULTS };
 
 export interface CheckDependencies {
   readonly probe: CertificateProbe;

@@ -1,6 +1,7 @@
 import type { CertificateInfo } from '../../functions/core/certificate';
 import type { Observation } from '../../functions/core/check-result';
-import { daysRemaining, DEFAULT_THRESHOLDS, judge } from '../../functions/core/judge';
+import { daysRemaining, judge } from '../../functions/core/judge';
+import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const DAY = 86_400_000;
@@ -51,14 +52,14 @@ describe('status from days left (times compared, not rounded days)', () => {
     [0.01, 'critical', ['EXPIRES_SOON']],
     [-0.01, 'expired', ['EXPIRED']],
   ])('%f days left -> %s', (days, status, expectedCodes) => {
-    const j = judge(observation([cert({ notAfter: at(days) }), intermediate(), root()]), DEFAULT_THRESHOLDS, NOW);
+    const j = judge(observation([cert({ notAfter: at(days) }), intermediate(), root()]), CHECK_DEFAULTS, NOW);
     expect(j.status).toBe(status);
     expect(codes(j)).toEqual(expectedCodes);
   });
 
   test('EXPIRES_SOON carries the severity of the status it causes', () => {
-    expect(judge(observation([cert({ notAfter: at(20) })]), DEFAULT_THRESHOLDS, NOW).findings[0].severity).toBe('warning');
-    expect(judge(observation([cert({ notAfter: at(2) })]), DEFAULT_THRESHOLDS, NOW).findings[0].severity).toBe('critical');
+    expect(judge(observation([cert({ notAfter: at(20) })]), CHECK_DEFAULTS, NOW).findings[0].severity).toBe('warning');
+    expect(judge(observation([cert({ notAfter: at(2) })]), CHECK_DEFAULTS, NOW).findings[0].severity).toBe('critical');
   });
 
   test('per-call thresholds apply', () => {
@@ -70,16 +71,16 @@ describe('status from days left (times compared, not rounded days)', () => {
 
 describe('which certificate governs', () => {
   test('an intermediate expiring before the leaf governs notAfter and is named', () => {
-    const j = judge(observation([cert({ notAfter: at(80) }), intermediate({ notAfter: at(5) })]), DEFAULT_THRESHOLDS, NOW);
+    const j = judge(observation([cert({ notAfter: at(80) }), intermediate({ notAfter: at(5) })]), CHECK_DEFAULTS, NOW);
     expect(j.notAfter).toBe(at(5));
     expect(j.governing.subject).toBe('CN=intermediate');
     expect(j.findings[0].message).toContain('intermediate "CN=intermediate"');
   });
 
   test('a self-issued root sent by the server does not count, a self-signed leaf does', () => {
-    expect(judge(observation([cert({ notAfter: at(80) }), root({ notAfter: at(1) })]), DEFAULT_THRESHOLDS, NOW).notAfter).toBe(at(80));
+    expect(judge(observation([cert({ notAfter: at(80) }), root({ notAfter: at(1) })]), CHECK_DEFAULTS, NOW).notAfter).toBe(at(80));
     const selfSigned = cert({ selfIssued: true, issuer: 'CN=leaf.test', notAfter: at(1) });
-    expect(judge(observation([selfSigned]), DEFAULT_THRESHOLDS, NOW).notAfter).toBe(at(1));
+    expect(judge(observation([selfSigned]), CHECK_DEFAULTS, NOW).notAfter).toBe(at(1));
   });
 });
 
@@ -90,26 +91,26 @@ describe('findings that make clients refuse the chain are critical', () => {
     ['INCOMPLETE_CHAIN'],
     ['CHAIN_INVALID'],
   ] as const)('%s', (problem) => {
-    const j = judge(observation([cert()], { chainProblem: problem, chainProblemDetail: 'NODE_CODE' }), DEFAULT_THRESHOLDS, NOW);
+    const j = judge(observation([cert()], { chainProblem: problem, chainProblemDetail: 'NODE_CODE' }), CHECK_DEFAULTS, NOW);
     expect(j).toMatchObject({ status: 'critical', trusted: false });
     expect(j.findings).toEqual([expect.objectContaining({ code: problem, severity: 'critical', message: expect.stringContaining('NODE_CODE') })]);
   });
 
   test('HOSTNAME_MISMATCH', () => {
-    const j = judge(observation([cert()], { hostnameMismatch: 'does not cover "x.test"' }), DEFAULT_THRESHOLDS, NOW);
+    const j = judge(observation([cert()], { hostnameMismatch: 'does not cover "x.test"' }), CHECK_DEFAULTS, NOW);
     expect(j.status).toBe('critical');
     expect(codes(j)).toEqual(['HOSTNAME_MISMATCH']);
     expect(j.trusted).toBe(true);
   });
 
   test('NOT_YET_VALID for any certificate in the chain', () => {
-    const j = judge(observation([cert(), intermediate({ notBefore: at(1) })]), DEFAULT_THRESHOLDS, NOW);
+    const j = judge(observation([cert(), intermediate({ notBefore: at(1) })]), CHECK_DEFAULTS, NOW);
     expect(j.status).toBe('critical');
     expect(j.findings).toEqual([expect.objectContaining({ code: 'NOT_YET_VALID', message: expect.stringContaining('CN=intermediate') })]);
   });
 
   test('expired outranks critical findings', () => {
-    const j = judge(observation([cert({ notAfter: at(-1) })], { chainProblem: 'SELF_SIGNED', chainProblemDetail: null }), DEFAULT_THRESHOLDS, NOW);
+    const j = judge(observation([cert({ notAfter: at(-1) })], { chainProblem: 'SELF_SIGNED', chainProblemDetail: null }), CHECK_DEFAULTS, NOW);
     expect(j.status).toBe('expired');
     expect(codes(j)).toEqual(['EXPIRED', 'SELF_SIGNED']);
   });
@@ -123,15 +124,15 @@ describe('weak crypto is a warning, and not judged on a root', () => {
     [{ signatureAlgorithm: 'md5WithRSAEncryption' }, 'WEAK_SIGNATURE'],
     [{ signatureAlgorithm: 'ecdsa-with-SHA1' }, 'WEAK_SIGNATURE'],
   ])('%o -> %s', (weakness, code) => {
-    const j = judge(observation([cert(weakness), intermediate()]), DEFAULT_THRESHOLDS, NOW);
+    const j = judge(observation([cert(weakness), intermediate()]), CHECK_DEFAULTS, NOW);
     expect(j.status).toBe('warning');
     expect(codes(j)).toEqual([code]);
-    const onRoot = judge(observation([cert(), intermediate(), root(weakness)]), DEFAULT_THRESHOLDS, NOW);
+    const onRoot = judge(observation([cert(), intermediate(), root(weakness)]), CHECK_DEFAULTS, NOW);
     expect(onRoot.status).toBe('ok');
   });
 
   test('RSA 2048, EC 256 and SHA-256 are fine', () => {
-    const j = judge(observation([cert({ keyAlgorithm: 'RSA', keySize: 2048, signatureAlgorithm: 'sha256WithRSAEncryption' })]), DEFAULT_THRESHOLDS, NOW);
+    const j = judge(observation([cert({ keyAlgorithm: 'RSA', keySize: 2048, signatureAlgorithm: 'sha256WithRSAEncryption' })]), CHECK_DEFAULTS, NOW);
     expect(j.status).toBe('ok');
   });
 });

@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkTargets, DEFAULT_CHECK_SETTINGS, type CheckSettings } from '../../functions/use-cases/check-targets';
+import { checkTargets, type CheckSettings } from '../../functions/use-cases/check-targets';
+import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
 import type { CheckResult } from '../../functions/core/check-result';
 import { parseTarget, type Protocol } from '../../functions/core/target';
 import { STARTTLS_NEGOTIATORS } from '../../functions/probes/starttls';
@@ -67,7 +68,7 @@ async function serve(script: Script, name: string, host = '127.0.0.1'): Promise<
 async function check(target: string, servername: string, settings: Partial<CheckSettings> = {}): Promise<CheckResult> {
   const [result] = await checkTargets(
     [{ target }],
-    { ...DEFAULT_CHECK_SETTINGS, caFiles: [caFile], servername, timeoutMs: 5000, ...settings },
+    { ...CHECK_DEFAULTS, caFiles: [caFile], servername, timeoutMs: 5000, ...settings },
     { probe: new TlsProbe(), now: () => new Date() },
   );
   return result;

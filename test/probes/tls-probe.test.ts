@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { checkTargets, DEFAULT_CHECK_SETTINGS, type CheckRequest, type CheckSettings } from '../../functions/use-cases/check-targets';
+import { checkTargets, type CheckRequest, type CheckSettings } from '../../functions/use-cases/check-targets';
+import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
 import type { CheckResult } from '../../functions/core/check-result';
 import { TlsProbe } from '../../functions/probes/tls-probe';
 import { chainFor, daysFromNow, issue, type Issued } from '../support/pki';
@@ -30,7 +31,7 @@ async function serve(chain: Issued[], key: Issued = chain[0], securityLevel?: nu
 }
 
 async function check(target: string, settings: Partial<CheckSettings> = {}, request: Partial<CheckRequest> = {}): Promise<CheckResult> {
-  const [result] = await checkTargets([{ target, ...request }], { ...DEFAULT_CHECK_SETTINGS, timeoutMs: 3000, ...settings }, { probe: new TlsProbe(), now: () => new Date() });
+  const [result] = await checkTargets([{ target, ...request }], { ...CHECK_DEFAULTS, timeoutMs: 3000, ...settings }, { probe: new TlsProbe(), now: () => new Date() });
   return result;
 }
 
@@ -243,7 +244,7 @@ describe('errors, one per target, never stopping the others', () => {
     const refused = await closedPort();
     const results = await checkTargets(
       [{ target: 'bad target' }, { target: 'nonexistent.invalid' }, { target: `127.0.0.1:${refused}` }, { target: `127.0.0.1:${server.port}` }],
-      { ...DEFAULT_CHECK_SETTINGS, caFiles: [caFile], timeoutMs: 3000, concurrency: 4 },
+      { ...CHECK_DEFAULTS, caFiles: [caFile], timeoutMs: 3000, concurrency: 4 },
       { probe: new TlsProbe(), now: () => new Date() },
     );
     expect(results.map((r) => r.error?.code ?? r.status)).toEqual(['INVALID_TARGET', 'DNS_NOT_FOUND', 'CONNECTION_REFUSED', 'ok']);

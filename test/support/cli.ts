@@ -1,4 +1,5 @@
-import { main, type CliIo } from '../../functions/cli/main';
+import type { CliIo } from '../../functions/cli/cli-io';
+import { main } from '../../functions/cli/main';
 
 /** Runs the certwatch CLI in-process, as a user would type it, capturing stdout, stderr and the exit code. */
 export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {

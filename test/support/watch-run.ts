@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type CertwatchConfig } from '../../functions/core/config';
-import type { Notifier, PublishResult } from '../../functions/core/ports';
+import type { CertificateProbe, Notifier, PublishResult } from '../../functions/core/ports';
 import type { PlannedNotification } from '../../functions/core/watch-state';
-import { TlsProbe, type CertificateProbe } from '../../functions/probes/tls-probe';
+import { TlsProbe } from '../../functions/probes/tls-probe';
 import { chainFor, issue, type Issued } from './pki';
 import { startTlsServer, type RunningServer } from './servers';
 

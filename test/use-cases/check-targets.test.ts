@@ -1,12 +1,14 @@
-import { checkTargets, DEFAULT_CHECK_SETTINGS } from '../../functions/use-cases/check-targets';
-import { TlsProbe, type CertificateProbe } from '../../functions/probes/tls-probe';
+import { checkTargets } from '../../functions/use-cases/check-targets';
+import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
+import type { CertificateProbe } from '../../functions/core/ports';
+import { TlsProbe } from '../../functions/probes/tls-probe';
 import { closedPort } from '../support/servers';
 
 // Tier 2: the check use case's worker pool, probing real (refusing) loopback ports.
 
 let refused: number;
 const targets = (count: number) => Array.from({ length: count }, () => ({ target: `127.0.0.1:${refused}` }));
-const settings = { ...DEFAULT_CHECK_SETTINGS, timeoutMs: 2000, concurrency: 1 };
+const settings = { ...CHECK_DEFAULTS, timeoutMs: 2000, concurrency: 1 };
 
 /** The real probe, counting the targets it was asked to probe. */
 function countingProbe(): CertificateProbe & { count: number } {

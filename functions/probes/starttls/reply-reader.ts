@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Target } from '../../core/target';
-import { ProbeError, toProbeError } from '../probe-error';
+import { ProbeError } from '../../core/ports';
+import { toProbeError } from '../probe-error';
 import { protocolError } from './starttls-errors';
 
 /** All a server may send before TLS starts. Real openings are a few kilobytes; more means a hostile or confused peer. */

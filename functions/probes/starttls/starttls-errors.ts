@@ -1,5 +1,5 @@
 import type { Target } from '../../core/target';
-import { ProbeError } from '../probe-error';
+import { ProbeError } from '../../core/ports';
 
 const MAX_QUOTED_CHARS = 100;
 

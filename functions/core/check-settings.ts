@@ -1,8 +1,15 @@
-import { DEFAULT_THRESHOLDS, type Thresholds } from './judge';
+/** When a certificate counts as expiring: the `warning` and `critical` statuses of `certwatch check`. */
+export interface Thresholds {
+  /** Warn when fewer than this many days remain. */
+  readonly warningDays: number;
+  /** Critical when fewer than this many days remain. */
+  readonly criticalDays: number;
+}
 
 /** Check settings when none are given: `certwatch check`, the on-demand Lambda and the config's `check` block. */
 export const CHECK_DEFAULTS: Thresholds & { readonly timeoutMs: number; readonly concurrency: number } = {
-  ...DEFAULT_THRESHOLDS,
+  warningDays: 30,
+  criticalDays: 7,
   timeoutMs: 10_000,
   concurrency: 16,
 };
