@@ -1,37 +1,14 @@
-import type { CertwatchConfig } from '../../functions/core/config';
-import type { Notifier, StateStore } from '../../functions/core/ports';
+import type { StateStore } from '../../functions/core/ports';
 import type { WatchState } from '../../functions/core/watch-state';
-import { TlsProbe } from '../../functions/probes/tls-probe';
 import { runWatch } from '../../functions/use-cases/run-watch';
 import { OpeningStateStore } from '../../functions/cli/opening-state-store';
-import { startDynalite, type DynaliteHarness } from '../support/dynalite';
-import { type ExpiringServers, notingProbe, RecordingNotifier, startExpiringServers } from '../support/watch-run';
+import { day, notingProbe, RecordingNotifier, watchRunSuite } from '../support/watch-run';
 
 // The CLI's store while it opens: a run probes meanwhile, through the real probe (TLS servers on loopback) and the
 // real DynamoDB adapter (dynalite), and comes out as on a store open from the start; one that fails to open stops it.
 
-const DAY = 86_400_000;
-const START = Date.now();
-const day = (n: number) => new Date(START + n * DAY);
-
-let dynamo: DynaliteHarness;
-let world: ExpiringServers;
-const serverExpiringIn = (daysLeft: number, name: string) => world.serverExpiringIn(daysLeft, name);
-const configFor = (targets: string[], extra?: object) => world.configFor(targets, extra);
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  world = await startExpiringServers(day);
-});
-
-afterAll(async () => {
-  await world.close();
-  await dynamo.close();
-});
-
-async function run(config: CertwatchConfig, store: StateStore, notifier: Notifier, now: Date) {
-  return runWatch(config, { probe: new TlsProbe(), store, notifier, now });
-}
+const suite = watchRunSuite();
+const { serverExpiringIn, configFor, run } = suite;
 
 describe('a store still opening', () => {
   test.each([
@@ -41,11 +18,11 @@ describe('a store still opening', () => {
     const soon = await serverExpiringIn(10, 'run.test');
     const later = await serverExpiringIn(200, 'run.test');
     const config = configFor([`127.0.0.1:${soon.port}`, `127.0.0.1:${later.port}`, 'not a target'], { digest: { notify: ['owners'], every: '1d' } });
-    const openStore = await dynamo.createStore();
+    const openStore = await suite.dynamo.createStore();
     const openNotifier = new RecordingNotifier();
     const expected = await run(config, openStore, openNotifier, day(0));
 
-    const store = await dynamo.createStore();
+    const store = await suite.dynamo.createStore();
     const notifier = new RecordingNotifier();
     const events: string[] = [];
     let open!: () => void;
@@ -90,7 +67,7 @@ describe('a store still opening', () => {
 
 describe('its calls', () => {
   test('wait for the store to open, and count only the writes made through it', async () => {
-    const store = await dynamo.createStore();
+    const store = await suite.dynamo.createStore();
     await store.putLedger({ lastRunAt: null, digestSentFor: null, digestClaim: null, version: 0 }, 0);
     let open!: () => void;
     const opening = new OpeningStateStore(new Promise<StateStore>((resolve) => (open = () => resolve(store))));

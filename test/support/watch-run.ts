@@ -2,14 +2,59 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type CertwatchConfig } from '../../functions/core/config';
-import type { CertificateProbe, Notifier, PublishResult } from '../../functions/core/ports';
+import { DAY_MS } from '../../functions/core/duration';
+import type { CertificateProbe, Notifier, PublishResult, StateStore } from '../../functions/core/ports';
 import type { PlannedNotification } from '../../functions/core/watch-state';
 import { TlsProbe } from '../../functions/probes/tls-probe';
+import { runWatch, type RunSummary } from '../../functions/use-cases/run-watch';
+import { startDynalite, type DynaliteHarness } from './dynalite';
 import { chainFor, issue, type Issued } from './pki';
 import { startTlsServer, type RunningServer } from './servers';
 
 // What a watch cycle under test probes and tells: TLS servers on loopback whose leaves expire on chosen days, the
 // configs that watch them, a probe that notes its targets, and a notifier that records, or fails, like SNS would.
+
+const START = Date.now();
+/** n days into the suite's timeline (jest loads this module afresh for each test file). */
+export const day = (n: number) => new Date(START + n * DAY_MS);
+
+/** What a watch-run suite works with, once its beforeAll has run. */
+export interface WatchRunSuite {
+  /** dynalite on loopback: `createStore()` gives a test a table of its own. */
+  readonly dynamo: DynaliteHarness;
+  readonly servers: ExpiringServers;
+  serverExpiringIn(daysLeft: number, name: string): Promise<RunningServer>;
+  configFor(targets: string[], extra?: object): CertwatchConfig;
+  /** One watch cycle through the real probe. */
+  run(config: CertwatchConfig, store: StateStore, notifier: Notifier, now: Date): Promise<RunSummary>;
+}
+
+/** Starts dynalite and the suite's servers before its tests (beforeAll), closes them after (afterAll). */
+export function watchRunSuite(): WatchRunSuite {
+  let started: { readonly dynamo: DynaliteHarness; readonly servers: ExpiringServers } | undefined;
+  beforeAll(async () => {
+    started = { dynamo: await startDynalite(), servers: await startExpiringServers(day) };
+  });
+  afterAll(async () => {
+    await started?.servers.close();
+    await started?.dynamo.close();
+  });
+  const running = () => {
+    if (!started) throw new Error('watchRunSuite: used before its beforeAll ran');
+    return started;
+  };
+  return {
+    get dynamo() {
+      return running().dynamo;
+    },
+    get servers() {
+      return running().servers;
+    },
+    serverExpiringIn: (daysLeft, name) => running().servers.serverExpiringIn(daysLeft, name),
+    configFor: (targets, extra) => running().servers.configFor(targets, extra),
+    run: (config, store, notifier, now) => runWatch(config, { probe: new TlsProbe(), store, notifier, now }),
+  };
+}
 
 /** A notifier double for our own port: records what it was asked to send, or fails while `failing` is set. */
 export class RecordingNotifier implements Notifier {

@@ -1,50 +1,26 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { CertwatchConfig } from '../../functions/core/config';
-import type { Notifier, StateStore } from '../../functions/core/ports';
+import type { StateStore } from '../../functions/core/ports';
 import type { WatchState } from '../../functions/core/watch-state';
 import { SnsNotifier } from '../../functions/notify/sns-notifier';
-import { TlsProbe } from '../../functions/probes/tls-probe';
 import { forgetCertificate } from '../../functions/use-cases/forget-certificate';
-import { runWatch } from '../../functions/use-cases/run-watch';
 import type { DynamoDbStateStore } from '../../functions/store/dynamodb-state-store';
-import { startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { storeWith } from '../support/store-wrapper';
 import { issue } from '../support/pki';
 import { closedPort, startTlsServer } from '../support/servers';
-import { type ExpiringServers, RecordingNotifier, startExpiringServers } from '../support/watch-run';
+import { day, RecordingNotifier, watchRunSuite } from '../support/watch-run';
 
 // Tier 2: one watch cycle through the real probe (TLS servers on loopback), the real DynamoDB adapter (dynalite)
 // and a notifier that records, or fails, like SNS would.
 
-const DAY = 86_400_000;
 /** Targets here are addresses with servername run.test: the id names both. */
 const idOf = (port: number) => `tls:127.0.0.1:${port}/run.test`;
-const START = Date.now();
-const day = (n: number) => new Date(START + n * DAY);
-
-let dynamo: DynaliteHarness;
-let world: ExpiringServers;
-const serverExpiringIn = (daysLeft: number, name: string) => world.serverExpiringIn(daysLeft, name);
-const configFor = (targets: string[], extra?: object) => world.configFor(targets, extra);
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  world = await startExpiringServers(day);
-});
-
-afterAll(async () => {
-  await world.close();
-  await dynamo.close();
-});
-
-async function run(config: CertwatchConfig, store: StateStore, notifier: Notifier, now: Date) {
-  return runWatch(config, { probe: new TlsProbe(), store, notifier, now });
-}
+const suite = watchRunSuite();
+const { serverExpiringIn, configFor, run } = suite;
 
 test('a first run stores every valid target, notifies the stage each is in, and reports the invalid one', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const soon = await serverExpiringIn(20, 'run.test');
   const later = await serverExpiringIn(200, 'run.test');
   const notifier = new RecordingNotifier();
@@ -67,7 +43,7 @@ test('a first run stores every valid target, notifies the stage each is in, and 
 });
 
 test('a target removed from the config is reported as still stored, neither probed nor written, until forgotten', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const kept = await serverExpiringIn(200, 'run.test');
   const removed = await serverExpiringIn(20, 'run.test');
   const notifier = new RecordingNotifier();
@@ -87,7 +63,7 @@ test('a target removed from the config is reported as still stored, neither prob
 });
 
 test('a run in which nothing changed writes only the ledger, and a duplicate run sends nothing', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const servers3 = await Promise.all([serverExpiringIn(20, 'run.test'), serverExpiringIn(100, 'run.test'), serverExpiringIn(300, 'run.test')]);
   const notifier = new RecordingNotifier();
   const config = configFor(servers3.map((s) => `127.0.0.1:${s.port}`));
@@ -102,7 +78,7 @@ test('a run in which nothing changed writes only the ledger, and a duplicate run
 });
 
 test('a duplicated run (same now) after one that notified sends nothing again', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const server = await serverExpiringIn(20, 'run.test');
   const notifier = new RecordingNotifier();
   const config = configFor([`127.0.0.1:${server.port}`]);
@@ -114,7 +90,7 @@ test('a duplicated run (same now) after one that notified sends nothing again', 
 });
 
 test('two runs racing over the same store publish each notification once', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const server = await serverExpiringIn(10, 'run.test');
   const config = configFor([`127.0.0.1:${server.port}`]);
   const slow = new RecordingNotifier(25);
@@ -135,7 +111,7 @@ test('two runs racing over the same store publish each notification once', async
 });
 
 test('a run that dies after claiming leaves its notices to the claim lease, then they go out once', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const server = await serverExpiringIn(10, 'run.test');
   const config = configFor([`127.0.0.1:${server.port}`]);
   const notifier = new RecordingNotifier();
@@ -154,8 +130,8 @@ test('a run that dies after claiming leaves its notices to the claim lease, then
 });
 
 test('an unreadable item in the table is reported and skipped; the run goes on', async () => {
-  const store = await dynamo.createStore();
-  await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: { certificateId: { S: 'tls:junk.example:443' }, note: { S: 'not a state' } } }));
+  const store = await suite.dynamo.createStore();
+  await suite.dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: { certificateId: { S: 'tls:junk.example:443' }, note: { S: 'not a state' } } }));
   const server = await serverExpiringIn(10, 'run.test');
   const notifier = new RecordingNotifier();
   const summary = await run(configFor([`127.0.0.1:${server.port}`]), store, notifier, day(0));
@@ -165,7 +141,7 @@ test('an unreadable item in the table is reported and skipped; the run goes on',
 });
 
 test('a digest that fails to publish is sent by the next run of the same period, once', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const soon = await serverExpiringIn(20, 'run.test');
   const notifier = new RecordingNotifier();
   const config = configFor([`127.0.0.1:${soon.port}`], { digest: { notify: ['owners'], every: '1d' } });
@@ -180,7 +156,7 @@ test('a digest that fails to publish is sent by the next run of the same period,
 });
 
 test('a failed publish is kept in the outbox, never recorded as sent, and delivered once by the next run', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const server = await serverExpiringIn(10, 'run.test');
   const notifier = new RecordingNotifier();
   const config = configFor([`127.0.0.1:${server.port}`]);
@@ -201,7 +177,7 @@ test('a failed publish is kept in the outbox, never recorded as sent, and delive
 });
 
 test('a store failure for one certificate is reported, the others go on, and nothing is lost', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const broken = await serverExpiringIn(10, 'run.test');
   const fine = await serverExpiringIn(10, 'run.test');
   const brokenId = idOf(broken.port);
@@ -218,7 +194,7 @@ test('a store failure for one certificate is reported, the others go on, and not
 });
 
 test('an unreachable endpoint keeps its last known expiry: errors after 3 failures, and the expiry keeps escalating', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const server = await serverExpiringIn(5, 'run.test');
   const notifier = new RecordingNotifier();
   const port = server.port;
@@ -242,7 +218,7 @@ test('an unreachable endpoint keeps its last known expiry: errors after 3 failur
 });
 
 test('the digest goes out once per period, listing what is inside a stage', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const soon = await serverExpiringIn(20, 'run.test');
   const fine = await serverExpiringIn(300, 'run.test');
   const refused = await closedPort();
@@ -259,7 +235,7 @@ test('the digest goes out once per period, listing what is inside a stage', asyn
 });
 
 test('with SNS: one Publish per notification, structured for email and SMS, with filterable attributes', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const server = await serverExpiringIn(2, 'run.test');
   const sns = mockClient(SNSClient);
   sns.on(PublishCommand).resolves({ MessageId: 'sns-message-1' });
@@ -283,11 +259,11 @@ test('with SNS: one Publish per notification, structured for email and SMS, with
 });
 
 test('a certificate clients reject alerts on the first run, far from expiry, and recovers once a good one is served', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   // Issued for another name: the probe verifies run.test, so clients would refuse it, 200 days before it expires.
-  const { intermediate } = world;
+  const { intermediate } = suite.servers;
   const misnamed = await issue({ subject: 'CN=other.test', sans: ['other.test'], issuer: intermediate, notBefore: day(200 - 398), notAfter: day(200) });
-  const server = world.keep(await startTlsServer({ key: misnamed, chain: [misnamed, intermediate] }));
+  const server = suite.servers.keep(await startTlsServer({ key: misnamed, chain: [misnamed, intermediate] }));
   const notifier = new RecordingNotifier();
   const config = configFor([`127.0.0.1:${server.port}`]);
   const hours = (n: number) => new Date(day(0).getTime() + n * 3_600_000);
