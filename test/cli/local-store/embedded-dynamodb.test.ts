@@ -116,7 +116,7 @@ describe('the server thread yields to the caller on a busy machine', () => {
   onLinux("Node's thread pool, shared by the process, keeps the process's priority", async () => {
     // A fresh process, so that nothing has started the pool before the server's thread could.
     const script = `
-      require(${JSON.stringify(join(__dirname, '..', '..', '..', 'bin', 'register-typescript.js'))})();
+      require('tsx/cjs');
       const { startEmbeddedDynamoDb } = require(${JSON.stringify(join(__dirname, '..', '..', '..', 'functions', 'cli', 'local-store', 'embedded-dynamodb.ts'))});
       const { readdirSync, readFileSync } = require('node:fs');
       (async () => {
