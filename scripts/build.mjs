@@ -13,6 +13,8 @@ const outdir = join(repo, 'dist');
 const ENTRIES = {
   // The CLI.
   cli: 'functions/cli/main.ts',
+  // The local store's server thread, which the CLI starts from beside itself (cli/local-store/embedded-dynamodb.ts).
+  'local-store-thread': 'functions/cli/local-store/server-thread.ts',
 };
 
 rmSync(outdir, { recursive: true, force: true });
