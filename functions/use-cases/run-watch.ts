@@ -1,12 +1,12 @@
-import { checkTargets, type CheckRequest, type CheckSettings } from './check-targets';
+import { checkTargetsInOrder, type CheckRequest, type CheckSettings } from './check-targets';
 import type { CheckResult, Status } from '../core/check-result';
 import type { CertwatchConfig, WatchedTarget } from '../core/config';
 import { foldObservation } from '../core/escalation/fold';
 import { afterDelivery, isClaimable, withClaims } from '../core/escalation/outbox';
-import { planDigest } from '../core/escalation/digest';
+import { digestLine, planDigestOfLines } from '../core/escalation/digest';
 import { VersionConflictError, type CertificateProbe, type Notifier, type RunLedger, type StateStore } from '../core/ports';
 import { certificateIdForResult } from '../core/certificate-id';
-import type { WatchState } from '../core/watch-state';
+import type { DigestLine, WatchState } from '../core/watch-state';
 import { retryOnConflict } from './retry-on-conflict';
 
 export interface RunDependencies {
@@ -72,6 +72,12 @@ interface TargetOutcome {
 }
 
 /**
+ * What the run keeps of a target until its summary: the outcome without the state (a large fleet's states are not
+ * held), and the line the state has in the digest, when one is configured and it needs attention.
+ */
+type KeptOutcome = Omit<TargetOutcome, 'state'> & { readonly digestLine: DigestLine | null };
+
+/**
  * One full watch cycle: probe every target, judge, persist, decide, notify. Never stops on one target's failure.
  * Pipelined: the stored states are read while the first targets
  * are probed, and each result is folded, written and notified as soon as its probe answers, while the others are
@@ -91,42 +97,52 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   stored.catch((error: unknown) => stopProbing.abort(error));
 
   const storeSlots = new Slots(STORE_CONCURRENCY);
-  // Each result is folded as soon as it is judged, while the other targets are still being probed.
-  const outcomes: Promise<TargetOutcome | null>[] = new Array(requests.length);
-  const fold = async (index: number, result: CheckResult): Promise<TargetOutcome | null> => {
+  // Each result is folded as soon as it is judged, while the other targets are still being probed. Neither the
+  // results nor the states are kept once folded: what grows with the fleet is the small outcome of each target.
+  const outcomes: Promise<KeptOutcome | null>[] = new Array(requests.length);
+  const fold = async (index: number, result: CheckResult): Promise<KeptOutcome | null> => {
     if (result.error?.code === 'INVALID_TARGET') return null; // reported, not stored
     const { byId } = await stored;
-    const previous = byId.get(certificateIdForResult(result));
-    return storeSlots.run(() => settle(previous, config.targets[index], result, config, deps));
+    const certificateId = certificateIdForResult(result);
+    const previous = byId.get(certificateId);
+    // Each certificate is folded once (the config refuses two targets with one id): what stays is not in the config.
+    byId.delete(certificateId);
+    const { state, ...outcome } = await storeSlots.run(() => settle(previous, config.targets[index], result, config, deps));
+    return { ...outcome, digestLine: config.digest && state ? digestLine(state, config.policy, deps.now) : null };
   };
-  const probing = checkTargets(requests, settings, {
-    probe: deps.probe,
-    now: () => deps.now,
-    onProgress: deps.onProgress,
-    onResult: (index, result) => {
-      outcomes[index] = fold(index, result);
-      outcomes[index].catch(() => undefined); // awaited below, after probing, in config order
-    },
-    signal: stopProbing.signal,
-  });
-
-  const results = await probing;
   const byStatus: Record<Status, number> = { ok: 0, warning: 0, critical: 0, expired: 0, error: 0 };
-  const tally = { sent: 0, pending: 0 };
   const invalidTargets: RunProblem[] = [];
+  const probing = checkTargetsInOrder(
+    requests,
+    settings,
+    {
+      probe: deps.probe,
+      now: () => deps.now,
+      onProgress: deps.onProgress,
+      onResult: (index, result) => {
+        outcomes[index] = fold(index, result);
+        outcomes[index].catch(() => undefined); // awaited below, after probing, in config order
+      },
+      signal: stopProbing.signal,
+    },
+    (result) => {
+      byStatus[result.status]++;
+      if (result.error?.code === 'INVALID_TARGET') invalidTargets.push({ certificateId: result.target, message: result.error.message });
+    },
+  );
+
+  await probing;
+  const tally = { sent: 0, pending: 0 };
   const publishFailures: RunProblem[] = [];
   const storeFailures: RunProblem[] = [];
   const conflicts: string[] = [];
   const { unreadable, byId } = await stored;
   const unreadableItems = unreadable.map((item) => ({ certificateId: item.key, message: item.reason }));
   const settled = await Promise.all(outcomes);
-  for (const [index, result] of results.entries()) {
-    byStatus[result.status]++;
-    if (result.error?.code === 'INVALID_TARGET') {
-      invalidTargets.push({ certificateId: result.target, message: result.error.message });
-      continue;
-    }
-    const outcome = settled[index]!;
+  const digestLines: DigestLine[] = [];
+  for (const outcome of settled) {
+    if (outcome === null) continue; // an invalid target, counted as it was judged
+    if (outcome.digestLine) digestLines.push(outcome.digestLine);
     tally.sent += outcome.sent;
     tally.pending += outcome.pending;
     publishFailures.push(...outcome.publishFailures);
@@ -136,19 +152,18 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
 
   try {
     // The digest lists the configured targets as this run left them (a retired target is not reported forever).
-    const current = settled.flatMap((outcome) => (outcome?.state ? [outcome.state] : []));
-    tally.sent += (await deliverDigest(config, deps, current, publishFailures)).sent;
+    tally.sent += (await deliverDigest(config, deps, digestLines, publishFailures)).sent;
   } catch (error) {
     if (error instanceof VersionConflictError) conflicts.push(error.certificateId);
     else storeFailures.push({ certificateId: 'certwatch#ledger', message: (error as Error).message });
   }
 
-  const configured = new Set(results.flatMap((result) => (result.error?.code === 'INVALID_TARGET' ? [] : [certificateIdForResult(result)])));
-  const notInConfig = [...byId.keys()].filter((certificateId) => !configured.has(certificateId)).sort();
+  // Every configured certificate left byId as it was folded.
+  const notInConfig = [...byId.keys()].sort();
 
   return {
     at,
-    targets: results.length,
+    targets: requests.length,
     byStatus,
     invalidTargets,
     notificationsSent: tally.sent,
@@ -264,12 +279,12 @@ async function recordDelivery(store: StateStore, claimedState: WatchState, claim
 async function deliverDigest(
   config: CertwatchConfig,
   deps: RunDependencies,
-  states: readonly WatchState[],
+  digestLines: readonly DigestLine[],
   publishFailures: RunProblem[],
 ): Promise<{ sent: number }> {
   let ledger = await deps.store.getLedger();
   const lastRunAt = deps.now.toISOString();
-  const digest = config.digest ? planDigest(states, config.policy, deps.now, config.digest) : null;
+  const digest = config.digest ? planDigestOfLines(digestLines, deps.now, config.digest) : null;
   const claimable = digest && digest.id !== ledger.digestSentFor && isClaimable(ledger.digestClaim, deps.now);
   if (!digest || !claimable) {
     await deps.store.putLedger({ ...ledger, lastRunAt }, ledger.version);

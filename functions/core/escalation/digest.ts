@@ -24,34 +24,48 @@ export const DIGEST_ID = 'digest';
  * the same digest, and a caller that records the id it sent sends it once.
  */
 export function planDigest(states: readonly WatchState[], policy: EscalationPolicy, now: Date, schedule: DigestSchedule = { notify: policy.stages[0]?.notify ?? [], everyMs: DAY_MS }): PlannedNotification | null {
-  const lines: DigestLine[] = [];
-  for (const state of states) {
-    const stage = stageFor(policy, state.certificate, now);
-    const failing = state.consecutiveFailures > 0;
-    const invalid = state.invalidAlert?.active === true;
-    if (!stage && !failing && !invalid) continue;
-    const rejectedFor = invalid ? rejectingCodes(state.certificate?.findings ?? []) : [];
-    lines.push({
-      certificateId: state.certificateId,
-      target: state.target,
-      subject: state.certificate?.subject ?? null,
-      notAfter: state.certificate?.notAfter ?? null,
-      daysRemaining: state.certificate ? daysRemaining(new Date(state.certificate.notAfter), now) : null,
-      stage: stage?.name ?? null,
-      status: state.status,
-      acknowledged: stage && state.certificate
-        ? isSilenced(state.acknowledgement, stage.name, state.certificate, now)
-        : failing
-          ? isErrorAlertSilenced(state.errorAlert, now)
-          : isInvalidAlertSilenced(state.invalidAlert, state.certificate, now),
-      ...(invalid ? { rejectedFor } : {}),
-    });
-  }
-  if (lines.length === 0) return null;
-  lines.sort(soonestExpiryFirst);
+  return planDigestOfLines(
+    states.flatMap((state) => digestLine(state, policy, now) ?? []),
+    now,
+    schedule,
+  );
+}
 
+/**
+ * The line `state` has in the digest, or null when it needs no attention. A caller going through many states
+ * keeps only these (planDigestOfLines), not the states.
+ */
+export function digestLine(state: WatchState, policy: EscalationPolicy, now: Date): DigestLine | null {
+  const stage = stageFor(policy, state.certificate, now);
+  const failing = state.consecutiveFailures > 0;
+  const invalid = state.invalidAlert?.active === true;
+  if (!stage && !failing && !invalid) return null;
+  const rejectedFor = invalid ? rejectingCodes(state.certificate?.findings ?? []) : [];
+  return {
+    certificateId: state.certificateId,
+    target: state.target,
+    subject: state.certificate?.subject ?? null,
+    notAfter: state.certificate?.notAfter ?? null,
+    daysRemaining: state.certificate ? daysRemaining(new Date(state.certificate.notAfter), now) : null,
+    stage: stage?.name ?? null,
+    status: state.status,
+    acknowledged: stage && state.certificate
+      ? isSilenced(state.acknowledgement, stage.name, state.certificate, now)
+      : failing
+        ? isErrorAlertSilenced(state.errorAlert, now)
+        : isInvalidAlertSilenced(state.invalidAlert, state.certificate, now),
+    ...(invalid ? { rejectedFor } : {}),
+  };
+}
+
+/** The digest of these lines (planDigest's, from lines gathered one state at a time); null for none. */
+export function planDigestOfLines(digestLines: readonly DigestLine[], now: Date, schedule: DigestSchedule): PlannedNotification | null {
+  if (digestLines.length === 0) return null;
+  const lines = [...digestLines].sort(soonestExpiryFirst);
   const period = new Date(Math.floor(now.getTime() / schedule.everyMs) * schedule.everyMs).toISOString();
-  const known = lines.flatMap((line) => (line.daysRemaining === null ? [] : [line.daysRemaining]));
+  // A loop, not Math.min(...): every target of a large fleet can be in the digest (all failing when the network is).
+  let soonest: number | null = null;
+  for (const line of lines) if (line.daysRemaining !== null && (soonest === null || line.daysRemaining < soonest)) soonest = line.daysRemaining;
   return {
     id: `${DIGEST_ID}#${period}`,
     kind: 'digest',
@@ -61,7 +75,7 @@ export function planDigest(states: readonly WatchState[], policy: EscalationPoli
     target: `${lines.length} certificate${lines.length === 1 ? '' : 's'} needing attention`,
     decidedAt: now.toISOString(),
     status: worstStatus(lines.map((line) => line.status)),
-    daysRemaining: known.length > 0 ? Math.min(...known) : null,
+    daysRemaining: soonest,
     certificate: null,
     error: null,
     consecutiveFailures: 0,
