@@ -11,7 +11,9 @@ export class JsonArrayWriter {
   constructor(private readonly write: (text: string) => void) {}
 
   add(value: unknown): void {
-    this.buffered += `${this.count++ === 0 ? '[\n  ' : ',\n  '}${JSON.stringify(value, null, 2).replace(/\n/g, '\n  ')}`;
+    // Stringified inside an array, the element comes out indented as it is in the whole array: "[\n  " ... "\n]".
+    const element = JSON.stringify([value], null, 2);
+    this.buffered += `${this.count++ === 0 ? '[\n  ' : ',\n  '}${element.slice(4, -2)}`;
     if (this.buffered.length >= 64 * 1024) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;

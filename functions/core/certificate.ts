@@ -24,8 +24,10 @@ export type { CertificateInfo, KeyDescription } from './certificate-info';
  * those of the full decode (decodeCertificate in certificate-decode.ts, @peculiar/x509): the common encodings
  * are read here, and anything else (a rare string type in a name, an otherName SAN, an RSA-PSS signature, ...)
  * is handed to the library, that one field at a time. Throws on bytes that are not a certificate.
+ * `fingerprintSha256`, when the caller has it already (Node computes it for every peer certificate), is not
+ * computed again.
  */
-export function parseCertificate(der: Uint8Array): CertificateInfo {
+export function parseCertificate(der: Uint8Array, known: { readonly fingerprintSha256?: string } = {}): CertificateInfo {
   let fields: CertificateFields;
   try {
     fields = readCertificateFields(der);
@@ -45,7 +47,7 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
     notBefore: dates.notBefore.toISOString(),
     notAfter: dates.notAfter.toISOString(),
     serialNumber: fields.serialNumber,
-    fingerprintSha256: fingerprintSha256(der),
+    fingerprintSha256: known.fingerprintSha256 ?? fingerprintSha256(der),
     ...(describeKey(der, fields.subjectPublicKeyInfo) ?? fullDecode().describeKey(slice(fields.subjectPublicKeyInfo))),
     signatureAlgorithm: (fields.signatureOid && SIGNATURES[fields.signatureOid]) ?? fullDecode().describeSignature(der),
     selfIssued: subject === issuer,

@@ -97,7 +97,11 @@ export function oidText(bytes: Uint8Array, element: DerElement): string | null {
 
 /** Contents as one character per byte (PrintableString, IA5String, and any byte string read as Latin-1). */
 export function latin1Text(bytes: Uint8Array, element: DerElement): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset + element.start, element.end - element.start).toString('latin1');
+  // Names and SANs are short: a loop is cheaper than making a Buffer to decode each one.
+  if (element.end - element.start > 64) return Buffer.from(bytes.buffer, bytes.byteOffset + element.start, element.end - element.start).toString('latin1');
+  let text = '';
+  for (let i = element.start; i < element.end; i++) text += String.fromCharCode(bytes[i]);
+  return text;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -116,17 +120,24 @@ export function hexText(bytes: Uint8Array, element: DerElement): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset + element.start, element.end - element.start).toString('hex').toUpperCase();
 }
 
-const UTC_TIME = /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/;
-const GENERALIZED_TIME = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/;
-
 /** A UTCTime (YYMMDDHHMMSSZ; years 50-99 are 19xx) or GeneralizedTime (YYYYMMDDHHMMSSZ); null for other forms. */
 export function timeValue(bytes: Uint8Array, element: DerElement): Date | null {
-  const text = latin1Text(bytes, element);
-  const utc = element.tag === DER_TAG.utcTime ? UTC_TIME.exec(text) : null;
-  const generalized = element.tag === DER_TAG.generalizedTime ? GENERALIZED_TIME.exec(text) : null;
-  const parts = utc ?? generalized;
-  if (!parts) return null;
-  const [year, month, day, hour, minute, second] = parts.slice(1).map(Number);
-  const fullYear = utc ? (year >= 50 ? 1900 + year : 2000 + year) : year;
+  const yearDigits = element.tag === DER_TAG.utcTime ? 2 : element.tag === DER_TAG.generalizedTime ? 4 : 0;
+  const length = element.end - element.start;
+  if (yearDigits === 0 || length !== yearDigits + 11 || bytes[element.end - 1] !== 0x5a /* Z */) return null;
+  let at = element.start;
+  const digits = (count: number): number => {
+    let value = 0;
+    for (const end = at + count; at < end; at++) {
+      const digit = bytes[at] - 0x30;
+      if (digit < 0 || digit > 9) return Number.NaN;
+      value = value * 10 + digit;
+    }
+    return value;
+  };
+  const year = digits(yearDigits);
+  const [month, day, hour, minute, second] = [digits(2), digits(2), digits(2), digits(2), digits(2)];
+  if ([year, month, day, hour, minute, second].some(Number.isNaN)) return null;
+  const fullYear = yearDigits === 2 ? (year >= 50 ? 1900 + year : 2000 + year) : year;
   return new Date(Date.UTC(fullYear, month - 1, day, hour, minute, second));
 }

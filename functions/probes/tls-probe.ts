@@ -88,13 +88,15 @@ function onceConnected(socket: net.Socket, target: Target): Promise<void> {
 
 function secure(socket: tls.TLSSocket, target: Target): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
+    const closed = () => reject(new ProbeError('CONNECTION_RESET', `${target.target}: the server closed the connection during the TLS handshake`));
     socket.once('secureConnect', () => {
       socket.removeAllListeners('error');
+      socket.off('close', closed); // it closes when we are done: no error to make (and throw away) then
       socket.on('error', () => undefined); // late errors after we have what we need are of no interest
       resolve(socket);
     });
     socket.once('error', (error) => reject(toProbeError(error, target.target)));
-    socket.once('close', () => reject(new ProbeError('CONNECTION_RESET', `${target.target}: the server closed the connection during the TLS handshake`)));
+    socket.once('close', closed);
   });
 }
 
@@ -126,7 +128,7 @@ class ParsedCertificates {
   private readonly forVerification = new Map<string, X509Certificate>();
 
   describe(cert: tls.PeerCertificate): CertificateInfo {
-    return cached(this.described, cert.fingerprint256, () => parseCertificate(cert.raw));
+    return cached(this.described, cert.fingerprint256, () => parseCertificate(cert.raw, { fingerprintSha256: cert.fingerprint256 }));
   }
 
   x509(cert: tls.PeerCertificate): X509Certificate {

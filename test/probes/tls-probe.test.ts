@@ -8,6 +8,7 @@ import { checkTargets, type CheckRequest, type CheckSettings } from '../../funct
 import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
 import type { CheckResult } from '../../functions/core/check-result';
 import { TlsProbe } from '../../functions/probes/tls-probe';
+import { fingerprintSha256 } from '../../functions/core/certificate-info';
 import { chainFor, daysFromNow, issue, type Issued } from '../support/pki';
 import { certificate, cn, dnsName, extension, name, OIDS, subjectAltName, toPem, utcTime } from '../support/der-builder';
 import { closedPort, startTcpServer, startTlsServer, type RunningServer } from '../support/servers';
@@ -62,6 +63,8 @@ describe('a healthy chain under a private CA', () => {
     expect(result.chain.map((c) => c.subject)).toEqual(['CN=ok.test', 'CN=certwatch test intermediate', 'CN=certwatch test root']);
     expect(result.leaf).toMatchObject({ subject: 'CN=ok.test', issuer: 'CN=certwatch test intermediate', sans: ['ok.test'], keyAlgorithm: 'EC', keySize: 256, signatureAlgorithm: 'ecdsa-with-SHA256' });
     expect(result.leaf!.fingerprintSha256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    // Taken from Node's reading of the handshake, in the very form certwatch computes from the DER.
+    expect(result.leaf!.fingerprintSha256).toBe(fingerprintSha256(leaf.der));
   });
 
   test('without the CA the same chain ends at an untrusted root, still with its dates', async () => {
