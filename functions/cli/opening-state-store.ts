@@ -1,4 +1,4 @@
-import type { RunLedger, StateListing, StateStore } from '../core/ports';
+import type { RunLedger, StateListing, StateStore, StoredStates } from '../core/ports';
 import type { WatchState } from '../core/watch-state';
 
 // The CLI's store while it is still opening (the local store's thread loading the SDK and checking its table; a
@@ -31,6 +31,10 @@ export class OpeningStateStore implements StateStore {
 
   async list(): Promise<StateListing> {
     return (await this.opening).list();
+  }
+
+  async takeListing(): Promise<StoredStates> {
+    return (await this.opening).takeListing();
   }
 
   async put(next: WatchState, expectedVersion: number): Promise<WatchState> {

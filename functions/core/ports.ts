@@ -72,11 +72,27 @@ export interface StateListing {
   readonly unreadable: UnreadableItem[];
 }
 
+/**
+ * Every stored state, for a caller that takes each one once (a watch run folding target after target): states are
+ * kept as stored (one JSON document each, several times smaller than the objects) and read when taken, so that a
+ * large fleet is never held as objects all at once.
+ */
+export interface StoredStates {
+  /** Skipped, as by `list()`. */
+  readonly unreadable: readonly UnreadableItem[];
+  /** The state listed for `certificateId`, taken out of the listing: undefined when not listed, or taken before. */
+  take(certificateId: string): Promise<WatchState | undefined>;
+  /** The listed certificates never taken, sorted; the listing is done with (and released). */
+  untaken(): Promise<string[]>;
+}
+
 export interface StateStore {
   /** Throws UnreadableStateError for an item that is there but not a readable state. */
   get(certificateId: string): Promise<WatchState | undefined>;
   /** Every watched certificate (paginated underneath); unreadable items are skipped and listed. */
   list(): Promise<StateListing>;
+  /** The same listing, its states to be taken one at a time (see StoredStates). */
+  takeListing(): Promise<StoredStates>;
   /**
    * Writes `next` only if the stored version is still `expectedVersion` (0: the item must not exist yet).
    * Stores `next` with version `expectedVersion + 1`, returned. Throws VersionConflictError otherwise.

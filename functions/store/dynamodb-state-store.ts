@@ -1,9 +1,10 @@
 import { ConditionalCheckFailedException, DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { EMPTY_LEDGER, type RunLedger, type StateListing, type StateStore, type UnreadableItem, VersionConflictError } from '../core/ports';
+import { EMPTY_LEDGER, type RunLedger, type StateListing, type StateStore, type StoredStates, type UnreadableItem, VersionConflictError } from '../core/ports';
 import type { WatchState } from '../core/watch-state';
 import { BatchedCreates } from './batched-creates';
 import type { Item } from './dynamodb-attribute-values';
-import { itemToLedger, itemToState, LEDGER_KEY, ledgerToItem, PARTITION_KEY, stateToItem } from './state-item-encoding';
+import { ListedStates } from './listed-states';
+import { itemToLedger, itemToState, itemToStoredDocument, LEDGER_KEY, ledgerToItem, PARTITION_KEY, stateToItem, type StoredDocument } from './state-item-encoding';
 import { StateStoreError, storeFailure } from './state-store-error';
 
 // The DynamoDB adapter behind StateStore: reads and writes, one item per watched certificate (state-item-encoding.ts
@@ -83,6 +84,23 @@ export class DynamoDbStateStore implements StateStore {
   /** Every stored state, sorted by certificateId; an item that is not a readable state is skipped and listed. */
   async list(): Promise<StateListing> {
     const states: WatchState[] = [];
+    const unreadable = await this.scanStates((_certificateId, item) => states.push(itemToState(item, this.tableName)));
+    states.sort((a, b) => (a.certificateId < b.certificateId ? -1 : a.certificateId > b.certificateId ? 1 : 0));
+    return { states, unreadable };
+  }
+
+  /** The same listing, each state kept as its stored JSON document until it is taken. */
+  async takeListing(): Promise<StoredStates> {
+    const documents = new Map<string, StoredDocument>();
+    const unreadable = await this.scanStates((certificateId, item) => documents.set(certificateId, itemToStoredDocument(item, this.tableName)));
+    return new ListedStates(documents, unreadable);
+  }
+
+  /**
+   * Scans every item, page by page, handing each but the ledger to `read`; an item `read` throws on (one that is not
+   * a readable state) is skipped and returned as unreadable. An exclusive store learns which keys exist.
+   */
+  private async scanStates(read: (certificateId: string, item: Item) => void): Promise<UnreadableItem[]> {
     const unreadable: UnreadableItem[] = [];
     const keys = new Set<string>();
     let startKey: Item | undefined;
@@ -96,9 +114,9 @@ export class DynamoDbStateStore implements StateStore {
           if (key !== undefined) keys.add(key);
           if (key === LEDGER_KEY) continue;
           try {
-            states.push(itemToState(item, this.tableName));
+            read(key ?? '(no certificateId)', item);
           } catch (error) {
-            unreadable.push({ key: item[PARTITION_KEY]?.S ?? '(no certificateId)', reason: (error as Error).message });
+            unreadable.push({ key: key ?? '(no certificateId)', reason: (error as Error).message });
           }
         }
         startKey = page.LastEvaluatedKey;
@@ -106,9 +124,8 @@ export class DynamoDbStateStore implements StateStore {
     } catch (error) {
       throw storeFailure(this.tableName, 'Scan', error);
     }
-    states.sort((a, b) => (a.certificateId < b.certificateId ? -1 : a.certificateId > b.certificateId ? 1 : 0));
     this.batchedCreates?.listed(keys);
-    return { states, unreadable };
+    return unreadable;
   }
 
   async getLedger(): Promise<RunLedger> {

@@ -76,6 +76,25 @@ export function itemToState(item: Item, tableName: string): WatchState {
   return record as unknown as WatchState;
 }
 
+/**
+ * A listed state kept as stored until it is taken: its JSON document and version (an item in the earlier layout,
+ * rare and rewritten at its next write, is kept as the state itself).
+ */
+export type StoredDocument = { readonly document: string; readonly version: number } | { readonly state: WatchState };
+
+/** The state an item holds, checked as by itemToState (which throws the same UnreadableStateError), kept as stored. */
+export function itemToStoredDocument(item: Item, tableName: string): StoredDocument {
+  const state = itemToState(item, tableName);
+  const document = item[STATE_ATTRIBUTE]?.S;
+  return document === undefined ? { state } : { document, version: state.version };
+}
+
+/** The state a stored document holds: what itemToState returned for its item. */
+export function storedDocumentToState(certificateId: string, stored: StoredDocument): WatchState {
+  if ('state' in stored) return stored.state;
+  return { ...(JSON.parse(stored.document) as Omit<WatchState, 'certificateId' | 'version'>), certificateId, version: stored.version };
+}
+
 /** The run ledger's item: its fields as attributes, under LEDGER_KEY. */
 export function ledgerToItem(ledger: RunLedger): Item {
   return marshall({ [PARTITION_KEY]: LEDGER_KEY, ...ledger });

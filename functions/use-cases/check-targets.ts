@@ -25,8 +25,12 @@ export interface CheckDependencies {
   readonly now: () => Date;
   /** Called after each target, for a progress line. */
   readonly onProgress?: (done: number, total: number) => void;
-  /** Called with each result as soon as it is judged (the watch run folds it while others are probed). */
-  readonly onResult?: (index: number, result: CheckResult) => void;
+  /**
+   * Called with each result as soon as it is judged (the watch run folds it while others are probed). A promise
+   * it returns holds this worker back from its next target until it settles: backpressure from a consumer that
+   * falls behind (the run's store), so that results do not pile up in memory waiting for it.
+   */
+  readonly onResult?: (index: number, result: CheckResult) => void | PromiseLike<void>;
   /**
    * Once aborted, no further target is taken: the probes in flight finish (and are reported), then the check
    * rejects with the signal's reason, having no result for the targets never taken.
@@ -60,13 +64,14 @@ export async function checkTargetsInOrder(
     while (next < requests.length && !deps.signal?.aborted) {
       const index = next++;
       const result = await checkOne(requests[index], settings, deps);
-      deps.onResult?.(index, result);
+      const consumed = deps.onResult?.(index, result);
       deps.onProgress?.(++done, requests.length);
       early.set(index, result);
       for (let ready = early.get(nextToEmit); ready !== undefined; ready = early.get(nextToEmit)) {
         early.delete(nextToEmit);
         emit(ready, nextToEmit++);
       }
+      if (consumed) await consumed;
     }
   };
   const workers = Math.max(1, Math.min(settings.concurrency, requests.length));

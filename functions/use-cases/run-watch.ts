@@ -60,6 +60,12 @@ export interface RunSummary {
  */
 const STORE_CONCURRENCY = 32;
 
+/**
+ * Results probed and waiting for a store slot, at most: beyond, probing waits for the store. A store slower than
+ * the probes (a busy machine, a throttled table) would otherwise make every result of a large fleet wait in memory.
+ */
+const FOLD_BACKLOG = 256;
+
 /** What one target contributed to the summary (invalid targets contribute nothing here). */
 interface TargetOutcome {
   /** The certificate's state after this run (the stored one when the write failed; none if never stored). */
@@ -93,7 +99,8 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   const writesBefore = deps.store.writeCount;
   // No fold starts without the listing; a failed one stops the probing, which then rejects with the store's error.
   const stopProbing = new AbortController();
-  const stored = deps.store.list().then(({ states, unreadable }) => ({ byId: new Map(states.map((state) => [state.certificateId, state])), unreadable }));
+  // Taken state by state as targets are folded: a large fleet's states are never all held as objects.
+  const stored = deps.store.takeListing();
   stored.catch((error: unknown) => stopProbing.abort(error));
 
   const storeSlots = new Slots(STORE_CONCURRENCY);
@@ -102,11 +109,9 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   const outcomes: Promise<KeptOutcome | null>[] = new Array(requests.length);
   const fold = async (index: number, result: CheckResult): Promise<KeptOutcome | null> => {
     if (result.error?.code === 'INVALID_TARGET') return null; // reported, not stored
-    const { byId } = await stored;
-    const certificateId = certificateIdForResult(result);
-    const previous = byId.get(certificateId);
-    // Each certificate is folded once (the config refuses two targets with one id): what stays is not in the config.
-    byId.delete(certificateId);
+    // Each certificate is folded once (the config refuses two targets with one id): what is never taken is not in
+    // the config.
+    const previous = await (await stored).take(certificateIdForResult(result));
     const { state, ...outcome } = await storeSlots.run(() => settle(previous, config.targets[index], result, config, deps));
     return { ...outcome, digestLine: config.digest && state ? digestLine(state, config.policy, deps.now) : null };
   };
@@ -122,6 +127,7 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
       onResult: (index, result) => {
         outcomes[index] = fold(index, result);
         outcomes[index].catch(() => undefined); // awaited below, after probing, in config order
+        return storeSlots.roomFor(FOLD_BACKLOG);
       },
       signal: stopProbing.signal,
     },
@@ -136,8 +142,8 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   const publishFailures: RunProblem[] = [];
   const storeFailures: RunProblem[] = [];
   const conflicts: string[] = [];
-  const { unreadable, byId } = await stored;
-  const unreadableItems = unreadable.map((item) => ({ certificateId: item.key, message: item.reason }));
+  const listing = await stored;
+  const unreadableItems = listing.unreadable.map((item) => ({ certificateId: item.key, message: item.reason }));
   const settled = await Promise.all(outcomes);
   const digestLines: DigestLine[] = [];
   for (const outcome of settled) {
@@ -158,8 +164,7 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
     else storeFailures.push({ certificateId: 'certwatch#ledger', message: (error as Error).message });
   }
 
-  // Every configured certificate left byId as it was folded.
-  const notInConfig = [...byId.keys()].sort();
+  const notInConfig = await listing.untaken();
 
   return {
     at,
@@ -194,6 +199,8 @@ async function settle(previous: WatchState | undefined, watched: WatchedTarget, 
 class Slots {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
+  /** Callers of roomFor, each with the backlog it waits to fall under. */
+  private readonly waitingForRoom: { readonly backlog: number; readonly room: () => void }[] = [];
 
   constructor(private readonly limit: number) {}
 
@@ -206,6 +213,19 @@ class Slots {
       const nextTask = this.waiting.shift();
       if (nextTask) nextTask();
       else this.running--;
+      this.releaseRoom();
+    }
+  }
+
+  /** Settles once fewer than `backlog` tasks wait for a slot (at once if they already do). */
+  roomFor(backlog: number): Promise<void> | undefined {
+    if (this.waiting.length < backlog) return undefined;
+    return new Promise<void>((room) => this.waitingForRoom.push({ backlog, room }));
+  }
+
+  private releaseRoom(): void {
+    for (let i = this.waitingForRoom.length - 1; i >= 0; i--) {
+      if (this.waiting.length < this.waitingForRoom[i].backlog) this.waitingForRoom.splice(i, 1)[0].room();
     }
   }
 }

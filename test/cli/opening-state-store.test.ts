@@ -87,6 +87,7 @@ describe('its calls', () => {
     const opening = new OpeningStateStore(Promise.reject(failure));
     await expect(opening.get('tls:a.example:443')).rejects.toBe(failure);
     await expect(opening.delete('tls:a.example:443', 1)).rejects.toBe(failure);
+    await expect(opening.takeListing()).rejects.toBe(failure);
     expect(opening.writeCount).toBe(0);
   });
 });

@@ -214,6 +214,37 @@ describe('list', () => {
   });
 });
 
+describe('takeListing (a run takes each state once)', () => {
+  test('each state is taken once, as list() reads it, in either layout; what is never taken comes back sorted', async () => {
+    const store = await dynamo.createStore({ scanPageLimit: 2 });
+    for (const id of ['tls:c.example:443', 'tls:a.example:443', 'tls:d.example:443']) await store.put(fullState(id), 0);
+    await store.put(unreachableState('tls:b.example:443'), 0);
+    const legacy = { ...fullState('tls:legacy.example:443'), version: 4 };
+    await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: marshall({ ...legacy, stage: 'urgent' }, { removeUndefinedValues: true }) }));
+    await store.putLedger({ lastRunAt: '2026-03-19T08:00:00.000Z', digestSentFor: null, digestClaim: null, version: 0 }, 0);
+    const { states } = await store.list();
+
+    const listing = await store.takeListing();
+    expect(listing.unreadable).toEqual([]);
+    expect(await listing.take('tls:a.example:443')).toStrictEqual(states.find((s) => s.certificateId === 'tls:a.example:443'));
+    expect(await listing.take('tls:a.example:443')).toBeUndefined(); // taken already
+    expect(await listing.take('tls:legacy.example:443')).toStrictEqual(legacy);
+    expect(await listing.take('tls:b.example:443')).toStrictEqual(states.find((s) => s.certificateId === 'tls:b.example:443'));
+    expect(await listing.take('tls:never-stored.example:443')).toBeUndefined();
+    expect(await listing.untaken()).toEqual(['tls:c.example:443', 'tls:d.example:443']);
+  });
+
+  test('an unreadable item is listed as unreadable, as by list(), and cannot be taken', async () => {
+    const store = await dynamo.createStore();
+    await store.put(fullState('tls:fine.example:443'), 0);
+    await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: { certificateId: { S: 'tls:garbled.example:443' }, version: { N: '1' }, state: { S: '{"status":' } } }));
+    const listing = await store.takeListing();
+    expect(listing.unreadable).toEqual((await store.list()).unreadable);
+    expect(await listing.take('tls:garbled.example:443')).toBeUndefined();
+    expect(await listing.untaken()).toEqual(['tls:fine.example:443']);
+  });
+});
+
 describe('the run ledger', () => {
   test('reads as empty before the first run, round-trips, and is versioned like a state', async () => {
     const store = await dynamo.createStore();

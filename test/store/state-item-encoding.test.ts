@@ -1,7 +1,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { EMPTY_LEDGER, UnreadableStateError } from '../../functions/core/ports';
 import type { WatchState } from '../../functions/core/watch-state';
-import { itemToLedger, itemToState, LEDGER_KEY, ledgerToItem, stateToItem } from '../../functions/store/state-item-encoding';
+import { itemToLedger, itemToState, itemToStoredDocument, LEDGER_KEY, ledgerToItem, stateToItem, storedDocumentToState } from '../../functions/store/state-item-encoding';
 import { StateStoreError } from '../../functions/store/state-store-error';
 import { fullState, unreachableState } from './watch-state-fixture';
 
@@ -30,6 +30,21 @@ describe('a state and its item', () => {
     const item = stateToItem(stored(unreachableState()), context);
     expect(item).not.toHaveProperty('stage');
     expect(item).not.toHaveProperty('notAfter');
+  });
+
+  test.each([
+    ['a full state', fullState('tls:a.example:443')],
+    ['nulls, empty lists and an empty tags map', unreachableState('tls:b.example:443')],
+  ])('%s kept as its stored document until taken reads as itemToState reads it', (_, state) => {
+    const item = stateToItem(stored(state, 3), context);
+    const kept = itemToStoredDocument(item, context.tableName);
+    expect(kept).toEqual({ document: item.state.S, version: 3 }); // the document as stored, not an object tree
+    expect(storedDocumentToState(state.certificateId, kept)).toStrictEqual(itemToState(item, context.tableName));
+  });
+
+  test('an unreadable item is refused when listed, as itemToState refuses it', () => {
+    const item = { certificateId: { S: 'tls:bad.example:443' }, version: { N: '2' }, state: { S: '{"status":"ok"}' } };
+    expect(() => itemToStoredDocument(item, context.tableName)).toThrow(UnreadableStateError);
   });
 
   test('an item in the earlier layout decodes without its projections', () => {

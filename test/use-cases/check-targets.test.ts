@@ -51,9 +51,34 @@ describe('an abort signal', () => {
   test('aborted once every target was taken: the check completes', async () => {
     const probe = countingProbe();
     const controller = new AbortController();
-    const onResult = (index: number) => index === 1 && controller.abort(new Error('too late'));
+    const onResult = (index: number) => {
+      if (index === 1) controller.abort(new Error('too late'));
+    };
     const results = await checkTargets(targets(2), settings, { probe, now: () => new Date(), onResult, signal: controller.signal });
     expect(results.map((r) => r.error?.code)).toEqual(['CONNECTION_REFUSED', 'CONNECTION_REFUSED']);
+  });
+});
+
+describe('backpressure', () => {
+  test('a promise onResult returns holds the worker back from its next target until it settles', async () => {
+    const probe = countingProbe();
+    let release!: () => void;
+    const consumed = new Promise<void>((resolve) => (release = resolve));
+    const reported: number[] = [];
+    const done = checkTargets(targets(3), settings, {
+      probe,
+      now: () => new Date(),
+      onResult: (index) => {
+        reported.push(index);
+        return index === 0 ? consumed : undefined;
+      },
+    });
+    while (reported.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 50)); // time enough to probe a refused port, were it taken
+    expect(probe.count).toBe(1);
+    release();
+    expect((await done).map((result) => result.error?.code)).toEqual(['CONNECTION_REFUSED', 'CONNECTION_REFUSED', 'CONNECTION_REFUSED']);
+    expect(probe.count).toBe(3);
   });
 });
 
@@ -87,7 +112,9 @@ describe('results in input order as they arrive', () => {
     const done = checkTargetsInOrder(ports.map((port) => ({ target: `127.0.0.1:${port}` })), { ...settings, concurrency: 3 }, {
       probe,
       now: () => new Date(),
-      onResult: (index) => events.push(`judged ${index}`),
+      onResult: (index) => {
+        events.push(`judged ${index}`);
+      },
     }, (result, index) => events.push(`emitted ${index} ${result.target === `127.0.0.1:${ports[index]}` ? 'right' : 'wrong'} target`));
     const judged = async (index: number) => {
       while (!events.includes(`judged ${index}`)) await new Promise((resolve) => setTimeout(resolve, 5));

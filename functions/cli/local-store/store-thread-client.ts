@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import { type RunLedger, type StateListing, type StateStore, UnreadableStateError, VersionConflictError } from '../../core/ports';
+import { type RunLedger, type StateListing, type StateStore, type StoredStates, type UnreadableItem, UnreadableStateError, VersionConflictError } from '../../core/ports';
 import type { WatchState } from '../../core/watch-state';
 
 // The embedded store's state store, seen from the caller's thread: each call goes as a message to the store's
@@ -12,6 +12,9 @@ import type { WatchState } from '../../core/watch-state';
 export type StoreCall =
   | { readonly method: 'get'; readonly certificateId: string }
   | { readonly method: 'list' }
+  | { readonly method: 'takeListing' }
+  | { readonly method: 'take'; readonly certificateId: string }
+  | { readonly method: 'untaken' }
   | { readonly method: 'put'; readonly state: WatchState; readonly expectedVersion: number }
   | { readonly method: 'delete'; readonly certificateId: string; readonly expectedVersion: number | null }
   | { readonly method: 'getLedger' }
@@ -80,6 +83,16 @@ export class ThreadStateStore implements StateStore {
 
   list(): Promise<StateListing> {
     return this.call({ method: 'list' }) as Promise<StateListing>;
+  }
+
+  /** The listing stays on the store's thread, as stored; each state crosses when it is taken. */
+  async takeListing(): Promise<StoredStates> {
+    const { unreadable } = (await this.call({ method: 'takeListing' })) as { unreadable: UnreadableItem[] };
+    return {
+      unreadable,
+      take: (certificateId) => this.call({ method: 'take', certificateId }) as Promise<WatchState | undefined>,
+      untaken: () => this.call({ method: 'untaken' }) as Promise<string[]>,
+    };
   }
 
   async put(next: WatchState, expectedVersion: number): Promise<WatchState> {

@@ -47,6 +47,19 @@ test('states and the ledger come back as written, with their next versions; writ
   expect(store.writeCount).toBe(3);
 });
 
+test('a listing taken state by state stays on the thread: each state crosses once, as list() reads it', async () => {
+  const store = await openStore();
+  const kept = await store.put(fullState('tls:kept.thread.example:443'), 0);
+  await store.put(unreachableState('tls:dropped.thread.example:443'), 0);
+  const listing = await store.takeListing();
+  expect(listing.unreadable).toEqual([]);
+  expect(await listing.take(kept.certificateId)).toStrictEqual(kept);
+  expect(await listing.take(kept.certificateId)).toBeUndefined();
+  expect(await listing.untaken()).toEqual(['tls:dropped.thread.example:443']);
+  // The listing is done with: taking from it again is refused, by the thread, as a failure of that call.
+  await expect(listing.take(kept.certificateId)).rejects.toThrow('no listing taken');
+});
+
 test('a version conflict is a VersionConflictError naming the certificate, as on the store itself', async () => {
   const store = await openStore();
   const state = fullState('tls:conflict.thread.example:443');
