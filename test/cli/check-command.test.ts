@@ -217,6 +217,30 @@ describe('the installed command', () => {
     expect(help.stdout).toContain('Exit status: 0 ok, 1 warning, 2 critical or expired, 3 error');
   });
 
+  test('check and --help load no module they do not use: no AWS SDK, dynalite, zod, certificate library or thread', async () => {
+    // A preload that writes, at exit, every package the process loaded and every built-in it started.
+    const preload = join(dir, 'loaded-modules.js');
+    writeFileSync(
+      preload,
+      `const before = new Set(process.moduleLoadList);
+process.on('exit', () => {
+  const packages = Object.keys(require.cache).map((file) => /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(file)?.[1]).filter(Boolean);
+  const builtins = process.moduleLoadList.filter((m) => !before.has(m) && m.startsWith('NativeModule ')).map((m) => m.slice(13));
+  require('node:fs').writeSync(2, JSON.stringify({ packages: [...new Set(packages)], builtins }));
+});`,
+    );
+    const loaded = async (...args: string[]) => {
+      const { stderr } = await run(process.execPath, ['--require', preload, join(repo, 'bin', 'certwatch.js'), ...args], { cwd: repo });
+      return JSON.parse(stderr) as { packages: string[]; builtins: string[] };
+    };
+    const check = await loaded('check', '--json', ...common(), at(okServer));
+    expect(check.packages).toEqual(['commander']);
+    expect(check.builtins).not.toContain('worker_threads');
+    const help = await loaded('--help');
+    expect(help.packages).toEqual(['commander']);
+    expect(help.builtins.filter((name) => ['tls', 'crypto', 'worker_threads'].includes(name))).toEqual([]);
+  });
+
   test('a usage mistake exits 3 from the real process', async () => {
     await expect(run(join(repo, 'bin', 'certwatch.js'), ['check'], { cwd: repo })).rejects.toMatchObject({ code: 3, stderr: expect.stringContaining('no targets given') });
   });
