@@ -4,7 +4,7 @@ import type { WatchState } from '../core/watch-state';
 import { BatchedCreates } from './batched-creates';
 import type { Item } from './dynamodb-attribute-values';
 import { ListedStates } from './listed-states';
-import { itemToLedger, itemToState, itemToStoredDocument, LEDGER_KEY, ledgerToItem, PARTITION_KEY, stateToItem, type StoredDocument } from './state-item-encoding';
+import { itemToLedger, itemToState, itemToStoredDocument, LEDGER_KEY, ledgerToItem, PARTITION_KEY, stateToItem } from './state-item-encoding';
 import { StateStoreError, storeFailure } from './state-store-error';
 
 // The DynamoDB adapter behind StateStore: reads and writes, one item per watched certificate (state-item-encoding.ts
@@ -16,6 +16,8 @@ export interface DynamoDbStateStoreOptions {
   readonly tableName: string;
   /** Items per Scan page. Tests set a small one to cross page boundaries. @default DynamoDB's (1 MB pages) */
   readonly scanPageLimit?: number;
+  /** Documents a takeListing() keeps as they are before it compresses them. Tests set a small one. @default 10,000 */
+  readonly packListingAfter?: number;
   /** Clock for `updatedAt`. @default the system clock */
   readonly now?: () => Date;
   /**
@@ -40,6 +42,7 @@ export class DynamoDbStateStore implements StateStore {
   readonly tableName: string;
   private readonly client: DynamoDBClient;
   private readonly scanPageLimit: number | undefined;
+  private readonly packListingAfter: number | undefined;
   private readonly now: () => Date;
   /** Exclusive stores only. */
   private readonly batchedCreates: BatchedCreates | null;
@@ -53,6 +56,7 @@ export class DynamoDbStateStore implements StateStore {
     this.client = options.client;
     this.tableName = options.tableName;
     this.scanPageLimit = options.scanPageLimit;
+    this.packListingAfter = options.packListingAfter;
     this.now = options.now ?? (() => new Date());
     this.batchedCreates = options.exclusive
       ? new BatchedCreates({
@@ -91,9 +95,9 @@ export class DynamoDbStateStore implements StateStore {
 
   /** The same listing, each state kept as its stored JSON document until it is taken. */
   async takeListing(): Promise<StoredStates> {
-    const documents = new Map<string, StoredDocument>();
-    const unreadable = await this.scanStates((certificateId, item) => documents.set(certificateId, itemToStoredDocument(item, this.tableName)));
-    return new ListedStates(documents, unreadable);
+    const listing = new ListedStates(this.packListingAfter);
+    const unreadable = await this.scanStates((certificateId, item) => listing.add(certificateId, itemToStoredDocument(item, this.tableName)));
+    return listing.listedAll(unreadable);
   }
 
   /**
