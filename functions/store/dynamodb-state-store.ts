@@ -16,8 +16,6 @@ export interface DynamoDbStateStoreOptions {
   readonly tableName: string;
   /** Items per Scan page. Tests set a small one to cross page boundaries. @default DynamoDB's (1 MB pages) */
   readonly scanPageLimit?: number;
-  /** Documents a takeListing() keeps as they are before it compresses them. Tests set a small one. @default 10,000 */
-  readonly packListingAfter?: number;
   /** Clock for `updatedAt`. @default the system clock */
   readonly now?: () => Date;
   /**
@@ -42,7 +40,6 @@ export class DynamoDbStateStore implements StateStore {
   readonly tableName: string;
   private readonly client: DynamoDBClient;
   private readonly scanPageLimit: number | undefined;
-  private readonly packListingAfter: number | undefined;
   private readonly now: () => Date;
   /** Exclusive stores only. */
   private readonly batchedCreates: BatchedCreates | null;
@@ -56,7 +53,6 @@ export class DynamoDbStateStore implements StateStore {
     this.client = options.client;
     this.tableName = options.tableName;
     this.scanPageLimit = options.scanPageLimit;
-    this.packListingAfter = options.packListingAfter;
     this.now = options.now ?? (() => new Date());
     this.batchedCreates = options.exclusive
       ? new BatchedCreates({
@@ -95,7 +91,7 @@ export class DynamoDbStateStore implements StateStore {
 
   /** The same listing, each state kept as its stored JSON document until it is taken. */
   async takeListing(): Promise<StoredStates> {
-    const listing = new ListedStates(this.packListingAfter);
+    const listing = new ListedStates();
     const unreadable = await this.scanStates((certificateId, item) => listing.add(certificateId, itemToStoredDocument(item, this.tableName)));
     return listing.listedAll(unreadable);
   }

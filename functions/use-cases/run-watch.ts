@@ -62,9 +62,10 @@ const STORE_CONCURRENCY = 32;
 
 /**
  * Results probed and waiting for a store slot, at most: beyond, probing waits for the store. A store slower than
- * the probes (a busy machine, a throttled table) would otherwise make every result of a large fleet wait in memory.
+ * the probes (a busy machine, a throttled table, the listing of a large table still being read) would otherwise
+ * make every result of a large fleet wait in memory. 1,000 results are a few MB, and a second or two of probing.
  */
-const FOLD_BACKLOG = 256;
+const FOLD_BACKLOG = 1000;
 
 /** What one target contributed to the summary (invalid targets contribute nothing here). */
 interface TargetOutcome {
@@ -110,9 +111,11 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   const fold = async (index: number, result: CheckResult): Promise<KeptOutcome | null> => {
     if (result.error?.code === 'INVALID_TARGET') return null; // reported, not stored
     // Each certificate is folded once (the config refuses two targets with one id): what is never taken is not in
-    // the config.
-    const previous = await (await stored).take(certificateIdForResult(result));
-    const { state, ...outcome } = await storeSlots.run(() => settle(previous, config.targets[index], result, config, deps));
+    // the config. Taken in the slot, so that results waiting for the listing count towards the backlog too.
+    const { state, ...outcome } = await storeSlots.run(async () => {
+      const previous = await (await stored).take(certificateIdForResult(result));
+      return settle(previous, config.targets[index], result, config, deps);
+    });
     return { ...outcome, digestLine: config.digest && state ? digestLine(state, config.policy, deps.now) : null };
   };
   const byStatus: Record<Status, number> = { ok: 0, warning: 0, critical: 0, expired: 0, error: 0 };

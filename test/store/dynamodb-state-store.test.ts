@@ -234,18 +234,6 @@ describe('takeListing (a run takes each state once)', () => {
     expect(await listing.untaken()).toEqual(['tls:c.example:443', 'tls:d.example:443']);
   });
 
-  test('a long listing is kept compressed: each state still comes back exactly as list() reads it', async () => {
-    const store = await dynamo.createStore({ packListingAfter: 2 });
-    const ids = ['tls:a.example:443', 'tls:b.example:443', 'tls:c.example:443', 'tls:d.example:443', 'tls:e.example:443'];
-    for (const id of ids) await store.put(id === 'tls:c.example:443' ? unreachableState(id) : fullState(id), 0);
-    const legacy = { ...fullState('tls:legacy.example:443'), version: 4 };
-    await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: marshall(legacy, { removeUndefinedValues: true }) }));
-    const { states } = await store.list();
-    const listing = await store.takeListing();
-    for (const state of states.filter((s) => s.certificateId !== 'tls:e.example:443')) expect(await listing.take(state.certificateId)).toStrictEqual(state);
-    expect(await listing.untaken()).toEqual(['tls:e.example:443']);
-  });
-
   test('an unreadable item is listed as unreadable, as by list(), and cannot be taken', async () => {
     const store = await dynamo.createStore();
     await store.put(fullState('tls:fine.example:443'), 0);
