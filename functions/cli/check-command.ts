@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { exitCodeFor, worstStatus } from '../core/check-result';
 import { CHECK_DEFAULTS, CHECK_LIMITS } from '../core/check-settings';
@@ -7,6 +6,7 @@ import { checkTargets, type CheckSettings } from '../use-cases/check-targets';
 import { ProbeError } from '../core/ports';
 import { TlsProbe } from '../probes/tls-probe';
 import { TrustStore } from '../probes/trust-store';
+import { InputFileError, readInputText } from '../files/input-file';
 import type { CliIo } from './cli-io';
 import { integerOption } from './options';
 import { renderCheckTable } from './render-table';
@@ -65,9 +65,10 @@ export function registerCheckCommand(program: Command, io: CliIo, setExitCode: (
 function readTargetsFile(file: string | undefined): string[] {
   if (file === undefined) return [];
   try {
-    return parseTargetList(readFileSync(file, 'utf8'));
+    return parseTargetList(readInputText(file));
   } catch (error) {
-    throw new UsageError(`check: cannot read --targets-file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    if (error instanceof InputFileError) throw new UsageError(`check: cannot read --targets-file ${file}: ${error.reason}`);
+    throw error;
   }
 }
 
