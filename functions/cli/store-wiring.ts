@@ -3,6 +3,7 @@ import type { StateStore } from '../core/ports';
 import type * as DynamoDbClientModule from '../store/dynamodb-client';
 import type * as DynamoDbStateStoreModule from '../store/dynamodb-state-store';
 import type * as DynamoDbTableModule from '../store/dynamodb-table';
+import { TableShapeError } from '../store/state-store-error';
 import { startEmbeddedDynamoDb, StoreDirectoryLockedError } from './local-store/embedded-dynamodb';
 import { OpeningStateStore } from './opening-state-store';
 import type { StoreFlags } from './options';
@@ -108,7 +109,8 @@ function openingDynamoDb(tableName: string): OpeningStore {
     () => open,
     async (error: unknown) => {
       await open.close();
-      throw new UsageError((error as Error).message);
+      // A missing or misshapen table is a configuration mistake; a store that does not answer is a failure (exit 1).
+      throw error instanceof TableShapeError ? new UsageError(error.message) : error;
     },
   );
   return opening(description, Promise.resolve(), ready);

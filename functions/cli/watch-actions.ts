@@ -51,7 +51,7 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<void
   const opened = await openStore(flags);
   try {
     const { states, unreadable } = await opened.store.list();
-    for (const item of unreadable) io.err(`certwatch: skipped ${item.key}: ${item.reason}\n`);
+    for (const item of unreadable) io.err(`${terminalSafe(`certwatch: skipped ${item.key}: ${item.reason}`)}\n`);
     const rows = statusReport(states, now);
     if (flags.json) {
       io.out(`${JSON.stringify(rows, null, 2)}\n`);
@@ -77,7 +77,7 @@ export async function ackCommand(id: string, flags: AckFlags, io: CliIo): Promis
       throw error;
     });
     const what = acknowledgement.stage === 'error' ? 'the probe-failure alert' : acknowledgement.stage === 'invalid' ? 'the invalid-certificate alert' : `stage ${acknowledgement.stage}`;
-    io.out(`acknowledged ${what} of ${certificateId}${acknowledgement.until ? ` until ${acknowledgement.until}` : ''}\n`);
+    io.out(`${terminalSafe(`acknowledged ${what} of ${certificateId}${acknowledgement.until ? ` until ${acknowledgement.until}` : ''}`)}\n`);
   } finally {
     await opened.close();
   }
@@ -92,12 +92,12 @@ export async function forgetCommand(id: string, flags: ForgetFlags, io: CliIo): 
       throw error;
     });
     if ('unreadable' in forgotten) {
-      io.out(`forgot ${certificateId}: the unreadable item is deleted from the ${opened.description} (${forgotten.unreadable})\n`);
+      io.out(`${terminalSafe(`forgot ${certificateId}: the unreadable item is deleted from the ${opened.description} (${forgotten.unreadable})`)}\n`);
       return;
     }
     const sent = forgotten.state.sent.length;
     io.out(
-      `forgot ${certificateId}: its state, ${sent === 1 ? '1 notice' : `${sent} notices`} sent and its history are deleted from the ${opened.description}\n` +
+      `${terminalSafe(`forgot ${certificateId}: its state, ${sent === 1 ? '1 notice' : `${sent} notices`} sent and its history are deleted from the ${opened.description}`)}\n` +
         'a run whose config still lists it watches it again from scratch: remove it from the config too\n',
     );
   } finally {

@@ -10,6 +10,17 @@ export class StateStoreError extends Error {
   }
 }
 
+/**
+ * A table that is not certwatch's to use as it is (missing, or keyed otherwise): a configuration mistake, where other
+ * StateStoreErrors are a store that failed.
+ */
+export class TableShapeError extends StateStoreError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TableShapeError';
+  }
+}
+
 /** `error` from DynamoDB `operation`, as a StateStoreError; the adapter's own errors pass through as they are. */
 export function storeFailure(tableName: string, operation: string, error: unknown, certificateId?: string): StateStoreError | UnreadableStateError {
   if (error instanceof StateStoreError || error instanceof UnreadableStateError) return error;

@@ -6,7 +6,7 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { cli } from '../support/cli';
 import { chainFor, daysFromNow, issue, type Issued } from '../support/pki';
-import { startTlsServer, type RunningServer } from '../support/servers';
+import { closedPort, startTlsServer, type RunningServer } from '../support/servers';
 
 // `certwatch run | status | ack` through the CLI entry point on the AWS backends: `--store dynamodb` against a
 // dynalite server the CLI finds only through the standard environment (AWS_ENDPOINT_URL_DYNAMODB, CERTWATCH_TABLE),
@@ -139,6 +139,17 @@ describe('--store dynamodb: the endpoint from AWS_ENDPOINT_URL_DYNAMODB, the tab
     expect(err).not.toMatch(/\n\s+at /);
     // The run failed on reading the state, before any decision: nothing was notified.
     expect(existsSync(join(dir, 'missing.jsonl'))).toBe(false);
+  });
+
+  test.each([
+    [['ack', 'tls:127.0.0.1:443/shop.test']],
+    [['forget', 'tls:127.0.0.1:443/shop.test']],
+    [['status']],
+  ])('%j on a store that cannot be reached fails with exit 1 (3 is for usage mistakes), in one line', async (argv) => {
+    const port = await closedPort();
+    const { code, out, err } = await withEnv({ AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`, CERTWATCH_TABLE: 'certwatch' }, () => cli(...argv, '--store', 'dynamodb'));
+    expect({ code, out }).toEqual({ code: 1, out: '' });
+    expect(err).toMatch(/^certwatch: DynamoDB DescribeTable on table certwatch failed: .*ECONNREFUSED.*\n$/);
   });
 });
 
