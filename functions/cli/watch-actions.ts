@@ -13,8 +13,9 @@ import type { CliIo } from './cli-io';
 import { terminalSafe } from '../core/safe-text';
 import { renderColumns } from './render-table';
 import { UsageError } from './usage-error';
-import type { AckFlags, ForgetFlags, RunFlags, StatusFlags } from './options';
-import { openStore, type OpeningStore } from './store-wiring';
+import type { AckFlags, ForgetFlags, RunFlags, StatusFlags, StoreFlags } from './options';
+import { openStore, type OpeningStore, type OpenStore } from './store-wiring';
+import { NoLocalStoreError } from './local-store/embedded-dynamodb';
 import { createNotifier, parseInstant } from './watch-wiring';
 
 // The watch commands' work, loaded only when one of them runs: it pulls in the AWS SDK, dynalite and the
@@ -33,7 +34,9 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
     await opening.close();
     throw error;
   }
-  // A store held by another certwatch fails here, before any probe; the rest of the opening overlaps probing.
+  // Only now is the store's directory taken (created on a first run): a run refused above leaves none behind. A store
+  // held by another certwatch fails here, before any probe; the rest of the opening overlaps probing.
+  opening.proceed();
   await opening.held;
   try {
     const progress = io.progress ? (done: number, total: number) => io.progress?.(`certwatch: probed ${done}/${total} targets`) : undefined;
@@ -48,7 +51,15 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
 
 export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<void> {
   const now = flags.now ? parseInstant('--now', flags.now) : new Date();
-  const opened = await openStore(flags);
+  let opened: OpenStore;
+  try {
+    opened = await openStore(flags);
+  } catch (error) {
+    if (!(error instanceof NoLocalStoreError)) throw error;
+    // Nothing watched there (yet, or a typo in --store): said, and nothing created.
+    io.out(flags.json ? '[]\n' : `no watched certificates yet: ${terminalSafe(error.message)}\n`);
+    return;
+  }
   try {
     const { states, unreadable } = await opened.store.list();
     for (const item of unreadable) io.err(`${terminalSafe(`certwatch: skipped ${item.key}: ${item.reason}`)}\n`);
@@ -70,7 +81,7 @@ export async function ackCommand(id: string, flags: AckFlags, io: CliIo): Promis
   const at = flags.now ? parseInstant('--now', flags.now) : new Date();
   const until = flags.until ? parseInstant('--until', flags.until) : undefined;
   const certificateId = normaliseCertificateId('ack', id, flags.servername);
-  const opened = await openStore(flags);
+  const opened = await openExistingStore('ack', flags);
   try {
     const { acknowledgement } = await acknowledgeCertificate(opened.store, certificateId, { at, alert: flags.alert, until, note: flags.note }).catch((error: unknown) => {
       if (error instanceof AcknowledgementError || error instanceof UnknownCertificateError) throw new UsageError(`ack: ${error.message}`);
@@ -85,7 +96,7 @@ export async function ackCommand(id: string, flags: AckFlags, io: CliIo): Promis
 
 export async function forgetCommand(id: string, flags: ForgetFlags, io: CliIo): Promise<void> {
   const certificateId = normaliseCertificateId('forget', id, flags.servername);
-  const opened = await openStore(flags);
+  const opened = await openExistingStore('forget', flags);
   try {
     const forgotten = await forgetCertificate(opened.store, certificateId).catch((error: unknown) => {
       if (error instanceof UnknownCertificateError) throw new UsageError(`forget: ${error.message}`);
@@ -103,6 +114,13 @@ export async function forgetCommand(id: string, flags: ForgetFlags, io: CliIo): 
   } finally {
     await opened.close();
   }
+}
+
+/** The store of a command that changes what is there: none there is a usage mistake (a typo in --store, say). */
+async function openExistingStore(command: string, flags: StoreFlags): Promise<OpenStore> {
+  return openStore(flags).catch((error: unknown) => {
+    throw error instanceof NoLocalStoreError ? new UsageError(`${command}: ${error.message}`) : error;
+  });
 }
 
 function readConfig(file: string): CertwatchConfig {

@@ -17,7 +17,7 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
     .addHelpText('after', '\nExit status: 0 the cycle completed and every notification was delivered; 1 it completed but something needs\nattention (a publish or store write failed and is retried next run, or a target is invalid); 3 a usage or config mistake.\n')
     .action((flags: RunFlags) => {
       // The store opens (the local store's thread boots) while the watch modules load and the config is read.
-      const opening = startOpeningStore(flags);
+      const opening = startOpeningStore(flags, { create: true, deferred: true });
       return actions().runCommand(flags, io, setExitCode, opening);
     });
 

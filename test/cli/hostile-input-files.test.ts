@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -43,7 +43,13 @@ test.each([
   [['check', '--targets-file', '/dev/zero'], 'certwatch: check: cannot read --targets-file /dev/zero: a character device, not a regular file'],
   [['check', '--ca-file', 'fifo', 'x.test'], 'certwatch: check: --ca-file: cannot read CA file fifo: a FIFO, not a regular file'],
   [['check', '--ca-file', 'empty.pem', 'x.test'], 'certwatch: check: --ca-file: CA file empty.pem holds no PEM certificate'],
+  [['run', '--config', 'certwatch.config.json'], 'certwatch: certwatch.config.json: cannot read the file (ENOENT)'],
 ])('%j is refused in one line, exit 3', async (args, line) => {
   const { code, out, err } = await certwatch(...args);
   expect({ code, out, err }).toEqual({ code: 3, out: '', err: `${line}\n` });
+});
+
+test('a run refused for its config leaves no store behind in the folder it ran in', () => {
+  // Every run above used the default store, .certwatch/ in the folder: none of them may have created it.
+  expect(readdirSync(dir).sort()).toEqual(['empty-ca.json', 'empty.pem', 'fifo', 'huge.json', 'zero.json']);
 });

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '../../functions/cli/store-wiring';
+import { startOpeningStore } from '../../functions/cli/store-wiring';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { startEmbeddedDynamoDb } from '../../functions/cli/local-store/embedded-dynamodb';
 import { fullState } from '../store/watch-state-fixture';
@@ -41,6 +41,9 @@ afterAll(() => server.close());
 
 const config = () => ['--config', join(dir, 'certwatch.config.json')];
 
+/** A local store at `path`, created as a run creates it, for a test to write into. */
+const createdStore = (path: string) => startOpeningStore({ store: path }, { create: true }).ready;
+
 /** Writes into a local store directory as another tool would: a server of its own and a raw DynamoDB client. */
 async function withRawStore(path: string, write: (client: DynamoDBClient) => Promise<unknown>): Promise<void> {
   const embedded = await startEmbeddedDynamoDb({ path });
@@ -65,6 +68,38 @@ test('status before any run says so', async () => {
   const { code, out } = await cli('status', ...store());
   expect(code).toBe(0);
   expect(out).toContain('no watched certificates yet');
+});
+
+describe('the commands that read never create a store', () => {
+  test('status on a directory without a store says so and creates nothing (a typo in --store must not look like an empty watch)', async () => {
+    const typo = join(dir, 'typo', 'dir');
+    const { code, out, err } = await cli('status', '--store', typo);
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    expect(out).toBe(`no watched certificates yet: there is no local store at ${typo}: \`certwatch run --store ${typo}\` creates one\n`);
+    expect(await cli('status', '--json', '--store', typo)).toEqual({ code: 0, out: '[]\n', err: '' });
+    expect(existsSync(join(dir, 'typo'))).toBe(false);
+  });
+
+  test.each([['ack'], ['forget']])('%s on a directory without a store is a usage mistake, and creates nothing', async (command) => {
+    const typo = join(dir, `typo-${command}`);
+    const { code, out, err } = await cli(command, 'tls:x.test:443', '--store', typo);
+    expect({ code, out }).toEqual({ code: 3, out: '' });
+    expect(err).toBe(`certwatch: ${command}: there is no local store at ${typo}: \`certwatch run --store ${typo}\` creates one\n`);
+    expect(existsSync(typo)).toBe(false);
+  });
+
+  test.each([[['status']], [['run']], [['ack', 'x.test']]])('an empty --store for %j is a usage mistake, not the current folder', async (argv) => {
+    const { code, err } = await cli(...argv, ...(argv[0] === 'run' ? config() : []), '--store', '');
+    expect(code).toBe(3);
+    expect(err).toBe('certwatch: --store must name a directory (or "dynamodb"); an empty path is not one\n');
+  });
+
+  test('a run refused for its config leaves no store behind', async () => {
+    const fresh = join(dir, 'never-created');
+    const { code } = await cli('run', '--config', join(dir, 'no-such-config.json'), '--store', fresh);
+    expect(code).toBe(3);
+    expect(existsSync(fresh)).toBe(false);
+  });
 });
 
 test('run, status, ack: a full local cycle', async () => {
@@ -201,7 +236,7 @@ describe('ack finds a certificate by id, or by target and servername', () => {
 
   beforeAll(async () => {
     // Two certificates behind one address, told apart by SNI, as the watcher stores them.
-    const opened = await openStore({ store: shared() });
+    const opened = await createdStore(shared());
     try {
       for (const id of ['tls:10.0.0.5:443/a.internal', 'tls:10.0.0.5:443/b.internal', 'tls:smtp://mail.test:587']) {
         await opened.store.put({ ...fullState(id), acknowledgement: null }, 0);
@@ -239,7 +274,7 @@ describe('ack finds a certificate by id, or by target and servername', () => {
 
 test('the status table strips control characters from what the store holds', async () => {
   const hostile = join(dir, 'hostile-state');
-  const opened = await openStore({ store: hostile });
+  const opened = await createdStore(hostile);
   await opened.store.put(fullState('tls:evil\u001b]0;pwned\u0007\u001b[2J\u202E.test:443'), 0);
   await opened.close();
   const { out } = await cli('status', '--store', hostile, '--now', '2026-03-19T08:00:00Z');

@@ -30,7 +30,7 @@ export interface StoreFailure {
 /** What the thread answers: first whether the store is ready (its table checked or created), then each call. */
 export type StoreThreadMessage =
   | { readonly ready: true }
-  | { readonly failed: string }
+  | { readonly failed: string; readonly tableShape?: boolean }
   | { readonly id: number; readonly writes: number; readonly value: unknown }
   | { readonly id: number; readonly writes: number; readonly failure: StoreFailure };
 
@@ -59,15 +59,15 @@ export class ThreadStateStore implements StateStore {
   private channelClosed = false;
 
   /**
-   * `port`: the channel to a thread that answered `ready` on it. `why`: what is known of why the thread stopped
-   * (its error), for the message when it does.
+   * `port`: the channel to a thread that answered `ready` on it. `stopped`: the error for the calls waiting when the
+   * thread stops (what is known of why it did).
    */
   constructor(
     private readonly port: MessagePort,
-    why: () => string = () => '',
+    stopped: () => Error = () => new Error("the local store's thread stopped before answering"),
   ) {
     port.on('message', (message: StoreThreadMessage) => this.answer(message));
-    port.on('close', () => this.stop(new Error(`the local store's thread stopped before answering${why()}`)));
+    port.on('close', () => this.stop(stopped()));
   }
 
   get writeCount(): number {
