@@ -42,7 +42,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
     const progress = io.progress ? (done: number, total: number) => io.progress?.(`certwatch: probed ${done}/${total} targets`) : undefined;
     const summary = await runWatch(config, { probe: new TlsProbe(), store: opening.store, notifier, now, onProgress: progress });
     io.out(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary, opening.description));
-    const attention = summary.publishFailures.length + summary.storeFailures.length + summary.unreadableItems.length + summary.invalidTargets.length;
+    const attention = summary.publishFailures.length + summary.storeFailures.length + summary.unreadableItems.length + summary.replacedItems.length + summary.invalidTargets.length;
     setExitCode(attention > 0 ? 1 : 0);
   } finally {
     await opening.close();
@@ -176,6 +176,7 @@ function renderSummary(summary: RunSummary, where: string): string {
     ...summary.publishFailures.map((p) => `not delivered (retried next run): ${p.message}`),
     ...summary.storeFailures.map((p) => `not stored (retried next run): ${p.certificateId}: ${p.message}`),
     ...summary.unreadableItems.map((p) => `skipped an unreadable item: ${p.message} (\`certwatch forget ${p.certificateId}\` deletes it)`),
+    ...summary.replacedItems.map((p) => `replaced an unreadable item: ${p.message}: ${p.certificateId} is configured, so it is watched afresh (what the item held is lost)`),
     ...summary.conflicts.map((id) => `skipped ${id}: another run changed it (or it was forgotten) at the same time`),
     ...notInConfigLines(summary.notInConfig),
   ];

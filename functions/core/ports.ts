@@ -34,13 +34,25 @@ export class VersionConflictError extends Error {
   }
 }
 
+/**
+ * An item that is not a readable state, as the store saw it: opaque data (made and read by the store adapter) that
+ * lets a later write or delete over it be conditional on the item still being exactly that, whatever it holds (no
+ * version, or one that is not a number).
+ */
+export interface UnreadableRevision {
+  readonly unreadable: string;
+}
+
+/** What a write or delete expects to find: a state's version (0: nothing), or an unreadable item as it was read. */
+export type ExpectedRevision = number | UnreadableRevision;
+
 /** A stored item under a certificate's key that is not a readable certwatch state (corrupt, foreign, too new). */
 export class UnreadableStateError extends Error {
   constructor(
     readonly certificateId: string,
     message: string,
-    /** Its whole-number `version` attribute, if it has one: the condition for deleting it (null: none). */
-    readonly version: number | null,
+    /** The item as read: the condition for deleting or replacing it. */
+    readonly revision: UnreadableRevision,
   ) {
     super(message);
     this.name = 'UnreadableStateError';
@@ -64,6 +76,8 @@ export const EMPTY_LEDGER: RunLedger = { lastRunAt: null, digestSentFor: null, d
 export interface UnreadableItem {
   readonly key: string;
   readonly reason: string;
+  /** The item as read: the condition for deleting it, or for a run replacing it with a fresh state. */
+  readonly revision: UnreadableRevision;
 }
 
 export interface StateListing {
@@ -78,16 +92,16 @@ export interface StateStore {
   /** Every watched certificate (paginated underneath); unreadable items are skipped and listed. */
   list(): Promise<StateListing>;
   /**
-   * Writes `next` only if the stored version is still `expectedVersion` (0: the item must not exist yet).
-   * Stores `next` with version `expectedVersion + 1`, returned. Throws VersionConflictError otherwise.
+   * Writes `next` only if the stored version is still `expected` (0: the item must not exist yet; an unreadable
+   * revision: the unreadable item must still be exactly as read, and is replaced). Stores `next` with the version
+   * after it (`expected + 1`; 1 over an unreadable item), returned. Throws VersionConflictError otherwise.
    */
-  put(next: WatchState, expectedVersion: number): Promise<WatchState>;
+  put(next: WatchState, expected: ExpectedRevision): Promise<WatchState>;
   /**
-   * Deletes a certificate's state only if its stored version is still `expectedVersion` (a run that wrote it since
-   * wins); null deletes an item without a version (an unreadable one). Throws VersionConflictError otherwise, also
-   * when it is gone already.
+   * Deletes a certificate's state only if it is still as expected: its stored version (a run that wrote it since
+   * wins), or an unreadable item exactly as read. Throws VersionConflictError otherwise, also when it is gone already.
    */
-  delete(certificateId: string, expectedVersion: number | null): Promise<void>;
+  delete(certificateId: string, expected: ExpectedRevision): Promise<void>;
   getLedger(): Promise<RunLedger>;
   /** Conditional on the version read, like `put`. */
   putLedger(next: RunLedger, expectedVersion: number): Promise<RunLedger>;

@@ -4,7 +4,7 @@ import type { CertwatchConfig, WatchedTarget } from '../core/config';
 import { foldObservation } from '../core/escalation/fold';
 import { afterDelivery, isClaimable, withClaims } from '../core/escalation/outbox';
 import { planDigest } from '../core/escalation/digest';
-import { VersionConflictError, type CertificateProbe, type Notifier, type RunLedger, type StateStore } from '../core/ports';
+import { VersionConflictError, type CertificateProbe, type Notifier, type RunLedger, type StateStore, type UnreadableItem, type UnreadableRevision } from '../core/ports';
 import { certificateIdForResult } from '../core/certificate-id';
 import type { WatchState } from '../core/watch-state';
 import { retryOnConflict } from './retry-on-conflict';
@@ -40,8 +40,16 @@ export interface RunSummary {
   readonly notificationsPending: number;
   readonly publishFailures: readonly RunProblem[];
   readonly storeFailures: readonly RunProblem[];
-  /** Items in the store that are not readable states: skipped every run until `certwatch forget` deletes them. */
+  /**
+   * Items in the store that are not readable states, under no configured target: skipped every run until
+   * `certwatch forget` deletes them.
+   */
   readonly unreadableItems: readonly RunProblem[];
+  /**
+   * Unreadable items under a configured target: replaced by this run's fresh state of it (conditionally on the item
+   * being as read), so that the target is watched again; what they held is lost.
+   */
+  readonly replacedItems: readonly RunProblem[];
   /** Another run changed the item first: left to that run. */
   readonly conflicts: readonly string[];
   /**
@@ -69,6 +77,8 @@ interface TargetOutcome {
   readonly publishFailures: readonly RunProblem[];
   readonly storeFailure?: RunProblem;
   readonly conflict?: string;
+  /** The unreadable item this target's state replaced. */
+  readonly replaced?: RunProblem;
 }
 
 /**
@@ -87,7 +97,10 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   const writesBefore = deps.store.writeCount;
   // No fold starts without the listing; a failed one stops the probing, which then rejects with the store's error.
   const stopProbing = new AbortController();
-  const stored = deps.store.list().then(({ states, unreadable }) => ({ byId: new Map(states.map((state) => [state.certificateId, state])), unreadable }));
+  const stored = deps.store.list().then(({ states, unreadable }) => ({
+    byId: new Map(states.map((state) => [state.certificateId, state])),
+    unreadable: new Map(unreadable.map((item) => [item.key, item])),
+  }));
   stored.catch((error: unknown) => stopProbing.abort(error));
 
   const storeSlots = new Slots(STORE_CONCURRENCY);
@@ -95,9 +108,12 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   const outcomes: Promise<TargetOutcome | null>[] = new Array(requests.length);
   const fold = async (index: number, result: CheckResult): Promise<TargetOutcome | null> => {
     if (result.error?.code === 'INVALID_TARGET') return null; // reported, not stored
-    const { byId } = await stored;
-    const previous = byId.get(certificateIdForResult(result));
-    return storeSlots.run(() => settle(previous, config.targets[index], result, config, deps));
+    const { byId, unreadable } = await stored;
+    const certificateId = certificateIdForResult(result);
+    const previous = byId.get(certificateId);
+    // An unreadable item under a configured target must not silence it: a fresh state replaces it, if still as read.
+    const over = previous ? undefined : unreadable.get(certificateId);
+    return storeSlots.run(() => settle(previous, over, config.targets[index], result, config, deps));
   };
   const probing = checkTargets(requests, settings, {
     probe: deps.probe,
@@ -118,7 +134,7 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   const storeFailures: RunProblem[] = [];
   const conflicts: string[] = [];
   const { unreadable, byId } = await stored;
-  const unreadableItems = unreadable.map((item) => ({ certificateId: item.key, message: item.reason }));
+  const replacedItems: RunProblem[] = [];
   const settled = await Promise.all(outcomes);
   for (const [index, result] of results.entries()) {
     byStatus[result.status]++;
@@ -132,7 +148,10 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
     publishFailures.push(...outcome.publishFailures);
     if (outcome.storeFailure) storeFailures.push(outcome.storeFailure);
     if (outcome.conflict) conflicts.push(outcome.conflict);
+    if (outcome.replaced) replacedItems.push(outcome.replaced);
   }
+  const replacedIds = new Set(replacedItems.map((item) => item.certificateId));
+  const unreadableItems = [...unreadable.values()].filter((item) => !replacedIds.has(item.key)).map((item) => ({ certificateId: item.key, message: item.reason }));
 
   try {
     // The digest lists the configured targets as this run left them (a retired target is not reported forever).
@@ -156,18 +175,30 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
     publishFailures,
     storeFailures,
     unreadableItems,
+    replacedItems,
     conflicts,
     notInConfig,
     storeWrites: deps.store.writeCount - writesBefore,
   };
 }
 
-/** Folds and notifies one valid target; a store failure or conflict is its outcome, not the run's. */
-async function settle(previous: WatchState | undefined, watched: WatchedTarget, result: CheckResult, config: CertwatchConfig, deps: RunDependencies): Promise<TargetOutcome> {
+/**
+ * Folds and notifies one valid target; a store failure or conflict is its outcome, not the run's. `over`: the
+ * unreadable item its first write replaces (none stored as a state).
+ */
+async function settle(
+  previous: WatchState | undefined,
+  over: UnreadableItem | undefined,
+  watched: WatchedTarget,
+  result: CheckResult,
+  config: CertwatchConfig,
+  deps: RunDependencies,
+): Promise<TargetOutcome> {
   const certificateId = certificateIdForResult(result);
   const progress: Progress = { sent: 0, publishFailures: [] };
   try {
-    return { ...(await foldAndNotify(previous, certificateId, watched, result, config, deps, progress)), ...progress };
+    const settled = await foldAndNotify(previous, over?.revision, certificateId, watched, result, config, deps, progress);
+    return { ...settled, ...progress, ...(over ? { replaced: { certificateId, message: over.reason } } : {}) };
   } catch (error) {
     // What was published before a failed write still counts: it was sent (and is sent again once the claim lapses).
     const failure = error instanceof VersionConflictError ? { conflict: certificateId } : { storeFailure: { certificateId, message: (error as Error).message } };
@@ -208,6 +239,7 @@ interface Progress {
  */
 async function foldAndNotify(
   previous: WatchState | undefined,
+  over: UnreadableRevision | undefined,
   certificateId: string,
   watched: WatchedTarget,
   result: CheckResult,
@@ -224,7 +256,7 @@ async function foldAndNotify(
   const claimed = folded.pending.filter((n) => isClaimable(n, deps.now)).map((n) => n.id);
   let state = claimed.length > 0 ? withClaims(folded, claimed, deps.now.toISOString()) : folded;
   if (previous === undefined || claimed.length > 0 || meaningfullyChanged(previous, state)) {
-    state = await deps.store.put(state, previous?.version ?? 0);
+    state = await deps.store.put(state, previous?.version ?? over ?? 0);
   }
   if (claimed.length === 0) return { state, pending: state.pending.length };
 

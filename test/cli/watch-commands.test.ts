@@ -191,6 +191,38 @@ test('an unreadable item in the store: each run reports it (exit 1) and says how
   expect(clean.out).not.toContain('skipped an unreadable item');
 });
 
+test('an unreadable item whose version is not a number: forget deletes it, and one under a configured target is replaced so the target alerts again', async () => {
+  const state = join(dir, 'unforgettable-state');
+  const notifications = join(dir, 'unforgettable.jsonl');
+  const runOnce = (days: number) => cli('run', ...config(), '--store', state, '--notify', `file:${notifications}`, '--now', at(days));
+  expect((await runOnce(0)).code).toBe(0);
+  const configured = `tls:127.0.0.1:${server.port}/shop.test`;
+  const hostile = 'tls:junk\u001b]0;pwned\u0007.example:443';
+  await withRawStore(state, async (client) => {
+    for (const id of [configured, hostile]) {
+      await client.send(new PutItemCommand({ TableName: 'certwatch', Item: { certificateId: { S: id }, version: { S: 'seven' }, state: { S: '{}' } } }));
+    }
+  });
+  writeFileSync(notifications, '');
+
+  const replacing = await runOnce(1);
+  expect(replacing.code).toBe(1);
+  expect(replacing.out).not.toMatch(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/);
+  expect(replacing.out).toContain(`replaced an unreadable item: item ${configured} in table certwatch is not a certwatch state (no whole-number version, status or expiry): ${configured} is configured, so it is watched afresh`);
+  expect(replacing.out).toContain('skipped an unreadable item: item tls:junk]0;pwned.example:443 in table certwatch is not a certwatch state');
+  // Watched again: its state is fresh (first seen), so its stage notifies at once.
+  const sent = readFileSync(notifications, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { certificateId: string; kind: string });
+  expect(sent.filter((n) => n.certificateId === configured).map((n) => n.kind)).toEqual(['expiry']);
+
+  const forget = await cli('forget', hostile, '--store', state);
+  expect(forget.code).toBe(0);
+  expect(forget.out).toMatch(/^forgot tls:junk\]0;pwned\.example:443: the unreadable item is deleted/);
+  const status = await cli('status', '--store', state, '--now', at(2));
+  expect(status.err).toBe('');
+  expect(status.out).toContain(configured);
+  expect((await runOnce(2)).out).not.toContain('unreadable item');
+});
+
 test('a run names five of the certificates no longer configured, and counts the rest', async () => {
   const state = join(dir, 'many-removed-state');
   const ports = await Promise.all(Array.from({ length: 7 }, () => closedPort()));

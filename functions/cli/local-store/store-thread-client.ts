@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import { type RunLedger, type StateListing, type StateStore, UnreadableStateError, VersionConflictError } from '../../core/ports';
+import { type ExpectedRevision, type RunLedger, type StateListing, type StateStore, type UnreadableRevision, UnreadableStateError, VersionConflictError } from '../../core/ports';
 import type { WatchState } from '../../core/watch-state';
 
 // The embedded store's state store, seen from the caller's thread: each call goes as a message to the store's
@@ -12,8 +12,8 @@ import type { WatchState } from '../../core/watch-state';
 export type StoreCall =
   | { readonly method: 'get'; readonly certificateId: string }
   | { readonly method: 'list' }
-  | { readonly method: 'put'; readonly state: WatchState; readonly expectedVersion: number }
-  | { readonly method: 'delete'; readonly certificateId: string; readonly expectedVersion: number | null }
+  | { readonly method: 'put'; readonly state: WatchState; readonly expected: ExpectedRevision }
+  | { readonly method: 'delete'; readonly certificateId: string; readonly expected: ExpectedRevision }
   | { readonly method: 'getLedger' }
   | { readonly method: 'putLedger'; readonly ledger: RunLedger; readonly expectedVersion: number };
 
@@ -23,8 +23,8 @@ export interface StoreFailure {
   readonly message: string;
   /** VersionConflictError's and UnreadableStateError's certificate. */
   readonly certificateId?: string;
-  /** UnreadableStateError's version. */
-  readonly version?: number | null;
+  /** UnreadableStateError's revision. */
+  readonly revision?: UnreadableRevision;
 }
 
 /** What the thread answers: first whether the store is ready (its table checked or created), then each call. */
@@ -82,13 +82,13 @@ export class ThreadStateStore implements StateStore {
     return this.call({ method: 'list' }) as Promise<StateListing>;
   }
 
-  async put(next: WatchState, expectedVersion: number): Promise<WatchState> {
-    const { version } = (await this.call({ method: 'put', state: next, expectedVersion })) as Written;
+  async put(next: WatchState, expected: ExpectedRevision): Promise<WatchState> {
+    const { version } = (await this.call({ method: 'put', state: next, expected })) as Written;
     return { ...next, version };
   }
 
-  async delete(certificateId: string, expectedVersion: number | null): Promise<void> {
-    await this.call({ method: 'delete', certificateId, expectedVersion });
+  async delete(certificateId: string, expected: ExpectedRevision): Promise<void> {
+    await this.call({ method: 'delete', certificateId, expected });
   }
 
   getLedger(): Promise<RunLedger> {
@@ -167,7 +167,7 @@ export class ThreadStateStore implements StateStore {
 /** A failure as plain data, for the way back. */
 export function describeFailure(error: unknown): StoreFailure {
   if (error instanceof VersionConflictError) return { name: error.name, message: error.message, certificateId: error.certificateId };
-  if (error instanceof UnreadableStateError) return { name: error.name, message: error.message, certificateId: error.certificateId, version: error.version };
+  if (error instanceof UnreadableStateError) return { name: error.name, message: error.message, certificateId: error.certificateId, revision: error.revision };
   if (error instanceof Error) return { name: error.name, message: error.message };
   return { name: 'Error', message: String(error) };
 }
@@ -175,7 +175,9 @@ export function describeFailure(error: unknown): StoreFailure {
 /** The failure as the caller would have seen it on the store's own thread: the port's own errors keep their class. */
 export function revive(failure: StoreFailure): Error {
   if (failure.name === 'VersionConflictError' && failure.certificateId !== undefined) return new VersionConflictError(failure.certificateId);
-  if (failure.name === 'UnreadableStateError' && failure.certificateId !== undefined) return new UnreadableStateError(failure.certificateId, failure.message, failure.version ?? null);
+  if (failure.name === 'UnreadableStateError' && failure.certificateId !== undefined && failure.revision !== undefined) {
+    return new UnreadableStateError(failure.certificateId, failure.message, failure.revision);
+  }
   const error = new Error(failure.message);
   error.name = failure.name;
   return error;

@@ -61,9 +61,9 @@ function invoke(store: StateStore, call: StoreCall): Promise<unknown> {
     case 'list':
       return store.list();
     case 'put':
-      return store.put(call.state, call.expectedVersion);
+      return store.put(call.state, call.expected);
     case 'delete':
-      return store.delete(call.certificateId, call.expectedVersion);
+      return store.delete(call.certificateId, call.expected);
     case 'getLedger':
       return store.getLedger();
     case 'putLedger':
