@@ -17,6 +17,7 @@ import type { AckFlags, ForgetFlags, RunFlags, StatusFlags, StoreFlags } from '.
 import { openStore, type OpeningStore, type OpenStore } from './store-wiring';
 import { NoLocalStoreError } from './local-store/embedded-dynamodb';
 import { createNotifier, parseInstant } from './watch-wiring';
+import { parseDuration } from '../core/duration';
 
 // The watch commands' work, loaded only when one of them runs: it pulls in the AWS SDK, dynalite and the
 // config validator, which `certwatch check` has no use for.
@@ -26,7 +27,9 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
   let now: Date;
   let config: CertwatchConfig;
   let notifier: Notifier;
+  let deadline: Date;
   try {
+    deadline = new Date(Date.now() + parseDeadline(flags.deadline));
     now = flags.now ? parseInstant('--now', flags.now) : new Date();
     config = readConfig(flags.config);
     notifier = createNotifier(flags.notify, { topicArn: config.snsTopicArn, now: () => now, write: io.err });
@@ -38,15 +41,43 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
   // held by another certwatch fails here, before any probe; the rest of the opening overlaps probing.
   opening.proceed();
   await opening.held;
+  const signals = io.stopOnSignals?.();
   try {
     const progress = io.progress ? (done: number, total: number) => io.progress?.(`certwatch: probed ${done}/${total} targets`) : undefined;
-    const summary = await runWatch(config, { probe: new TlsProbe(), store: opening.store, notifier, now, onProgress: progress });
+    const summary = await runWatch(config, { probe: new TlsProbe(), store: opening.store, notifier, now, deadline, stop: signals?.signal, onProgress: progress });
     io.out(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary, opening.description));
-    const attention = summary.publishFailures.length + summary.storeFailures.length + summary.unreadableItems.length + summary.replacedItems.length + summary.invalidTargets.length;
-    setExitCode(attention > 0 ? 1 : 0);
+    setExitCode(needsAttention(summary) ? 1 : 0);
   } finally {
-    await opening.close();
+    try {
+      await opening.close();
+    } finally {
+      signals?.dispose();
+    }
   }
+}
+
+/** Exit status 1: something is left for the next run, or for a person. */
+function needsAttention(summary: RunSummary): boolean {
+  return (
+    summary.stopped !== null ||
+    [summary.publishFailures, summary.storeFailures, summary.unreadableItems, summary.replacedItems, summary.invalidTargets, summary.pendingNotices, summary.targetsLeft, summary.unanswered].some(
+      (list) => list.length > 0,
+    )
+  );
+}
+
+/** Limits of `run --deadline`: a run needs a second at least, and one longer than a day is no longer a cycle. */
+const DEADLINE_LIMITS_MS = { min: 1_000, max: 24 * 3_600_000 } as const;
+
+function parseDeadline(text: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch {
+    throw new UsageError(`--deadline must be a duration such as 30s, 5m or 1h (got "${text}")`);
+  }
+  if (ms < DEADLINE_LIMITS_MS.min || ms > DEADLINE_LIMITS_MS.max) throw new UsageError(`--deadline must be between 1s and 24h (got "${text}")`);
+  return ms;
 }
 
 export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<void> {
@@ -179,19 +210,32 @@ function renderSummary(summary: RunSummary, where: string): string {
     ...summary.replacedItems.map((p) => `replaced an unreadable item: ${p.message}: ${p.certificateId} is configured, so it is watched afresh (what the item held is lost)`),
     ...summary.conflicts.map((id) => `skipped ${id}: another run changed it (or it was forgotten) at the same time`),
     ...notInConfigLines(summary.notInConfig),
+    ...summary.unanswered.map((u) => `no answer from ${u.dependency}, not called again in this run: ${u.message}`),
+    ...(summary.stopped !== null ? [`stopped early: ${summary.stopped}; ${leftText(summary)}`] : []),
+    ...(summary.pendingNotices.length > 0 ? [`pending, sent by a later run (${summary.pendingNotices.length}): ${named(summary.pendingNotices)}`] : []),
   ];
   return lines.map(terminalSafe).join('\n') + '\n';
 }
 
+/** What a stopped run left: the targets it did not get to. */
+function leftText(summary: RunSummary): string {
+  if (summary.targetsLeft.length === 0) return 'every target was probed and recorded';
+  return `${summary.targetsLeft.length} of ${summary.targets} targets left for the next run: ${named(summary.targetsLeft)}`;
+}
+
+/** The first few of `items` by name, and how many more. */
+function named(items: readonly string[]): string {
+  const shown = items.slice(0, NAMED_SHOWN);
+  return `${shown.join(', ')}${items.length > shown.length ? ` and ${items.length - shown.length} more` : ''}`;
+}
+
+const NAMED_SHOWN = 5;
+
 /** Stored certificates no target names any more: a few by name, and how to remove them. */
 function notInConfigLines(ids: readonly string[]): string[] {
   if (ids.length === 0) return [];
-  const shown = ids.slice(0, NOT_IN_CONFIG_SHOWN);
-  const more = ids.length > shown.length ? ` and ${ids.length - shown.length} more` : '';
-  return [`not in this config, still in the store (${ids.length}): ${shown.join(', ')}${more}; \`certwatch forget <id>\` deletes one`];
+  return [`not in this config, still in the store (${ids.length}): ${named(ids)}; \`certwatch forget <id>\` deletes one`];
 }
-
-const NOT_IN_CONFIG_SHOWN = 5;
 
 function hoursAgo(iso: string, now: Date): string {
   const hours = Math.floor((now.getTime() - Date.parse(iso)) / 3_600_000);

@@ -13,8 +13,14 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
     .option('--config <file>', 'the config file', 'certwatch.config.json')
     .option('--now <iso>', `run as if it were this time (simulations, tests): ${INSTANT_HELP}`)
     .option('--notify <console|file:PATH|sns>', 'where notifications go', 'console')
+    .option('--deadline <duration>', 'stop starting work after this long (30s, 5m, 1h), then release claims and record deliveries within 10 s', '5m')
     .option('--json', 'print the run summary as JSON')
-    .addHelpText('after', '\nExit status: 0 the cycle completed and every notification was delivered; 1 it completed but something needs\nattention (a publish or store write failed and is retried next run, or a target is invalid); 3 a usage or config mistake.\n')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 the cycle completed and every notification was delivered; 1 something needs attention (a publish or\n' +
+        'store write failed and is retried next run, notices are still pending, a target is invalid, or the run stopped at its\n' +
+        'deadline, on SIGINT/SIGTERM or for a store that does not answer); 3 a usage or config mistake.\n',
+    )
     .action((flags: RunFlags) => {
       // The store opens (the local store's thread boots) while the watch modules load and the config is read.
       const opening = startOpeningStore(flags, { create: true, deferred: true });

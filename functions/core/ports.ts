@@ -9,6 +9,8 @@ export interface ProbeSettings {
   readonly timeoutMs: number;
   /** Extra trust anchors (PEM files) on top of Node's roots. */
   readonly caFiles?: readonly string[];
+  /** Once aborted, the probe gives up at once (its run's time is up), closing what it opened. */
+  readonly signal?: AbortSignal;
 }
 
 /** A per-target failure with a stable code; never stops the other targets. */
@@ -25,6 +27,23 @@ export class ProbeError extends Error {
 /** Reads the certificate chain a target serves: facts only, judged by the use case. Throws a ProbeError. */
 export interface CertificateProbe {
   probe(target: Target, settings: ProbeSettings): Promise<Observation>;
+}
+
+/**
+ * A dependency (the state store, the notifier) answered nothing within its own time limit: a silent endpoint. Whether
+ * a write it was sent took effect is unknown. A run calls that dependency no more (a circuit), so that a dead store
+ * or topic costs one time limit, not one per certificate.
+ */
+export class NoAnswerError extends Error {
+  constructor(
+    /** What did not answer, for messages: `DynamoDB table certwatch`, `SNS`. */
+    readonly dependency: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'NoAnswerError';
+  }
 }
 
 export class VersionConflictError extends Error {
@@ -66,7 +85,7 @@ export interface RunLedger {
   /** The id of the last digest delivered (ids name their period, so one digest per period). */
   readonly digestSentFor: string | null;
   /** A digest being published by a run (claimed like a notification, so racing runs send it once). */
-  readonly digestClaim: { readonly id: string; readonly claimedAt: string } | null;
+  readonly digestClaim: { readonly id: string; readonly claimedAt: string; readonly claimedUntil?: string } | null;
   readonly version: number;
 }
 

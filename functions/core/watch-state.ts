@@ -83,6 +83,8 @@ export interface PlannedNotification {
    * claim (the claimant died mid-publish) is taken over: at least once, and never twice while a run is alive.
    */
   readonly claimedAt?: string;
+  /** Until when the claim holds: the claiming run's deadline, its wrap-up and a margin (see outbox.isClaimable). */
+  readonly claimedUntil?: string;
 }
 
 export interface DigestLine {

@@ -1,4 +1,5 @@
-import { UnreadableStateError } from '../core/ports';
+import { NoAnswerError, UnreadableStateError } from '../core/ports';
+import { sdkFailure } from '../aws/sdk-client-config';
 
 // The DynamoDB adapter's own failures: every message names the table, and the certificate where there is one.
 
@@ -21,10 +22,16 @@ export class TableShapeError extends StateStoreError {
   }
 }
 
-/** `error` from DynamoDB `operation`, as a StateStoreError; the adapter's own errors pass through as they are. */
-export function storeFailure(tableName: string, operation: string, error: unknown, certificateId?: string): StateStoreError | UnreadableStateError {
-  if (error instanceof StateStoreError || error instanceof UnreadableStateError) return error;
+/**
+ * `error` from DynamoDB `operation`, as a StateStoreError, or a NoAnswerError when the table answered nothing in time
+ * (the run stops calling it); the adapter's own errors pass through as they are.
+ */
+export function storeFailure(tableName: string, operation: string, error: unknown, certificateId?: string): StateStoreError | UnreadableStateError | NoAnswerError {
+  if (error instanceof StateStoreError || error instanceof UnreadableStateError || error instanceof NoAnswerError) return error;
   const subject = certificateId === undefined ? '' : ` for ${certificateId}`;
+  if (sdkFailure(error) === 'no-answer') {
+    return new NoAnswerError(`DynamoDB table ${tableName}`, `DynamoDB ${operation} on table ${tableName}${subject} got no answer in time: ${describeError(error)}`, { cause: error });
+  }
   return new StateStoreError(`DynamoDB ${operation} on table ${tableName}${subject} failed: ${describeError(error)}`, { cause: error });
 }
 

@@ -32,6 +32,8 @@ export interface CheckDependencies {
    * rejects with the signal's reason, having no result for the targets never taken.
    */
   readonly signal?: AbortSignal;
+  /** Once aborted, the probes in flight are abandoned too (each fails at once): the run's time is up. */
+  readonly abortProbes?: AbortSignal;
 }
 
 /** Checks every target, `concurrency` at a time; results come back in input order, one per target. */
@@ -64,7 +66,7 @@ export async function checkOne(request: CheckRequest, settings: CheckSettings, d
   }
   try {
     const caFiles = [...(settings.caFiles ?? []), ...(request.caFiles ?? [])];
-    const observation = await deps.probe.probe(target, { timeoutMs: settings.timeoutMs, caFiles });
+    const observation = await deps.probe.probe(target, { timeoutMs: settings.timeoutMs, caFiles, ...(deps.abortProbes ? { signal: deps.abortProbes } : {}) });
     const judgement = judge(observation, settings, deps.now());
     return {
       target: target.target,

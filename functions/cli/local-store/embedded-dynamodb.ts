@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { ServerThreadData, ServerThreadMessage, ServerThreadRequest } from './server-thread';
-import { type StoreThreadMessage, ThreadStateStore } from './store-thread-client';
+import { CLOSE_WAIT_MS, type StoreThreadMessage, ThreadStateStore } from './store-thread-client';
 import { damageReason, LocalStoreDamagedError } from './store-damage';
 import { TableShapeError } from '../../store/state-store-error';
 
@@ -85,6 +85,13 @@ export class StoreDirectoryLockedError extends Error {
   }
 }
 
+/** `word`, or none once CLOSE_WAIT_MS have passed: a thread that does not answer is terminated all the same. */
+function withinCloseWait(word: Promise<ServerThreadMessage | Error>): Promise<ServerThreadMessage | Error | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), CLOSE_WAIT_MS)));
+  return Promise.race([word, waited]).finally(() => clearTimeout(timer));
+}
+
 /** The thread's error, as a LocalStoreDamagedError when it says the store's files are damaged. */
 function damagedOr(path: string | null, error: Error): Error {
   const reason = path === null ? null : damageReason(error);
@@ -147,7 +154,7 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
     close: () =>
       (closing ??= (async () => {
         // A thread that failed has reported why already, to the calls it ended: closing it is not another failure.
-        const word = died || exited ? undefined : await firstWord(worker, 'close');
+        const word = died || exited ? undefined : await withinCloseWait(firstWord(worker, 'close'));
         await worker.terminate();
         if (word instanceof Error && !died) throw word;
         if (word && !(word instanceof Error) && 'closed' in word && word.error) throw new Error(`closing the local store failed: ${word.error}`);

@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import { type ExpectedRevision, type RunLedger, type StateListing, type StateStore, type UnreadableRevision, UnreadableStateError, VersionConflictError } from '../../core/ports';
+import { type ExpectedRevision, NoAnswerError, type RunLedger, type StateListing, type StateStore, type UnreadableRevision, UnreadableStateError, VersionConflictError } from '../../core/ports';
 import type { WatchState } from '../../core/watch-state';
 
 // The embedded store's state store, seen from the caller's thread: each call goes as a message to the store's
@@ -7,6 +7,9 @@ import type { WatchState } from '../../core/watch-state';
 // next to the server. A run's own event loop then only probes, judges and decides: on a small machine that is
 // where its time goes. Calls keep the StateStore contract: results, version conflicts and failures come back as
 // they were raised over there.
+
+/** How long a close waits for the calls in flight (and the thread's own close) before it gives up on them. */
+export const CLOSE_WAIT_MS = 5_000;
 
 /** One call, as sent to the thread. */
 export type StoreCall =
@@ -23,6 +26,8 @@ export interface StoreFailure {
   readonly message: string;
   /** VersionConflictError's and UnreadableStateError's certificate. */
   readonly certificateId?: string;
+  /** NoAnswerError's dependency. */
+  readonly dependency?: string;
   /** UnreadableStateError's revision. */
   readonly revision?: UnreadableRevision;
 }
@@ -102,13 +107,15 @@ export class ThreadStateStore implements StateStore {
 
   /**
    * Refuses new calls, lets the calls in flight finish (a write the thread has taken is answered, not left
-   * unknown), then ends the store on its thread (its SDK client) and this side's channel. Idempotent.
+   * unknown), then ends the store on its thread (its SDK client) and this side's channel. A thread that does not
+   * answer within CLOSE_WAIT_MS does not hold the close: its calls are refused then. Idempotent.
    */
   close(): Promise<void> {
     this.closing ??= new Promise<void>((drained) => {
       this.stopped ??= new Error('the local store is closed');
       this.drained = drained;
       this.settleDrain();
+      if (this.pending.size > 0) setTimeout(() => this.stop(new Error(`the local store's thread did not answer within ${CLOSE_WAIT_MS / 1000} s of closing`)), CLOSE_WAIT_MS).unref();
     }).then(() => {
       if (!this.channelClosed) this.port.postMessage({ close: true } satisfies StoreRequest);
       this.stop(this.stopped as Error);
@@ -168,6 +175,7 @@ export class ThreadStateStore implements StateStore {
 export function describeFailure(error: unknown): StoreFailure {
   if (error instanceof VersionConflictError) return { name: error.name, message: error.message, certificateId: error.certificateId };
   if (error instanceof UnreadableStateError) return { name: error.name, message: error.message, certificateId: error.certificateId, revision: error.revision };
+  if (error instanceof NoAnswerError) return { name: error.name, message: error.message, dependency: error.dependency };
   if (error instanceof Error) return { name: error.name, message: error.message };
   return { name: 'Error', message: String(error) };
 }
@@ -178,6 +186,7 @@ export function revive(failure: StoreFailure): Error {
   if (failure.name === 'UnreadableStateError' && failure.certificateId !== undefined && failure.revision !== undefined) {
     return new UnreadableStateError(failure.certificateId, failure.message, failure.revision);
   }
+  if (failure.name === 'NoAnswerError' && failure.dependency !== undefined) return new NoAnswerError(failure.dependency, failure.message);
   const error = new Error(failure.message);
   error.name = failure.name;
   return error;
