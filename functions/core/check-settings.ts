@@ -20,3 +20,26 @@ export const CHECK_LIMITS = {
   timeoutMs: { min: 1, max: 600_000 },
   concurrency: { min: 1, max: 1000 },
 } as const;
+
+/** An explicit warning threshold below the critical one; each caller names the two in its own terms. */
+export class ThresholdsError extends Error {
+  constructor(
+    readonly warningDays: number,
+    readonly criticalDays: number,
+  ) {
+    super(`the critical threshold (${criticalDays} days) must not exceed the warning threshold (${warningDays} days)`);
+    this.name = 'ThresholdsError';
+  }
+}
+
+/**
+ * The thresholds from what was given, each optional: a critical threshold above the default warning one raises the
+ * warning threshold with it (`--critical-days 90` alone means "critical within 90 days"); only an explicit warning
+ * threshold below the critical one is a mistake (ThresholdsError). Pure.
+ */
+export function resolveThresholds(given: { readonly warningDays?: number; readonly criticalDays?: number }): Thresholds {
+  const criticalDays = given.criticalDays ?? CHECK_DEFAULTS.criticalDays;
+  if (given.warningDays === undefined) return { warningDays: Math.max(CHECK_DEFAULTS.warningDays, criticalDays), criticalDays };
+  if (criticalDays > given.warningDays) throw new ThresholdsError(given.warningDays, criticalDays);
+  return { warningDays: given.warningDays, criticalDays };
+}

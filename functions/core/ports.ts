@@ -27,6 +27,24 @@ export interface CertificateProbe {
   probe(target: Target, settings: ProbeSettings): Promise<Observation>;
 }
 
+export interface FileReadSettings {
+  /** Opens PKCS#12 files (from --password-env: never logged, never printed). */
+  readonly password?: string;
+  /** Extra trust anchors (PEM files) on top of Node's roots and the bundle's own self-signed CAs. */
+  readonly caFiles?: readonly string[];
+}
+
+/** One certificate of a file, in file order: what it was seen as (its chain from the same file), or why that part is unreadable. */
+export type FileCertificate = { readonly observation: Observation } | { readonly problem: string };
+
+/**
+ * Reads the certificates of a file (PEM bundle, DER, PKCS#7, PKCS#12). Throws a ProbeError for the whole file:
+ * FILE_NOT_FOUND, FILE_UNREADABLE, NOT_A_CERTIFICATE or PASSWORD_REQUIRED, its message naming the file.
+ */
+export interface CertificateFileSource {
+  read(path: string, settings: FileReadSettings): Promise<FileCertificate[]>;
+}
+
 export class VersionConflictError extends Error {
   constructor(readonly certificateId: string) {
     super(`state of ${certificateId} was changed by another run`);
