@@ -34,12 +34,17 @@ export class ThresholdsError extends Error {
 
 /**
  * The thresholds from what was given, each optional: a critical threshold above the default warning one raises the
- * warning threshold with it (`--critical-days 90` alone means "critical within 90 days"); only an explicit warning
- * threshold below the critical one is a mistake (ThresholdsError). Pure.
+ * warning threshold with it (`--critical-days 90` alone means "critical within 90 days"), and a warning threshold
+ * below the default critical one lowers that; only both given, warning below critical, is a mistake
+ * (ThresholdsError). Pure.
  */
 export function resolveThresholds(given: { readonly warningDays?: number; readonly criticalDays?: number }): Thresholds {
-  const criticalDays = given.criticalDays ?? CHECK_DEFAULTS.criticalDays;
-  if (given.warningDays === undefined) return { warningDays: Math.max(CHECK_DEFAULTS.warningDays, criticalDays), criticalDays };
-  if (criticalDays > given.warningDays) throw new ThresholdsError(given.warningDays, criticalDays);
-  return { warningDays: given.warningDays, criticalDays };
+  const { warningDays, criticalDays } = given;
+  if (warningDays === undefined) {
+    const critical = criticalDays ?? CHECK_DEFAULTS.criticalDays;
+    return { warningDays: Math.max(CHECK_DEFAULTS.warningDays, critical), criticalDays: critical };
+  }
+  if (criticalDays === undefined) return { warningDays, criticalDays: Math.min(CHECK_DEFAULTS.criticalDays, warningDays) };
+  if (criticalDays > warningDays) throw new ThresholdsError(warningDays, criticalDays);
+  return { warningDays, criticalDays };
 }

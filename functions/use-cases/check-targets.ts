@@ -11,6 +11,8 @@ export interface CheckRequest {
   readonly target: string;
   readonly servername?: string;
   readonly caFiles?: readonly string[];
+  /** Where a `file://` target is read when not where its text says (the config resolves it); results keep the text. */
+  readonly filePath?: string;
 }
 
 export interface CheckSettings extends Thresholds {
@@ -101,7 +103,7 @@ export async function checkFile(request: CheckRequest, settings: CheckSettings, 
   }
   try {
     const caFiles = [...(settings.caFiles ?? []), ...(request.caFiles ?? [])];
-    const certificates = await deps.files.read(path, { password: settings.password, caFiles });
+    const certificates = await deps.files.read(request.filePath ?? path, { password: settings.password, caFiles });
     const elapsedMs = elapsedSince(started);
     const now = deps.now();
     return certificates.map((certificate, index) => {

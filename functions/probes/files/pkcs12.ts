@@ -1,5 +1,5 @@
 import { createDecipheriv, createHmac, pbkdf2Sync } from 'node:crypto';
-import forge from 'node-forge';
+import type forgeModule from 'node-forge';
 import { childAt, childrenOf, DerShapeError, explicit, integerOf, isSequence, octetsOf, oidOf, parseElement, type DerNode } from './der-reader';
 
 // The certificates of a PKCS#12 (.p12/.pfx) file: integrity checked with the password (the MAC), encrypted safes
@@ -65,10 +65,16 @@ const LEGACY_PBE_OIDS: Readonly<Record<string, string>> = {
 type Password = string | null;
 
 interface ForgeLegacyPbe {
-  generatePkcs12Key(password: Password, salt: forge.util.ByteStringBuffer, id: number, iterations: number, length: number, md?: forge.md.MessageDigest): forge.util.ByteStringBuffer;
-  getCipherForPKCS12PBE(oid: string, params: forge.asn1.Asn1, password: Password): { update(data: forge.util.ByteStringBuffer): void; finish(): boolean; output: forge.util.ByteStringBuffer };
+  generatePkcs12Key(password: Password, salt: forgeModule.util.ByteStringBuffer, id: number, iterations: number, length: number, md?: forgeModule.md.MessageDigest): forgeModule.util.ByteStringBuffer;
+  getCipherForPKCS12PBE(oid: string, params: forgeModule.asn1.Asn1, password: Password): { update(data: forgeModule.util.ByteStringBuffer): void; finish(): boolean; output: forgeModule.util.ByteStringBuffer };
 }
-const legacyPbe = (forge.pki as unknown as { pbe: ForgeLegacyPbe }).pbe;
+type Forge = typeof forgeModule;
+
+/** node-forge is loaded only for a PKCS#12 file (a large library: `certwatch check` of endpoints must not pay for it). */
+function forgeLibrary(): { forge: Forge; legacyPbe: ForgeLegacyPbe } {
+  const forge = require('node-forge') as Forge;
+  return { forge, legacyPbe: (forge.pki as unknown as { pbe: ForgeLegacyPbe }).pbe };
+}
 
 /** A PFX's parts: the authenticated safe's bytes, and its MAC when it has one. */
 interface Pfx {
@@ -135,6 +141,7 @@ function readPfx(root: DerNode): Pfx {
 }
 
 function macMatches(pfx: Pfx, password: Password): boolean {
+  const { forge, legacyPbe } = forgeLibrary();
   const mac = pfx.mac!;
   const md = forge.md[mac.hash as 'sha1'].create();
   const key = legacyPbe.generatePkcs12Key(password, forge.util.createBuffer(binary(mac.salt)), 3, mac.iterations, md.digestLength, md);
@@ -201,6 +208,7 @@ function decryptPbes2(params: DerNode, encrypted: Uint8Array, password: Password
 /** PKCS#12 PBE (3DES or 40-bit RC2, key and IV from PKCS#12's own derivation), through node-forge. */
 function decryptLegacyPbe(oid: string, params: DerNode, encrypted: Uint8Array, password: Password): Uint8Array {
   boundedIterations(integerOf(childAt(params, 1, 'PBE iterations'), 'PBE iterations'));
+  const { forge, legacyPbe } = forgeLibrary();
   const cipher = legacyPbe.getCipherForPKCS12PBE(oid, forge.asn1.fromDer(binary(params.valueBeforeDecodeView)), password);
   cipher.update(forge.util.createBuffer(binary(encrypted)));
   if (!cipher.finish()) throw new Pkcs12PasswordError('bad decrypt');
