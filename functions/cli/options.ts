@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { CHECK_DEFAULTS, CHECK_LIMITS, resolveThresholds, ThresholdsError, type Thresholds } from '../core/check-settings';
-import type { AcknowledgeableAlert } from '../core/escalation';
+import type { AcknowledgeableAlert } from '../core/escalation/alerts';
 import { UsageError } from './usage-error';
 
 // The options the commands share, declared once, and the flags each command's action receives.

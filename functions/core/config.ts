@@ -4,7 +4,7 @@ import { cloudSources, EXTERNAL_ID_PATTERN, REGION_PATTERN, ROLE_ARN_PATTERN, ty
 import { filePathOf, isFileTarget } from './file-target';
 import { CHECK_DEFAULTS, CHECK_LIMITS, resolveThresholds, ThresholdsError, type Thresholds } from './check-settings';
 import { parseDuration } from './duration';
-import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, type EscalationPolicy, type Stage } from './escalation-policy';
+import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, type EscalationPolicy, type Stage } from './escalation/policy';
 import { InvalidTargetError } from './target';
 
 // certwatch.config.json: one file for the local run and the CDK app. Validated on load; every error
