@@ -1,4 +1,4 @@
-import { childAt, childrenOf, DerShapeError, explicit, isContextTag, isSequence, oidOf, parseElement, parseElements, rawBytes, type DerNode } from './der-reader';
+import { childAt, childrenOf, DerShapeError, explicit, isContextTag, isSequence, leadingSequenceLength, oidOf, parseElement, parseElements, rawBytes, type DerNode } from './der-reader';
 import { looksLikePkcs12, Pkcs12PasswordError, pkcs12Certificates } from './pkcs12';
 
 // What a certificate file holds, whatever its format: PEM (one certificate or a bundle, PKCS#7 blocks included),
@@ -118,15 +118,15 @@ function base64Body(body: string): Uint8Array | null {
   return new Uint8Array(Buffer.from(base64, 'base64'));
 }
 
-/** One PEM certificate block; OpenSSL's TRUSTED CERTIFICATE appends its trust settings after the certificate. */
+/**
+ * One PEM certificate block, looked at only as far as its outer SEQUENCE (the certificate parsers read it whole
+ * next, and name what is wrong inside); OpenSSL's TRUSTED CERTIFICATE appends its trust settings after it.
+ */
 function certificateEntry(der: Uint8Array, trailingAux: boolean, where: string): FileEntry {
-  try {
-    const nodes = parseElements(der, where);
-    if (!looksLikeCertificate(nodes[0]) || (!trailingAux && nodes.length > 1)) return { problem: `${where} is not a certificate` };
-    return { der: rawBytes(nodes[0]) };
-  } catch {
-    return { problem: `${where} is not a certificate (its content is cut short or corrupt)` };
-  }
+  const length = leadingSequenceLength(der);
+  if (length === null || length > der.length) return { problem: `${where} is not a certificate (its content is cut short or corrupt)` };
+  if (length < der.length && !trailingAux) return { problem: `${where} is not a certificate (data after its end)` };
+  return { der: der.subarray(0, length) };
 }
 
 function pkcs7BlockEntries(der: Uint8Array, ordinal: number): FileEntry[] {
