@@ -62,3 +62,16 @@ export function scopeId(service: 'acm' | 'iam', region: string | null, role: Aws
   const where = service === 'acm' ? `acm:${region ?? '(no region)'}` : 'iam';
   return role ? `${where}:${role.roleArn}` : where;
 }
+
+/**
+ * The account and region of an ACM or IAM certificate id (its ARN) or listing scope (`acm:eu-west-1:<role ARN>`):
+ * IAM is `global`; an account is null when only the default credentials know it. Null for other ids. Pure.
+ */
+export function accountAndRegionOf(certificateId: string): { readonly account: string | null; readonly region: string } | null {
+  const arn = /^arn:aws[a-z-]*:(acm|iam):([a-z0-9-]*):(\d{12}):/.exec(certificateId);
+  if (arn) return { account: arn[3], region: arn[1] === 'iam' ? 'global' : arn[2] };
+  const scope = /^(acm:([^:]+)|iam)(?::(arn:.*))?$/.exec(certificateId);
+  if (!scope) return null;
+  const roleAccount = scope[3] ? (/^arn:aws[a-z-]*:iam::(\d{12}):/.exec(scope[3])?.[1] ?? null) : null;
+  return { account: roleAccount, region: scope[2] ?? 'global' };
+}

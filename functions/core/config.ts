@@ -39,7 +39,7 @@ const targetEntry = z.union([
  * Names notifications use for probe failures, certificates clients reject and digests: a stage with one would be
  * mistaken for them (its recovery would share their ids and wording).
  */
-const RESERVED_STAGE_NAMES = ['error', 'invalid', 'digest'];
+const RESERVED_STAGE_NAMES = ['error', 'invalid', 'disappeared', 'digest'];
 const RESERVED_LIST = `${RESERVED_STAGE_NAMES.slice(0, -1).map((name) => `"${name}"`).join(', ')} and "${RESERVED_STAGE_NAMES.at(-1)}"`;
 
 const stageSchema = z
@@ -48,7 +48,7 @@ const stageSchema = z
       .string()
       .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes')
       .refine((name) => !RESERVED_STAGE_NAMES.includes(name), {
-        message: `${RESERVED_LIST} are reserved (they name probe-failure alerts, invalid-certificate alerts and digests): choose another stage name`,
+        message: `${RESERVED_LIST} are reserved (they name probe-failure alerts, invalid-certificate alerts, disappeared ACM and IAM certificates and digests): choose another stage name`,
       })
       .describe(`Stage name, used in notifications and \`certwatch status\`. ${RESERVED_LIST} are reserved.`),
     daysBefore: z.number().min(CHECK_LIMITS.days.min).max(CHECK_LIMITS.days.max).optional(),

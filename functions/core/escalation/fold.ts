@@ -24,6 +24,8 @@ export interface ObservedResult {
   readonly target: string;
   readonly owner: string | null;
   readonly tags: Readonly<Record<string, string>>;
+  /** ACM and IAM: the listing it came from (WatchState.scope). */
+  readonly scope?: string;
   readonly result: CheckResult;
 }
 
@@ -67,7 +69,7 @@ export function foldObservation(previous: WatchState | undefined, input: Observe
   let replaced = false;
   const leaf = input.result.leaf;
   if (!failure && leaf) {
-    const seen = storable(knownCertificateFrom(input.result, leaf, certificate, at), now);
+    const seen = storable(knownCertificateFrom(input.result, leaf, certificate, at), now, input.source);
     if (!certificate) record('first-seen', `${seen.subject} (${seen.fingerprintSha256}) expires ${seen.notAfter}`);
     else if (certificate.fingerprintSha256 !== seen.fingerprintSha256) {
       replaced = true;
@@ -76,7 +78,7 @@ export function foldObservation(previous: WatchState | undefined, input: Observe
     certificate = seen;
   } else if (certificate) {
     // Kept while the probe fails: RENEWAL_OVERDUE is re-judged, and a state stored before the bounds gets them.
-    certificate = storable(certificate, now);
+    certificate = storable(certificate, now, input.source);
   }
 
   const failuresBefore = previous?.consecutiveFailures ?? 0;
@@ -107,6 +109,7 @@ export function foldObservation(previous: WatchState | undefined, input: Observe
     certificateId: input.certificateId,
     source: input.source,
     target: input.target,
+    ...(input.scope !== undefined ? { scope: input.scope } : {}),
     owner: input.owner,
     tags: input.tags,
     lastCheckedAt: at,
