@@ -3,6 +3,7 @@ import { AcknowledgementError } from '../core/escalation/acknowledge';
 import { certificateIdForTarget } from '../core/certificate-id';
 import { InvalidTargetError } from '../core/target';
 import { loadConfigFile } from '../config-file/load-config-file';
+import { createResolver } from '../probes/dns/create-resolver';
 import { TlsProbe } from '../probes/tls-probe';
 import { acknowledgeCertificate, UnknownCertificateError } from '../use-cases/acknowledge-certificate';
 import { forgetCertificate } from '../use-cases/forget-certificate';
@@ -41,7 +42,8 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
   try {
     const progress = io.progress ? (done: number, total: number) => io.progress?.(`certwatch: probed ${done}/${total} targets`) : undefined;
     const store = opening.ready.then((opened) => opened.store);
-    const summary = await runWatch(config, { probe: new TlsProbe(), store, notifier, now, onProgress: progress });
+    const resolver = createResolver(config.check.dnsServers);
+    const summary = await runWatch(config, { probe: new TlsProbe(), resolver, store, notifier, now, onProgress: progress });
     io.out(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary, opening.description));
     const attention = summary.publishFailures.length + summary.storeFailures.length + summary.unreadableItems.length + summary.invalidTargets.length;
     setExitCode(attention > 0 ? 1 : 0);

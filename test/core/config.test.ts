@@ -21,8 +21,8 @@ function problems(json: unknown): string[] {
 describe('parseConfig', () => {
   test('fills defaults: check thresholds and the default escalation policy', () => {
     const config = parseConfig(minimal);
-    expect(config.check).toEqual({ warningDays: 30, criticalDays: 7, timeoutMs: 10_000, concurrency: 16 });
-    expect(config.check).toEqual(CHECK_DEFAULTS);
+    expect(config.check).toEqual({ warningDays: 30, criticalDays: 7, timeoutMs: 10_000, concurrency: 16, maxAddresses: 16, dnsServers: [] });
+    expect(config.check).toEqual({ ...CHECK_DEFAULTS, dnsServers: [] });
     expect(config.policy).toEqual(DEFAULT_POLICY);
     expect(config.targets).toEqual([{ target: 'example.com', caFiles: [], owner: null, tags: {} }]);
     expect(config.audiences.owners).toEqual({ emails: ['team@example.com'], sms: [] });

@@ -3,6 +3,7 @@ import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
 import type { CertificateProbe } from '../../functions/core/ports';
 import { TlsProbe } from '../../functions/probes/tls-probe';
 import { closedPort } from '../support/servers';
+import { createResolver } from '../../functions/probes/dns/create-resolver';
 
 // Tier 2: the check use case's worker pool, probing real (refusing) loopback ports.
 
@@ -30,7 +31,7 @@ describe('an abort signal', () => {
   test('already aborted: no target is taken, and the check rejects with its reason', async () => {
     const probe = countingProbe();
     const reason = new Error('the store is gone');
-    await expect(checkTargets(targets(3), settings, { probe, now: () => new Date(), signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    await expect(checkTargets(targets(3), settings, { probe, resolver: createResolver(), now: () => new Date(), signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
     expect(probe.count).toBe(0);
   });
 
@@ -42,7 +43,7 @@ describe('an abort signal', () => {
       reported.push(index);
       if (index === 1) controller.abort(new Error('stop'));
     };
-    await expect(checkTargets(targets(5), settings, { probe, now: () => new Date(), onResult, signal: controller.signal })).rejects.toThrow('stop');
+    await expect(checkTargets(targets(5), settings, { probe, resolver: createResolver(), now: () => new Date(), onResult, signal: controller.signal })).rejects.toThrow('stop');
     expect(probe.count).toBe(2);
     expect(reported).toEqual([0, 1]);
   });
@@ -51,7 +52,7 @@ describe('an abort signal', () => {
     const probe = countingProbe();
     const controller = new AbortController();
     const onResult = (index: number) => index === 1 && controller.abort(new Error('too late'));
-    const results = await checkTargets(targets(2), settings, { probe, now: () => new Date(), onResult, signal: controller.signal });
+    const results = await checkTargets(targets(2), settings, { probe, resolver: createResolver(), now: () => new Date(), onResult, signal: controller.signal });
     expect(results.map((r) => r.error?.code)).toEqual(['CONNECTION_REFUSED', 'CONNECTION_REFUSED']);
   });
 });

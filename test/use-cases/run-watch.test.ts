@@ -17,6 +17,7 @@ import { startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { storeWith } from '../support/store-wrapper';
 import { chainFor, issue, type Issued } from '../support/pki';
 import { closedPort, startTlsServer, type RunningServer } from '../support/servers';
+import { createResolver } from '../../functions/probes/dns/create-resolver';
 
 // Tier 2: one watch cycle through the real probe (TLS servers on loopback), the real DynamoDB adapter (dynalite)
 // and a notifier that records, or fails, like SNS would.
@@ -80,7 +81,7 @@ afterAll(async () => {
 });
 
 async function run(config: CertwatchConfig, store: StateStore, notifier: Notifier, now: Date) {
-  return runWatch(config, { probe: new TlsProbe(), store, notifier, now });
+  return runWatch(config, { probe: new TlsProbe(), resolver: createResolver(), store, notifier, now });
 }
 
 test('a first run stores every valid target, notifies the stage each is in, and reports the invalid one', async () => {
@@ -380,7 +381,7 @@ describe('a store still opening', () => {
       }
     };
     const probe = notingProbe((target) => events.push(`probing ${target}`));
-    const summary = await runWatch(config, { probe, store: opening, notifier, now: day(0), onProgress });
+    const summary = await runWatch(config, { probe, resolver: createResolver(), store: opening, notifier, now: day(0), onProgress });
 
     const answered = ['answered 1/3', 'answered 2/3', 'answered 3/3'];
     const probing = [`probing 127.0.0.1:${soon.port}`, `probing 127.0.0.1:${later.port}`];
@@ -401,7 +402,7 @@ describe('a store still opening', () => {
     let fail!: () => void;
     const opening = new Promise<StateStore>((_, reject) => (fail = () => reject(failure)));
 
-    const running = runWatch(config, { probe: notingProbe((target) => probed.push(target)), store: opening, notifier, now: day(0), onProgress: (done) => done === 1 && fail() });
+    const running = runWatch(config, { probe: notingProbe((target) => probed.push(target)), resolver: createResolver(), store: opening, notifier, now: day(0), onProgress: (done) => done === 1 && fail() });
 
     await expect(running).rejects.toBe(failure);
     // At most the target taken while the failure was being reported was probed after it.
