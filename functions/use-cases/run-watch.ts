@@ -15,21 +15,16 @@ export interface RunDependencies {
   /** Finds the addresses behind each target's host (the config's `check.dnsServers`, or the system's). */
   readonly resolver: NameResolver;
   /**
-   * The state store, or a store still opening: probing starts at once, and nothing touches the store before it
-   * is open. One that fails to open stops the run: no further target is probed, and once the probes in flight
-   * have answered the run rejects with the store's error, having written and published nothing.
+   * Its states are listed while the first targets are probed. A listing that fails (a store that could not open,
+   * say) stops the run: no further target is probed, and once the probes in flight have answered the run rejects
+   * with the store's error, having written and published nothing.
    */
-  readonly store: StateStore | PromiseLike<StateStore>;
+  readonly store: StateStore;
   readonly notifier: Notifier;
   /** The run's clock: every decision in one run uses the same instant. */
   readonly now: Date;
   /** Called as targets finish probing (for a progress line). */
   readonly onProgress?: (done: number, total: number) => void;
-}
-
-/** The run's dependencies once its store is open. */
-interface OpenRunDependencies extends RunDependencies {
-  readonly store: StateStore;
 }
 
 export interface RunProblem {
@@ -81,7 +76,7 @@ interface TargetOutcome {
 
 /**
  * One full watch cycle: probe every target, judge, persist, decide, notify. Never stops on one target's failure.
- * Pipelined: the store finishes opening (when given still opening) and its states are read while the first targets
+ * Pipelined: the stored states are read while the first targets
  * are probed, and each result is folded, written and notified as soon as its probe answers, while the others are
  * still being probed. A certificate's steps run in order: write the decision and claim its outbox (one conditional
  * write), publish, record what was sent. The config refuses two targets with one certificate id, so no two folds
@@ -92,26 +87,20 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   const requests: CheckRequest[] = config.targets.map((t) => ({ target: t.target, servername: t.servername, caFiles: t.caFiles }));
   const settings: CheckSettings = { ...config.check, caFiles: [] };
 
-  // The store may still be opening: probing starts at once, and its writes are counted from when it is open.
-  const opened = Promise.resolve(deps.store).then((store) => ({ open: { ...deps, store } satisfies OpenRunDependencies, writesBefore: store.writeCount }));
+  const writesBefore = deps.store.writeCount;
+  // No fold starts without the listing; a failed one stops the probing, which then rejects with the store's error.
   const stopProbing = new AbortController();
-  opened.catch((error: unknown) => stopProbing.abort(error)); // probing then rejects with the store's error
-
-  // A failed read fails the run once probing is over, as it would if it were read then; no fold starts without it.
-  const stored = opened.then(async ({ open }) => {
-    const { states, unreadable } = await open.store.list();
-    return { open, byId: new Map(states.map((state) => [state.certificateId, state])), unreadable };
-  });
-  stored.catch(() => undefined);
+  const stored = deps.store.list().then(({ states, unreadable }) => ({ byId: new Map(states.map((state) => [state.certificateId, state])), unreadable }));
+  stored.catch((error: unknown) => stopProbing.abort(error));
 
   const storeSlots = new Slots(STORE_CONCURRENCY);
   // Each result is folded as soon as it is judged, while the other targets are still being probed.
   const outcomes: Promise<TargetOutcome | null>[] = new Array(requests.length);
   const fold = async (index: number, result: CheckResult): Promise<TargetOutcome | null> => {
     if (result.error?.code === 'INVALID_TARGET') return null; // reported, not stored
-    const { open, byId } = await stored;
+    const { byId } = await stored;
     const previous = byId.get(certificateIdForResult(result));
-    return storeSlots.run(() => settle(previous, config.targets[index], result, config, open));
+    return storeSlots.run(() => settle(previous, config.targets[index], result, config, deps));
   };
   const probing = checkTargets(requests, settings, {
     probe: deps.probe,
@@ -126,7 +115,6 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   });
 
   const results = await probing;
-  const { open, writesBefore } = await opened;
   const byStatus: Record<Status, number> = { ok: 0, warning: 0, critical: 0, expired: 0, error: 0 };
   const tally = { sent: 0, pending: 0 };
   const invalidTargets: RunProblem[] = [];
@@ -153,7 +141,7 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   try {
     // The digest lists the configured targets as this run left them (a retired target is not reported forever).
     const current = settled.flatMap((outcome) => (outcome?.state ? [outcome.state] : []));
-    tally.sent += (await deliverDigest(config, open, current, publishFailures)).sent;
+    tally.sent += (await deliverDigest(config, deps, current, publishFailures)).sent;
   } catch (error) {
     if (error instanceof VersionConflictError) conflicts.push(error.certificateId);
     else storeFailures.push({ certificateId: 'certwatch#ledger', message: (error as Error).message });
@@ -174,12 +162,12 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
     unreadableItems,
     conflicts,
     notInConfig,
-    storeWrites: open.store.writeCount - writesBefore,
+    storeWrites: deps.store.writeCount - writesBefore,
   };
 }
 
 /** Folds and notifies one valid target; a store failure or conflict is its outcome, not the run's. */
-async function settle(previous: WatchState | undefined, watched: WatchedTarget, result: CheckResult, config: CertwatchConfig, deps: OpenRunDependencies): Promise<TargetOutcome> {
+async function settle(previous: WatchState | undefined, watched: WatchedTarget, result: CheckResult, config: CertwatchConfig, deps: RunDependencies): Promise<TargetOutcome> {
   const certificateId = certificateIdForResult(result);
   const progress: Progress = { sent: 0, publishFailures: [] };
   try {
@@ -208,7 +196,7 @@ async function foldAndNotify(
   watched: WatchedTarget,
   result: CheckResult,
   config: CertwatchConfig,
-  deps: OpenRunDependencies,
+  deps: RunDependencies,
   progress: Progress,
 ): Promise<{ state: WatchState; pending: number }> {
   const { state: folded } = foldObservation(
@@ -259,7 +247,7 @@ async function recordDelivery(store: StateStore, claimedState: WatchState, claim
  */
 async function deliverDigest(
   config: CertwatchConfig,
-  deps: OpenRunDependencies,
+  deps: RunDependencies,
   states: readonly WatchState[],
   publishFailures: RunProblem[],
 ): Promise<{ sent: number }> {
