@@ -145,7 +145,9 @@ function renderStatus(rows: readonly StatusRow[]): string {
     r.lastNotifiedAt ? r.lastNotifiedAt.slice(0, 16).replace('T', ' ') : '-',
     r.acknowledged ?? '-',
   ]);
-  return renderColumns(header, cells).join('\n') + '\n';
+  // A stale node behind a name is said under the table, in the words of the messages.
+  const notes = rows.flatMap((r) => (r.addressSummary ? [`${r.certificateId}: ${r.addressSummary}`] : []));
+  return [...renderColumns(header, cells), ...(notes.length > 0 ? ['', ...notes.map(terminalSafe)] : [])].join('\n') + '\n';
 }
 
 function renderSummary(summary: RunSummary, where: string): string {

@@ -3,6 +3,7 @@ import { DAY_MS } from '../duration';
 import { daysRemaining } from '../judge';
 import type { AlertKind, CertificateSource, HistoryEntry, HistoryEvent, InvalidAlert, KnownCertificate, PlannedNotification, WatchState } from '../watch-state';
 import { isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced } from './acknowledge';
+import { addressesChange, addressesSeen, replacementUnconfirmed, type AddressesSeen } from './addresses-seen';
 import { INACTIVE_INVALID_ALERT, INVALID_STAGE, isInvalidNotice, isProbeFailureNotice, rejectingCodes } from './alerts';
 import { notificationId } from './outbox';
 import { stageFor, type EscalationPolicy, type Stage } from './policy';
@@ -62,18 +63,23 @@ export function foldObservation(previous: WatchState | undefined, input: Observe
   const record = (event: HistoryEvent, detail: string) => history.push({ at, event, detail });
   const failure = boundedError(probeFailure(input.result));
 
-  // The certificate: a new fingerprint means replaced; a failure keeps the one we knew.
+  // The certificate: a new fingerprint means replaced; a failure keeps the one we knew, and so does an address
+  // that served it and fails now while the others serve a later one (its node is not known to be renewed).
   let certificate = previous?.certificate ?? null;
   let replaced = false;
   const leaf = input.result.leaf;
+  const seenAtAddresses = addressesSeen(input.result, previous);
   if (!failure && leaf) {
     const seen = storable(knownCertificateFrom(input.result, leaf, certificate, at), now);
+    const unconfirmed = certificate !== null && certificate.fingerprintSha256 !== seen.fingerprintSha256 && replacementUnconfirmed(previous, input.result, certificate, seen);
     if (!certificate) record('first-seen', `${seen.subject} (${seen.fingerprintSha256}) expires ${seen.notAfter}`);
-    else if (certificate.fingerprintSha256 !== seen.fingerprintSha256) {
+    else if (certificate.fingerprintSha256 !== seen.fingerprintSha256 && !unconfirmed) {
       replaced = true;
       record('replaced', `${certificate.fingerprintSha256} (expires ${certificate.notAfter}) -> ${seen.fingerprintSha256} (expires ${seen.notAfter})`);
     }
-    certificate = seen;
+    certificate = unconfirmed ? storable(certificate!, now) : seen;
+    const change = addressesChange(previous, seenAtAddresses);
+    if (change) record('addresses-changed', change);
   } else if (certificate) {
     // Kept while the probe fails: RENEWAL_OVERDUE is re-judged, and a state stored before the bounds gets them.
     certificate = storable(certificate, now);
@@ -94,6 +100,7 @@ export function foldObservation(previous: WatchState | undefined, input: Observe
     failure,
     consecutiveFailures,
     now,
+    addresses: seenAtAddresses,
     pending: [...(previous?.pending ?? [])],
     sentIds: new Set((previous?.sent ?? []).map((sent) => sent.id)),
     planned: [],
@@ -112,6 +119,7 @@ export function foldObservation(previous: WatchState | undefined, input: Observe
     lastCheckedAt: at,
     status,
     certificate,
+    ...seenAtAddresses,
     lastError: failure,
     consecutiveFailures,
     expiry: escalated.expiry,
@@ -135,6 +143,8 @@ interface Draft {
   readonly certificate: KnownCertificate | null;
   readonly failure: CheckError | null;
   readonly consecutiveFailures: number;
+  /** The target's addresses as this observation leaves them: frozen into every notice decided. */
+  readonly addresses: AddressesSeen;
   pending: PlannedNotification[];
   readonly sentIds: ReadonlySet<string>;
   readonly planned: PlannedNotification[];
@@ -252,6 +262,7 @@ function plan(draft: Draft, kind: AlertKind, stage: string, audiences: readonly 
     error: kind === 'recovery' ? null : draft.failure,
     consecutiveFailures: draft.consecutiveFailures,
     owner: input.owner,
+    ...draft.addresses,
     ...recovery,
   };
   draft.pending.push(notification);
