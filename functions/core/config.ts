@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { certificateIdForTarget } from './certificate-id';
 import { CHECK_DEFAULTS, CHECK_LIMITS } from './check-settings';
-import { DNS_SERVER_FORMS, InvalidDnsServerError, parseDnsServer, type DnsServer } from './dns-server';
+import { DNS_SERVER_FORMS, dnsServerSchema, parseDnsServer, type DnsServer } from './dns-server';
 import { parseDuration } from './duration';
 import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, type EscalationPolicy, type Stage } from './escalation/policy';
 import { InvalidTargetError } from './target';
@@ -20,15 +20,6 @@ const duration = z.string().refine(
   },
   { message: 'must be a duration such as 30m, 6h, 7d' },
 );
-
-const dnsServer = z.string().superRefine((text, ctx) => {
-  try {
-    parseDnsServer(text);
-  } catch (error) {
-    if (!(error instanceof InvalidDnsServerError)) throw error;
-    ctx.addIssue({ code: 'custom', message: error.message });
-  }
-});
 
 const tags = z.union([z.record(z.string(), z.string()), z.array(z.string())]);
 
@@ -97,7 +88,7 @@ export const configSchema = z
           .default(CHECK_DEFAULTS.maxAddresses)
           .describe('Addresses probed behind each name (A and AAAA records); the rest are counted in an ADDRESSES_NOT_PROBED finding.'),
         dnsServers: z
-          .array(dnsServer)
+          .array(dnsServerSchema)
           .min(CHECK_LIMITS.dnsServers.min)
           .max(CHECK_LIMITS.dnsServers.max)
           .optional()

@@ -1,23 +1,13 @@
 import { z } from 'zod';
 import { CHECK_DEFAULTS, CHECK_LIMITS } from '../core/check-settings';
 import { certificateIdForTarget } from '../core/certificate-id';
-import { InvalidDnsServerError, parseDnsServer, type DnsServer } from '../core/dns-server';
+import { dnsServerSchema, parseDnsServer, type DnsServer } from '../core/dns-server';
 import { ACKNOWLEDGEABLE_ALERTS, type AcknowledgeableAlert } from '../core/escalation/alerts';
 import { isoInstant } from '../core/instant';
 import { InvalidTargetError } from '../core/target';
 import type { CheckRequest, CheckSettings } from '../use-cases/check-targets';
 
 const wholeNumber = ({ min, max }: { min: number; max: number }) => z.number().int().min(min).max(max);
-
-const dnsServer = z.string().transform((text, ctx) => {
-  try {
-    return parseDnsServer(text);
-  } catch (error) {
-    if (!(error instanceof InvalidDnsServerError)) throw error;
-    ctx.addIssue({ code: 'custom', message: error.message });
-    return z.NEVER;
-  }
-});
 
 const targetSchema = z.union([
   z.string(),
@@ -39,7 +29,11 @@ export const checkEventSchema = z
         concurrency: wholeNumber(CHECK_LIMITS.concurrency).optional(),
         maxAddresses: wholeNumber(CHECK_LIMITS.maxAddresses).optional(),
         firstAddress: z.boolean().optional(),
-        dnsServer: z.union([dnsServer, z.array(dnsServer).min(CHECK_LIMITS.dnsServers.min).max(CHECK_LIMITS.dnsServers.max)]).optional(),
+        dnsServer: z
+          .union([z.string(), z.array(z.string())])
+          .transform((value) => ([] as string[]).concat(value))
+          .pipe(z.array(dnsServerSchema).min(CHECK_LIMITS.dnsServers.min).max(CHECK_LIMITS.dnsServers.max))
+          .optional(),
         json: z.boolean().optional(),
       })
       .optional(),
@@ -154,7 +148,7 @@ export function parseCheckEvent(event: unknown): { requests: CheckRequest[]; set
       servername: options.servername,
       caFiles,
     },
-    dnsServers: options.dnsServer === undefined ? [] : ([] as DnsServer[]).concat(options.dnsServer),
+    dnsServers: (options.dnsServer ?? []).map(parseDnsServer),
   };
 }
 

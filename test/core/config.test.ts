@@ -39,6 +39,25 @@ describe('parseConfig', () => {
     expect(config.targets[1].tags).toEqual({ env: 'dev' });
   });
 
+  test('check.maxAddresses and check.dnsServers: every address of a name, at the DNS servers given', () => {
+    const config = parseConfig({ ...minimal, check: { maxAddresses: 4, dnsServers: ['10.0.0.2', '10.0.0.3:5353', '[2001:db8::53]:53'] } });
+    expect(config.check.maxAddresses).toBe(4);
+    expect(config.check.dnsServers).toEqual([
+      { address: '10.0.0.2', port: 53 },
+      { address: '10.0.0.3', port: 5353 },
+      { address: '2001:db8::53', port: 53 },
+    ]);
+  });
+
+  test.each([
+    [{ dnsServers: ['dns.internal'] }, 'check.dnsServers.0: invalid DNS server "dns.internal": give an IP address, not a host name'],
+    [{ dnsServers: [] }, 'check.dnsServers: Too small'],
+    [{ maxAddresses: 0 }, 'check.maxAddresses: Too small'],
+    [{ maxAddresses: 1000 }, 'check.maxAddresses: Too big'],
+  ])('check %j is refused naming the field', (check, expected) => {
+    expect(() => parseConfig({ ...minimal, check })).toThrow(expected);
+  });
+
   test('custom stages: durations parsed, daysBefore or lifetimeFraction', () => {
     const config = parseConfig({
       ...minimal,
