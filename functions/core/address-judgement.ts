@@ -1,6 +1,5 @@
 import { listAddresses } from './addresses';
-import type { CertificateInfo } from './certificate';
-import { STATUS_RANK, worstStatus, type AddressResult, type CheckError, type Finding, type Observation, type Status } from './check-result';
+import { STATUS_RANK, worstStatus, type AddressResult, type CheckError, type CheckResult, type Finding, type Observation } from './check-result';
 import type { Thresholds } from './check-settings';
 import { judge, type Judgement } from './judge';
 
@@ -13,17 +12,7 @@ export type AddressProbe =
   | { readonly address: string; readonly error: CheckError; readonly observation?: undefined };
 
 /** The judged part of a CheckResult: everything but where the target is and how long it took. */
-export interface TargetJudgement {
-  readonly status: Status;
-  readonly daysRemaining: number | null;
-  readonly notAfter: string | null;
-  readonly leaf: CertificateInfo | null;
-  readonly chain: readonly CertificateInfo[];
-  readonly trusted: boolean;
-  readonly findings: readonly Finding[];
-  readonly addresses: readonly AddressResult[];
-  readonly error: CheckError | null;
-}
+export type TargetJudgement = Pick<CheckResult, 'status' | 'daysRemaining' | 'notAfter' | 'leaf' | 'chain' | 'trusted' | 'findings' | 'addresses' | 'error'>;
 
 interface Answered {
   readonly address: string;
@@ -108,7 +97,7 @@ function sharedFindings(answered: readonly Answered[]): Finding[] {
   );
 }
 
-/** Which addresses serve which leaf, latest expiry first; null when they all serve one. */
+/** Which addresses serve which leaf, latest expiry first; none when they all serve one. */
 function mixedCertificates(answered: readonly Answered[]): Finding[] {
   const groups = new Map<string, { notAfter: string; addresses: string[] }>();
   for (const entry of answered) {
