@@ -50,6 +50,10 @@ export interface FoldOutcome {
  * - A certificate clients reject (REJECTING_FINDING_CODES) in an answering observation is the invalid alert: at
  *   once, to `errorNotify`, every `errorRepeatEveryMs`; one `recovery` (stage `invalid`) to those told when an
  *   answering observation has none of those findings. A failed probe neither repeats nor clears it.
+ * - A target served by several addresses is judged by its worst (the result's certificate is the one that expires
+ *   first, whatever order the addresses came in); its addresses are remembered, bounded (addresses-seen.ts), and a
+ *   replacement is not believed while an address that served the known certificate cannot be checked. A change in
+ *   which addresses serve which certificate goes into the history (`addresses-changed`).
  * - An observation not newer than `lastCheckedAt` (a duplicate or out-of-order run) changes nothing.
  */
 export function foldObservation(previous: WatchState | undefined, input: ObservedResult, policy: EscalationPolicy, now: Date): FoldOutcome {
