@@ -3,6 +3,7 @@ import { AcknowledgementError } from '../core/escalation/acknowledge';
 import { certificateIdForTarget } from '../core/certificate-id';
 import { InvalidTargetError } from '../core/target';
 import { loadConfigFile } from '../config-file/load-config-file';
+import { createResolver } from '../probes/dns/create-resolver';
 import { TlsProbe } from '../probes/tls-probe';
 import { acknowledgeCertificate, UnknownCertificateError } from '../use-cases/acknowledge-certificate';
 import { forgetCertificate } from '../use-cases/forget-certificate';
@@ -37,7 +38,8 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
   await opening.held;
   try {
     const progress = io.progress ? (done: number, total: number) => io.progress?.(`certwatch: probed ${done}/${total} targets`) : undefined;
-    const summary = await runWatch(config, { probe: new TlsProbe(), store: opening.store, notifier, now, onProgress: progress });
+    const resolver = createResolver(config.check.dnsServers);
+    const summary = await runWatch(config, { probe: new TlsProbe(), resolver, store: opening.store, notifier, now, onProgress: progress });
     io.out(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary, opening.description));
     const attention = summary.publishFailures.length + summary.storeFailures.length + summary.unreadableItems.length + summary.invalidTargets.length;
     setExitCode(attention > 0 ? 1 : 0);
@@ -143,7 +145,9 @@ function renderStatus(rows: readonly StatusRow[]): string {
     r.lastNotifiedAt ? r.lastNotifiedAt.slice(0, 16).replace('T', ' ') : '-',
     r.acknowledged ?? '-',
   ]);
-  return renderColumns(header, cells).join('\n') + '\n';
+  // A stale node behind a name is said under the table, in the words of the messages.
+  const notes = rows.flatMap((r) => (r.addressSummary ? [`${r.certificateId}: ${r.addressSummary}`] : []));
+  return [...renderColumns(header, cells), ...(notes.length > 0 ? ['', ...notes.map(terminalSafe)] : [])].join('\n') + '\n';
 }
 
 function renderSummary(summary: RunSummary, where: string): string {

@@ -4,13 +4,16 @@ import type { CertwatchConfig, WatchedTarget } from '../core/config';
 import { foldObservation } from '../core/escalation/fold';
 import { afterDelivery, isClaimable, withClaims } from '../core/escalation/outbox';
 import { planDigest } from '../core/escalation/digest';
-import { VersionConflictError, type CertificateProbe, type Notifier, type RunLedger, type StateStore } from '../core/ports';
+import { VersionConflictError, type CertificateProbe, type NameResolver, type Notifier, type RunLedger, type StateStore } from '../core/ports';
 import { certificateIdForResult } from '../core/certificate-id';
 import type { WatchState } from '../core/watch-state';
 import { retryOnConflict } from './retry-on-conflict';
+import { Slots } from './slots';
 
 export interface RunDependencies {
   readonly probe: CertificateProbe;
+  /** Finds the addresses behind each target's host (the config's `check.dnsServers`, or the system's). */
+  readonly resolver: NameResolver;
   /**
    * Its states are listed while the first targets are probed. A listing that fails (a store that could not open,
    * say) stops the run: no further target is probed, and once the probes in flight have answered the run rejects
@@ -101,6 +104,7 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   };
   const probing = checkTargets(requests, settings, {
     probe: deps.probe,
+    resolver: deps.resolver,
     now: () => deps.now,
     onProgress: deps.onProgress,
     onResult: (index, result) => {
@@ -172,26 +176,6 @@ async function settle(previous: WatchState | undefined, watched: WatchedTarget, 
     // What was published before a failed write still counts: it was sent (and is sent again once the claim lapses).
     const failure = error instanceof VersionConflictError ? { conflict: certificateId } : { storeFailure: { certificateId, message: (error as Error).message } };
     return { state: previous, pending: 0, ...progress, ...failure };
-  }
-}
-
-/** At most `limit` tasks at a time; the others wait in order. */
-class Slots {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.limit) await new Promise<void>((start) => this.waiting.push(start));
-    else this.running++;
-    try {
-      return await task();
-    } finally {
-      const nextTask = this.waiting.shift();
-      if (nextTask) nextTask();
-      else this.running--;
-    }
   }
 }
 
