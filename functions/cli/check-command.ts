@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { exitCodeFor, worstStatus } from '../core/check-result';
 import { CHECK_DEFAULTS, CHECK_LIMITS } from '../core/check-settings';
+import { DNS_SERVER_FORMS, InvalidDnsServerError, parseDnsServer, type DnsServer } from '../core/dns-server';
 import { fileTarget } from '../core/file-target';
 import { parseTargetList } from '../core/target-list';
 import { checkTargets, type CheckSettings } from '../use-cases/check-targets';
 import { ProbeError } from '../core/ports';
+import { createResolver } from '../probes/dns/create-resolver';
 import { CertificateFiles } from '../probes/files/certificate-files';
 import type * as FileGlobs from '../probes/files/expand-file-globs';
 import { TlsProbe } from '../probes/tls-probe';
@@ -21,6 +23,9 @@ interface CheckFlags extends ThresholdFlags {
   caFile?: string[];
   timeoutMs: number;
   concurrency: number;
+  maxAddresses: number;
+  firstAddress?: boolean;
+  dnsServer?: DnsServer[];
   targetsFile?: string;
   files?: string[];
   passwordEnv?: string;
@@ -39,7 +44,12 @@ export function registerCheckCommand(program: Command, io: CliIo, setExitCode: (
     .option('--ca-file <file>', 'extra trust anchors (PEM) on top of Node\'s roots; repeatable', collect);
   addThresholdOptions(command)
     .addOption(integerOption('--timeout-ms <n>', 'time limit for the whole probe of one target, STARTTLS included', CHECK_LIMITS.timeoutMs.min, CHECK_LIMITS.timeoutMs.max, CHECK_DEFAULTS.timeoutMs))
-    .addOption(integerOption('--concurrency <n>', 'targets probed at once', CHECK_LIMITS.concurrency.min, CHECK_LIMITS.concurrency.max, CHECK_DEFAULTS.concurrency))
+    .addOption(integerOption('--concurrency <n>', 'handshakes at once (each address behind a name is one)', CHECK_LIMITS.concurrency.min, CHECK_LIMITS.concurrency.max, CHECK_DEFAULTS.concurrency))
+    .addOption(
+      integerOption('--max-addresses <n>', 'addresses probed behind each name (A and AAAA); the rest are counted in ADDRESSES_NOT_PROBED', CHECK_LIMITS.maxAddresses.min, CHECK_LIMITS.maxAddresses.max, CHECK_DEFAULTS.maxAddresses),
+    )
+    .addOption(new Option('--first-address', 'probe only the first address the resolver gives for each name, as certwatch did before it probed every address').conflicts('maxAddresses'))
+    .option('--dns-server <address[:port]>', `resolve names with this DNS server instead of the system's resolver (${DNS_SERVER_FORMS}); repeatable, tried in order`, collectDnsServer)
     .option('--targets-file <file>', 'read targets from a file, one a line, # for comments')
     .option('--files <glob>', 'certificate files (PEM, DER, PKCS#7, PKCS#12) matching a quoted glob: ** for any folders, {a,b} for either; repeatable; one matching nothing is a usage mistake', collect)
     .option('--password-env <var>', 'the environment variable holding the password of PKCS#12 files (never given on the command line)')
@@ -59,12 +69,15 @@ export function registerCheckCommand(program: Command, io: CliIo, setExitCode: (
         ...thresholds,
         timeoutMs: flags.timeoutMs,
         concurrency: flags.concurrency,
+        maxAddresses: flags.maxAddresses,
+        firstAddress: flags.firstAddress,
         servername: flags.servername,
         caFiles: flags.caFile ?? [],
         password,
       };
       validateCaFiles(settings.caFiles ?? []);
-      const results = await checkTargets(requests, settings, { probe: new TlsProbe(), files: new CertificateFiles(), now: () => new Date() });
+      const resolver = createResolver(flags.dnsServer ?? []);
+      const results = await checkTargets(requests, settings, { probe: new TlsProbe(), resolver, files: new CertificateFiles(), now: () => new Date() });
       io.out(flags.json ? JSON.stringify(results, null, 2) + '\n' : renderCheckTable(results, io.isTty));
       setExitCode(exitCodeFor(worstStatus(results.map((r) => r.status))));
     });
@@ -82,6 +95,16 @@ async function matchedFiles(patterns: readonly string[]): Promise<string[]> {
   const empty = expanded.filter((glob) => glob.paths.length === 0).map((glob) => `'${glob.pattern}'`);
   if (empty.length > 0) throw new UsageError(`check: --files ${empty.join(', ')} ${empty.length === 1 ? 'matches' : 'match'} no file`);
   return [...new Set(expanded.flatMap((glob) => glob.paths))];
+}
+
+function collectDnsServer(value: string, previous: DnsServer[] = []): DnsServer[] {
+  if (previous.length >= CHECK_LIMITS.dnsServers.max) throw new InvalidArgumentError(`at most ${CHECK_LIMITS.dnsServers.max} DNS servers`);
+  try {
+    return [...previous, parseDnsServer(value)];
+  } catch (error) {
+    if (error instanceof InvalidDnsServerError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
 }
 
 function readTargetsFile(file: string | undefined): string[] {

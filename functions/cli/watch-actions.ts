@@ -3,6 +3,7 @@ import { AcknowledgementError } from '../core/escalation/acknowledge';
 import { certificateIdForTarget } from '../core/certificate-id';
 import { InvalidTargetError } from '../core/target';
 import { loadConfigFile } from '../config-file/load-config-file';
+import { createResolver } from '../probes/dns/create-resolver';
 import { CertificateFiles } from '../probes/files/certificate-files';
 import type * as CloudReaders from '../probes/cloud-readers';
 import { TlsProbe } from '../probes/tls-probe';
@@ -39,10 +40,11 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
   await opening.held;
   try {
     const progress = io.progress ? (done: number, total: number) => io.progress?.(`certwatch: probed ${done}/${total} targets`) : undefined;
+    const resolver = createResolver(config.check.dnsServers);
     // The ACM, IAM and STS clients load only for a config that lists ACM or IAM.
     const hasCloud = config.cloud.acm.length + config.cloud.iam.length > 0;
     const cloud = hasCloud ? new (require('../probes/cloud-readers') as typeof CloudReaders).SdkCloudReaders() : undefined;
-    const summary = await runWatch(config, { probe: new TlsProbe(), files: new CertificateFiles(), cloud, store: opening.store, notifier, now, onProgress: progress });
+    const summary = await runWatch(config, { probe: new TlsProbe(), resolver, files: new CertificateFiles(), cloud, store: opening.store, notifier, now, onProgress: progress });
     io.out(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary, opening.description));
     const attention = summary.publishFailures.length + summary.storeFailures.length + summary.unreadableItems.length + summary.invalidTargets.length + summary.listingFailures.length;
     setExitCode(attention > 0 ? 1 : 0);
@@ -151,7 +153,9 @@ function renderStatus(rows: readonly StatusRow[]): string {
     r.lastNotifiedAt ? r.lastNotifiedAt.slice(0, 16).replace('T', ' ') : '-',
     r.acknowledged ?? '-',
   ]);
-  return renderColumns(header, cells).join('\n') + '\n';
+  // A stale node behind a name is said under the table, in the words of the messages.
+  const notes = rows.flatMap((r) => (r.addressSummary ? [`${r.certificateId}: ${r.addressSummary}`] : []));
+  return [...renderColumns(header, cells), ...(notes.length > 0 ? ['', ...notes.map(terminalSafe)] : [])].join('\n') + '\n';
 }
 
 function renderSummary(summary: RunSummary, where: string): string {

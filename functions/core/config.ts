@@ -3,6 +3,7 @@ import { certificateIdForTarget } from './certificate-id';
 import { cloudSources, EXTERNAL_ID_PATTERN, REGION_PATTERN, ROLE_ARN_PATTERN, type CloudSources } from './cloud-scope';
 import { filePathOf, isFileTarget } from './file-target';
 import { CHECK_DEFAULTS, CHECK_LIMITS, resolveThresholds, ThresholdsError, type Thresholds } from './check-settings';
+import { DNS_SERVER_FORMS, dnsServerSchema, parseDnsServer, type DnsServer } from './dns-server';
 import { parseDuration } from './duration';
 import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, type EscalationPolicy, type Stage } from './escalation/policy';
 import { InvalidTargetError } from './target';
@@ -104,10 +105,29 @@ export const configSchema = z
           .describe(`Warning when fewer days remain. Default ${CHECK_DEFAULTS.warningDays}, or criticalDays when that is higher.`),
         criticalDays: z.number().int().min(CHECK_LIMITS.days.min).max(CHECK_LIMITS.days.max).default(CHECK_DEFAULTS.criticalDays),
         timeoutMs: z.number().int().min(CHECK_LIMITS.timeoutMs.min).max(CHECK_LIMITS.timeoutMs.max).default(CHECK_DEFAULTS.timeoutMs),
-        concurrency: z.number().int().min(CHECK_LIMITS.concurrency.min).max(CHECK_LIMITS.concurrency.max).default(CHECK_DEFAULTS.concurrency),
+        concurrency: z
+          .number()
+          .int()
+          .min(CHECK_LIMITS.concurrency.min)
+          .max(CHECK_LIMITS.concurrency.max)
+          .default(CHECK_DEFAULTS.concurrency)
+          .describe('Handshakes at once (each address behind a name is one).'),
+        maxAddresses: z
+          .number()
+          .int()
+          .min(CHECK_LIMITS.maxAddresses.min)
+          .max(CHECK_LIMITS.maxAddresses.max)
+          .default(CHECK_DEFAULTS.maxAddresses)
+          .describe('Addresses probed behind each name (A and AAAA records); the rest are counted in an ADDRESSES_NOT_PROBED finding.'),
+        dnsServers: z
+          .array(dnsServerSchema)
+          .min(CHECK_LIMITS.dnsServers.min)
+          .max(CHECK_LIMITS.dnsServers.max)
+          .optional()
+          .describe(`DNS servers to resolve names with, tried in order (${DNS_SERVER_FORMS}); default: the system's resolver.`),
         caFile: z.string().optional(),
       })
-      .default({ criticalDays: CHECK_DEFAULTS.criticalDays, timeoutMs: CHECK_DEFAULTS.timeoutMs, concurrency: CHECK_DEFAULTS.concurrency }),
+      .default({ criticalDays: CHECK_DEFAULTS.criticalDays, timeoutMs: CHECK_DEFAULTS.timeoutMs, concurrency: CHECK_DEFAULTS.concurrency, maxAddresses: CHECK_DEFAULTS.maxAddresses }),
     audiences: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'audience names are lower-case letters, digits and dashes'), audienceSchema).default({}),
     policy: z
       .strictObject({
@@ -218,7 +238,8 @@ export interface WatchedTarget {
 
 export interface CertwatchConfig {
   readonly targets: readonly WatchedTarget[];
-  readonly check: ParsedConfig['check'] & Thresholds;
+  /** `dnsServers`: none when the system's resolver is used. */
+  readonly check: Omit<ParsedConfig['check'], 'dnsServers'> & Thresholds & { readonly dnsServers: readonly DnsServer[] };
   readonly audiences: ParsedConfig['audiences'];
   readonly policy: EscalationPolicy;
   readonly digest: { readonly notify: readonly string[]; readonly everyMs: number } | null;
@@ -254,7 +275,7 @@ export function parseConfig(json: unknown, source = 'config', options: ConfigLoa
   const config = parsed.data;
   return {
     targets: config.targets.map((entry) => normaliseTarget(entry, config.check.caFile)),
-    check: { ...config.check, ...resolveThresholds(config.check) },
+    check: { ...config.check, ...resolveThresholds(config.check), dnsServers: (config.check.dnsServers ?? []).map(parseDnsServer) },
     audiences: config.audiences,
     policy: toPolicy(config.policy),
     digest: config.digest ? { notify: config.digest.notify, everyMs: parseDuration(config.digest.every) } : null,

@@ -1,8 +1,9 @@
 import type { CheckError, CheckResult, Observation } from './check-result';
 import type { Judgement } from './judge';
 
-// A CheckResult, whatever the source: an endpoint probed over TLS, a certificate file, an ACM or IAM listing.
-// Sources without an endpoint (files, ACM, IAM) leave host, port, servername and protocol null.
+// A CheckResult of one certificate read, whatever the source: a certificate file, an ACM or IAM listing (an endpoint
+// behind several addresses is judged in address-judgement.ts). Sources without an endpoint (files, ACM, IAM) leave
+// host, port, servername and protocol null, and list no addresses.
 
 export type ResultIdentity = Pick<CheckResult, 'target' | 'host' | 'port' | 'servername' | 'protocol'>;
 
@@ -23,6 +24,7 @@ export function judgedResult(identity: ResultIdentity, observation: Observation,
     chain: observation.chain,
     trusted: judgement.trusted,
     findings: judgement.findings,
+    addresses: [],
     error: null,
   };
 }
@@ -39,6 +41,7 @@ export function failedResult(identity: ResultIdentity, error: CheckError, elapse
     chain: [],
     trusted: false,
     findings: [],
+    addresses: [],
     error,
   };
 }

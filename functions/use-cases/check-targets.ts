@@ -1,10 +1,14 @@
+import { judgeAddresses, type AddressProbe } from '../core/address-judgement';
+import { chooseAddresses, type AddressChoice, type ChosenAddresses } from '../core/addresses';
 import type { CheckError, CheckResult } from '../core/check-result';
 import type { Thresholds } from '../core/check-settings';
 import { fileCertificateTarget, filePathOf, fileTarget, isFileTarget } from '../core/file-target';
+import { ipVersion } from '../core/ip-address';
 import { judge } from '../core/judge';
 import { failedResult, judgedResult, withoutEndpoint, type ResultIdentity } from '../core/judged-result';
 import { InvalidTargetError, parseTarget, type Target } from '../core/target';
-import { ProbeError, type CertificateFileSource, type CertificateProbe } from '../core/ports';
+import { ProbeError, type CertificateFileSource, type CertificateProbe, type NameResolver, type ProbeSettings } from '../core/ports';
+import { Slots } from './slots';
 
 /** One thing to check, as a user wrote it, with optional per-target overrides. */
 export interface CheckRequest {
@@ -15,8 +19,10 @@ export interface CheckRequest {
   readonly filePath?: string;
 }
 
-export interface CheckSettings extends Thresholds {
+export interface CheckSettings extends Thresholds, AddressChoice {
+  /** The lookup of a name, and the probe of each of its addresses. */
   readonly timeoutMs: number;
+  /** Handshakes at once: each address behind a name is one. */
   readonly concurrency: number;
   /** Applied to every target that has no servername of its own. */
   readonly servername?: string;
@@ -28,6 +34,8 @@ export interface CheckSettings extends Thresholds {
 
 export interface CheckDependencies {
   readonly probe: CertificateProbe;
+  /** Finds the addresses behind each host name (address targets are not looked up). */
+  readonly resolver: NameResolver;
   /** Reads `file://` targets; without it (in Lambda, say) a file target is an INVALID_TARGET. */
   readonly files?: CertificateFileSource;
   readonly now: () => Date;
@@ -46,18 +54,19 @@ export interface CheckDependencies {
 }
 
 /**
- * Checks every target, `concurrency` at a time. Results come back in input order: one per endpoint, one per
- * certificate of a file target (or one error for the whole file).
+ * Checks every target, each address behind a name with the name as SNI, `concurrency` handshakes at a time. Results
+ * come back in input order: one per endpoint, one per certificate of a file target (or one error for the whole file).
  */
 export async function checkTargets(requests: readonly CheckRequest[], settings: CheckSettings, deps: CheckDependencies): Promise<CheckResult[]> {
   const results: CheckResult[][] = new Array(requests.length);
+  const handshakes = new Slots(settings.concurrency);
   let next = 0;
   let done = 0;
   const worker = async () => {
     while (next < requests.length && !deps.signal?.aborted) {
       const index = next++;
       const request = requests[index];
-      results[index] = isFileTarget(request.target) ? await checkFile(request, settings, deps) : [await checkOne(request, settings, deps)];
+      results[index] = isFileTarget(request.target) ? await checkFile(request, settings, deps) : [await checkOne(request, settings, deps, handshakes)];
       for (const result of results[index]) deps.onResult?.(index, result);
       deps.onProgress?.(++done, requests.length);
     }
@@ -68,7 +77,8 @@ export async function checkTargets(requests: readonly CheckRequest[], settings: 
   return results.flat();
 }
 
-export async function checkOne(request: CheckRequest, settings: CheckSettings, deps: CheckDependencies): Promise<CheckResult> {
+/** One target: its addresses found, each probed (through `handshakes`), and judged together. */
+export async function checkOne(request: CheckRequest, settings: CheckSettings, deps: CheckDependencies, handshakes = new Slots(settings.concurrency)): Promise<CheckResult> {
   const started = performance.now();
   let target: Target;
   try {
@@ -78,13 +88,15 @@ export async function checkOne(request: CheckRequest, settings: CheckSettings, d
     throw error;
   }
   const identity: ResultIdentity = { target: target.target, host: target.host, port: target.port, servername: target.servername, protocol: target.protocol };
+  let chosen: ChosenAddresses;
   try {
-    const caFiles = [...(settings.caFiles ?? []), ...(request.caFiles ?? [])];
-    const observation = await deps.probe.probe(target, { timeoutMs: settings.timeoutMs, caFiles });
-    return judgedResult(identity, observation, judge(observation, settings, deps.now()), elapsedSince(started));
+    chosen = await addressesOf(target, settings, deps.resolver);
   } catch (error) {
     return failedResult(identity, asCheckError(error, target.target, 'PROTOCOL_ERROR'), elapsedSince(started));
   }
+  const probeSettings: ProbeSettings = { timeoutMs: settings.timeoutMs, caFiles: [...(settings.caFiles ?? []), ...(request.caFiles ?? [])] };
+  const probes = await Promise.all(chosen.probed.map((address) => handshakes.run(() => probeAddress(target, address, probeSettings, deps.probe))));
+  return { ...identity, elapsedMs: elapsedSince(started), ...judgeAddresses(probes, chosen.notProbed, settings, deps.now()) };
 }
 
 /**
@@ -113,6 +125,22 @@ export async function checkFile(request: CheckRequest, settings: CheckSettings, 
     });
   } catch (error) {
     return [failedResult(withoutEndpoint(fileTarget(path)), asCheckError(error, fileTarget(path), 'FILE_UNREADABLE'), elapsedSince(started))];
+  }
+}
+
+/** An address target is its one address; a name is looked up. Throws what the resolver throws. */
+async function addressesOf(target: Target, settings: CheckSettings, resolver: NameResolver): Promise<ChosenAddresses> {
+  if (ipVersion(target.host) !== 0) return { probed: [target.host], notProbed: [] };
+  return chooseAddresses(await resolver.resolve(target.host, { timeoutMs: settings.timeoutMs }), settings);
+}
+
+async function probeAddress(target: Target, address: string, settings: ProbeSettings, probe: CertificateProbe): Promise<AddressProbe> {
+  try {
+    const observation = await probe.probe(target, settings, address);
+    if (observation.chain.length === 0) return { address, error: { code: 'PROTOCOL_ERROR', message: `${target.target}: the server sent no certificate` } };
+    return { address, observation };
+  } catch (error) {
+    return { address, error: asCheckError(error, target.target, 'PROTOCOL_ERROR') };
   }
 }
 

@@ -12,6 +12,7 @@ import {
   type CertificateFileSource,
   type CertificateProbe,
   type CloudCertificateReaders,
+  type NameResolver,
   type Notifier,
   type RunLedger,
   type StateStore,
@@ -20,9 +21,12 @@ import { certificateIdForResult, certificateSourceOf } from '../core/certificate
 import type { WatchState } from '../core/watch-state';
 import { listCloudCertificates, type CloudListing, type ScopeListing } from './list-cloud-certificates';
 import { retryOnConflict } from './retry-on-conflict';
+import { Slots } from './slots';
 
 export interface RunDependencies {
   readonly probe: CertificateProbe;
+  /** Finds the addresses behind each target's host (the config's `check.dnsServers`, or the system's). */
+  readonly resolver: NameResolver;
   /**
    * Its states are listed while the first targets are probed. A listing that fails (a store that could not open,
    * say) stops the run: no further target is probed, and once the probes in flight have answered the run rejects
@@ -154,6 +158,7 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   };
   const probing = checkTargets(requests, settings, {
     probe: deps.probe,
+    resolver: deps.resolver,
     files: deps.files,
     now: () => deps.now,
     onProgress: deps.onProgress,
@@ -330,26 +335,6 @@ async function settleRetirement(previous: WatchState, outcome: FoldOutcome | nul
 function failedSettlement(certificateId: string, previous: WatchState | undefined, error: unknown, progress: Progress): TargetOutcome {
   const failure = error instanceof VersionConflictError ? { conflict: certificateId } : { storeFailure: { certificateId, message: (error as Error).message } };
   return { state: previous, pending: 0, ...progress, ...failure };
-}
-
-/** At most `limit` tasks at a time; the others wait in order. */
-class Slots {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.limit) await new Promise<void>((start) => this.waiting.push(start));
-    else this.running++;
-    try {
-      return await task();
-    } finally {
-      const nextTask = this.waiting.shift();
-      if (nextTask) nextTask();
-      else this.running--;
-    }
-  }
 }
 
 /** What a fold has delivered so far: kept even when a later write fails. */

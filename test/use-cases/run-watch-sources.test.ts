@@ -9,6 +9,7 @@ import type { StateStore } from '../../functions/core/ports';
 import { renderMessage } from '../../functions/notify/render/render-message';
 import { SdkCloudReaders } from '../../functions/probes/cloud-readers';
 import { CertificateFiles } from '../../functions/probes/files/certificate-files';
+import { createResolver } from '../../functions/probes/dns/create-resolver';
 import { TlsProbe } from '../../functions/probes/tls-probe';
 import { CloudReadersMissingError, runWatch } from '../../functions/use-cases/run-watch';
 import { statusReport } from '../../functions/use-cases/status-report';
@@ -50,7 +51,7 @@ function config(json: object): CertwatchConfig {
 }
 
 function run(watched: CertwatchConfig, store: StateStore, notifier: RecordingNotifier, now: Date) {
-  return runWatch(watched, { probe: new TlsProbe(), files: new CertificateFiles(), cloud: new SdkCloudReaders(), store, notifier, now });
+  return runWatch(watched, { probe: new TlsProbe(), resolver: createResolver(), files: new CertificateFiles(), cloud: new SdkCloudReaders(), store, notifier, now });
 }
 
 const arn = (id: string, region = 'eu-west-1') => `arn:aws:acm:${region}:${DEFAULT_ACCOUNT}:certificate/${id}`;
@@ -180,7 +181,7 @@ describe('ACM in the watcher', () => {
 
   test('a config with acm but no readers is refused before anything runs', async () => {
     const store = await dynamo.createStore();
-    await expect(runWatch(acmConfig, { probe: new TlsProbe(), store, notifier: new RecordingNotifier(), now: day(0) })).rejects.toThrow(CloudReadersMissingError);
+    await expect(runWatch(acmConfig, { probe: new TlsProbe(), resolver: createResolver(), store, notifier: new RecordingNotifier(), now: day(0) })).rejects.toThrow(CloudReadersMissingError);
   });
 
   test('a certificate served over TLS and listed in ACM are two states, side by side in status', async () => {

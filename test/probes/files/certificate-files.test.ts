@@ -7,6 +7,7 @@ import * as x509 from '@peculiar/x509';
 import type { CheckResult } from '../../../functions/core/check-result';
 import { CHECK_DEFAULTS } from '../../../functions/core/check-settings';
 import { CertificateFiles } from '../../../functions/probes/files/certificate-files';
+import { createResolver } from '../../../functions/probes/dns/create-resolver';
 import { TlsProbe } from '../../../functions/probes/tls-probe';
 import { checkTargets, type CheckSettings } from '../../../functions/use-cases/check-targets';
 import { writePkcs12, type Pkcs12Options } from '../../support/pkcs12-writer';
@@ -37,7 +38,7 @@ async function checkFiles(paths: string[], settings: Partial<CheckSettings> = {}
   return checkTargets(
     paths.map((path) => ({ target: `file://${path}` })),
     { ...CHECK_DEFAULTS, ...settings },
-    { probe: new TlsProbe(), files: new CertificateFiles(), now: () => new Date() },
+    { probe: new TlsProbe(), resolver: createResolver(), files: new CertificateFiles(), now: () => new Date() },
   );
 }
 
@@ -229,7 +230,7 @@ describe('a file that cannot be judged is one error with its own code, the other
   });
 
   test('without a file system (the Lambda), a file target is INVALID_TARGET', async () => {
-    const [result] = await checkTargets([{ target: 'file://x.pem' }], CHECK_DEFAULTS, { probe: new TlsProbe(), now: () => new Date() });
+    const [result] = await checkTargets([{ target: 'file://x.pem' }], CHECK_DEFAULTS, { probe: new TlsProbe(), resolver: createResolver(), now: () => new Date() });
     expect(result.error?.code).toBe('INVALID_TARGET');
     expect(result.error?.message).toContain('certificate files cannot be read here');
   });
