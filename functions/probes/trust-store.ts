@@ -148,7 +148,7 @@ function verifiesWith(cert: X509Certificate, issuer: X509Certificate): boolean {
 }
 
 /** Signed by its own key; a self-signed leaf lacks keyCertSign, so X509_check_issued would say no. */
-function selfSigned(cert: X509Certificate): boolean {
+export function selfSigned(cert: X509Certificate): boolean {
   try {
     return cert.subject === cert.issuer && cert.verify(cert.publicKey);
   } catch {

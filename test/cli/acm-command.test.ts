@@ -33,7 +33,7 @@ test('one JSON object per certificate, target its ARN, exit status from the wors
     ['fine', 'ok'],
     ['imported', 'warning'],
   ]);
-  expect(Object.keys(results[0])).toEqual(['target', 'host', 'port', 'servername', 'protocol', 'elapsedMs', 'status', 'daysRemaining', 'notAfter', 'leaf', 'chain', 'trusted', 'findings', 'error']);
+  expect(Object.keys(results[0])).toEqual(['target', 'host', 'port', 'servername', 'protocol', 'elapsedMs', 'status', 'daysRemaining', 'notAfter', 'leaf', 'chain', 'trusted', 'findings', 'addresses', 'error']);
   expect(code).toBe(1);
   expect(err).toBe('');
 });

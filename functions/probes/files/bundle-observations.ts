@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { parseCertificate, type CertificateInfo } from '../../core/certificate';
 import type { FileCertificate } from '../../core/ports';
-import type { TrustStore } from '../trust-store';
+import { selfSigned, type TrustStore } from '../trust-store';
 import type { FileEntry } from './certificate-file-formats';
 
 // A bundle of certificates (a file, an IAM certificate with its uploaded chain) judged one certificate at a time:
@@ -17,7 +17,7 @@ interface Parsed {
 export function observeBundle(entries: readonly FileEntry[], trust: TrustStore): FileCertificate[] {
   const parsed = entries.map((entry, index): Parsed | { problem: string } => ('problem' in entry ? entry : parseEntry(entry.der, index)));
   const certificates = parsed.filter((item): item is Parsed => 'x509' in item);
-  const anchors = certificates.filter(({ x509 }) => x509.ca && isSelfSigned(x509)).map(({ x509 }) => x509);
+  const anchors = certificates.filter(({ x509 }) => x509.ca && selfSigned(x509)).map(({ x509 }) => x509);
   return parsed.map((item) => {
     if (!('x509' in item)) return item;
     const pool = [item, ...certificates.filter((other) => other !== item)];
@@ -44,13 +44,5 @@ function parseEntry(der: Uint8Array, index: number): Parsed | { problem: string 
     return { info: parseCertificate(der), x509: new X509Certificate(der) };
   } catch (error) {
     return { problem: `certificate ${index + 1} does not parse (${(error as Error).message})` };
-  }
-}
-
-function isSelfSigned(cert: X509Certificate): boolean {
-  try {
-    return cert.subject === cert.issuer && cert.verify(cert.publicKey);
-  } catch {
-    return false;
   }
 }
