@@ -16,7 +16,7 @@ export interface AwsRole {
 }
 
 export interface AwsScope {
-  /** null: the SDK's region (AWS_REGION, the profile). IAM is global and has none. */
+  /** null: the SDK's region (AWS_REGION, the profile). IAM is global: there, only the region its requests are signed for. */
   readonly region: string | null;
   /** null: the default credentials' own account. */
   readonly role: AwsRole | null;
@@ -25,7 +25,7 @@ export interface AwsScope {
 /** Every scope a listing covers. */
 export interface CloudSources {
   readonly acm: readonly AwsScope[];
-  /** One per account: IAM server certificates are global. */
+  /** One per account: IAM server certificates are global (the region, when given, only signs the requests). */
   readonly iam: readonly AwsScope[];
 }
 
@@ -50,7 +50,8 @@ export function cloudSources(request: CloudSourcesRequest): CloudSources {
   ];
   return {
     acm: request.acm ? accounts.flatMap(({ role, regions }) => regions.map((region) => ({ region, role }))) : [],
-    iam: request.iam ? accounts.map(({ role }) => ({ region: null, role })) : [],
+    // IAM is global; the account's first region only signs its requests (so no AWS_REGION is needed for them).
+    iam: request.iam ? accounts.map(({ role, regions }) => ({ region: regions[0], role })) : [],
   };
 }
 

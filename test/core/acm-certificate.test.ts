@@ -166,6 +166,8 @@ describe('scopes', () => {
     ]);
     expect(sources.acm[4].role).toEqual({ roleArn: 'arn:aws:iam::444455556666:role/b', externalId: 'x-1' });
     expect(sources.iam.map((scope) => scopeId('iam', null, scope.role))).toEqual(['iam', 'iam:arn:aws:iam::111122223333:role/a', 'iam:arn:aws:iam::444455556666:role/b']);
+    // IAM is global: each account's first region only signs its requests.
+    expect(sources.iam.map((scope) => scope.region)).toEqual(['eu-west-1', 'eu-west-1', 'ap-south-1']);
   });
 
   test("no region: the SDK's; roles only: not the own account", () => {

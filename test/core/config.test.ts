@@ -237,8 +237,8 @@ describe('ACM, IAM and certificate files in the config', () => {
       { region: 'us-east-1', role: { roleArn: roleA, externalId: 'ops-42' } },
     ]);
     expect(config.cloud.iam).toEqual([
-      { region: null, role: null },
-      { region: null, role: { roleArn: roleA, externalId: 'ops-42' } },
+      { region: 'eu-west-1', role: null },
+      { region: 'eu-west-1', role: { roleArn: roleA, externalId: 'ops-42' } },
     ]);
   });
 
