@@ -37,19 +37,21 @@ const THROTTLING = /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown|LimitE
 
 /** What `error`, thrown by an SDK client's send, tells about the request (see SdkFailure). */
 export function sdkFailure(error: unknown): SdkFailure {
-  if (!(error instanceof Error)) return 'unknown';
-  const { code, $metadata, $fault } = error as { code?: unknown; $metadata?: { httpStatusCode?: number }; $fault?: unknown };
+  // Not `instanceof Error`: a socket's error can come from another realm (a test runner's sandbox, say).
+  if (typeof error !== 'object' || error === null) return 'unknown';
+  const { code, $metadata, $fault, name } = error as { code?: unknown; $metadata?: { httpStatusCode?: number }; $fault?: unknown; name?: unknown };
   // The SDK's HTTP handler names connect and request time-outs TimeoutError, and a broken connection too (its code says).
   if (typeof code === 'string' && BROKEN_CONNECTION_CODES.has(code)) return 'unknown';
-  if (error.name === 'TimeoutError') return 'no-answer';
+  if (name === 'TimeoutError') return 'no-answer';
   if (typeof code === 'string' && NOT_SENT_CODES.has(code)) return 'not-sent';
   const status = $metadata?.httpStatusCode;
   // The service's own exceptions carry its answer's status, and a fault (client or server) that says whose it was.
   if (status === undefined && $fault !== 'client' && $fault !== 'server') {
     return typeof code === 'string' && /^E[A-Z]|^ERR_/.test(code) ? 'unknown' : 'not-sent';
   }
-  if (status === 429 || THROTTLING.test(error.name)) return 'refused';
-  if ((status ?? 0) >= 500 || $fault === 'server') return UNREAD_ERROR_NAMES.has(error.name) ? 'unknown' : 'refused';
+  const errorName = typeof name === 'string' ? name : '';
+  if (status === 429 || THROTTLING.test(errorName)) return 'refused';
+  if ((status ?? 0) >= 500 || $fault === 'server') return UNREAD_ERROR_NAMES.has(errorName) ? 'unknown' : 'refused';
   return 'rejected';
 }
 

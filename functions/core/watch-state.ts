@@ -1,11 +1,12 @@
 import type { CertificateInfo } from './certificate';
-import type { CheckError, Finding, FindingCode, Status } from './check-result';
+import type { CheckError, ErrorCode, Finding, FindingCode, Status } from './check-result';
 
 // The remembered state of one watched certificate, and the notification model. Plain data: the
 // escalation engine (pure) transforms it, the store persists it, the notifier renders it.
 
 export type AlertKind = 'expiry' | 'recovery' | 'error' | 'digest';
-export type CertificateSource = 'tls' | 'acm';
+/** Where a watched certificate is read: an endpoint (TLS, STARTTLS), a certificate file, an ACM or IAM listing. */
+export type CertificateSource = 'tls' | 'file' | 'acm' | 'iam';
 
 /**
  * The last known certificate of a watched target. Kept when probes fail: a failure never erases it. Bounded as
@@ -45,6 +46,21 @@ export interface StoredCertificateInfo extends CertificateInfo {
   readonly sanCount?: number;
 }
 
+/**
+ * One address behind a watched name, as the last run saw it. Remembered (with `addressCount`) only for a target
+ * served by more than one address: the state of a target at one address stays as it always was.
+ */
+export interface AddressSeen {
+  /** The IP address as text. */
+  readonly address: string;
+  /** The leaf it served; while its probe fails, the one it served when it last answered (null: never). */
+  readonly fingerprintSha256: string | null;
+  /** The earliest expiry among what it served, with the fingerprint above. */
+  readonly notAfter: string | null;
+  /** Why its last probe failed; null when it answered. */
+  readonly errorCode: ErrorCode | null;
+}
+
 /** What one notification says, frozen when it is decided so that a retry sends the same thing. */
 export interface PlannedNotification {
   /**
@@ -68,6 +84,10 @@ export interface PlannedNotification {
   readonly error: CheckError | null;
   readonly consecutiveFailures: number;
   readonly owner: string | null;
+  /** The addresses behind the target when the decision was made (absent for a target at one address). */
+  readonly addresses?: readonly AddressSeen[];
+  /** How many addresses there were, when more than `addresses` holds. */
+  readonly addressCount?: number;
   /** Only for `digest`: every certificate needing attention (inside the first stage, failing, rejected), in `soonestExpiryFirst` order (renderers keep it). */
   readonly digest?: readonly DigestLine[];
   /** Only for an expiry `recovery`: set when the certificate was replaced by the observation that decided it. */
@@ -105,6 +125,8 @@ export interface DigestLine {
    * is active: why a certificate outside every stage is listed. Absent when it has no active invalid alert.
    */
   readonly rejectedFor?: readonly FindingCode[];
+  /** Which addresses behind the name serve which certificate, when they differ (see `describeAddresses`). */
+  readonly addressSummary?: string;
 }
 
 export interface SentNotification {
@@ -151,6 +173,10 @@ export type HistoryEvent =
   | 'invalid'
   /** An answering probe found the certificate accepted again (the invalid alert is over). */
   | 'valid-again'
+  /** Its ACM or IAM listing no longer has it (or a failing listing works again): kept only to deliver its last notices. */
+  | 'retired'
+  /** The addresses behind the name changed what they serve: which serve the renewed certificate, which an older one. */
+  | 'addresses-changed'
   | 'notified';
 
 /** The alert about a served certificate clients reject (`WatchState.invalidAlert`). */
@@ -179,12 +205,30 @@ export interface WatchState {
   readonly certificateId: string;
   readonly source: CertificateSource;
   readonly target: string;
+  /**
+   * ACM and IAM: the listing it was last seen in (`acm:eu-west-1`, `iam:<role ARN>`, scopeId). While that listing
+   * fails, the certificate keeps escalating from what it last listed; once the listing works and no longer has it,
+   * it has disappeared. Absent for other sources.
+   */
+  readonly scope?: string;
+  /**
+   * Set when the certificate left its listing (or a failing listing works again): the state stays only until the
+   * notices already decided for it (the `disappeared` notice, a recovery) are delivered, then it is deleted.
+   */
+  readonly retiredAt?: string;
   readonly owner: string | null;
   readonly tags: Readonly<Record<string, string>>;
   readonly lastCheckedAt: string;
   /** Status of the latest observation (`error` while the probe fails). */
   readonly status: Status;
   readonly certificate: KnownCertificate | null;
+  /**
+   * The addresses behind the target, bounded (DETAIL_LIMITS.addresses: those not serving the newest certificate
+   * first), in address order. Absent while the target is served by one address, and in states stored before pools.
+   */
+  readonly addresses?: readonly AddressSeen[];
+  /** How many addresses were probed, when more than `addresses` holds. */
+  readonly addressCount?: number;
   readonly lastError: CheckError | null;
   readonly consecutiveFailures: number;
   readonly expiry: {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { CHECK_DEFAULTS, CHECK_LIMITS } from '../core/check-settings';
+import { CHECK_DEFAULTS, CHECK_LIMITS, resolveThresholds, ThresholdsError } from '../core/check-settings';
 import { certificateIdForTarget } from '../core/certificate-id';
+import { dnsServerSchema, parseDnsServer, type DnsServer } from '../core/dns-server';
 import { ACKNOWLEDGEABLE_ALERTS, type AcknowledgeableAlert } from '../core/escalation/alerts';
 import { isoInstant } from '../core/instant';
 import { InvalidTargetError } from '../core/target';
@@ -26,13 +27,28 @@ export const checkEventSchema = z
         criticalDays: wholeNumber(CHECK_LIMITS.days).optional(),
         timeoutMs: wholeNumber(CHECK_LIMITS.timeoutMs).optional(),
         concurrency: wholeNumber(CHECK_LIMITS.concurrency).optional(),
+        maxAddresses: wholeNumber(CHECK_LIMITS.maxAddresses).optional(),
+        firstAddress: z.boolean().optional(),
+        dnsServer: z
+          .union([z.string(), z.array(z.string())])
+          .transform((value) => ([] as string[]).concat(value))
+          .pipe(z.array(dnsServerSchema).min(CHECK_LIMITS.dnsServers.min).max(CHECK_LIMITS.dnsServers.max))
+          .optional(),
         json: z.boolean().optional(),
       })
       .optional(),
   })
-  .refine((event) => (event.options?.criticalDays ?? CHECK_DEFAULTS.criticalDays) <= (event.options?.warningDays ?? CHECK_DEFAULTS.warningDays), {
-    message: 'criticalDays must not exceed warningDays',
-    path: ['options', 'criticalDays'],
+  .superRefine((event, ctx) => {
+    try {
+      resolveThresholds(event.options ?? {});
+    } catch (error) {
+      if (!(error instanceof ThresholdsError)) throw error;
+      ctx.addIssue({ code: 'custom', path: ['options', 'criticalDays'], message: 'criticalDays must not exceed warningDays' });
+    }
+  })
+  .refine((event) => !(event.options?.firstAddress && event.options.maxAddresses !== undefined), {
+    message: 'firstAddress probes one address: leave out maxAddresses',
+    path: ['options', 'firstAddress'],
   });
 
 
@@ -82,7 +98,7 @@ function oneCertificate(event: { certificateId?: string; target?: string; server
 export const statusEventSchema = z.strictObject({ action: z.literal('status') });
 
 export type OnDemandRequest =
-  | { readonly action: 'check'; readonly requests: CheckRequest[]; readonly settings: CheckSettings }
+  | { readonly action: 'check'; readonly requests: CheckRequest[]; readonly settings: CheckSettings; readonly dnsServers: readonly DnsServer[] }
   | { readonly action: 'ack'; readonly certificateId: string; readonly alert?: AcknowledgeableAlert; readonly until?: Date; readonly note?: string }
   | { readonly action: 'forget'; readonly certificateId: string }
   | { readonly action: 'status' };
@@ -119,7 +135,7 @@ export function parseOnDemandEvent(event: unknown): OnDemandRequest {
 }
 
 /** Validates a check event; the error names every bad field by its path. */
-export function parseCheckEvent(event: unknown): { requests: CheckRequest[]; settings: CheckSettings } {
+export function parseCheckEvent(event: unknown): { requests: CheckRequest[]; settings: CheckSettings; dnsServers: DnsServer[] } {
   const parsed = checkEventSchema.safeParse(event);
   if (!parsed.success) throw new InvalidEventError(`invalid check event: ${describeIssues(parsed.error)}`);
   const { targets, options = {} } = parsed.data;
@@ -127,13 +143,15 @@ export function parseCheckEvent(event: unknown): { requests: CheckRequest[]; set
   return {
     requests: targets.map((t) => (typeof t === 'string' ? { target: t } : { target: t.target, servername: t.servername, caFiles: t.caFile ? [t.caFile] : undefined })),
     settings: {
-      warningDays: options.warningDays ?? CHECK_DEFAULTS.warningDays,
-      criticalDays: options.criticalDays ?? CHECK_DEFAULTS.criticalDays,
+      ...resolveThresholds(options),
       timeoutMs: options.timeoutMs ?? CHECK_DEFAULTS.timeoutMs,
       concurrency: options.concurrency ?? CHECK_DEFAULTS.concurrency,
+      maxAddresses: options.maxAddresses ?? CHECK_DEFAULTS.maxAddresses,
+      firstAddress: options.firstAddress,
       servername: options.servername,
       caFiles,
     },
+    dnsServers: (options.dnsServer ?? []).map(parseDnsServer),
   };
 }
 

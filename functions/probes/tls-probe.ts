@@ -7,19 +7,20 @@ import { ProbeError, type CertificateProbe, type ProbeSettings } from '../core/p
 import type { Target } from '../core/target';
 import { toProbeError } from './probe-error';
 import { STARTTLS_NEGOTIATORS } from './starttls';
-import { TrustStore } from './trust-store';
+import { TrustStores, type TrustStore } from './trust-store';
 
 /** Node errors that only say "wrong time": the trust question is answered by our own walk instead. */
 const TIME_ONLY_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID']);
 
 /** Reads the chain a TLS (or STARTTLS) endpoint serves, verifying it without refusing it. */
 export class TlsProbe implements CertificateProbe {
-  private readonly trustStores = new Map<string, TrustStore>();
+  private readonly trustStores = new TrustStores();
   private readonly parsedCertificates = new ParsedCertificates();
 
-  async probe(target: Target, settings: ProbeSettings): Promise<Observation> {
-    const trust = this.trustStoreFor(settings.caFiles ?? []);
-    const { socket, chainReadByNode } = await withDeadline(settings.timeoutMs, settings.signal, target, (track) => this.handshake(target, trust, track));
+  async probe(target: Target, settings: ProbeSettings, address?: string): Promise<Observation> {
+    const trust = this.trustStores.for(settings.caFiles ?? []);
+    const connectTo = { host: address ?? target.host, port: target.port };
+    const { socket, chainReadByNode } = await withDeadline(settings.timeoutMs, settings.signal, target, (track) => this.handshake(target, connectTo, trust, track));
     try {
       return readObservation(socket, chainReadByNode, target, trust, this.parsedCertificates);
     } finally {
@@ -27,17 +28,8 @@ export class TlsProbe implements CertificateProbe {
     }
   }
 
-  private trustStoreFor(caFiles: readonly string[]): TrustStore {
-    const key = caFiles.join('\0');
-    let store = this.trustStores.get(key);
-    if (!store) {
-      store = caFiles.length === 0 ? TrustStore.defaults() : TrustStore.withCaFiles(caFiles);
-      this.trustStores.set(key, store);
-    }
-    return store;
-  }
-
-  private async handshake(target: Target, trust: TrustStore, track: (socket: net.Socket) => void): Promise<Handshake> {
+  /** `connectTo`: the target's host and port, or one of the addresses behind the host (SNI still names the host). */
+  private async handshake(target: Target, connectTo: { host: string; port: number }, trust: TrustStore, track: (socket: net.Socket) => void): Promise<Handshake> {
     let chainReadByNode: tls.DetailedPeerCertificate | undefined;
     const tlsOptions: tls.ConnectionOptions = {
       rejectUnauthorized: false,
@@ -52,14 +44,14 @@ export class TlsProbe implements CertificateProbe {
     };
     if (target.protocol !== 'tls') {
       const negotiate = STARTTLS_NEGOTIATORS[target.protocol];
-      const plain = net.connect({ host: target.host, port: target.port });
+      const plain = net.connect(connectTo);
       track(plain);
       await onceConnected(plain, target);
       await negotiate(plain, target);
       const socket = await secure(tls.connect({ ...tlsOptions, socket: plain }), target);
       return { socket, chainReadByNode };
     }
-    const socket = tls.connect({ ...tlsOptions, host: target.host, port: target.port });
+    const socket = tls.connect({ ...tlsOptions, ...connectTo });
     track(socket);
     await secure(socket, target);
     return { socket, chainReadByNode };

@@ -1,26 +1,36 @@
 import { checkTargets, type CheckRequest, type CheckSettings } from './check-targets';
 import type { CheckResult, Status } from '../core/check-result';
-import type { CertwatchConfig, WatchedTarget } from '../core/config';
-import { foldObservation } from '../core/escalation/fold';
+import type { CertwatchConfig } from '../core/config';
+import { filePathOf, fileTarget, isFileTarget } from '../core/file-target';
+import { foldObservation, type FoldOutcome, type ObservedResult } from '../core/escalation/fold';
 import { afterDelivery, isClaimable, withClaims, type Claim } from '../core/escalation/outbox';
 import { planDigest } from '../core/escalation/digest';
+import { foldDisappearance, foldListingRecovered } from '../core/escalation/retire';
+import { resultFromLastReading } from '../core/last-known-result';
 import {
   NoAnswerError,
   VersionConflictError,
+  type CertificateFileSource,
   type CertificateProbe,
+  type CloudCertificateReaders,
+  type ExpectedRevision,
+  type NameResolver,
   type Notifier,
   type RunLedger,
   type StateStore,
   type UnreadableItem,
-  type UnreadableRevision,
 } from '../core/ports';
-import { certificateIdForResult, certificateIdForTarget } from '../core/certificate-id';
+import { certificateIdForResult, certificateIdForTarget, certificateSourceOf } from '../core/certificate-id';
 import type { PlannedNotification, WatchState } from '../core/watch-state';
-import { Circuit, DEFAULT_RUN_DEADLINE_MS, guardedNotifier, guardedStore, LEASE_MARGIN_MS, RunControl } from './run-control';
+import { listCloudCertificates, type CloudListing, type ScopeListing } from './list-cloud-certificates';
 import { retryOnConflict } from './retry-on-conflict';
+import { Circuit, DEFAULT_RUN_DEADLINE_MS, guardedNotifier, guardedStore, LEASE_MARGIN_MS, RunControl } from './run-control';
+import { Slots } from './slots';
 
 export interface RunDependencies {
   readonly probe: CertificateProbe;
+  /** Finds the addresses behind each target's host (the config's `check.dnsServers`, or the system's). */
+  readonly resolver: NameResolver;
   /**
    * Its states are listed while the first targets are probed. A listing that fails (a store that could not open,
    * say) stops the run: no further target is probed, and once the probes in flight have answered the run rejects
@@ -43,6 +53,10 @@ export interface RunDependencies {
   readonly wrapUpMs?: number;
   /** Called as targets finish probing (for a progress line). */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Reads `file://` targets; without it (the Lambda) a file target is reported invalid. */
+  readonly files?: CertificateFileSource;
+  /** Lists ACM and IAM for a config with `acm` or `iam`; such a config without it is refused before anything runs. */
+  readonly cloud?: CloudCertificateReaders;
 }
 
 export interface RunProblem {
@@ -83,9 +97,17 @@ export interface RunSummary {
   readonly conflicts: readonly string[];
   /**
    * Certificates in the store that no configured target names any more, sorted: no longer probed nor notified,
-   * but still listed by `status` until `certwatch forget` deletes them.
+   * but still listed by `status` until `certwatch forget` deletes them. Empty when the run stopped early (it did
+   * not get to every target).
    */
   readonly notInConfig: readonly string[];
+  /** ACM and IAM listings (an account's region, an account's IAM) that failed: their certificates keep escalating from what they last listed. */
+  readonly listingFailures: readonly RunProblem[];
+  /**
+   * ACM and IAM certificates their listing no longer has, sorted: those in use and not expired get one `disappeared`
+   * notice, the others are dropped quietly; either way their state is deleted once nothing is left to deliver.
+   */
+  readonly disappeared: readonly string[];
   readonly storeWrites: number;
   /** Why the run stopped before doing all its work (its deadline, a signal, a store that does not answer); null: it did not. */
   readonly stopped: string | null;
@@ -93,6 +115,14 @@ export interface RunSummary {
   readonly targetsLeft: readonly string[];
   /** Dependencies that answered nothing in time: each was called no more in this run. */
   readonly unanswered: readonly UnansweredDependency[];
+}
+
+/** A config that lists ACM or IAM, run without readers for them. */
+export class CloudReadersMissingError extends Error {
+  constructor() {
+    super('the config lists ACM or IAM certificates (acm, iam), but this watcher was given no way to read them');
+    this.name = 'CloudReadersMissingError';
+  }
 }
 
 /**
@@ -103,18 +133,21 @@ export interface RunSummary {
  */
 const STORE_CONCURRENCY = 32;
 
-/** What one target contributed to the summary (invalid targets contribute nothing here). */
+/** What one certificate contributed to the summary (invalid targets contribute nothing here). */
 interface TargetOutcome {
-  /** The certificate's state after this run (the stored one when the write failed or the run stopped; none if never stored). */
+  /**
+   * The certificate's state after this run (the stored one when the write failed or the run stopped first; none if
+   * never stored, or deleted).
+   */
   readonly state?: WatchState;
   readonly sent: number;
   readonly publishFailures: readonly RunProblem[];
   readonly storeFailure?: RunProblem;
   readonly conflict?: string;
-  /** The unreadable item this target's state replaced. */
+  /** The unreadable item this certificate's state replaced. */
   readonly replaced?: RunProblem;
-  /** Not recorded: the run had stopped before its turn. */
-  readonly left?: true;
+  /** Not recorded, the run having stopped before its turn: the target left for the next run. */
+  readonly left?: string;
 }
 
 /** What every step of one run shares: its ports (guarded by its circuits), its time and its control. */
@@ -142,6 +175,8 @@ interface RunContext {
  * silent notifier leaves the remaining notices pending, unclaimed, for the next run.
  */
 export async function runWatch(config: CertwatchConfig, deps: RunDependencies): Promise<RunSummary> {
+  const hasCloud = config.cloud.acm.length + config.cloud.iam.length > 0;
+  if (hasCloud && !deps.cloud) throw new CloudReadersMissingError();
   const control = new RunControl(deps.deadline ?? new Date(Date.now() + DEFAULT_RUN_DEADLINE_MS), deps.stop, deps.wrapUpMs);
   try {
     return await watch(config, deps, control);
@@ -152,7 +187,8 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
 
 async function watch(config: CertwatchConfig, deps: RunDependencies, control: RunControl): Promise<RunSummary> {
   const at = deps.now.toISOString();
-  const requests: CheckRequest[] = config.targets.map((t) => ({ target: t.target, servername: t.servername, caFiles: t.caFiles }));
+  const hasCloud = config.cloud.acm.length + config.cloud.iam.length > 0;
+  const requests: CheckRequest[] = config.targets.map((t) => ({ target: t.target, servername: t.servername, caFiles: t.caFiles, filePath: t.filePath }));
   const settings: CheckSettings = { ...config.check, caFiles: [] };
   const storeCircuit = new Circuit();
   const notifierCircuit = new Circuit();
@@ -175,32 +211,63 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
     unreadable: new Map(unreadable.map((item) => [item.key, item])),
   }));
   stored.catch((error: unknown) => listingFailed.abort(error));
+  // ACM and IAM are listed while the endpoints are probed.
+  const cloudListing = hasCloud ? listCloudCertificates(config.cloud, config.check, { readers: deps.cloud!, now: () => deps.now }) : null;
+  cloudListing?.catch(() => undefined); // awaited below
 
   const storeSlots = new Slots(STORE_CONCURRENCY);
+  const observed = new Set<string>();
+  // Once the run has stopped, a certificate not yet settled is left as the store holds it.
+  const leftAs = (state: WatchState | undefined, target: string): TargetOutcome => ({ state, sent: 0, publishFailures: [], left: target });
+  const settlers: Settlers = {
+    observe: (previous, input, over) => {
+      observed.add(input.certificateId);
+      const left = () => Promise.resolve(leftAs(previous, input.target));
+      if (control.stopSignal.aborted) return left();
+      return storeSlots.run(() => (control.stopSignal.aborted ? left() : settle(previous, input, over, run)));
+    },
+    retire: (previous, outcome) => {
+      observed.add(previous.certificateId);
+      const left = () => Promise.resolve(leftAs(previous, previous.target));
+      if (control.stopSignal.aborted) return left();
+      return storeSlots.run(() => (control.stopSignal.aborted ? left() : settleRetirement(previous, outcome, run)));
+    },
+  };
   // Each result is folded as soon as it is judged, while the other targets are still being probed.
-  const results: (CheckResult | undefined)[] = new Array(requests.length);
-  const outcomes: (Promise<TargetOutcome | null> | undefined)[] = new Array(requests.length);
-  const fold = async (index: number, result: CheckResult): Promise<TargetOutcome | null> => {
-    if (result.error?.code === 'INVALID_TARGET') return null; // reported, not stored
+  const results: CheckResult[][] = requests.map(() => []);
+  const outcomes = new Map<CheckResult, Promise<TargetOutcome[]>>();
+  const fold = async (index: number, result: CheckResult): Promise<TargetOutcome[]> => {
+    if (result.error?.code === 'INVALID_TARGET') return []; // reported, not stored
     const listing = await stored.catch(() => null);
-    if (!listing) return { sent: 0, publishFailures: [], left: true };
-    const certificateId = certificateIdForResult(result);
-    const previous = listing.byId.get(certificateId);
-    // An unreadable item under a configured target must not silence it: a fresh state replaces it, if still as read.
-    const over = previous ? undefined : listing.unreadable.get(certificateId);
-    const left: TargetOutcome = { state: previous, sent: 0, publishFailures: [], left: true };
-    if (control.stopSignal.aborted) return left;
-    return storeSlots.run(() => (control.stopSignal.aborted ? Promise.resolve(left) : settle(previous, over, config.targets[index], result, run)));
+    if (!listing) return [leftAs(undefined, result.target)];
+    const { byId, unreadable } = listing;
+    const { owner, tags, target } = config.targets[index];
+    const base = { source: certificateSourceOf(result.target), owner, tags };
+    // A file that cannot be read fails every certificate it held (their escalation goes on from what was read).
+    const wholeFile = isFileTarget(target) && result.target === fileTarget(filePathOf(target));
+    const ids = wholeFile ? certificatesOfFile(byId, result.target) : [certificateIdForResult(result)];
+    return Promise.all(
+      ids.map((id) =>
+        settlers.observe(
+          byId.get(id),
+          { ...base, certificateId: id, target: wholeFile ? id : result.target, result: wholeFile ? { ...result, target: id } : result },
+          // An unreadable item under a configured target must not silence it: a fresh state replaces it, if still as read.
+          byId.has(id) ? undefined : unreadable.get(id),
+        ),
+      ),
+    );
   };
   const probing = checkTargets(requests, settings, {
     probe: deps.probe,
+    resolver: deps.resolver,
+    files: deps.files,
     now: () => deps.now,
     onProgress: deps.onProgress,
     onResult: (index, result) => {
-      results[index] = result;
+      results[index].push(result);
       const outcome = fold(index, result);
       outcome.catch(() => undefined); // awaited below, after probing, in config order
-      outcomes[index] = outcome;
+      outcomes.set(result, outcome);
     },
     signal: AbortSignal.any([listingFailed.signal, control.stopSignal]),
     abortProbes: control.stopSignal,
@@ -210,8 +277,6 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
   await probing.catch((error: unknown) => {
     if (!control.stopSignal.aborted) throw error;
   });
-
-  const settled = await Promise.all(outcomes.map((outcome) => outcome ?? Promise.resolve(undefined)));
   const listing = await stored.catch((error: unknown) => {
     if (error instanceof NoAnswerError) return null;
     throw error;
@@ -226,33 +291,37 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
   const replacedItems: RunProblem[] = [];
   const targetsLeft: string[] = [];
   const finalStates: WatchState[] = [];
+  const byId = listing?.byId ?? new Map<string, WatchState>();
+  const cloud = cloudListing && listing ? await settleListings(await cloudListing, byId, run, settlers) : NO_LISTINGS;
+  const probed = results.flat();
+  for (const result of [...probed, ...cloud.results]) {
+    byStatus[result.status]++;
+    if (result.error?.code === 'INVALID_TARGET') invalidTargets.push({ certificateId: result.target, message: result.error.message });
+  }
   requests.forEach((request, index) => {
-    const result = results[index];
-    const outcome = settled[index];
-    if (result) byStatus[result.status]++;
-    if (result?.error?.code === 'INVALID_TARGET') {
-      invalidTargets.push({ certificateId: result.target, message: result.error.message });
-      return;
-    }
-    if (!result || !outcome || outcome.left) {
-      targetsLeft.push(result?.target ?? request.target);
-      // Not probed: what the store holds for it (notices pending from earlier runs among it) is what there is.
-      const previous = outcome?.state ?? storedStateOf(listing?.byId, request);
-      if (previous) finalStates.push(previous);
-      return;
+    if (results[index].length > 0) return;
+    // Never probed (the run stopped first): what the store holds for it, pending notices among it, is what there is.
+    targetsLeft.push(request.target);
+    finalStates.push(...storedStatesOf(byId, request));
+  });
+  const settled = (await Promise.all(probed.map((result) => outcomes.get(result) ?? Promise.resolve([])))).flat();
+  for (const outcome of [...settled, ...cloud.outcomes]) {
+    if (outcome.state) finalStates.push(outcome.state);
+    if (outcome.left !== undefined) {
+      targetsLeft.push(outcome.left);
+      continue;
     }
     sent += outcome.sent;
     publishFailures.push(...outcome.publishFailures);
     if (outcome.storeFailure) storeFailures.push(outcome.storeFailure);
     if (outcome.conflict) conflicts.push(outcome.conflict);
     if (outcome.replaced) replacedItems.push(outcome.replaced);
-    if (outcome.state) finalStates.push(outcome.state);
-  });
+  }
 
   if (listing && !storeCircuit.openedBy) {
     try {
       // The digest lists the configured targets as this run left them (a retired target is not reported forever).
-      const current = settled.flatMap((outcome) => (outcome?.state && !outcome.left ? [outcome.state] : []));
+      const current = finalStates.filter((state) => state.retiredAt === undefined);
       sent += (await deliverDigest(run, current, publishFailures)).sent;
     } catch (error) {
       if (error instanceof VersionConflictError) conflicts.push(error.certificateId);
@@ -260,16 +329,15 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
     }
   }
 
-  // Every configured target's certificate, probed or not (a run that stopped early probed only some).
-  const configured = new Set(requests.flatMap((request) => certificateIdOf(request) ?? []));
-  const notInConfig = listing ? [...listing.byId.keys()].filter((certificateId) => !configured.has(certificateId)).sort() : [];
+  // A run that stopped early did not get to every target: it cannot tell what is no longer configured.
+  const notInConfig = control.stoppedBecause === null ? [...byId.keys()].filter((certificateId) => !observed.has(certificateId)).sort() : [];
   const replacedIds = new Set(replacedItems.map((item) => item.certificateId));
   const unreadableItems = [...(listing?.unreadable.values() ?? [])].filter((item) => !replacedIds.has(item.key)).map((item) => ({ certificateId: item.key, message: item.reason }));
   const pendingNotices = finalStates.flatMap((state) => state.pending.map(describePending));
 
   return {
     at,
-    targets: requests.length,
+    targets: probed.length + cloud.results.length + requests.filter((_, index) => results[index].length === 0).length,
     byStatus,
     invalidTargets,
     notificationsSent: sent,
@@ -281,6 +349,8 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
     replacedItems,
     conflicts,
     notInConfig,
+    listingFailures: cloud.failures,
+    disappeared: cloud.disappeared,
     storeWrites: deps.store.writeCount - writesBefore,
     stopped: control.stoppedBecause,
     targetsLeft,
@@ -288,18 +358,17 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
   };
 }
 
-/** The stored state of a configured target that was not probed (the run stopped first), if the listing holds one. */
-function storedStateOf(byId: ReadonlyMap<string, WatchState> | undefined, request: CheckRequest): WatchState | undefined {
-  const certificateId = certificateIdOf(request);
-  return certificateId === null ? undefined : byId?.get(certificateId);
-}
-
-/** A configured target's certificate id; null for one that does not parse (it has no state). */
-function certificateIdOf(request: CheckRequest): string | null {
+/** The stored states of a configured target that was never probed: its certificate's, or every one of its file's. */
+function storedStatesOf(byId: ReadonlyMap<string, WatchState>, request: CheckRequest): WatchState[] {
+  if (isFileTarget(request.target)) {
+    const file = fileTarget(filePathOf(request.target));
+    return [...byId.values()].filter((state) => state.certificateId.startsWith(`${file}#`));
+  }
   try {
-    return certificateIdForTarget(request.target, request.servername);
+    const state = byId.get(certificateIdForTarget(request.target, request.servername));
+    return state ? [state] : [];
   } catch {
-    return null;
+    return []; // a target that does not parse has no state
   }
 }
 
@@ -307,41 +376,115 @@ function describePending(notice: PlannedNotification): string {
   return `${notice.certificateId} ${notice.kind}/${notice.stage}`;
 }
 
+/** The stored certificates of a file (`file://PATH#N`); none yet: the file's own id, for its failure. */
+function certificatesOfFile(byId: ReadonlyMap<string, WatchState>, fileTarget: string): string[] {
+  const known = [...byId.keys()].filter((id) => id.startsWith(`${fileTarget}#`));
+  return known.length > 0 ? known : [fileTarget];
+}
+
+/** What the ACM and IAM listings contributed. */
+interface ListingsOutcome {
+  readonly results: readonly CheckResult[];
+  readonly outcomes: readonly TargetOutcome[];
+  readonly failures: readonly RunProblem[];
+  readonly disappeared: readonly string[];
+}
+
+const NO_LISTINGS: ListingsOutcome = { results: [], outcomes: [], failures: [], disappeared: [] };
+
 /**
- * Folds and notifies one valid target; a store failure or conflict is its outcome, not the run's. `over`: the
- * unreadable item its first write replaces (none stored as a state).
+ * Folds what each listing said. A listing that worked: each certificate it holds is folded (tagged with the listing),
+ * the listing's own state (its error alert, while it failed) is retired, and a certificate it held before but no
+ * longer does has disappeared. A listing that failed: its error is folded into its own state (an error alert after
+ * `errorAfterFailures` runs, like a probe's), and each certificate it last listed goes on escalating from that.
  */
-async function settle(previous: WatchState | undefined, over: UnreadableItem | undefined, watched: WatchedTarget, result: CheckResult, run: RunContext): Promise<TargetOutcome> {
-  const certificateId = certificateIdForResult(result);
+async function settleListings(listing: CloudListing, byId: ReadonlyMap<string, WatchState>, run: RunContext, settlers: Settlers): Promise<ListingsOutcome> {
+  const { config, now } = run;
+  const { observe, retire } = settlers;
+  const resultById = new Map(listing.results.map((result) => [result.target, result]));
+  const stateOf = (scope: ScopeListing) => [...byId.values()].filter((state) => state.scope === scope.id && state.retiredAt === undefined);
+  const base = (scope: ScopeListing) => ({ source: scope.service, owner: null, tags: {}, scope: scope.id });
+  const folds: Promise<TargetOutcome>[] = [];
+  const disappeared: string[] = [];
+  const taken = new Set<string>();
+  for (const scope of listing.scopes) {
+    if (scope.error) {
+      folds.push(observe(byId.get(scope.id), { ...base(scope), certificateId: scope.id, target: scope.id, result: resultById.get(scope.id)! }));
+      for (const state of stateOf(scope)) {
+        const result = resultFromLastReading(state, config.check, now);
+        if (result) folds.push(observe(state, { ...base(scope), certificateId: state.certificateId, target: state.target, result }));
+      }
+      continue;
+    }
+    const listed = scope.certificateIds.filter((id) => !taken.has(id));
+    for (const id of listed) {
+      taken.add(id);
+      folds.push(observe(byId.get(id), { ...base(scope), certificateId: id, target: id, result: resultById.get(id)! }));
+    }
+    const own = byId.get(scope.id);
+    if (own && own.retiredAt === undefined) {
+      taken.add(scope.id);
+      folds.push(retire(own, foldListingRecovered(own, now)));
+    }
+    const listedNow = new Set(scope.certificateIds);
+    for (const state of stateOf(scope).filter((state) => !listedNow.has(state.certificateId) && !taken.has(state.certificateId))) {
+      taken.add(state.certificateId);
+      disappeared.push(state.certificateId);
+      folds.push(retire(state, foldDisappearance(state, config.policy, now)));
+    }
+  }
+  // Retired earlier and not listed again: what they still owe is delivered, then they go.
+  for (const state of byId.values()) {
+    if (state.retiredAt !== undefined && !taken.has(state.certificateId)) folds.push(retire(state, { state, planned: [] }));
+  }
+  const failures = listing.scopes.flatMap((scope) => (scope.error ? [{ certificateId: scope.id, message: scope.error.message }] : []));
+  return { results: listing.results, outcomes: await Promise.all(folds), failures, disappeared: disappeared.sort() };
+}
+
+/** How a run folds an observation into a state, or retires a state, each within the store's bound. */
+interface Settlers {
+  /** `over`: an unreadable item under the certificate's key, which its first write replaces. */
+  observe(previous: WatchState | undefined, input: ObservedResult, over?: UnreadableItem): Promise<TargetOutcome>;
+  /** `outcome` null: nothing to say, the state is deleted at once. */
+  retire(previous: WatchState, outcome: FoldOutcome | null): Promise<TargetOutcome>;
+}
+
+/** Folds one observation and delivers what it decided; a store failure or conflict is its outcome, not the run's. */
+async function settle(previous: WatchState | undefined, input: ObservedResult, over: UnreadableItem | undefined, run: RunContext): Promise<TargetOutcome> {
   const progress: Progress = { sent: 0, publishFailures: [] };
   try {
-    const state = await foldAndNotify(previous, over?.revision, certificateId, watched, result, run, progress);
-    return { state, ...progress, ...(over ? { replaced: { certificateId, message: over.reason } } : {}) };
+    const { state: folded } = foldObservation(previous, input, run.config.policy, run.now);
+    const state = await deliver(previous, folded, run, progress, over?.revision);
+    return { state, ...progress, ...(over ? { replaced: { certificateId: input.certificateId, message: over.reason } } : {}) };
   } catch (error) {
-    // What was published before a failed write still counts: it was sent (and is sent again once the claim lapses).
-    const failure = error instanceof VersionConflictError ? { conflict: certificateId } : { storeFailure: { certificateId, message: (error as Error).message } };
-    return { state: previous, ...progress, ...failure };
+    return failedSettlement(input.certificateId, previous, error, progress);
   }
 }
 
-/** At most `limit` tasks at a time; the others wait in order. */
-class Slots {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.limit) await new Promise<void>((start) => this.waiting.push(start));
-    else this.running++;
-    try {
-      return await task();
-    } finally {
-      const nextTask = this.waiting.shift();
-      if (nextTask) nextTask();
-      else this.running--;
+/**
+ * Retires a state: delivers what its retirement decided (a `disappeared` notice, a recovery), and deletes the state
+ * once nothing is left to deliver (at once when nothing was decided). An undelivered notice keeps it for the next run.
+ */
+async function settleRetirement(previous: WatchState, outcome: FoldOutcome | null, run: RunContext): Promise<TargetOutcome> {
+  const progress: Progress = { sent: 0, publishFailures: [] };
+  try {
+    if (!outcome) {
+      await run.store.delete(previous.certificateId, previous.version);
+      return { ...progress };
     }
+    const state = await deliver(previous, outcome.state, run, progress);
+    if (state.pending.length > 0) return { state, ...progress };
+    await run.store.delete(state.certificateId, state.version);
+    return { ...progress };
+  } catch (error) {
+    return failedSettlement(previous.certificateId, previous, error, progress);
   }
+}
+
+/** What was published before a failed write still counts: it was sent (and is sent again once the claim lapses). */
+function failedSettlement(certificateId: string, previous: WatchState | undefined, error: unknown, progress: Progress): TargetOutcome {
+  const failure = error instanceof VersionConflictError ? { conflict: certificateId } : { storeFailure: { certificateId, message: (error as Error).message } };
+  return { state: previous, ...progress, ...failure };
 }
 
 /** What a fold has delivered so far: kept even when a later write fails. */
@@ -351,26 +494,13 @@ interface Progress {
 }
 
 /**
- * Folds one result into the certificate's state and claims the outbox in one conditional write (the decision is
- * durable, and a racing run loses the write, before anything is sent), publishes what it claimed, then records
- * what was delivered and releases what was not, for the next run. Nothing is claimed once the run has stopped or its
- * notifier has gone silent: the decision is written, its notices left unclaimed for the next run.
+ * Writes a folded state and claims its outbox in one conditional write (the decision is durable, and a racing run
+ * loses the write, before anything is sent), publishes what it claimed, then records what was delivered and
+ * releases what was not, for the next run. Nothing is claimed once the run has stopped or its notifier has gone
+ * silent: the decision is written, its notices left unclaimed for the next run. `over`: the unreadable item the
+ * first write replaces.
  */
-async function foldAndNotify(
-  previous: WatchState | undefined,
-  over: UnreadableRevision | undefined,
-  certificateId: string,
-  watched: WatchedTarget,
-  result: CheckResult,
-  run: RunContext,
-  progress: Progress,
-): Promise<WatchState> {
-  const { state: folded } = foldObservation(
-    previous,
-    { certificateId, source: 'tls', target: result.target, owner: watched.owner, tags: watched.tags, result },
-    run.config.policy,
-    run.now,
-  );
+async function deliver(previous: WatchState | undefined, folded: WatchState, run: RunContext, progress: Progress, over?: ExpectedRevision): Promise<WatchState> {
   const publishing = () => !run.control.stopSignal.aborted && !run.notifierCircuit.openedBy;
   const claimed = publishing() ? folded.pending.filter((n) => isClaimable(n, run.now)).map((n) => n.id) : [];
   let state = claimed.length > 0 ? withClaims(folded, claimed, run.claim()) : folded;
@@ -387,7 +517,7 @@ async function foldAndNotify(
       delivered.set(notification.id, (await run.notifier.publish(notification)).messageId);
       progress.sent++;
     } catch (error) {
-      progress.publishFailures.push({ certificateId, message: `notification ${notification.id}: ${(error as Error).message}` });
+      progress.publishFailures.push({ certificateId: state.certificateId, message: `notification ${notification.id}: ${(error as Error).message}` });
     }
   }
   return recordDelivery(run.store, state, claimed, delivered, run.now);

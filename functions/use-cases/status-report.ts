@@ -1,18 +1,31 @@
 import type { FindingCode } from '../core/check-result';
+import { accountAndRegionOf } from '../core/cloud-scope';
+import { describeAddresses } from '../core/escalation/addresses-seen';
 import { rejectingCodes } from '../core/escalation/alerts';
 import { soonestExpiryFirst } from '../core/escalation/digest';
 import { daysRemaining } from '../core/judge';
-import type { WatchState } from '../core/watch-state';
+import type { AddressSeen, WatchState } from '../core/watch-state';
 
 /** One line of `certwatch status` (and the Lambda's `status` action). */
 export interface StatusRow {
   readonly certificateId: string;
   readonly target: string;
+  /** Where it is read: `tls` (endpoints, STARTTLS), `file`, `acm` or `iam`. */
+  readonly source: string;
+  /** ACM and IAM: the account (null when only the default credentials know it) and the region (`global` for IAM). */
+  readonly account: string | null;
+  readonly region: string | null;
   readonly status: string;
   readonly daysRemaining: number | null;
   readonly notAfter: string | null;
   readonly subject: string | null;
   readonly stage: string | null;
+  /** The addresses behind the name as the last run saw them (bounded); null for a target at one address. */
+  readonly addresses: readonly AddressSeen[] | null;
+  /** How many addresses there are, when more than `addresses` lists. */
+  readonly addressCount: number | null;
+  /** Which addresses serve which certificate, when they differ: `2 of 3 addresses serve the renewed certificate; ...`. */
+  readonly addressSummary: string | null;
   /** While its invalid alert is active: the findings for which clients reject the certificate served. */
   readonly rejectedFor: readonly FindingCode[] | null;
   readonly lastNotifiedAt: string | null;
@@ -24,14 +37,21 @@ export interface StatusRow {
 
 function statusRow(state: WatchState, now: Date): StatusRow {
   const lastSent = state.sent.at(-1);
+  const where = accountAndRegionOf(state.certificateId);
   return {
     certificateId: state.certificateId,
     target: state.target,
+    source: state.source,
+    account: where?.account ?? null,
+    region: where?.region ?? null,
     status: state.status,
     daysRemaining: state.certificate ? daysRemaining(new Date(state.certificate.notAfter), now) : null,
     notAfter: state.certificate?.notAfter ?? null,
     subject: state.certificate?.subject ?? null,
     stage: state.expiry.stage,
+    addresses: state.addresses ?? null,
+    addressCount: state.addresses ? (state.addressCount ?? state.addresses.length) : null,
+    addressSummary: describeAddresses(state),
     rejectedFor: state.invalidAlert?.active ? rejectingCodes(state.certificate?.findings ?? []) : null,
     lastNotifiedAt: lastSent?.sentAt ?? null,
     acknowledged: describeAcknowledgements(state),

@@ -53,12 +53,13 @@ test.each([
   expect(received).toBe(copies);
 });
 
-test('an endpoint that refuses connections: nothing was sent', async () => {
+test('an endpoint that refuses connections: nothing was sent, so it is tried again', async () => {
   const port = await closedPort();
   const refusing = createSnsClient({ endpoint: `http://127.0.0.1:${port}` });
   try {
     const error = await refusing.send(new PublishCommand({ TopicArn: TOPIC_ARN, Message: 'm' })).catch((caught: unknown) => caught);
     expect(sdkFailure(error)).toBe('not-sent');
+    expect((error as { $metadata?: { attempts?: number } }).$metadata?.attempts).toBe(3);
   } finally {
     refusing.destroy();
   }

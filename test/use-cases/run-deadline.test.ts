@@ -5,6 +5,7 @@ import { createSnsClient } from '../../functions/notify/sns-client';
 import { SnsNotifier } from '../../functions/notify/sns-notifier';
 import { runWatch } from '../../functions/use-cases/run-watch';
 import { TlsProbe } from '../../functions/probes/tls-probe';
+import { createResolver } from '../../functions/probes/dns/create-resolver';
 import { startSnsFake, type SnsFake } from '../support/sns-fake';
 import { startTcpServer } from '../support/servers';
 import { day, RecordingNotifier, watchRunSuite } from '../support/watch-run';
@@ -47,7 +48,7 @@ describe("the embedded store's thread path", () => {
     const targets = await threeExpiring();
     const { store } = threadStoreAnswering(false);
     const notifier = new RecordingNotifier();
-    const summary = await runWatch(configFor(targets), { probe: new TlsProbe(), store, notifier, now: day(0), deadline: soon(300), wrapUpMs: 300 });
+    const summary = await runWatch(configFor(targets), { probe: new TlsProbe(), resolver: createResolver(), store, notifier, now: day(0), deadline: soon(300), wrapUpMs: 300 });
     expect(summary.stopped).toMatch(/^its deadline \(.*\) passed$/);
     expect(summary.targetsLeft).toEqual(targets);
     expect(summary.unanswered).toEqual([{ dependency: 'the state store', message: 'the state store had not answered when the run\'s time was up' }]);
@@ -60,7 +61,7 @@ describe("the embedded store's thread path", () => {
     const targets = await threeExpiring();
     const { store, calls } = threadStoreAnswering(true);
     const notifier = new RecordingNotifier();
-    const summary = await runWatch(configFor(targets), { probe: new TlsProbe(), store, notifier, now: day(0), deadline: soon(1_000), wrapUpMs: 300 });
+    const summary = await runWatch(configFor(targets), { probe: new TlsProbe(), resolver: createResolver(), store, notifier, now: day(0), deadline: soon(1_000), wrapUpMs: 300 });
     expect(calls.filter((method) => method === 'put')).toHaveLength(3);
     expect(summary.storeFailures.map((failure) => failure.message)).toEqual(Array(3).fill("the state store had not answered when the run's time was up"));
     expect(summary.unanswered).toHaveLength(1);
@@ -114,7 +115,7 @@ describe('the deadline and a stop', () => {
     const slow = new RecordingNotifier(300);
     // The stop (a SIGTERM, say) comes while the first publish is in flight.
     const stopping: Notifier = { publish: (notice) => (setTimeout(() => stop.abort('SIGTERM was received'), 50), slow.publish(notice)) };
-    const stopped = await runWatch(config, { probe: new TlsProbe(), store, notifier: stopping, now: day(0), stop: stop.signal });
+    const stopped = await runWatch(config, { probe: new TlsProbe(), resolver: createResolver(), store, notifier: stopping, now: day(0), stop: stop.signal });
     expect(stopped.stopped).toBe('SIGTERM was received');
     expect(stopped.notificationsSent).toBe(1);
     expect(stopped.pendingNotices).toHaveLength(1);
@@ -123,7 +124,7 @@ describe('the deadline and a stop', () => {
     expect(first).toHaveLength(1);
 
     // Released, not left to a lease: the next run, even at the same time (a retried run), sends it, once.
-    const next = await runWatch(config, { probe: new TlsProbe(), store, notifier: slow, now: day(0) });
+    const next = await runWatch(config, { probe: new TlsProbe(), resolver: createResolver(), store, notifier: slow, now: day(0) });
     const second = slow.take();
     expect(second).toHaveLength(1);
     expect(second).not.toEqual(first);
@@ -136,7 +137,7 @@ describe('the deadline and a stop', () => {
     const silent = suite.servers.keep(await startTcpServer(() => undefined));
     const config = configFor([`127.0.0.1:${answering.port}`, `127.0.0.1:${silent.port}`]);
     const notifier = new RecordingNotifier();
-    const summary = await runWatch(config, { probe: new TlsProbe(), store, notifier, now: day(0), deadline: soon(500), wrapUpMs: 1_000 });
+    const summary = await runWatch(config, { probe: new TlsProbe(), resolver: createResolver(), store, notifier, now: day(0), deadline: soon(500), wrapUpMs: 1_000 });
     expect(summary.stopped).toMatch(/^its deadline/);
     expect(summary.targetsLeft).toEqual([`127.0.0.1:${silent.port}`]);
     expect(notifier.take()).toEqual([`expiry/urgent/127.0.0.1:${answering.port}/owners+oncall`]);
