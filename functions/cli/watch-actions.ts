@@ -11,7 +11,8 @@ import { acknowledgeCertificate, UnknownCertificateError } from '../use-cases/ac
 import { forgetCertificate } from '../use-cases/forget-certificate';
 import { runWatch, type RunSummary } from '../use-cases/run-watch';
 import { statusReport, type StatusRow } from '../use-cases/status-report';
-import type { Notifier } from '../core/ports';
+import type { Notifier, StateStore } from '../core/ports';
+import { CLOCK_TOLERANCE_MS } from '../core/escalation/clock';
 import type { CliIo } from './cli-io';
 import { terminalSafe } from '../core/safe-text';
 import { renderColumns } from './render-table';
@@ -31,9 +32,10 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
   let config: CertwatchConfig;
   let notifier: Notifier;
   let deadline: Date;
+  const clock = new Date();
   try {
     deadline = new Date(Date.now() + parseDeadline(flags.deadline));
-    now = flags.now ? parseInstant('--now', flags.now) : new Date();
+    now = flags.now ? parseInstant('--now', flags.now) : clock;
     config = readConfig(flags.config);
     notifier = createNotifier(flags.notify, { topicArn: config.snsTopicArn, now: () => now, write: io.err });
   } catch (error) {
@@ -44,6 +46,12 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
   // held by another certwatch fails here, before any probe; the rest of the opening overlaps probing.
   opening.proceed();
   await opening.held;
+  try {
+    await refuseSimulatedTimeOnClockStore(opening.store, flags, now, clock);
+  } catch (error) {
+    await opening.close();
+    throw error;
+  }
   const signals = io.stopOnSignals?.();
   try {
     const progress = io.progress ? (done: number, total: number) => io.progress?.(`certwatch: probed ${done}/${total} targets`) : undefined;
@@ -59,6 +67,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
       store: opening.store,
       notifier,
       now,
+      clock,
       deadline,
       stop: signals?.signal,
       onProgress: progress,
@@ -128,7 +137,7 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<void
     } else {
       const { lastRunAt } = await opened.store.getLedger();
       // A watcher that silently stopped is the failure it exists to prevent: say when it last ran.
-      if (lastRunAt) io.out(`last run: ${lastRunAt.slice(0, 16).replace('T', ' ')} UTC (${hoursAgo(lastRunAt, now)})\n`);
+      if (lastRunAt) io.out(`last run: ${lastRunAt.slice(0, 16).replace('T', ' ')} UTC (${sinceLastRun(lastRunAt, now)})\n`);
       io.out(renderStatus(rows));
     }
   } finally {
@@ -137,11 +146,13 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<void
 }
 
 export async function ackCommand(id: string, flags: AckFlags, io: CliIo): Promise<void> {
-  const at = flags.now ? parseInstant('--now', flags.now) : new Date();
+  const clock = new Date();
+  const at = flags.now ? parseInstant('--now', flags.now) : clock;
   const until = flags.until ? parseInstant('--until', flags.until) : undefined;
   const certificateId = normaliseCertificateId('ack', id, flags.servername);
   const opened = await openExistingStore('ack', flags);
   try {
+    await refuseSimulatedTimeOnClockStore(opened.store, flags, at, clock);
     const { acknowledgement } = await acknowledgeCertificate(opened.store, certificateId, { at, alert: flags.alert, until, note: flags.note }).catch((error: unknown) => {
       if (error instanceof AcknowledgementError || error instanceof UnknownCertificateError) throw new UsageError(`ack: ${error.message}`);
       throw error;
@@ -248,6 +259,9 @@ function renderSummary(summary: RunSummary, where: string): string {
     ...summary.unanswered.map((u) => `no answer from ${u.dependency}, not called again in this run: ${u.message}`),
     ...(summary.stopped !== null ? [`stopped early: ${summary.stopped}; ${leftText(summary)}`] : []),
     ...(summary.pendingNotices.length > 0 ? [`pending, sent by a later run (${summary.pendingNotices.length}): ${named(summary.pendingNotices)}`] : []),
+    ...(summary.aheadOfClock.length > 0
+      ? [`written by a clock ahead of this one (${summary.aheadOfClock.length}): ${named(summary.aheadOfClock)}; what that clock decided ahead of this run's time is set aside, so they alert as they should`]
+      : []),
   ];
   return lines.map(terminalSafe).join('\n') + '\n';
 }
@@ -272,7 +286,32 @@ function notInConfigLines(ids: readonly string[]): string[] {
   return [`not in this config, still in the store (${ids.length}): ${named(ids)}; \`certwatch forget <id>\` deletes one`];
 }
 
-function hoursAgo(iso: string, now: Date): string {
-  const hours = Math.floor((now.getTime() - Date.parse(iso)) / 3_600_000);
+/** How long ago the last run was; one in the future (a clock that was ahead, --force-now) is said to be so. */
+function sinceLastRun(iso: string, now: Date): string {
+  const ms = now.getTime() - Date.parse(iso);
+  if (ms < -CLOCK_TOLERANCE_MS) return `${spanText(-ms)} in the future: a run with --force-now, or a clock that was ahead`;
+  const hours = Math.floor(ms / 3_600_000);
   return hours < 1 ? 'less than an hour ago' : hours < 48 ? `${hours} hours ago` : `${Math.floor(hours / 24)} days ago`;
+}
+
+/** `3 days`, `5 hours`, `12 minutes`: a span, rounded down, in its largest sensible unit. */
+function spanText(ms: number): string {
+  const [count, unit] = ms >= 2 * 86_400_000 ? [Math.floor(ms / 86_400_000), 'day'] : ms >= 2 * 3_600_000 ? [Math.floor(ms / 3_600_000), 'hour'] : [Math.floor(ms / 60_000), 'minute'];
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * `--now` is for simulations on a store of their own: one more than CLOCK_TOLERANCE_MS from the clock, on a store that
+ * runs on the clock have used, is refused unless `--force-now` (a run in the future would leave times there that real
+ * runs must then set aside; one in the past decides nothing, the store being ahead of it).
+ */
+async function refuseSimulatedTimeOnClockStore(store: StateStore, flags: { now?: string; forceNow?: boolean }, now: Date, clock: Date): Promise<void> {
+  const apart = now.getTime() - clock.getTime();
+  if (!flags.now || flags.forceNow || Math.abs(apart) <= CLOCK_TOLERANCE_MS) return;
+  const { lastClockRunAt } = await store.getLedger();
+  if (lastClockRunAt === null) return;
+  throw new UsageError(
+    `--now ${flags.now} is ${spanText(Math.abs(apart))} ${apart > 0 ? 'ahead of' : 'behind'} this machine's clock, and runs on the clock use this store ` +
+      `(the last at ${lastClockRunAt}): --now is for simulations on a store of their own (--store DIR); --force-now runs it anyway`,
+  );
 }

@@ -12,6 +12,7 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
     .description('One full watch cycle: probe every target, judge, remember, decide who must be told, notify.')
     .option('--config <file>', 'the config file', 'certwatch.config.json')
     .option('--now <iso>', `run as if it were this time (simulations, tests): ${INSTANT_HELP}`)
+    .option('--force-now', 'allow --now far from the clock on a store that runs on the clock use (refused by default)')
     .option('--notify <console|file:PATH|sns>', 'where notifications go', 'console')
     .option('--deadline <duration>', 'stop starting work after this long (30s, 5m, 1h), then release claims and record deliveries within 10 s', '5m')
     .option('--json', 'print the run summary as JSON')
@@ -46,6 +47,7 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
     .option('--until <iso>', `snooze until this time, then the alert repeats again: ${INSTANT_HELP}`)
     .option('--note <text>', 'why (kept in the history)')
     .option('--now <iso>', `acknowledge as if it were this time: ${INSTANT_HELP}`)
+    .option('--force-now', 'allow --now far from the clock on a store that runs on the clock use (refused by default)')
     .action((id: string, flags: AckFlags) => actions().ackCommand(id, flags, io));
 
   addStoreOptions(program.command('forget'))

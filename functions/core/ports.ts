@@ -150,10 +150,17 @@ export interface RunLedger {
   readonly digestSentFor: string | null;
   /** A digest being published by a run (claimed like a notification, so racing runs send it once). */
   readonly digestClaim: { readonly id: string; readonly claimedAt: string; readonly claimedUntil?: string } | null;
+  /** When the last digest was delivered (its run's time): the next waits at least the digest's period. */
+  readonly lastDigestAt: string | null;
+  /**
+   * When a run on the wall clock (not a `--now` simulation) last finished: a store real runs use, where a `--now`
+   * far from the clock is refused (unless forced).
+   */
+  readonly lastClockRunAt: string | null;
   readonly version: number;
 }
 
-export const EMPTY_LEDGER: RunLedger = { lastRunAt: null, digestSentFor: null, digestClaim: null, version: 0 };
+export const EMPTY_LEDGER: RunLedger = { lastRunAt: null, digestSentFor: null, digestClaim: null, lastDigestAt: null, lastClockRunAt: null, version: 0 };
 
 /** A stored item that is not a readable certwatch state (foreign, corrupt, from an incompatible version). */
 export interface UnreadableItem {

@@ -177,7 +177,9 @@ export type HistoryEvent =
   | 'retired'
   /** The addresses behind the name changed what they serve: which serve the renewed certificate, which an older one. */
   | 'addresses-changed'
-  | 'notified';
+  | 'notified'
+  /** The state had been written by a clock ahead of the run's: what was decided beyond its horizon was set aside. */
+  | 'clock-ahead';
 
 /** The alert about a served certificate clients reject (`WatchState.invalidAlert`). */
 export interface InvalidAlert {

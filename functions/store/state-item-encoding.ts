@@ -84,8 +84,8 @@ export function ledgerToItem(ledger: RunLedger): Item {
 
 /** The ledger an item holds; fields it lacks read as never set. */
 export function itemToLedger(item: Item): RunLedger {
-  const { lastRunAt = null, digestSentFor = null, digestClaim = null, version } = unmarshall(item) as Partial<RunLedger>;
-  return { lastRunAt, digestSentFor, digestClaim, version: version ?? 0 };
+  const { lastRunAt = null, digestSentFor = null, digestClaim = null, lastDigestAt = null, lastClockRunAt = null, version } = unmarshall(item) as Partial<RunLedger>;
+  return { lastRunAt, digestSentFor, digestClaim, lastDigestAt, lastClockRunAt, version: version ?? 0 };
 }
 
 /** An item in the earlier layout: every field a top-level attribute, records as maps, projections beside them. */

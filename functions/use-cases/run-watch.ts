@@ -4,7 +4,8 @@ import type { CertwatchConfig } from '../core/config';
 import { filePathOf, fileTarget, isFileTarget } from '../core/file-target';
 import { foldObservation, type FoldOutcome, type ObservedResult } from '../core/escalation/fold';
 import { afterDelivery, isClaimable, withClaims, type Claim } from '../core/escalation/outbox';
-import { planDigest } from '../core/escalation/digest';
+import { isDigestDue, planDigest } from '../core/escalation/digest';
+import { CLOCK_TOLERANCE_MS, horizonOf, isBeyond } from '../core/escalation/clock';
 import { foldDisappearance, foldListingRecovered } from '../core/escalation/retire';
 import { resultFromLastReading } from '../core/last-known-result';
 import {
@@ -41,6 +42,11 @@ export interface RunDependencies {
   readonly notifier: Notifier;
   /** The run's clock: every decision in one run uses the same instant. */
   readonly now: Date;
+  /**
+   * The wall clock, when `now` is not it (a simulation with `--now`): what tells a time a real clock wrote from one
+   * written by a clock that was ahead (clock.ts). @default `now`
+   */
+  readonly clock?: Date;
   /**
    * Wall-clock time at which the run starts no more work (probes, decisions, publishes); it then has WRAP_UP_MS to
    * release its claims and record what it delivered. A Lambda passes its remaining invocation time minus a margin.
@@ -115,6 +121,11 @@ export interface RunSummary {
   readonly targetsLeft: readonly string[];
   /** Dependencies that answered nothing in time: each was called no more in this run. */
   readonly unanswered: readonly UnansweredDependency[];
+  /**
+   * Certificates (and `certwatch#ledger`) last written by a clock ahead of this run's, beyond its horizon (a forward
+   * clock jump, a `--force-now` run): what was decided beyond it was set aside, so they alert again as they should.
+   */
+  readonly aheadOfClock: readonly string[];
 }
 
 /** A config that lists ACM or IAM, run without readers for them. */
@@ -148,6 +159,8 @@ interface TargetOutcome {
   readonly replaced?: RunProblem;
   /** Not recorded, the run having stopped before its turn: the target left for the next run. */
   readonly left?: string;
+  /** Its stored state had been written by a clock ahead of this run's (FoldOutcome.aheadOfClock). */
+  readonly aheadOfClock?: true;
 }
 
 /** What every step of one run shares: its ports (guarded by its circuits), its time and its control. */
@@ -158,6 +171,10 @@ interface RunContext {
   readonly notifier: Notifier;
   readonly control: RunControl;
   readonly notifierCircuit: Circuit;
+  /** The wall clock at the start (`now`, unless simulated). */
+  readonly clock: Date;
+  /** The latest time a record can honestly carry (clock.ts): anything later was written by a clock ahead. */
+  readonly horizon: number;
   /** A claim by this run: it holds until the run's deadline and wrap-up are over, plus a margin (in the run's time). */
   claim(): Claim;
 }
@@ -200,6 +217,8 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
     notifier: guardedNotifier(deps.notifier, notifierCircuit, control.endSignal),
     control,
     notifierCircuit,
+    clock: deps.clock ?? deps.now,
+    horizon: horizonOf(deps.now, deps.clock ?? deps.now),
     claim: () => ({ claimedAt: at, claimedUntil: new Date(deps.now.getTime() + (control.endsAt - Date.now()) + LEASE_MARGIN_MS).toISOString() }),
   };
 
@@ -291,6 +310,7 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
   const replacedItems: RunProblem[] = [];
   const targetsLeft: string[] = [];
   const finalStates: WatchState[] = [];
+  const aheadOfClock: string[] = [];
   const byId = listing?.byId ?? new Map<string, WatchState>();
   const cloud = cloudListing && listing ? await settleListings(await cloudListing, byId, run, settlers) : NO_LISTINGS;
   const probed = results.flat();
@@ -316,16 +336,19 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
     if (outcome.storeFailure) storeFailures.push(outcome.storeFailure);
     if (outcome.conflict) conflicts.push(outcome.conflict);
     if (outcome.replaced) replacedItems.push(outcome.replaced);
+    if (outcome.aheadOfClock && outcome.state) aheadOfClock.push(outcome.state.certificateId);
   }
 
   if (listing && !storeCircuit.openedBy) {
     try {
       // The digest lists the configured targets as this run left them (a retired target is not reported forever).
       const current = finalStates.filter((state) => state.retiredAt === undefined);
-      sent += (await deliverDigest(run, current, publishFailures)).sent;
+      const digest = await deliverDigest(run, current, publishFailures);
+      sent += digest.sent;
+      if (digest.ledgerAheadOfClock) aheadOfClock.push(LEDGER_ID);
     } catch (error) {
       if (error instanceof VersionConflictError) conflicts.push(error.certificateId);
-      else storeFailures.push({ certificateId: 'certwatch#ledger', message: (error as Error).message });
+      else storeFailures.push({ certificateId: LEDGER_ID, message: (error as Error).message });
     }
   }
 
@@ -355,8 +378,12 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
     stopped: control.stoppedBecause,
     targetsLeft,
     unanswered: [storeCircuit.openedBy, notifierCircuit.openedBy].flatMap((error) => (error ? [{ dependency: error.dependency, message: error.message }] : [])),
+    aheadOfClock,
   };
 }
+
+/** The run ledger, as the summary names it. */
+const LEDGER_ID = 'certwatch#ledger';
 
 /** The stored states of a configured target that was never probed: its certificate's, or every one of its file's. */
 function storedStatesOf(byId: ReadonlyMap<string, WatchState>, request: CheckRequest): WatchState[] {
@@ -453,9 +480,14 @@ interface Settlers {
 async function settle(previous: WatchState | undefined, input: ObservedResult, over: UnreadableItem | undefined, run: RunContext): Promise<TargetOutcome> {
   const progress: Progress = { sent: 0, publishFailures: [] };
   try {
-    const { state: folded } = foldObservation(previous, input, run.config.policy, run.now);
+    const { state: folded, aheadOfClock } = foldObservation(previous, input, run.config.policy, run.now, run.clock);
     const state = await deliver(previous, folded, run, progress, over?.revision);
-    return { state, ...progress, ...(over ? { replaced: { certificateId: input.certificateId, message: over.reason } } : {}) };
+    return {
+      state,
+      ...progress,
+      ...(over ? { replaced: { certificateId: input.certificateId, message: over.reason } } : {}),
+      ...(aheadOfClock ? { aheadOfClock: true as const } : {}),
+    };
   } catch (error) {
     return failedSettlement(input.certificateId, previous, error, progress);
   }
@@ -540,33 +572,45 @@ async function recordDelivery(store: StateStore, claimedState: WatchState, claim
 }
 
 /**
- * The digest (when configured): planned from the states of the configured targets, sent once per period. The ledger
- * records the last period delivered and when the watcher last ran; the digest is claimed in the ledger before it is
- * published, like a notification, and a failed publish is retried by the next run. A run that stopped early, or
- * whose notifier went silent, only records that it ran.
+ * The digest (when configured): planned from the states of the configured targets, sent once per period and never
+ * twice within one (isDigestDue). The ledger records the last digest delivered and when the watcher last ran (and
+ * last ran on the clock); the digest is claimed in the ledger before it is published, like a notification, and a
+ * failed publish is retried by the next run. A run that stopped early, or whose notifier went silent, only records
+ * that it ran. A run in the past never moves the ledger back; a ledger written by a clock that was ahead does not
+ * hold this run back (its times beyond the horizon are set aside).
  */
-async function deliverDigest(run: RunContext, states: readonly WatchState[], publishFailures: RunProblem[]): Promise<{ sent: number }> {
-  const { config, now, store } = run;
-  let ledger = await store.getLedger();
-  const lastRunAt = now.toISOString();
+async function deliverDigest(run: RunContext, states: readonly WatchState[], publishFailures: RunProblem[]): Promise<{ sent: number; ledgerAheadOfClock: boolean }> {
+  const { config, now, store, horizon } = run;
+  const stored = await store.getLedger();
+  const nowIso = now.toISOString();
+  const ledgerAheadOfClock = [stored.lastRunAt, stored.lastDigestAt, stored.digestClaim?.claimedAt].some((time) => isBeyond(time, horizon));
+  const onTheClock = Math.abs(now.getTime() - run.clock.getTime()) <= CLOCK_TOLERANCE_MS;
+  let ledger: RunLedger = {
+    ...stored,
+    // The latest run, unless a clock that was ahead wrote it: a run in the past leaves it as it was.
+    lastRunAt: stored.lastRunAt && !isBeyond(stored.lastRunAt, horizon) && stored.lastRunAt > nowIso ? stored.lastRunAt : nowIso,
+    lastDigestAt: isBeyond(stored.lastDigestAt, horizon) ? null : stored.lastDigestAt,
+    digestClaim: isBeyond(stored.digestClaim?.claimedAt, horizon) ? null : stored.digestClaim,
+    ...(onTheClock ? { lastClockRunAt: nowIso } : {}),
+  };
   const publishing = !run.control.stopSignal.aborted && !run.notifierCircuit.openedBy;
   const digest = config.digest && publishing ? planDigest(states, config.policy, now, config.digest) : null;
-  const claimable = digest && digest.id !== ledger.digestSentFor && isClaimable(ledger.digestClaim, now);
+  const claimable = digest && config.digest && isDigestDue(ledger, digest.id, config.digest.everyMs, now, horizon) && isClaimable(ledger.digestClaim, now);
   if (!digest || !claimable) {
-    await store.putLedger({ ...ledger, lastRunAt }, ledger.version);
-    return { sent: 0 };
+    await store.putLedger(ledger, stored.version);
+    return { sent: 0, ledgerAheadOfClock };
   }
-  ledger = await store.putLedger({ ...ledger, lastRunAt, digestClaim: { id: digest.id, ...run.claim() } }, ledger.version);
+  ledger = await store.putLedger({ ...ledger, digestClaim: { id: digest.id, ...run.claim() } }, stored.version);
   let next: RunLedger;
   try {
     await run.notifier.publish(digest);
-    next = { ...ledger, digestSentFor: digest.id, digestClaim: null };
+    next = { ...ledger, digestSentFor: digest.id, lastDigestAt: nowIso, digestClaim: null };
   } catch (error) {
     publishFailures.push({ certificateId: digest.certificateId, message: `digest ${digest.id}: ${(error as Error).message}` });
     next = { ...ledger, digestClaim: null };
   }
   await store.putLedger(next, ledger.version);
-  return { sent: next.digestSentFor === digest.id ? 1 : 0 };
+  return { sent: next.digestSentFor === digest.id ? 1 : 0, ledgerAheadOfClock };
 }
 
 /** Whether a write is needed: `lastCheckedAt` alone does not justify rewriting every item every run. */

@@ -143,7 +143,7 @@ describe('delete', () => {
     const kept = await store.put(fullState('tls:kept.example:443'), 0);
     const stored = await store.put(fullState('tls:removed.example:443'), 0);
     const updated = await store.put({ ...stored, owner: 'new@example.com' }, 1);
-    await store.putLedger({ lastRunAt: '2026-03-19T08:00:00.000Z', digestSentFor: null, digestClaim: null, version: 0 }, 0);
+    await store.putLedger({ lastRunAt: '2026-03-19T08:00:00.000Z', digestSentFor: null, digestClaim: null, lastDigestAt: null, lastClockRunAt: null, version: 0 }, 0);
 
     // A stale read (a run wrote since) conflicts and deletes nothing.
     await expect(store.delete(stored.certificateId, stored.version)).rejects.toBeInstanceOf(VersionConflictError);
@@ -259,19 +259,19 @@ describe('list', () => {
 describe('the run ledger', () => {
   test('reads as empty before the first run, round-trips, and is versioned like a state', async () => {
     const store = await dynamo.createStore();
-    expect(await store.getLedger()).toEqual({ lastRunAt: null, digestSentFor: null, digestClaim: null, version: 0 });
-    const first = await store.putLedger({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: null, digestClaim: null, version: 0 }, 0);
+    expect(await store.getLedger()).toEqual({ lastRunAt: null, digestSentFor: null, digestClaim: null, lastDigestAt: null, lastClockRunAt: null, version: 0 });
+    const first = await store.putLedger({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: null, digestClaim: null, lastDigestAt: null, lastClockRunAt: null, version: 0 }, 0);
     expect(first.version).toBe(1);
     expect(await store.getLedger()).toEqual(first);
     await expect(store.putLedger({ ...first, digestSentFor: 'digest#x' }, 0)).rejects.toBeInstanceOf(VersionConflictError);
     await store.putLedger({ ...first, digestSentFor: 'digest#x' }, 1);
-    expect(await store.getLedger()).toEqual({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: 'digest#x', digestClaim: null, version: 2 });
+    expect(await store.getLedger()).toEqual({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: 'digest#x', digestClaim: null, lastDigestAt: null, lastClockRunAt: null, version: 2 });
   });
 
   test('is not listed among the certificates', async () => {
     const store = await dynamo.createStore();
     await store.put(fullState('tls:listed.example:443'), 0);
-    await store.putLedger({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: null, digestClaim: null, version: 0 }, 0);
+    await store.putLedger({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: null, digestClaim: null, lastDigestAt: null, lastClockRunAt: null, version: 0 }, 0);
     expect((await store.list()).states.map((s) => s.certificateId)).toEqual(['tls:listed.example:443']);
   });
 });

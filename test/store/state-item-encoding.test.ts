@@ -70,7 +70,7 @@ describe('an item that is not a state is unreadable, with the revision to delete
 
 describe('the run ledger', () => {
   test('round-trips under its own key', () => {
-    const ledger = { lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: 'digest#x', digestClaim: { id: 'digest#y', claimedAt: '2026-11-21T06:00:00.000Z' }, version: 3 };
+    const ledger = { lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: 'digest#x', digestClaim: { id: 'digest#y', claimedAt: '2026-11-21T06:00:00.000Z' }, lastDigestAt: '2026-11-20T06:00:00.000Z', lastClockRunAt: '2026-11-21T06:00:00.000Z', version: 3 };
     const item = ledgerToItem(ledger);
     expect(item.certificateId).toEqual({ S: LEDGER_KEY });
     expect(itemToLedger(item)).toStrictEqual(ledger);

@@ -5,6 +5,7 @@ import type { AlertKind, CertificateSource, HistoryEntry, HistoryEvent, InvalidA
 import { isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced } from './acknowledge';
 import { addressesChange, addressesSeen, replacementUnconfirmed, type AddressesSeen } from './addresses-seen';
 import { INACTIVE_INVALID_ALERT, INVALID_STAGE, isInvalidNotice, isProbeFailureNotice, rejectingCodes } from './alerts';
+import { horizonOf, setAsideTheFuture } from './clock';
 import { notificationId } from './outbox';
 import { stageFor, type EscalationPolicy, type Stage } from './policy';
 import { boundedError, boundedHistory, knownCertificateFrom, storable } from './stored-state';
@@ -35,6 +36,11 @@ export interface FoldOutcome {
   readonly state: WatchState;
   /** Notifications decided by this observation (also appended to `state.pending`). */
   readonly planned: readonly PlannedNotification[];
+  /**
+   * The stored state had been written by a clock ahead of this run's (its `lastCheckedAt`, which was beyond the
+   * horizon): what it decided beyond the horizon was set aside (clock.ts) before this observation was folded.
+   */
+  readonly aheadOfClock?: string;
 }
 
 /**
@@ -56,13 +62,23 @@ export interface FoldOutcome {
  *   first, whatever order the addresses came in); its addresses are remembered, bounded (addresses-seen.ts), and a
  *   replacement is not believed while an address that served the known certificate cannot be checked. A change in
  *   which addresses serve which certificate goes into the history (`addresses-changed`).
- * - An observation not newer than `lastCheckedAt` (a duplicate or out-of-order run) changes nothing.
+ * - An observation not newer than `lastCheckedAt` (a duplicate or out-of-order run) changes nothing; but a state
+ *   written by a clock ahead of this run's (beyond `horizonOf(now, clock)`: a forward clock jump, `--force-now`)
+ *   does not mute it: what was decided beyond the horizon is set aside (clock.ts), and the observation is folded.
+ *   `clock` is the run's wall clock when `now` is simulated; by default `now` is the clock.
  */
-export function foldObservation(previous: WatchState | undefined, input: ObservedResult, policy: EscalationPolicy, now: Date): FoldOutcome {
-  if (previous && previous.certificateId !== input.certificateId) {
-    throw new Error(`state of ${previous.certificateId} cannot take an observation of ${input.certificateId}`);
+export function foldObservation(stored: WatchState | undefined, input: ObservedResult, policy: EscalationPolicy, now: Date, clock: Date = now): FoldOutcome {
+  if (stored && stored.certificateId !== input.certificateId) {
+    throw new Error(`state of ${stored.certificateId} cannot take an observation of ${input.certificateId}`);
   }
-  if (previous && Date.parse(previous.lastCheckedAt) >= now.getTime()) return { state: previous, planned: [] };
+  const rewound = stored ? setAsideTheFuture(stored, horizonOf(now, clock), now) : null;
+  if (stored && !rewound && Date.parse(stored.lastCheckedAt) >= now.getTime()) return { state: stored, planned: [] };
+  const previous = rewound ?? stored;
+  const folded = foldAfter(previous, input, policy, now);
+  return rewound && stored ? { ...folded, aheadOfClock: stored.lastCheckedAt } : folded;
+}
+
+function foldAfter(previous: WatchState | undefined, input: ObservedResult, policy: EscalationPolicy, now: Date): FoldOutcome {
 
   const at = now.toISOString();
   const history: HistoryEntry[] = [];
@@ -276,7 +292,8 @@ function plan(draft: Draft, kind: AlertKind, stage: string, audiences: readonly 
   draft.planned.push(notification);
 }
 
-function isDue(lastNotifiedAt: string | null, repeatEveryMs: number, now: Date): boolean {
+/** Whether a repeat every `repeatEveryMs` is due at `now` after the last at `lastNotifiedAt` (none: at once), less REPEAT_TOLERANCE_MS. */
+export function isDue(lastNotifiedAt: string | null, repeatEveryMs: number, now: Date): boolean {
   if (lastNotifiedAt === null) return true;
   const tolerance = Math.min(REPEAT_TOLERANCE_MS, repeatEveryMs / 10);
   return now.getTime() - Date.parse(lastNotifiedAt) >= repeatEveryMs - tolerance;

@@ -14,11 +14,14 @@ describe('at least once, never twice', () => {
     expect(duplicate.state).toBe(before);
   });
 
-  test('an older observation (a slow concurrent run) is ignored', () => {
+  test('an older observation (a slow concurrent run, minutes behind) is ignored', () => {
     const watcher = new Watcher();
     watcher.run(at(384), serveLong(at(384)));
     const before = currentState(watcher);
-    expect(foldObservation(before, { ...TARGET, result: unreachable() }, DEFAULT_POLICY, at(383)).state).toBe(before);
+    const twoMinutesEarlier = new Date(at(384).getTime() - 2 * 60_000);
+    expect(foldObservation(before, { ...TARGET, result: unreachable() }, DEFAULT_POLICY, twoMinutesEarlier).state).toBe(before);
+    // A simulated run a day in the past, on a clock that is right, too.
+    expect(foldObservation(before, { ...TARGET, result: unreachable() }, DEFAULT_POLICY, at(383), at(384)).state).toBe(before);
   });
 
   test('a run retried after the store failed to save decides the same notification ids', () => {
