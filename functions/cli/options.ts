@@ -79,5 +79,5 @@ export interface StoreFlags {
 }
 export type RunFlags = StoreFlags & { config: string; now?: string; forceNow?: boolean; notify: string; json?: boolean; deadline: string };
 export type StatusFlags = StoreFlags & { now?: string; json?: boolean };
-export type AckFlags = StoreFlags & { servername?: string; alert?: AcknowledgeableAlert; until?: string; note?: string; now?: string; forceNow?: boolean };
+export type AckFlags = StoreFlags & { servername?: string; alert?: AcknowledgeableAlert; until?: string; note?: string; by?: string; now?: string; forceNow?: boolean };
 export type ForgetFlags = StoreFlags & { servername?: string };

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { ConfigError, type CertwatchConfig } from '../core/config';
 import { AcknowledgementError } from '../core/escalation/acknowledge';
 import { certificateIdForTarget } from '../core/certificate-id';
@@ -67,7 +68,8 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
       store: opening.store,
       notifier,
       now,
-      clock,
+      // A simulated time is not the clock: the run then tells the two apart (and the store is not marked as real).
+      ...(flags.now ? { clock } : {}),
       deadline,
       stop: signals?.signal,
       onProgress: progress,
@@ -153,12 +155,15 @@ export async function ackCommand(id: string, flags: AckFlags, io: CliIo): Promis
   const opened = await openExistingStore('ack', flags);
   try {
     await refuseSimulatedTimeOnClockStore(opened.store, flags, at, clock);
-    const { acknowledgement } = await acknowledgeCertificate(opened.store, certificateId, { at, alert: flags.alert, until, note: flags.note }).catch((error: unknown) => {
+    const request = { at, alert: flags.alert, until, note: flags.note, by: flags.by ?? userName() };
+    const { acknowledgement } = await acknowledgeCertificate(opened.store, certificateId, request).catch((error: unknown) => {
       if (error instanceof AcknowledgementError || error instanceof UnknownCertificateError) throw new UsageError(`ack: ${error.message}`);
       throw error;
     });
     const what = acknowledgement.stage === 'error' ? 'the probe-failure alert' : acknowledgement.stage === 'invalid' ? 'the invalid-certificate alert' : `stage ${acknowledgement.stage}`;
-    io.out(`${terminalSafe(`acknowledged ${what} of ${certificateId}${acknowledgement.until ? ` until ${acknowledgement.until}` : ''}`)}\n`);
+    const lasting = acknowledgement.until ? ` until ${acknowledgement.until}` : '';
+    const by = acknowledgement.by ? ` by ${acknowledgement.by}` : '';
+    io.out(`${terminalSafe(`acknowledged ${what} of ${certificateId}${lasting}${by}${acknowledgement.note ? `: ${acknowledgement.note}` : ''}`)}\n`);
   } finally {
     await opened.close();
   }
@@ -183,6 +188,15 @@ export async function forgetCommand(id: string, flags: ForgetFlags, io: CliIo): 
     );
   } finally {
     await opened.close();
+  }
+}
+
+/** Who runs this command, for an acknowledgement: the user's login name, if the system knows one. */
+function userName(): string | undefined {
+  try {
+    return userInfo().username || undefined;
+  } catch {
+    return undefined; // no name for this uid (a container's user, say)
   }
 }
 

@@ -45,7 +45,8 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
       ),
     )
     .option('--until <iso>', `snooze until this time, then the alert repeats again: ${INSTANT_HELP}`)
-    .option('--note <text>', 'why (kept in the history)')
+    .option('--note <text>', 'why, or where the work is tracked (OPS-42): shown in status and the next notices')
+    .option('--by <name>', 'who acknowledges (default: your user name): shown with the note')
     .option('--now <iso>', `acknowledge as if it were this time: ${INSTANT_HELP}`)
     .option('--force-now', 'allow --now far from the clock on a store that runs on the clock use (refused by default)')
     .action((id: string, flags: AckFlags) => actions().ackCommand(id, flags, io));

@@ -5,7 +5,7 @@ import { filePathOf, fileTarget, isFileTarget } from '../core/file-target';
 import { foldObservation, type FoldOutcome, type ObservedResult } from '../core/escalation/fold';
 import { afterDelivery, isClaimable, withClaims, type Claim } from '../core/escalation/outbox';
 import { isDigestDue, planDigest } from '../core/escalation/digest';
-import { CLOCK_TOLERANCE_MS, horizonOf, isBeyond } from '../core/escalation/clock';
+import { horizonOf, isBeyond } from '../core/escalation/clock';
 import { foldDisappearance, foldListingRecovered } from '../core/escalation/retire';
 import { resultFromLastReading } from '../core/last-known-result';
 import {
@@ -43,8 +43,9 @@ export interface RunDependencies {
   /** The run's clock: every decision in one run uses the same instant. */
   readonly now: Date;
   /**
-   * The wall clock, when `now` is not it (a simulation with `--now`): what tells a time a real clock wrote from one
-   * written by a clock that was ahead (clock.ts). @default `now`
+   * The wall clock, given when `now` is simulated (`--now`): what tells a time a real clock wrote from one written by a
+   * clock that was ahead (clock.ts). Absent: `now` is the clock, and the ledger records a run on the clock
+   * (`lastClockRunAt`: a store real runs use, where the CLI refuses a `--now` far from the clock).
    */
   readonly clock?: Date;
   /**
@@ -173,6 +174,8 @@ interface RunContext {
   readonly notifierCircuit: Circuit;
   /** The wall clock at the start (`now`, unless simulated). */
   readonly clock: Date;
+  /** Whether `now` is the clock (no simulated time was given). */
+  readonly onTheClock: boolean;
   /** The latest time a record can honestly carry (clock.ts): anything later was written by a clock ahead. */
   readonly horizon: number;
   /** A claim by this run: it holds until the run's deadline and wrap-up are over, plus a margin (in the run's time). */
@@ -218,6 +221,7 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
     control,
     notifierCircuit,
     clock: deps.clock ?? deps.now,
+    onTheClock: deps.clock === undefined,
     horizon: horizonOf(deps.now, deps.clock ?? deps.now),
     claim: () => ({ claimedAt: at, claimedUntil: new Date(deps.now.getTime() + (control.endsAt - Date.now()) + LEASE_MARGIN_MS).toISOString() }),
   };
@@ -584,14 +588,13 @@ async function deliverDigest(run: RunContext, states: readonly WatchState[], pub
   const stored = await store.getLedger();
   const nowIso = now.toISOString();
   const ledgerAheadOfClock = [stored.lastRunAt, stored.lastDigestAt, stored.digestClaim?.claimedAt].some((time) => isBeyond(time, horizon));
-  const onTheClock = Math.abs(now.getTime() - run.clock.getTime()) <= CLOCK_TOLERANCE_MS;
   let ledger: RunLedger = {
     ...stored,
     // The latest run, unless a clock that was ahead wrote it: a run in the past leaves it as it was.
     lastRunAt: stored.lastRunAt && !isBeyond(stored.lastRunAt, horizon) && stored.lastRunAt > nowIso ? stored.lastRunAt : nowIso,
     lastDigestAt: isBeyond(stored.lastDigestAt, horizon) ? null : stored.lastDigestAt,
     digestClaim: isBeyond(stored.digestClaim?.claimedAt, horizon) ? null : stored.digestClaim,
-    ...(onTheClock ? { lastClockRunAt: nowIso } : {}),
+    ...(run.onTheClock ? { lastClockRunAt: nowIso } : {}),
   };
   const publishing = !run.control.stopSignal.aborted && !run.notifierCircuit.openedBy;
   const digest = config.digest && publishing ? planDigest(states, config.policy, now, config.digest) : null;

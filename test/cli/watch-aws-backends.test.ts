@@ -105,12 +105,20 @@ describe('--store dynamodb: the endpoint from AWS_ENDPOINT_URL_DYNAMODB, the tab
     expect(row).toMatch(new RegExp(`^${idOf(server)}\\s+WARNING\\s+9\\s+.*urgent`));
 
     // --table alone names the table: CERTWATCH_TABLE unset.
-    const ack = await cliOn(undefined, 'ack', `127.0.0.1:${server.port}`, '--servername', 'shop.test', '--note', 'OPS-7', '--store', 'dynamodb', '--table', dynamo.tableName, '--now', now);
-    expect(ack).toMatchObject({ code: 0, err: '', out: `acknowledged stage urgent of ${idOf(server)}\n` });
-    expect((await dynamo.store.get(idOf(server)))?.acknowledgement).toMatchObject({ stage: 'urgent' });
+    const ack = await cliOn(undefined, 'ack', `127.0.0.1:${server.port}`, '--servername', 'shop.test', '--note', 'OPS-7', '--by', 'alice', '--store', 'dynamodb', '--table', dynamo.tableName, '--now', now);
+    expect(ack).toMatchObject({ code: 0, err: '', out: `acknowledged stage urgent of ${idOf(server)} by alice: OPS-7\n` });
+    expect((await dynamo.store.get(idOf(server)))?.acknowledgement).toMatchObject({ stage: 'urgent', by: 'alice', note: 'OPS-7' });
 
     const json = await cliOn(dynamo.tableName, 'status', '--json', '--store', 'dynamodb', '--now', now);
-    expect(JSON.parse(json.out)).toEqual([expect.objectContaining({ certificateId: idOf(server), stage: 'urgent', acknowledged: 'urgent', pendingNotifications: 0 })]);
+    expect(JSON.parse(json.out)).toEqual([
+      expect.objectContaining({
+        certificateId: idOf(server),
+        stage: 'urgent',
+        acknowledged: 'urgent by alice: OPS-7',
+        acknowledgements: [{ stage: 'urgent', at: now, until: null, note: 'OPS-7', by: 'alice', fingerprintSha256: expect.any(String) }],
+        pendingNotifications: 0,
+      }),
+    ]);
   });
 
   test('--table wins over CERTWATCH_TABLE', async () => {

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +41,9 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const config = () => ['--config', join(dir, 'certwatch.config.json')];
+
+/** Who the acknowledgements are by when --by is not given: the user running the tests. */
+const me = userInfo().username;
 
 /** A local store at `path`, created as a run creates it, for a test to write into. */
 const createdStore = (path: string) => startOpeningStore({ store: path }, { create: true }).ready;
@@ -102,6 +106,24 @@ describe('the commands that read never create a store', () => {
   });
 });
 
+test('ack --note and --by show in status and in the next notices', async () => {
+  const state = join(dir, 'noted-state');
+  const notifications = join(dir, 'noted.jsonl');
+  const id = `tls:127.0.0.1:${server.port}/shop.test`;
+  const runAt = (days: number) => cli('run', ...config(), '--store', state, '--notify', `file:${notifications}`, '--now', at(days));
+  await runAt(0);
+  const until = at(0.5);
+  const ack = await cli('ack', id, '--by', 'alice', '--note', 'renewal in OPS-42', '--until', until, '--now', at(0.1), '--store', state);
+  expect(ack.out).toBe(`acknowledged stage urgent of ${id} until ${until} by alice: renewal in OPS-42\n`);
+  const status = await cli('status', '--store', state, '--now', at(0.2));
+  expect(status.out).toContain(`urgent until ${until} by alice: renewal in OPS-42`);
+  // The snooze is over a day later: the repeat says who acknowledged it and why.
+  await runAt(1);
+  const last = JSON.parse(readFileSync(notifications, 'utf8').trim().split('\n').at(-1) as string) as { stage: string; email: string };
+  expect(last.stage).toBe('urgent');
+  expect(last.email).toMatch(/\nACKNOWLEDGED\n {2}The "urgent" stage: acknowledged by alice on .+ until .+ \(over\): renewal in OPS-42\n/);
+});
+
 test('run, status, ack: a full local cycle', async () => {
   const notifications = join(dir, 'notifications.jsonl');
   const now = at(0);
@@ -128,7 +150,7 @@ test('run, status, ack: a full local cycle', async () => {
   expect(ackError.out).toContain(`acknowledged the probe-failure alert of tls:127.0.0.1:${refusedPort}`);
 
   const json = JSON.parse((await cli('status', '--json', ...store(), '--now', at(0))).out) as { certificateId: string; acknowledged: string | null }[];
-  expect(json.map((r) => r.acknowledged)).toEqual([expect.stringMatching(/^urgent until /), 'error']);
+  expect(json.map((r) => r.acknowledged)).toEqual([expect.stringMatching(/^urgent until /), `error by ${me}`]);
 
   // Acknowledged: the next day's repeats are silent for both.
   const quiet = await cli('run', ...config(), ...store(), '--notify', `file:${notifications}`, '--now', at(1));
@@ -288,7 +310,7 @@ describe('ack finds a certificate by id, or by target and servername', () => {
     const { code, out, err } = await cli('ack', ...argv, '--store', shared());
     expect(err).toBe('');
     expect(code).toBe(0);
-    expect(out).toBe(`acknowledged stage urgent of ${id}\n`);
+    expect(out).toBe(`acknowledged stage urgent of ${id} by ${me}\n`);
   });
 
   test.each([

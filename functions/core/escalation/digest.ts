@@ -44,11 +44,7 @@ export function planDigest(states: readonly WatchState[], policy: EscalationPoli
       daysRemaining: state.certificate ? daysRemaining(new Date(state.certificate.notAfter), now) : null,
       stage: stage?.name ?? null,
       status: state.status,
-      acknowledged: stage && state.certificate
-        ? isSilenced(state.acknowledgement, stage.name, state.certificate, now)
-        : failing
-          ? isErrorAlertSilenced(state.errorAlert, now)
-          : isInvalidAlertSilenced(state.invalidAlert, state.certificate, now),
+      ...acknowledgedLine(state, stage?.name ?? null, failing, now),
       ...(invalid ? { rejectedFor } : {}),
       ...(addressSummary ? { addressSummary } : {}),
     });
@@ -74,6 +70,20 @@ export function planDigest(states: readonly WatchState[], policy: EscalationPoli
     owner: null,
     digest: lines,
   };
+}
+
+/**
+ * Whether what a digest line is listed for is acknowledged at `now`, and by which acknowledgement: the expiry stage's,
+ * else the probe failure's for a failing certificate, else the invalid alert's (the order `acknowledge` picks by default).
+ */
+function acknowledgedLine(state: WatchState, stage: string | null, failing: boolean, now: Date): Pick<DigestLine, 'acknowledged' | 'acknowledgement'> {
+  const [acknowledged, acknowledgement] =
+    stage && state.certificate
+      ? [isSilenced(state.acknowledgement, stage, state.certificate, now), state.acknowledgement]
+      : failing
+        ? [isErrorAlertSilenced(state.errorAlert, now), state.errorAlert.acknowledgement]
+        : [isInvalidAlertSilenced(state.invalidAlert, state.certificate, now), state.invalidAlert?.acknowledgement];
+  return acknowledged && acknowledgement ? { acknowledged, acknowledgement } : { acknowledged };
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { CheckError, CheckResult, Status } from '../check-result';
 import { DAY_MS } from '../duration';
 import { daysRemaining } from '../judge';
-import type { AlertKind, CertificateSource, HistoryEntry, HistoryEvent, InvalidAlert, KnownCertificate, PlannedNotification, WatchState } from '../watch-state';
-import { isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced } from './acknowledge';
+import type { Acknowledgement, AlertKind, CertificateSource, HistoryEntry, HistoryEvent, InvalidAlert, KnownCertificate, PlannedNotification, WatchState } from '../watch-state';
+import { acknowledgementsOf, isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced } from './acknowledge';
 import { addressesChange, addressesSeen, replacementUnconfirmed, type AddressesSeen } from './addresses-seen';
 import { INACTIVE_INVALID_ALERT, INVALID_STAGE, isInvalidNotice, isProbeFailureNotice, rejectingCodes } from './alerts';
 import { horizonOf, setAsideTheFuture } from './clock';
@@ -126,6 +126,7 @@ function foldAfter(previous: WatchState | undefined, input: ObservedResult, poli
     pending: [...(previous?.pending ?? [])],
     sentIds: new Set((previous?.sent ?? []).map((sent) => sent.id)),
     planned: [],
+    acknowledgements: acknowledgementsOf(previous),
   };
 
   const escalated = escalateExpiry(previous, draft, policy, stageFor(policy, certificate, now), replaced, record);
@@ -171,6 +172,8 @@ interface Draft {
   pending: PlannedNotification[];
   readonly sentIds: ReadonlySet<string>;
   readonly planned: PlannedNotification[];
+  /** The acknowledgements before this observation (one a stage change clears among them): shown in its notices. */
+  readonly acknowledgements: readonly Acknowledgement[];
 }
 
 function escalateExpiry(
@@ -286,6 +289,7 @@ function plan(draft: Draft, kind: AlertKind, stage: string, audiences: readonly 
     consecutiveFailures: draft.consecutiveFailures,
     owner: input.owner,
     ...draft.addresses,
+    ...(draft.acknowledgements.length > 0 ? { acknowledgements: draft.acknowledgements } : {}),
     ...recovery,
   };
   draft.pending.push(notification);
