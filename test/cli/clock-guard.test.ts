@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { certwatchProcess } from '../support/certwatch-process';
 import { cli } from '../support/cli';
 import { chainFor, daysFromNow, issue } from '../support/pki';
 import { startTlsServer, type RunningServer } from '../support/servers';
@@ -10,8 +9,6 @@ import { startTlsServer, type RunningServer } from '../support/servers';
 // --now on a store that runs on the clock use: refused unless --force-now; and when forced, the runs on the clock
 // after it are not muted, and say what they set aside. status shows a last run in the future as such.
 
-const exec = promisify(execFile);
-const bin = join(__dirname, '..', '..', 'bin', 'certwatch.js');
 const DAY = 86_400_000;
 let dir: string;
 let server: RunningServer;
@@ -41,9 +38,9 @@ const sent = (name: string) => (existsSync(join(dir, `${name}.jsonl`)) ? readFil
 test('a --now 20 days ahead on a store real runs have written is refused in one line naming --force-now, and changes nothing', async () => {
   expect((await cli('run', ...common('real'))).code).toBe(0);
   const before = sent('real').length;
-  const refused = await exec(process.execPath, [bin, 'run', ...common('real'), '--now', ahead(20)], { cwd: dir }).catch((error: { code: number; stdout: string; stderr: string }) => error);
-  expect(refused).toMatchObject({ code: 3, stdout: '' });
-  const line = (refused as { stderr: string }).stderr;
+  const refused = await certwatchProcess(['run', ...common('real'), '--now', ahead(20)], { cwd: dir });
+  expect(refused).toMatchObject({ code: 3, out: '' });
+  const line = refused.err;
   expect(line).toMatch(/^certwatch: --now \S+ is (19|20) days ahead of this machine's clock, and runs on the clock use this store \(the last at \S+\): --now is for simulations on a store of their own \(--store DIR\); --force-now runs it anyway\n$/);
   expect(sent('real')).toHaveLength(before);
   const ack = await cli('ack', `tls:127.0.0.1:${server.port}/shop.test`, '--store', join(dir, 'real'), '--now', ahead(-3));

@@ -1,15 +1,13 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { certwatchProcess } from '../support/certwatch-process';
 
 // Every file a person names (the config, CA files, a targets file) is read only if it is a regular file (after
 // following links) within 64 MB: the real process, since what is guarded against is a process that hangs on a FIFO
 // or grows until it dies on /dev/zero. Each is refused in one line with exit status 3.
 
-const exec = promisify(execFile);
-const bin = join(__dirname, '..', '..', 'bin', 'certwatch.js');
 let dir: string;
 
 beforeAll(() => {
@@ -22,17 +20,8 @@ beforeAll(() => {
   writeFileSync(join(dir, 'empty-ca.json'), JSON.stringify({ targets: [{ target: 'a.test', caFile: 'empty.pem' }], audiences: { owners: {}, oncall: {} } }));
 });
 
-/** The real command; its exit status, and stderr (stdout must stay empty). */
-async function certwatch(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [bin, ...args], { cwd: dir, timeout: 20_000 });
-    return { code: 0, out: stdout, err: stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string; killed?: boolean };
-    if (failed.killed) throw new Error(`certwatch ${args.join(' ')} did not end`);
-    return { code: failed.code, out: failed.stdout, err: failed.stderr };
-  }
-}
+/** The real command, run in the test's folder. */
+const certwatch = (...args: string[]) => certwatchProcess(args, { cwd: dir, timeoutMs: 20_000 });
 
 test.each([
   [['run', '--config', 'zero.json'], 'certwatch: zero.json: cannot read the file (a character device, not a regular file)'],

@@ -1,16 +1,13 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { certwatchProcess } from '../support/certwatch-process';
 import { chainFor, daysFromNow, issue } from '../support/pki';
 import { startTcpServer, startTlsServer, type RunningServer } from '../support/servers';
 
 // The embedded store under faults, through the real process: two runs started at the same instant (the lock is one
 // step), and a store whose LevelDB files are damaged (one line: what, where, what to do).
 
-const exec = promisify(execFile);
-const bin = join(__dirname, '..', '..', 'bin', 'certwatch.js');
 let dir: string;
 let expiring: RunningServer;
 let silent: RunningServer;
@@ -41,15 +38,7 @@ afterAll(async () => {
   await Promise.all([expiring?.close(), silent?.close()]);
 });
 
-async function certwatch(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [bin, ...args], { cwd: dir, timeout: 30_000 });
-    return { code: 0, out: stdout, err: stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, out: failed.stdout, err: failed.stderr };
-  }
-}
+const certwatch = (...args: string[]) => certwatchProcess(args, { cwd: dir });
 
 const notices = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
 

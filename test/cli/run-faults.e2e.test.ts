@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,12 +7,12 @@ import { startHttpProxy, type HttpProxy } from '../support/http-proxy';
 import { chainFor, daysFromNow, issue, type Issued } from '../support/pki';
 import { startTlsServer, type RunningServer } from '../support/servers';
 import { startSnsFake, type SnsFake } from '../support/sns-fake';
+import { certwatchProcess, type Ended } from '../support/certwatch-process';
 
 // A run under faults, through the real process: SIGTERM and SIGINT mid-publish, and a DynamoDB endpoint that goes
 // silent, from the start or mid-run. SNS is a fake on loopback (query protocol), DynamoDB is dynalite behind a proxy
 // that can stop answering. Each notice must go out exactly once overall, and every run that leaves work exits 1.
 
-const bin = join(__dirname, '..', '..', 'bin', 'certwatch.js');
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:certwatch-alerts';
 const T0 = new Date(Date.now() + 60_000);
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000).toISOString();
@@ -64,27 +64,12 @@ async function fourNotices(name: string): Promise<string> {
   return file;
 }
 
-interface Ended {
-  readonly code: number | null;
-  readonly out: string;
-  readonly err: string;
-}
-
-/** Starts `certwatch ...args`; `whenRunning` may signal it; resolves once it has ended. */
-function certwatch(args: string[], env: Record<string, string> = {}, whenRunning?: (child: ReturnType<typeof spawn>) => void): Promise<Ended> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: dir,
-      env: { ...process.env, AWS_ENDPOINT_URL_SNS: sns.endpoint, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (err += text));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, out, err }));
-    whenRunning?.(child);
+/** `certwatch ...args` with SNS (and AWS credentials) on loopback; `whenRunning` may signal it. */
+function certwatch(args: string[], env: Record<string, string> = {}, whenRunning?: (child: ChildProcess) => void): Promise<Ended> {
+  return certwatchProcess(args, {
+    cwd: dir,
+    env: { AWS_ENDPOINT_URL_SNS: sns.endpoint, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', ...env },
+    whenRunning,
   });
 }
 
