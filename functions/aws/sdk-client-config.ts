@@ -1,4 +1,4 @@
-import { AdaptiveRetryStrategy, DEFAULT_MAX_ATTEMPTS, StandardRetryStrategy } from '@smithy/core/retry';
+import type * as SmithyRetry from '@smithy/core/retry';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryErrorInfo, RetryStrategyV2 } from '@smithy/types';
 
 // The one way certwatch configures an AWS SDK client (DynamoDB, SNS, and every client after them): time limits on
@@ -55,6 +55,9 @@ export function sdkFailure(error: unknown): SdkFailure {
   return 'rejected';
 }
 
+/** The SDK's own default (its DEFAULT_MAX_ATTEMPTS), named here so that reading it does not load the retry module. */
+const SDK_DEFAULT_MAX_ATTEMPTS = 3;
+
 export interface SdkClientOverrides {
   /**
    * Endpoint URL, e.g. the embedded store's `http://127.0.0.1:<port>`.
@@ -65,7 +68,7 @@ export interface SdkClientOverrides {
   readonly region?: string;
   /** @default the SDK's default credential chain */
   readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
-  /** Attempts per request, the first one included. @default the SDK's 3 */
+  /** Attempts per request, the first one included. @default SDK_DEFAULT_MAX_ATTEMPTS (3, the SDK's own) */
   readonly maxAttempts?: number;
   /**
    * Whether the client's requests may take effect twice without harm (reads, and writes conditional on what they
@@ -95,7 +98,7 @@ export interface SdkClientConfig {
 
 /** The client configuration for `service` (named in error messages): the house defaults plus explicit overrides only. */
 export function sdkClientConfig(service: string, overrides: SdkClientOverrides = {}): SdkClientConfig {
-  const maxAttempts = overrides.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const maxAttempts = overrides.maxAttempts ?? SDK_DEFAULT_MAX_ATTEMPTS;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error(`${service} maxAttempts must be a whole number of at least 1, got ${maxAttempts}`);
   const config: SdkClientConfig = {
     retryStrategy: provenRetryStrategy(overrides.retryMode ?? 'adaptive', maxAttempts, overrides.replaySafe ?? false),
@@ -117,6 +120,9 @@ export function mayRetry(failure: SdkFailure, replaySafe: boolean): boolean {
  * certwatch may retry: anything else ends the request with its error at once.
  */
 function provenRetryStrategy(mode: 'standard' | 'adaptive', maxAttempts: number, replaySafe: boolean): RetryStrategyV2 {
+  // Loaded with the first client, not with this module: the CLI loads sdkFailure (through the store's errors) for
+  // every command, and the retry module costs tens of milliseconds to load.
+  const { AdaptiveRetryStrategy, StandardRetryStrategy } = require('@smithy/core/retry') as typeof SmithyRetry;
   const attempts = async () => maxAttempts;
   const inner: RetryStrategyV2 = mode === 'adaptive' ? new AdaptiveRetryStrategy(attempts) : new StandardRetryStrategy(attempts);
   return {
