@@ -1,5 +1,8 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { CHECK_DEFAULTS, CHECK_LIMITS, resolveThresholds, ThresholdsError, type Thresholds } from '../core/check-settings';
+import type { DnsServer } from '../core/dns-server';
 import type { AcknowledgeableAlert } from '../core/escalation/alerts';
+import { UsageError } from './usage-error';
 
 // The options the commands share, declared once, and the flags each command's action receives.
 
@@ -12,6 +15,45 @@ export function integerOption(flags: string, description: string, min: number, m
     return number;
   });
   return defaultValue === undefined ? option : option.default(defaultValue);
+}
+
+/** A repeatable string option's accumulator. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export interface ThresholdFlags {
+  warningDays?: number;
+  criticalDays?: number;
+}
+
+/**
+ * `--warning-days` and `--critical-days`, without commander defaults: resolveThresholds fills them in, so that
+ * `--critical-days 90` alone raises the warning threshold with it.
+ */
+export function addThresholdOptions(command: Command): Command {
+  const { min, max } = CHECK_LIMITS.days;
+  return command
+    .addOption(integerOption('--warning-days <n>', `warning when fewer than n days remain (default ${CHECK_DEFAULTS.warningDays}, or --critical-days when that is higher)`, min, max))
+    .addOption(integerOption('--critical-days <n>', `critical when fewer than n days remain (default ${CHECK_DEFAULTS.criticalDays})`, min, max));
+}
+
+/** The thresholds the flags ask for; an explicit --warning-days below --critical-days is a usage mistake. */
+export function thresholdsFromFlags(flags: ThresholdFlags, command: string): Thresholds {
+  try {
+    return resolveThresholds(flags);
+  } catch (error) {
+    if (error instanceof ThresholdsError) throw new UsageError(`${command}: --critical-days (${error.criticalDays}) must not exceed --warning-days (${error.warningDays})`);
+    throw error;
+  }
+}
+
+/** The password in the environment variable `--password-env` names: never taken from the command line itself. */
+export function passwordFromEnvironment(variable: string | undefined, command: string): string | undefined {
+  if (variable === undefined) return undefined;
+  const password = process.env[variable];
+  if (password === undefined) throw new UsageError(`${command}: --password-env ${variable}: that environment variable is not set`);
+  return password;
 }
 
 export const DEFAULT_STORE_DIR = '.certwatch';
@@ -32,22 +74,25 @@ export const INSTANT_HELP = 'an ISO 8601 time with a zone, e.g. 2026-12-01T09:00
 /** `--alert` choices, as the engine's ACKNOWLEDGEABLE_ALERTS: a literal so that `check` does not load the engine. */
 export const ALERT_CHOICES = ['expiry', 'error', 'invalid'] as const satisfies readonly AcknowledgeableAlert[];
 
-export interface CheckFlags {
+export interface CheckFlags extends ThresholdFlags {
   json?: boolean;
   servername?: string;
   caFile?: string[];
-  warningDays: number;
-  criticalDays: number;
   timeoutMs: number;
   concurrency: number;
+  maxAddresses: number;
+  firstAddress?: boolean;
+  dnsServer?: DnsServer[];
   targetsFile?: string;
+  files?: string[];
+  passwordEnv?: string;
 }
 
 export interface StoreFlags {
   store: string;
   table?: string;
 }
-export type RunFlags = StoreFlags & { config: string; now?: string; notify: string; json?: boolean };
+export type RunFlags = StoreFlags & { config: string; now?: string; forceNow?: boolean; notify: string; json?: boolean; deadline: string };
 export type StatusFlags = StoreFlags & { now?: string; json?: boolean };
-export type AckFlags = StoreFlags & { servername?: string; alert?: AcknowledgeableAlert; until?: string; note?: string; now?: string };
+export type AckFlags = StoreFlags & { servername?: string; alert?: AcknowledgeableAlert; until?: string; note?: string; by?: string; now?: string; forceNow?: boolean };
 export type ForgetFlags = StoreFlags & { servername?: string };

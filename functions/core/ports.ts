@@ -1,4 +1,6 @@
-import type { ErrorCode, Observation } from './check-result';
+import type { AcmCertificateDetail, AcmCertificateSummary } from './acm-certificate';
+import type { CheckError, ErrorCode, Observation } from './check-result';
+import type { AwsScope } from './cloud-scope';
 import type { Target } from './target';
 import type { PlannedNotification, WatchState } from './watch-state';
 
@@ -9,6 +11,8 @@ export interface ProbeSettings {
   readonly timeoutMs: number;
   /** Extra trust anchors (PEM files) on top of Node's roots. */
   readonly caFiles?: readonly string[];
+  /** Once aborted, the probe gives up at once (its run's time is up), closing what it opened. */
+  readonly signal?: AbortSignal;
 }
 
 /** A per-target failure with a stable code; never stops the other targets. */
@@ -24,7 +28,86 @@ export class ProbeError extends Error {
 
 /** Reads the certificate chain a target serves: facts only, judged by the use case. Throws a ProbeError. */
 export interface CertificateProbe {
-  probe(target: Target, settings: ProbeSettings): Promise<Observation>;
+  /**
+   * `address`: the IP address to connect to, one of those behind the target's host (the name is still sent as SNI
+   * and verified). Without one, the probe connects to the host as the system resolves it.
+   */
+  probe(target: Target, settings: ProbeSettings, address?: string): Promise<Observation>;
+}
+
+/** Finds the addresses behind a host name: the system's resolver, or DNS servers of the user's choosing. */
+export interface NameResolver {
+  /**
+   * Every address of `name` (A and AAAA), at least one, in the order the resolver gave them. Throws a ProbeError:
+   * `DNS_NOT_FOUND` when the name has no address, `DNS_<code>` for other failures (`DNS_TIMEOUT`, `DNS_SERVFAIL`).
+   */
+  resolve(name: string, settings: ResolveSettings): Promise<readonly string[]>;
+}
+
+export interface ResolveSettings {
+  /** The lookup of one name, retries included. */
+  readonly timeoutMs: number;
+}
+
+export interface FileReadSettings {
+  /** Opens PKCS#12 files (from --password-env: never logged, never printed). */
+  readonly password?: string;
+  /** Extra trust anchors (PEM files) on top of Node's roots and the bundle's own self-signed CAs. */
+  readonly caFiles?: readonly string[];
+}
+
+/** One certificate of a file, in file order: what it was seen as (its chain from the same file), or why that part is unreadable. */
+export type FileCertificate = { readonly observation: Observation } | { readonly problem: string };
+
+/**
+ * Reads the certificates of a file (PEM bundle, DER, PKCS#7, PKCS#12). Throws a ProbeError for the whole file:
+ * FILE_NOT_FOUND, FILE_UNREADABLE, NOT_A_CERTIFICATE or PASSWORD_REQUIRED, its message naming the file.
+ */
+export interface CertificateFileSource {
+  read(path: string, settings: FileReadSettings): Promise<FileCertificate[]>;
+}
+
+/**
+ * One account's ACM certificates in one region. Calls throw a ProbeError: ACCESS_DENIED, ASSUME_ROLE_FAILED, or
+ * AWS_REQUEST_FAILED once the SDK's retries are spent (throttling is absorbed by them, never a missing certificate).
+ */
+export interface AcmCertificateReader {
+  /** The region read: the one asked for, or the SDK's (a ProbeError when none is configured). */
+  region(): Promise<string>;
+  /** Every certificate with a validity (issued, expired, revoked), of every key type, all pages. */
+  listCertificates(): Promise<AcmCertificateSummary[]>;
+  describeCertificate(arn: string): Promise<AcmCertificateDetail>;
+}
+
+/** One IAM server certificate, read whole (body and uploaded chain), or why it could not be read. */
+export type IamServerCertificate = { readonly arn: string } & ({ readonly observation: Observation } | { readonly error: CheckError });
+
+/** One account's IAM server certificates (IAM is global). Throws a ProbeError as AcmCertificateReader does. */
+export interface IamCertificateReader {
+  listServerCertificates(): Promise<IamServerCertificate[]>;
+}
+
+/** Builds the readers of each scope (an account, reached with the default credentials or an assumed role, and a region). */
+export interface CloudCertificateReaders {
+  acm(scope: AwsScope): AcmCertificateReader;
+  iam(scope: AwsScope): IamCertificateReader;
+}
+
+/**
+ * A dependency (the state store, the notifier) answered nothing within its own time limit: a silent endpoint. Whether
+ * a write it was sent took effect is unknown. A run calls that dependency no more (a circuit), so that a dead store
+ * or topic costs one time limit, not one per certificate.
+ */
+export class NoAnswerError extends Error {
+  constructor(
+    /** What did not answer, for messages: `DynamoDB table certwatch`, `SNS`. */
+    readonly dependency: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'NoAnswerError';
+  }
 }
 
 export class VersionConflictError extends Error {
@@ -34,13 +117,25 @@ export class VersionConflictError extends Error {
   }
 }
 
+/**
+ * An item that is not a readable state, as the store saw it: opaque data (made and read by the store adapter) that
+ * lets a later write or delete over it be conditional on the item still being exactly that, whatever it holds (no
+ * version, or one that is not a number).
+ */
+export interface UnreadableRevision {
+  readonly unreadable: string;
+}
+
+/** What a write or delete expects to find: a state's version (0: nothing), or an unreadable item as it was read. */
+export type ExpectedRevision = number | UnreadableRevision;
+
 /** A stored item under a certificate's key that is not a readable certwatch state (corrupt, foreign, too new). */
 export class UnreadableStateError extends Error {
   constructor(
     readonly certificateId: string,
     message: string,
-    /** Its whole-number `version` attribute, if it has one: the condition for deleting it (null: none). */
-    readonly version: number | null,
+    /** The item as read: the condition for deleting or replacing it. */
+    readonly revision: UnreadableRevision,
   ) {
     super(message);
     this.name = 'UnreadableStateError';
@@ -54,16 +149,25 @@ export interface RunLedger {
   /** The id of the last digest delivered (ids name their period, so one digest per period). */
   readonly digestSentFor: string | null;
   /** A digest being published by a run (claimed like a notification, so racing runs send it once). */
-  readonly digestClaim: { readonly id: string; readonly claimedAt: string } | null;
+  readonly digestClaim: { readonly id: string; readonly claimedAt: string; readonly claimedUntil?: string } | null;
+  /** When the last digest was delivered (its run's time): the next waits at least the digest's period. */
+  readonly lastDigestAt: string | null;
+  /**
+   * When a run on the wall clock (not a `--now` simulation) last finished: a store real runs use, where a `--now`
+   * far from the clock is refused (unless forced).
+   */
+  readonly lastClockRunAt: string | null;
   readonly version: number;
 }
 
-export const EMPTY_LEDGER: RunLedger = { lastRunAt: null, digestSentFor: null, digestClaim: null, version: 0 };
+export const EMPTY_LEDGER: RunLedger = { lastRunAt: null, digestSentFor: null, digestClaim: null, lastDigestAt: null, lastClockRunAt: null, version: 0 };
 
 /** A stored item that is not a readable certwatch state (foreign, corrupt, from an incompatible version). */
 export interface UnreadableItem {
   readonly key: string;
   readonly reason: string;
+  /** The item as read: the condition for deleting it, or for a run replacing it with a fresh state. */
+  readonly revision: UnreadableRevision;
 }
 
 export interface StateListing {
@@ -72,38 +176,22 @@ export interface StateListing {
   readonly unreadable: UnreadableItem[];
 }
 
-/**
- * Every stored state, for a caller that takes each one once (a watch run folding target after target): states are
- * kept as stored (one JSON document each, several times smaller than the objects) and read when taken, so that a
- * large fleet is never held as objects all at once.
- */
-export interface StoredStates {
-  /** Skipped, as by `list()`. */
-  readonly unreadable: readonly UnreadableItem[];
-  /** The state listed for `certificateId`, taken out of the listing: undefined when not listed, or taken before. */
-  take(certificateId: string): Promise<WatchState | undefined>;
-  /** The listed certificates never taken, sorted; the listing is done with (and released). */
-  untaken(): Promise<string[]>;
-}
-
 export interface StateStore {
   /** Throws UnreadableStateError for an item that is there but not a readable state. */
   get(certificateId: string): Promise<WatchState | undefined>;
   /** Every watched certificate (paginated underneath); unreadable items are skipped and listed. */
   list(): Promise<StateListing>;
-  /** The same listing, its states to be taken one at a time (see StoredStates). */
-  takeListing(): Promise<StoredStates>;
   /**
-   * Writes `next` only if the stored version is still `expectedVersion` (0: the item must not exist yet).
-   * Stores `next` with version `expectedVersion + 1`, returned. Throws VersionConflictError otherwise.
+   * Writes `next` only if the stored version is still `expected` (0: the item must not exist yet; an unreadable
+   * revision: the unreadable item must still be exactly as read, and is replaced). Stores `next` with the version
+   * after it (`expected + 1`; 1 over an unreadable item), returned. Throws VersionConflictError otherwise.
    */
-  put(next: WatchState, expectedVersion: number): Promise<WatchState>;
+  put(next: WatchState, expected: ExpectedRevision): Promise<WatchState>;
   /**
-   * Deletes a certificate's state only if its stored version is still `expectedVersion` (a run that wrote it since
-   * wins); null deletes an item without a version (an unreadable one). Throws VersionConflictError otherwise, also
-   * when it is gone already.
+   * Deletes a certificate's state only if it is still as expected: its stored version (a run that wrote it since
+   * wins), or an unreadable item exactly as read. Throws VersionConflictError otherwise, also when it is gone already.
    */
-  delete(certificateId: string, expectedVersion: number | null): Promise<void>;
+  delete(certificateId: string, expected: ExpectedRevision): Promise<void>;
   getLedger(): Promise<RunLedger>;
   /** Conditional on the version read, like `put`. */
   putLedger(next: RunLedger, expectedVersion: number): Promise<RunLedger>;

@@ -1,11 +1,12 @@
 import type { CertificateInfo } from './certificate';
-import type { CheckError, Finding, FindingCode, Status } from './check-result';
+import type { CheckError, ErrorCode, Finding, FindingCode, Status } from './check-result';
 
 // The remembered state of one watched certificate, and the notification model. Plain data: the
 // escalation engine (pure) transforms it, the store persists it, the notifier renders it.
 
 export type AlertKind = 'expiry' | 'recovery' | 'error' | 'digest';
-export type CertificateSource = 'tls' | 'acm';
+/** Where a watched certificate is read: an endpoint (TLS, STARTTLS), a certificate file, an ACM or IAM listing. */
+export type CertificateSource = 'tls' | 'file' | 'acm' | 'iam';
 
 /**
  * The last known certificate of a watched target. Kept when probes fail: a failure never erases it. Bounded as
@@ -45,6 +46,21 @@ export interface StoredCertificateInfo extends CertificateInfo {
   readonly sanCount?: number;
 }
 
+/**
+ * One address behind a watched name, as the last run saw it. Remembered (with `addressCount`) only for a target
+ * served by more than one address: the state of a target at one address stays as it always was.
+ */
+export interface AddressSeen {
+  /** The IP address as text. */
+  readonly address: string;
+  /** The leaf it served; while its probe fails, the one it served when it last answered (null: never). */
+  readonly fingerprintSha256: string | null;
+  /** The earliest expiry among what it served, with the fingerprint above. */
+  readonly notAfter: string | null;
+  /** Why its last probe failed; null when it answered. */
+  readonly errorCode: ErrorCode | null;
+}
+
 /** What one notification says, frozen when it is decided so that a retry sends the same thing. */
 export interface PlannedNotification {
   /**
@@ -68,6 +84,10 @@ export interface PlannedNotification {
   readonly error: CheckError | null;
   readonly consecutiveFailures: number;
   readonly owner: string | null;
+  /** The addresses behind the target when the decision was made (absent for a target at one address). */
+  readonly addresses?: readonly AddressSeen[];
+  /** How many addresses there were, when more than `addresses` holds. */
+  readonly addressCount?: number;
   /** Only for `digest`: every certificate needing attention (inside the first stage, failing, rejected), in `soonestExpiryFirst` order (renderers keep it). */
   readonly digest?: readonly DigestLine[];
   /** Only for an expiry `recovery`: set when the certificate was replaced by the observation that decided it. */
@@ -78,11 +98,18 @@ export interface PlannedNotification {
    */
   readonly stageNow?: string;
   /**
+   * The certificate's acknowledgements when it was decided (the one of a stage it just left among them): who said
+   * they are on it, until when, and their note, so that the next notices show it. Absent when there were none.
+   */
+  readonly acknowledgements?: readonly Acknowledgement[];
+  /**
    * Set by the run about to publish it, in the same conditional write as the rest of the state: a run that
    * loses that write, or finds a claim younger than the lease, leaves the notice to the claimant. An expired
    * claim (the claimant died mid-publish) is taken over: at least once, and never twice while a run is alive.
    */
   readonly claimedAt?: string;
+  /** Until when the claim holds: the claiming run's deadline, its wrap-up and a margin (see outbox.isClaimable). */
+  readonly claimedUntil?: string;
 }
 
 export interface DigestLine {
@@ -98,11 +125,15 @@ export interface DigestLine {
    * else its invalid alert (the order `certwatch ack` chooses by default).
    */
   readonly acknowledged: boolean;
+  /** When `acknowledged`: the acknowledgement that applies (who, until when, their note). */
+  readonly acknowledgement?: Acknowledgement;
   /**
    * The findings for which clients reject the certificate served (REJECTING_FINDING_CODES), while its invalid alert
    * is active: why a certificate outside every stage is listed. Absent when it has no active invalid alert.
    */
   readonly rejectedFor?: readonly FindingCode[];
+  /** Which addresses behind the name serve which certificate, when they differ (see `describeAddresses`). */
+  readonly addressSummary?: string;
 }
 
 export interface SentNotification {
@@ -130,6 +161,8 @@ export interface Acknowledgement {
    */
   readonly until: string | null;
   readonly note: string | null;
+  /** Who acknowledged it (the CLI's --by, by default the user's name; the Lambda event's `by`). Absent in older states. */
+  readonly by?: string | null;
   /**
    * The certificate acknowledged: a replacement clears the acknowledgement (expiry and invalid alerts). null for a
    * probe-failure alert.
@@ -149,7 +182,13 @@ export type HistoryEvent =
   | 'invalid'
   /** An answering probe found the certificate accepted again (the invalid alert is over). */
   | 'valid-again'
-  | 'notified';
+  /** Its ACM or IAM listing no longer has it (or a failing listing works again): kept only to deliver its last notices. */
+  | 'retired'
+  /** The addresses behind the name changed what they serve: which serve the renewed certificate, which an older one. */
+  | 'addresses-changed'
+  | 'notified'
+  /** The state had been written by a clock ahead of the run's: what was decided beyond its horizon was set aside. */
+  | 'clock-ahead';
 
 /** The alert about a served certificate clients reject (`WatchState.invalidAlert`). */
 export interface InvalidAlert {
@@ -177,12 +216,30 @@ export interface WatchState {
   readonly certificateId: string;
   readonly source: CertificateSource;
   readonly target: string;
+  /**
+   * ACM and IAM: the listing it was last seen in (`acm:eu-west-1`, `iam:<role ARN>`, scopeId). While that listing
+   * fails, the certificate keeps escalating from what it last listed; once the listing works and no longer has it,
+   * it has disappeared. Absent for other sources.
+   */
+  readonly scope?: string;
+  /**
+   * Set when the certificate left its listing (or a failing listing works again): the state stays only until the
+   * notices already decided for it (the `disappeared` notice, a recovery) are delivered, then it is deleted.
+   */
+  readonly retiredAt?: string;
   readonly owner: string | null;
   readonly tags: Readonly<Record<string, string>>;
   readonly lastCheckedAt: string;
   /** Status of the latest observation (`error` while the probe fails). */
   readonly status: Status;
   readonly certificate: KnownCertificate | null;
+  /**
+   * The addresses behind the target, bounded (DETAIL_LIMITS.addresses: those not serving the newest certificate
+   * first), in address order. Absent while the target is served by one address, and in states stored before pools.
+   */
+  readonly addresses?: readonly AddressSeen[];
+  /** How many addresses were probed, when more than `addresses` holds. */
+  readonly addressCount?: number;
   readonly lastError: CheckError | null;
   readonly consecutiveFailures: number;
   readonly expiry: {

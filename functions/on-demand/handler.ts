@@ -1,5 +1,5 @@
 import type { CheckResult } from '../core/check-result';
-import { stateStore, tlsProbe } from '../lambda/adapters';
+import { nameResolver, stateStore, tlsProbe } from '../lambda/adapters';
 import { logger } from '../lambda/logger';
 import { acknowledgeCertificate } from '../use-cases/acknowledge-certificate';
 import { checkTargets } from '../use-cases/check-targets';
@@ -9,7 +9,7 @@ import { InvalidEventError, parseOnDemandEvent, type OnDemandRequest } from './o
 
 export interface AckResponse {
   readonly certificateId: string;
-  readonly acknowledged: { readonly stage: string; readonly until: string | null; readonly note: string | null };
+  readonly acknowledged: { readonly stage: string; readonly until: string | null; readonly note: string | null; readonly by: string | null };
 }
 
 export interface ForgetResponse {
@@ -51,7 +51,7 @@ function parse(event: unknown): OnDemandRequest {
 }
 
 async function check(request: Request<'check'>): Promise<CheckResult[]> {
-  const results = await checkTargets(request.requests, request.settings, { probe: tlsProbe(), now: () => new Date() });
+  const results = await checkTargets(request.requests, request.settings, { probe: tlsProbe(), resolver: nameResolver(request.dnsServers), now: () => new Date() });
   for (const result of results) {
     logger.info('checked', { target: result.target, status: result.status, daysRemaining: result.daysRemaining, errorCode: result.error?.code ?? null });
   }
@@ -64,9 +64,13 @@ async function ack(request: Request<'ack'>): Promise<AckResponse> {
     alert: request.alert,
     until: request.until,
     note: request.note,
+    by: request.by,
   });
   logger.info('acknowledged', { certificateId: state.certificateId, stage: acknowledgement.stage, until: acknowledgement.until });
-  return { certificateId: state.certificateId, acknowledged: { stage: acknowledgement.stage, until: acknowledgement.until, note: acknowledgement.note } };
+  return {
+    certificateId: state.certificateId,
+    acknowledged: { stage: acknowledgement.stage, until: acknowledgement.until, note: acknowledgement.note, by: acknowledgement.by ?? null },
+  };
 }
 
 async function forget(request: Request<'forget'>): Promise<ForgetResponse> {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { CHECK_DEFAULTS, CHECK_LIMITS } from '../core/check-settings';
+import { CHECK_DEFAULTS, CHECK_LIMITS, resolveThresholds, ThresholdsError } from '../core/check-settings';
 import { certificateIdForTarget } from '../core/certificate-id';
+import { parseDnsServer, type DnsServer } from '../core/dns-server';
+import { dnsServerSchema } from '../core/dns-server-schema';
 import { ACKNOWLEDGEABLE_ALERTS, type AcknowledgeableAlert } from '../core/escalation/alerts';
 import { isoInstant } from '../core/instant';
 import { InvalidTargetError } from '../core/target';
@@ -26,19 +28,35 @@ export const checkEventSchema = z
         criticalDays: wholeNumber(CHECK_LIMITS.days).optional(),
         timeoutMs: wholeNumber(CHECK_LIMITS.timeoutMs).optional(),
         concurrency: wholeNumber(CHECK_LIMITS.concurrency).optional(),
+        maxAddresses: wholeNumber(CHECK_LIMITS.maxAddresses).optional(),
+        firstAddress: z.boolean().optional(),
+        dnsServer: z
+          .union([z.string(), z.array(z.string())])
+          .transform((value) => ([] as string[]).concat(value))
+          .pipe(z.array(dnsServerSchema).min(CHECK_LIMITS.dnsServers.min).max(CHECK_LIMITS.dnsServers.max))
+          .optional(),
         json: z.boolean().optional(),
       })
       .optional(),
   })
-  .refine((event) => (event.options?.criticalDays ?? CHECK_DEFAULTS.criticalDays) <= (event.options?.warningDays ?? CHECK_DEFAULTS.warningDays), {
-    message: 'criticalDays must not exceed warningDays',
-    path: ['options', 'criticalDays'],
+  .superRefine((event, ctx) => {
+    try {
+      resolveThresholds(event.options ?? {});
+    } catch (error) {
+      if (!(error instanceof ThresholdsError)) throw error;
+      ctx.addIssue({ code: 'custom', path: ['options', 'criticalDays'], message: 'criticalDays must not exceed warningDays' });
+    }
+  })
+  .refine((event) => !(event.options?.firstAddress && event.options.maxAddresses !== undefined), {
+    message: 'firstAddress probes one address: leave out maxAddresses',
+    path: ['options', 'firstAddress'],
   });
 
 
 /**
  * `{ "action": "ack", "certificateId": "tls:host:443", "alert"?: "expiry" | "error" | "invalid", "until"?: ISO,
- * "note"?: text }`, or `"target"` (as in the config) with an optional `"servername"` instead of `"certificateId"`.
+ * "note"?: text, "by"?: who }`, or `"target"` (as in the config) with an optional `"servername"` instead of
+ * `"certificateId"`.
  */
 export const ackEventSchema = z
   .strictObject({
@@ -49,6 +67,7 @@ export const ackEventSchema = z
     alert: z.enum(ACKNOWLEDGEABLE_ALERTS).optional(),
     until: isoInstant.optional(),
     note: z.string().max(1000).optional(),
+    by: z.string().max(200).optional(),
   })
   .superRefine(oneCertificate);
 
@@ -82,8 +101,8 @@ function oneCertificate(event: { certificateId?: string; target?: string; server
 export const statusEventSchema = z.strictObject({ action: z.literal('status') });
 
 export type OnDemandRequest =
-  | { readonly action: 'check'; readonly requests: CheckRequest[]; readonly settings: CheckSettings }
-  | { readonly action: 'ack'; readonly certificateId: string; readonly alert?: AcknowledgeableAlert; readonly until?: Date; readonly note?: string }
+  | { readonly action: 'check'; readonly requests: CheckRequest[]; readonly settings: CheckSettings; readonly dnsServers: readonly DnsServer[] }
+  | { readonly action: 'ack'; readonly certificateId: string; readonly alert?: AcknowledgeableAlert; readonly until?: Date; readonly note?: string; readonly by?: string }
   | { readonly action: 'forget'; readonly certificateId: string }
   | { readonly action: 'status' };
 
@@ -101,9 +120,9 @@ export function parseOnDemandEvent(event: unknown): OnDemandRequest {
   if (action === 'ack') {
     const parsed = ackEventSchema.safeParse(event);
     if (!parsed.success) throw new InvalidEventError(`invalid ack event: ${describeIssues(parsed.error)}`);
-    const { alert, until, note } = parsed.data;
+    const { alert, until, note, by } = parsed.data;
     const certificateId = parsed.data.certificateId ?? certificateIdForTarget(parsed.data.target!, parsed.data.servername);
-    return { action: 'ack', certificateId, alert, until: until ? new Date(until) : undefined, note };
+    return { action: 'ack', certificateId, alert, until: until ? new Date(until) : undefined, note, by };
   }
   if (action === 'forget') {
     const parsed = forgetEventSchema.safeParse(event);
@@ -119,7 +138,7 @@ export function parseOnDemandEvent(event: unknown): OnDemandRequest {
 }
 
 /** Validates a check event; the error names every bad field by its path. */
-export function parseCheckEvent(event: unknown): { requests: CheckRequest[]; settings: CheckSettings } {
+export function parseCheckEvent(event: unknown): { requests: CheckRequest[]; settings: CheckSettings; dnsServers: DnsServer[] } {
   const parsed = checkEventSchema.safeParse(event);
   if (!parsed.success) throw new InvalidEventError(`invalid check event: ${describeIssues(parsed.error)}`);
   const { targets, options = {} } = parsed.data;
@@ -127,13 +146,15 @@ export function parseCheckEvent(event: unknown): { requests: CheckRequest[]; set
   return {
     requests: targets.map((t) => (typeof t === 'string' ? { target: t } : { target: t.target, servername: t.servername, caFiles: t.caFile ? [t.caFile] : undefined })),
     settings: {
-      warningDays: options.warningDays ?? CHECK_DEFAULTS.warningDays,
-      criticalDays: options.criticalDays ?? CHECK_DEFAULTS.criticalDays,
+      ...resolveThresholds(options),
       timeoutMs: options.timeoutMs ?? CHECK_DEFAULTS.timeoutMs,
       concurrency: options.concurrency ?? CHECK_DEFAULTS.concurrency,
+      maxAddresses: options.maxAddresses ?? CHECK_DEFAULTS.maxAddresses,
+      firstAddress: options.firstAddress,
       servername: options.servername,
       caFiles,
     },
+    dnsServers: (options.dnsServer ?? []).map(parseDnsServer),
   };
 }
 

@@ -7,19 +7,20 @@ import { ProbeError, type CertificateProbe, type ProbeSettings } from '../core/p
 import type { Target } from '../core/target';
 import { toProbeError } from './probe-error';
 import { STARTTLS_NEGOTIATORS } from './starttls';
-import { TrustStore } from './trust-store';
+import { TrustStores, type TrustStore } from './trust-store';
 
 /** Node errors that only say "wrong time": the trust question is answered by our own walk instead. */
 const TIME_ONLY_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID']);
 
 /** Reads the chain a TLS (or STARTTLS) endpoint serves, verifying it without refusing it. */
 export class TlsProbe implements CertificateProbe {
-  private readonly trustStores = new Map<string, TrustStore>();
+  private readonly trustStores = new TrustStores();
   private readonly parsedCertificates = new ParsedCertificates();
 
-  async probe(target: Target, settings: ProbeSettings): Promise<Observation> {
-    const trust = this.trustStore(settings.caFiles ?? []);
-    const { socket, chainReadByNode } = await withDeadline(settings.timeoutMs, target, (track) => this.handshake(target, trust, track));
+  async probe(target: Target, settings: ProbeSettings, address?: string): Promise<Observation> {
+    const trust = this.trustStores.for(settings.caFiles ?? []);
+    const connectTo = { host: address ?? target.host, port: target.port };
+    const { socket, chainReadByNode } = await withDeadline(settings.timeoutMs, settings.signal, target, (track) => this.handshake(target, connectTo, trust, track));
     try {
       return readObservation(socket, chainReadByNode, target, trust, this.parsedCertificates);
     } finally {
@@ -32,16 +33,11 @@ export class TlsProbe implements CertificateProbe {
    * once). Throws a ProbeError (CA_FILE_UNREADABLE) naming a file that cannot be used.
    */
   trustStore(caFiles: readonly string[]): TrustStore {
-    const key = caFiles.join('\0');
-    let store = this.trustStores.get(key);
-    if (!store) {
-      store = caFiles.length === 0 ? TrustStore.defaults() : TrustStore.withCaFiles(caFiles);
-      this.trustStores.set(key, store);
-    }
-    return store;
+    return this.trustStores.for(caFiles);
   }
 
-  private async handshake(target: Target, trust: TrustStore, track: (socket: net.Socket) => void): Promise<Handshake> {
+  /** `connectTo`: the target's host and port, or one of the addresses behind the host (SNI still names the host). */
+  private async handshake(target: Target, connectTo: { host: string; port: number }, trust: TrustStore, track: (socket: net.Socket) => void): Promise<Handshake> {
     let chainReadByNode: tls.DetailedPeerCertificate | undefined;
     const tlsOptions: tls.ConnectionOptions = {
       rejectUnauthorized: false,
@@ -56,14 +52,14 @@ export class TlsProbe implements CertificateProbe {
     };
     if (target.protocol !== 'tls') {
       const negotiate = STARTTLS_NEGOTIATORS[target.protocol];
-      const plain = net.connect({ host: target.host, port: target.port });
+      const plain = net.connect(connectTo);
       track(plain);
       await onceConnected(plain, target);
       await negotiate(plain, target);
       const socket = await secure(tls.connect({ ...tlsOptions, socket: plain }), target);
       return { socket, chainReadByNode };
     }
-    const socket = tls.connect({ ...tlsOptions, host: target.host, port: target.port });
+    const socket = tls.connect({ ...tlsOptions, ...connectTo });
     track(socket);
     await secure(socket, target);
     return { socket, chainReadByNode };
@@ -100,12 +96,19 @@ function secure(socket: tls.TLSSocket, target: Target): Promise<tls.TLSSocket> {
   });
 }
 
-/** Runs `work` under one deadline; on expiry destroys every socket it opened and reports TIMEOUT. */
-async function withDeadline<T>(timeoutMs: number, target: Target, work: (track: (socket: net.Socket) => void) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` under one deadline, and until `signal` aborts (the run's time is up); on either destroys every socket it
+ * opened and reports TIMEOUT.
+ */
+async function withDeadline<T>(timeoutMs: number, signal: AbortSignal | undefined, target: Target, work: (track: (socket: net.Socket) => void) => Promise<T>): Promise<T> {
   const sockets: net.Socket[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new ProbeError('TIMEOUT', `${target.target}: no complete TLS handshake within ${timeoutMs} ms`)), timeoutMs);
+    onAbort = () => reject(new ProbeError('TIMEOUT', `${target.target}: the run stopped before the TLS handshake completed`));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
   });
   const task = work((socket) => sockets.push(socket));
   try {
@@ -116,6 +119,7 @@ async function withDeadline<T>(timeoutMs: number, target: Target, work: (track: 
     throw toProbeError(error, target.target);
   } finally {
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 }
 

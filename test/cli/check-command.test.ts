@@ -59,8 +59,12 @@ describe('certwatch check --json', () => {
       [at(okServer), 'ok'],
     ]);
     expect(Object.keys(results[1]).sort()).toEqual(
-      ['chain', 'daysRemaining', 'elapsedMs', 'error', 'findings', 'host', 'leaf', 'notAfter', 'port', 'protocol', 'servername', 'status', 'target', 'trusted'].sort(),
+      ['addresses', 'chain', 'daysRemaining', 'elapsedMs', 'error', 'findings', 'host', 'leaf', 'notAfter', 'port', 'protocol', 'servername', 'status', 'target', 'trusted'].sort(),
     );
+    // An address target is its one address.
+    expect(results[1].addresses).toEqual([
+      { address: '127.0.0.1', status: 'ok', notAfter: results[1].notAfter, fingerprintSha256: results[1].leaf.fingerprintSha256, findings: [], error: null },
+    ]);
     expect(Object.keys(results[1].leaf).sort()).toEqual(
       ['fingerprintSha256', 'issuer', 'keyAlgorithm', 'keySize', 'notAfter', 'notBefore', 'sans', 'selfIssued', 'serialNumber', 'signatureAlgorithm', 'subject'].sort(),
     );
@@ -106,6 +110,12 @@ describe('certwatch check --json', () => {
   test('--warning-days and --critical-days move the thresholds', async () => {
     const { code, out } = await cli('check', '--json', ...common(), '--warning-days', '100', '--critical-days', '95', at(okServer));
     expect(JSON.parse(out)[0]).toMatchObject({ status: 'critical', daysRemaining: 90 });
+    expect(code).toBe(2);
+  });
+
+  test('--critical-days above the default warning threshold raises it: --critical-days 95 alone makes 90 days critical', async () => {
+    const { code, out } = await cli('check', '--json', ...common(), '--critical-days', '95', at(okServer));
+    expect(JSON.parse(out)[0].findings[0].message).toContain('critical below 95 days');
     expect(code).toBe(2);
   });
 
@@ -179,7 +189,7 @@ describe('usage mistakes: one line on stderr, exit 3, no stack trace', () => {
     [['check'], 'no targets given'],
     [['check', '--warning-days', 'ten', 'x.test'], '"ten" is not a whole number'],
     [['check', '--timeout-ms', '0', 'x.test'], 'outside 1-600000'],
-    [['check', '--critical-days', '40', 'x.test'], 'must not exceed --warning-days'],
+    [['check', '--warning-days', '30', '--critical-days', '40', 'x.test'], 'check: --critical-days (40) must not exceed --warning-days (30)'],
     [['check', '--targets-file', '/nonexistent/targets.txt'], 'cannot read --targets-file /nonexistent/targets.txt: ENOENT'],
     [['check', '--ca-file', '/nonexistent/ca.pem', 'x.test'], 'cannot read CA file /nonexistent/ca.pem'],
     [['check', '--no-such-option', 'x.test'], "unknown option '--no-such-option'"],
@@ -211,7 +221,7 @@ describe('the installed command', () => {
     const top = await run('npx', ['--no-install', 'certwatch', '--help'], { cwd: repo });
     expect(top.stdout).toContain('check [options] [targets...]');
     const help = await run('npx', ['--no-install', 'certwatch', 'check', '--help'], { cwd: repo });
-    for (const option of ['--json', '--servername', '--ca-file', '--warning-days', '--critical-days', '--timeout-ms', '--concurrency', '--targets-file']) {
+    for (const option of ['--json', '--servername', '--ca-file', '--warning-days', '--critical-days', '--timeout-ms', '--concurrency', '--targets-file', '--files', '--password-env']) {
       expect(help.stdout).toContain(option);
     }
     expect(help.stdout).toContain('Exit status: 0 ok, 1 warning, 2 critical or expired, 3 error');

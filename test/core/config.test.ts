@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
 import { ConfigError, configJsonSchema, parseConfig } from '../../functions/core/config';
 import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, stageAt } from '../../functions/core/escalation/policy';
 import { loadConfigFile } from '../../functions/config-file/load-config-file';
+import { chainFor } from '../support/pki';
 
 const minimal = { targets: ['example.com'], audiences: { owners: { emails: ['team@example.com'] }, oncall: { sms: ['+15551234567'] } } };
 
@@ -21,8 +23,8 @@ function problems(json: unknown): string[] {
 describe('parseConfig', () => {
   test('fills defaults: check thresholds and the default escalation policy', () => {
     const config = parseConfig(minimal);
-    expect(config.check).toEqual({ warningDays: 30, criticalDays: 7, timeoutMs: 10_000, concurrency: 16 });
-    expect(config.check).toEqual(CHECK_DEFAULTS);
+    expect(config.check).toEqual({ warningDays: 30, criticalDays: 7, timeoutMs: 10_000, concurrency: 16, maxAddresses: 16, dnsServers: [] });
+    expect(config.check).toEqual({ ...CHECK_DEFAULTS, dnsServers: [] });
     expect(config.policy).toEqual(DEFAULT_POLICY);
     expect(config.targets).toEqual([{ target: 'example.com', caFiles: [], owner: null, tags: {} }]);
     expect(config.audiences.owners).toEqual({ emails: ['team@example.com'], sms: [] });
@@ -37,6 +39,25 @@ describe('parseConfig', () => {
     });
     expect(config.targets[0]).toEqual({ target: '10.0.0.5:8443', servername: 'api.internal', caFiles: ['/etc/ca/root.pem', 'extra.pem'], owner: 'payments', tags: { prod: '' } });
     expect(config.targets[1].tags).toEqual({ env: 'dev' });
+  });
+
+  test('check.maxAddresses and check.dnsServers: every address of a name, at the DNS servers given', () => {
+    const config = parseConfig({ ...minimal, check: { maxAddresses: 4, dnsServers: ['10.0.0.2', '10.0.0.3:5353', '[2001:db8::53]:53'] } });
+    expect(config.check.maxAddresses).toBe(4);
+    expect(config.check.dnsServers).toEqual([
+      { address: '10.0.0.2', port: 53 },
+      { address: '10.0.0.3', port: 5353 },
+      { address: '2001:db8::53', port: 53 },
+    ]);
+  });
+
+  test.each([
+    [{ dnsServers: ['dns.internal'] }, 'check.dnsServers.0: invalid DNS server "dns.internal": give an IP address, not a host name'],
+    [{ dnsServers: [] }, 'check.dnsServers: Too small'],
+    [{ maxAddresses: 0 }, 'check.maxAddresses: Too small'],
+    [{ maxAddresses: 1000 }, 'check.maxAddresses: Too big'],
+  ])('check %j is refused naming the field', (check, expected) => {
+    expect(() => parseConfig({ ...minimal, check })).toThrow(expected);
   });
 
   test('custom stages: durations parsed, daysBefore or lifetimeFraction', () => {
@@ -80,9 +101,10 @@ describe('parseConfig', () => {
     [{ ...minimal, policy: { stages: [{ name: 'x', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }, { name: 'x', daysBefore: 1, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.1.name: duplicate stage name "x"'],
     [{ targets: ['x.test'] }, 'audiences: the default policy notifies "owners" (stages notice, warning, urgent, critical, expired): define it, or set policy.stages'],
     [{ targets: ['x.test'], audiences: { owners: {} } }, 'audiences: the default policy notifies "oncall" (stages urgent, critical, expired)'],
-    [{ ...minimal, policy: { stages: [{ name: 'error', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.0.name: "error", "invalid" and "digest" are reserved (they name probe-failure alerts, invalid-certificate alerts and digests): choose another stage name'],
-    [{ ...minimal, policy: { stages: [{ name: 'soon', daysBefore: 9, notify: ['owners'], repeatEvery: '1d' }, { name: 'digest', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.1.name: "error", "invalid" and "digest" are reserved'],
-    [{ ...minimal, policy: { stages: [{ name: 'invalid', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.0.name: "error", "invalid" and "digest" are reserved'],
+    [{ ...minimal, policy: { stages: [{ name: 'error', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.0.name: "error", "invalid", "disappeared" and "digest" are reserved (they name probe-failure alerts, invalid-certificate alerts, disappeared ACM and IAM certificates and digests): choose another stage name'],
+    [{ ...minimal, policy: { stages: [{ name: 'soon', daysBefore: 9, notify: ['owners'], repeatEvery: '1d' }, { name: 'digest', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.1.name: "error", "invalid", "disappeared" and "digest" are reserved'],
+    [{ ...minimal, policy: { stages: [{ name: 'invalid', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.0.name: "error", "invalid", "disappeared" and "digest" are reserved'],
+    [{ ...minimal, policy: { stages: [{ name: 'disappeared', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.0.name: "error", "invalid", "disappeared" and "digest" are reserved'],
     [{ ...minimal, policy: { lifetimeCap: 0 } }, 'policy.lifetimeCap: '],
     [{ ...minimal, policy: { lifetimeCap: 1.5 } }, 'policy.lifetimeCap: '],
     [{ ...minimal, policy: { lifetimeCap: null } }, 'policy.lifetimeCap: '],
@@ -170,11 +192,12 @@ describe('loadConfigFile', () => {
     expect(() => loadConfigFile(file)).not.toThrow(/1555/);
   });
 
-  test('caFile paths are relative to the config file, and every one is read at load', () => {
+  test('caFile paths are relative to the config file, and every one is read at load', async () => {
+    const { root, intermediate } = await chainFor(['ca.test']);
     const home = join(dir, 'ca-home');
     mkdirSync(join(home, 'certs'), { recursive: true });
-    writeFileSync(join(home, 'certs', 'root.pem'), 'PEM');
-    writeFileSync(join(home, 'certs', 'extra.pem'), 'PEM');
+    writeFileSync(join(home, 'certs', 'root.pem'), root.certPem);
+    writeFileSync(join(home, 'certs', 'extra.pem'), intermediate.certPem);
     const file = join(home, 'certwatch.config.json');
     writeFileSync(file, JSON.stringify({ ...minimal, check: { caFile: 'certs/root.pem' }, targets: ['a.test', { target: 'b.test', caFile: './certs/extra.pem' }, { target: 'c.test', caFile: join(home, 'certs', 'root.pem') }] }));
     const config = loadConfigFile(file);
@@ -191,7 +214,82 @@ describe('loadConfigFile', () => {
     writeFileSync(file, JSON.stringify({ ...minimal, check: { caFile: 'certs/corp.pem' }, targets: ['a.test', 'b.test', { target: 'c.test', caFile: 'certs/x.pem' }] }));
     expect(() => loadConfigFile(file)).toThrow(new ConfigError(file, ['check.caFile: cannot read certs/corp.pem (ENOENT)', 'targets.2.caFile: cannot read certs/x.pem (ENOENT)']));
     writeFileSync(file, JSON.stringify({ ...minimal, targets: [{ target: 'c.test', caFile: '.' }] }));
-    expect(() => loadConfigFile(file)).toThrow(`${file}: targets.0.caFile: cannot read . (EISDIR)`);
+    expect(() => loadConfigFile(file)).toThrow(`${file}: targets.0.caFile: cannot read . (a directory, not a regular file)`);
+  });
+
+  test('a caFile that holds no certificate is refused at load, naming the field (the run would fail every probe)', () => {
+    const file = join(dir, 'no-cert.json');
+    writeFileSync(join(dir, 'empty-ca.pem'), '');
+    writeFileSync(join(dir, 'key-only.pem'), '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
+    writeFileSync(file, JSON.stringify({ ...minimal, check: { caFile: 'empty-ca.pem' }, targets: ['a.test', { target: 'b.test', caFile: 'key-only.pem' }] }));
+    expect(() => loadConfigFile(file)).toThrow(
+      new ConfigError(file, ['check.caFile: empty-ca.pem holds no PEM certificate', 'targets.1.caFile: key-only.pem holds no PEM certificate']),
+    );
+  });
+
+  test('a config that is a device (/dev/zero) is refused without being read', () => {
+    expect(() => loadConfigFile('/dev/zero')).toThrow(new ConfigError('/dev/zero', ['cannot read the file (a character device, not a regular file)']));
+  });
+
+  test('a config that is a FIFO is refused at once, and a caFile that is one too', () => {
+    const fifo = join(dir, 'config-fifo.json');
+    execFileSync('mkfifo', [fifo]);
+    expect(() => loadConfigFile(fifo)).toThrow(`${fifo}: cannot read the file (a FIFO, not a regular file)`);
+    const file = join(dir, 'fifo-ca.json');
+    writeFileSync(file, JSON.stringify({ ...minimal, check: { caFile: 'config-fifo.json' } }));
+    expect(() => loadConfigFile(file)).toThrow(`${file}: check.caFile: cannot read config-fifo.json (a FIFO, not a regular file)`);
+  });
+
+  test('a UTF-8 byte order mark is accepted', () => {
+    const file = join(dir, 'bom.json');
+    writeFileSync(file, `\uFEFF${JSON.stringify(minimal, null, 2)}`);
+    expect(loadConfigFile(file).targets).toEqual([expect.objectContaining({ target: 'example.com' })]);
+  });
+
+  test('a key given twice is refused, naming the key and both lines: the second, empty audiences must not replace the first', () => {
+    const file = join(dir, 'twice.json');
+    const text = [
+      '{',
+      '  "targets": ["a.test"],',
+      '  "audiences": {',
+      '    "owners": { "emails": ["team@example.com"], "sms": ["+15551234567"] },',
+      '    "oncall": { "emails": ["oncall@example.com"] }',
+      '  },',
+      '  "check": { "warningDays": 30, "warningDays": 20 },',
+      '  "audiences": {}',
+      '}',
+    ].join('\n');
+    writeFileSync(file, text);
+    expect(() => loadConfigFile(file)).toThrow(
+      new ConfigError(file, [
+        'check.warningDays: the key is given twice (lines 7 and 7); give it once',
+        'audiences: the key is given twice (lines 3 and 8); give it once',
+      ]),
+    );
+    expect(() => loadConfigFile(file)).not.toThrow(/team@|1555/);
+  });
+
+  test('the same key in two different objects is no duplicate', () => {
+    const file = join(dir, 'not-twice.json');
+    writeFileSync(file, JSON.stringify({ ...minimal, targets: [{ target: 'a.test', owner: 'x' }, { target: 'b.test', owner: 'y' }] }));
+    expect(loadConfigFile(file).targets).toHaveLength(2);
+  });
+
+  test('10,000 duplicate targets: the first few are named and the rest counted', () => {
+    const file = join(dir, 'many.json');
+    writeFileSync(file, JSON.stringify({ ...minimal, targets: Array.from({ length: 10_001 }, () => 'a.test') }));
+    let error: ConfigError | undefined;
+    try {
+      loadConfigFile(file);
+    } catch (caught) {
+      error = caught as ConfigError;
+    }
+    expect(error?.problems).toHaveLength(10_000);
+    const lines = error!.message.split('\n');
+    expect(lines[0]).toBe(`${file}: 10000 problems:`);
+    expect(lines.slice(1, 3)).toEqual(['  - targets.1: same certificate as targets.0 (tls:a.test:443)', '  - targets.2: same certificate as targets.0 (tls:a.test:443)']);
+    expect(lines).toHaveLength(12);
+    expect(lines.at(-1)).toBe('  - ... and 9990 more problems of this config');
   });
 
   test('the example config in the repository is valid', () => {
@@ -201,5 +299,64 @@ describe('loadConfigFile', () => {
   test('certwatch.schema.json is the schema generated from the validator', () => {
     const committed = JSON.parse(readFileSync(join(__dirname, '..', '..', 'certwatch.schema.json'), 'utf8'));
     expect(committed).toEqual(configJsonSchema());
+  });
+});
+
+describe('ACM, IAM and certificate files in the config', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'certwatch-config-sources-'));
+  const roleA = 'arn:aws:iam::111122223333:role/certwatch-reader';
+
+  test('acm and iam become the scopes to list: own account in its regions, each role in its own (default: the same)', () => {
+    const config = parseConfig({ ...minimal, targets: [], acm: { regions: ['eu-west-1', 'us-east-1'], roles: [{ roleArn: roleA, externalId: 'ops-42' }] }, iam: true });
+    expect(config.cloud.acm).toEqual([
+      { region: 'eu-west-1', role: null },
+      { region: 'us-east-1', role: null },
+      { region: 'eu-west-1', role: { roleArn: roleA, externalId: 'ops-42' } },
+      { region: 'us-east-1', role: { roleArn: roleA, externalId: 'ops-42' } },
+    ]);
+    expect(config.cloud.iam).toEqual([
+      { region: 'eu-west-1', role: null },
+      { region: 'eu-west-1', role: { roleArn: roleA, externalId: 'ops-42' } },
+    ]);
+  });
+
+  test("acm.regions [] lists only the roles' accounts; no acm or iam lists nothing", () => {
+    expect(parseConfig({ ...minimal, acm: { regions: [], roles: [{ roleArn: roleA, regions: ['ap-south-1'] }] } }).cloud).toEqual({ acm: [{ region: 'ap-south-1', role: { roleArn: roleA } }], iam: [] });
+    expect(parseConfig(minimal).cloud).toEqual({ acm: [], iam: [] });
+    expect(parseConfig({ ...minimal, targets: [], acm: {} }).cloud.acm).toEqual([{ region: null, role: null }]);
+  });
+
+  test.each([
+    [{ ...minimal, acm: { regions: ['Ireland'] } }, 'acm.regions.0: must be a region name such as eu-west-1'],
+    [{ ...minimal, acm: { roles: [{ roleArn: 'reader' }] } }, 'acm.roles.0.roleArn: must be an IAM role ARN'],
+    [{ ...minimal, acm: { roles: [{ roleArn: roleA, externalId: 'a b' }] } }, 'acm.roles.0.externalId: must be 2-1224 letters'],
+    [{ ...minimal, iam: 'yes' }, 'iam: '],
+    [{ ...minimal, targets: [{ target: 'file://certs/a.pem', servername: 'a.test' }] }, 'targets.0.servername: a certificate file has no servername'],
+    [{ ...minimal, targets: ['file://'] }, 'targets.0: invalid target "file://": a file target needs a path'],
+    [{ ...minimal, targets: ['file://a.pem', { target: 'file://a.pem', owner: 'x' }] }, 'targets.1: same certificate as targets.0 (file:a.pem)'],
+  ])('%j is refused naming the field', (json, expected) => {
+    expect(problems(json).join('\n')).toContain(expected);
+  });
+
+  test('file targets are allowed for a local watcher and refused, each named, when loaded for the Lambda', () => {
+    const json = { ...minimal, targets: ['example.com', 'file://certs/a.pem', { target: 'FILE:///etc/ssl/b.pem' }] };
+    expect(parseConfig(json).targets.map((t) => t.target)).toEqual(['example.com', 'file://certs/a.pem', 'FILE:///etc/ssl/b.pem']);
+    expect(() => parseConfig(json, 'lambda.json', { fileTargets: 'refuse' })).toThrow(
+      new ConfigError('lambda.json', [
+        'targets.1: certificate files cannot be watched here (no file system to watch in Lambda): check them where they are built, with certwatch check --files',
+        'targets.2: certificate files cannot be watched here (no file system to watch in Lambda): check them where they are built, with certwatch check --files',
+      ]),
+    );
+  });
+
+  test('a relative file target is read relative to the config file, and keeps its text as its name', () => {
+    const home = join(dir, 'files-home');
+    mkdirSync(home, { recursive: true });
+    const file = join(home, 'certwatch.config.json');
+    writeFileSync(file, JSON.stringify({ ...minimal, targets: ['file://certs/a.pem', 'file:///etc/ssl/b.pem'] }));
+    expect(loadConfigFile(file).targets.map((t) => [t.target, t.filePath])).toEqual([
+      ['file://certs/a.pem', join(home, 'certs', 'a.pem')],
+      ['file:///etc/ssl/b.pem', '/etc/ssl/b.pem'],
+    ]);
   });
 });

@@ -7,10 +7,12 @@ import { fullState, unreachableState } from '../store/watch-state-fixture';
 import { startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { chainFor, daysFromNow, issue } from '../support/pki';
 import { startTlsServer, type RunningServer } from '../support/servers';
+import { startDnsServer, type RunningDnsServer } from '../support/dns-server';
 
 // The on-demand Lambda: same results as the CLI for a valid event, a clear error for a malformed one.
 
 let server: RunningServer;
+let dns: RunningDnsServer;
 let caFile: string;
 
 beforeAll(async () => {
@@ -19,9 +21,13 @@ beforeAll(async () => {
   server = await startTlsServer({ key: leaf, chain: [leaf, intermediate] });
   caFile = join(mkdtempSync(join(tmpdir(), 'certwatch-lambda-')), 'ca.pem');
   writeFileSync(caFile, root.certPem);
+  // lambda.test: the server's address, and one where nothing listens on its port.
+  dns = await startDnsServer({ 'lambda.test': { a: ['127.0.0.9', '127.0.0.1'] } });
 });
 
-afterAll(() => server.close());
+afterAll(async () => {
+  await Promise.all([server.close(), dns.close()]);
+});
 
 test('returns one result per target, in order, with CLI option names', async () => {
   const results = (await handler({
@@ -38,6 +44,23 @@ test('options are optional: defaults as in the CLI', async () => {
   expect(result).toMatchObject({ status: 'warning', daysRemaining: 10 });
 });
 
+test('dnsServer, maxAddresses and firstAddress as the CLI takes them: every address of a name, or fewer', async () => {
+  const target = `lambda.test:${server.port}`;
+  const options = { caFile, timeoutMs: 2000, dnsServer: dns.server };
+  const [every] = (await handler({ targets: [target], options })) as CheckResult[];
+  expect(every.addresses.map((entry) => [entry.address, entry.error?.code ?? entry.status])).toEqual([
+    ['127.0.0.1', 'warning'],
+    ['127.0.0.9', 'CONNECTION_REFUSED'],
+  ]);
+  expect(every.findings.map((f) => f.code)).toEqual(['EXPIRES_SOON', 'ADDRESS_UNREACHABLE']);
+  const [bounded] = (await handler({ targets: [target], options: { ...options, dnsServer: [dns.server], maxAddresses: 1 } })) as CheckResult[];
+  expect(bounded.addresses.map((entry) => entry.address)).toEqual(['127.0.0.1']);
+  expect(bounded.findings.map((f) => f.code)).toEqual(['EXPIRES_SOON', 'ADDRESSES_NOT_PROBED']);
+  const [first] = (await handler({ targets: [target], options: { ...options, firstAddress: true } })) as CheckResult[];
+  expect(first).toMatchObject({ status: 'error', error: { code: 'CONNECTION_REFUSED' } });
+  expect(first.addresses.map((entry) => entry.address)).toEqual(['127.0.0.9']);
+});
+
 describe('a malformed event gets an InvalidEventError naming the field', () => {
   test.each([
     [null, '(event)'],
@@ -47,9 +70,13 @@ describe('a malformed event gets an InvalidEventError naming the field', () => {
     [{ targets: [42] }, 'targets.0'],
     [{ targets: ['a.test'], options: { warningDays: -1 } }, 'options.warningDays'],
     [{ targets: ['a.test'], options: { timeoutMs: 'soon' } }, 'options.timeoutMs'],
-    [{ targets: ['a.test'], options: { criticalDays: 40 } }, 'options.criticalDays: criticalDays must not exceed warningDays'],
+    [{ targets: ['a.test'], options: { warningDays: 30, criticalDays: 40 } }, 'options.criticalDays: criticalDays must not exceed warningDays'],
     [{ targets: ['a.test'], options: { colour: true } }, 'colour'],
     [{ targets: ['a.test'], extra: 1 }, 'extra'],
+    [{ targets: ['a.test'], options: { dnsServer: 'dns.internal' } }, 'options.dnsServer.0: invalid DNS server "dns.internal": give an IP address'],
+    [{ targets: ['a.test'], options: { dnsServer: [] } }, 'options.dnsServer'],
+    [{ targets: ['a.test'], options: { maxAddresses: 0 } }, 'options.maxAddresses'],
+    [{ targets: ['a.test'], options: { firstAddress: true, maxAddresses: 4 } }, 'options.firstAddress: firstAddress probes one address: leave out maxAddresses'],
     [{ action: 'renew' }, 'action must be "check", "ack", "forget" or "status"'],
     [{ action: 'forget' }, 'invalid forget event: certificateId: give either certificateId, or target (with an optional servername)'],
     [{ action: 'forget', certificateId: 'tls:a.test:443', servername: 'a.test' }, 'invalid forget event: servername: goes with target'],
@@ -92,13 +119,13 @@ describe('ack and status against the state table (DynamoDB API on loopback, foun
 
   test('ack acknowledges the current stage, with a snooze and a note, and the store keeps it', async () => {
     const response = await handler({ action: 'ack', certificateId: 'tls:shop.example:443', until: '2099-01-01T00:00:00Z', note: 'renewal in OPS-42' });
-    expect(response).toEqual({ certificateId: 'tls:shop.example:443', acknowledged: { stage: 'urgent', until: '2099-01-01T00:00:00.000Z', note: 'renewal in OPS-42' } });
+    expect(response).toEqual({ certificateId: 'tls:shop.example:443', acknowledged: { stage: 'urgent', until: '2099-01-01T00:00:00.000Z', note: 'renewal in OPS-42', by: null } });
     expect((await dynamo.store.get('tls:shop.example:443'))?.acknowledgement).toMatchObject({ stage: 'urgent', note: 'renewal in OPS-42' });
   });
 
   test('ack by target and servername finds the certificate behind a shared address', async () => {
     const response = await handler({ action: 'ack', target: '10.0.0.5:443', servername: 'B.internal', until: '2099-01-01T02:00:00+02:00' });
-    expect(response).toEqual({ certificateId: 'tls:10.0.0.5:443/b.internal', acknowledged: { stage: 'urgent', until: '2099-01-01T00:00:00.000Z', note: null } });
+    expect(response).toEqual({ certificateId: 'tls:10.0.0.5:443/b.internal', acknowledged: { stage: 'urgent', until: '2099-01-01T00:00:00.000Z', note: null, by: null } });
     await expect(handler({ action: 'ack', target: '10.0.0.5' })).rejects.toMatchObject({ name: 'UnknownCertificateError', message: expect.stringContaining('tls:10.0.0.5:443 ') });
   });
 
@@ -149,10 +176,10 @@ describe('ack and status against the state table (DynamoDB API on loopback, foun
       message: 'tls:rejected.example:443 is not in any escalation stage: there is no expiry alert to acknowledge',
     });
     const response = await handler({ action: 'ack', certificateId: 'tls:rejected.example:443', alert: 'invalid', until: '2099-01-01T00:00:00Z', note: 'reissue in OPS-7' });
-    expect(response).toEqual({ certificateId: 'tls:rejected.example:443', acknowledged: { stage: 'invalid', until: '2099-01-01T00:00:00.000Z', note: 'reissue in OPS-7' } });
+    expect(response).toEqual({ certificateId: 'tls:rejected.example:443', acknowledged: { stage: 'invalid', until: '2099-01-01T00:00:00.000Z', note: 'reissue in OPS-7', by: null } });
     expect((await dynamo.store.get('tls:rejected.example:443'))?.invalidAlert?.acknowledgement).toMatchObject({ stage: 'invalid', fingerprintSha256: 'AB:CD:EF:01' });
     const rows = (await handler({ action: 'status' })) as { certificateId: string; acknowledged: string | null; rejectedFor: string[] | null }[];
-    expect(rows.find((row) => row.certificateId === 'tls:rejected.example:443')).toMatchObject({ acknowledged: 'invalid until 2099-01-01T00:00:00.000Z', rejectedFor: ['HOSTNAME_MISMATCH', 'NOT_YET_VALID'] });
+    expect(rows.find((row) => row.certificateId === 'tls:rejected.example:443')).toMatchObject({ acknowledged: 'invalid until 2099-01-01T00:00:00.000Z: reissue in OPS-7', rejectedFor: ['HOSTNAME_MISMATCH', 'NOT_YET_VALID'] });
     expect(rows.find((row) => row.certificateId === 'tls:shop.example:443')?.rejectedFor).toBeNull();
   });
 

@@ -1,8 +1,9 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { EMPTY_LEDGER, UnreadableStateError } from '../../functions/core/ports';
 import type { WatchState } from '../../functions/core/watch-state';
-import { itemToLedger, itemToState, itemToStoredDocument, LEDGER_KEY, ledgerToItem, stateToItem, storedDocumentToState } from '../../functions/store/state-item-encoding';
+import { itemToLedger, itemToState, LEDGER_KEY, ledgerToItem, stateToItem } from '../../functions/store/state-item-encoding';
 import { StateStoreError } from '../../functions/store/state-store-error';
+import { unreadableRevision } from '../../functions/store/unreadable-revision';
 import { fullState, unreachableState } from './watch-state-fixture';
 
 // How a state becomes an item and back: pure, no server (the store's own tests write and read them through dynalite).
@@ -32,21 +33,6 @@ describe('a state and its item', () => {
     expect(item).not.toHaveProperty('notAfter');
   });
 
-  test.each([
-    ['a full state', fullState('tls:a.example:443')],
-    ['nulls, empty lists and an empty tags map', unreachableState('tls:b.example:443')],
-  ])('%s kept as its stored document until taken reads as itemToState reads it', (_, state) => {
-    const item = stateToItem(stored(state, 3), context);
-    const kept = itemToStoredDocument(item, context.tableName);
-    expect(kept).toEqual({ document: item.state.S, version: 3 }); // the document as stored, not an object tree
-    expect(storedDocumentToState(state.certificateId, kept)).toStrictEqual(itemToState(item, context.tableName));
-  });
-
-  test('an unreadable item is refused when listed, as itemToState refuses it', () => {
-    const item = { certificateId: { S: 'tls:bad.example:443' }, version: { N: '2' }, state: { S: '{"status":"ok"}' } };
-    expect(() => itemToStoredDocument(item, context.tableName)).toThrow(UnreadableStateError);
-  });
-
   test('an item in the earlier layout decodes without its projections', () => {
     const state = stored(fullState('tls:legacy.example:443'), 4);
     const legacy = marshall({ ...state, stage: 'urgent', notAfter: state.certificate?.notAfter, updatedAt: '2026-03-19T08:00:02.000Z' }, { removeUndefinedValues: true });
@@ -68,22 +54,23 @@ describe('what DynamoDB would refuse is refused before any request, naming the c
   });
 });
 
-describe('an item that is not a state is unreadable, with the version to delete it by', () => {
+describe('an item that is not a state is unreadable, with the revision to delete it by', () => {
   test.each([
-    ['a state document that is not JSON', { certificateId: { S: 'tls:x.example:443' }, version: { N: '2' }, state: { S: '{' } }, 2, /is not a certwatch state: SyntaxError/],
-    ['no version, status or expiry', { certificateId: { S: 'tls:x.example:443' }, note: { S: 'foreign' } }, null, /is not a certwatch state \(no version, status or expiry\)$/],
-    ['a version that is not a whole number', { certificateId: { S: 'tls:x.example:443' }, version: { N: '1.5' }, state: { S: '{"status":"ok","expiry":{}}' } }, null, /no version/],
-  ])('%s', (_, item, version, message) => {
+    ['a state document that is not JSON', { certificateId: { S: 'tls:x.example:443' }, version: { N: '2' }, state: { S: '{' } }, /is not a certwatch state: SyntaxError/],
+    ['no version, status or expiry', { certificateId: { S: 'tls:x.example:443' }, note: { S: 'foreign' } }, /is not a certwatch state \(no whole-number version, status or expiry\)$/],
+    ['a version that is not a whole number', { certificateId: { S: 'tls:x.example:443' }, version: { N: '1.5' }, state: { S: '{"status":"ok","expiry":{}}' } }, /no whole-number version/],
+    ['a version that is not a number at all', { certificateId: { S: 'tls:x.example:443' }, version: { S: 'seven' }, state: { S: '{"status":"ok","expiry":{}}' } }, /no whole-number version/],
+  ])('%s', (_, item, message) => {
     const thrown = thrownBy(() => itemToState(item, 'certwatch-encoding'));
     expect(thrown).toBeInstanceOf(UnreadableStateError);
-    expect(thrown).toMatchObject({ certificateId: 'tls:x.example:443', version, message: expect.stringMatching(/^item tls:x\.example:443 in table certwatch-encoding /) });
+    expect(thrown).toMatchObject({ certificateId: 'tls:x.example:443', revision: unreadableRevision(item), message: expect.stringMatching(/^item tls:x\.example:443 in table certwatch-encoding /) });
     expect((thrown as Error).message).toMatch(message);
   });
 });
 
 describe('the run ledger', () => {
   test('round-trips under its own key', () => {
-    const ledger = { lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: 'digest#x', digestClaim: { id: 'digest#y', claimedAt: '2026-11-21T06:00:00.000Z' }, version: 3 };
+    const ledger = { lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: 'digest#x', digestClaim: { id: 'digest#y', claimedAt: '2026-11-21T06:00:00.000Z' }, lastDigestAt: '2026-11-20T06:00:00.000Z', lastClockRunAt: '2026-11-21T06:00:00.000Z', version: 3 };
     const item = ledgerToItem(ledger);
     expect(item.certificateId).toEqual({ S: LEDGER_KEY });
     expect(itemToLedger(item)).toStrictEqual(ledger);

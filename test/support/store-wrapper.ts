@@ -5,7 +5,6 @@ export function storeWith(store: StateStore, overrides: Partial<Omit<StateStore,
   return {
     get: (id) => store.get(id),
     list: () => store.list(),
-    takeListing: () => store.takeListing(),
     put: (state, version) => store.put(state, version),
     delete: (id, version) => store.delete(id, version),
     getLedger: () => store.getLedger(),

@@ -10,6 +10,7 @@ import { runWatch, type RunSummary } from '../../functions/use-cases/run-watch';
 import { startDynalite, type DynaliteHarness } from './dynalite';
 import { chainFor, issue, type Issued } from './pki';
 import { startTlsServer, type RunningServer } from './servers';
+import { createResolver } from '../../functions/probes/dns/create-resolver';
 
 // What a watch cycle under test probes and tells: TLS servers on loopback whose leaves expire on chosen days, the
 // configs that watch them, a probe that notes its targets, and a notifier that records, or fails, like SNS would.
@@ -52,7 +53,7 @@ export function watchRunSuite(): WatchRunSuite {
     },
     serverExpiringIn: (daysLeft, name) => running().servers.serverExpiringIn(daysLeft, name),
     configFor: (targets, extra) => running().servers.configFor(targets, extra),
-    run: (config, store, notifier, now) => runWatch(config, { probe: new TlsProbe(), store, notifier, now }),
+    run: (config, store, notifier, now) => runWatch(config, { probe: new TlsProbe(), resolver: createResolver(), store, notifier, now }),
   };
 }
 
@@ -77,9 +78,9 @@ export class RecordingNotifier implements Notifier {
 export function notingProbe(note: (target: string) => void): CertificateProbe {
   const tlsProbe = new TlsProbe();
   return {
-    probe: (target, settings) => {
+    probe: (target, settings, address) => {
       note(target.target);
-      return tlsProbe.probe(target, settings);
+      return tlsProbe.probe(target, settings, address);
     },
   };
 }

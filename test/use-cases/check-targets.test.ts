@@ -1,11 +1,13 @@
 import { checkTargets, checkTargetsInOrder } from '../../functions/use-cases/check-targets';
 import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
-import type { CertificateProbe } from '../../functions/core/ports';
+import { ProbeError, type CertificateProbe, type NameResolver } from '../../functions/core/ports';
 import type { Target } from '../../functions/core/target';
 import { TlsProbe } from '../../functions/probes/tls-probe';
 import { closedPort } from '../support/servers';
+import { createResolver } from '../../functions/probes/dns/create-resolver';
 
-// Tier 2: the check use case's worker pool, probing real (refusing) loopback ports.
+// Tier 2: the check use case's worker pool, probing real (refusing) loopback ports; and its handshake budget, with
+// fakes of its two ports (a resolver and a slow probe) to count what is in flight.
 
 let refused: number;
 const targets = (count: number) => Array.from({ length: count }, () => ({ target: `127.0.0.1:${refused}` }));
@@ -16,9 +18,9 @@ function countingProbe(): CertificateProbe & { count: number } {
   const tlsProbe = new TlsProbe();
   return {
     count: 0,
-    probe(target, probeSettings) {
+    probe(target, probeSettings, address) {
       this.count++;
-      return tlsProbe.probe(target, probeSettings);
+      return tlsProbe.probe(target, probeSettings, address);
     },
   };
 }
@@ -31,7 +33,7 @@ describe('an abort signal', () => {
   test('already aborted: no target is taken, and the check rejects with its reason', async () => {
     const probe = countingProbe();
     const reason = new Error('the store is gone');
-    await expect(checkTargets(targets(3), settings, { probe, now: () => new Date(), signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    await expect(checkTargets(targets(3), settings, { probe, resolver: createResolver(), now: () => new Date(), signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
     expect(probe.count).toBe(0);
   });
 
@@ -43,7 +45,7 @@ describe('an abort signal', () => {
       reported.push(index);
       if (index === 1) controller.abort(new Error('stop'));
     };
-    await expect(checkTargets(targets(5), settings, { probe, now: () => new Date(), onResult, signal: controller.signal })).rejects.toThrow('stop');
+    await expect(checkTargets(targets(5), settings, { probe, resolver: createResolver(), now: () => new Date(), onResult, signal: controller.signal })).rejects.toThrow('stop');
     expect(probe.count).toBe(2);
     expect(reported).toEqual([0, 1]);
   });
@@ -51,34 +53,44 @@ describe('an abort signal', () => {
   test('aborted once every target was taken: the check completes', async () => {
     const probe = countingProbe();
     const controller = new AbortController();
-    const onResult = (index: number) => {
-      if (index === 1) controller.abort(new Error('too late'));
-    };
-    const results = await checkTargets(targets(2), settings, { probe, now: () => new Date(), onResult, signal: controller.signal });
+    const onResult = (index: number) => index === 1 && controller.abort(new Error('too late'));
+    const results = await checkTargets(targets(2), settings, { probe, resolver: createResolver(), now: () => new Date(), onResult, signal: controller.signal });
     expect(results.map((r) => r.error?.code)).toEqual(['CONNECTION_REFUSED', 'CONNECTION_REFUSED']);
   });
 });
 
-describe('backpressure', () => {
-  test('a promise onResult returns holds the worker back from its next target until it settles', async () => {
-    const probe = countingProbe();
-    let release!: () => void;
-    const consumed = new Promise<void>((resolve) => (release = resolve));
-    const reported: number[] = [];
-    const done = checkTargets(targets(3), settings, {
-      probe,
-      now: () => new Date(),
-      onResult: (index) => {
-        reported.push(index);
-        return index === 0 ? consumed : undefined;
-      },
-    });
-    while (reported.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    await new Promise((resolve) => setTimeout(resolve, 50)); // time enough to probe a refused port, were it taken
-    expect(probe.count).toBe(1);
-    release();
-    expect((await done).map((result) => result.error?.code)).toEqual(['CONNECTION_REFUSED', 'CONNECTION_REFUSED', 'CONNECTION_REFUSED']);
-    expect(probe.count).toBe(3);
+describe('--concurrency counts handshakes, each address behind a name one of them', () => {
+  // Our own ports' fakes: a name with four addresses, and a probe that takes a moment and finds nothing listening.
+  const resolver: NameResolver = { resolve: async () => ['127.0.0.5', '127.0.0.2', '127.0.0.4', '127.0.0.3'] };
+  let inFlight = 0;
+  let most = 0;
+  let probed: string[] = [];
+  beforeEach(() => {
+    [inFlight, most, probed] = [0, 0, []];
+  });
+
+  const probe: CertificateProbe = {
+    async probe(target, _settings, address) {
+      probed.push(`${target.host} ${address}`);
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      inFlight--;
+      throw new ProbeError('CONNECTION_REFUSED', `${target.target}: connection refused`);
+    },
+  };
+
+  test('one name of four addresses at a concurrency of 3: its addresses are probed 3 at once', async () => {
+    await checkTargets([{ target: 'a.test' }], { ...settings, concurrency: 3 }, { probe, resolver, now: () => new Date() });
+    expect(most).toBe(3);
+    expect(probed).toHaveLength(4);
+  });
+
+  test('three names of four addresses at a concurrency of 3: every address probed, never more than 3 at once', async () => {
+    const names = ['a.test', 'b.test', 'c.test'].map((name) => ({ target: name }));
+    const results = await checkTargets(names, { ...settings, concurrency: 3 }, { probe, resolver, now: () => new Date() });
+    expect(most).toBe(3);
+    expect(probed).toHaveLength(12);
+    expect(results.map((result) => result.addresses.map((entry) => entry.address))).toEqual(Array(3).fill(['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5']));
   });
 });
 
@@ -93,9 +105,9 @@ describe('results in input order as they arrive', () => {
       return opened.get(port)!;
     };
     return {
-      async probe(target: Target, probeSettings) {
+      async probe(target: Target, probeSettings, address) {
         await gateFor(target.port);
-        return tlsProbe.probe(target, probeSettings);
+        return tlsProbe.probe(target, probeSettings, address);
       },
       release: (port) => {
         void gateFor(port);
@@ -109,13 +121,19 @@ describe('results in input order as they arrive', () => {
     // Three targets told apart by port (each refused): the third answers first, then the first, then the second.
     const ports = [await closedPort(), await closedPort(), await closedPort()];
     const events: string[] = [];
-    const done = checkTargetsInOrder(ports.map((port) => ({ target: `127.0.0.1:${port}` })), { ...settings, concurrency: 3 }, {
-      probe,
-      now: () => new Date(),
-      onResult: (index) => {
-        events.push(`judged ${index}`);
+    const done = checkTargetsInOrder(
+      ports.map((port) => ({ target: `127.0.0.1:${port}` })),
+      { ...settings, concurrency: 3 },
+      {
+        probe,
+        resolver: createResolver([]),
+        now: () => new Date(),
+        onResult: (index) => {
+          events.push(`judged ${index}`);
+        },
       },
-    }, (result, index) => events.push(`emitted ${index} ${result.target === `127.0.0.1:${ports[index]}` ? 'right' : 'wrong'} target`));
+      (result, index) => events.push(`emitted ${index} ${result.target === `127.0.0.1:${ports[index]}` ? 'right' : 'wrong'} target`),
+    );
     const judged = async (index: number) => {
       while (!events.includes(`judged ${index}`)) await new Promise((resolve) => setTimeout(resolve, 5));
     };
@@ -126,10 +144,5 @@ describe('results in input order as they arrive', () => {
     probe.release(ports[1]);
     await done;
     expect(events).toEqual(['judged 2', 'judged 0', 'emitted 0 right target', 'judged 1', 'emitted 1 right target', 'emitted 2 right target']);
-  });
-
-  test('checkTargets returns the same results, in input order', async () => {
-    const results = await checkTargets(targets(3), { ...settings, concurrency: 3 }, { probe: new TlsProbe(), now: () => new Date() });
-    expect(results.map((result) => [result.target, result.error?.code])).toEqual(Array(3).fill([`127.0.0.1:${refused}`, 'CONNECTION_REFUSED']));
   });
 });

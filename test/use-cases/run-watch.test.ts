@@ -307,8 +307,8 @@ function listingTogether(store: DynamoDbStateStore, runs: number): StateStore {
   let allListed!: () => void;
   const together = new Promise<void>((resolve) => (allListed = resolve));
   return storeWith(store, {
-    takeListing: async () => {
-      const listing = await store.takeListing();
+    list: async () => {
+      const listing = await store.list();
       if (++listed === runs) allListed();
       await together;
       return listing;

@@ -1,8 +1,9 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { StateStore, StoredStates } from '../../core/ports';
+import type { StateStore } from '../../core/ports';
 import { createDynamoDbClient } from '../../store/dynamodb-client';
 import { DynamoDbStateStore } from '../../store/dynamodb-state-store';
 import { ensureTable } from '../../store/dynamodb-table';
+import { TableShapeError } from '../../store/state-store-error';
 import { describeFailure, type StoreCall, type StoreRequest, type StoreThreadMessage } from './store-thread-client';
 
 // Runs on the embedded store's server thread: the DynamoDB adapter, talking to the dynalite server beside it
@@ -35,12 +36,11 @@ export function serveStateStore(port: MessagePort, options: ServeOptions): void 
     client.destroy();
     port.close();
   };
-  const listings = new Listings(store);
   ensureTable(client, options.tableName).then(
     () => {
       port.on('message', (request: StoreRequest) => {
         if ('close' in request) return end();
-        invoke(store, listings, request).then(
+        invoke(store, request).then(
           (value) => send({ id: request.id, writes: store.writeCount, value: written(request, value) }),
           (error: unknown) => send({ id: request.id, writes: store.writeCount, failure: describeFailure(error) }),
         );
@@ -48,29 +48,22 @@ export function serveStateStore(port: MessagePort, options: ServeOptions): void 
       send({ ready: true });
     },
     (error: unknown) => {
-      send({ failed: (error as Error).message });
+      send({ failed: (error as Error).message, tableShape: error instanceof TableShapeError });
       end();
     },
   );
 }
 
-/** Async: what a call throws (a take without a listing) is its answer, like what it rejects with. */
-async function invoke(store: StateStore, listings: Listings, call: StoreCall): Promise<unknown> {
+function invoke(store: StateStore, call: StoreCall): Promise<unknown> {
   switch (call.method) {
     case 'get':
       return store.get(call.certificateId);
     case 'list':
       return store.list();
-    case 'takeListing':
-      return listings.start();
-    case 'take':
-      return listings.current().take(call.certificateId);
-    case 'untaken':
-      return listings.finish();
     case 'put':
-      return store.put(call.state, call.expectedVersion);
+      return store.put(call.state, call.expected);
     case 'delete':
-      return store.delete(call.certificateId, call.expectedVersion);
+      return store.delete(call.certificateId, call.expected);
     case 'getLedger':
       return store.getLedger();
     case 'putLedger':
@@ -81,27 +74,4 @@ async function invoke(store: StateStore, listings: Listings, call: StoreCall): P
 /** A put's answer is its new version: the caller has the rest. */
 function written(call: StoreCall, value: unknown): unknown {
   return call.method === 'put' || call.method === 'putLedger' ? { version: (value as { version: number }).version } : value;
-}
-
-/** The listing the caller takes states from, kept on this thread (one at a time: a new one replaces it). */
-class Listings {
-  private listing: StoredStates | null = null;
-
-  constructor(private readonly store: StateStore) {}
-
-  async start(): Promise<{ unreadable: StoredStates['unreadable'] }> {
-    this.listing = await this.store.takeListing();
-    return { unreadable: this.listing.unreadable };
-  }
-
-  current(): StoredStates {
-    if (!this.listing) throw new Error('no listing taken');
-    return this.listing;
-  }
-
-  async finish(): Promise<string[]> {
-    const untaken = await this.current().untaken();
-    this.listing = null;
-    return untaken;
-  }
 }

@@ -3,7 +3,11 @@ import { DAY_MS } from '../duration';
 import { daysRemaining } from '../judge';
 import type { DigestLine, PlannedNotification, WatchState } from '../watch-state';
 import { isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced } from './acknowledge';
+import { describeAddresses } from './addresses-seen';
 import { rejectingCodes } from './alerts';
+import { isBeyond } from './clock';
+import { isDue } from './fold';
+import type { RunLedger } from '../ports';
 import { stageFor, type EscalationPolicy } from './policy';
 
 /** The config's `digest` section: who gets it and how often. */
@@ -24,46 +28,33 @@ export const DIGEST_ID = 'digest';
  * the same digest, and a caller that records the id it sent sends it once.
  */
 export function planDigest(states: readonly WatchState[], policy: EscalationPolicy, now: Date, schedule: DigestSchedule = { notify: policy.stages[0]?.notify ?? [], everyMs: DAY_MS }): PlannedNotification | null {
-  return planDigestOfLines(
-    states.flatMap((state) => digestLine(state, policy, now) ?? []),
-    now,
-    schedule,
-  );
-}
+  const lines: DigestLine[] = [];
+  for (const state of states) {
+    const stage = stageFor(policy, state.certificate, now);
+    const failing = state.consecutiveFailures > 0;
+    const invalid = state.invalidAlert?.active === true;
+    if (!stage && !failing && !invalid) continue;
+    const rejectedFor = invalid ? rejectingCodes(state.certificate?.findings ?? []) : [];
+    const addressSummary = describeAddresses(state);
+    lines.push({
+      certificateId: state.certificateId,
+      target: state.target,
+      subject: state.certificate?.subject ?? null,
+      notAfter: state.certificate?.notAfter ?? null,
+      daysRemaining: state.certificate ? daysRemaining(new Date(state.certificate.notAfter), now) : null,
+      stage: stage?.name ?? null,
+      status: state.status,
+      ...acknowledgedLine(state, stage?.name ?? null, failing, now),
+      ...(invalid ? { rejectedFor } : {}),
+      ...(addressSummary ? { addressSummary } : {}),
+    });
+  }
+  if (lines.length === 0) return null;
+  lines.sort(soonestExpiryFirst);
 
-/**
- * The line `state` has in the digest, or null when it needs no attention. A caller going through many states
- * keeps only these (planDigestOfLines), not the states.
- */
-export function digestLine(state: WatchState, policy: EscalationPolicy, now: Date): DigestLine | null {
-  const stage = stageFor(policy, state.certificate, now);
-  const failing = state.consecutiveFailures > 0;
-  const invalid = state.invalidAlert?.active === true;
-  if (!stage && !failing && !invalid) return null;
-  const rejectedFor = invalid ? rejectingCodes(state.certificate?.findings ?? []) : [];
-  return {
-    certificateId: state.certificateId,
-    target: state.target,
-    subject: state.certificate?.subject ?? null,
-    notAfter: state.certificate?.notAfter ?? null,
-    daysRemaining: state.certificate ? daysRemaining(new Date(state.certificate.notAfter), now) : null,
-    stage: stage?.name ?? null,
-    status: state.status,
-    acknowledged: stage && state.certificate
-      ? isSilenced(state.acknowledgement, stage.name, state.certificate, now)
-      : failing
-        ? isErrorAlertSilenced(state.errorAlert, now)
-        : isInvalidAlertSilenced(state.invalidAlert, state.certificate, now),
-    ...(invalid ? { rejectedFor } : {}),
-  };
-}
-
-/** The digest of these lines (planDigest's, from lines gathered one state at a time); null for none. */
-export function planDigestOfLines(digestLines: readonly DigestLine[], now: Date, schedule: DigestSchedule): PlannedNotification | null {
-  if (digestLines.length === 0) return null;
-  const lines = [...digestLines].sort(soonestExpiryFirst);
   const period = new Date(Math.floor(now.getTime() / schedule.everyMs) * schedule.everyMs).toISOString();
-  // A loop, not Math.min(...): every target of a large fleet can be in the digest (all failing when the network is).
+  // A loop, not Math.min(...): every target of a large fleet can be in the digest (all failing when the network is
+  // down), and spreading 100,000 arguments overflows the stack.
   let soonest: number | null = null;
   for (const line of lines) if (line.daysRemaining !== null && (soonest === null || line.daysRemaining < soonest)) soonest = line.daysRemaining;
   return {
@@ -82,6 +73,33 @@ export function planDigestOfLines(digestLines: readonly DigestLine[], now: Date,
     owner: null,
     digest: lines,
   };
+}
+
+/**
+ * Whether what a digest line is listed for is acknowledged at `now`, and by which acknowledgement: the expiry stage's,
+ * else the probe failure's for a failing certificate, else the invalid alert's (the order `acknowledge` picks by default).
+ */
+function acknowledgedLine(state: WatchState, stage: string | null, failing: boolean, now: Date): Pick<DigestLine, 'acknowledged' | 'acknowledgement'> {
+  const [acknowledged, acknowledgement] =
+    stage && state.certificate
+      ? [isSilenced(state.acknowledgement, stage, state.certificate, now), state.acknowledgement]
+      : failing
+        ? [isErrorAlertSilenced(state.errorAlert, now), state.errorAlert.acknowledgement]
+        : [isInvalidAlertSilenced(state.invalidAlert, state.certificate, now), state.invalidAlert?.acknowledgement];
+  return acknowledged && acknowledgement ? { acknowledged, acknowledgement } : { acknowledged };
+}
+
+/**
+ * Whether the digest `id` (named by its period) may go out at `now`: not the period delivered last, and at least the
+ * schedule's period (less the repeat tolerance) after the last one delivered, so that two never go out less than the
+ * period apart (a calendar day's digest at 23:55 and the next day's at 00:06 would). A run in the past (its `now`
+ * before the last digest) sends none and changes nothing; a last digest dated beyond `horizon` (written by a clock
+ * that was ahead) does not hold the next one back.
+ */
+export function isDigestDue(ledger: Pick<RunLedger, 'digestSentFor' | 'lastDigestAt'>, id: string, everyMs: number, now: Date, horizon: number): boolean {
+  if (id === ledger.digestSentFor) return false;
+  if (ledger.lastDigestAt === null || isBeyond(ledger.lastDigestAt, horizon)) return true;
+  return isDue(ledger.lastDigestAt, everyMs, now);
 }
 
 /** What soonest-first ordering reads: a digest line, a status row, anything with an expiry and a certificate id. */

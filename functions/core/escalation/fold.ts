@@ -1,9 +1,11 @@
 import type { CheckError, CheckResult, Status } from '../check-result';
 import { DAY_MS } from '../duration';
 import { daysRemaining } from '../judge';
-import type { AlertKind, CertificateSource, HistoryEntry, HistoryEvent, InvalidAlert, KnownCertificate, PlannedNotification, WatchState } from '../watch-state';
-import { isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced } from './acknowledge';
+import type { Acknowledgement, AlertKind, CertificateSource, HistoryEntry, HistoryEvent, InvalidAlert, KnownCertificate, PlannedNotification, WatchState } from '../watch-state';
+import { acknowledgementsOf, isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced } from './acknowledge';
+import { addressesChange, addressesSeen, replacementUnconfirmed, type AddressesSeen } from './addresses-seen';
 import { INACTIVE_INVALID_ALERT, INVALID_STAGE, isInvalidNotice, isProbeFailureNotice, rejectingCodes } from './alerts';
+import { horizonOf, setAsideTheFuture } from './clock';
 import { notificationId } from './outbox';
 import { stageFor, type EscalationPolicy, type Stage } from './policy';
 import { boundedError, boundedHistory, knownCertificateFrom, storable } from './stored-state';
@@ -24,6 +26,8 @@ export interface ObservedResult {
   readonly target: string;
   readonly owner: string | null;
   readonly tags: Readonly<Record<string, string>>;
+  /** ACM and IAM: the listing it came from (WatchState.scope). */
+  readonly scope?: string;
   readonly result: CheckResult;
 }
 
@@ -32,6 +36,11 @@ export interface FoldOutcome {
   readonly state: WatchState;
   /** Notifications decided by this observation (also appended to `state.pending`). */
   readonly planned: readonly PlannedNotification[];
+  /**
+   * The stored state had been written by a clock ahead of this run's (its `lastCheckedAt`, which was beyond the
+   * horizon): what it decided beyond the horizon was set aside (clock.ts) before this observation was folded.
+   */
+  readonly aheadOfClock?: string;
 }
 
 /**
@@ -49,34 +58,53 @@ export interface FoldOutcome {
  * - A certificate clients reject (REJECTING_FINDING_CODES) in an answering observation is the invalid alert: at
  *   once, to `errorNotify`, every `errorRepeatEveryMs`; one `recovery` (stage `invalid`) to those told when an
  *   answering observation has none of those findings. A failed probe neither repeats nor clears it.
- * - An observation not newer than `lastCheckedAt` (a duplicate or out-of-order run) changes nothing.
+ * - A target served by several addresses is judged by its worst (the result's certificate is the one that expires
+ *   first, whatever order the addresses came in); its addresses are remembered, bounded (addresses-seen.ts), and a
+ *   replacement is not believed while an address that served the known certificate cannot be checked. A change in
+ *   which addresses serve which certificate goes into the history (`addresses-changed`).
+ * - An observation not newer than `lastCheckedAt` (a duplicate or out-of-order run) changes nothing; but a state
+ *   written by a clock ahead of this run's (beyond `horizonOf(now, clock)`: a forward clock jump, `--force-now`)
+ *   does not mute it: what was decided beyond the horizon is set aside (clock.ts), and the observation is folded.
+ *   `clock` is the run's wall clock when `now` is simulated; by default `now` is the clock.
  */
-export function foldObservation(previous: WatchState | undefined, input: ObservedResult, policy: EscalationPolicy, now: Date): FoldOutcome {
-  if (previous && previous.certificateId !== input.certificateId) {
-    throw new Error(`state of ${previous.certificateId} cannot take an observation of ${input.certificateId}`);
+export function foldObservation(stored: WatchState | undefined, input: ObservedResult, policy: EscalationPolicy, now: Date, clock: Date = now): FoldOutcome {
+  if (stored && stored.certificateId !== input.certificateId) {
+    throw new Error(`state of ${stored.certificateId} cannot take an observation of ${input.certificateId}`);
   }
-  if (previous && Date.parse(previous.lastCheckedAt) >= now.getTime()) return { state: previous, planned: [] };
+  const rewound = stored ? setAsideTheFuture(stored, horizonOf(now, clock), now) : null;
+  if (stored && !rewound && Date.parse(stored.lastCheckedAt) >= now.getTime()) return { state: stored, planned: [] };
+  const previous = rewound ?? stored;
+  const folded = foldAfter(previous, input, policy, now);
+  return rewound && stored ? { ...folded, aheadOfClock: stored.lastCheckedAt } : folded;
+}
+
+function foldAfter(previous: WatchState | undefined, input: ObservedResult, policy: EscalationPolicy, now: Date): FoldOutcome {
 
   const at = now.toISOString();
   const history: HistoryEntry[] = [];
   const record = (event: HistoryEvent, detail: string) => history.push({ at, event, detail });
   const failure = boundedError(probeFailure(input.result));
 
-  // The certificate: a new fingerprint means replaced; a failure keeps the one we knew.
+  // The certificate: a new fingerprint means replaced; a failure keeps the one we knew, and so does an address
+  // that served it and fails now while the others serve a later one (its node is not known to be renewed).
   let certificate = previous?.certificate ?? null;
   let replaced = false;
   const leaf = input.result.leaf;
+  const seenAtAddresses = addressesSeen(input.result, previous);
   if (!failure && leaf) {
-    const seen = storable(knownCertificateFrom(input.result, leaf, certificate, at), now);
+    const seen = storable(knownCertificateFrom(input.result, leaf, certificate, at), now, input.source);
+    const unconfirmed = certificate !== null && certificate.fingerprintSha256 !== seen.fingerprintSha256 && replacementUnconfirmed(previous, input.result, certificate, seen);
     if (!certificate) record('first-seen', `${seen.subject} (${seen.fingerprintSha256}) expires ${seen.notAfter}`);
-    else if (certificate.fingerprintSha256 !== seen.fingerprintSha256) {
+    else if (certificate.fingerprintSha256 !== seen.fingerprintSha256 && !unconfirmed) {
       replaced = true;
       record('replaced', `${certificate.fingerprintSha256} (expires ${certificate.notAfter}) -> ${seen.fingerprintSha256} (expires ${seen.notAfter})`);
     }
-    certificate = seen;
+    certificate = unconfirmed ? storable(certificate!, now, input.source) : seen;
+    const change = addressesChange(previous, seenAtAddresses);
+    if (change) record('addresses-changed', change);
   } else if (certificate) {
     // Kept while the probe fails: RENEWAL_OVERDUE is re-judged, and a state stored before the bounds gets them.
-    certificate = storable(certificate, now);
+    certificate = storable(certificate, now, input.source);
   }
 
   const failuresBefore = previous?.consecutiveFailures ?? 0;
@@ -94,9 +122,11 @@ export function foldObservation(previous: WatchState | undefined, input: Observe
     failure,
     consecutiveFailures,
     now,
+    addresses: seenAtAddresses,
     pending: [...(previous?.pending ?? [])],
     sentIds: new Set((previous?.sent ?? []).map((sent) => sent.id)),
     planned: [],
+    acknowledgements: acknowledgementsOf(previous),
   };
 
   const escalated = escalateExpiry(previous, draft, policy, stageFor(policy, certificate, now), replaced, record);
@@ -107,11 +137,13 @@ export function foldObservation(previous: WatchState | undefined, input: Observe
     certificateId: input.certificateId,
     source: input.source,
     target: input.target,
+    ...(input.scope !== undefined ? { scope: input.scope } : {}),
     owner: input.owner,
     tags: input.tags,
     lastCheckedAt: at,
     status,
     certificate,
+    ...seenAtAddresses,
     lastError: failure,
     consecutiveFailures,
     expiry: escalated.expiry,
@@ -135,9 +167,13 @@ interface Draft {
   readonly certificate: KnownCertificate | null;
   readonly failure: CheckError | null;
   readonly consecutiveFailures: number;
+  /** The target's addresses as this observation leaves them: frozen into every notice decided. */
+  readonly addresses: AddressesSeen;
   pending: PlannedNotification[];
   readonly sentIds: ReadonlySet<string>;
   readonly planned: PlannedNotification[];
+  /** The acknowledgements before this observation (one a stage change clears among them): shown in its notices. */
+  readonly acknowledgements: readonly Acknowledgement[];
 }
 
 function escalateExpiry(
@@ -252,13 +288,16 @@ function plan(draft: Draft, kind: AlertKind, stage: string, audiences: readonly 
     error: kind === 'recovery' ? null : draft.failure,
     consecutiveFailures: draft.consecutiveFailures,
     owner: input.owner,
+    ...draft.addresses,
+    ...(draft.acknowledgements.length > 0 ? { acknowledgements: draft.acknowledgements } : {}),
     ...recovery,
   };
   draft.pending.push(notification);
   draft.planned.push(notification);
 }
 
-function isDue(lastNotifiedAt: string | null, repeatEveryMs: number, now: Date): boolean {
+/** Whether a repeat every `repeatEveryMs` is due at `now` after the last at `lastNotifiedAt` (none: at once), less REPEAT_TOLERANCE_MS. */
+export function isDue(lastNotifiedAt: string | null, repeatEveryMs: number, now: Date): boolean {
   if (lastNotifiedAt === null) return true;
   const tolerance = Math.min(REPEAT_TOLERANCE_MS, repeatEveryMs / 10);
   return now.getTime() - Date.parse(lastNotifiedAt) >= repeatEveryMs - tolerance;

@@ -1,5 +1,6 @@
 import type { CertificateInfo } from '../../core/certificate';
 import { DAY_MS } from '../../core/duration';
+import { addressPicture, describeAddresses, type AddressPicture } from '../../core/escalation/addresses-seen';
 import type { KnownCertificate, PlannedNotification } from '../../core/watch-state';
 import { toAsciiTarget } from '../text-limits';
 import { safeLine } from './untrusted-text';
@@ -28,6 +29,10 @@ export interface MessageView {
   /** The chain entry whose notAfter governs, when the certificate is known. */
   readonly governing: CertificateInfo | null;
   readonly governingIsLeaf: boolean;
+  /** What the addresses behind the target serve; null for a target at one address. */
+  readonly addresses: AddressPicture | null;
+  /** `2 of 3 addresses serve the renewed certificate; 10.0.0.7 still serves ...`; null when they agree. */
+  readonly addressSummary: string | null;
 }
 
 export type MessageRenderer = (view: MessageView) => RenderedMessage;
@@ -46,12 +51,19 @@ export function toView(notification: PlannedNotification, now: Date): MessageVie
     remainingMs: remainingAt(certificate?.notAfter ?? null, notification.daysRemaining, now),
     governing,
     governingIsLeaf: governingIndex <= 0,
+    addresses: addressPicture(notification),
+    addressSummary: describeAddresses(notification),
   };
 }
 
-/** Milliseconds from `now` to `notAfter`; whole days from `daysRemaining` when notAfter is missing or unreadable; else null. */
+/**
+ * Milliseconds from `now` to `notAfter`; when notAfter is missing or unreadable, the whole days `daysRemaining` proves
+ * (a floor: 2 days left is at least 2 days; -3, expired more than 2 days ago); else null.
+ */
 export function remainingAt(notAfter: string | null, daysRemaining: number | null, now: Date): number | null {
   const notAfterMs = notAfter === null ? Number.NaN : Date.parse(notAfter);
   if (!Number.isNaN(notAfterMs)) return notAfterMs - now.getTime();
-  return daysRemaining === null ? null : daysRemaining * DAY_MS;
+  if (daysRemaining === null) return null;
+  // Still negative for -1 (expired less than a day ago): the renderers say "expired", never "expires in 0m".
+  return daysRemaining < 0 ? Math.min(-1, (daysRemaining + 1) * DAY_MS) : daysRemaining * DAY_MS;
 }
