@@ -3,6 +3,8 @@ import { certificateIdForTarget } from './certificate-id';
 import { CHECK_DEFAULTS, CHECK_LIMITS } from './check-settings';
 import { parseDuration } from './duration';
 import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, type EscalationPolicy, type Stage } from './escalation-policy';
+import { DAY_MS } from './duration';
+import { parseScheduleExpression, rateExpressionFor, type ScheduleExpression } from './schedule-expression';
 import { InvalidTargetError } from './target';
 
 // certwatch.config.json: one file for the local run and the CDK app. Validated on load; every error
@@ -19,6 +21,21 @@ const duration = z.string().refine(
   },
   { message: 'must be a duration such as 30m, 6h, 7d' },
 );
+
+/** A schedule expression whose longest gap between runs is at most `maxGap` (with why, for the message). */
+const scheduleExpression = (maxGap?: { readonly ms: number; readonly message: string }) =>
+  z.string().superRefine((text, ctx) => {
+    try {
+      if (maxGap && parseScheduleExpression(text).longestGapMs > maxGap.ms) ctx.addIssue({ code: 'custom', message: maxGap.message });
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  });
+
+/** Probing every hour: a certificate's stages are days apart, and an hourly run tells oncall within the hour. */
+export const DEFAULT_PROBE_SCHEDULE = 'rate(1 hour)';
+
+const awsId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), `must be an id such as ${prefix}-0123456789abcdef0`);
 
 const tags = z.union([z.record(z.string(), z.string()), z.array(z.string())]);
 
@@ -98,6 +115,22 @@ export const configSchema = z
       })
       .default({}),
     digest: z.strictObject({ notify: z.array(z.string()).min(1), every: duration.default('1d') }).optional(),
+    schedule: z
+      .strictObject({
+        probe: scheduleExpression({ ms: DAY_MS, message: "must run at least once a day (the dead-man's switch alarms after two schedule periods)" })
+          .default(DEFAULT_PROBE_SCHEDULE)
+          .describe('AWS deployment: when the targets are probed, an EventBridge Scheduler rate or cron expression (UTC). Default rate(1 hour).'),
+        digest: scheduleExpression().optional().describe('AWS deployment: when the digest is sent. Default: a rate of digest.every.'),
+      })
+      .default({ probe: DEFAULT_PROBE_SCHEDULE }),
+    alarms: z
+      .strictObject({ notify: z.array(z.string()).min(1).describe("Audiences told about the watcher's own alarms (errors, dead letters, the dead-man's switch).") })
+      .optional()
+      .describe('AWS deployment: who hears about the watcher\'s own alarms. Default: oncall if defined, else policy.errorNotify.'),
+    vpc: z
+      .strictObject({ subnetIds: z.array(awsId('subnet')).min(1), securityGroupIds: z.array(awsId('sg')).min(1) })
+      .optional()
+      .describe('AWS deployment: run the probing functions in these subnets (internal endpoints, private CAs).'),
     sns: z.strictObject({ topicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN') }).optional(),
   })
   .superRefine((config, ctx) => {
@@ -122,6 +155,10 @@ export const configSchema = z
     // default policy's (named above with the default stages).
     if (config.policy.errorNotify) check(config.policy.errorNotify, ['policy', 'errorNotify']);
     if (config.digest) check(config.digest.notify, ['digest', 'notify']);
+    if (config.alarms) check(config.alarms.notify, ['alarms', 'notify']);
+    if (config.schedule.digest !== undefined && !config.digest) {
+      ctx.addIssue({ code: 'custom', path: ['schedule', 'digest'], message: 'there is no digest to schedule: add a "digest" section, or remove this' });
+    }
     const names = new Set<string>();
     (config.policy.stages ?? []).forEach((stage, i) => {
       if (names.has(stage.name)) ctx.addIssue({ code: 'custom', path: ['policy', 'stages', i, 'name'], message: `duplicate stage name "${stage.name}"` });
@@ -171,6 +208,12 @@ export interface CertwatchConfig {
   readonly policy: EscalationPolicy;
   readonly digest: { readonly notify: readonly string[]; readonly everyMs: number } | null;
   readonly snsTopicArn: string | null;
+  /** When the AWS deployment probes and sends the digest (null: no digest configured). */
+  readonly schedule: { readonly probe: ScheduleExpression; readonly digest: ScheduleExpression | null };
+  /** Audiences the AWS deployment's own alarms reach. */
+  readonly alarmNotify: readonly string[];
+  /** Subnets and security groups of the probing functions in AWS; null: outside any VPC. */
+  readonly vpc: { readonly subnetIds: readonly string[]; readonly securityGroupIds: readonly string[] } | null;
 }
 
 export class ConfigError extends Error {
@@ -190,13 +233,20 @@ export function parseConfig(json: unknown, source = 'config'): CertwatchConfig {
     throw new ConfigError(source, parsed.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`));
   }
   const config = parsed.data;
+  const policy = toPolicy(config.policy);
   return {
     targets: config.targets.map((entry) => normaliseTarget(entry, config.check.caFile)),
     check: config.check,
     audiences: config.audiences,
-    policy: toPolicy(config.policy),
+    policy,
     digest: config.digest ? { notify: config.digest.notify, everyMs: parseDuration(config.digest.every) } : null,
     snsTopicArn: config.sns?.topicArn ?? null,
+    schedule: {
+      probe: parseScheduleExpression(config.schedule.probe),
+      digest: config.digest ? parseScheduleExpression(config.schedule.digest ?? rateExpressionFor(parseDuration(config.digest.every))) : null,
+    },
+    alarmNotify: config.alarms?.notify ?? ('oncall' in config.audiences ? ['oncall'] : policy.errorNotify),
+    vpc: config.vpc ?? null,
   };
 }
 

@@ -128,6 +128,46 @@ describe('parseConfig', () => {
   });
 });
 
+describe('parseConfig: the AWS deployment keys', () => {
+  test('defaults: probe hourly, the digest at its own period, alarms to oncall, no VPC', () => {
+    const config = parseConfig({ ...minimal, digest: { notify: ['owners'], every: '1d' } });
+    expect(config.schedule).toEqual({ probe: { expression: 'rate(1 hour)', longestGapMs: 3_600_000 }, digest: { expression: 'rate(1 day)', longestGapMs: 86_400_000 } });
+    expect(config.alarmNotify).toEqual(['oncall']);
+    expect(config.vpc).toBeNull();
+    expect(parseConfig(minimal).schedule.digest).toBeNull();
+  });
+
+  test('schedule.probe takes a cron; schedule.digest overrides the digest period', () => {
+    const config = parseConfig({ ...minimal, digest: { notify: ['owners'] }, schedule: { probe: 'cron(*/30 * * * ? *)', digest: 'cron(0 8 ? * MON-FRI *)' } });
+    expect(config.schedule.probe.longestGapMs).toBe(1_800_000);
+    expect(config.schedule.digest?.expression).toBe('cron(0 8 ? * MON-FRI *)');
+  });
+
+  test('bad schedules name the field and what is wrong', () => {
+    expect(problems({ ...minimal, schedule: { probe: 'rate(1 hours)' } })).toEqual(['schedule.probe: write rate(1 hour)']);
+    expect(problems({ ...minimal, schedule: { probe: 'rate(2 days)' } })).toEqual([
+      "schedule.probe: must run at least once a day (the dead-man's switch alarms after two schedule periods)",
+    ]);
+    expect(problems({ ...minimal, schedule: { digest: 'rate(1 day)' } })).toEqual(['schedule.digest: there is no digest to schedule: add a "digest" section, or remove this']);
+  });
+
+  test('alarms.notify names known audiences; without oncall, alarms follow errorNotify', () => {
+    expect(problems({ ...minimal, alarms: { notify: ['sre'] } })).toEqual(['alarms.notify.0: unknown audience "sre" (define it under "audiences"; known: owners, oncall)']);
+    const noOncall = { targets: ['a.test'], audiences: { ops: {} }, policy: { stages: [{ name: 'late', daysBefore: 7, notify: ['ops'], repeatEvery: '1d' }] } };
+    expect(parseConfig(noOncall).alarmNotify).toEqual(['ops']);
+    expect(parseConfig({ ...minimal, alarms: { notify: ['owners'] } }).alarmNotify).toEqual(['owners']);
+  });
+
+  test('vpc takes subnet and security group ids', () => {
+    const vpc = { subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123abcd'] };
+    expect(parseConfig({ ...minimal, vpc }).vpc).toEqual(vpc);
+    expect(problems({ ...minimal, vpc: { subnetIds: ['vpc-0123abcd'], securityGroupIds: [] } })).toEqual([
+      'vpc.subnetIds.0: must be an id such as subnet-0123456789abcdef0',
+      'vpc.securityGroupIds: Too small: expected array to have >=1 items',
+    ]);
+  });
+});
+
 describe('loadConfigFile', () => {
   const dir = mkdtempSync(join(tmpdir(), 'certwatch-config-'));
 
