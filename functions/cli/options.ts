@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { AcknowledgeableAlert } from '../core/escalation';
+import type { AcknowledgeableAlert } from '../core/escalation/alerts';
 
 // The options the commands share, declared once, and the flags each command's action receives.
 

@@ -1,5 +1,5 @@
 import { ConfigError, type CertwatchConfig } from '../core/config';
-import { AcknowledgementError } from '../core/escalation';
+import { AcknowledgementError } from '../core/escalation/acknowledge';
 import { certificateIdForTarget } from '../core/certificate-id';
 import { InvalidTargetError } from '../core/target';
 import { loadConfigFile } from '../config-file/load-config-file';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { certificateIdForTarget } from './certificate-id';
 import { CHECK_DEFAULTS, CHECK_LIMITS } from './check-settings';
 import { parseDuration } from './duration';
-import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, type EscalationPolicy, type Stage } from './escalation-policy';
+import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, type EscalationPolicy, type Stage } from './escalation/policy';
 import { DAY_MS } from './duration';
 import { parseScheduleExpression, rateExpressionFor, type ScheduleExpression } from './schedule-expression';
 import { InvalidTargetError } from './target';

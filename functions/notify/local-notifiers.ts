@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import type { Notifier, PublishResult } from '../core/ports';
 import type { AlertKind, PlannedNotification } from '../core/watch-state';
-import { renderMessage } from './render-message';
+import { renderMessage } from './render/render-message';
 import { redactCredentials } from '../core/target';
 
 // Notifiers for local runs (`--notify file:PATH`, `--notify console`): the same rendering as SNS, no AWS.

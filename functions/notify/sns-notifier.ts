@@ -1,7 +1,7 @@
 import { PublishCommand, type MessageAttributeValue, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import type { Notifier, PublishResult } from '../core/ports';
 import type { PlannedNotification } from '../core/watch-state';
-import { renderMessage } from './render-message';
+import { renderMessage } from './render/render-message';
 import { createSnsClient } from './sns-client';
 
 // One SNS topic carries every alert. Each notification is published once, with `audiences` as a

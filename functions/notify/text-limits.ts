@@ -4,6 +4,14 @@ import { stripControls } from '../core/safe-text';
 // Text helpers for channels with hard limits: SNS subjects (ASCII, under 100 characters), SMS (140 plain
 // ASCII characters in one segment). Pure. Stripping and cutting untrusted text is core/safe-text's.
 
+/** SNS: "less than 100 characters", ASCII, no line breaks or control characters. */
+export const SUBJECT_MAX_CHARS = 99;
+/** One SMS segment of plain ASCII. */
+export const SMS_MAX_CHARS = 140;
+/** Leaves room in SNS's 256 KB message (email + sms + default, JSON-escaped) and its attributes. */
+export const EMAIL_MAX_BYTES = 100_000;
+export const DEFAULT_MAX_BYTES = 8_000;
+
 /** Letters that Unicode decomposition does not reduce to ASCII, and common typographic punctuation. */
 const TRANSLITERATIONS: Readonly<Record<string, string>> = {
   ß: 'ss', ẞ: 'SS', æ: 'ae', Æ: 'AE', œ: 'oe', Œ: 'OE', ø: 'o', Ø: 'O', ł: 'l', Ł: 'L', đ: 'd', Đ: 'D',
@@ -74,6 +82,20 @@ export function fitLine(before: string, flexible: string, after: string, max: nu
   const whole = before + flexible + after;
   if (whole.length <= max) return whole;
   const room = Math.max(minFlexible, max - before.length - after.length);
-  const shortened = before + ellipsizeMiddle(flexible, room) + after;
-  return shortened.length <= max ? shortened : `${shortened.slice(0, max - 3).trimEnd()}...`;
+  return cutEnd(before + ellipsizeMiddle(flexible, room) + after, max);
+}
+
+/**
+ * The first of `afters` (most to least informative) that fits in `max` with the flexible part (the target) kept
+ * whole or shortened no further than fitLine would; the last one, fitted, if none does.
+ */
+export function fitFirst(before: string, flexible: string, afters: readonly string[], max: number, minFlexible = 24): string {
+  const flexibleRoom = Math.min(flexible.length, minFlexible);
+  const fitting = afters.find((after) => before.length + flexibleRoom + after.length <= max) ?? afters[afters.length - 1];
+  return fitLine(before, flexible, fitting, max, minFlexible);
+}
+
+/** Cuts plain ASCII at the end, marking the cut (one character is one code unit here). */
+export function cutEnd(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3).trimEnd()}...`;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CHECK_DEFAULTS, CHECK_LIMITS } from '../core/check-settings';
 import { certificateIdForTarget } from '../core/certificate-id';
-import { ACKNOWLEDGEABLE_ALERTS, type AcknowledgeableAlert } from '../core/escalation';
+import { ACKNOWLEDGEABLE_ALERTS, type AcknowledgeableAlert } from '../core/escalation/alerts';
 import { isoInstant } from '../core/instant';
 import { InvalidTargetError } from '../core/target';
 import type { CheckRequest, CheckSettings } from '../use-cases/check-targets';

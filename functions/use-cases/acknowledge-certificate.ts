@@ -1,6 +1,7 @@
-import { acknowledgeAlert, type AcknowledgeRequest } from '../core/escalation';
-import { VersionConflictError, type StateStore } from '../core/ports';
+import { acknowledgeAlert, type AcknowledgeRequest } from '../core/escalation/acknowledge';
+import type { StateStore } from '../core/ports';
 import type { Acknowledgement, WatchState } from '../core/watch-state';
+import { retryOnConflict } from './retry-on-conflict';
 
 export class UnknownCertificateError extends Error {
   constructor(readonly certificateId: string) {
@@ -19,16 +20,11 @@ export async function acknowledgeCertificate(
   certificateId: string,
   request: AcknowledgeRequest,
 ): Promise<{ state: WatchState; acknowledgement: Acknowledgement }> {
-  for (let attempt = 1; ; attempt++) {
+  return retryOnConflict(async () => {
     const state = await store.get(certificateId);
     if (!state) throw new UnknownCertificateError(certificateId);
-    try {
-      const outcome = acknowledgeAlert(state, request);
-      return { state: await store.put(outcome.state, state.version), acknowledgement: outcome.acknowledgement };
-    } catch (error) {
-      if (error instanceof VersionConflictError && attempt < 3) continue;
-      throw error;
-    }
-  }
+    const outcome = acknowledgeAlert(state, request);
+    return { state: await store.put(outcome.state, state.version), acknowledgement: outcome.acknowledgement };
+  });
 }
 

@@ -1,6 +1,7 @@
-import { UnreadableStateError, VersionConflictError, type StateStore } from '../core/ports';
+import { UnreadableStateError, type StateStore } from '../core/ports';
 import type { WatchState } from '../core/watch-state';
 import { UnknownCertificateError } from './acknowledge-certificate';
+import { retryOnConflict } from './retry-on-conflict';
 
 /** What was deleted: a state, or an item that was not a readable one (why). */
 export type Forgotten = { readonly state: WatchState } | { readonly unreadable: string };
@@ -13,7 +14,7 @@ export type Forgotten = { readonly state: WatchState } | { readonly unreadable: 
  * UnknownCertificateError.
  */
 export async function forgetCertificate(store: StateStore, certificateId: string): Promise<Forgotten> {
-  for (let attempt = 1; ; attempt++) {
+  return retryOnConflict(async () => {
     let forgotten: Forgotten;
     let version: number | null;
     try {
@@ -26,12 +27,7 @@ export async function forgetCertificate(store: StateStore, certificateId: string
       forgotten = { unreadable: error.message };
       version = error.version;
     }
-    try {
-      await store.delete(certificateId, version);
-      return forgotten;
-    } catch (error) {
-      if (error instanceof VersionConflictError && attempt < 3) continue;
-      throw error;
-    }
-  }
+    await store.delete(certificateId, version);
+    return forgotten;
+  });
 }

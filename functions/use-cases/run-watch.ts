@@ -1,11 +1,13 @@
 import { checkTargets, type CheckRequest, type CheckSettings } from './check-targets';
 import type { CheckResult, Status } from '../core/check-result';
 import type { CertwatchConfig, WatchedTarget } from '../core/config';
-import { markPublished, observe } from '../core/escalation';
-import { planDigest } from '../core/escalation-digest';
+import { foldObservation } from '../core/escalation/fold';
+import { afterDelivery, isClaimable, withClaims } from '../core/escalation/outbox';
+import { planDigest } from '../core/escalation/digest';
 import { VersionConflictError, type CertificateProbe, type Notifier, type RunLedger, type StateStore } from '../core/ports';
 import { certificateIdForResult } from '../core/certificate-id';
-import type { PlannedNotification, WatchState } from '../core/watch-state';
+import type { WatchState } from '../core/watch-state';
+import { retryOnConflict } from './retry-on-conflict';
 
 export interface RunDependencies {
   readonly probe: CertificateProbe;
@@ -205,9 +207,6 @@ class Slots {
   }
 }
 
-/** A claim younger than this belongs to a run still publishing; an older one is taken over. */
-export const CLAIM_LEASE_MS = 10 * 60_000;
-
 /** What a fold has delivered so far: kept even when a later write fails. */
 interface Progress {
   sent: number;
@@ -228,7 +227,7 @@ async function foldAndNotify(
   deps: OpenRunDependencies,
   progress: Progress,
 ): Promise<{ state: WatchState; pending: number }> {
-  const { state: folded } = observe(
+  const { state: folded } = foldObservation(
     previous,
     { certificateId, source: 'tls', target: result.target, owner: watched.owner, tags: watched.tags, result },
     config.policy,
@@ -254,35 +253,20 @@ async function foldAndNotify(
   return { state: recorded, pending: recorded.pending.length };
 }
 
-function isClaimable(notification: PlannedNotification, now: Date): boolean {
-  return !notification.claimedAt || now.getTime() - Date.parse(notification.claimedAt) >= CLAIM_LEASE_MS;
-}
-
-function withClaims(state: WatchState, ids: readonly string[], claimedAt: string): WatchState {
-  return { ...state, pending: state.pending.map((n) => (ids.includes(n.id) ? { ...n, claimedAt } : n)) };
-}
-
-function releaseClaims(state: WatchState, ids: readonly string[]): WatchState {
-  return { ...state, pending: state.pending.map(({ claimedAt, ...n }) => (ids.includes(n.id) ? n : { ...n, claimedAt })) };
-}
-
 /**
  * Marks the delivered notifications sent and releases the undelivered claims. An acknowledgement written by a
  * person between our claim and now is not overwritten: on a conflict, re-read and apply the same record.
  */
 async function recordDelivery(store: StateStore, claimedState: WatchState, claimed: readonly string[], delivered: ReadonlyMap<string, string>, now: Date): Promise<WatchState> {
   let state = claimedState;
-  for (let attempt = 1; ; attempt++) {
-    let next = releaseClaims(state, claimed.filter((id) => !delivered.has(id)));
-    for (const [id, messageId] of delivered) if (next.pending.some((n) => n.id === id)) next = markPublished(next, id, messageId, now);
-    try {
-      return await store.put(next, state.version);
-    } catch (error) {
-      const latest = error instanceof VersionConflictError && attempt < 3 ? await store.get(claimedState.certificateId) : undefined;
-      if (!latest) throw error;
+  return retryOnConflict(
+    () => store.put(afterDelivery(state, claimed, delivered, now), state.version),
+    async (conflict) => {
+      const latest = await store.get(claimedState.certificateId);
+      if (!latest) throw conflict;
       state = latest;
-    }
-  }
+    },
+  );
 }
 
 /**
@@ -298,7 +282,7 @@ async function deliverDigest(
   let ledger = await deps.store.getLedger();
   const lastRunAt = deps.now.toISOString();
   const digest = config.digest ? planDigest(states, config.policy, deps.now, config.digest) : null;
-  const claimable = digest && digest.id !== ledger.digestSentFor && (!ledger.digestClaim || deps.now.getTime() - Date.parse(ledger.digestClaim.claimedAt) >= CLAIM_LEASE_MS);
+  const claimable = digest && digest.id !== ledger.digestSentFor && isClaimable(ledger.digestClaim, deps.now);
   if (!digest || !claimable) {
     await deps.store.putLedger({ ...ledger, lastRunAt }, ledger.version);
     return { sent: 0 };

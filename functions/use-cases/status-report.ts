@@ -1,6 +1,6 @@
 import type { FindingCode } from '../core/check-result';
-import { rejectingCodes } from '../core/escalation';
-import { soonestExpiryFirst } from '../core/escalation-digest';
+import { rejectingCodes } from '../core/escalation/alerts';
+import { soonestExpiryFirst } from '../core/escalation/digest';
 import { daysRemaining } from '../core/judge';
 import type { WatchState } from '../core/watch-state';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
 import { ConfigError, configJsonSchema, parseConfig } from '../../functions/core/config';
-import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, stageAt } from '../../functions/core/escalation-policy';
+import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, stageAt } from '../../functions/core/escalation/policy';
 import { loadConfigFile } from '../../functions/config-file/load-config-file';
 
 const minimal = { targets: ['example.com'], audiences: { owners: { emails: ['team@example.com'] }, oncall: { sms: ['+15551234567'] } } };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PlannedNotification } from '../../functions/core/watch-state';
 import { ConsoleNotifier, FileNotifier } from '../../functions/notify/local-notifiers';
-import { renderMessage } from '../../functions/notify/render-message';
+import { renderMessage } from '../../functions/notify/render/render-message';
 import { NOW, planned as criticalNotice } from '../support/notification-fixture';
 
 const DECIDED_AT = '2026-11-29T04:59:00.000Z';

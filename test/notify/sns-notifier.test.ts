@@ -2,9 +2,10 @@ import { PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-s
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CertificateInfo } from '../../functions/core/certificate';
 import type { PlannedNotification } from '../../functions/core/watch-state';
-import { renderMessage, SMS_MAX_CHARS, SUBJECT_MAX_CHARS } from '../../functions/notify/render-message';
+import { renderMessage } from '../../functions/notify/render/render-message';
 import { createSnsClient } from '../../functions/notify/sns-client';
 import { NotificationPublishError, SNS_MESSAGE_MAX_BYTES, SnsNotifier } from '../../functions/notify/sns-notifier';
+import { SMS_MAX_CHARS, SUBJECT_MAX_CHARS } from '../../functions/notify/text-limits';
 import { at, DAY, knownCertificate, NOW, planned as criticalNotice } from '../support/notification-fixture';
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:certwatch-alerts';

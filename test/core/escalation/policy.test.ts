@@ -7,8 +7,8 @@ import {
   stageThresholdMs,
   type EscalationPolicy,
   type Stage,
-} from '../../functions/core/escalation-policy';
-import { at, DAY, HOUR, T0 } from './escalation-harness';
+} from '../../../functions/core/escalation/policy';
+import { at, DAY, HOUR, T0 } from './harness';
 
 const validity = (lifetimeDays: number) => ({ notBefore: T0.toISOString(), notAfter: at(lifetimeDays).toISOString() });
 /** The stage name at `elapsedDays` into a certificate of `lifetimeDays`. */

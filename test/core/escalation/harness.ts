@@ -1,10 +1,11 @@
-import type { CertificateInfo } from '../../functions/core/certificate';
-import type { CheckResult, Observation } from '../../functions/core/check-result';
-import { markPublished, observe, type Observed } from '../../functions/core/escalation';
-import { DEFAULT_POLICY, type EscalationPolicy } from '../../functions/core/escalation-policy';
-import { judge } from '../../functions/core/judge';
-import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
-import type { AlertKind, PlannedNotification, WatchState } from '../../functions/core/watch-state';
+import type { CertificateInfo } from '../../../functions/core/certificate';
+import type { CheckResult, Observation } from '../../../functions/core/check-result';
+import { foldObservation, type ObservedResult } from '../../../functions/core/escalation/fold';
+import { markPublished } from '../../../functions/core/escalation/outbox';
+import { DEFAULT_POLICY, type EscalationPolicy } from '../../../functions/core/escalation/policy';
+import { judge } from '../../../functions/core/judge';
+import { CHECK_DEFAULTS } from '../../../functions/core/check-settings';
+import type { AlertKind, PlannedNotification, WatchState } from '../../../functions/core/watch-state';
 
 // A pure simulation of the watcher: an injected clock, real judging, the engine, and a store and notifier that
 // only do what the engine's callers must do (bump the version, publish the outbox, mark what was sent).
@@ -25,7 +26,7 @@ export function label(time: Date | string): string {
   return `${sign}${days}d${rest ? `${rest}h` : ''}`;
 }
 
-export const TARGET: Omit<Observed, 'result'> = { certificateId: 'tls:shop.example:443', source: 'tls', target: 'shop.example:443', owner: 'payments', tags: { env: 'prod' } };
+export const TARGET: Omit<ObservedResult, 'result'> = { certificateId: 'tls:shop.example:443', source: 'tls', target: 'shop.example:443', owner: 'payments', tags: { env: 'prod' } };
 
 /** A leaf issued at `issuedAt` for `lifetimeDays`; the fingerprint names the certificate. */
 export function leaf(fingerprint: string, issuedAt: Date, lifetimeDays: number, overrides: Partial<CertificateInfo> = {}): CertificateInfo {
@@ -44,6 +45,19 @@ export function leaf(fingerprint: string, issuedAt: Date, lifetimeDays: number, 
     ...overrides,
   };
 }
+
+/** Audiences as the deliveries list them. */
+export const OWNERS = 'owners';
+export const BOTH = 'owners+oncall';
+
+/** A 398-day certificate issued at T0: notice from day 353, warning 368, urgent 384, critical 395, expired 398. */
+export const long = leaf('AA:01', T0, 398);
+export const serveLong = (now: Date) => served([long], now);
+
+/** Far from expiry (day 10 of 398): no expiry stage applies, so any notice is the invalid alert's. */
+export const misnamed = leaf('BB:01', T0, 398, { sans: ['other.example'] });
+export const mismatch = { hostnameMismatch: '"shop.example" is not in the certificate\'s names: DNS:other.example' };
+export const serveMisnamed = (now: Date) => served([misnamed], now, mismatch);
 
 /** Where every result of the harness comes from. */
 const ENDPOINT = { target: TARGET.target, host: 'shop.example', port: 443, servername: 'shop.example', protocol: 'tls' } as const satisfies Partial<CheckResult>;
@@ -90,7 +104,7 @@ export function series(start: Date, stepHours: number, count: number, kind: Aler
   return Array.from({ length: count }, (_, index) => [label(new Date(start.getTime() + index * stepHours * HOUR)), kind, stage, audiences]);
 }
 
-/** The watcher loop for one certificate: observe, persist (version bump), publish the whole outbox. */
+/** The watcher loop for one certificate: fold the observation, persist (version bump), publish the whole outbox. */
 export class Watcher {
   state: WatchState | undefined;
   readonly deliveries: Delivery[] = [];
@@ -100,7 +114,7 @@ export class Watcher {
 
   /** One run. `snsUp: false` makes every publish fail, so nothing is marked published. */
   run(now: Date, result: CheckResult, { snsUp = true } = {}): readonly PlannedNotification[] {
-    const { state, planned } = observe(this.state, { ...TARGET, result }, this.policy, now);
+    const { state, planned } = foldObservation(this.state, { ...TARGET, result }, this.policy, now);
     let stored: WatchState = { ...state, version: state.version + 1 };
     if (snsUp) {
       for (const notification of stored.pending) {
@@ -118,4 +132,9 @@ export class Watcher {
     for (let time = from.getTime(); time < to.getTime(); time += everyHours * HOUR) this.run(new Date(time), serve(new Date(time)));
     return this.deliveries.slice(before);
   }
+}
+
+export function currentState(watcher: Watcher): WatchState {
+  if (!watcher.state) throw new Error('no run yet');
+  return watcher.state;
 }

@@ -1,9 +1,10 @@
-import { worstStatus } from './check-result';
-import { isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced, rejectingCodes, stageFor } from './escalation';
-import type { EscalationPolicy } from './escalation-policy';
-import { daysRemaining } from './judge';
-import { DAY_MS } from './duration';
-import type { DigestLine, PlannedNotification, WatchState } from './watch-state';
+import { worstStatus } from '../check-result';
+import { DAY_MS } from '../duration';
+import { daysRemaining } from '../judge';
+import type { DigestLine, PlannedNotification, WatchState } from '../watch-state';
+import { isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced } from './acknowledge';
+import { rejectingCodes } from './alerts';
+import { stageFor, type EscalationPolicy } from './policy';
 
 /** The config's `digest` section: who gets it and how often. */
 export interface DigestSchedule {

@@ -1,6 +1,5 @@
-import type { Finding } from './check-result';
-import { parseDuration } from './duration';
-import { DAY_MS } from './duration';
+import type { Finding } from '../check-result';
+import { DAY_MS, parseDuration } from '../duration';
 
 /** One escalation level. A stage applies while the time left is at most its threshold. */
 export interface Stage {
@@ -108,6 +107,11 @@ export function stageAt(policy: EscalationPolicy, validity: Validity, now: Date)
     if (threshold !== null && remainingMs <= threshold) return stage;
   }
   return null;
+}
+
+/** The stage the known certificate is in at `now` (null without one). */
+export function stageFor(policy: EscalationPolicy, certificate: Validity | null, now: Date): Stage | null {
+  return certificate ? stageAt(policy, certificate, now) : null;
 }
 
 /**

@@ -1,8 +1,9 @@
-import { acknowledge, observe } from '../../functions/core/escalation';
-import { planDigest, soonestExpiryFirst } from '../../functions/core/escalation-digest';
-import { DEFAULT_POLICY } from '../../functions/core/escalation-policy';
-import type { WatchState } from '../../functions/core/watch-state';
-import { at, DAY, leaf, served, TARGET, unreachable } from './escalation-harness';
+import { acknowledge } from '../../../functions/core/escalation/acknowledge';
+import { foldObservation } from '../../../functions/core/escalation/fold';
+import { planDigest, soonestExpiryFirst } from '../../../functions/core/escalation/digest';
+import { DEFAULT_POLICY } from '../../../functions/core/escalation/policy';
+import type { WatchState } from '../../../functions/core/watch-state';
+import { at, DAY, leaf, served, TARGET, unreachable } from './harness';
 
 const NOW = at(100);
 const SCHEDULE = { notify: ['owners', 'security'], everyMs: DAY };
@@ -11,12 +12,12 @@ const SCHEDULE = { notify: ['owners', 'security'], everyMs: DAY };
 function watched(name: string, daysLeft: number, lifetimeDays = 398): WatchState {
   const notAfter = NOW.getTime() + daysLeft * DAY;
   const cert = leaf(`FP:${name}`, new Date(notAfter - lifetimeDays * DAY), lifetimeDays, { subject: `CN=${name}` });
-  return observe(undefined, { ...TARGET, certificateId: `tls:${name}:443`, target: `${name}:443`, result: served([cert], NOW) }, DEFAULT_POLICY, NOW).state;
+  return foldObservation(undefined, { ...TARGET, certificateId: `tls:${name}:443`, target: `${name}:443`, result: served([cert], NOW) }, DEFAULT_POLICY, NOW).state;
 }
 
 function failing(name: string, base?: WatchState): WatchState {
   const input = { ...TARGET, certificateId: base?.certificateId ?? `tls:${name}:443`, target: base?.target ?? `${name}:443`, result: unreachable() };
-  return observe(base, input, DEFAULT_POLICY, new Date(NOW.getTime() + 1)).state;
+  return foldObservation(base, input, DEFAULT_POLICY, new Date(NOW.getTime() + 1)).state;
 }
 
 describe('planDigest', () => {
@@ -56,7 +57,7 @@ describe('planDigest', () => {
 
   test('marks a failing certificate in no stage acknowledged when its error alert is (until the snooze ends)', () => {
     let down = watched('down', 200);
-    for (const minutes of [1, 2, 3]) down = observe(down, { ...TARGET, certificateId: down.certificateId, target: down.target, result: unreachable() }, DEFAULT_POLICY, new Date(NOW.getTime() + minutes * 60_000)).state;
+    for (const minutes of [1, 2, 3]) down = foldObservation(down, { ...TARGET, certificateId: down.certificateId, target: down.target, result: unreachable() }, DEFAULT_POLICY, new Date(NOW.getTime() + minutes * 60_000)).state;
     expect(down.errorAlert.active).toBe(true);
     expect(planDigest([down], DEFAULT_POLICY, at(100, 1), SCHEDULE)?.digest?.[0]).toMatchObject({ stage: null, status: 'error', acknowledged: false });
     const acked = acknowledge(down, { at: at(100, 1), until: at(101) });
@@ -69,7 +70,7 @@ describe('planDigest', () => {
       const notAfter = NOW.getTime() + daysLeft * DAY;
       const cert = leaf(`FP:${name}`, new Date(notAfter - 398 * DAY), 398, { subject: `CN=${name}` });
       const result = served([cert], NOW, { hostnameMismatch: `"${name}" is not in the certificate's names`, chainProblem: 'UNTRUSTED_ROOT' });
-      return observe(undefined, { ...TARGET, certificateId: `tls:${name}:443`, target: `${name}:443`, result }, DEFAULT_POLICY, NOW).state;
+      return foldObservation(undefined, { ...TARGET, certificateId: `tls:${name}:443`, target: `${name}:443`, result }, DEFAULT_POLICY, NOW).state;
     };
     const states = [watched('fine', 200), misnamed('broken', 300), watched('later', 40), misnamed('broken-soon', 20)];
     const lines = planDigest(states, DEFAULT_POLICY, NOW, SCHEDULE)?.digest ?? [];
@@ -86,7 +87,7 @@ describe('planDigest', () => {
     expect(planDigest([acked], DEFAULT_POLICY, at(100, 1), SCHEDULE)?.digest?.[0].acknowledged).toBe(true);
     expect(planDigest([acked], DEFAULT_POLICY, at(101), SCHEDULE)?.digest?.[0].acknowledged).toBe(false);
     const good = leaf('FP:broken', new Date(NOW.getTime() - 98 * DAY), 398, { subject: 'CN=broken' });
-    const fixed = observe(broken, { ...TARGET, certificateId: broken.certificateId, target: broken.target, result: served([good], at(100, 1)) }, DEFAULT_POLICY, at(100, 1)).state;
+    const fixed = foldObservation(broken, { ...TARGET, certificateId: broken.certificateId, target: broken.target, result: served([good], at(100, 1)) }, DEFAULT_POLICY, at(100, 1)).state;
     expect(planDigest([fixed], DEFAULT_POLICY, at(100, 1), SCHEDULE)).toBeNull();
   });
 

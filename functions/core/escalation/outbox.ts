@@ -1,0 +1,80 @@
+import type { AlertKind, HistoryEntry, SentNotification, WatchState } from '../watch-state';
+import { INACTIVE_INVALID_ALERT, isInvalidNotice, isProbeFailureNotice } from './alerts';
+import { boundedHistory, boundedSent } from './stored-state';
+
+// The outbox of a watched certificate (`state.pending`). A run folds an observation into the state, then claims the
+// pending notices and writes the state in one conditional write (the decision is durable, and a racing run loses
+// the write, before anything is sent), publishes what it claimed, and records with `afterDelivery` what SNS
+// accepted, releasing the rest. A crash or failed publish leaves the notice pending for the next run: at least
+// once. Ids are deterministic, so a retried run re-decides the same ids and a duplicate run (same `now`) decides
+// nothing.
+
+/** A claim younger than this belongs to a run still publishing; an older one is taken over. */
+export const CLAIM_LEASE_MS = 10 * 60_000;
+
+/** Deterministic id: the same decision made again (a retried run) gets the same id, so it is recognised as made. */
+export function notificationId(certificateId: string, kind: AlertKind, stage: string, decidedAt: string): string {
+  return `${certificateId}#${kind}#${stage}#${decidedAt}`;
+}
+
+/**
+ * Whether `entry` (a pending notice, or the run ledger's digest claim; null: none) may be claimed at `now`: it was
+ * never claimed, or its claim has outlived CLAIM_LEASE_MS (the run that claimed it died or gave up).
+ */
+export function isClaimable(entry: { readonly claimedAt?: string } | null, now: Date): boolean {
+  return !entry?.claimedAt || now.getTime() - Date.parse(entry.claimedAt) >= CLAIM_LEASE_MS;
+}
+
+/** The pending notices `ids` claimed at `claimedAt`; the others as they were. */
+export function withClaims(state: WatchState, ids: readonly string[], claimedAt: string): WatchState {
+  return { ...state, pending: state.pending.map((n) => (ids.includes(n.id) ? { ...n, claimedAt } : n)) };
+}
+
+/** The pending notices `ids` unclaimed, for the next run; the others keep their claims. */
+export function releaseClaims(state: WatchState, ids: readonly string[]): WatchState {
+  return { ...state, pending: state.pending.map(({ claimedAt, ...n }) => (ids.includes(n.id) ? n : { ...n, claimedAt })) };
+}
+
+/**
+ * The state after publishing the `claimed` notices: those `delivered` (id -> SNS message id) and still pending
+ * marked published, the others released for the next run.
+ */
+export function afterDelivery(state: WatchState, claimed: readonly string[], delivered: ReadonlyMap<string, string>, now: Date): WatchState {
+  let next = releaseClaims(state, claimed.filter((id) => !delivered.has(id)));
+  for (const [id, messageId] of delivered) if (next.pending.some((n) => n.id === id)) next = markPublished(next, id, messageId, now);
+  return next;
+}
+
+/** Records a pending notification as sent (SNS accepted it). One no longer pending (already recorded, or superseded) changes nothing. */
+export function markPublished(state: WatchState, notificationId: string, messageId: string | null, sentAt: Date): WatchState {
+  const notification = state.pending.find((pending) => pending.id === notificationId);
+  if (!notification) return state;
+  const sent: SentNotification = {
+    id: notification.id,
+    kind: notification.kind,
+    stage: notification.stage,
+    audiences: notification.audiences,
+    decidedAt: notification.decidedAt,
+    sentAt: sentAt.toISOString(),
+    messageId,
+  };
+  const entry: HistoryEntry = {
+    at: sent.sentAt,
+    event: 'notified',
+    detail: `${notification.kind} ${notification.stage} to ${notification.audiences.join(', ')}${messageId ? ` (message ${messageId})` : ''}`,
+  };
+  const invalidAlert = state.invalidAlert ?? INACTIVE_INVALID_ALERT;
+  return {
+    ...state,
+    expiry: notification.kind === 'expiry' ? { ...state.expiry, audiencesTold: union(state.expiry.audiencesTold, notification.audiences) } : state.expiry,
+    errorAlert: isProbeFailureNotice(notification) ? { ...state.errorAlert, audiencesTold: union(state.errorAlert.audiencesTold, notification.audiences) } : state.errorAlert,
+    ...(isInvalidNotice(notification) ? { invalidAlert: { ...invalidAlert, audiencesTold: union(invalidAlert.audiencesTold, notification.audiences) } } : {}),
+    pending: state.pending.filter((pending) => pending.id !== notificationId),
+    sent: boundedSent([...state.sent, sent]),
+    history: boundedHistory([...state.history, entry]),
+  };
+}
+
+function union(told: readonly string[], more: readonly string[]): string[] {
+  return [...new Set([...told, ...more])];
+}

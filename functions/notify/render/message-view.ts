@@ -1,0 +1,57 @@
+import type { CertificateInfo } from '../../core/certificate';
+import { DAY_MS } from '../../core/duration';
+import type { KnownCertificate, PlannedNotification } from '../../core/watch-state';
+import { toAsciiTarget } from '../text-limits';
+import { safeLine } from './untrusted-text';
+
+// What every renderer starts from (the notification, its target made safe, the time left at `now`) and what each
+// one makes of it: a text for every SNS channel.
+
+/** A subject (email), a long plain-text email, one SMS and a short `default` for any other protocol (HTTPS, SQS, Lambda). */
+export interface RenderedMessage {
+  readonly subject: string;
+  readonly email: string;
+  readonly sms: string;
+  readonly default: string;
+}
+
+/** What the renderers share: sanitised, derived values, computed once. */
+export interface MessageView {
+  readonly notification: PlannedNotification;
+  readonly now: Date;
+  /** ASCII target for subject and SMS; `target` keeps the original (redacted) for the email. */
+  readonly asciiTarget: string;
+  readonly target: string;
+  readonly certificate: KnownCertificate | null;
+  /** Milliseconds until the governing notAfter at `now` (negative once expired); null when unknown. */
+  readonly remainingMs: number | null;
+  /** The chain entry whose notAfter governs, when the certificate is known. */
+  readonly governing: CertificateInfo | null;
+  readonly governingIsLeaf: boolean;
+}
+
+export type MessageRenderer = (view: MessageView) => RenderedMessage;
+
+export function toView(notification: PlannedNotification, now: Date): MessageView {
+  const target = safeLine(notification.target);
+  const certificate = notification.certificate;
+  const governingIndex = certificate ? certificate.chain.findIndex((cert) => cert.notAfter === certificate.notAfter) : -1;
+  const governing = certificate && governingIndex >= 0 ? certificate.chain[governingIndex] : null;
+  return {
+    notification,
+    now,
+    target,
+    asciiTarget: toAsciiTarget(target),
+    certificate,
+    remainingMs: remainingAt(certificate?.notAfter ?? null, notification.daysRemaining, now),
+    governing,
+    governingIsLeaf: governingIndex <= 0,
+  };
+}
+
+/** Milliseconds from `now` to `notAfter`; whole days from `daysRemaining` when notAfter is missing or unreadable; else null. */
+export function remainingAt(notAfter: string | null, daysRemaining: number | null, now: Date): number | null {
+  const notAfterMs = notAfter === null ? Number.NaN : Date.parse(notAfter);
+  if (!Number.isNaN(notAfterMs)) return notAfterMs - now.getTime();
+  return daysRemaining === null ? null : daysRemaining * DAY_MS;
+}
