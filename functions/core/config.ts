@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { certificateIdForTarget } from './certificate-id';
 import { CHECK_DEFAULTS, CHECK_LIMITS } from './check-settings';
 import { parseDuration } from './duration';
@@ -277,6 +277,58 @@ function toPolicy(policy: ParsedConfig['policy']): EscalationPolicy {
     errorNotify: policy.errorNotify ?? stages?.[0].notify ?? DEFAULT_POLICY.errorNotify,
     ...(policy.errorRepeatEvery ? { errorRepeatEveryMs: parseDuration(policy.errorRepeatEvery) } : {}),
     ...(policy.lifetimeCap !== undefined ? { lifetimeCap: policy.lifetimeCap } : {}),
+  };
+}
+
+/** One entry of `targets` as the config file writes it. */
+export type TargetEntry = ConfigInput['targets'][number];
+
+/**
+ * The config file that parses to `config` (parseConfig(configInputFor(c)) equals c): how a validated config travels
+ * to where it is parsed again, such as a deployed function. Durations are written in seconds; audiences keep their
+ * names and lose their addresses unless `withContacts`.
+ */
+export function configInputFor(config: CertwatchConfig, options: { readonly withContacts?: boolean } = {}): ConfigInput {
+  const seconds = (ms: number) => `${ms / 1000}s`;
+  const shared = config.check.caFile;
+  const { policy } = config;
+  return {
+    targets: config.targets.map((watched) => targetEntryFor(watched, shared)),
+    check: config.check,
+    audiences: Object.fromEntries(Object.entries(config.audiences).map(([name, contacts]) => [name, options.withContacts ? contacts : {}])),
+    policy: {
+      stages: policy.stages.map((stage) => ({
+        name: stage.name,
+        ...(stage.daysBefore !== undefined ? { daysBefore: stage.daysBefore } : {}),
+        ...(stage.lifetimeFraction !== undefined ? { lifetimeFraction: stage.lifetimeFraction } : {}),
+        notify: [...stage.notify],
+        repeatEvery: seconds(stage.repeatEveryMs),
+      })),
+      errorAfterFailures: policy.errorAfterFailures,
+      errorNotify: [...policy.errorNotify],
+      errorRepeatEvery: seconds(policy.errorRepeatEveryMs),
+      ...(policy.lifetimeCap !== undefined ? { lifetimeCap: policy.lifetimeCap } : {}),
+    },
+    ...(config.digest ? { digest: { notify: [...config.digest.notify], every: seconds(config.digest.everyMs) } } : {}),
+    ...(config.snsTopicArn ? { sns: { topicArn: config.snsTopicArn } } : {}),
+    schedule: { probe: config.schedule.probe.expression, ...(config.schedule.digest ? { digest: config.schedule.digest.expression } : {}) },
+    alarms: { notify: [...config.alarmNotify] },
+    ...(config.vpc ? { vpc: { subnetIds: [...config.vpc.subnetIds], securityGroupIds: [...config.vpc.securityGroupIds] } } : {}),
+  };
+}
+
+/** A watched target as written in the config: a string when it has nothing but its target. */
+export function targetEntryFor(watched: WatchedTarget, sharedCaFile?: string): TargetEntry {
+  const own = watched.caFiles.slice(sharedCaFile === undefined ? 0 : 1);
+  if (own.length > 1) throw new Error(`${watched.target} has ${own.length} CA files of its own; a config entry names one`);
+  const hasTags = Object.keys(watched.tags).length > 0;
+  if (watched.servername === undefined && own.length === 0 && watched.owner === null && !hasTags) return watched.target;
+  return {
+    target: watched.target,
+    ...(watched.servername !== undefined ? { servername: watched.servername } : {}),
+    ...(own.length === 1 ? { caFile: own[0] } : {}),
+    ...(watched.owner !== null ? { owner: watched.owner } : {}),
+    ...(hasTags ? { tags: { ...watched.tags } } : {}),
   };
 }
 

@@ -1,10 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHECK_DEFAULTS, CHECK_LIMITS } from '../core/check-settings';
 import { certificateIdForTarget } from '../core/certificate-id';
 import { ACKNOWLEDGEABLE_ALERTS, type AcknowledgeableAlert } from '../core/escalation/alerts';
 import { isoInstant } from '../core/instant';
 import { InvalidTargetError } from '../core/target';
 import type { CheckRequest, CheckSettings } from '../use-cases/check-targets';
+import { InvalidEventError } from '../lambda/invalid-event-error';
 
 const wholeNumber = ({ min, max }: { min: number; max: number }) => z.number().int().min(min).max(max);
 
@@ -87,12 +88,7 @@ export type OnDemandRequest =
   | { readonly action: 'forget'; readonly certificateId: string }
   | { readonly action: 'status' };
 
-export class InvalidEventError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidEventError';
-  }
-}
+export { InvalidEventError };
 
 /** Validates an on-demand event of any action (`check` when none is named); errors name every bad field. */
 export function parseOnDemandEvent(event: unknown): OnDemandRequest {

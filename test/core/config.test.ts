@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
-import { ConfigError, configJsonSchema, parseConfig } from '../../functions/core/config';
+import { ConfigError, configInputFor, configJsonSchema, parseConfig } from '../../functions/core/config';
 import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, stageAt } from '../../functions/core/escalation/policy';
 import { loadConfigFile } from '../../functions/config-file/load-config-file';
 
@@ -165,6 +165,39 @@ describe('parseConfig: the AWS deployment keys', () => {
       'vpc.subnetIds.0: must be an id such as subnet-0123456789abcdef0',
       'vpc.securityGroupIds: Too small: expected array to have >=1 items',
     ]);
+  });
+});
+
+describe('configInputFor: a validated config written back as a config file', () => {
+  test('parses to the same config: targets, CA files, policy, digest, schedules, alarms, VPC', () => {
+    const config = parseConfig({
+      targets: ['a.test', { target: '10.0.0.5:8443', servername: 'api.internal', caFile: '/ca/own.pem', owner: 'payments', tags: ['prod'] }, { target: 'b.test', tags: { env: 'dev' } }],
+      check: { warningDays: 20, criticalDays: 5, timeoutMs: 3000, concurrency: 8, caFile: '/ca/shared.pem' },
+      audiences: { owners: { emails: ['team@example.com'] }, pager: { sms: ['+15551234567'] } },
+      policy: {
+        stages: [
+          { name: 'early', lifetimeFraction: 0.25, notify: ['owners'], repeatEvery: '1.5h' },
+          { name: 'late', daysBefore: 2.5, notify: ['owners', 'pager'], repeatEvery: '90s' },
+        ],
+        errorAfterFailures: 5,
+        errorRepeatEvery: '2d',
+        lifetimeCap: 0.5,
+      },
+      digest: { notify: ['owners'], every: '1w' },
+      schedule: { probe: 'cron(*/20 * * * ? *)' },
+      alarms: { notify: ['pager'] },
+      vpc: { subnetIds: ['subnet-0123abcd'], securityGroupIds: ['sg-0123abcd'] },
+      sns: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts' },
+    });
+    expect(parseConfig(configInputFor(config, { withContacts: true }))).toEqual(config);
+  });
+
+  test('the default policy and no digest round-trip too; addresses stay behind unless asked for', () => {
+    const config = parseConfig(minimal);
+    const input = configInputFor(config);
+    expect(input.audiences).toEqual({ owners: {}, oncall: {} });
+    expect(JSON.stringify(input)).not.toMatch(/team@example\.com|5551234567/);
+    expect({ ...parseConfig(input), audiences: config.audiences }).toEqual(config);
   });
 });
 
