@@ -1,38 +1,12 @@
-import { checkTargets, type CheckRequest, type CheckSettings } from './check-targets';
-import type { CheckResult, Status } from '../core/check-result';
-import type { CertwatchConfig, WatchedTarget } from '../core/config';
-import { foldObservation } from '../core/escalation/fold';
-import { afterDelivery, isClaimable, withClaims } from '../core/escalation/outbox';
-import { planDigest } from '../core/escalation/digest';
-import { VersionConflictError, type CertificateProbe, type Notifier, type RunLedger, type StateStore } from '../core/ports';
+import type { Status } from '../core/check-result';
+import type { CertwatchConfig } from '../core/config';
+import { VersionConflictError } from '../core/ports';
 import { certificateIdForResult } from '../core/certificate-id';
-import type { WatchState } from '../core/watch-state';
-import { retryOnConflict } from './retry-on-conflict';
+import { deliverDigest } from './deliver-digest';
+import { watchTargets, type RunProblem, type WatchDependencies } from './watch-targets';
 
-export interface RunDependencies {
-  readonly probe: CertificateProbe;
-  /**
-   * The state store, or a store still opening: probing starts at once, and nothing touches the store before it
-   * is open. One that fails to open stops the run: no further target is probed, and once the probes in flight
-   * have answered the run rejects with the store's error, having written and published nothing.
-   */
-  readonly store: StateStore | PromiseLike<StateStore>;
-  readonly notifier: Notifier;
-  /** The run's clock: every decision in one run uses the same instant. */
-  readonly now: Date;
-  /** Called as targets finish probing (for a progress line). */
-  readonly onProgress?: (done: number, total: number) => void;
-}
-
-/** The run's dependencies once its store is open. */
-interface OpenRunDependencies extends RunDependencies {
-  readonly store: StateStore;
-}
-
-export interface RunProblem {
-  readonly certificateId: string;
-  readonly message: string;
-}
+export type { RunProblem } from './watch-targets';
+export type RunDependencies = WatchDependencies;
 
 export interface RunSummary {
   readonly at: string;
@@ -58,272 +32,42 @@ export interface RunSummary {
 }
 
 /**
- * Store work (fold, write, publish, record) in flight at once. Each certificate's own steps stay in order; the
- * bound keeps a large fleet from opening a burst of requests against the table (or the embedded server's CPU).
- * Above the 25 items of one BatchWriteItem, so that an exclusive store's creates fill whole batches when folds
- * queue up behind the probes (16 left a first run's writes trailing the probing by 0.3-0.9 s).
- */
-const STORE_CONCURRENCY = 32;
-
-/** What one target contributed to the summary (invalid targets contribute nothing here). */
-interface TargetOutcome {
-  /** The certificate's state after this run (the stored one when the write failed; none if never stored). */
-  readonly state?: WatchState;
-  readonly sent: number;
-  readonly pending: number;
-  readonly publishFailures: readonly RunProblem[];
-  readonly storeFailure?: RunProblem;
-  readonly conflict?: string;
-}
-
-/**
- * One full watch cycle: probe every target, judge, persist, decide, notify. Never stops on one target's failure.
- * Pipelined: the store finishes opening (when given still opening) and its states are read while the first targets
- * are probed, and each result is folded, written and notified as soon as its probe answers, while the others are
- * still being probed. A certificate's steps run in order: write the decision and claim its outbox (one conditional
- * write), publish, record what was sent. The config refuses two targets with one certificate id, so no two folds
- * in a run touch the same item.
+ * One full watch cycle, as `certwatch run` makes it: every stored state read (a Scan), every target watched
+ * (watchTargets), then the digest and the run recorded in the ledger, and what the store holds that the config no
+ * longer names.
  */
 export async function runWatch(config: CertwatchConfig, deps: RunDependencies): Promise<RunSummary> {
   const at = deps.now.toISOString();
-  const requests: CheckRequest[] = config.targets.map((t) => ({ target: t.target, servername: t.servername, caFiles: t.caFiles }));
-  const settings: CheckSettings = { ...config.check, caFiles: [] };
-
-  // The store may still be opening: probing starts at once, and its writes are counted from when it is open.
-  const opened = Promise.resolve(deps.store).then((store) => ({ open: { ...deps, store } satisfies OpenRunDependencies, writesBefore: store.writeCount }));
-  const stopProbing = new AbortController();
-  opened.catch((error: unknown) => stopProbing.abort(error)); // probing then rejects with the store's error
-
-  // A failed read fails the run once probing is over, as it would if it were read then; no fold starts without it.
-  const stored = opened.then(async ({ open }) => {
-    const { states, unreadable } = await open.store.list();
-    return { open, byId: new Map(states.map((state) => [state.certificateId, state])), unreadable };
-  });
-  stored.catch(() => undefined);
-
-  const storeSlots = new Slots(STORE_CONCURRENCY);
-  // Each result is folded as soon as it is judged, while the other targets are still being probed.
-  const outcomes: Promise<TargetOutcome | null>[] = new Array(requests.length);
-  const fold = async (index: number, result: CheckResult): Promise<TargetOutcome | null> => {
-    if (result.error?.code === 'INVALID_TARGET') return null; // reported, not stored
-    const { open, byId } = await stored;
-    const previous = byId.get(certificateIdForResult(result));
-    return storeSlots.run(() => settle(previous, config.targets[index], result, config, open));
-  };
-  const probing = checkTargets(requests, settings, {
-    probe: deps.probe,
-    now: () => deps.now,
-    onProgress: deps.onProgress,
-    onResult: (index, result) => {
-      outcomes[index] = fold(index, result);
-      outcomes[index].catch(() => undefined); // awaited below, after probing, in config order
-    },
-    signal: stopProbing.signal,
-  });
-
-  const results = await probing;
-  const { open, writesBefore } = await opened;
-  const byStatus: Record<Status, number> = { ok: 0, warning: 0, critical: 0, expired: 0, error: 0 };
-  const tally = { sent: 0, pending: 0 };
-  const invalidTargets: RunProblem[] = [];
-  const publishFailures: RunProblem[] = [];
-  const storeFailures: RunProblem[] = [];
-  const conflicts: string[] = [];
-  const { unreadable, byId } = await stored;
-  const unreadableItems = unreadable.map((item) => ({ certificateId: item.key, message: item.reason }));
-  const settled = await Promise.all(outcomes);
-  for (const [index, result] of results.entries()) {
-    byStatus[result.status]++;
-    if (result.error?.code === 'INVALID_TARGET') {
-      invalidTargets.push({ certificateId: result.target, message: result.error.message });
-      continue;
-    }
-    const outcome = settled[index]!;
-    tally.sent += outcome.sent;
-    tally.pending += outcome.pending;
-    publishFailures.push(...outcome.publishFailures);
-    if (outcome.storeFailure) storeFailures.push(outcome.storeFailure);
-    if (outcome.conflict) conflicts.push(outcome.conflict);
-  }
-
+  const watched = await watchTargets(config, deps, { readStates: (store) => store.list() });
+  const writesBefore = watched.store.writeCount - watched.storeWrites;
+  const publishFailures = [...watched.publishFailures];
+  const storeFailures = [...watched.storeFailures];
+  const conflicts = [...watched.conflicts];
+  let sent = watched.notificationsSent;
   try {
-    // The digest lists the configured targets as this run left them (a retired target is not reported forever).
-    const current = settled.flatMap((outcome) => (outcome?.state ? [outcome.state] : []));
-    tally.sent += (await deliverDigest(config, open, current, publishFailures)).sent;
+    const digest = await deliverDigest(config, { store: watched.store, notifier: deps.notifier, now: deps.now }, watched.states, { lastRunAt: at });
+    sent += digest.sent;
+    publishFailures.push(...digest.publishFailures);
   } catch (error) {
     if (error instanceof VersionConflictError) conflicts.push(error.certificateId);
     else storeFailures.push({ certificateId: 'certwatch#ledger', message: (error as Error).message });
   }
 
-  const configured = new Set(results.flatMap((result) => (result.error?.code === 'INVALID_TARGET' ? [] : [certificateIdForResult(result)])));
-  const notInConfig = [...byId.keys()].filter((certificateId) => !configured.has(certificateId)).sort();
+  const configured = new Set(watched.results.flatMap((result) => (result.error?.code === 'INVALID_TARGET' ? [] : [certificateIdForResult(result)])));
+  const notInConfig = [...watched.read.keys()].filter((certificateId) => !configured.has(certificateId)).sort();
 
   return {
     at,
-    targets: results.length,
-    byStatus,
-    invalidTargets,
-    notificationsSent: tally.sent,
-    notificationsPending: tally.pending,
+    targets: watched.results.length,
+    byStatus: watched.byStatus,
+    invalidTargets: watched.invalidTargets,
+    notificationsSent: sent,
+    notificationsPending: watched.notificationsPending,
     publishFailures,
     storeFailures,
-    unreadableItems,
+    unreadableItems: watched.unreadableItems,
     conflicts,
     notInConfig,
-    storeWrites: open.store.writeCount - writesBefore,
+    storeWrites: watched.store.writeCount - writesBefore,
   };
-}
-
-/** Folds and notifies one valid target; a store failure or conflict is its outcome, not the run's. */
-async function settle(previous: WatchState | undefined, watched: WatchedTarget, result: CheckResult, config: CertwatchConfig, deps: OpenRunDependencies): Promise<TargetOutcome> {
-  const certificateId = certificateIdForResult(result);
-  const progress: Progress = { sent: 0, publishFailures: [] };
-  try {
-    return { ...(await foldAndNotify(previous, certificateId, watched, result, config, deps, progress)), ...progress };
-  } catch (error) {
-    // What was published before a failed write still counts: it was sent (and is sent again once the claim lapses).
-    const failure = error instanceof VersionConflictError ? { conflict: certificateId } : { storeFailure: { certificateId, message: (error as Error).message } };
-    return { state: previous, pending: 0, ...progress, ...failure };
-  }
-}
-
-/** At most `limit` tasks at a time; the others wait in order. */
-class Slots {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.limit) await new Promise<void>((start) => this.waiting.push(start));
-    else this.running++;
-    try {
-      return await task();
-    } finally {
-      const nextTask = this.waiting.shift();
-      if (nextTask) nextTask();
-      else this.running--;
-    }
-  }
-}
-
-/** What a fold has delivered so far: kept even when a later write fails. */
-interface Progress {
-  sent: number;
-  publishFailures: RunProblem[];
-}
-
-/**
- * Folds one result into the certificate's state and claims the outbox in one conditional write (the decision is
- * durable, and a racing run loses the write, before anything is sent), publishes what it claimed, then records
- * what was delivered and releases what was not, for the next run.
- */
-async function foldAndNotify(
-  previous: WatchState | undefined,
-  certificateId: string,
-  watched: WatchedTarget,
-  result: CheckResult,
-  config: CertwatchConfig,
-  deps: OpenRunDependencies,
-  progress: Progress,
-): Promise<{ state: WatchState; pending: number }> {
-  const { state: folded } = foldObservation(
-    previous,
-    { certificateId, source: 'tls', target: result.target, owner: watched.owner, tags: watched.tags, result },
-    config.policy,
-    deps.now,
-  );
-  const claimed = folded.pending.filter((n) => isClaimable(n, deps.now)).map((n) => n.id);
-  let state = claimed.length > 0 ? withClaims(folded, claimed, deps.now.toISOString()) : folded;
-  if (previous === undefined || claimed.length > 0 || meaningfullyChanged(previous, state)) {
-    state = await deps.store.put(state, previous?.version ?? 0);
-  }
-  if (claimed.length === 0) return { state, pending: state.pending.length };
-
-  const delivered = new Map<string, string>();
-  for (const notification of state.pending.filter((n) => claimed.includes(n.id))) {
-    try {
-      delivered.set(notification.id, (await deps.notifier.publish(notification)).messageId);
-      progress.sent++;
-    } catch (error) {
-      progress.publishFailures.push({ certificateId, message: `notification ${notification.id}: ${(error as Error).message}` });
-    }
-  }
-  const recorded = await recordDelivery(deps.store, state, claimed, delivered, deps.now);
-  return { state: recorded, pending: recorded.pending.length };
-}
-
-/**
- * Marks the delivered notifications sent and releases the undelivered claims. An acknowledgement written by a
- * person between our claim and now is not overwritten: on a conflict, re-read and apply the same record.
- */
-async function recordDelivery(store: StateStore, claimedState: WatchState, claimed: readonly string[], delivered: ReadonlyMap<string, string>, now: Date): Promise<WatchState> {
-  let state = claimedState;
-  return retryOnConflict(
-    () => store.put(afterDelivery(state, claimed, delivered, now), state.version),
-    async (conflict) => {
-      const latest = await store.get(claimedState.certificateId);
-      if (!latest) throw conflict;
-      state = latest;
-    },
-  );
-}
-
-/**
- * The digest (when configured): planned from the states of the configured targets, sent once per period. The ledger records the last period delivered and when the watcher last ran; the digest is claimed in
- * the ledger before it is published, like a notification, and a failed publish is retried by the next run.
- */
-async function deliverDigest(
-  config: CertwatchConfig,
-  deps: OpenRunDependencies,
-  states: readonly WatchState[],
-  publishFailures: RunProblem[],
-): Promise<{ sent: number }> {
-  let ledger = await deps.store.getLedger();
-  const lastRunAt = deps.now.toISOString();
-  const digest = config.digest ? planDigest(states, config.policy, deps.now, config.digest) : null;
-  const claimable = digest && digest.id !== ledger.digestSentFor && isClaimable(ledger.digestClaim, deps.now);
-  if (!digest || !claimable) {
-    await deps.store.putLedger({ ...ledger, lastRunAt }, ledger.version);
-    return { sent: 0 };
-  }
-  ledger = await deps.store.putLedger({ ...ledger, lastRunAt, digestClaim: { id: digest.id, claimedAt: lastRunAt } }, ledger.version);
-  let next: RunLedger;
-  try {
-    await deps.notifier.publish(digest);
-    next = { ...ledger, digestSentFor: digest.id, digestClaim: null };
-  } catch (error) {
-    publishFailures.push({ certificateId: digest.certificateId, message: `digest ${digest.id}: ${(error as Error).message}` });
-    next = { ...ledger, digestClaim: null };
-  }
-  await deps.store.putLedger(next, ledger.version);
-  return { sent: next.digestSentFor === digest.id ? 1 : 0 };
-}
-
-/** Whether a write is needed: `lastCheckedAt` alone does not justify rewriting every item every run. */
-function meaningfullyChanged(before: WatchState, after: WatchState): boolean {
-  return !sameData({ ...before, lastCheckedAt: null, version: null }, { ...after, lastCheckedAt: null, version: null });
-}
-
-/**
- * Equal as stored: key order ignored and undefined members absent (the store drops them), for the plain data a
- * state is. Cheaper than comparing serialised copies, which took most of a quiet run's time after probing.
- */
-function sameData(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((element, index) => sameData(element, b[index]));
-  }
-  const aRecord = a as Record<string, unknown>;
-  const bRecord = b as Record<string, unknown>;
-  let members = 0;
-  for (const key in aRecord) {
-    if (aRecord[key] === undefined) continue;
-    if (!sameData(aRecord[key], bRecord[key])) return false;
-    members++;
-  }
-  for (const key in bRecord) if (bRecord[key] !== undefined) members--;
-  return members === 0;
 }
