@@ -1,4 +1,5 @@
 import {
+  BatchGetItemCommand,
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
   CreateTableCommand,
@@ -13,7 +14,7 @@ import {
   type TableDescription,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { EMPTY_LEDGER, type RunLedger, type StateListing, type StateStore, type UnreadableItem, UnreadableStateError, VersionConflictError } from '../core/ports';
+import { EMPTY_LEDGER, type RunLedger, type StateBatchReader, type StateListing, type StateStore, type UnreadableItem, UnreadableStateError, VersionConflictError } from '../core/ports';
 import type { WatchState } from '../core/watch-state';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { type Item, itemSizeBytes, MAX_ITEM_BYTES } from './dynamodb-attribute-values';
@@ -28,8 +29,10 @@ import { type Item, itemSizeBytes, MAX_ITEM_BYTES } from './dynamodb-attribute-v
 // the version read (optimistic concurrency), except the creates an exclusive store batches (see `exclusive`).
 
 export const PARTITION_KEY = 'certificateId';
-/** The run ledger's key: certificate ids start with `tls:` or `arn:`, never with `certwatch#`. */
-export const LEDGER_KEY = 'certwatch#ledger';
+/** Keys of certwatch's own items beside the states: certificate ids start with `tls:` or `arn:`, never with this. */
+export const INTERNAL_KEY_PREFIX = 'certwatch#';
+/** The run ledger's key. */
+export const LEDGER_KEY = `${INTERNAL_KEY_PREFIX}ledger`;
 
 export interface DynamoDbStateStoreOptions {
   readonly client: DynamoDBClient;
@@ -56,11 +59,15 @@ export interface DynamoDbStateStoreOptions {
   readonly batchLingerMs?: number;
 }
 
+/** DynamoDB's limit of keys per BatchGetItem. */
+const BATCH_GET_KEYS = 100;
 /** DynamoDB's limit of items per BatchWriteItem. */
 const BATCH_WRITE_ITEMS = 25;
 /** Requests per batch while DynamoDB leaves items unprocessed (throttling), before each left item is written alone. */
 const BATCH_WRITE_ATTEMPTS = 3;
 const BATCH_RETRY_DELAY_MS = 50;
+/** Requests for one BatchGetItem's keys while DynamoDB leaves some unprocessed, before the read fails. */
+const BATCH_GET_ATTEMPTS = 5;
 
 /** A create waiting for its batch. */
 interface QueuedCreate {
@@ -85,7 +92,7 @@ const STATE_ATTRIBUTE = 'state';
 /** Attributes derived from the state; never read back into it (an item in the earlier layout has these too). */
 const PROJECTION_NAMES: ReadonlySet<string> = new Set(['stage', 'notAfter', 'updatedAt']);
 
-export class DynamoDbStateStore implements StateStore {
+export class DynamoDbStateStore implements StateStore, StateBatchReader {
   readonly tableName: string;
   private readonly client: DynamoDBClient;
   private readonly scanPageLimit: number | undefined;
@@ -145,7 +152,7 @@ export class DynamoDbStateStore implements StateStore {
         for (const item of page.Items ?? []) {
           const key = item[PARTITION_KEY]?.S;
           if (key !== undefined) keys.add(key);
-          if (key === LEDGER_KEY) continue;
+          if (key?.startsWith(INTERNAL_KEY_PREFIX)) continue; // the ledger, a deployed run's progress
           try {
             states.push(this.itemToState(item));
           } catch (error) {
@@ -160,6 +167,52 @@ export class DynamoDbStateStore implements StateStore {
     states.sort((a, b) => (a.certificateId < b.certificateId ? -1 : a.certificateId > b.certificateId ? 1 : 0));
     if (this.exclusive) this.listedKeys = keys;
     return { states, unreadable };
+  }
+
+  /**
+   * The states of `certificateIds` in BatchGetItem requests of 100 keys, eventually consistent (half the read cost
+   * of a consistent read; a stale version fails the next conditional write, never overwrites). Keys DynamoDB leaves
+   * unprocessed (throttling) are asked again, with backoff. Sorted by certificateId.
+   */
+  async getMany(certificateIds: readonly string[]): Promise<StateListing> {
+    const states: WatchState[] = [];
+    const unreadable: UnreadableItem[] = [];
+    const requests: Promise<void>[] = [];
+    const unique = [...new Set(certificateIds)];
+    for (let start = 0; start < unique.length; start += BATCH_GET_KEYS) {
+      const keys = unique.slice(start, start + BATCH_GET_KEYS).map((certificateId) => ({ [PARTITION_KEY]: { S: certificateId } }));
+      requests.push(
+        this.batchGet(keys).then((items) => {
+          for (const item of items) {
+            try {
+              states.push(this.itemToState(item));
+            } catch (error) {
+              unreadable.push({ key: item[PARTITION_KEY]?.S ?? '(no certificateId)', reason: (error as Error).message });
+            }
+          }
+        }),
+      );
+    }
+    await Promise.all(requests);
+    states.sort((a, b) => (a.certificateId < b.certificateId ? -1 : a.certificateId > b.certificateId ? 1 : 0));
+    return { states, unreadable };
+  }
+
+  private async batchGet(keys: Item[]): Promise<Item[]> {
+    const items: Item[] = [];
+    let left = keys;
+    for (let attempt = 1; left.length > 0; attempt++) {
+      if (attempt > BATCH_GET_ATTEMPTS) throw new StateStoreError(`DynamoDB BatchGetItem on table ${this.tableName} left ${left.length} keys unprocessed after ${BATCH_GET_ATTEMPTS} attempts (throttled)`);
+      if (attempt > 1) await new Promise((resume) => setTimeout(resume, BATCH_RETRY_DELAY_MS * 2 ** (attempt - 2)));
+      try {
+        const { Responses, UnprocessedKeys } = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: left } } }));
+        items.push(...(Responses?.[this.tableName] ?? []));
+        left = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      } catch (error) {
+        throw this.failure('BatchGetItem', error);
+      }
+    }
+    return items;
   }
 
   async getLedger(): Promise<RunLedger> {
@@ -444,7 +497,7 @@ function rawVersion(item: Item): number | null {
 }
 
 // By name too: an error from another copy of the SDK (or a test double) is still a conflict.
-function isConditionalCheckFailure(error: unknown): boolean {
+export function isConditionalCheckFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException');
 }
 

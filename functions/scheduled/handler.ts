@@ -1,0 +1,70 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { randomUUID } from 'node:crypto';
+import { alertNotifier, probeBatchQueue, probeRunTracker, stateStore } from '../lambda/adapters';
+import { watchPlan, watchPlanConfig } from '../lambda/bundled-files';
+import { InvalidEventError } from '../lambda/invalid-event-error';
+import { logger } from '../lambda/logger';
+import { WATCH_METRICS } from '../lambda/metric-names';
+import { metrics } from '../lambda/metrics';
+import { sendScheduledDigest } from '../use-cases/deliver-digest';
+import { startProbeRun } from '../use-cases/probe-run';
+import { parseScheduledEvent, type ScheduledTask } from './scheduled-event';
+
+export interface ProbeRunStarted {
+  readonly task: 'probe';
+  readonly runId: string;
+  readonly batches: number;
+}
+
+export interface DigestDone {
+  readonly task: 'digest';
+  readonly sent: number;
+}
+
+/** A digest that could not be published: the invocation fails, and Lambda's asynchronous retries try it again. */
+export class DigestPublishError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DigestPublishError';
+  }
+}
+
+/**
+ * The function the schedules invoke (EventBridge Scheduler, asynchronously). `{"task":"probe"}` starts a probe
+ * run: the run is recorded and the watch plan's batches go to the probe queue, for the workers. `{"task":"digest"}`
+ * sends the digest of the period, once.
+ */
+export async function handler(event: unknown): Promise<ProbeRunStarted | DigestDone> {
+  const task = parse(event);
+  return task === 'probe' ? probe() : digest();
+}
+
+function parse(event: unknown): ScheduledTask {
+  try {
+    return parseScheduledEvent(event);
+  } catch (error) {
+    if (error instanceof InvalidEventError) logger.error('rejected a malformed scheduled event', { reason: error.message });
+    throw error;
+  }
+}
+
+async function probe(): Promise<ProbeRunStarted> {
+  const plan = watchPlan();
+  const run = await startProbeRun(plan, { tracker: probeRunTracker(), queue: probeBatchQueue(), now: new Date(), runId: randomUUID() });
+  logger.info('probe run started', { runId: run.runId, batches: run.batches, targets: plan.batches.reduce((sum, batch) => sum + batch.length, 0) });
+  return { task: 'probe', runId: run.runId, batches: run.batches };
+}
+
+async function digest(): Promise<DigestDone> {
+  const outcome = await sendScheduledDigest(watchPlanConfig(), { store: stateStore(), notifier: alertNotifier(), now: new Date() });
+  for (const item of outcome.unreadableItems) logger.warn('skipped an unreadable state item', { key: item.certificateId, reason: item.message });
+  metrics.addMetric(WATCH_METRICS.notificationsSent, MetricUnit.Count, outcome.sent);
+  metrics.addMetric(WATCH_METRICS.notificationsFailed, MetricUnit.Count, outcome.publishFailures.length);
+  metrics.publishStoredMetrics();
+  if (outcome.publishFailures.length > 0) {
+    for (const failure of outcome.publishFailures) logger.error('could not publish the digest', { reason: failure.message });
+    throw new DigestPublishError(outcome.publishFailures.map((failure) => failure.message).join('; '));
+  }
+  logger.info(outcome.sent > 0 ? 'digest sent' : 'no digest due', { sent: outcome.sent });
+  return { task: 'digest', sent: outcome.sent };
+}

@@ -1,0 +1,13 @@
+import { InvalidEventError } from '../lambda/invalid-event-error';
+
+/** What a schedule asks the scheduled function to do: `{"task": "probe"}` or `{"task": "digest"}`. */
+export const SCHEDULED_TASKS = ['probe', 'digest'] as const;
+
+export type ScheduledTask = (typeof SCHEDULED_TASKS)[number];
+
+/** The task of a schedule's event; InvalidEventError for anything else. */
+export function parseScheduledEvent(event: unknown): ScheduledTask {
+  const task = typeof event === 'object' && event !== null ? (event as { task?: unknown }).task : undefined;
+  if (typeof task === 'string' && (SCHEDULED_TASKS as readonly string[]).includes(task)) return task as ScheduledTask;
+  throw new InvalidEventError(`invalid scheduled event: task must be one of ${SCHEDULED_TASKS.join(', ')}`);
+}
