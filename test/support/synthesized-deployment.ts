@@ -1,0 +1,30 @@
+import { App } from 'aws-cdk-lib';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfigFile } from '../../functions/config-file/load-config-file';
+import { CertwatchStack } from '../../infra/certwatch-stack';
+
+/** The deployed functions' code as `cdk deploy` would upload it: each one's asset directory (index.js beside its files). */
+export interface SynthesizedDeployment {
+  readonly outdir: string;
+  readonly assets: { readonly scheduled: string; readonly worker: string; readonly onDemand: string };
+}
+
+/** Synthesizes certwatch's stack for `configFile` with real bundling (esbuild), into a new directory. */
+export function synthesizeDeployment(configFile: string): SynthesizedDeployment {
+  const outdir = mkdtempSync(join(tmpdir(), 'certwatch-synth-'));
+  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  const stack = new CertwatchStack(app, 'Deployed', { env: { account: '111111111111', region: 'eu-west-1' }, certwatch: { config: loadConfigFile(configFile), configSource: configFile } });
+  const assembly = app.synth();
+  const template = assembly.getStackByName(stack.stackName).template as { Resources: Record<string, { Type: string; Properties: { Description?: string }; Metadata?: Record<string, string> }> };
+  const assetOf = (description: RegExp): string => {
+    const found = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && description.test(r.Properties.Description ?? ''));
+    if (found.length !== 1) throw new Error(`expected one function described ${description}, found ${found.length}`);
+    return join(outdir, found[0].Metadata!['aws:asset:path']);
+  };
+  return {
+    outdir,
+    assets: { scheduled: assetOf(/start a probe run/), worker: assetOf(/probe one batch/), onDemand: assetOf(/check TLS endpoints now/) },
+  };
+}
