@@ -20,14 +20,14 @@ import { parseArgs } from 'node:util';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const require = createRequire(import.meta.url);
 require('tsx/cjs');
-const { openStore } = require('../functions/cli/watch-wiring.ts');
+const { openStore } = require('../functions/cli/store-wiring.ts');
 
 const { values } = parseArgs({ options: { from: { type: 'string' }, concurrency: { type: 'string', default: '32' }, mode: { type: 'string', default: 'batched' } } });
 if (!values.from) throw new Error('store-writes: --from STORE_DIR is required');
 if (values.mode !== 'batched' && values.mode !== 'conditional') throw new Error('store-writes: --mode must be batched or conditional');
 const concurrency = Number(values.concurrency);
 
-const source = await openStore(values.from, undefined);
+const source = await openStore({ store: values.from });
 let states;
 let scanMs;
 try {
@@ -41,7 +41,7 @@ try {
 const freshDir = mkdtempSync(join(tmpdir(), 'certwatch-bench-store-'));
 try {
   const opening = performance.now();
-  const fresh = await openStore(freshDir, undefined);
+  const fresh = await openStore({ store: freshDir });
   const openFreshMs = performance.now() - opening;
   try {
     if (values.mode === 'batched') await fresh.store.list();

@@ -12,8 +12,18 @@ for (const stream of [process.stdout, process.stderr]) {
     if (error.code !== 'EPIPE') throw error;
   });
 }
-require('./register-typescript')();
-require('../functions/cli/main.ts').main(process.argv.slice(2)).then(
+let cli;
+try {
+  // Built JavaScript (npm ci builds it: npm run build); no TypeScript is compiled at start-up.
+  cli = require('../dist/cli.js');
+} catch (error) {
+  if (error && error.code === 'MODULE_NOT_FOUND' && /dist[\\/]cli\.js/.test(error.message)) {
+    process.stderr.write('certwatch: not built yet: run `npm ci` (or `npm run build`) in the certwatch folder\n');
+    process.exit(3);
+  }
+  throw error;
+}
+cli.main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (error) => { process.stderr.write(`certwatch: internal error: ${error && error.message ? error.message : error}\n`); process.exitCode = 3; },
 );

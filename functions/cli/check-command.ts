@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { exitCodeFor, worstStatus } from '../core/check-result';
 import { CHECK_DEFAULTS, CHECK_LIMITS } from '../core/check-settings';
+import { DNS_SERVER_FORMS, InvalidDnsServerError, parseDnsServer, type DnsServer } from '../core/dns-server';
 import { parseTargetList } from '../core/target-list';
 import { checkTargets, type CheckSettings } from '../use-cases/check-targets';
 import { ProbeError } from '../core/ports';
+import { createResolver } from '../probes/dns/create-resolver';
 import { TlsProbe } from '../probes/tls-probe';
 import { TrustStore } from '../probes/trust-store';
 import type { CliIo } from './cli-io';
@@ -20,6 +22,9 @@ interface CheckFlags {
   criticalDays: number;
   timeoutMs: number;
   concurrency: number;
+  maxAddresses: number;
+  firstAddress?: boolean;
+  dnsServer?: DnsServer[];
   targetsFile?: string;
 }
 
@@ -34,7 +39,12 @@ export function registerCheckCommand(program: Command, io: CliIo, setExitCode: (
     .addOption(integerOption('--warning-days <n>', 'warning when fewer than n days remain', CHECK_LIMITS.days.min, CHECK_LIMITS.days.max, CHECK_DEFAULTS.warningDays))
     .addOption(integerOption('--critical-days <n>', 'critical when fewer than n days remain', CHECK_LIMITS.days.min, CHECK_LIMITS.days.max, CHECK_DEFAULTS.criticalDays))
     .addOption(integerOption('--timeout-ms <n>', 'time limit for the whole probe of one target, STARTTLS included', CHECK_LIMITS.timeoutMs.min, CHECK_LIMITS.timeoutMs.max, CHECK_DEFAULTS.timeoutMs))
-    .addOption(integerOption('--concurrency <n>', 'targets probed at once', CHECK_LIMITS.concurrency.min, CHECK_LIMITS.concurrency.max, CHECK_DEFAULTS.concurrency))
+    .addOption(integerOption('--concurrency <n>', 'handshakes at once (each address behind a name is one)', CHECK_LIMITS.concurrency.min, CHECK_LIMITS.concurrency.max, CHECK_DEFAULTS.concurrency))
+    .addOption(
+      integerOption('--max-addresses <n>', 'addresses probed behind each name (A and AAAA); the rest are counted in ADDRESSES_NOT_PROBED', CHECK_LIMITS.maxAddresses.min, CHECK_LIMITS.maxAddresses.max, CHECK_DEFAULTS.maxAddresses),
+    )
+    .addOption(new Option('--first-address', 'probe only the first address the resolver gives for each name, as certwatch did before it probed every address').conflicts('maxAddresses'))
+    .option('--dns-server <address[:port]>', `resolve names with this DNS server instead of the system's resolver (${DNS_SERVER_FORMS}); repeatable, tried in order`, collectDnsServer)
     .option('--targets-file <file>', 'read targets from a file, one a line, # for comments')
     .addHelpText(
       'after',
@@ -52,14 +62,27 @@ export function registerCheckCommand(program: Command, io: CliIo, setExitCode: (
         criticalDays: flags.criticalDays,
         timeoutMs: flags.timeoutMs,
         concurrency: flags.concurrency,
+        maxAddresses: flags.maxAddresses,
+        firstAddress: flags.firstAddress,
         servername: flags.servername,
         caFiles: flags.caFile ?? [],
       };
       validateCaFiles(settings.caFiles ?? []);
-      const results = await checkTargets(requests, settings, { probe: new TlsProbe(), now: () => new Date() });
+      const resolver = createResolver(flags.dnsServer ?? []);
+      const results = await checkTargets(requests, settings, { probe: new TlsProbe(), resolver, now: () => new Date() });
       io.out(flags.json ? JSON.stringify(results, null, 2) + '\n' : renderCheckTable(results, io.isTty));
       setExitCode(exitCodeFor(worstStatus(results.map((r) => r.status))));
     });
+}
+
+function collectDnsServer(value: string, previous: DnsServer[] = []): DnsServer[] {
+  if (previous.length >= CHECK_LIMITS.dnsServers.max) throw new InvalidArgumentError(`at most ${CHECK_LIMITS.dnsServers.max} DNS servers`);
+  try {
+    return [...previous, parseDnsServer(value)];
+  } catch (error) {
+    if (error instanceof InvalidDnsServerError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
 }
 
 function readTargetsFile(file: string | undefined): string[] {

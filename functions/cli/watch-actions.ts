@@ -3,28 +3,26 @@ import { AcknowledgementError } from '../core/escalation/acknowledge';
 import { certificateIdForTarget } from '../core/certificate-id';
 import { InvalidTargetError } from '../core/target';
 import { loadConfigFile } from '../config-file/load-config-file';
+import { createResolver } from '../probes/dns/create-resolver';
 import { TlsProbe } from '../probes/tls-probe';
 import { acknowledgeCertificate, UnknownCertificateError } from '../use-cases/acknowledge-certificate';
 import { forgetCertificate } from '../use-cases/forget-certificate';
 import { runWatch, type RunSummary } from '../use-cases/run-watch';
 import { statusReport, type StatusRow } from '../use-cases/status-report';
 import type { Notifier } from '../core/ports';
-import type { EmbeddedDynamoDb } from './local-store/embedded-dynamodb';
 import type { CliIo } from './cli-io';
 import { terminalSafe } from '../core/safe-text';
 import { renderColumns } from './render-table';
 import { UsageError } from './usage-error';
 import type { AckFlags, ForgetFlags, RunFlags, StatusFlags } from './options';
-import { createNotifier, openStore, parseInstant, startOpeningStore } from './watch-wiring';
+import { openStore, type OpeningStore } from './store-wiring';
+import { createNotifier, parseInstant } from './watch-wiring';
 
 // The watch commands' work, loaded only when one of them runs: it pulls in the AWS SDK, dynalite and the
 // config validator, which `certwatch check` has no use for.
 
-/** `thread`: the embedded store's server thread, started by the caller before loading this module. */
-export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code: number) => void, thread?: Promise<EmbeddedDynamoDb>): Promise<void> {
-  // The store's server thread boots while the config is read and validated.
-  const starting = startOpeningStore(flags.store, flags.table, { thread });
-  starting.catch(() => undefined); // awaited below, unless a flag or the config fails first
+/** `opening`: the run's store, which the caller started opening before loading this module (store-wiring.ts). */
+export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code: number) => void, opening: OpeningStore): Promise<void> {
   let now: Date;
   let config: CertwatchConfig;
   let notifier: Notifier;
@@ -33,15 +31,15 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
     config = readConfig(flags.config);
     notifier = createNotifier(flags.notify, { topicArn: config.snsTopicArn, now: () => now, write: io.err });
   } catch (error) {
-    await starting.then((opening) => opening.close(), () => undefined);
+    await opening.close();
     throw error;
   }
   // A store held by another certwatch fails here, before any probe; the rest of the opening overlaps probing.
-  const opening = await starting;
+  await opening.held;
   try {
     const progress = io.progress ? (done: number, total: number) => io.progress?.(`certwatch: probed ${done}/${total} targets`) : undefined;
-    const store = opening.ready.then((opened) => opened.store);
-    const summary = await runWatch(config, { probe: new TlsProbe(), store, notifier, now, onProgress: progress });
+    const resolver = createResolver(config.check.dnsServers);
+    const summary = await runWatch(config, { probe: new TlsProbe(), resolver, store: opening.store, notifier, now, onProgress: progress });
     io.out(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary, opening.description));
     const attention = summary.publishFailures.length + summary.storeFailures.length + summary.unreadableItems.length + summary.invalidTargets.length;
     setExitCode(attention > 0 ? 1 : 0);
@@ -52,7 +50,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
 
 export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<void> {
   const now = flags.now ? parseInstant('--now', flags.now) : new Date();
-  const opened = await openStore(flags.store, flags.table);
+  const opened = await openStore(flags);
   try {
     const { states, unreadable } = await opened.store.list();
     for (const item of unreadable) io.err(`certwatch: skipped ${item.key}: ${item.reason}\n`);
@@ -74,7 +72,7 @@ export async function ackCommand(id: string, flags: AckFlags, io: CliIo): Promis
   const at = flags.now ? parseInstant('--now', flags.now) : new Date();
   const until = flags.until ? parseInstant('--until', flags.until) : undefined;
   const certificateId = normaliseCertificateId('ack', id, flags.servername);
-  const opened = await openStore(flags.store, flags.table);
+  const opened = await openStore(flags);
   try {
     const { acknowledgement } = await acknowledgeCertificate(opened.store, certificateId, { at, alert: flags.alert, until, note: flags.note }).catch((error: unknown) => {
       if (error instanceof AcknowledgementError || error instanceof UnknownCertificateError) throw new UsageError(`ack: ${error.message}`);
@@ -89,7 +87,7 @@ export async function ackCommand(id: string, flags: AckFlags, io: CliIo): Promis
 
 export async function forgetCommand(id: string, flags: ForgetFlags, io: CliIo): Promise<void> {
   const certificateId = normaliseCertificateId('forget', id, flags.servername);
-  const opened = await openStore(flags.store, flags.table);
+  const opened = await openStore(flags);
   try {
     const forgotten = await forgetCertificate(opened.store, certificateId).catch((error: unknown) => {
       if (error instanceof UnknownCertificateError) throw new UsageError(`forget: ${error.message}`);
@@ -147,7 +145,9 @@ function renderStatus(rows: readonly StatusRow[]): string {
     r.lastNotifiedAt ? r.lastNotifiedAt.slice(0, 16).replace('T', ' ') : '-',
     r.acknowledged ?? '-',
   ]);
-  return renderColumns(header, cells).join('\n') + '\n';
+  // A stale node behind a name is said under the table, in the words of the messages.
+  const notes = rows.flatMap((r) => (r.addressSummary ? [`${r.certificateId}: ${r.addressSummary}`] : []));
+  return [...renderColumns(header, cells), ...(notes.length > 0 ? ['', ...notes.map(terminalSafe)] : [])].join('\n') + '\n';
 }
 
 function renderSummary(summary: RunSummary, where: string): string {

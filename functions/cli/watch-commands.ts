@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
-import { startEmbeddedDynamoDb } from './local-store/embedded-dynamodb';
 import type { CliIo } from './cli-io';
 import { addStoreOptions, ALERT_CHOICES, INSTANT_HELP, type AckFlags, type ForgetFlags, type RunFlags, type StatusFlags } from './options';
+import { startOpeningStore } from './store-wiring';
 import type * as WatchActions from './watch-actions';
 
 /** The actions load the AWS SDK, dynalite and zod: only when a watch command runs, so `check` starts fast. */
@@ -16,11 +16,9 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
     .option('--json', 'print the run summary as JSON')
     .addHelpText('after', '\nExit status: 0 the cycle completed and every notification was delivered; 1 it completed but something needs\nattention (a publish or store write failed and is retried next run, or a target is invalid); 3 a usage or config mistake.\n')
     .action((flags: RunFlags) => {
-      // The embedded store's server thread boots, and loads the store's adapter, while the watch modules load and
-      // the config is read.
-      const thread = flags.store === 'dynamodb' ? undefined : startEmbeddedDynamoDb({ path: flags.store, preloadStateStore: true });
-      thread?.catch(() => undefined); // the run awaits it, and reports why it failed
-      return actions().runCommand(flags, io, setExitCode, thread);
+      // The store opens (the local store's thread boots) while the watch modules load and the config is read.
+      const opening = startOpeningStore(flags);
+      return actions().runCommand(flags, io, setExitCode, opening);
     });
 
   addStoreOptions(program.command('status'))

@@ -17,6 +17,12 @@ export const FINDING_CODES = [
   'WEAK_SIGNATURE',
   /** The watcher's own: past two thirds of the lifetime and not replaced (automated renewal has not happened). */
   'RENEWAL_OVERDUE',
+  /** The addresses behind a name serve different certificates (a renewal that missed a node). */
+  'MIXED_CERTIFICATES',
+  /** One address behind a name could not be checked while others answered. */
+  'ADDRESS_UNREACHABLE',
+  /** The name has more addresses than a check probes (`maxAddresses`). */
+  'ADDRESSES_NOT_PROBED',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 
@@ -60,6 +66,19 @@ export interface Observation {
   readonly hostnameMismatch: string | null;
 }
 
+/** What one address behind a target served (or why it could not be read): an entry of `CheckResult.addresses`. */
+export interface AddressResult {
+  /** The IP address as text, without the port. */
+  readonly address: string;
+  readonly status: Status;
+  /** The earliest expiry among the certificates it served; null on error. */
+  readonly notAfter: string | null;
+  /** Its leaf's fingerprint; null on error. */
+  readonly fingerprintSha256: string | null;
+  readonly findings: readonly Finding[];
+  readonly error: CheckError | null;
+}
+
 /** One line of `certwatch check --json`: the stable output contract. */
 export interface CheckResult {
   readonly target: string;
@@ -75,6 +94,8 @@ export interface CheckResult {
   readonly chain: readonly CertificateInfo[];
   readonly trusted: boolean;
   readonly findings: readonly Finding[];
+  /** Every address probed, in probing order (empty when none was: an invalid target, a name that did not resolve). */
+  readonly addresses: readonly AddressResult[];
   readonly error: CheckError | null;
 }
 

@@ -7,11 +7,13 @@ export interface Thresholds {
 }
 
 /** Check settings when none are given: `certwatch check`, the on-demand Lambda and the config's `check` block. */
-export const CHECK_DEFAULTS: Thresholds & { readonly timeoutMs: number; readonly concurrency: number } = {
+export const CHECK_DEFAULTS: Thresholds & { readonly timeoutMs: number; readonly concurrency: number; readonly maxAddresses: number } = {
   warningDays: 30,
   criticalDays: 7,
   timeoutMs: 10_000,
   concurrency: 16,
+  /** Addresses of one name probed (the rest are counted in ADDRESSES_NOT_PROBED). */
+  maxAddresses: 16,
 };
 
 /** The accepted range of each check setting, the same for the CLI, the on-demand Lambda and the config. */
@@ -19,4 +21,7 @@ export const CHECK_LIMITS = {
   days: { min: 0, max: 3650 },
   timeoutMs: { min: 1, max: 600_000 },
   concurrency: { min: 1, max: 1000 },
+  maxAddresses: { min: 1, max: 256 },
+  /** DNS servers given at once (`check.dnsServers`, `--dns-server`). */
+  dnsServers: { min: 1, max: 8 },
 } as const;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { certificateIdForTarget } from './certificate-id';
 import { CHECK_DEFAULTS, CHECK_LIMITS } from './check-settings';
+import { DNS_SERVER_FORMS, dnsServerSchema, formatDnsServer, parseDnsServer, type DnsServer } from './dns-server';
 import { parseDuration } from './duration';
 import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, type EscalationPolicy, type Stage } from './escalation/policy';
 import { DAY_MS } from './duration';
@@ -89,7 +90,26 @@ export const configSchema = z
         warningDays: z.number().int().min(CHECK_LIMITS.days.min).max(CHECK_LIMITS.days.max).default(CHECK_DEFAULTS.warningDays),
         criticalDays: z.number().int().min(CHECK_LIMITS.days.min).max(CHECK_LIMITS.days.max).default(CHECK_DEFAULTS.criticalDays),
         timeoutMs: z.number().int().min(CHECK_LIMITS.timeoutMs.min).max(CHECK_LIMITS.timeoutMs.max).default(CHECK_DEFAULTS.timeoutMs),
-        concurrency: z.number().int().min(CHECK_LIMITS.concurrency.min).max(CHECK_LIMITS.concurrency.max).default(CHECK_DEFAULTS.concurrency),
+        concurrency: z
+          .number()
+          .int()
+          .min(CHECK_LIMITS.concurrency.min)
+          .max(CHECK_LIMITS.concurrency.max)
+          .default(CHECK_DEFAULTS.concurrency)
+          .describe('Handshakes at once (each address behind a name is one).'),
+        maxAddresses: z
+          .number()
+          .int()
+          .min(CHECK_LIMITS.maxAddresses.min)
+          .max(CHECK_LIMITS.maxAddresses.max)
+          .default(CHECK_DEFAULTS.maxAddresses)
+          .describe('Addresses probed behind each name (A and AAAA records); the rest are counted in an ADDRESSES_NOT_PROBED finding.'),
+        dnsServers: z
+          .array(dnsServerSchema)
+          .min(CHECK_LIMITS.dnsServers.min)
+          .max(CHECK_LIMITS.dnsServers.max)
+          .optional()
+          .describe(`DNS servers to resolve names with, tried in order (${DNS_SERVER_FORMS}); default: the system's resolver.`),
         caFile: z.string().optional(),
       })
       .default({ ...CHECK_DEFAULTS }),
@@ -203,7 +223,8 @@ export interface WatchedTarget {
 
 export interface CertwatchConfig {
   readonly targets: readonly WatchedTarget[];
-  readonly check: ParsedConfig['check'];
+  /** `dnsServers`: none when the system's resolver is used. */
+  readonly check: Omit<ParsedConfig['check'], 'dnsServers'> & { readonly dnsServers: readonly DnsServer[] };
   readonly audiences: ParsedConfig['audiences'];
   readonly policy: EscalationPolicy;
   readonly digest: { readonly notify: readonly string[]; readonly everyMs: number } | null;
@@ -236,7 +257,7 @@ export function parseConfig(json: unknown, source = 'config'): CertwatchConfig {
   const policy = toPolicy(config.policy);
   return {
     targets: config.targets.map((entry) => normaliseTarget(entry, config.check.caFile)),
-    check: config.check,
+    check: { ...config.check, dnsServers: (config.check.dnsServers ?? []).map(parseDnsServer) },
     audiences: config.audiences,
     policy,
     digest: config.digest ? { notify: config.digest.notify, everyMs: parseDuration(config.digest.every) } : null,
@@ -294,7 +315,10 @@ export function configInputFor(config: CertwatchConfig, options: { readonly with
   const { policy } = config;
   return {
     targets: config.targets.map((watched) => targetEntryFor(watched, shared)),
-    check: config.check,
+    check: {
+      ...config.check,
+      dnsServers: config.check.dnsServers.length > 0 ? config.check.dnsServers.map(formatDnsServer) : undefined,
+    },
     audiences: Object.fromEntries(Object.entries(config.audiences).map(([name, contacts]) => [name, options.withContacts ? contacts : {}])),
     policy: {
       stages: policy.stages.map((stage) => ({

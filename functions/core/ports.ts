@@ -25,7 +25,25 @@ export class ProbeError extends Error {
 
 /** Reads the certificate chain a target serves: facts only, judged by the use case. Throws a ProbeError. */
 export interface CertificateProbe {
-  probe(target: Target, settings: ProbeSettings): Promise<Observation>;
+  /**
+   * `address`: the IP address to connect to, one of those behind the target's host (the name is still sent as SNI
+   * and verified). Without one, the probe connects to the host as the system resolves it.
+   */
+  probe(target: Target, settings: ProbeSettings, address?: string): Promise<Observation>;
+}
+
+/** Finds the addresses behind a host name: the system's resolver, or DNS servers of the user's choosing. */
+export interface NameResolver {
+  /**
+   * Every address of `name` (A and AAAA), at least one, in the order the resolver gave them. Throws a ProbeError:
+   * `DNS_NOT_FOUND` when the name has no address, `DNS_<code>` for other failures (`DNS_TIMEOUT`, `DNS_SERVFAIL`).
+   */
+  resolve(name: string, settings: ResolveSettings): Promise<readonly string[]>;
+}
+
+export interface ResolveSettings {
+  /** The lookup of one name, retries included. */
+  readonly timeoutMs: number;
 }
 
 export class VersionConflictError extends Error {

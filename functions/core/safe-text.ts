@@ -12,6 +12,8 @@ export const DETAIL_LIMITS = {
   chain: 10,
   /** Findings per certificate. */
   findings: 30,
+  /** Addresses behind a name remembered (and listed) per target; `addressCount` keeps the total. */
+  addresses: 32,
   /** Any one text: a DN, a SAN, a finding or error message. */
   textChars: 300,
 } as const;

@@ -1,5 +1,5 @@
 import type { CertificateInfo } from './certificate';
-import type { CheckError, Finding, FindingCode, Status } from './check-result';
+import type { CheckError, ErrorCode, Finding, FindingCode, Status } from './check-result';
 
 // The remembered state of one watched certificate, and the notification model. Plain data: the
 // escalation engine (pure) transforms it, the store persists it, the notifier renders it.
@@ -45,6 +45,21 @@ export interface StoredCertificateInfo extends CertificateInfo {
   readonly sanCount?: number;
 }
 
+/**
+ * One address behind a watched name, as the last run saw it. Remembered (with `addressCount`) only for a target
+ * served by more than one address: the state of a target at one address stays as it always was.
+ */
+export interface AddressSeen {
+  /** The IP address as text. */
+  readonly address: string;
+  /** The leaf it served; while its probe fails, the one it served when it last answered (null: never). */
+  readonly fingerprintSha256: string | null;
+  /** The earliest expiry among what it served, with the fingerprint above. */
+  readonly notAfter: string | null;
+  /** Why its last probe failed; null when it answered. */
+  readonly errorCode: ErrorCode | null;
+}
+
 /** What one notification says, frozen when it is decided so that a retry sends the same thing. */
 export interface PlannedNotification {
   /**
@@ -68,6 +83,10 @@ export interface PlannedNotification {
   readonly error: CheckError | null;
   readonly consecutiveFailures: number;
   readonly owner: string | null;
+  /** The addresses behind the target when the decision was made (absent for a target at one address). */
+  readonly addresses?: readonly AddressSeen[];
+  /** How many addresses there were, when more than `addresses` holds. */
+  readonly addressCount?: number;
   /** Only for `digest`: every certificate needing attention (inside the first stage, failing, rejected), in `soonestExpiryFirst` order (renderers keep it). */
   readonly digest?: readonly DigestLine[];
   /** Only for an expiry `recovery`: set when the certificate was replaced by the observation that decided it. */
@@ -103,6 +122,8 @@ export interface DigestLine {
    * is active: why a certificate outside every stage is listed. Absent when it has no active invalid alert.
    */
   readonly rejectedFor?: readonly FindingCode[];
+  /** Which addresses behind the name serve which certificate, when they differ (see `describeAddresses`). */
+  readonly addressSummary?: string;
 }
 
 export interface SentNotification {
@@ -149,6 +170,8 @@ export type HistoryEvent =
   | 'invalid'
   /** An answering probe found the certificate accepted again (the invalid alert is over). */
   | 'valid-again'
+  /** The addresses behind the name changed what they serve: which serve the renewed certificate, which an older one. */
+  | 'addresses-changed'
   | 'notified';
 
 /** The alert about a served certificate clients reject (`WatchState.invalidAlert`). */
@@ -183,6 +206,13 @@ export interface WatchState {
   /** Status of the latest observation (`error` while the probe fails). */
   readonly status: Status;
   readonly certificate: KnownCertificate | null;
+  /**
+   * The addresses behind the target, bounded (DETAIL_LIMITS.addresses: those not serving the newest certificate
+   * first), in address order. Absent while the target is served by one address, and in states stored before pools.
+   */
+  readonly addresses?: readonly AddressSeen[];
+  /** How many addresses were probed, when more than `addresses` holds. */
+  readonly addressCount?: number;
   readonly lastError: CheckError | null;
   readonly consecutiveFailures: number;
   readonly expiry: {

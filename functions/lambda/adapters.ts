@@ -1,6 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { CertificateProbe, Notifier, ProbeBatchQueue, ProbeRunTracker, StateBatchReader, StateStore } from '../core/ports';
+import type { DnsServer } from '../core/dns-server';
+import type { CertificateProbe, NameResolver, Notifier, ProbeBatchQueue, ProbeRunTracker, StateBatchReader, StateStore } from '../core/ports';
 import type * as SnsNotifierModule from '../notify/sns-notifier';
+import type * as ResolverModule from '../probes/dns/create-resolver';
 import type * as TlsProbeModule from '../probes/tls-probe';
 import type * as SqsProbeQueueModule from '../queue/sqs-probe-queue';
 import type * as DynamoDbClientModule from '../store/dynamodb-client';
@@ -17,6 +19,7 @@ import { readRuntimeConfig } from './runtime-config';
 // on-demand check never publishes).
 
 let probe: CertificateProbe | undefined;
+let systemResolver: NameResolver | undefined;
 let dynamoDb: DynamoDBClient | undefined;
 let store: (StateStore & StateBatchReader) | undefined;
 let tracker: ProbeRunTracker | undefined;
@@ -26,6 +29,17 @@ let queue: ProbeBatchQueue | undefined;
 export function tlsProbe(): CertificateProbe {
   probe ??= new (require('../probes/tls-probe') as typeof TlsProbeModule).TlsProbe();
   return probe;
+}
+
+/**
+ * The system's resolver, kept for the container's life (its answers expire: see SYSTEM_ANSWER_TTL_MS); a resolver
+ * for DNS servers an event or a batch names is its own.
+ */
+export function nameResolver(dnsServers: readonly DnsServer[] = []): NameResolver {
+  const { createResolver } = require('../probes/dns/create-resolver') as typeof ResolverModule;
+  if (dnsServers.length > 0) return createResolver(dnsServers);
+  systemResolver ??= createResolver();
+  return systemResolver;
 }
 
 function dynamoDbClient(): DynamoDBClient {

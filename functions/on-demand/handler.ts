@@ -1,5 +1,5 @@
 import type { CheckResult } from '../core/check-result';
-import { stateStore, tlsProbe } from '../lambda/adapters';
+import { nameResolver, stateStore, tlsProbe } from '../lambda/adapters';
 import { logger } from '../lambda/logger';
 import { acknowledgeCertificate } from '../use-cases/acknowledge-certificate';
 import { checkTargets } from '../use-cases/check-targets';
@@ -51,7 +51,7 @@ function parse(event: unknown): OnDemandRequest {
 }
 
 async function check(request: Request<'check'>): Promise<CheckResult[]> {
-  const results = await checkTargets(request.requests, request.settings, { probe: tlsProbe(), now: () => new Date() });
+  const results = await checkTargets(request.requests, request.settings, { probe: tlsProbe(), resolver: nameResolver(request.dnsServers), now: () => new Date() });
   for (const result of results) {
     logger.info('checked', { target: result.target, status: result.status, daysRemaining: result.daysRemaining, errorCode: result.error?.code ?? null });
   }

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { CHECK_DEFAULTS, CHECK_LIMITS } from '../core/check-settings';
 import { certificateIdForTarget } from '../core/certificate-id';
+import { dnsServerSchema, parseDnsServer, type DnsServer } from '../core/dns-server';
 import { ACKNOWLEDGEABLE_ALERTS, type AcknowledgeableAlert } from '../core/escalation/alerts';
 import { isoInstant } from '../core/instant';
 import { InvalidTargetError } from '../core/target';
@@ -27,6 +28,13 @@ export const checkEventSchema = z
         criticalDays: wholeNumber(CHECK_LIMITS.days).optional(),
         timeoutMs: wholeNumber(CHECK_LIMITS.timeoutMs).optional(),
         concurrency: wholeNumber(CHECK_LIMITS.concurrency).optional(),
+        maxAddresses: wholeNumber(CHECK_LIMITS.maxAddresses).optional(),
+        firstAddress: z.boolean().optional(),
+        dnsServer: z
+          .union([z.string(), z.array(z.string())])
+          .transform((value) => ([] as string[]).concat(value))
+          .pipe(z.array(dnsServerSchema).min(CHECK_LIMITS.dnsServers.min).max(CHECK_LIMITS.dnsServers.max))
+          .optional(),
         json: z.boolean().optional(),
       })
       .optional(),
@@ -34,6 +42,10 @@ export const checkEventSchema = z
   .refine((event) => (event.options?.criticalDays ?? CHECK_DEFAULTS.criticalDays) <= (event.options?.warningDays ?? CHECK_DEFAULTS.warningDays), {
     message: 'criticalDays must not exceed warningDays',
     path: ['options', 'criticalDays'],
+  })
+  .refine((event) => !(event.options?.firstAddress && event.options.maxAddresses !== undefined), {
+    message: 'firstAddress probes one address: leave out maxAddresses',
+    path: ['options', 'firstAddress'],
   });
 
 
@@ -83,7 +95,7 @@ function oneCertificate(event: { certificateId?: string; target?: string; server
 export const statusEventSchema = z.strictObject({ action: z.literal('status') });
 
 export type OnDemandRequest =
-  | { readonly action: 'check'; readonly requests: CheckRequest[]; readonly settings: CheckSettings }
+  | { readonly action: 'check'; readonly requests: CheckRequest[]; readonly settings: CheckSettings; readonly dnsServers: readonly DnsServer[] }
   | { readonly action: 'ack'; readonly certificateId: string; readonly alert?: AcknowledgeableAlert; readonly until?: Date; readonly note?: string }
   | { readonly action: 'forget'; readonly certificateId: string }
   | { readonly action: 'status' };
@@ -115,7 +127,7 @@ export function parseOnDemandEvent(event: unknown): OnDemandRequest {
 }
 
 /** Validates a check event; the error names every bad field by its path. */
-export function parseCheckEvent(event: unknown): { requests: CheckRequest[]; settings: CheckSettings } {
+export function parseCheckEvent(event: unknown): { requests: CheckRequest[]; settings: CheckSettings; dnsServers: DnsServer[] } {
   const parsed = checkEventSchema.safeParse(event);
   if (!parsed.success) throw new InvalidEventError(`invalid check event: ${describeIssues(parsed.error)}`);
   const { targets, options = {} } = parsed.data;
@@ -127,9 +139,12 @@ export function parseCheckEvent(event: unknown): { requests: CheckRequest[]; set
       criticalDays: options.criticalDays ?? CHECK_DEFAULTS.criticalDays,
       timeoutMs: options.timeoutMs ?? CHECK_DEFAULTS.timeoutMs,
       concurrency: options.concurrency ?? CHECK_DEFAULTS.concurrency,
+      maxAddresses: options.maxAddresses ?? CHECK_DEFAULTS.maxAddresses,
+      firstAddress: options.firstAddress,
       servername: options.servername,
       caFiles,
     },
+    dnsServers: (options.dnsServer ?? []).map(parseDnsServer),
   };
 }
 

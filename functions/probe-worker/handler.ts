@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { daysRemaining } from '../core/judge';
 import { parseProbeBatch } from '../core/watch-plan';
-import { alertNotifier, probeRunTracker, stateStore, tlsProbe } from '../lambda/adapters';
+import { alertNotifier, nameResolver, probeRunTracker, stateStore, tlsProbe } from '../lambda/adapters';
 import { withBundledCaFiles } from '../lambda/bundled-files';
 import { logger } from '../lambda/logger';
 import { EXPIRING_LOG_MESSAGE, WATCH_METRICS } from '../lambda/metric-names';
@@ -54,7 +54,13 @@ async function watchRecord(record: SQSRecord): Promise<void> {
     logger.warn('dropped a probe batch older than the schedule period', { ...context, sentAt: message.sentAt });
     return;
   }
-  const summary = await watchBatch(withBundledCaFiles(config), { probe: tlsProbe(), store: stateStore(), notifier: alertNotifier(), now: started });
+  const summary = await watchBatch(withBundledCaFiles(config), {
+    probe: tlsProbe(),
+    resolver: nameResolver(config.check.dnsServers),
+    store: stateStore(),
+    notifier: alertNotifier(),
+    now: started,
+  });
   report(summary, context, started);
   if (summary.storeFailures.length > 0) {
     throw new BatchIncompleteError(`${summary.storeFailures.length} of ${summary.targets} states could not be written: ${summary.storeFailures[0].message}`);

@@ -18,9 +18,10 @@ export class TlsProbe implements CertificateProbe {
   private readonly trustStores = new Map<string, TrustStore>();
   private readonly parsedCertificates = new ParsedCertificates();
 
-  async probe(target: Target, settings: ProbeSettings): Promise<Observation> {
+  async probe(target: Target, settings: ProbeSettings, address?: string): Promise<Observation> {
     const trust = this.trustStoreFor(settings.caFiles ?? []);
-    const { socket, chainReadByNode } = await withDeadline(settings.timeoutMs, target, (track) => this.handshake(target, trust, track));
+    const connectTo = { host: address ?? target.host, port: target.port };
+    const { socket, chainReadByNode } = await withDeadline(settings.timeoutMs, target, (track) => this.handshake(target, connectTo, trust, track));
     try {
       return readObservation(socket, chainReadByNode, target, trust, this.parsedCertificates);
     } finally {
@@ -38,7 +39,8 @@ export class TlsProbe implements CertificateProbe {
     return store;
   }
 
-  private async handshake(target: Target, trust: TrustStore, track: (socket: net.Socket) => void): Promise<Handshake> {
+  /** `connectTo`: the target's host and port, or one of the addresses behind the host (SNI still names the host). */
+  private async handshake(target: Target, connectTo: { host: string; port: number }, trust: TrustStore, track: (socket: net.Socket) => void): Promise<Handshake> {
     let chainReadByNode: tls.DetailedPeerCertificate | undefined;
     const tlsOptions: tls.ConnectionOptions = {
       rejectUnauthorized: false,
@@ -53,14 +55,14 @@ export class TlsProbe implements CertificateProbe {
     };
     if (target.protocol !== 'tls') {
       const negotiate = STARTTLS_NEGOTIATORS[target.protocol];
-      const plain = net.connect({ host: target.host, port: target.port });
+      const plain = net.connect(connectTo);
       track(plain);
       await onceConnected(plain, target);
       await negotiate(plain, target);
       const socket = await secure(tls.connect({ ...tlsOptions, socket: plain }), target);
       return { socket, chainReadByNode };
     }
-    const socket = tls.connect({ ...tlsOptions, host: target.host, port: target.port });
+    const socket = tls.connect({ ...tlsOptions, ...connectTo });
     track(socket);
     await secure(socket, target);
     return { socket, chainReadByNode };

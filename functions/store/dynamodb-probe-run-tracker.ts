@@ -1,6 +1,8 @@
 import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { ProbeRun, ProbeRunTracker } from '../core/ports';
-import { INTERNAL_KEY_PREFIX, isConditionalCheckFailure, PARTITION_KEY, StateStoreError } from './dynamodb-state-store';
+import { isConditionalCheckFailure } from './dynamodb-state-store';
+import { INTERNAL_KEY_PREFIX, PARTITION_KEY } from './state-item-encoding';
+import { describeError, StateStoreError } from './state-store-error';
 
 /** The one item that holds the current probe run's progress, beside the states and the ledger. */
 export const PROBE_RUN_KEY = `${INTERNAL_KEY_PREFIX}probe-run`;
@@ -80,7 +82,6 @@ export class DynamoDbProbeRunTracker implements ProbeRunTracker {
   }
 
   private failure(operation: string, error: unknown): StateStoreError {
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return new StateStoreError(`DynamoDB ${operation} on table ${this.tableName} for the probe run failed: ${reason}`, { cause: error });
+    return new StateStoreError(`DynamoDB ${operation} on table ${this.tableName} for the probe run failed: ${describeError(error)}`, { cause: error });
   }
 }

@@ -39,13 +39,13 @@ export interface RunSummary {
 export async function runWatch(config: CertwatchConfig, deps: RunDependencies): Promise<RunSummary> {
   const at = deps.now.toISOString();
   const watched = await watchTargets(config, deps, { readStates: (store) => store.list() });
-  const writesBefore = watched.store.writeCount - watched.storeWrites;
+  const writesBefore = deps.store.writeCount - watched.storeWrites;
   const publishFailures = [...watched.publishFailures];
   const storeFailures = [...watched.storeFailures];
   const conflicts = [...watched.conflicts];
   let sent = watched.notificationsSent;
   try {
-    const digest = await deliverDigest(config, { store: watched.store, notifier: deps.notifier, now: deps.now }, watched.states, { lastRunAt: at });
+    const digest = await deliverDigest(config, deps, watched.states, { lastRunAt: at });
     sent += digest.sent;
     publishFailures.push(...digest.publishFailures);
   } catch (error) {
@@ -68,6 +68,6 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
     unreadableItems: watched.unreadableItems,
     conflicts,
     notInConfig,
-    storeWrites: watched.store.writeCount - writesBefore,
+    storeWrites: deps.store.writeCount - writesBefore,
   };
 }

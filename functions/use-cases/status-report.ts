@@ -1,8 +1,9 @@
 import type { FindingCode } from '../core/check-result';
+import { describeAddresses } from '../core/escalation/addresses-seen';
 import { rejectingCodes } from '../core/escalation/alerts';
 import { soonestExpiryFirst } from '../core/escalation/digest';
 import { daysRemaining } from '../core/judge';
-import type { WatchState } from '../core/watch-state';
+import type { AddressSeen, WatchState } from '../core/watch-state';
 
 /** One line of `certwatch status` (and the Lambda's `status` action). */
 export interface StatusRow {
@@ -13,6 +14,12 @@ export interface StatusRow {
   readonly notAfter: string | null;
   readonly subject: string | null;
   readonly stage: string | null;
+  /** The addresses behind the name as the last run saw them (bounded); null for a target at one address. */
+  readonly addresses: readonly AddressSeen[] | null;
+  /** How many addresses there are, when more than `addresses` lists. */
+  readonly addressCount: number | null;
+  /** Which addresses serve which certificate, when they differ: `2 of 3 addresses serve the renewed certificate; ...`. */
+  readonly addressSummary: string | null;
   /** While its invalid alert is active: the findings for which clients reject the certificate served. */
   readonly rejectedFor: readonly FindingCode[] | null;
   readonly lastNotifiedAt: string | null;
@@ -32,6 +39,9 @@ function statusRow(state: WatchState, now: Date): StatusRow {
     notAfter: state.certificate?.notAfter ?? null,
     subject: state.certificate?.subject ?? null,
     stage: state.expiry.stage,
+    addresses: state.addresses ?? null,
+    addressCount: state.addresses ? (state.addressCount ?? state.addresses.length) : null,
+    addressSummary: describeAddresses(state),
     rejectedFor: state.invalidAlert?.active ? rejectingCodes(state.certificate?.findings ?? []) : null,
     lastNotifiedAt: lastSent?.sentAt ?? null,
     acknowledged: describeAcknowledgements(state),

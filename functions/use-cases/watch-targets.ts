@@ -3,11 +3,12 @@ import type { CheckResult, Status } from '../core/check-result';
 import type { CertwatchConfig, WatchedTarget } from '../core/config';
 import { foldObservation } from '../core/escalation/fold';
 import { afterDelivery, isClaimable, withClaims } from '../core/escalation/outbox';
-import { VersionConflictError, type CertificateProbe, type Notifier, type StateListing, type StateStore } from '../core/ports';
+import { VersionConflictError, type CertificateProbe, type NameResolver, type Notifier, type StateListing, type StateStore } from '../core/ports';
 import { certificateIdForResult, certificateIdForTarget } from '../core/certificate-id';
 import { InvalidTargetError } from '../core/target';
 import type { WatchState } from '../core/watch-state';
 import { retryOnConflict } from './retry-on-conflict';
+import { Slots } from './slots';
 
 // The watch pipeline every run shares, the local `certwatch run` and a deployed worker's batch alike: probe the
 // targets, fold each result into its certificate's state, claim the outbox in one conditional write, publish what
@@ -16,12 +17,14 @@ import { retryOnConflict } from './retry-on-conflict';
 
 export interface WatchDependencies {
   readonly probe: CertificateProbe;
+  /** Finds the addresses behind each target's host (the config's `check.dnsServers`, or the system's). */
+  readonly resolver: NameResolver;
   /**
-   * The state store, or a store still opening: probing starts at once, and nothing touches the store before it
-   * is open. One that fails to open stops the watch: no further target is probed, and once the probes in flight
-   * have answered it rejects with the store's error, having written and published nothing.
+   * Its states are read while the first targets are probed. A read that fails (a store that could not open, say)
+   * stops the watch: no further target is probed, and once the probes in flight have answered it rejects with the
+   * store's error, having written and published nothing.
    */
-  readonly store: StateStore | PromiseLike<StateStore>;
+  readonly store: StateStore;
   readonly notifier: Notifier;
   /** The run's clock: every decision in one run uses the same instant. */
   readonly now: Date;
@@ -31,7 +34,7 @@ export interface WatchDependencies {
 
 export interface WatchTargetsOptions {
   /**
-   * Reads the states the folds start from, once the store is open, while the first targets are probed: every
+   * Reads the states the folds start from, while the first targets are probed: every
    * stored state (a local run, which also reports what is no longer configured), or the configured targets'
    * certificates (a batch: configuredCertificateIds).
    */
@@ -69,9 +72,7 @@ export interface WatchOutcome {
   readonly states: readonly WatchState[];
   /** The states read before folding, by certificate id. */
   readonly read: ReadonlyMap<string, WatchState>;
-  /** The store, open. */
-  readonly store: StateStore;
-  /** Writes since the store opened. */
+  /** Writes this watch made. */
   readonly storeWrites: number;
 }
 
@@ -83,9 +84,8 @@ export interface WatchOutcome {
  */
 const STORE_CONCURRENCY = 32;
 
-/** The dependencies once the store is open. */
-interface OpenWatch extends WatchDependencies {
-  readonly store: StateStore;
+/** The dependencies and the options a fold needs. */
+interface FoldDependencies extends WatchDependencies {
   readonly refoldOnConflict: boolean;
 }
 
@@ -112,32 +112,25 @@ export async function watchTargets(config: CertwatchConfig, deps: WatchDependenc
   const requests: CheckRequest[] = config.targets.map((t) => ({ target: t.target, servername: t.servername, caFiles: t.caFiles }));
   const settings: CheckSettings = { ...config.check, caFiles: [] };
 
-  // The store may still be opening: probing starts at once, and its writes are counted from when it is open.
-  const opened = Promise.resolve(deps.store).then((store) => ({
-    open: { ...deps, store, refoldOnConflict: options.refoldOnConflict ?? false } satisfies OpenWatch,
-    writesBefore: store.writeCount,
-  }));
+  const foldDeps: FoldDependencies = { ...deps, refoldOnConflict: options.refoldOnConflict ?? false };
+  const writesBefore = deps.store.writeCount;
+  // No fold starts without the states; a failed read stops the probing, which then rejects with the store's error.
   const stopProbing = new AbortController();
-  opened.catch((error: unknown) => stopProbing.abort(error)); // probing then rejects with the store's error
-
-  // A failed read fails the watch once probing is over, as it would if it were read then; no fold starts without it.
-  const stored = opened.then(async ({ open }) => {
-    const { states, unreadable } = await options.readStates(open.store, config);
-    return { open, byId: new Map(states.map((state) => [state.certificateId, state])), unreadable };
-  });
-  stored.catch(() => undefined);
+  const stored = options.readStates(deps.store, config).then(({ states, unreadable }) => ({ byId: new Map(states.map((state) => [state.certificateId, state])), unreadable }));
+  stored.catch((error: unknown) => stopProbing.abort(error));
 
   const storeSlots = new Slots(STORE_CONCURRENCY);
   // Each result is folded as soon as it is judged, while the other targets are still being probed.
   const outcomes: Promise<TargetOutcome | null>[] = new Array(requests.length);
   const fold = async (index: number, result: CheckResult): Promise<TargetOutcome | null> => {
     if (result.error?.code === 'INVALID_TARGET') return null; // reported, not stored
-    const { open, byId } = await stored;
+    const { byId } = await stored;
     const previous = byId.get(certificateIdForResult(result));
-    return storeSlots.run(() => settle(previous, config.targets[index], result, config, open));
+    return storeSlots.run(() => settle(previous, config.targets[index], result, config, foldDeps));
   };
   const probing = checkTargets(requests, settings, {
     probe: deps.probe,
+    resolver: deps.resolver,
     now: () => deps.now,
     onProgress: deps.onProgress,
     onResult: (index, result) => {
@@ -148,7 +141,6 @@ export async function watchTargets(config: CertwatchConfig, deps: WatchDependenc
   });
 
   const results = await probing;
-  const { open, writesBefore } = await opened;
   const byStatus: Record<Status, number> = { ok: 0, warning: 0, critical: 0, expired: 0, error: 0 };
   const tally = { sent: 0, pending: 0 };
   const invalidTargets: RunProblem[] = [];
@@ -184,8 +176,7 @@ export async function watchTargets(config: CertwatchConfig, deps: WatchDependenc
     conflicts,
     states,
     read: byId,
-    store: open.store,
-    storeWrites: open.store.writeCount - writesBefore,
+    storeWrites: deps.store.writeCount - writesBefore,
   };
 }
 
@@ -202,7 +193,7 @@ export function configuredCertificateIds(config: CertwatchConfig): string[] {
 }
 
 /** Folds and notifies one valid target; a store failure or conflict is its outcome, not the run's. */
-async function settle(previous: WatchState | undefined, watched: WatchedTarget, result: CheckResult, config: CertwatchConfig, deps: OpenWatch): Promise<TargetOutcome> {
+async function settle(previous: WatchState | undefined, watched: WatchedTarget, result: CheckResult, config: CertwatchConfig, deps: FoldDependencies): Promise<TargetOutcome> {
   const certificateId = certificateIdForResult(result);
   const progress: Progress = { sent: 0, publishFailures: [] };
   let from = previous;
@@ -226,26 +217,6 @@ async function settle(previous: WatchState | undefined, watched: WatchedTarget, 
   }
 }
 
-/** At most `limit` tasks at a time; the others wait in order. */
-class Slots {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.limit) await new Promise<void>((start) => this.waiting.push(start));
-    else this.running++;
-    try {
-      return await task();
-    } finally {
-      const nextTask = this.waiting.shift();
-      if (nextTask) nextTask();
-      else this.running--;
-    }
-  }
-}
-
 /** What a fold has delivered so far: kept even when a later write fails. */
 interface Progress {
   sent: number;
@@ -263,7 +234,7 @@ async function foldAndNotify(
   watched: WatchedTarget,
   result: CheckResult,
   config: CertwatchConfig,
-  deps: OpenWatch,
+  deps: FoldDependencies,
   progress: Progress,
 ): Promise<{ state: WatchState; pending: number }> {
   const { state: folded } = foldObservation(

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { PARTITION_KEY } from '../../functions/store/dynamodb-state-store';
+import { PARTITION_KEY } from '../../functions/store/state-item-encoding';
 
 /**
  * The state table: one item per watched certificate (the key the store adapter checks), the run ledger and the

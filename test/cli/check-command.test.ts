@@ -59,8 +59,12 @@ describe('certwatch check --json', () => {
       [at(okServer), 'ok'],
     ]);
     expect(Object.keys(results[1]).sort()).toEqual(
-      ['chain', 'daysRemaining', 'elapsedMs', 'error', 'findings', 'host', 'leaf', 'notAfter', 'port', 'protocol', 'servername', 'status', 'target', 'trusted'].sort(),
+      ['addresses', 'chain', 'daysRemaining', 'elapsedMs', 'error', 'findings', 'host', 'leaf', 'notAfter', 'port', 'protocol', 'servername', 'status', 'target', 'trusted'].sort(),
     );
+    // An address target is its one address.
+    expect(results[1].addresses).toEqual([
+      { address: '127.0.0.1', status: 'ok', notAfter: results[1].notAfter, fingerprintSha256: results[1].leaf.fingerprintSha256, findings: [], error: null },
+    ]);
     expect(Object.keys(results[1].leaf).sort()).toEqual(
       ['fingerprintSha256', 'issuer', 'keyAlgorithm', 'keySize', 'notAfter', 'notBefore', 'sans', 'selfIssued', 'serialNumber', 'signatureAlgorithm', 'subject'].sort(),
     );

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '../../functions/cli/watch-wiring';
+import { openStore } from '../../functions/cli/store-wiring';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { startEmbeddedDynamoDb } from '../../functions/cli/local-store/embedded-dynamodb';
 import { fullState } from '../store/watch-state-fixture';
@@ -201,7 +201,7 @@ describe('ack finds a certificate by id, or by target and servername', () => {
 
   beforeAll(async () => {
     // Two certificates behind one address, told apart by SNI, as the watcher stores them.
-    const opened = await openStore(shared(), undefined);
+    const opened = await openStore({ store: shared() });
     try {
       for (const id of ['tls:10.0.0.5:443/a.internal', 'tls:10.0.0.5:443/b.internal', 'tls:smtp://mail.test:587']) {
         await opened.store.put({ ...fullState(id), acknowledgement: null }, 0);
@@ -239,7 +239,7 @@ describe('ack finds a certificate by id, or by target and servername', () => {
 
 test('the status table strips control characters from what the store holds', async () => {
   const hostile = join(dir, 'hostile-state');
-  const opened = await openStore(hostile, undefined);
+  const opened = await openStore({ store: hostile });
   await opened.store.put(fullState('tls:evil\u001b]0;pwned\u0007\u001b[2J\u202E.test:443'), 0);
   await opened.close();
   const { out } = await cli('status', '--store', hostile, '--now', '2026-03-19T08:00:00Z');

@@ -21,8 +21,8 @@ function problems(json: unknown): string[] {
 describe('parseConfig', () => {
   test('fills defaults: check thresholds and the default escalation policy', () => {
     const config = parseConfig(minimal);
-    expect(config.check).toEqual({ warningDays: 30, criticalDays: 7, timeoutMs: 10_000, concurrency: 16 });
-    expect(config.check).toEqual(CHECK_DEFAULTS);
+    expect(config.check).toEqual({ warningDays: 30, criticalDays: 7, timeoutMs: 10_000, concurrency: 16, maxAddresses: 16, dnsServers: [] });
+    expect(config.check).toEqual({ ...CHECK_DEFAULTS, dnsServers: [] });
     expect(config.policy).toEqual(DEFAULT_POLICY);
     expect(config.targets).toEqual([{ target: 'example.com', caFiles: [], owner: null, tags: {} }]);
     expect(config.audiences.owners).toEqual({ emails: ['team@example.com'], sms: [] });
@@ -37,6 +37,25 @@ describe('parseConfig', () => {
     });
     expect(config.targets[0]).toEqual({ target: '10.0.0.5:8443', servername: 'api.internal', caFiles: ['/etc/ca/root.pem', 'extra.pem'], owner: 'payments', tags: { prod: '' } });
     expect(config.targets[1].tags).toEqual({ env: 'dev' });
+  });
+
+  test('check.maxAddresses and check.dnsServers: every address of a name, at the DNS servers given', () => {
+    const config = parseConfig({ ...minimal, check: { maxAddresses: 4, dnsServers: ['10.0.0.2', '10.0.0.3:5353', '[2001:db8::53]:53'] } });
+    expect(config.check.maxAddresses).toBe(4);
+    expect(config.check.dnsServers).toEqual([
+      { address: '10.0.0.2', port: 53 },
+      { address: '10.0.0.3', port: 5353 },
+      { address: '2001:db8::53', port: 53 },
+    ]);
+  });
+
+  test.each([
+    [{ dnsServers: ['dns.internal'] }, 'check.dnsServers.0: invalid DNS server "dns.internal": give an IP address, not a host name'],
+    [{ dnsServers: [] }, 'check.dnsServers: Too small'],
+    [{ maxAddresses: 0 }, 'check.maxAddresses: Too small'],
+    [{ maxAddresses: 1000 }, 'check.maxAddresses: Too big'],
+  ])('check %j is refused naming the field', (check, expected) => {
+    expect(() => parseConfig({ ...minimal, check })).toThrow(expected);
   });
 
   test('custom stages: durations parsed, daysBefore or lifetimeFraction', () => {

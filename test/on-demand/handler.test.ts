@@ -7,10 +7,12 @@ import { fullState, unreachableState } from '../store/watch-state-fixture';
 import { startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { chainFor, daysFromNow, issue } from '../support/pki';
 import { startTlsServer, type RunningServer } from '../support/servers';
+import { startDnsServer, type RunningDnsServer } from '../support/dns-server';
 
 // The on-demand Lambda: same results as the CLI for a valid event, a clear error for a malformed one.
 
 let server: RunningServer;
+let dns: RunningDnsServer;
 let caFile: string;
 
 beforeAll(async () => {
@@ -19,9 +21,13 @@ beforeAll(async () => {
   server = await startTlsServer({ key: leaf, chain: [leaf, intermediate] });
   caFile = join(mkdtempSync(join(tmpdir(), 'certwatch-lambda-')), 'ca.pem');
   writeFileSync(caFile, root.certPem);
+  // lambda.test: the server's address, and one where nothing listens on its port.
+  dns = await startDnsServer({ 'lambda.test': { a: ['127.0.0.9', '127.0.0.1'] } });
 });
 
-afterAll(() => server.close());
+afterAll(async () => {
+  await Promise.all([server.close(), dns.close()]);
+});
 
 test('returns one result per target, in order, with CLI option names', async () => {
   const results = (await handler({
@@ -38,6 +44,23 @@ test('options are optional: defaults as in the CLI', async () => {
   expect(result).toMatchObject({ status: 'warning', daysRemaining: 10 });
 });
 
+test('dnsServer, maxAddresses and firstAddress as the CLI takes them: every address of a name, or fewer', async () => {
+  const target = `lambda.test:${server.port}`;
+  const options = { caFile, timeoutMs: 2000, dnsServer: dns.server };
+  const [every] = (await handler({ targets: [target], options })) as CheckResult[];
+  expect(every.addresses.map((entry) => [entry.address, entry.error?.code ?? entry.status])).toEqual([
+    ['127.0.0.1', 'warning'],
+    ['127.0.0.9', 'CONNECTION_REFUSED'],
+  ]);
+  expect(every.findings.map((f) => f.code)).toEqual(['EXPIRES_SOON', 'ADDRESS_UNREACHABLE']);
+  const [bounded] = (await handler({ targets: [target], options: { ...options, dnsServer: [dns.server], maxAddresses: 1 } })) as CheckResult[];
+  expect(bounded.addresses.map((entry) => entry.address)).toEqual(['127.0.0.1']);
+  expect(bounded.findings.map((f) => f.code)).toEqual(['EXPIRES_SOON', 'ADDRESSES_NOT_PROBED']);
+  const [first] = (await handler({ targets: [target], options: { ...options, firstAddress: true } })) as CheckResult[];
+  expect(first).toMatchObject({ status: 'error', error: { code: 'CONNECTION_REFUSED' } });
+  expect(first.addresses.map((entry) => entry.address)).toEqual(['127.0.0.9']);
+});
+
 describe('a malformed event gets an InvalidEventError naming the field', () => {
   test.each([
     [null, '(event)'],
@@ -50,6 +73,10 @@ describe('a malformed event gets an InvalidEventError naming the field', () => {
     [{ targets: ['a.test'], options: { criticalDays: 40 } }, 'options.criticalDays: criticalDays must not exceed warningDays'],
     [{ targets: ['a.test'], options: { colour: true } }, 'colour'],
     [{ targets: ['a.test'], extra: 1 }, 'extra'],
+    [{ targets: ['a.test'], options: { dnsServer: 'dns.internal' } }, 'options.dnsServer.0: invalid DNS server "dns.internal": give an IP address'],
+    [{ targets: ['a.test'], options: { dnsServer: [] } }, 'options.dnsServer'],
+    [{ targets: ['a.test'], options: { maxAddresses: 0 } }, 'options.maxAddresses'],
+    [{ targets: ['a.test'], options: { firstAddress: true, maxAddresses: 4 } }, 'options.firstAddress: firstAddress probes one address: leave out maxAddresses'],
     [{ action: 'renew' }, 'action must be "check", "ack", "forget" or "status"'],
     [{ action: 'forget' }, 'invalid forget event: certificateId: give either certificateId, or target (with an optional servername)'],
     [{ action: 'forget', certificateId: 'tls:a.test:443', servername: 'a.test' }, 'invalid forget event: servername: goes with target'],

@@ -11,6 +11,7 @@ import { STARTTLS_NEGOTIATORS } from '../../functions/probes/starttls';
 import { TlsProbe } from '../../functions/probes/tls-probe';
 import { chainFor, issue, type Issued } from '../support/pki';
 import type { RunningServer } from '../support/servers';
+import { createResolver } from '../../functions/probes/dns/create-resolver';
 import {
   ftpServer,
   imapServer,
@@ -69,7 +70,7 @@ async function check(target: string, servername: string, settings: Partial<Check
   const [result] = await checkTargets(
     [{ target }],
     { ...CHECK_DEFAULTS, caFiles: [caFile], servername, timeoutMs: 5000, ...settings },
-    { probe: new TlsProbe(), now: () => new Date() },
+    { probe: new TlsProbe(), resolver: createResolver(), now: () => new Date() },
   );
   return result;
 }

@@ -9,6 +9,7 @@ import type { CheckResult } from '../../functions/core/check-result';
 import { TlsProbe } from '../../functions/probes/tls-probe';
 import { chainFor, daysFromNow, issue, type Issued } from '../support/pki';
 import { closedPort, startTcpServer, startTlsServer, type RunningServer } from '../support/servers';
+import { createResolver } from '../../functions/probes/dns/create-resolver';
 
 // Tier 2: the TLS probe through the check use case, against real TLS servers on loopback.
 
@@ -31,7 +32,7 @@ async function serve(chain: Issued[], key: Issued = chain[0], securityLevel?: nu
 }
 
 async function check(target: string, settings: Partial<CheckSettings> = {}, request: Partial<CheckRequest> = {}): Promise<CheckResult> {
-  const [result] = await checkTargets([{ target, ...request }], { ...CHECK_DEFAULTS, timeoutMs: 3000, ...settings }, { probe: new TlsProbe(), now: () => new Date() });
+  const [result] = await checkTargets([{ target, ...request }], { ...CHECK_DEFAULTS, timeoutMs: 3000, ...settings }, { probe: new TlsProbe(), resolver: createResolver(), now: () => new Date() });
   return result;
 }
 
@@ -245,7 +246,7 @@ describe('errors, one per target, never stopping the others', () => {
     const results = await checkTargets(
       [{ target: 'bad target' }, { target: 'nonexistent.invalid' }, { target: `127.0.0.1:${refused}` }, { target: `127.0.0.1:${server.port}` }],
       { ...CHECK_DEFAULTS, caFiles: [caFile], timeoutMs: 3000, concurrency: 4 },
-      { probe: new TlsProbe(), now: () => new Date() },
+      { probe: new TlsProbe(), resolver: createResolver(), now: () => new Date() },
     );
     expect(results.map((r) => r.error?.code ?? r.status)).toEqual(['INVALID_TARGET', 'DNS_NOT_FOUND', 'CONNECTION_REFUSED', 'ok']);
     expect(results[0]).toMatchObject({ target: 'bad target', daysRemaining: null, leaf: null, chain: [], trusted: false });

@@ -1,12 +1,11 @@
-import { type BatchWriteItemCommandInput, CreateTableCommand, DescribeTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { VersionConflictError } from '../../functions/core/ports';
 import type { WatchState } from '../../functions/core/watch-state';
-import { createDynamoDbClient } from '../../functions/store/dynamodb-client';
-import { DynamoDbStateStore, StateStoreError } from '../../functions/store/dynamodb-state-store';
-import { type DynaliteHarness, LOOPBACK_CLIENT_SETTINGS, startDynalite, uniqueTableName } from '../support/dynalite';
+import { DynamoDbStateStore } from '../../functions/store/dynamodb-state-store';
+import { StateStoreError } from '../../functions/store/state-store-error';
+import { type DynaliteHarness, startDynalite } from '../support/dynalite';
 import { fullState, unreachableState } from './watch-state-fixture';
-import { startTcpServer } from '../support/servers';
 
 // The DynamoDB adapter against a real DynamoDB-compatible server (dynalite) on loopback.
 
@@ -247,129 +246,6 @@ describe('writeCount', () => {
   });
 });
 
-describe('an exclusive store (the embedded one, which holds its directory lock) batches the creates a listing proves new', () => {
-  const ids = (count: number, prefix = 'new') => Array.from({ length: count }, (_, i) => `tls:${prefix}-${String(i).padStart(3, '0')}.example:443`);
-
-  test('60 creates after a listing take 3 BatchWriteItem requests, and every state reads back as a conditional create would leave it', async () => {
-    const store = await dynamo.createStore({ exclusive: true });
-    await store.list();
-    const stored = await Promise.all(ids(60).map((id) => store.put(fullState(id), 0)));
-    expect(stored.every((state) => state.version === 1)).toBe(true);
-    expect(store.writeCount).toBe(3); // 25 + 25 at once, the last 10 after the linger
-    const { states } = await store.list();
-    expect(states.map((s) => s.certificateId)).toEqual(ids(60));
-    expect(states[7]).toStrictEqual({ ...fullState(ids(60)[7]), version: 1 });
-  });
-
-  test('a create that waits alone is written after the linger', async () => {
-    const store = await dynamo.createStore({ exclusive: true, batchLingerMs: 1 });
-    await store.list();
-    await expect(store.put(unreachableState('tls:alone.example:443'), 0)).resolves.toMatchObject({ version: 1 });
-    expect(await store.get('tls:alone.example:443')).toMatchObject({ version: 1, status: 'error' });
-    expect(store.writeCount).toBe(1);
-  });
-
-  test('before any listing, every create is a conditional PutItem', async () => {
-    const store = await dynamo.createStore({ exclusive: true });
-    await Promise.all(ids(5).map((id) => store.put(fullState(id), 0)));
-    expect(store.writeCount).toBe(5);
-    await expect(store.put(fullState(ids(5)[0]), 0)).rejects.toBeInstanceOf(VersionConflictError);
-  });
-
-  test('a store that is not exclusive never batches', async () => {
-    const store = await dynamo.createStore();
-    await store.list();
-    await Promise.all(ids(30).map((id) => store.put(fullState(id), 0)));
-    expect(store.writeCount).toBe(30);
-  });
-
-  test('a key the listing saw, even an unreadable item, is still created conditionally: a conflict, and the item is untouched', async () => {
-    const store = await dynamo.createStore({ exclusive: true });
-    const existing = await store.put(fullState('tls:listed.example:443'), 0);
-    const foreign = { certificateId: { S: 'tls:foreign.example:443' }, note: { S: 'not a certwatch state' } };
-    await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: foreign }));
-    expect((await store.list()).unreadable.map((item) => item.key)).toEqual(['tls:foreign.example:443']);
-    const writesBefore = store.writeCount;
-
-    await expect(store.put({ ...fullState('tls:listed.example:443'), owner: 'other' }, 0)).rejects.toBeInstanceOf(VersionConflictError);
-    await expect(store.put(fullState('tls:foreign.example:443'), 0)).rejects.toBeInstanceOf(VersionConflictError);
-    expect(store.writeCount - writesBefore).toBe(2); // one conditional PutItem each, no batch
-    expect(await store.get('tls:listed.example:443')).toStrictEqual(existing);
-    const item = await dynamo.client.send(new GetItemCommand({ TableName: store.tableName, Key: { certificateId: { S: 'tls:foreign.example:443' } } }));
-    expect(item.Item).toEqual(foreign);
-  });
-
-  test('the same certificate created twice in one batch: the second is a version conflict, the first is stored', async () => {
-    const store = await dynamo.createStore({ exclusive: true });
-    await store.list();
-    const first = store.put(fullState('tls:twice.example:443'), 0);
-    const second = store.put({ ...fullState('tls:twice.example:443'), owner: 'second' }, 0);
-    await expect(second).rejects.toBeInstanceOf(VersionConflictError);
-    await expect(first).resolves.toMatchObject({ version: 1 });
-    expect(await store.get('tls:twice.example:443')).toMatchObject({ owner: 'team-shop@example.com' });
-    // Written once, it is never batch-created again: a create over it conflicts.
-    await expect(store.put(fullState('tls:twice.example:443'), 0)).rejects.toBeInstanceOf(VersionConflictError);
-  });
-
-  describe('when DynamoDB pushes back (a fault injected into a real client, as dynalite never throttles)', () => {
-    const throttled = () => Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ThrottlingException' });
-    type Verdict = 'fail' | 'leave-two' | 'pass';
-    const faultyStore = async (fault: (call: number) => Verdict, options: { failPutItem?: boolean } = {}) => {
-      const client = createDynamoDbClient({ endpoint: dynamo.endpoint, ...LOOPBACK_CLIENT_SETTINGS, maxAttempts: 1 });
-      let calls = 0;
-      client.middlewareStack.add(
-        (next, context) => async (args) => {
-          if (context.commandName === 'PutItemCommand' && options.failPutItem) throw throttled();
-          if (context.commandName !== 'BatchWriteItemCommand') return next(args);
-          const verdict = fault(++calls);
-          if (verdict === 'fail') throw throttled();
-          if (verdict === 'pass') return next(args);
-          // The last two items come back unprocessed, as DynamoDB returns them when throttled; the others are written.
-          const [table, requests] = Object.entries((args.input as BatchWriteItemCommandInput).RequestItems ?? {})[0];
-          const unprocessed = { UnprocessedItems: { [table]: requests.slice(-2) } };
-          if (requests.length <= 2) return { output: { ...unprocessed, $metadata: {} }, response: {} };
-          const written = await next({ ...args, input: { RequestItems: { [table]: requests.slice(0, -2) } } });
-          Object.assign(written.output as object, unprocessed);
-          return written;
-        },
-        { step: 'initialize', name: 'injectBatchFault' },
-      );
-      const store = new DynamoDbStateStore({ client, tableName: uniqueTableName(), exclusive: true });
-      await store.ensureTable();
-      await store.list();
-      return { store, close: () => client.destroy() };
-    };
-
-    test.each<[string, (call: number) => Verdict, number, number]>([
-      ['unprocessed items are sent again in a later request', (call) => (call === 1 ? 'leave-two' : 'pass'), 10, 2],
-      ['items still unprocessed after three requests are written one conditional PutItem each', () => 'leave-two', 10, 3 + 2],
-      ['a failed batch request falls back to one conditional PutItem per certificate', () => 'fail', 4, 1 + 4],
-    ])('%s: every create resolves once written, nothing is lost', async (_, fault, count, writes) => {
-      const { store, close } = await faultyStore(fault);
-      try {
-        await Promise.all(ids(count).map((id) => store.put(fullState(id), 0)));
-        expect(store.writeCount).toBe(writes);
-        expect((await store.list()).states.map((s) => s.certificateId)).toEqual(ids(count));
-      } finally {
-        close();
-      }
-    });
-
-    test('when the single writes fail too, each create fails alone, naming its certificate and the table', async () => {
-      const { store, close } = await faultyStore(() => 'fail', { failPutItem: true });
-      try {
-        const results = await Promise.allSettled(ids(2).map((id) => store.put(fullState(id), 0)));
-        expect(results.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : 'stored'))).toEqual(
-          ids(2).map((id) => `DynamoDB PutItem on table ${store.tableName} for ${id} failed: ThrottlingException: Rate of requests exceeds the allowed throughput.`),
-        );
-        expect((await store.list()).states).toEqual([]);
-      } finally {
-        close();
-      }
-    });
-  });
-});
-
 describe('item size', () => {
   test('a state over 400 KB is refused with a clear error, before any request', async () => {
     const store = await dynamo.createStore();
@@ -388,98 +264,6 @@ describe('item size', () => {
     await expect(dynamo.store.put(large, 0)).resolves.toMatchObject({ version: 1 });
     expect(await dynamo.store.get(state.certificateId)).toStrictEqual({ ...large, version: 1 });
   });
-});
-
-describe('request time limit', () => {
-  test('a DynamoDB endpoint that accepts and never answers fails the request instead of hanging the run', async () => {
-    const silent = await startTcpServer(() => undefined);
-    const client = createDynamoDbClient({ endpoint: `http://127.0.0.1:${silent.port}`, ...LOOPBACK_CLIENT_SETTINGS, maxAttempts: 1, requestTimeoutMs: 200 });
-    const store = new DynamoDbStateStore({ client, tableName: 'certwatch-silent' });
-    try {
-      await expect(store.get('tls:a.example:443')).rejects.toThrow(/GetItem on table certwatch-silent .*(timeout|TimeoutError)/i);
-    } finally {
-      client.destroy();
-      await silent.close();
-    }
-  });
-});
-
-describe('client endpoint from the standard environment variables', () => {
-  const names = ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'] as const;
-  let saved: Record<string, string | undefined>;
-
-  beforeEach(() => {
-    saved = Object.fromEntries(names.map((name) => [name, process.env[name]]));
-    for (const name of names) delete process.env[name];
-  });
-
-  afterEach(() => {
-    for (const name of names) {
-      if (saved[name] === undefined) delete process.env[name];
-      else process.env[name] = saved[name];
-    }
-  });
-
-  test.each(['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL'])('%s alone steers a client built without an endpoint', async (name) => {
-    process.env[name] = dynamo.endpoint;
-    const client = createDynamoDbClient({ ...LOOPBACK_CLIENT_SETTINGS, maxAttempts: 1 });
-    try {
-      const store = new DynamoDbStateStore({ client, tableName: dynamo.tableName });
-      const certificateId = `tls:${name.toLowerCase()}.example:443`;
-      await store.put(unreachableState(certificateId), 0);
-      // Written through the harness's server: read back with the harness's own, explicitly pointed store.
-      expect(await dynamo.store.get(certificateId)).toMatchObject({ certificateId, version: 1 });
-    } finally {
-      client.destroy();
-    }
-  });
-
-  test('an explicit endpoint that is not a URL is refused', () => {
-    expect(() => createDynamoDbClient({ endpoint: 'localhost:8000' })).toThrow(/DynamoDB endpoint must be/);
-  });
-});
-
-describe('ensureTable', () => {
-  test('creates an on-demand table keyed by certificateId, and is idempotent', async () => {
-    const store = new DynamoDbStateStore({ client: dynamo.client, tableName: uniqueTableName() });
-    await store.ensureTable();
-    await store.ensureTable();
-    const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: store.tableName }));
-    expect(Table).toMatchObject({
-      TableStatus: 'ACTIVE',
-      BillingModeSummary: { BillingMode: 'PAY_PER_REQUEST' },
-      KeySchema: [{ AttributeName: 'certificateId', KeyType: 'HASH' }],
-    });
-    await expect(store.put(unreachableState(), 0)).resolves.toMatchObject({ version: 1 });
-  });
-
-  test.each(['ensureTable', 'verifyTable'] as const)('%s refuses an existing table with another key, naming it', async (method) => {
-    const tableName = uniqueTableName();
-    await dynamo.client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    const store = new DynamoDbStateStore({ client: dynamo.client, tableName });
-    await expect(store[method]()).rejects.toThrow(`table ${tableName} exists with key id (HASH), but certwatch needs partition key certificateId (S) alone`);
-  });
-});
-
-describe('verifyTable (a table made elsewhere, for --store dynamodb)', () => {
-  test('passes for a table with certwatch key, and creates nothing', async () => {
-    await expect(dynamo.store.verifyTable()).resolves.toBeUndefined();
-  });
-
-  test('a missing table is one sentence naming it and what to do', async () => {
-    const store = new DynamoDbStateStore({ client: dynamo.client, tableName: 'certwatch-missing-table' });
-    await expect(store.verifyTable()).rejects.toThrow(
-      'DynamoDB table certwatch-missing-table does not exist: deploy the certwatch stack, or name the table with --table or CERTWATCH_TABLE',
-    );
-  });
-
 });
 
 describe('a table that does not exist', () => {

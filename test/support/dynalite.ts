@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoDbClient } from '../../functions/store/dynamodb-client';
 import { DynamoDbStateStore, type DynamoDbStateStoreOptions } from '../../functions/store/dynamodb-state-store';
+import { ensureTable } from '../../functions/store/dynamodb-table';
 import { startEmbeddedDynamoDb } from '../../functions/cli/local-store/embedded-dynamodb';
 
 // A real DynamoDB-compatible server for adapter tests: in-memory dynalite on loopback, with a uniquely named table.
@@ -32,7 +33,7 @@ export async function startDynalite(options: StoreOptions = {}): Promise<Dynalit
   const client = createDynamoDbClient({ endpoint: server.endpoint, ...LOOPBACK_CLIENT_SETTINGS, maxAttempts: 1 });
   const createStore = async (storeOptions: StoreOptions = options) => {
     const store = new DynamoDbStateStore({ client, tableName: uniqueTableName(), ...storeOptions });
-    await store.ensureTable();
+    await ensureTable(client, store.tableName);
     return store;
   };
   const store = await createStore();

@@ -8,6 +8,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+export type RunningTlsServer = RunningServer & { connections: () => number; servernames: string[]; serve: (next: TlsEndpoint) => void };
+
 export interface TlsEndpoint {
   readonly key: Issued;
   /** Certificates served, leaf first (what a misconfigured server sends is up to the test). */
@@ -17,8 +19,8 @@ export interface TlsEndpoint {
 /** A real TLS server on loopback serving `endpoint`, optionally choosing another certificate by SNI name. */
 export async function startTlsServer(
   endpoint: TlsEndpoint,
-  options: { host?: string; byServername?: Record<string, TlsEndpoint>; securityLevel?: number } = {},
-): Promise<RunningServer & { connections: () => number; servernames: string[]; serve: (next: TlsEndpoint) => void }> {
+  options: { host?: string; port?: number; byServername?: Record<string, TlsEndpoint>; securityLevel?: number } = {},
+): Promise<RunningTlsServer> {
   const host = options.host ?? '127.0.0.1';
   const contextFor = (e: TlsEndpoint) => tls.createSecureContext({ key: e.key.keyPem, cert: e.chain.map((c) => c.certPem).join('\n') });
   const named = Object.fromEntries(Object.entries(options.byServername ?? {}).map(([name, e]) => [name, contextFor(e)]));
@@ -41,7 +43,28 @@ export async function startTlsServer(
   server.on('tlsClientError', () => undefined);
   // Swapping the default certificate mid-test is what a renewal looks like from outside.
   const serve = (next: TlsEndpoint) => server.setSecureContext({ key: next.key.keyPem, cert: next.chain.map((c) => c.certPem).join('\n') });
-  return listen(server, host, { connections: () => connections, servernames, serve });
+  return listen(server, host, { connections: () => connections, servernames, serve }, undefined, options.port);
+}
+
+/**
+ * The nodes behind one name: a real TLS server on each loopback address given (all of 127.0.0.0/8 is loopback, and
+ * ::1), all on one port, each serving its own endpoint (and able to be renewed alone).
+ */
+export async function startTlsPool(nodes: Readonly<Record<string, TlsEndpoint>>): Promise<{ port: number; nodes: Record<string, RunningTlsServer>; close(): Promise<void> }> {
+  const hosts = Object.keys(nodes);
+  for (let attempt = 0; ; attempt++) {
+    const started: Record<string, RunningTlsServer> = {};
+    try {
+      const first = await startTlsServer(nodes[hosts[0]], { host: hosts[0] });
+      started[hosts[0]] = first;
+      for (const host of hosts.slice(1)) started[host] = await startTlsServer(nodes[host], { host, port: first.port });
+      return { port: first.port, nodes: started, close: async () => void (await Promise.all(Object.values(started).map((node) => node.close()))) };
+    } catch (error) {
+      await Promise.all(Object.values(started).map((node) => node.close()));
+      // Another process holds the port on one of the addresses: try another port.
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 10) throw error;
+    }
+  }
 }
 
 /** A plain TCP server whose behaviour on each connection the test decides (hostile servers, STARTTLS peers). */
@@ -56,10 +79,10 @@ export async function startTcpServer(onConnection: (socket: net.Socket) => void,
   return listen(server, host, {}, () => sockets.forEach((s) => s.destroy()));
 }
 
-async function listen<T extends object>(server: net.Server, host: string, extra: T, beforeClose?: () => void): Promise<RunningServer & T> {
+async function listen<T extends object>(server: net.Server, host: string, extra: T, beforeClose?: () => void, requestedPort = 0): Promise<RunningServer & T> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => resolve());
+    server.listen(requestedPort, host, () => resolve());
   });
   const { port } = server.address() as net.AddressInfo;
   return {

@@ -1,10 +1,12 @@
 import { checkTargets } from '../../functions/use-cases/check-targets';
 import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
-import type { CertificateProbe } from '../../functions/core/ports';
+import { ProbeError, type CertificateProbe, type NameResolver } from '../../functions/core/ports';
 import { TlsProbe } from '../../functions/probes/tls-probe';
 import { closedPort } from '../support/servers';
+import { createResolver } from '../../functions/probes/dns/create-resolver';
 
-// Tier 2: the check use case's worker pool, probing real (refusing) loopback ports.
+// Tier 2: the check use case's worker pool, probing real (refusing) loopback ports; and its handshake budget, with
+// fakes of its two ports (a resolver and a slow probe) to count what is in flight.
 
 let refused: number;
 const targets = (count: number) => Array.from({ length: count }, () => ({ target: `127.0.0.1:${refused}` }));
@@ -15,9 +17,9 @@ function countingProbe(): CertificateProbe & { count: number } {
   const tlsProbe = new TlsProbe();
   return {
     count: 0,
-    probe(target, probeSettings) {
+    probe(target, probeSettings, address) {
       this.count++;
-      return tlsProbe.probe(target, probeSettings);
+      return tlsProbe.probe(target, probeSettings, address);
     },
   };
 }
@@ -30,7 +32,7 @@ describe('an abort signal', () => {
   test('already aborted: no target is taken, and the check rejects with its reason', async () => {
     const probe = countingProbe();
     const reason = new Error('the store is gone');
-    await expect(checkTargets(targets(3), settings, { probe, now: () => new Date(), signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    await expect(checkTargets(targets(3), settings, { probe, resolver: createResolver(), now: () => new Date(), signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
     expect(probe.count).toBe(0);
   });
 
@@ -42,7 +44,7 @@ describe('an abort signal', () => {
       reported.push(index);
       if (index === 1) controller.abort(new Error('stop'));
     };
-    await expect(checkTargets(targets(5), settings, { probe, now: () => new Date(), onResult, signal: controller.signal })).rejects.toThrow('stop');
+    await expect(checkTargets(targets(5), settings, { probe, resolver: createResolver(), now: () => new Date(), onResult, signal: controller.signal })).rejects.toThrow('stop');
     expect(probe.count).toBe(2);
     expect(reported).toEqual([0, 1]);
   });
@@ -51,7 +53,42 @@ describe('an abort signal', () => {
     const probe = countingProbe();
     const controller = new AbortController();
     const onResult = (index: number) => index === 1 && controller.abort(new Error('too late'));
-    const results = await checkTargets(targets(2), settings, { probe, now: () => new Date(), onResult, signal: controller.signal });
+    const results = await checkTargets(targets(2), settings, { probe, resolver: createResolver(), now: () => new Date(), onResult, signal: controller.signal });
     expect(results.map((r) => r.error?.code)).toEqual(['CONNECTION_REFUSED', 'CONNECTION_REFUSED']);
+  });
+});
+
+describe('--concurrency counts handshakes, each address behind a name one of them', () => {
+  // Our own ports' fakes: a name with four addresses, and a probe that takes a moment and finds nothing listening.
+  const resolver: NameResolver = { resolve: async () => ['127.0.0.5', '127.0.0.2', '127.0.0.4', '127.0.0.3'] };
+  let inFlight = 0;
+  let most = 0;
+  let probed: string[] = [];
+  beforeEach(() => {
+    [inFlight, most, probed] = [0, 0, []];
+  });
+
+  const probe: CertificateProbe = {
+    async probe(target, _settings, address) {
+      probed.push(`${target.host} ${address}`);
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      inFlight--;
+      throw new ProbeError('CONNECTION_REFUSED', `${target.target}: connection refused`);
+    },
+  };
+
+  test('one name of four addresses at a concurrency of 3: its addresses are probed 3 at once', async () => {
+    await checkTargets([{ target: 'a.test' }], { ...settings, concurrency: 3 }, { probe, resolver, now: () => new Date() });
+    expect(most).toBe(3);
+    expect(probed).toHaveLength(4);
+  });
+
+  test('three names of four addresses at a concurrency of 3: every address probed, never more than 3 at once', async () => {
+    const names = ['a.test', 'b.test', 'c.test'].map((name) => ({ target: name }));
+    const results = await checkTargets(names, { ...settings, concurrency: 3 }, { probe, resolver, now: () => new Date() });
+    expect(most).toBe(3);
+    expect(probed).toHaveLength(12);
+    expect(results.map((result) => result.addresses.map((entry) => entry.address))).toEqual(Array(3).fill(['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5']));
   });
 });

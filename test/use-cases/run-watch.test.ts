@@ -1,90 +1,26 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { parseConfig, type CertwatchConfig } from '../../functions/core/config';
-import type { Notifier, PublishResult, StateStore } from '../../functions/core/ports';
-import type { PlannedNotification, WatchState } from '../../functions/core/watch-state';
+import type { StateStore } from '../../functions/core/ports';
+import type { WatchState } from '../../functions/core/watch-state';
 import { SnsNotifier } from '../../functions/notify/sns-notifier';
-import type { CertificateProbe } from '../../functions/core/ports';
-import { TlsProbe } from '../../functions/probes/tls-probe';
 import { forgetCertificate } from '../../functions/use-cases/forget-certificate';
-import { runWatch } from '../../functions/use-cases/run-watch';
 import type { DynamoDbStateStore } from '../../functions/store/dynamodb-state-store';
-import { startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { storeWith } from '../support/store-wrapper';
-import { chainFor, issue, type Issued } from '../support/pki';
-import { closedPort, startTlsServer, type RunningServer } from '../support/servers';
+import { issue } from '../support/pki';
+import { closedPort, startTlsServer } from '../support/servers';
+import { day, RecordingNotifier, watchRunSuite } from '../support/watch-run';
 
 // Tier 2: one watch cycle through the real probe (TLS servers on loopback), the real DynamoDB adapter (dynalite)
 // and a notifier that records, or fails, like SNS would.
 
-const DAY = 86_400_000;
 /** Targets here are addresses with servername run.test: the id names both. */
 const idOf = (port: number) => `tls:127.0.0.1:${port}/run.test`;
-const START = Date.now();
-const day = (n: number) => new Date(START + n * DAY);
-
-/** A notifier double for our own port: records what it was asked to send, or fails while `failing` is set. */
-class RecordingNotifier implements Notifier {
-  readonly sent: PlannedNotification[] = [];
-  failing = false;
-  /** A publish that takes this long lets two racing runs overlap. */
-  constructor(private readonly delayMs = 0) {}
-  async publish(notification: PlannedNotification): Promise<PublishResult> {
-    if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-    if (this.failing) throw new Error('ThrottledException: rate exceeded');
-    this.sent.push(notification);
-    return { messageId: `m-${this.sent.length}` };
-  }
-  take(): string[] {
-    return this.sent.splice(0).map((n) => `${n.kind}/${n.stage}/${n.target}/${n.audiences.join('+')}`);
-  }
-}
-
-let dynamo: DynaliteHarness;
-let intermediate: Issued;
-let caFile: string;
-const servers: RunningServer[] = [];
-
-/** A server whose leaf (398-day lifetime, so no lifetime cap applies) expires `daysLeft` after START. */
-async function serverExpiringIn(daysLeft: number, name: string): Promise<RunningServer> {
-  const leaf = await issue({ subject: `CN=${name}`, sans: [name], issuer: intermediate, notBefore: day(daysLeft - 398), notAfter: day(daysLeft) });
-  const server = await startTlsServer({ key: leaf, chain: [leaf, intermediate] });
-  servers.push(server);
-  return server;
-}
-
-function configFor(targets: string[], extra: object = {}): CertwatchConfig {
-  return parseConfig({
-    targets: targets.map((target) => ({ target, servername: target.startsWith('127.') ? 'run.test' : undefined, caFile })),
-    check: { timeoutMs: 2000 },
-    audiences: { owners: { emails: ['owners@example.com'] }, oncall: { sms: ['+15550000000'] } },
-    ...extra,
-  });
-}
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  const pki = await chainFor(['unused.test']);
-  intermediate = pki.intermediate;
-  caFile = join(mkdtempSync(join(tmpdir(), 'certwatch-run-')), 'ca.pem');
-  writeFileSync(caFile, pki.root.certPem);
-});
-
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  await dynamo.close();
-});
-
-async function run(config: CertwatchConfig, store: StateStore, notifier: Notifier, now: Date) {
-  return runWatch(config, { probe: new TlsProbe(), store, notifier, now });
-}
+const suite = watchRunSuite();
+const { serverExpiringIn, configFor, run } = suite;
 
 test('a first run stores every valid target, notifies the stage each is in, and reports the invalid one', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const soon = await serverExpiringIn(20, 'run.test');
   const later = await serverExpiringIn(200, 'run.test');
   const notifier = new RecordingNotifier();
@@ -107,7 +43,7 @@ test('a first run stores every valid target, notifies the stage each is in, and 
 });
 
 test('a target removed from the config is reported as still stored, neither probed nor written, until forgotten', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const kept = await serverExpiringIn(200, 'run.test');
   const removed = await serverExpiringIn(20, 'run.test');
   const notifier = new RecordingNotifier();
@@ -127,7 +63,7 @@ test('a target removed from the config is reported as still stored, neither prob
 });
 
 test('a run in which nothing changed writes only the ledger, and a duplicate run sends nothing', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const servers3 = await Promise.all([serverExpiringIn(20, 'run.test'), serverExpiringIn(100, 'run.test'), serverExpiringIn(300, 'run.test')]);
   const notifier = new RecordingNotifier();
   const config = configFor(servers3.map((s) => `127.0.0.1:${s.port}`));
@@ -142,7 +78,7 @@ test('a run in which nothing changed writes only the ledger, and a duplicate run
 });
 
 test('a duplicated run (same now) after one that notified sends nothing again', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const server = await serverExpiringIn(20, 'run.test');
   const notifier = new RecordingNotifier();
   const config = configFor([`127.0.0.1:${server.port}`]);
@@ -154,7 +90,7 @@ test('a duplicated run (same now) after one that notified sends nothing again', 
 });
 
 test('two runs racing over the same store publish each notification once', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const server = await serverExpiringIn(10, 'run.test');
   const config = configFor([`127.0.0.1:${server.port}`]);
   const slow = new RecordingNotifier(25);
@@ -175,7 +111,7 @@ test('two runs racing over the same store publish each notification once', async
 });
 
 test('a run that dies after claiming leaves its notices to the claim lease, then they go out once', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const server = await serverExpiringIn(10, 'run.test');
   const config = configFor([`127.0.0.1:${server.port}`]);
   const notifier = new RecordingNotifier();
@@ -194,8 +130,8 @@ test('a run that dies after claiming leaves its notices to the claim lease, then
 });
 
 test('an unreadable item in the table is reported and skipped; the run goes on', async () => {
-  const store = await dynamo.createStore();
-  await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: { certificateId: { S: 'tls:junk.example:443' }, note: { S: 'not a state' } } }));
+  const store = await suite.dynamo.createStore();
+  await suite.dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: { certificateId: { S: 'tls:junk.example:443' }, note: { S: 'not a state' } } }));
   const server = await serverExpiringIn(10, 'run.test');
   const notifier = new RecordingNotifier();
   const summary = await run(configFor([`127.0.0.1:${server.port}`]), store, notifier, day(0));
@@ -205,7 +141,7 @@ test('an unreadable item in the table is reported and skipped; the run goes on',
 });
 
 test('a digest that fails to publish is sent by the next run of the same period, once', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const soon = await serverExpiringIn(20, 'run.test');
   const notifier = new RecordingNotifier();
   const config = configFor([`127.0.0.1:${soon.port}`], { digest: { notify: ['owners'], every: '1d' } });
@@ -220,7 +156,7 @@ test('a digest that fails to publish is sent by the next run of the same period,
 });
 
 test('a failed publish is kept in the outbox, never recorded as sent, and delivered once by the next run', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const server = await serverExpiringIn(10, 'run.test');
   const notifier = new RecordingNotifier();
   const config = configFor([`127.0.0.1:${server.port}`]);
@@ -241,7 +177,7 @@ test('a failed publish is kept in the outbox, never recorded as sent, and delive
 });
 
 test('a store failure for one certificate is reported, the others go on, and nothing is lost', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const broken = await serverExpiringIn(10, 'run.test');
   const fine = await serverExpiringIn(10, 'run.test');
   const brokenId = idOf(broken.port);
@@ -258,7 +194,7 @@ test('a store failure for one certificate is reported, the others go on, and not
 });
 
 test('an unreachable endpoint keeps its last known expiry: errors after 3 failures, and the expiry keeps escalating', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const server = await serverExpiringIn(5, 'run.test');
   const notifier = new RecordingNotifier();
   const port = server.port;
@@ -282,7 +218,7 @@ test('an unreachable endpoint keeps its last known expiry: errors after 3 failur
 });
 
 test('the digest goes out once per period, listing what is inside a stage', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const soon = await serverExpiringIn(20, 'run.test');
   const fine = await serverExpiringIn(300, 'run.test');
   const refused = await closedPort();
@@ -299,7 +235,7 @@ test('the digest goes out once per period, listing what is inside a stage', asyn
 });
 
 test('with SNS: one Publish per notification, structured for email and SMS, with filterable attributes', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   const server = await serverExpiringIn(2, 'run.test');
   const sns = mockClient(SNSClient);
   sns.on(PublishCommand).resolves({ MessageId: 'sns-message-1' });
@@ -323,11 +259,11 @@ test('with SNS: one Publish per notification, structured for email and SMS, with
 });
 
 test('a certificate clients reject alerts on the first run, far from expiry, and recovers once a good one is served', async () => {
-  const store = await dynamo.createStore();
+  const store = await suite.dynamo.createStore();
   // Issued for another name: the probe verifies run.test, so clients would refuse it, 200 days before it expires.
+  const { intermediate } = suite.servers;
   const misnamed = await issue({ subject: 'CN=other.test', sans: ['other.test'], issuer: intermediate, notBefore: day(200 - 398), notAfter: day(200) });
-  const server = await startTlsServer({ key: misnamed, chain: [misnamed, intermediate] });
-  servers.push(server);
+  const server = suite.servers.keep(await startTlsServer({ key: misnamed, chain: [misnamed, intermediate] }));
   const notifier = new RecordingNotifier();
   const config = configFor([`127.0.0.1:${server.port}`]);
   const hours = (n: number) => new Date(day(0).getTime() + n * 3_600_000);
@@ -354,72 +290,6 @@ test('a certificate clients reject alerts on the first run, far from expiry, and
   await run(config, store, notifier, hours(3));
   expect(notifier.take()).toEqual([]);
 });
-
-describe('a store still opening', () => {
-  test.each([
-    ['the first', 1],
-    ['the last', 3],
-  ])('opening after %s target answered, the run comes out as on an open store', async (_, openAfter) => {
-    const soon = await serverExpiringIn(10, 'run.test');
-    const later = await serverExpiringIn(200, 'run.test');
-    const config = configFor([`127.0.0.1:${soon.port}`, `127.0.0.1:${later.port}`, 'not a target'], { digest: { notify: ['owners'], every: '1d' } });
-    const openStore = await dynamo.createStore();
-    const openNotifier = new RecordingNotifier();
-    const expected = await run(config, openStore, openNotifier, day(0));
-
-    const store = await dynamo.createStore();
-    const notifier = new RecordingNotifier();
-    const events: string[] = [];
-    let open!: () => void;
-    const opening = new Promise<StateStore>((resolve) => (open = () => resolve(store)));
-    const onProgress = (done: number, total: number) => {
-      events.push(`answered ${done}/${total}`);
-      if (done === openAfter) {
-        events.push('store open');
-        open();
-      }
-    };
-    const probe = notingProbe((target) => events.push(`probing ${target}`));
-    const summary = await runWatch(config, { probe, store: opening, notifier, now: day(0), onProgress });
-
-    const answered = ['answered 1/3', 'answered 2/3', 'answered 3/3'];
-    const probing = [`probing 127.0.0.1:${soon.port}`, `probing 127.0.0.1:${later.port}`];
-    expect(events).toEqual([...probing, ...answered.slice(0, openAfter), 'store open', ...answered.slice(openAfter)]);
-    expect(summary).toEqual(expected);
-    expect(notifier.take()).toEqual(openNotifier.take());
-    const sorted = (states: WatchState[]) => [...states].sort((a, b) => a.certificateId.localeCompare(b.certificateId));
-    expect(sorted((await store.list()).states)).toEqual(sorted((await openStore.list()).states));
-    expect(await store.getLedger()).toEqual(await openStore.getLedger());
-  });
-
-  test('that fails to open stops the run: no further probe, the store\'s error, nothing published', async () => {
-    const targets = await Promise.all([1, 2, 3, 4].map(() => serverExpiringIn(10, 'run.test')));
-    const config = configFor(targets.map((s) => `127.0.0.1:${s.port}`), { check: { timeoutMs: 2000, concurrency: 1 } });
-    const probed: string[] = [];
-    const notifier = new RecordingNotifier();
-    const failure = new Error('cannot use the local store: disk full');
-    let fail!: () => void;
-    const opening = new Promise<StateStore>((_, reject) => (fail = () => reject(failure)));
-
-    const running = runWatch(config, { probe: notingProbe((target) => probed.push(target)), store: opening, notifier, now: day(0), onProgress: (done) => done === 1 && fail() });
-
-    await expect(running).rejects.toBe(failure);
-    // At most the target taken while the failure was being reported was probed after it.
-    expect(probed.length).toBeLessThanOrEqual(2);
-    expect(notifier.sent).toEqual([]);
-  });
-});
-
-/** The real probe, noting each target as its probe starts. */
-function notingProbe(note: (target: string) => void): CertificateProbe {
-  const tlsProbe = new TlsProbe();
-  return {
-    probe: (target, settings) => {
-      note(target.target);
-      return tlsProbe.probe(target, settings);
-    },
-  };
-}
 
 /** The real store, except that certificate writes for which `fails` says so throw `message`, as DynamoDB would. */
 function faultyStore(store: DynamoDbStateStore, fails: (state: WatchState) => boolean, message: string): StateStore {

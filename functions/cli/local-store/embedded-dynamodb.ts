@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import type { ServerThreadData, ServerThreadMessage, ServerThreadRequest } from './server-thread';
 import { type StoreThreadMessage, ThreadStateStore } from './store-thread-client';
 
 // The local run's DynamoDB: dynalite on loopback, persisting to a directory (`.certwatch/` or `--store DIR`) or,
@@ -56,104 +57,6 @@ export class StoreDirectoryLockedError extends Error {
   }
 }
 
-/** What the server thread reports: listening, a store it could not open, or closed. */
-type ServerThreadMessage =
-  | { readonly listening: number }
-  | { readonly locked: true }
-  | { readonly cannotOpen: string }
-  | { readonly closed: true; readonly error?: string };
-
-// The server thread, plain JavaScript (TypeScript loads once registered: the state store's host). dynalite opens
-// its store lazily and throws from its request handler when the lock is taken, which would end the thread: it
-// first finds out with the LevelDB dynalite itself uses (resolved from dynalite: the same build and lock
-// semantics). The thread listens to its port until terminated, so that it never ends before its last message has
-// been read. A \`serveStateStore\` message brings a channel for a state store (store-thread-host.ts); any other
-// message closes the server.
-const SERVER_THREAD = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createRequire } = require('node:module');
-const { dynalitePath, path, storeHost, preloadStateStore, niceness } = workerData;
-const fromDynalite = createRequire(dynalitePath);
-const code = (error) => (typeof error === 'object' && error !== null ? error.code : undefined);
-let server = null;
-let host = null;
-
-// The store is background work: on a busy machine the probes' handshakes (and their timeouts) go first. Linux
-// lets one thread lower its own priority (setpriority with its thread id, from /proc/thread-self). Threads it
-// starts afterwards inherit its priority: Node's thread pool, shared by the whole process (the caller's DNS
-// lookups and file reads), must not be one of them, so one file operation starts it first if nothing has yet.
-// Elsewhere the thread keeps the process's priority.
-async function lowerPriority() {
-  if (niceness === 0) return;
-  try {
-    await require('node:fs/promises').stat('.');
-    const threadId = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
-    if (!Number.isInteger(threadId) || threadId <= 0) return;
-    const os = require('node:os');
-    os.setPriority(threadId, Math.min(19, os.getPriority(threadId) + niceness));
-  } catch {}
-}
-
-function loadHost() {
-  if (host === null) {
-    try {
-      require(storeHost.registerTypeScript)();
-      host = { serve: require(storeHost.module).serveStateStore };
-    } catch (error) {
-      host = { error: String((error && error.message) || error) };
-    }
-  }
-  return host;
-}
-
-parentPort.on('message', (message) => {
-  if (message && message.serveStateStore) {
-    const { port, ...options } = message.serveStateStore;
-    const refuse = (reason) => {
-      port.postMessage({ failed: reason });
-      port.close();
-    };
-    const address = server && server.listening ? server.address() : null;
-    if (address === null) return refuse('the local store is closing');
-    const loaded = loadHost();
-    if (loaded.error) return refuse('cannot load the state store: ' + loaded.error);
-    try {
-      return loaded.serve(port, { ...options, endpoint: 'http://127.0.0.1:' + address.port });
-    } catch (error) {
-      return refuse('cannot start the state store: ' + String((error && error.message) || error));
-    }
-  }
-  if (server === null) return parentPort.postMessage({ closed: true });
-  server.close((error) => parentPort.postMessage({ closed: true, ...(error ? { error: String(error.message || error) } : {}) }));
-  // Keep-alive sockets of SDK clients would hold the close until they time out.
-  server.closeIdleConnections();
-});
-
-async function start() {
-  if (path !== null) {
-    const database = new (fromDynalite('level').Level)(path);
-    const opening = database.open();
-    opening.catch(() => undefined); // awaited below, once dynalite is loaded (LevelDB opens on its own threads)
-    fromDynalite(dynalitePath);
-    try {
-      await opening;
-    } catch (error) {
-      if (code(error) === 'LEVEL_LOCKED' || code(error && error.cause) === 'LEVEL_LOCKED') return parentPort.postMessage({ locked: true });
-      const reason = error instanceof Error ? ((error.cause && error.cause.message) || error.message) : String(error);
-      return parentPort.postMessage({ cannotOpen: reason });
-    }
-    await database.close();
-  }
-  await lowerPriority();
-  server = fromDynalite(dynalitePath)({ ...(path !== null ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  server.listen(0, '127.0.0.1', () => {
-    parentPort.postMessage({ listening: server.address().port });
-    if (preloadStateStore) setImmediate(loadHost);
-  });
-}
-start();
-`;
-
 /** Nice steps below the process: weight 110 against 1,024 when the thread competes for a core, never starved. */
 const DEFAULT_NICENESS = 10;
 
@@ -161,16 +64,14 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
   const path = options.path === undefined ? null : resolve(options.path);
   // Synchronous up to the thread's start, so that a caller can load other modules while the thread boots.
   if (path !== null) mkdirSync(path, { recursive: true });
-  const storeHost = { registerTypeScript: join(__dirname, '..', '..', '..', 'bin', 'register-typescript.js'), module: join(__dirname, 'store-thread-server.ts') };
-  const workerData = {
-    dynalitePath: require.resolve('dynalite'),
+  const workerData: ServerThreadData = {
     path,
-    storeHost,
     preloadStateStore: options.preloadStateStore ?? false,
     niceness: Math.min(19, Math.max(0, Math.trunc(options.niceness ?? DEFAULT_NICENESS))),
   };
+  const { file, execArgv } = serverThreadModule();
   // The caller's environment as its code sees it (AWS_* settings for the SDK on the thread).
-  const worker = new Worker(SERVER_THREAD, { eval: true, workerData, env: { ...process.env } });
+  const worker = new Worker(file, { workerData, execArgv, env: { ...process.env } });
   let exited = false;
   let died: Error | undefined;
   worker.once('exit', () => (exited = true));
@@ -193,7 +94,7 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
       if (exited || died) throw new Error(`the local store's server thread has stopped${stoppedBecause()}`);
       if (closing) throw new Error('the local store is closing');
       const { port1, port2 } = new MessageChannel();
-      worker.postMessage({ serveStateStore: { port: port2, tableName, exclusive } }, [port2]);
+      worker.postMessage({ serveStateStore: { port: port2, tableName, exclusive } } satisfies ServerThreadRequest, [port2]);
       const answer = await firstAnswer(port1);
       if ('ready' in answer) return new ThreadStateStore(port1, stoppedBecause);
       port1.close();
@@ -210,8 +111,18 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
   };
 }
 
+/**
+ * The server thread's module (server-thread.ts), and how to start it: built, the CLI's bundle has it beside itself as
+ * local-store-thread.js; from the TypeScript sources (jest, tsx), the thread loads them through tsx's CommonJS hook.
+ */
+function serverThreadModule(): { readonly file: string; readonly execArgv?: string[] } {
+  if (__filename.endsWith('.js')) return { file: join(__dirname, 'local-store-thread.js') };
+  // Only tsx's hook: the caller's own flags (a tsx loader among them) are not the thread's.
+  return { file: join(__dirname, 'server-thread.ts'), execArgv: ['--require', require.resolve('tsx/cjs')] };
+}
+
 /** The thread's next message (after sending `request`, if given), or why it ended without one. */
-function firstWord(worker: Worker, request?: string): Promise<ServerThreadMessage | Error> {
+function firstWord(worker: Worker, request?: ServerThreadRequest): Promise<ServerThreadMessage | Error> {
   return new Promise((settle) => {
     const onMessage = (message: ServerThreadMessage) => done(message);
     const onError = (error: Error) => done(error);

@@ -2,6 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { StateStore } from '../../core/ports';
 import { createDynamoDbClient } from '../../store/dynamodb-client';
 import { DynamoDbStateStore } from '../../store/dynamodb-state-store';
+import { ensureTable } from '../../store/dynamodb-table';
 import { describeFailure, type StoreCall, type StoreRequest, type StoreThreadMessage } from './store-thread-client';
 
 // Runs on the embedded store's server thread: the DynamoDB adapter, talking to the dynalite server beside it
@@ -34,7 +35,7 @@ export function serveStateStore(port: MessagePort, options: ServeOptions): void 
     client.destroy();
     port.close();
   };
-  store.ensureTable().then(
+  ensureTable(client, options.tableName).then(
     () => {
       port.on('message', (request: StoreRequest) => {
         if ('close' in request) return end();

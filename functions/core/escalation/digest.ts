@@ -3,6 +3,7 @@ import { DAY_MS } from '../duration';
 import { daysRemaining } from '../judge';
 import type { DigestLine, PlannedNotification, WatchState } from '../watch-state';
 import { isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced } from './acknowledge';
+import { describeAddresses } from './addresses-seen';
 import { rejectingCodes } from './alerts';
 import { stageFor, type EscalationPolicy } from './policy';
 
@@ -31,6 +32,7 @@ export function planDigest(states: readonly WatchState[], policy: EscalationPoli
     const invalid = state.invalidAlert?.active === true;
     if (!stage && !failing && !invalid) continue;
     const rejectedFor = invalid ? rejectingCodes(state.certificate?.findings ?? []) : [];
+    const addressSummary = describeAddresses(state);
     lines.push({
       certificateId: state.certificateId,
       target: state.target,
@@ -45,6 +47,7 @@ export function planDigest(states: readonly WatchState[], policy: EscalationPoli
           ? isErrorAlertSilenced(state.errorAlert, now)
           : isInvalidAlertSilenced(state.invalidAlert, state.certificate, now),
       ...(invalid ? { rejectedFor } : {}),
+      ...(addressSummary ? { addressSummary } : {}),
     });
   }
   if (lines.length === 0) return null;

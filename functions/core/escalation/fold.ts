@@ -3,6 +3,7 @@ import { DAY_MS } from '../duration';
 import { daysRemaining } from '../judge';
 import type { AlertKind, CertificateSource, HistoryEntry, HistoryEvent, InvalidAlert, KnownCertificate, PlannedNotification, WatchState } from '../watch-state';
 import { isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced } from './acknowledge';
+import { addressesChange, addressesSeen, replacementUnconfirmed, type AddressesSeen } from './addresses-seen';
 import { INACTIVE_INVALID_ALERT, INVALID_STAGE, isInvalidNotice, isProbeFailureNotice, rejectingCodes } from './alerts';
 import { notificationId } from './outbox';
 import { stageFor, type EscalationPolicy, type Stage } from './policy';
@@ -49,6 +50,10 @@ export interface FoldOutcome {
  * - A certificate clients reject (REJECTING_FINDING_CODES) in an answering observation is the invalid alert: at
  *   once, to `errorNotify`, every `errorRepeatEveryMs`; one `recovery` (stage `invalid`) to those told when an
  *   answering observation has none of those findings. A failed probe neither repeats nor clears it.
+ * - A target served by several addresses is judged by its worst (the result's certificate is the one that expires
+ *   first, whatever order the addresses came in); its addresses are remembered, bounded (addresses-seen.ts), and a
+ *   replacement is not believed while an address that served the known certificate cannot be checked. A change in
+ *   which addresses serve which certificate goes into the history (`addresses-changed`).
  * - An observation not newer than `lastCheckedAt` (a duplicate or out-of-order run) changes nothing.
  */
 export function foldObservation(previous: WatchState | undefined, input: ObservedResult, policy: EscalationPolicy, now: Date): FoldOutcome {
@@ -62,18 +67,23 @@ export function foldObservation(previous: WatchState | undefined, input: Observe
   const record = (event: HistoryEvent, detail: string) => history.push({ at, event, detail });
   const failure = boundedError(probeFailure(input.result));
 
-  // The certificate: a new fingerprint means replaced; a failure keeps the one we knew.
+  // The certificate: a new fingerprint means replaced; a failure keeps the one we knew, and so does an address
+  // that served it and fails now while the others serve a later one (its node is not known to be renewed).
   let certificate = previous?.certificate ?? null;
   let replaced = false;
   const leaf = input.result.leaf;
+  const seenAtAddresses = addressesSeen(input.result, previous);
   if (!failure && leaf) {
     const seen = storable(knownCertificateFrom(input.result, leaf, certificate, at), now);
+    const unconfirmed = certificate !== null && certificate.fingerprintSha256 !== seen.fingerprintSha256 && replacementUnconfirmed(previous, input.result, certificate, seen);
     if (!certificate) record('first-seen', `${seen.subject} (${seen.fingerprintSha256}) expires ${seen.notAfter}`);
-    else if (certificate.fingerprintSha256 !== seen.fingerprintSha256) {
+    else if (certificate.fingerprintSha256 !== seen.fingerprintSha256 && !unconfirmed) {
       replaced = true;
       record('replaced', `${certificate.fingerprintSha256} (expires ${certificate.notAfter}) -> ${seen.fingerprintSha256} (expires ${seen.notAfter})`);
     }
-    certificate = seen;
+    certificate = unconfirmed ? storable(certificate!, now) : seen;
+    const change = addressesChange(previous, seenAtAddresses);
+    if (change) record('addresses-changed', change);
   } else if (certificate) {
     // Kept while the probe fails: RENEWAL_OVERDUE is re-judged, and a state stored before the bounds gets them.
     certificate = storable(certificate, now);
@@ -94,6 +104,7 @@ export function foldObservation(previous: WatchState | undefined, input: Observe
     failure,
     consecutiveFailures,
     now,
+    addresses: seenAtAddresses,
     pending: [...(previous?.pending ?? [])],
     sentIds: new Set((previous?.sent ?? []).map((sent) => sent.id)),
     planned: [],
@@ -112,6 +123,7 @@ export function foldObservation(previous: WatchState | undefined, input: Observe
     lastCheckedAt: at,
     status,
     certificate,
+    ...seenAtAddresses,
     lastError: failure,
     consecutiveFailures,
     expiry: escalated.expiry,
@@ -135,6 +147,8 @@ interface Draft {
   readonly certificate: KnownCertificate | null;
   readonly failure: CheckError | null;
   readonly consecutiveFailures: number;
+  /** The target's addresses as this observation leaves them: frozen into every notice decided. */
+  readonly addresses: AddressesSeen;
   pending: PlannedNotification[];
   readonly sentIds: ReadonlySet<string>;
   readonly planned: PlannedNotification[];
@@ -252,6 +266,7 @@ function plan(draft: Draft, kind: AlertKind, stage: string, audiences: readonly 
     error: kind === 'recovery' ? null : draft.failure,
     consecutiveFailures: draft.consecutiveFailures,
     owner: input.owner,
+    ...draft.addresses,
     ...recovery,
   };
   draft.pending.push(notification);

@@ -98,6 +98,7 @@ function digestItem(position: number, { line, remainingMs }: DigestEntry): strin
   return [
     `  ${position}. ${safeField(line.target)}  ${when}  [${state}]`,
     `     ${line.subject ? safeField(line.subject) : 'certificate not read yet'}  (id ${safeLine(line.certificateId)})`,
+    ...(line.addressSummary ? [`     ${safeLine(line.addressSummary)}`] : []),
   ].join('\n');
 }
 

@@ -2,7 +2,8 @@ import { DETAIL_LIMITS } from '../../core/safe-text';
 import { ackCommand, alertToAcknowledge } from './certwatch-commands';
 import { boundedList, section } from './email-layout';
 import type { MessageView } from './message-view';
-import { longDuration, snoozeExample, utcSeconds } from './time-format';
+import type { AddressSeen } from '../../core/watch-state';
+import { longDuration, snoozeExample, utcMinutes, utcSeconds } from './time-format';
 import { safeField, safeLine } from './untrusted-text';
 
 // The sections several emails share: the certificate (WHAT, WHERE, WHEN, CHAIN, FINDINGS), how to acknowledge,
@@ -11,7 +12,7 @@ import { safeField, safeLine } from './untrusted-text';
 /** WHAT / WHERE / WHEN / CHAIN / FINDINGS for a known certificate; WHERE and the days left when it is not. */
 export function certificateSections(view: MessageView, title = 'WHAT'): string[] {
   const { certificate, notification } = view;
-  if (!certificate) return [...section('WHERE', whereLines(view)), ...section('WHEN', [`Days left:     ${notification.daysRemaining ?? 'unknown'} (certificate details not recorded)`])];
+  if (!certificate) return [...section('WHERE', whereLines(view)), ...addressesSection(view), ...section('WHEN', [`Days left:     ${notification.daysRemaining ?? 'unknown'} (certificate details not recorded)`])];
   const sans = certificate.sans.slice(0, DETAIL_LIMITS.sans).map(safeField);
   // The engine stores the first names only; `sanCount` is how many the certificate has.
   const sanTotal = Math.max(certificate.sanCount ?? 0, certificate.sans.length);
@@ -31,6 +32,7 @@ export function certificateSections(view: MessageView, title = 'WHAT'): string[]
       `SHA-256:       ${safeField(certificate.fingerprintSha256)}`,
     ]),
     ...section('WHERE', whereLines(view)),
+    ...addressesSection(view),
     ...section('WHEN', [
       `Expires:       ${utcSeconds(certificate.notAfter)} (notAfter ${safeLine(certificate.notAfter)})`,
       `Time left:     ${view.remainingMs === null ? 'unknown' : view.remainingMs < 0 ? `none: expired ${longDuration(-view.remainingMs)} ago` : longDuration(view.remainingMs)}`,
@@ -50,11 +52,31 @@ export function certificateSections(view: MessageView, title = 'WHAT'): string[]
 
 export function whereLines(view: MessageView): string[] {
   const { notification } = view;
+  const addresses = view.addressSummary ?? (view.addresses ? `all ${view.addresses.total} serve the same certificate` : null);
   return [
     `Target:        ${view.target}`,
     `Certificate id: ${safeLine(notification.certificateId)}`,
     ...(notification.owner ? [`Owner:         ${safeField(notification.owner)}`] : []),
+    ...(addresses ? [`Addresses:     ${addresses}`] : []),
   ];
+}
+
+/** ADDRESSES: each address behind the name and what it serves (or last served), the stale ones marked. */
+export function addressesSection(view: MessageView): string[] {
+  const entries = view.notification.addresses ?? [];
+  if (entries.length === 0) return [];
+  const total = view.notification.addressCount ?? entries.length;
+  const stale = new Set(view.addresses?.stale ?? []);
+  const width = Math.max(...entries.map((entry) => entry.address.length));
+  const served = (entry: AddressSeen) => `SHA-256 ${safeLine(entry.fingerprintSha256 ?? '').slice(0, 11)}... expiring ${utcMinutes(entry.notAfter)}`;
+  const listed = entries.map((entry) => {
+    const what = entry.errorCode === null
+      ? `serves ${served(entry)}`
+      : `could not be checked (${safeLine(entry.errorCode)})${entry.fingerprintSha256 ? `; last served ${served(entry)}` : ''}`;
+    return `  ${safeLine(entry.address).padEnd(width)}  ${what}${stale.has(entry.address) ? '  <- older than the others' : ''}`;
+  });
+  const more = total > entries.length ? [`  ... and ${total - entries.length} more, serving the newest certificate`] : [];
+  return [`ADDRESSES (${total} probed)`, ...listed, ...more, ''];
 }
 
 /** HOW TO ACKNOWLEDGE: what acknowledging silences, the CLI command, the Lambda payload, and how long it lasts. */

@@ -1,5 +1,6 @@
 import type { CertificateInfo } from '../../core/certificate';
 import { DAY_MS } from '../../core/duration';
+import { addressPicture, describeAddresses, type AddressPicture } from '../../core/escalation/addresses-seen';
 import type { KnownCertificate, PlannedNotification } from '../../core/watch-state';
 import { toAsciiTarget } from '../text-limits';
 import { safeLine } from './untrusted-text';
@@ -28,6 +29,10 @@ export interface MessageView {
   /** The chain entry whose notAfter governs, when the certificate is known. */
   readonly governing: CertificateInfo | null;
   readonly governingIsLeaf: boolean;
+  /** What the addresses behind the target serve; null for a target at one address. */
+  readonly addresses: AddressPicture | null;
+  /** `2 of 3 addresses serve the renewed certificate; 10.0.0.7 still serves ...`; null when they agree. */
+  readonly addressSummary: string | null;
 }
 
 export type MessageRenderer = (view: MessageView) => RenderedMessage;
@@ -46,6 +51,8 @@ export function toView(notification: PlannedNotification, now: Date): MessageVie
     remainingMs: remainingAt(certificate?.notAfter ?? null, notification.daysRemaining, now),
     governing,
     governingIsLeaf: governingIndex <= 0,
+    addresses: addressPicture(notification),
+    addressSummary: describeAddresses(notification),
   };
 }
 

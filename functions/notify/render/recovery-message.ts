@@ -63,9 +63,11 @@ export function renderRecovery(view: MessageView): RenderedMessage {
   const whatToDo = problems.length > 0
     ? [...numbered([...findingAdvice(problems), `Verify: ${checkCommand(view.target)}`]), closing, whoAlerts]
     : [`${stageNow !== undefined ? `Nothing for ${told}.` : 'Nothing.'} ${closing}`];
+  const addressLine = view.addressSummary ? `${view.addressSummary}.` : view.addresses ? `All ${view.addresses.total} addresses behind ${view.target} serve the same certificate now.` : null;
   const email = [
     headline,
     problemLine,
+    addressLine,
     '',
     ...certificateSections(view),
     ...section('WHAT TO DO', whatToDo),

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDynamoDbClient } from '../../../functions/store/dynamodb-client';
 import { DynamoDbStateStore } from '../../../functions/store/dynamodb-state-store';
+import { ensureTable } from '../../../functions/store/dynamodb-table';
 import { type EmbeddedDynamoDb, type EmbeddedDynamoDbOptions, startEmbeddedDynamoDb, StoreDirectoryLockedError } from '../../../functions/cli/local-store/embedded-dynamodb';
 import { LOOPBACK_CLIENT_SETTINGS } from '../../support/dynalite';
 import { fullState } from '../../store/watch-state-fixture';
@@ -27,7 +28,7 @@ async function withStore<T>(server: EmbeddedDynamoDb, use: (store: DynamoDbState
   const client = createDynamoDbClient({ endpoint: server.endpoint, ...LOOPBACK_CLIENT_SETTINGS, maxAttempts: 1 });
   try {
     const store = new DynamoDbStateStore({ client, tableName });
-    await store.ensureTable();
+    await ensureTable(client, tableName);
     return await use(store);
   } finally {
     client.destroy();
@@ -115,7 +116,7 @@ describe('the server thread yields to the caller on a busy machine', () => {
   onLinux("Node's thread pool, shared by the process, keeps the process's priority", async () => {
     // A fresh process, so that nothing has started the pool before the server's thread could.
     const script = `
-      require(${JSON.stringify(join(__dirname, '..', '..', '..', 'bin', 'register-typescript.js'))})();
+      require('tsx/cjs');
       const { startEmbeddedDynamoDb } = require(${JSON.stringify(join(__dirname, '..', '..', '..', 'functions', 'cli', 'local-store', 'embedded-dynamodb.ts'))});
       const { readdirSync, readFileSync } = require('node:fs');
       (async () => {

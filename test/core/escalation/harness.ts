@@ -3,7 +3,7 @@ import type { CheckResult, Observation } from '../../../functions/core/check-res
 import { foldObservation, type ObservedResult } from '../../../functions/core/escalation/fold';
 import { markPublished } from '../../../functions/core/escalation/outbox';
 import { DEFAULT_POLICY, type EscalationPolicy } from '../../../functions/core/escalation/policy';
-import { judge } from '../../../functions/core/judge';
+import { judgeAddresses, type AddressProbe } from '../../../functions/core/address-judgement';
 import { CHECK_DEFAULTS } from '../../../functions/core/check-settings';
 import type { AlertKind, PlannedNotification, WatchState } from '../../../functions/core/watch-state';
 
@@ -62,36 +62,29 @@ export const serveMisnamed = (now: Date) => served([misnamed], now, mismatch);
 /** Where every result of the harness comes from. */
 const ENDPOINT = { target: TARGET.target, host: 'shop.example', port: 443, servername: 'shop.example', protocol: 'tls' } as const satisfies Partial<CheckResult>;
 
+/** The one address the harness's name resolves to, unless a test serves a pool. */
+export const ADDRESS = '192.0.2.10';
+
 /** What the check use case returns for a served chain at `now` (real judging), with what else the probe saw. */
 export function served(chain: CertificateInfo[], now: Date, seen: Partial<Omit<Observation, 'chain'>> = {}): CheckResult {
-  const judgement = judge({ chain, chainProblem: null, chainProblemDetail: null, hostnameMismatch: null, ...seen }, CHECK_DEFAULTS, now);
-  return {
-    ...ENDPOINT,
-    elapsedMs: 5,
-    status: judgement.status,
-    daysRemaining: judgement.daysRemaining,
-    notAfter: judgement.notAfter,
-    leaf: chain[0],
-    chain,
-    trusted: judgement.trusted,
-    findings: judgement.findings,
-    error: null,
-  };
+  return pool(now, [{ address: ADDRESS, chain, seen }]);
 }
 
 export function unreachable(code: 'TIMEOUT' | 'CONNECTION_REFUSED' = 'TIMEOUT'): CheckResult {
-  return {
-    ...ENDPOINT,
-    elapsedMs: 10_000,
-    status: 'error',
-    daysRemaining: null,
-    notAfter: null,
-    leaf: null,
-    chain: [],
-    trusted: false,
-    findings: [],
-    error: { code, message: `shop.example:443: ${code.toLowerCase()}` },
-  };
+  return pool(new Date(0), [{ address: ADDRESS, error: code }]);
+}
+
+/** One address of a pool: what it serves, or the error probing it gives. */
+export type PoolNode = { address: string; chain: CertificateInfo[]; seen?: Partial<Omit<Observation, 'chain'>> } | { address: string; error: 'TIMEOUT' | 'CONNECTION_REFUSED' };
+
+/** What the check use case returns for a name served by `nodes` (in the order the resolver gave them), judged at `now`. */
+export function pool(now: Date, nodes: readonly PoolNode[], notProbed: readonly string[] = []): CheckResult {
+  const probes = nodes.map((node): AddressProbe =>
+    'error' in node
+      ? { address: node.address, error: { code: node.error, message: `shop.example:443: ${node.error.toLowerCase()}` } }
+      : { address: node.address, observation: { chain: node.chain, chainProblem: null, chainProblemDetail: null, hostnameMismatch: null, ...node.seen } },
+  );
+  return { ...ENDPOINT, elapsedMs: 5, ...judgeAddresses(probes, notProbed, CHECK_DEFAULTS, now) };
 }
 
 /** One delivered notification, as the assertions read it. */

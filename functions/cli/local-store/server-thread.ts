@@ -1,0 +1,147 @@
+import { readlinkSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import { getPriority, setPriority } from 'node:os';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import type dynalite from 'dynalite';
+import type { StoreThreadMessage } from './store-thread-client';
+import type * as StoreThreadServer from './store-thread-server';
+
+// The embedded store's server thread, started by embedded-dynamodb.ts: dynalite on loopback, and the state stores
+// it serves to the caller's thread (store-thread-server.ts). dynalite opens its store lazily and throws from its
+// request handler when the lock is taken, which would end the thread: the thread first finds out with the LevelDB
+// dynalite itself uses (resolved from dynalite: the same build and lock semantics). It listens to its port until
+// terminated, so that it never ends before its last message has been read.
+
+/** What the thread is started with. */
+export interface ServerThreadData {
+  /** Directory of the LevelDB store; null in memory. */
+  readonly path: string | null;
+  /** Load the state store's adapter as soon as the server listens (see EmbeddedDynamoDbOptions). */
+  readonly preloadStateStore: boolean;
+  /** Nice steps to lower this thread by (0-19). */
+  readonly niceness: number;
+}
+
+/** What the thread reports: listening, a store it could not open, or closed. */
+export type ServerThreadMessage =
+  | { readonly listening: number }
+  | { readonly locked: true }
+  | { readonly cannotOpen: string }
+  | { readonly closed: true; readonly error?: string };
+
+/** What the caller sends: a channel to serve a state store on, or `close` (which closes the server). */
+export type ServerThreadRequest = { readonly serveStateStore: { readonly port: MessagePort; readonly tableName: string; readonly exclusive: boolean } } | 'close';
+
+/** The part of dynalite's LevelDB module the lock check uses. */
+interface LevelModule {
+  readonly Level: new (path: string) => { open(): Promise<void>; close(): Promise<void> };
+}
+
+/** The store server's module, once loaded, or why it could not be. */
+type StoreServer = { readonly serve: typeof StoreThreadServer.serveStateStore } | { readonly error: string };
+
+if (!parentPort) throw new Error("server-thread.ts runs as the embedded store's worker thread (see embedded-dynamodb.ts)");
+const parent = parentPort;
+const { path, preloadStateStore, niceness } = workerData as ServerThreadData;
+const dynalitePath = require.resolve('dynalite');
+const fromDynalite = createRequire(dynalitePath);
+let server: Server | null = null;
+let storeServer: StoreServer | null = null;
+
+parent.on('message', (message: ServerThreadRequest) => {
+  if (message !== 'close') return serveStateStore(message.serveStateStore);
+  if (server === null) return parent.postMessage({ closed: true } satisfies ServerThreadMessage);
+  server.close((error) => parent.postMessage({ closed: true, ...(error ? { error: error.message } : {}) } satisfies ServerThreadMessage));
+  // Keep-alive sockets of SDK clients would hold the close until they time out.
+  server.closeIdleConnections();
+});
+
+// A failure here ends the thread with an 'error' event: the caller reports it.
+void start();
+
+async function start(): Promise<void> {
+  if (path !== null) {
+    const database = new (fromDynalite('level') as LevelModule).Level(path);
+    const opening = database.open();
+    opening.catch(() => undefined); // awaited below, once dynalite is loaded (LevelDB opens on its own threads)
+    loadDynalite();
+    try {
+      await opening;
+    } catch (error) {
+      const cause = error instanceof Error ? error.cause : undefined;
+      if (errorCode(error) === 'LEVEL_LOCKED' || errorCode(cause) === 'LEVEL_LOCKED') return parent.postMessage({ locked: true } satisfies ServerThreadMessage);
+      const reason = error instanceof Error ? (cause instanceof Error && cause.message) || error.message : String(error);
+      return parent.postMessage({ cannotOpen: reason } satisfies ServerThreadMessage);
+    }
+    await database.close();
+  }
+  await lowerPriority();
+  const listening = loadDynalite()({ ...(path !== null ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  server = listening;
+  listening.listen(0, '127.0.0.1', () => {
+    parent.postMessage({ listening: (listening.address() as { port: number }).port } satisfies ServerThreadMessage);
+    if (preloadStateStore) setImmediate(loadStoreServer);
+  });
+}
+
+function loadDynalite(): typeof dynalite {
+  return fromDynalite(dynalitePath) as typeof dynalite;
+}
+
+/**
+ * The store is background work: on a busy machine the probes' handshakes (and their timeouts) go first. Linux lets
+ * one thread lower its own priority (setpriority with its thread id, from /proc/thread-self). Threads it starts
+ * afterwards inherit its priority: Node's thread pool, shared by the whole process (the caller's DNS lookups and
+ * file reads), must not be one of them, so one file operation starts it first if nothing has yet. Elsewhere the
+ * thread keeps the process's priority.
+ */
+async function lowerPriority(): Promise<void> {
+  if (niceness === 0) return;
+  try {
+    await stat('.');
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isInteger(threadId) || threadId <= 0) return;
+    setPriority(threadId, Math.min(19, getPriority(threadId) + niceness));
+  } catch {
+    // No /proc/thread-self (not Linux), or not allowed: the thread keeps the process's priority.
+  }
+}
+
+/** Serves a state store on `port` (store-thread-server.ts answers `ready` or why not), or says why it cannot. */
+function serveStateStore({ port, ...options }: { readonly port: MessagePort; readonly tableName: string; readonly exclusive: boolean }): void {
+  const refuse = (reason: string) => {
+    port.postMessage({ failed: reason } satisfies StoreThreadMessage);
+    port.close();
+  };
+  const address = server?.listening ? server.address() : null;
+  if (address === null || typeof address !== 'object') return refuse('the local store is closing');
+  const loaded = loadStoreServer();
+  if ('error' in loaded) return refuse(`cannot load the state store: ${loaded.error}`);
+  try {
+    loaded.serve(port, { ...options, endpoint: `http://127.0.0.1:${address.port}` });
+  } catch (error) {
+    refuse(`cannot start the state store: ${messageOf(error)}`);
+  }
+}
+
+/** The state store's adapter (the AWS SDK among it), loaded once: at the first store, or early when preloading. */
+function loadStoreServer(): StoreServer {
+  if (storeServer === null) {
+    try {
+      storeServer = { serve: (require('./store-thread-server') as typeof StoreThreadServer).serveStateStore };
+    } catch (error) {
+      storeServer = { error: messageOf(error) };
+    }
+  }
+  return storeServer;
+}
+
+function errorCode(error: unknown): unknown {
+  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,34 @@
+// Builds the `certwatch` command into dist/: its TypeScript bundled by esbuild (the same bundler the CDK uses for
+// the Lambdas), dependencies left to node_modules, so the bin runs plain JavaScript and loads only what a command
+// needs (a module required lazily is initialised on first use inside the bundle too). `npm ci` runs this (prepare).
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(repo, 'dist');
+
+/** Each entry and the file it becomes in dist/. */
+const ENTRIES = {
+  // The CLI.
+  cli: 'functions/cli/main.ts',
+  // The local store's server thread, which the CLI starts from beside itself (cli/local-store/embedded-dynamodb.ts).
+  'local-store-thread': 'functions/cli/local-store/server-thread.ts',
+};
+
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, source]) => [name, join(repo, source)])),
+  outdir,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  packages: 'external',
+  // Maps for CERTWATCH_DEBUG stack traces (node --enable-source-maps); they cost nothing unless enabled.
+  sourcemap: 'linked',
+  sourcesContent: false,
+  logLevel: 'warning',
+  banner: { js: "\"use strict\";" },
+});
