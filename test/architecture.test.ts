@@ -113,7 +113,7 @@ test('use cases depend on the core (its ports) and each other, never on an adapt
 });
 
 test('adapters never import a use case, a handler or the CLI (data flows down)', () => {
-  const ADAPTERS = ['probes', 'store', 'notify', 'aws', 'config-file'];
+  const ADAPTERS = ['probes', 'store', 'notify', 'queue', 'aws', 'config-file'];
   const offenders = modules
     .filter((module) => ADAPTERS.includes(layer(module.file)))
     .flatMap((module) => module.local.filter((target) => !['core', 'aws', layer(module.file)].includes(layer(target))).map((target) => `${module.file} -> ${target}`));

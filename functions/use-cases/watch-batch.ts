@@ -1,6 +1,7 @@
 import type { Status } from '../core/check-result';
 import type { CertwatchConfig } from '../core/config';
 import type { StateBatchReader, StateStore } from '../core/ports';
+import { MAX_PROBES_PER_WORKER } from '../core/watch-plan';
 import type { WatchState } from '../core/watch-state';
 import { configuredCertificateIds, watchTargets, type RunProblem, type WatchDependencies } from './watch-targets';
 
@@ -27,12 +28,13 @@ export interface BatchSummary {
 /**
  * One batch of a deployed probe run: the same watch as `certwatch run`, reading only the batch's own items
  * (BatchGetItem, eventually consistent: a stale read fails its conditional write, and the fold is made again from
- * a consistent read) rather than the whole table each time. The digest and the run's completion are not a batch's
- * business.
+ * a consistent read) rather than the whole table each time, and probing at most MAX_PROBES_PER_WORKER at once
+ * whatever `check.concurrency` says. The digest and the run's completion are not a batch's business.
  */
 export async function watchBatch(config: CertwatchConfig, deps: BatchDependencies): Promise<BatchSummary> {
   const reader: StateBatchReader = deps.store;
-  const watched = await watchTargets(config, deps, {
+  const bounded: CertwatchConfig = { ...config, check: { ...config.check, concurrency: Math.min(config.check.concurrency, MAX_PROBES_PER_WORKER) } };
+  const watched = await watchTargets(bounded, deps, {
     readStates: (_store, batchConfig) => reader.getMany(configuredCertificateIds(batchConfig)),
     refoldOnConflict: true,
   });
