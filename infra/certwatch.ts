@@ -1,7 +1,7 @@
 import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { CertwatchConfig } from '../functions/core/config';
-import { probeCapacity, type ProbeCapacity } from '../functions/core/watch-plan';
+import { largestBatchSize, probeCapacity, type ProbeCapacity } from '../functions/core/watch-plan';
 import { AlarmTopic } from './constructs/alarm-topic';
 import { AlertTopic } from './constructs/alert-topic';
 import { OnDemandCheck } from './constructs/on-demand-check';
@@ -18,7 +18,10 @@ export interface CertWatchProps {
   readonly config: CertwatchConfig;
   /** Where the config came from, for error messages. @default 'certwatch config' */
   readonly configSource?: string;
-  /** Targets per probe batch (one SQS message, one worker invocation). @default 100 */
+  /**
+   * Targets per probe batch (one SQS message, one worker invocation).
+   * @default 100, or fewer when a batch whose every address timed out could outlast Lambda's 15 minutes
+   */
   readonly batchSize?: number;
   /** Probe workers at most at once (2 to 1,000). @default 50 */
   readonly maxWorkers?: number;
@@ -50,18 +53,22 @@ export class CertWatch extends Construct {
   constructor(scope: Construct, id: string, props: CertWatchProps) {
     super(scope, id);
     const { config } = props;
-    const batchSize = props.batchSize ?? 100;
+    const { timeoutMs, concurrency, maxAddresses } = config.check;
+    const batchSize = props.batchSize ?? largestBatchSize({ timeoutMs, concurrency, maxAddresses }, 100);
     const maxWorkers = props.maxWorkers ?? 50;
+    if (batchSize === 0) {
+      throw new Error(`one target whose ${maxAddresses} addresses all time out (check.timeoutMs ${timeoutMs}) would outlast Lambda's 15 minutes: lower check.timeoutMs or check.maxAddresses`);
+    }
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) throw new Error(`batchSize must be 1 to 1000, got ${batchSize}`);
     if (!Number.isInteger(maxWorkers) || maxWorkers < 2 || maxWorkers > 1000) throw new Error(`maxWorkers must be 2 to 1000, got ${maxWorkers}`);
     const serviceName = props.serviceName ?? Stack.of(this).stackName;
     const deployment = prepareWatchDeployment(config, { batchSize, source: props.configSource ?? 'certwatch config' });
 
-    this.capacity = probeCapacity({ targets: config.targets.length, batchSize, concurrency: config.check.concurrency, timeoutMs: config.check.timeoutMs, workers: maxWorkers });
+    this.capacity = probeCapacity({ targets: config.targets.length, batchSize, concurrency, timeoutMs, maxAddresses, workers: maxWorkers });
     const workerTimeout = Duration.seconds(Math.ceil(this.capacity.worstBatchMs / 1000));
     if (workerTimeout.toSeconds() > Duration.minutes(15).toSeconds()) {
       throw new Error(
-        `a batch of ${batchSize} targets whose probes all time out takes ${workerTimeout.toHumanString()}, over Lambda's 15 minutes: lower check.timeoutMs or batchSize, or raise check.concurrency`,
+        `a batch of ${batchSize} targets whose addresses all time out takes ${workerTimeout.toHumanString()}, over Lambda's 15 minutes: lower check.timeoutMs, check.maxAddresses or batchSize, or raise check.concurrency`,
       );
     }
     if (this.capacity.worstRunMs > config.schedule.probe.longestGapMs) {

@@ -149,10 +149,12 @@ export const WORKER_OVERHEAD_MS = 60_000;
 export interface ProbeCapacityInput {
   readonly targets: number;
   readonly batchSize: number;
-  /** The config's `check.concurrency`. */
+  /** The config's `check.concurrency`: handshakes at once (each address behind a name is one). */
   readonly concurrency: number;
-  /** The config's `check.timeoutMs`: the longest one probe can take. */
+  /** The config's `check.timeoutMs`: the longest a name's lookup, or one address's probe, can take. */
   readonly timeoutMs: number;
+  /** The config's `check.maxAddresses`: addresses probed behind each name, at most. */
+  readonly maxAddresses: number;
   /** Workers at most at once (the event source's maximum concurrency). */
   readonly workers: number;
 }
@@ -160,16 +162,33 @@ export interface ProbeCapacityInput {
 export interface ProbeCapacity {
   readonly batches: number;
   readonly probesPerWorker: number;
-  /** A batch whose every probe times out: its probes in waves of `probesPerWorker`, plus the overhead. */
+  /**
+   * A batch in which every address of every target times out: the lookups, the handshakes in waves of
+   * `probesPerWorker`, and the worker's overhead. The worker's timeout.
+   */
   readonly worstBatchMs: number;
-  /** A run in which every endpoint times out: the batches in waves of `workers`. */
+  /**
+   * A run in which every target (one address each) times out: its batches in waves of `workers`. What must fit in
+   * a schedule period (a fleet of names with many addresses each multiplies the handshakes).
+   */
   readonly worstRunMs: number;
 }
+
+/** Lambda's limit for one invocation. */
+export const LAMBDA_MAX_TIMEOUT_MS = 15 * 60_000;
 
 /** The arithmetic behind the worker's timeout and the promise that a run ends inside its schedule period. */
 export function probeCapacity(input: ProbeCapacityInput): ProbeCapacity {
   const batches = Math.ceil(input.targets / input.batchSize);
-  const probesPerWorker = Math.min(input.concurrency, input.batchSize, MAX_PROBES_PER_WORKER);
-  const worstBatchMs = Math.ceil(input.batchSize / probesPerWorker) * input.timeoutMs + WORKER_OVERHEAD_MS;
-  return { batches, probesPerWorker, worstBatchMs, worstRunMs: Math.ceil(batches / input.workers) * worstBatchMs };
+  const probesPerWorker = Math.min(input.concurrency, MAX_PROBES_PER_WORKER);
+  const batchMs = (addressesEach: number) => input.timeoutMs + Math.ceil((input.batchSize * addressesEach) / probesPerWorker) * input.timeoutMs + WORKER_OVERHEAD_MS;
+  return { batches, probesPerWorker, worstBatchMs: batchMs(input.maxAddresses), worstRunMs: Math.ceil(batches / input.workers) * batchMs(1) };
+}
+
+/** The largest batch, at most `preferred`, whose worst case fits in one Lambda invocation (0: not even one target). */
+export function largestBatchSize(input: Omit<ProbeCapacityInput, 'targets' | 'batchSize' | 'workers'>, preferred: number): number {
+  for (let size = preferred; size >= 1; size--) {
+    if (probeCapacity({ ...input, targets: size, batchSize: size, workers: 1 }).worstBatchMs <= LAMBDA_MAX_TIMEOUT_MS) return size;
+  }
+  return 0;
 }

@@ -7,6 +7,7 @@ import {
   planConfig,
   probeBatchMessage,
   probeCapacity,
+  largestBatchSize,
   type WatchPlan,
 } from '../../functions/core/watch-plan';
 
@@ -64,19 +65,29 @@ describe('probe batch messages', () => {
 });
 
 describe('probeCapacity: the arithmetic of a deployed run', () => {
-  test('100,000 targets in batches of 100, 16 probes at once per worker, 10 s timeouts, 50 workers', () => {
-    expect(probeCapacity({ targets: 100_000, batchSize: 100, concurrency: 16, timeoutMs: 10_000, workers: 50 })).toEqual({
-      batches: 1000,
+  const defaults = { concurrency: 16, timeoutMs: 10_000, maxAddresses: 16 };
+
+  test('the default batch is the largest whose worst case fits in Lambda\'s 15 minutes: 83 targets', () => {
+    // A lookup (10 s), ceil(83 x 16 addresses / 16) = 83 waves of 10 s, a minute for the table and SNS: 900 s.
+    expect(largestBatchSize(defaults, 100)).toBe(83);
+    expect(probeCapacity({ ...defaults, targets: 83, batchSize: 83, workers: 1 }).worstBatchMs).toBe(900_000);
+    expect(probeCapacity({ ...defaults, targets: 84, batchSize: 84, workers: 1 }).worstBatchMs).toBeGreaterThan(900_000);
+    // One address per name: a batch of 100 fits easily.
+    expect(largestBatchSize({ ...defaults, maxAddresses: 1 }, 100)).toBe(100);
+    expect(largestBatchSize({ ...defaults, timeoutMs: 600_000 }, 100)).toBe(0);
+  });
+
+  test('100,000 targets, the default batch, 50 workers: a run in which every target times out ends in 54 minutes', () => {
+    expect(probeCapacity({ ...defaults, targets: 100_000, batchSize: 83, workers: 50 })).toEqual({
+      batches: 1205,
       probesPerWorker: 16,
-      // ceil(100 / 16) = 7 waves of 10 s, plus a minute for the store and publishing.
-      worstBatchMs: 130_000,
-      // ceil(1000 / 50) = 20 waves of workers.
-      worstRunMs: 2_600_000,
+      worstBatchMs: 900_000,
+      // One address each: 10 s lookup + ceil(83 / 16) = 6 waves of 10 s + 60 s = 130 s a batch; ceil(1205 / 50) = 25 waves.
+      worstRunMs: 25 * 130_000,
     });
   });
 
-  test('a worker never probes more than 256 at once (a Lambda has 1,024 file descriptors), nor more than its batch', () => {
-    expect(probeCapacity({ targets: 1000, batchSize: 500, concurrency: 1000, timeoutMs: 1000, workers: 2 }).probesPerWorker).toBe(256);
-    expect(probeCapacity({ targets: 10, batchSize: 5, concurrency: 16, timeoutMs: 1000, workers: 2 }).probesPerWorker).toBe(5);
+  test('a worker never probes more than 256 at once (a Lambda has 1,024 file descriptors)', () => {
+    expect(probeCapacity({ ...defaults, concurrency: 1000, targets: 1000, batchSize: 500, workers: 2 }).probesPerWorker).toBe(256);
   });
 });

@@ -219,9 +219,16 @@ describe('functions', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('start a probe run'), VpcConfig: Match.absent() });
   });
 
-  test('a worker\'s timeout covers a batch whose every probe times out: ceil(100 / 16) waves of 10 s, plus a minute', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('probe one batch'), Timeout: 130, MemorySize: 512 });
-    expect(stack.certwatch.capacity).toEqual({ batches: 1, probesPerWorker: 16, worstBatchMs: 130_000, worstRunMs: 130_000 });
+  test('a worker\'s timeout covers a batch whose every address times out: batches of 83 fill Lambda\'s 15 minutes', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('probe one batch'), Timeout: 900, MemorySize: 512 });
+    expect(stack.certwatch.capacity).toEqual({ batches: 1, probesPerWorker: 16, worstBatchMs: 900_000, worstRunMs: 130_000 });
+  });
+
+  test('with one address per name a batch is 100 targets, and the worker\'s timeout is its worst case: 7 waves, a lookup, a minute', () => {
+    const { template: single, stack: singleStack } = synth(configFor(caFile, { check: { timeoutMs: 10_000, concurrency: 16, maxAddresses: 1 } }));
+    single.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('probe one batch'), Timeout: 140 });
+    single.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 6 * 140 });
+    expect(singleStack.certwatch.capacity).toMatchObject({ worstBatchMs: 140_000 });
   });
 
   test('workers take one batch at a time from the probe queue, report partial failures, 50 at most at once', () => {
@@ -308,7 +315,7 @@ describe('state, topics and queues', () => {
 
   test('a poison batch is received three times, then waits on the dead-letter queue; every queue is encrypted and TLS-only', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
-      VisibilityTimeout: 6 * 130,
+      VisibilityTimeout: 6 * 900,
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [logicalId('AWS::SQS::Queue', 'CertWatchProbeQueueDeadLetters'), 'Arn'] }, maxReceiveCount: 3 },
     });
     template.resourceCountIs('AWS::SQS::Queue', 3);
@@ -402,7 +409,7 @@ describe('the CertWatch construct in another app', () => {
   test('adds the same resources to any stack, and warns at synth when a run could outlast its period', () => {
     const other = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const host = new Stack(other, 'Platform', { env: { account: '222222222222', region: 'us-east-1' } });
-    const slow = configFor(caFile, { check: { timeoutMs: 60_000, concurrency: 1 }, schedule: { probe: 'rate(5 minutes)' } });
+    const slow = configFor(caFile, { check: { timeoutMs: 60_000, concurrency: 1, maxAddresses: 1 }, schedule: { probe: 'rate(5 minutes)' } });
     new CertWatch(host, 'Certs', { config: slow, batchSize: 10, maxWorkers: 2 });
     const hosted = Template.fromStack(host);
     hosted.resourceCountIs('AWS::Lambda::Function', 3);
@@ -412,7 +419,9 @@ describe('the CertWatch construct in another app', () => {
 
   test('a batch that could outlast Lambda\'s 15 minutes is refused at synth, saying what to change', () => {
     const host = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Platform');
-    const tooSlow = configFor(caFile, { check: { timeoutMs: 120_000, concurrency: 1 } });
-    expect(() => new CertWatch(host, 'Certs', { config: tooSlow, batchSize: 10 })).toThrow(/takes 21 minutes, over Lambda's 15 minutes: lower check.timeoutMs or batchSize/);
+    const tooSlow = configFor(caFile, { check: { timeoutMs: 120_000, concurrency: 1, maxAddresses: 1 } });
+    expect(() => new CertWatch(host, 'Certs', { config: tooSlow, batchSize: 10 })).toThrow(/takes 23 minutes, over Lambda's 15 minutes: lower check.timeoutMs, check.maxAddresses or batchSize/);
+    const hopeless = configFor(caFile, { check: { timeoutMs: 600_000 } });
+    expect(() => new CertWatch(host, 'Hopeless', { config: hopeless })).toThrow("one target whose 16 addresses all time out (check.timeoutMs 600000) would outlast Lambda's 15 minutes");
   });
 });
