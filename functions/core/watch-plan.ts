@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ConfigError, parseConfig, type CertwatchConfig, type ConfigInput, type TargetEntry } from './config';
+import { groupBySize } from './size-groups';
 
 // What the AWS deployment carries from `cdk synth` to its functions. The scheduled function's bundle holds the
 // watch plan: the config without addresses, its targets cut into batches. Each probe run sends every batch as one
@@ -50,22 +51,13 @@ export interface BatchLimits {
 /** Cuts the targets into batches of at most `maxTargets` and `maxBytes`, in config order. */
 export function planBatches(targets: readonly TargetEntry[], limits: BatchLimits): TargetEntry[][] {
   const maxBytes = limits.maxBytes ?? MAX_BATCH_MESSAGE_BYTES;
-  const batches: TargetEntry[][] = [];
-  let current: TargetEntry[] = [];
-  let bytes = 0;
-  for (const entry of targets) {
-    const size = Buffer.byteLength(JSON.stringify(entry)) + 1;
-    if (size > maxBytes) throw new Error(`target ${typeof entry === 'string' ? entry : entry.target} alone is ${size} bytes as JSON, over a batch's ${maxBytes}`);
-    if (current.length >= limits.maxTargets || bytes + size > maxBytes) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(entry);
-    bytes += size;
+  const bytesOf = (entry: TargetEntry) => Buffer.byteLength(JSON.stringify(entry)) + 1;
+  const oversized = targets.find((entry) => bytesOf(entry) > maxBytes);
+  if (oversized !== undefined) {
+    const name = typeof oversized === 'string' ? oversized : oversized.target;
+    throw new Error(`target ${name} alone is ${bytesOf(oversized)} bytes as JSON, over a batch's ${maxBytes}`);
   }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  return groupBySize(targets, { maxCount: limits.maxTargets, maxBytes }, bytesOf);
 }
 
 export class InvalidBatchError extends Error {

@@ -5,3 +5,16 @@ export class InvalidEventError extends Error {
     this.name = 'InvalidEventError';
   }
 }
+
+/**
+ * `parse(event)`; an InvalidEventError is logged (its reason, never the event, which may hold what logs must not)
+ * by `log` and thrown on: the invocation fails, saying why.
+ */
+export function parseOrReject<Parsed>(parse: (event: unknown) => Parsed, event: unknown, log: (reason: string) => void): Parsed {
+  try {
+    return parse(event);
+  } catch (error) {
+    if (error instanceof InvalidEventError) log(error.message);
+    throw error;
+  }
+}

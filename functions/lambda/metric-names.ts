@@ -12,6 +12,8 @@ export const WATCH_METRICS = {
   certificates: { ok: 'CertificatesOk', warning: 'CertificatesWarning', critical: 'CertificatesCritical', expired: 'CertificatesExpired', error: 'ProbeErrors' },
   notificationsSent: 'NotificationsSent',
   notificationsFailed: 'NotificationsFailed',
+  /** Batches a worker could not finish (malformed, or a state it could not write): offered again, or dead letters. */
+  batchesFailed: 'BatchesFailed',
   /** From the first batch sent to the last batch done, once per completed run: the dead-man's switch counts these. */
   runDuration: 'RunDuration',
 } as const satisfies { certificates: Record<Status, string> } & Record<string, unknown>;

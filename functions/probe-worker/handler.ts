@@ -36,6 +36,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
           receiveCount: record.attributes?.ApproximateReceiveCount,
           error: error as Error,
         });
+        metrics.addMetric(WATCH_METRICS.batchesFailed, MetricUnit.Count, 1);
         batchItemFailures.push({ itemIdentifier: record.messageId });
       }
     }

@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { sdkClientConfig, type SdkClientOverrides } from '../aws/sdk-client-config';
 import type { ProbeBatchQueue } from '../core/ports';
+import { groupBySize } from '../core/size-groups';
 import type { ProbeBatchMessage } from '../core/watch-plan';
 
 // The probe queue behind ProbeBatchQueue: a run's batches go out in SendMessageBatch requests (10 messages and
@@ -40,7 +41,8 @@ export class SqsProbeBatchQueue implements ProbeBatchQueue {
   }
 
   async send(messages: readonly ProbeBatchMessage[]): Promise<void> {
-    const requests = groupIntoRequests(messages.map((message) => ({ Id: `batch-${message.batch}`, MessageBody: JSON.stringify(message) })));
+    const entries: SendMessageBatchRequestEntry[] = messages.map((message) => ({ Id: `batch-${message.batch}`, MessageBody: JSON.stringify(message) }));
+    const requests = groupBySize(entries, { maxCount: ENTRIES_PER_REQUEST, maxBytes: BYTES_PER_REQUEST }, (entry) => Buffer.byteLength(entry.MessageBody ?? ''));
     const failures: string[] = [];
     let next = 0;
     const sender = async () => {
@@ -78,23 +80,4 @@ export class SqsProbeBatchQueue implements ProbeBatchQueue {
     }
     return [...permanent, ...(left.length > 0 ? reasons : [])];
   }
-}
-
-/** Entries in requests of at most 10 and 256 KiB each, in order. */
-function groupIntoRequests(entries: readonly SendMessageBatchRequestEntry[]): SendMessageBatchRequestEntry[][] {
-  const requests: SendMessageBatchRequestEntry[][] = [];
-  let current: SendMessageBatchRequestEntry[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    const size = Buffer.byteLength(entry.MessageBody ?? '');
-    if (current.length >= ENTRIES_PER_REQUEST || (current.length > 0 && bytes + size > BYTES_PER_REQUEST)) {
-      requests.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(entry);
-    bytes += size;
-  }
-  if (current.length > 0) requests.push(current);
-  return requests;
 }

@@ -2,13 +2,13 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { randomUUID } from 'node:crypto';
 import { alertNotifier, probeBatchQueue, probeRunTracker, stateStore } from '../lambda/adapters';
 import { watchPlan, watchPlanConfig } from '../lambda/bundled-files';
-import { InvalidEventError } from '../lambda/invalid-event-error';
+import { parseOrReject } from '../lambda/invalid-event-error';
 import { logger } from '../lambda/logger';
 import { WATCH_METRICS } from '../lambda/metric-names';
 import { metrics } from '../lambda/metrics';
 import { sendScheduledDigest } from '../use-cases/deliver-digest';
 import { startProbeRun } from '../use-cases/probe-run';
-import { parseScheduledEvent, type ScheduledTask } from './scheduled-event';
+import { parseScheduledEvent } from './scheduled-event';
 
 export interface ProbeRunStarted {
   readonly task: 'probe';
@@ -35,17 +35,8 @@ export class DigestPublishError extends Error {
  * sends the digest of the period, once.
  */
 export async function handler(event: unknown): Promise<ProbeRunStarted | DigestDone> {
-  const task = parse(event);
+  const task = parseOrReject(parseScheduledEvent, event, (reason) => logger.error('rejected a malformed scheduled event', { reason }));
   return task === 'probe' ? probe() : digest();
-}
-
-function parse(event: unknown): ScheduledTask {
-  try {
-    return parseScheduledEvent(event);
-  } catch (error) {
-    if (error instanceof InvalidEventError) logger.error('rejected a malformed scheduled event', { reason: error.message });
-    throw error;
-  }
 }
 
 async function probe(): Promise<ProbeRunStarted> {

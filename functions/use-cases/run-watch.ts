@@ -1,34 +1,19 @@
-import type { Status } from '../core/check-result';
 import type { CertwatchConfig } from '../core/config';
 import { VersionConflictError } from '../core/ports';
 import { certificateIdForResult } from '../core/certificate-id';
 import { deliverDigest } from './deliver-digest';
-import { watchTargets, type RunProblem, type WatchDependencies } from './watch-targets';
+import { watchTargets, type WatchDependencies, type WatchReport } from './watch-targets';
 
 export type { RunProblem } from './watch-targets';
 export type RunDependencies = WatchDependencies;
 
-export interface RunSummary {
+export interface RunSummary extends WatchReport {
   readonly at: string;
-  readonly targets: number;
-  readonly byStatus: Readonly<Record<Status, number>>;
-  /** Targets that could not be parsed: reported, not stored. */
-  readonly invalidTargets: readonly RunProblem[];
-  readonly notificationsSent: number;
-  /** Decided but not delivered (SNS failed): retried next run. */
-  readonly notificationsPending: number;
-  readonly publishFailures: readonly RunProblem[];
-  readonly storeFailures: readonly RunProblem[];
-  /** Items in the store that are not readable states: skipped every run until `certwatch forget` deletes them. */
-  readonly unreadableItems: readonly RunProblem[];
-  /** Another run changed the item first: left to that run. */
-  readonly conflicts: readonly string[];
   /**
    * Certificates in the store that no configured target names any more, sorted: no longer probed nor notified,
    * but still listed by `status` until `certwatch forget` deletes them.
    */
   readonly notInConfig: readonly string[];
-  readonly storeWrites: number;
 }
 
 /**

@@ -1,26 +1,15 @@
-import type { Status } from '../core/check-result';
 import type { CertwatchConfig } from '../core/config';
 import type { StateBatchReader, StateStore } from '../core/ports';
 import { MAX_PROBES_PER_WORKER } from '../core/watch-plan';
 import type { WatchState } from '../core/watch-state';
-import { configuredCertificateIds, watchTargets, type RunProblem, type WatchDependencies } from './watch-targets';
+import { configuredCertificateIds, watchTargets, type WatchDependencies, type WatchReport } from './watch-targets';
 
 export interface BatchDependencies extends WatchDependencies {
   readonly store: StateStore & StateBatchReader;
 }
 
 /** What a deployed worker did with one batch of a probe run. */
-export interface BatchSummary {
-  readonly targets: number;
-  readonly byStatus: Readonly<Record<Status, number>>;
-  readonly invalidTargets: readonly RunProblem[];
-  readonly notificationsSent: number;
-  readonly notificationsPending: number;
-  readonly publishFailures: readonly RunProblem[];
-  readonly storeFailures: readonly RunProblem[];
-  readonly unreadableItems: readonly RunProblem[];
-  readonly conflicts: readonly string[];
-  readonly storeWrites: number;
+export interface BatchSummary extends WatchReport {
   /** The batch's certificates as this batch left them (their metrics: the soonest expiry, those in a stage). */
   readonly states: readonly WatchState[];
 }
@@ -38,17 +27,6 @@ export async function watchBatch(config: CertwatchConfig, deps: BatchDependencie
     readStates: (_store, batchConfig) => reader.getMany(configuredCertificateIds(batchConfig)),
     refoldOnConflict: true,
   });
-  return {
-    targets: watched.results.length,
-    byStatus: watched.byStatus,
-    invalidTargets: watched.invalidTargets,
-    notificationsSent: watched.notificationsSent,
-    notificationsPending: watched.notificationsPending,
-    publishFailures: watched.publishFailures,
-    storeFailures: watched.storeFailures,
-    unreadableItems: watched.unreadableItems,
-    conflicts: watched.conflicts,
-    storeWrites: watched.storeWrites,
-    states: watched.states,
-  };
+  const { results: _results, read: _read, ...summary } = watched;
+  return summary;
 }

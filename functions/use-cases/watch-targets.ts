@@ -53,9 +53,10 @@ export interface RunProblem {
   readonly message: string;
 }
 
-/** What watching a list of targets did. */
-export interface WatchOutcome {
-  readonly results: readonly CheckResult[];
+/** What a watch reports, a local run's summary and a deployed batch's alike. */
+export interface WatchReport {
+  /** Targets watched, invalid ones included. */
+  readonly targets: number;
   readonly byStatus: Readonly<Record<Status, number>>;
   /** Targets that could not be parsed: reported, not stored. */
   readonly invalidTargets: readonly RunProblem[];
@@ -68,12 +69,17 @@ export interface WatchOutcome {
   readonly unreadableItems: readonly RunProblem[];
   /** Another writer changed the item first: left to it. */
   readonly conflicts: readonly string[];
+  /** Writes this watch made. */
+  readonly storeWrites: number;
+}
+
+/** What watching a list of targets did. */
+export interface WatchOutcome extends WatchReport {
+  readonly results: readonly CheckResult[];
   /** The watched certificates' states as this watch left them (the stored one when a write failed), in target order. */
   readonly states: readonly WatchState[];
   /** The states read before folding, by certificate id. */
   readonly read: ReadonlyMap<string, WatchState>;
-  /** Writes this watch made. */
-  readonly storeWrites: number;
 }
 
 /**
@@ -165,6 +171,7 @@ export async function watchTargets(config: CertwatchConfig, deps: WatchDependenc
     if (outcome.state) states.push(outcome.state);
   }
   return {
+    targets: results.length,
     results,
     byStatus,
     invalidTargets,

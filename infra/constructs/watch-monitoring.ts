@@ -23,7 +23,8 @@ export interface WatchMonitoringProps {
 
 /**
  * The watcher's own health: three alarms that reach the alarm topic, and one dashboard.
- * - WatcherErrors: the scheduled function or a worker failed, or a notification could not be published.
+ * - WatcherErrors: the scheduled function or a worker failed, a batch could not be finished, or a notification
+ *   could not be published.
  * - DeadLetters: a schedule event, an invocation or a probe batch ended on a dead-letter queue.
  * - DeadMansSwitch: no probe run completed in two schedule periods (no data counts as breaching): a watcher that
  *   stopped, for whatever reason, is the worst failure it can have.
@@ -43,16 +44,18 @@ export class WatchMonitoring extends Construct {
     const action = new SnsAction(props.alarmTopic);
 
     this.errorsAlarm = new cloudwatch.MathExpression({
-      expression: 'FILL(scheduled, 0) + FILL(workers, 0) + FILL(unpublished, 0)',
+      expression: 'FILL(scheduled, 0) + FILL(workers, 0) + FILL(batches, 0) + FILL(unpublished, 0)',
       usingMetrics: {
         scheduled: props.scheduled.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
         workers: props.workers.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+        batches: watchMetric(WATCH_METRICS.batchesFailed, 'Sum', 'batches failed', fiveMinutes),
         unpublished: watchMetric(WATCH_METRICS.notificationsFailed, 'Sum', 'notifications failed', fiveMinutes),
       },
       period: fiveMinutes,
-      label: 'function errors and notifications that failed',
+      label: 'function errors, failed batches and notifications that failed',
     }).createAlarm(this, 'WatcherErrors', {
-      alarmDescription: 'certwatch: the scheduled function or a probe worker failed, or a notification could not be published (see their logs)',
+      alarmDescription:
+        'certwatch: the scheduled function or a probe worker failed, a batch could not be finished, or a notification could not be published (see their logs)',
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -141,6 +144,7 @@ export class WatchMonitoring extends Construct {
         title: 'Failures',
         left: [
           watchMetric(statuses.error, 'Sum', 'probes failed'),
+          watchMetric(WATCH_METRICS.batchesFailed, 'Sum', 'batches failed'),
           watchMetric(WATCH_METRICS.notificationsFailed, 'Sum', 'notifications failed'),
           props.scheduled.function.metricErrors({ period, statistic: 'Sum', label: 'scheduled function errors' }),
           props.workers.function.metricErrors({ period, statistic: 'Sum', label: 'worker errors' }),

@@ -382,7 +382,7 @@ describe('alarms, dashboard, outputs', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [alarmTopic()], OKActions: [alarmTopic()] });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'FILL(scheduled, 0) + FILL(workers, 0) + FILL(unpublished, 0)' })]),
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'FILL(scheduled, 0) + FILL(workers, 0) + FILL(batches, 0) + FILL(unpublished, 0)' })]),
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });

@@ -209,8 +209,9 @@ test('a poison batch fails alone: the valid record beside it is watched, the mal
   await scheduled({ task: 'probe' });
   const [valid] = sqs.sent.slice(before);
   const poison = { messageId: 'poison-1', body: '{"version":1,"runId":"x","batch":0}', sentAt: Date.now() };
-  const response = await worker(sqsEvent([poison, valid]));
+  const { result: response, lines } = await capturingStdout(() => worker(sqsEvent([poison, valid])));
   expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison-1' }] });
+  expect(metricsIn(lines).BatchesFailed).toEqual([1]); // the WatcherErrors alarm counts it
   expect((await storedItem('certwatch#probe-run'))?.finishedAt?.S).toEqual(expect.any(String)); // the valid batch completed its run
 });
 
