@@ -11,20 +11,19 @@ const app = new App();
 const context = (name: string) => app.node.tryGetContext(name) as string | undefined;
 const configFile = context('config') ?? 'certwatch.config.json';
 
-let config: CertwatchConfig;
+const account = context('account') ?? process.env.CDK_DEFAULT_ACCOUNT;
+const region = context('region') ?? process.env.CDK_DEFAULT_REGION ?? 'eu-west-1';
 try {
-  config = loadConfigFile(configFile);
+  // The functions have no file system to watch: a file target is a mistake naming its field.
+  const config: CertwatchConfig = loadConfigFile(configFile, { fileTargets: 'refuse' });
+  new CertwatchStack(app, context('stackName') ?? 'Certwatch', {
+    env: { account, region },
+    description: 'certwatch: certificate expiry watcher',
+    certwatch: { config, configSource: configFile },
+  });
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`certwatch: ${error.message}\n`);
   process.exit(3);
 }
-
-const account = context('account') ?? process.env.CDK_DEFAULT_ACCOUNT;
-const region = context('region') ?? process.env.CDK_DEFAULT_REGION ?? 'eu-west-1';
-new CertwatchStack(app, context('stackName') ?? 'Certwatch', {
-  env: { account, region },
-  description: 'certwatch: certificate expiry watcher',
-  certwatch: { config, configSource: configFile },
-});
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -78,6 +78,13 @@ export class CertWatch extends Construct {
       );
     }
 
+    if (config.cloud.acm.length + config.cloud.iam.length > 0) {
+      Annotations.of(this).addWarningV2(
+        'certwatch:CloudSourcesNotDeployed',
+        'the config lists ACM or IAM certificates (acm, iam): the AWS deployment does not watch them yet (certwatch run does); its endpoint targets are deployed',
+      );
+    }
+
     this.stateTable = new StateTable(this, 'StateTable');
     const contacts = (names: readonly string[]) => Object.fromEntries(names.map((name) => [name, config.audiences[name]]));
     this.alertTopic = new AlertTopic(this, 'AlertTopic', { audiences: config.audiences });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError, configInputFor, type CertwatchConfig, type ConfigInput } from '../functions/core/config';
+import { isFileTarget } from '../functions/core/file-target';
 import { planBatches, WATCH_PLAN_FILE, type WatchPlan } from '../functions/core/watch-plan';
 import { TrustStore } from '../functions/probes/trust-store';
 
@@ -26,7 +27,16 @@ export interface WatchDeployment {
 /** The directory of the CA files inside the worker's bundle. */
 export const BUNDLED_CA_DIRECTORY = 'ca';
 
+/**
+ * The deployment's plan. Its config must name endpoint targets, and no certificate file (a Lambda has no file
+ * system to watch): a ConfigError naming the field otherwise, as the config file's validator would.
+ */
 export function prepareWatchDeployment(config: CertwatchConfig, options: WatchDeploymentOptions): WatchDeployment {
+  const refused = config.targets.flatMap((target, index) =>
+    isFileTarget(target.target) ? [`targets.${index}: certificate files cannot be watched here (no file system to watch in Lambda): check them where they are built, with certwatch check --files`] : [],
+  );
+  if (config.targets.length === 0) refused.push('targets: the AWS deployment probes endpoint targets, and this config has none (ACM and IAM are watched by certwatch run, not yet by the deployment)');
+  if (refused.length > 0) throw new ConfigError(options.source, refused);
   const workerFiles: Record<string, string> = {};
   const bundledName = new Map<string, string>();
   const nameInBundle = (file: string): string => {
@@ -50,7 +60,7 @@ export function prepareWatchDeployment(config: CertwatchConfig, options: WatchDe
   const plan: WatchPlan = {
     version: 1,
     shared,
-    batches: planBatches(targets, { maxTargets: options.batchSize }),
+    batches: planBatches(targets ?? [], { maxTargets: options.batchSize }),
     batchLifetimeMs: config.schedule.probe.longestGapMs,
   };
   return { plan, scheduledFiles: { [WATCH_PLAN_FILE]: JSON.stringify(plan) }, workerFiles };

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAcmCommand } from './acm-command';
 import { registerCheckCommand } from './check-command';
 import { registerWatchCommands } from './watch-commands';
 import { type CliIo, processIo } from './cli-io';
@@ -8,12 +9,13 @@ import { UsageError } from './usage-error';
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   let exitCode = 0;
   const program = new Command('certwatch')
-    .description('Watch TLS certificates before they expire: check endpoints now, or run the escalating watcher.')
+    .description('Watch certificates before they expire: check endpoints and certificate files now, list ACM and IAM, or run the escalating watcher.')
     .version(io.version, '-V, --version')
     // Usage mistakes: one line on stderr, pointing at --help.
     .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(`${text.trimEnd()} (see --help)\n`) })
     .exitOverride();
   registerCheckCommand(program, io, (code) => (exitCode = code));
+  registerAcmCommand(program, io, (code) => (exitCode = code));
   registerWatchCommands(program, io, (code) => (exitCode = code));
   try {
     await program.parseAsync([...argv], { from: 'user' });

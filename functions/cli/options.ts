@@ -1,5 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { CHECK_DEFAULTS, CHECK_LIMITS, resolveThresholds, ThresholdsError, type Thresholds } from '../core/check-settings';
 import type { AcknowledgeableAlert } from '../core/escalation/alerts';
+import { UsageError } from './usage-error';
 
 // The options the commands share, declared once, and the flags each command's action receives.
 
@@ -12,6 +14,45 @@ export function integerOption(flags: string, description: string, min: number, m
     return number;
   });
   return defaultValue === undefined ? option : option.default(defaultValue);
+}
+
+/** A repeatable string option's accumulator. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export interface ThresholdFlags {
+  warningDays?: number;
+  criticalDays?: number;
+}
+
+/**
+ * `--warning-days` and `--critical-days`, without commander defaults: resolveThresholds fills them in, so that
+ * `--critical-days 90` alone raises the warning threshold with it.
+ */
+export function addThresholdOptions(command: Command): Command {
+  const { min, max } = CHECK_LIMITS.days;
+  return command
+    .addOption(integerOption('--warning-days <n>', `warning when fewer than n days remain (default ${CHECK_DEFAULTS.warningDays}, or --critical-days when that is higher)`, min, max))
+    .addOption(integerOption('--critical-days <n>', `critical when fewer than n days remain (default ${CHECK_DEFAULTS.criticalDays})`, min, max));
+}
+
+/** The thresholds the flags ask for; an explicit --warning-days below --critical-days is a usage mistake. */
+export function thresholdsFromFlags(flags: ThresholdFlags, command: string): Thresholds {
+  try {
+    return resolveThresholds(flags);
+  } catch (error) {
+    if (error instanceof ThresholdsError) throw new UsageError(`${command}: --critical-days (${error.criticalDays}) must not exceed --warning-days (${error.warningDays})`);
+    throw error;
+  }
+}
+
+/** The password in the environment variable `--password-env` names: never taken from the command line itself. */
+export function passwordFromEnvironment(variable: string | undefined, command: string): string | undefined {
+  if (variable === undefined) return undefined;
+  const password = process.env[variable];
+  if (password === undefined) throw new UsageError(`${command}: --password-env ${variable}: that environment variable is not set`);
+  return password;
 }
 
 export const DEFAULT_STORE_DIR = '.certwatch';

@@ -4,6 +4,8 @@ import { certificateIdForTarget } from '../core/certificate-id';
 import { InvalidTargetError } from '../core/target';
 import { loadConfigFile } from '../config-file/load-config-file';
 import { createResolver } from '../probes/dns/create-resolver';
+import { CertificateFiles } from '../probes/files/certificate-files';
+import type * as CloudReaders from '../probes/cloud-readers';
 import { TlsProbe } from '../probes/tls-probe';
 import { acknowledgeCertificate, UnknownCertificateError } from '../use-cases/acknowledge-certificate';
 import { forgetCertificate } from '../use-cases/forget-certificate';
@@ -39,9 +41,12 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
   try {
     const progress = io.progress ? (done: number, total: number) => io.progress?.(`certwatch: probed ${done}/${total} targets`) : undefined;
     const resolver = createResolver(config.check.dnsServers);
-    const summary = await runWatch(config, { probe: new TlsProbe(), resolver, store: opening.store, notifier, now, onProgress: progress });
+    // The ACM, IAM and STS clients load only for a config that lists ACM or IAM.
+    const hasCloud = config.cloud.acm.length + config.cloud.iam.length > 0;
+    const cloud = hasCloud ? new (require('../probes/cloud-readers') as typeof CloudReaders).SdkCloudReaders() : undefined;
+    const summary = await runWatch(config, { probe: new TlsProbe(), resolver, files: new CertificateFiles(), cloud, store: opening.store, notifier, now, onProgress: progress });
     io.out(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary, opening.description));
-    const attention = summary.publishFailures.length + summary.storeFailures.length + summary.unreadableItems.length + summary.invalidTargets.length;
+    const attention = summary.publishFailures.length + summary.storeFailures.length + summary.unreadableItems.length + summary.invalidTargets.length + summary.listingFailures.length;
     setExitCode(attention > 0 ? 1 : 0);
   } finally {
     await opening.close();
@@ -121,7 +126,7 @@ function readConfig(file: string): CertwatchConfig {
  * `tls://host`) with the servername configured for it.
  */
 export function normaliseCertificateId(command: string, id: string, servername?: string): string {
-  if (/^(tls:(?!\/\/)|acm:|arn:)/.test(id)) {
+  if (/^(tls:(?!\/\/)|acm:|arn:|file:\/\/)/.test(id) || /^iam(:arn:|$)/.test(id)) {
     if (servername !== undefined) throw new UsageError(`${command}: --servername goes with a target; the certificate id ${id} names its certificate already`);
     return id;
   }
@@ -135,9 +140,12 @@ export function normaliseCertificateId(command: string, id: string, servername?:
 
 function renderStatus(rows: readonly StatusRow[]): string {
   if (rows.length === 0) return 'no watched certificates yet: run `certwatch run` first\n';
-  const header = ['CERTIFICATE', 'STATUS', 'DAYS', 'NOT AFTER (UTC)', 'STAGE', 'LAST NOTICE (UTC)', 'ACK'];
+  // ACM and IAM certificates say where they are listed; a fleet of endpoints alone keeps the narrower table.
+  const aws = rows.some((r) => r.region !== null);
+  const header = ['CERTIFICATE', ...(aws ? ['ACCOUNT', 'REGION'] : []), 'STATUS', 'DAYS', 'NOT AFTER (UTC)', 'STAGE', 'LAST NOTICE (UTC)', 'ACK'];
   const cells = rows.map((r) => [
     r.certificateId,
+    ...(aws ? [r.account ?? (r.region !== null ? '(default)' : '-'), r.region ?? '-'] : []),
     r.status.toUpperCase() + (r.consecutiveFailures > 0 ? ` (${r.consecutiveFailures} failed)` : '') + (r.rejectedFor ? `, REJECTED (${r.rejectedFor.join(', ')})` : ''),
     r.daysRemaining === null ? '-' : String(r.daysRemaining),
     r.notAfter ? r.notAfter.slice(0, 16).replace('T', ' ') : '-',
@@ -163,6 +171,8 @@ function renderSummary(summary: RunSummary, where: string): string {
     ...summary.storeFailures.map((p) => `not stored (retried next run): ${p.certificateId}: ${p.message}`),
     ...summary.unreadableItems.map((p) => `skipped an unreadable item: ${p.message} (\`certwatch forget ${p.certificateId}\` deletes it)`),
     ...summary.conflicts.map((id) => `skipped ${id}: another run changed it (or it was forgotten) at the same time`),
+    ...summary.listingFailures.map((p) => `listing failed (its certificates keep escalating from the last listing): ${p.message}`),
+    ...(summary.disappeared.length > 0 ? [`no longer listed (${summary.disappeared.length}): ${summary.disappeared.join(', ')}`] : []),
     ...notInConfigLines(summary.notInConfig),
   ];
   return lines.map(terminalSafe).join('\n') + '\n';

@@ -14,7 +14,7 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
     .option('--now <iso>', `run as if it were this time (simulations, tests): ${INSTANT_HELP}`)
     .option('--notify <console|file:PATH|sns>', 'where notifications go', 'console')
     .option('--json', 'print the run summary as JSON')
-    .addHelpText('after', '\nExit status: 0 the cycle completed and every notification was delivered; 1 it completed but something needs\nattention (a publish or store write failed and is retried next run, or a target is invalid); 3 a usage or config mistake.\n')
+    .addHelpText('after', '\nExit status: 0 the cycle completed and every notification was delivered; 1 it completed but something needs\nattention (a publish or store write failed and is retried next run, a target is invalid, or an ACM or IAM listing failed); 3 a usage or config mistake.\n')
     .action((flags: RunFlags) => {
       // The store opens (the local store's thread boots) while the watch modules load and the config is read.
       const opening = startOpeningStore(flags);
@@ -29,7 +29,7 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
 
   addStoreOptions(program.command('ack'))
     .description('Acknowledge an alert of a certificate (its expiry stage, probe failure, or rejected certificate): its repeats stop; the next stage still fires.')
-    .argument('<id>', 'certificate id as `certwatch status` shows it (tls:host:port[/servername]), or the target as configured')
+    .argument('<id>', 'certificate id as `certwatch status` shows it (tls:host:port[/servername], file://PATH#N, an ACM or IAM ARN), or the target as configured')
     .option('--servername <name>', 'with a target: the servername configured for it (targets sharing an address are told apart by it)')
     .addOption(
       new Option('--alert <alert>', 'which alert: the expiry stage, the probe-failure alert, or the certificate clients reject (default: the expiry stage if any, else the failure, else the rejection)').choices(
@@ -43,7 +43,7 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
 
   addStoreOptions(program.command('forget'))
     .description("Delete a certificate's state, alerts and history: a target removed from the config (which `status` would list forever), or an unreadable item.")
-    .argument('<id>', 'certificate id as `certwatch status` shows it (tls:host:port[/servername]), or the target as configured')
+    .argument('<id>', 'certificate id as `certwatch status` shows it (tls:host:port[/servername], file://PATH#N, an ACM or IAM ARN), or the target as configured')
     .option('--servername <name>', 'with a target: the servername configured for it')
     .addHelpText('after', '\nA run whose config still lists the target watches it again from scratch (first seen, nothing sent): remove it from the config first.\n')
     .action((id: string, flags: ForgetFlags) => actions().forgetCommand(id, flags, io));

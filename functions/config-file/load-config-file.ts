@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type * as JsoncParser from 'jsonc-parser';
-import { ConfigError, parseConfig, type CertwatchConfig, type ConfigInput } from '../core/config';
+import { ConfigError, parseConfig, type CertwatchConfig, type ConfigInput, type ConfigLoadOptions } from '../core/config';
+import { filePathOf, isFileTarget } from '../core/file-target';
 
 /**
- * Reads and validates certwatch.config.json. Relative `caFile` paths are resolved against the file's directory
- * and every CA file must be readable. Throws ConfigError (file, line and column, or field).
+ * Reads and validates certwatch.config.json. Relative `caFile` paths and file targets are resolved against the file's
+ * directory and every CA file must be readable. Throws ConfigError (file, line and column, or field).
  */
-export function loadConfigFile(file: string): CertwatchConfig {
+export function loadConfigFile(file: string, options: ConfigLoadOptions = {}): CertwatchConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -20,7 +21,7 @@ export function loadConfigFile(file: string): CertwatchConfig {
   } catch {
     throw new ConfigError(file, [`not valid JSON: ${locateJsonError(text)}`]);
   }
-  const config = parseConfig(json, file);
+  const config = parseConfig(json, file, options);
   return withCaFilesFrom(dirname(file), config, json as ConfigInput, file);
 }
 
@@ -52,7 +53,7 @@ function withCaFilesFrom(directory: string, config: CertwatchConfig, input: Conf
   const locate = (path: string) => (isAbsolute(path) ? path : resolve(directory, path));
   const named: { field: string; path: string }[] = [];
   if (input.check?.caFile !== undefined) named.push({ field: 'check.caFile', path: input.check.caFile });
-  input.targets.forEach((entry, index) => {
+  (input.targets ?? []).forEach((entry, index) => {
     if (typeof entry !== 'string' && entry.caFile !== undefined) named.push({ field: `targets.${index}.caFile`, path: entry.caFile });
   });
   // One read per file, however many targets name it (a private CA's file is typically named by all of them).
@@ -77,6 +78,10 @@ function withCaFilesFrom(directory: string, config: CertwatchConfig, input: Conf
   return {
     ...config,
     check: { ...config.check, ...(config.check.caFile !== undefined ? { caFile: locate(config.check.caFile) } : {}) },
-    targets: config.targets.map((target) => ({ ...target, caFiles: target.caFiles.map(locate) })),
+    targets: config.targets.map((target) => ({
+      ...target,
+      caFiles: target.caFiles.map(locate),
+      ...(isFileTarget(target.target) ? { filePath: locate(filePathOf(target.target)) } : {}),
+    })),
   };
 }

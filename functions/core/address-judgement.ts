@@ -59,7 +59,7 @@ export function judgeAddresses(probes: readonly AddressProbe[], notProbed: reado
     ...(notProbed.length > 0 ? [notProbedFinding(probes.length, notProbed)] : []),
   ];
   return {
-    status: worstStatus([...answered.map((entry) => entry.judgement.status), ...poolFindings.map((finding) => finding.severity)]),
+    status: worstStatus([...answered.map((entry) => entry.judgement.status), ...poolFindings.flatMap((finding) => (finding.severity === 'info' ? [] : [finding.severity]))]),
     daysRemaining: governing.judgement.daysRemaining,
     notAfter: governing.judgement.notAfter,
     leaf: governing.observation.chain[0],

@@ -2,7 +2,8 @@ import type { CertificateInfo } from './certificate';
 import type { Protocol } from './target';
 
 export type Status = 'ok' | 'warning' | 'critical' | 'expired' | 'error';
-export type Severity = 'warning' | 'critical';
+/** `info` explains (NOT_IN_USE, IMPORTED_NO_AUTO_RENEWAL) and never changes a status; the others raise it. */
+export type Severity = 'info' | 'warning' | 'critical';
 
 export const FINDING_CODES = [
   'EXPIRED',
@@ -15,8 +16,21 @@ export const FINDING_CODES = [
   'CHAIN_INVALID',
   'WEAK_KEY',
   'WEAK_SIGNATURE',
-  /** The watcher's own: past two thirds of the lifetime and not replaced (automated renewal has not happened). */
+  /**
+   * Automated renewal has not happened when it should have: past two thirds of the lifetime (the watcher's own), or
+   * for a certificate ACM renews, past the point by which ACM's managed renewal should have replaced it.
+   */
   'RENEWAL_OVERDUE',
+  /** ACM or IAM: nothing will renew it (imported into ACM, or an IAM server certificate); a person must. */
+  'IMPORTED_NO_AUTO_RENEWAL',
+  /** ACM's managed renewal failed (DescribeCertificate's RenewalSummary). */
+  'RENEWAL_FAILED',
+  /** ACM's managed renewal waits for DNS or email validation that has not happened. */
+  'RENEWAL_PENDING_VALIDATION',
+  /** ACM: associated with no AWS resource (informational). */
+  'NOT_IN_USE',
+  /** ACM: the certificate was revoked. */
+  'REVOKED',
   /** The addresses behind a name serve different certificates (a renewal that missed a node). */
   'MIXED_CERTIFICATES',
   /** One address behind a name could not be checked while others answered. */
@@ -42,6 +56,20 @@ export const ERROR_CODES = [
   'STARTTLS_FAILED',
   'PROTOCOL_ERROR',
   'CA_FILE_UNREADABLE',
+  /** Certificate files: the file does not exist. */
+  'FILE_NOT_FOUND',
+  /** Certificate files: it exists but could not be read (a folder, permissions, too large). */
+  'FILE_UNREADABLE',
+  /** Certificate files: no certificate in it (garbage, empty, truncated, a key alone). */
+  'NOT_A_CERTIFICATE',
+  /** Certificate files: a PKCS#12 file that needs a password it was not given, or was given a wrong one. */
+  'PASSWORD_REQUIRED',
+  /** ACM or IAM: the credentials may not list (or describe) certificates in that account and region. */
+  'ACCESS_DENIED',
+  /** ACM or IAM: the role given with --role-arn (or in the config) could not be assumed. */
+  'ASSUME_ROLE_FAILED',
+  /** ACM or IAM: a request failed after the SDK's retries (endpoint down, throttled throughout, a service error). */
+  'AWS_REQUEST_FAILED',
 ] as const;
 /** Error codes: the listed ones, plus `DNS_<resolver code>` for rarer resolver failures (DNS_SERVFAIL, ...). */
 export type ErrorCode = (typeof ERROR_CODES)[number] | `DNS_${string}`;
@@ -64,6 +92,11 @@ export interface Observation {
   readonly chainProblemDetail: string | null;
   /** Why the leaf does not match the name verified; null when it matches or no name was checked. */
   readonly hostnameMismatch: string | null;
+  /**
+   * Where the chain came from: `served` by a server (the default), or a `bundle` (a certificate file, an IAM
+   * certificate with its uploaded chain), which changes what a chain problem asks a person to fix.
+   */
+  readonly chainFrom?: 'served' | 'bundle';
 }
 
 /** What one address behind a target served (or why it could not be read): an entry of `CheckResult.addresses`. */

@@ -25,3 +25,31 @@ export const CHECK_LIMITS = {
   /** DNS servers given at once (`check.dnsServers`, `--dns-server`). */
   dnsServers: { min: 1, max: 8 },
 } as const;
+
+/** An explicit warning threshold below the critical one; each caller names the two in its own terms. */
+export class ThresholdsError extends Error {
+  constructor(
+    readonly warningDays: number,
+    readonly criticalDays: number,
+  ) {
+    super(`the critical threshold (${criticalDays} days) must not exceed the warning threshold (${warningDays} days)`);
+    this.name = 'ThresholdsError';
+  }
+}
+
+/**
+ * The thresholds from what was given, each optional: a critical threshold above the default warning one raises the
+ * warning threshold with it (`--critical-days 90` alone means "critical within 90 days"), and a warning threshold
+ * below the default critical one lowers that; only both given, warning below critical, is a mistake
+ * (ThresholdsError). Pure.
+ */
+export function resolveThresholds(given: { readonly warningDays?: number; readonly criticalDays?: number }): Thresholds {
+  const { warningDays, criticalDays } = given;
+  if (warningDays === undefined) {
+    const critical = criticalDays ?? CHECK_DEFAULTS.criticalDays;
+    return { warningDays: Math.max(CHECK_DEFAULTS.warningDays, critical), criticalDays: critical };
+  }
+  if (criticalDays === undefined) return { warningDays, criticalDays: Math.min(CHECK_DEFAULTS.criticalDays, warningDays) };
+  if (criticalDays > warningDays) throw new ThresholdsError(warningDays, criticalDays);
+  return { warningDays, criticalDays };
+}

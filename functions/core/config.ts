@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { certificateIdForTarget } from './certificate-id';
-import { CHECK_DEFAULTS, CHECK_LIMITS } from './check-settings';
+import { cloudSources, EXTERNAL_ID_PATTERN, REGION_PATTERN, ROLE_ARN_PATTERN, type AwsRole, type CloudSources } from './cloud-scope';
+import { filePathOf, isFileTarget } from './file-target';
+import { CHECK_DEFAULTS, CHECK_LIMITS, resolveThresholds, ThresholdsError, type Thresholds } from './check-settings';
 import { DNS_SERVER_FORMS, dnsServerSchema, formatDnsServer, parseDnsServer, type DnsServer } from './dns-server';
 import { parseDuration } from './duration';
 import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, type EscalationPolicy, type Stage } from './escalation/policy';
@@ -55,7 +57,7 @@ const targetEntry = z.union([
  * Names notifications use for probe failures, certificates clients reject and digests: a stage with one would be
  * mistaken for them (its recovery would share their ids and wording).
  */
-const RESERVED_STAGE_NAMES = ['error', 'invalid', 'digest'];
+const RESERVED_STAGE_NAMES = ['error', 'invalid', 'disappeared', 'digest'];
 const RESERVED_LIST = `${RESERVED_STAGE_NAMES.slice(0, -1).map((name) => `"${name}"`).join(', ')} and "${RESERVED_STAGE_NAMES.at(-1)}"`;
 
 const stageSchema = z
@@ -64,7 +66,7 @@ const stageSchema = z
       .string()
       .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes')
       .refine((name) => !RESERVED_STAGE_NAMES.includes(name), {
-        message: `${RESERVED_LIST} are reserved (they name probe-failure alerts, invalid-certificate alerts and digests): choose another stage name`,
+        message: `${RESERVED_LIST} are reserved (they name probe-failure alerts, invalid-certificate alerts, disappeared ACM and IAM certificates and digests): choose another stage name`,
       })
       .describe(`Stage name, used in notifications and \`certwatch status\`. ${RESERVED_LIST} are reserved.`),
     daysBefore: z.number().min(CHECK_LIMITS.days.min).max(CHECK_LIMITS.days.max).optional(),
@@ -81,13 +83,43 @@ const audienceSchema = z.strictObject({
   sms: z.array(z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be a phone number in E.164 form (+15551234567)')).default([]),
 });
 
+const regionName = z.string().regex(REGION_PATTERN, 'must be a region name such as eu-west-1');
+
+const acmSchema = z.strictObject({
+  regions: z
+    .array(regionName)
+    .optional()
+    .describe("ACM regions listed with the default credentials. Absent: the SDK's region (AWS_REGION); []: none, only the roles' accounts."),
+  roles: z
+    .array(
+      z.strictObject({
+        roleArn: z.string().regex(ROLE_ARN_PATTERN, 'must be an IAM role ARN such as arn:aws:iam::111122223333:role/certwatch-reader'),
+        regions: z.array(regionName).min(1).optional().describe('Regions listed in this account. Default: acm.regions, else the SDK\'s region.'),
+        externalId: z.string().regex(EXTERNAL_ID_PATTERN, 'must be 2-1224 letters, digits or +=,.@:/-').optional(),
+      }),
+    )
+    .default([])
+    .describe('Other accounts, each reached by assuming a role with STS from the default credentials.'),
+});
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
-    targets: z.array(targetEntry).min(1, 'watch at least one target'),
+    targets: z
+      .array(targetEntry)
+      .default([])
+      .describe('Endpoints to probe (as for certwatch check), and certificate files (file://PATH) for a local watcher.'),
+    acm: acmSchema.optional().describe('Watch ACM certificates (every key type) in these regions and accounts.'),
+    iam: z.boolean().optional().describe("Watch IAM server certificates, in the default credentials' account and each of acm.roles."),
     check: z
       .strictObject({
-        warningDays: z.number().int().min(CHECK_LIMITS.days.min).max(CHECK_LIMITS.days.max).default(CHECK_DEFAULTS.warningDays),
+        warningDays: z
+          .number()
+          .int()
+          .min(CHECK_LIMITS.days.min)
+          .max(CHECK_LIMITS.days.max)
+          .optional()
+          .describe(`Warning when fewer days remain. Default ${CHECK_DEFAULTS.warningDays}, or criticalDays when that is higher.`),
         criticalDays: z.number().int().min(CHECK_LIMITS.days.min).max(CHECK_LIMITS.days.max).default(CHECK_DEFAULTS.criticalDays),
         timeoutMs: z.number().int().min(CHECK_LIMITS.timeoutMs.min).max(CHECK_LIMITS.timeoutMs.max).default(CHECK_DEFAULTS.timeoutMs),
         concurrency: z
@@ -112,7 +144,7 @@ export const configSchema = z
           .describe(`DNS servers to resolve names with, tried in order (${DNS_SERVER_FORMS}); default: the system's resolver.`),
         caFile: z.string().optional(),
       })
-      .default({ ...CHECK_DEFAULTS }),
+      .default({ criticalDays: CHECK_DEFAULTS.criticalDays, timeoutMs: CHECK_DEFAULTS.timeoutMs, concurrency: CHECK_DEFAULTS.concurrency, maxAddresses: CHECK_DEFAULTS.maxAddresses }),
     audiences: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'audience names are lower-case letters, digits and dashes'), audienceSchema).default({}),
     policy: z
       .strictObject({
@@ -184,9 +216,26 @@ export const configSchema = z
       if (names.has(stage.name)) ctx.addIssue({ code: 'custom', path: ['policy', 'stages', i, 'name'], message: `duplicate stage name "${stage.name}"` });
       names.add(stage.name);
     });
-    if (config.check.criticalDays > config.check.warningDays) {
+    try {
+      resolveThresholds(config.check);
+    } catch (error) {
+      if (!(error instanceof ThresholdsError)) throw error;
       ctx.addIssue({ code: 'custom', path: ['check', 'criticalDays'], message: 'must not exceed check.warningDays' });
     }
+    if (config.targets.length === 0 && !config.acm && !config.iam) ctx.addIssue({ code: 'custom', path: ['targets'], message: 'watch at least one target (or acm, or iam)' });
+    config.targets.forEach((entry, index) => {
+      const target = typeof entry === 'string' ? entry : entry.target;
+      if (!isFileTarget(target)) return;
+      try {
+        filePathOf(target);
+      } catch (error) {
+        if (!(error instanceof InvalidTargetError)) throw error;
+        ctx.addIssue({ code: 'custom', path: ['targets', index], message: error.message });
+      }
+      if (typeof entry !== 'string' && entry.servername !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['targets', index, 'servername'], message: 'a certificate file has no servername' });
+      }
+    });
     checkDistinctCertificates(config.targets, ctx);
   });
 
@@ -197,9 +246,10 @@ export const configSchema = z
 function checkDistinctCertificates(targets: readonly z.output<typeof targetEntry>[], ctx: z.RefinementCtx): void {
   const firstIndex = new Map<string, number>();
   targets.forEach((entry, index) => {
+    const target = typeof entry === 'string' ? entry : entry.target;
     let certificateId: string;
     try {
-      certificateId = typeof entry === 'string' ? certificateIdForTarget(entry) : certificateIdForTarget(entry.target, entry.servername);
+      certificateId = isFileTarget(target) ? `file:${filePathOf(target)}` : certificateIdForTarget(target, typeof entry === 'string' ? undefined : entry.servername);
     } catch (error) {
       if (error instanceof InvalidTargetError) return;
       throw error;
@@ -215,6 +265,8 @@ type ParsedConfig = z.output<typeof configSchema>;
 
 export interface WatchedTarget {
   readonly target: string;
+  /** Where a file target is read, when not where it says (a relative path is relative to the config's directory). */
+  readonly filePath?: string;
   readonly servername?: string;
   readonly caFiles: readonly string[];
   readonly owner: string | null;
@@ -224,7 +276,7 @@ export interface WatchedTarget {
 export interface CertwatchConfig {
   readonly targets: readonly WatchedTarget[];
   /** `dnsServers`: none when the system's resolver is used. */
-  readonly check: Omit<ParsedConfig['check'], 'dnsServers'> & { readonly dnsServers: readonly DnsServer[] };
+  readonly check: Omit<ParsedConfig['check'], 'dnsServers'> & Thresholds & { readonly dnsServers: readonly DnsServer[] };
   readonly audiences: ParsedConfig['audiences'];
   readonly policy: EscalationPolicy;
   readonly digest: { readonly notify: readonly string[]; readonly everyMs: number } | null;
@@ -235,6 +287,16 @@ export interface CertwatchConfig {
   readonly alarmNotify: readonly string[];
   /** Subnets and security groups of the probing functions in AWS; null: outside any VPC. */
   readonly vpc: { readonly subnetIds: readonly string[]; readonly securityGroupIds: readonly string[] } | null;
+  /** ACM and IAM scopes to watch (both empty when the config has neither `acm` nor `iam`). */
+  readonly cloud: CloudSources;
+}
+
+export interface ConfigLoadOptions {
+  /**
+   * `refuse` for a watcher that has no file system to watch (the Lambda): every `file://` target is a configuration
+   * mistake naming its field. @default 'allow'
+   */
+  readonly fileTargets?: 'allow' | 'refuse';
 }
 
 export class ConfigError extends Error {
@@ -248,16 +310,16 @@ export class ConfigError extends Error {
 }
 
 /** Validates parsed JSON as a certwatch config; throws ConfigError naming every bad field. Pure. */
-export function parseConfig(json: unknown, source = 'config'): CertwatchConfig {
+export function parseConfig(json: unknown, source = 'config', options: ConfigLoadOptions = {}): CertwatchConfig {
   const parsed = configSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new ConfigError(source, parsed.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`));
-  }
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+  if (parsed.success && options.fileTargets === 'refuse') problems.push(...refusedFileTargets(parsed.data.targets));
+  if (!parsed.success || problems.length > 0) throw new ConfigError(source, problems);
   const config = parsed.data;
   const policy = toPolicy(config.policy);
   return {
     targets: config.targets.map((entry) => normaliseTarget(entry, config.check.caFile)),
-    check: { ...config.check, dnsServers: (config.check.dnsServers ?? []).map(parseDnsServer) },
+    check: { ...config.check, ...resolveThresholds(config.check), dnsServers: (config.check.dnsServers ?? []).map(parseDnsServer) },
     audiences: config.audiences,
     policy,
     digest: config.digest ? { notify: config.digest.notify, everyMs: parseDuration(config.digest.every) } : null,
@@ -268,7 +330,24 @@ export function parseConfig(json: unknown, source = 'config'): CertwatchConfig {
     },
     alarmNotify: config.alarms?.notify ?? ('oncall' in config.audiences ? ['oncall'] : policy.errorNotify),
     vpc: config.vpc ?? null,
+    cloud: cloudSources({
+      regions: config.acm?.regions ?? [],
+      roles: config.acm?.roles ?? [],
+      ownAccount: config.acm?.regions === undefined || config.acm.regions.length > 0,
+      acm: config.acm !== undefined,
+      iam: config.iam ?? false,
+    }),
   };
+}
+
+/** For a watcher without a file system (the Lambda): each file target, named by its field. */
+function refusedFileTargets(targets: ParsedConfig['targets']): string[] {
+  return targets.flatMap((entry, index) => {
+    const target = typeof entry === 'string' ? entry : entry.target;
+    return isFileTarget(target)
+      ? [`targets.${index}: certificate files cannot be watched here (no file system to watch in Lambda): check them where they are built, with certwatch check --files`]
+      : [];
+  });
 }
 
 function normaliseTarget(entry: ParsedConfig['targets'][number], sharedCaFile: string | undefined): WatchedTarget {
@@ -302,7 +381,7 @@ function toPolicy(policy: ParsedConfig['policy']): EscalationPolicy {
 }
 
 /** One entry of `targets` as the config file writes it. */
-export type TargetEntry = ConfigInput['targets'][number];
+export type TargetEntry = NonNullable<ConfigInput['targets']>[number];
 
 /**
  * The config file that parses to `config` (parseConfig(configInputFor(c)) equals c): how a validated config travels
@@ -338,6 +417,33 @@ export function configInputFor(config: CertwatchConfig, options: { readonly with
     schedule: { probe: config.schedule.probe.expression, ...(config.schedule.digest ? { digest: config.schedule.digest.expression } : {}) },
     alarms: { notify: [...config.alarmNotify] },
     ...(config.vpc ? { vpc: { subnetIds: [...config.vpc.subnetIds], securityGroupIds: [...config.vpc.securityGroupIds] } } : {}),
+    ...cloudInputFor(config.cloud),
+  };
+}
+
+/** The `acm` and `iam` keys that give `cloud`'s scopes. */
+function cloudInputFor(cloud: CloudSources): Pick<ConfigInput, 'acm' | 'iam'> {
+  const input: Pick<ConfigInput, 'acm' | 'iam'> = cloud.iam.length > 0 ? { iam: true } : {};
+  if (cloud.acm.length === 0) return input;
+  const own = cloud.acm.filter((scope) => scope.role === null).map((scope) => scope.region);
+  const roles = new Map<string, { readonly role: AwsRole; readonly regions: (string | null)[] }>();
+  for (const { role, region } of cloud.acm) {
+    if (!role) continue;
+    const key = `${role.roleArn}\0${role.externalId ?? ''}`;
+    if (!roles.has(key)) roles.set(key, { role, regions: [] });
+    roles.get(key)!.regions.push(region);
+  }
+  return {
+    ...input,
+    acm: {
+      // No own scope: only the roles' accounts; one without a region: the SDK's region.
+      ...(own.length === 0 ? { regions: [] } : own[0] === null ? {} : { regions: own as string[] }),
+      roles: [...roles.values()].map(({ role, regions }) => ({
+        roleArn: role.roleArn,
+        ...(role.externalId !== undefined ? { externalId: role.externalId } : {}),
+        ...(regions[0] === null ? {} : { regions: regions as string[] }),
+      })),
+    },
   };
 }
 

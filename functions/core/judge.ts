@@ -32,11 +32,19 @@ export function earliestExpiring(chain: readonly CertificateInfo[]): Certificate
   return candidates.reduce((earliest, cert) => (Date.parse(cert.notAfter) < Date.parse(earliest.notAfter) ? cert : earliest));
 }
 
-const CHAIN_PROBLEM_TEXT: Record<ChainProblem, string> = {
-  SELF_SIGNED: 'the certificate is self-signed: clients will refuse it unless they pin it',
-  UNTRUSTED_ROOT: 'the chain ends at a root that is not trusted (add it with --ca-file if it is your private CA)',
-  INCOMPLETE_CHAIN: 'the server does not send the intermediate certificate that issued the leaf: configure the full chain',
-  CHAIN_INVALID: 'the chain does not verify',
+const CHAIN_PROBLEM_TEXT: Record<'served' | 'bundle', Record<ChainProblem, string>> = {
+  served: {
+    SELF_SIGNED: 'the certificate is self-signed: clients will refuse it unless they pin it',
+    UNTRUSTED_ROOT: 'the chain ends at a root that is not trusted (add it with --ca-file if it is your private CA)',
+    INCOMPLETE_CHAIN: 'the server does not send the intermediate certificate that issued the leaf: configure the full chain',
+    CHAIN_INVALID: 'the chain does not verify',
+  },
+  bundle: {
+    SELF_SIGNED: 'the certificate is self-signed: clients will refuse it unless they pin it',
+    UNTRUSTED_ROOT: 'the chain in the bundle ends at a root that is not trusted (add it with --ca-file if it is your private CA)',
+    INCOMPLETE_CHAIN: 'the certificate that issued it is neither in the same bundle nor trusted: ship the chain with it (or name the issuing CA with --ca-file)',
+    CHAIN_INVALID: 'the chain in the bundle does not verify',
+  },
 };
 
 /** Judges what a probe saw against thresholds at `now`: findings, status and days left. Pure. */
@@ -77,7 +85,7 @@ export function judge(observation: Observation, thresholds: Thresholds, now: Dat
   }
   if (observation.chainProblem) {
     const detail = observation.chainProblemDetail ? ` (${observation.chainProblemDetail})` : '';
-    findings.push({ code: observation.chainProblem, severity: 'critical', message: `${CHAIN_PROBLEM_TEXT[observation.chainProblem]}${detail}` });
+    findings.push({ code: observation.chainProblem, severity: 'critical', message: `${CHAIN_PROBLEM_TEXT[observation.chainFrom ?? 'served'][observation.chainProblem]}${detail}` });
   }
   chain.forEach((cert, index) => {
     const isRoot = index > 0 && cert.selfIssued;
@@ -85,7 +93,10 @@ export function judge(observation: Observation, thresholds: Thresholds, now: Dat
     if (isWeakKey(cert)) {
       findings.push({ code: 'WEAK_KEY', severity: 'warning', message: `"${cert.subject}" has a weak ${cert.keyAlgorithm} key of ${cert.keySize} bits` });
     }
-    if (isWeakSignature(cert)) {
+    // A trusted self-issued certificate judged on its own (a CA bundle's root, a pinned certificate) is a trust
+    // anchor: nobody verifies its own signature, so a SHA-1 self-signature is no weakness.
+    const isAnchor = index === 0 && cert.selfIssued && observation.chainProblem === null;
+    if (!isAnchor && isWeakSignature(cert)) {
       findings.push({ code: 'WEAK_SIGNATURE', severity: 'warning', message: `"${cert.subject}" is signed with ${cert.signatureAlgorithm}` });
     }
   });
@@ -100,9 +111,10 @@ export function judge(observation: Observation, thresholds: Thresholds, now: Dat
   };
 }
 
-function statusOf(expiryStatus: Judgement['status'], findings: readonly Finding[]): Judgement['status'] {
+/** The status from the days left and the findings' severities (`info` findings explain and change nothing). */
+export function statusOf(expiryStatus: Judgement['status'], findings: readonly Finding[]): Judgement['status'] {
   if (expiryStatus === 'expired') return 'expired';
   if (expiryStatus === 'critical' || findings.some((f) => f.severity === 'critical')) return 'critical';
-  if (expiryStatus === 'warning' || findings.length > 0) return 'warning';
+  if (expiryStatus === 'warning' || findings.some((f) => f.severity === 'warning')) return 'warning';
   return 'ok';
 }

@@ -1,4 +1,6 @@
-import type { ErrorCode, Observation } from './check-result';
+import type { AcmCertificateDetail, AcmCertificateSummary } from './acm-certificate';
+import type { CheckError, ErrorCode, Observation } from './check-result';
+import type { AwsScope } from './cloud-scope';
 import type { Target } from './target';
 import type { PlannedNotification, WatchState } from './watch-state';
 import type { ProbeBatchMessage } from './watch-plan';
@@ -44,6 +46,50 @@ export interface NameResolver {
 export interface ResolveSettings {
   /** The lookup of one name, retries included. */
   readonly timeoutMs: number;
+}
+
+export interface FileReadSettings {
+  /** Opens PKCS#12 files (from --password-env: never logged, never printed). */
+  readonly password?: string;
+  /** Extra trust anchors (PEM files) on top of Node's roots and the bundle's own self-signed CAs. */
+  readonly caFiles?: readonly string[];
+}
+
+/** One certificate of a file, in file order: what it was seen as (its chain from the same file), or why that part is unreadable. */
+export type FileCertificate = { readonly observation: Observation } | { readonly problem: string };
+
+/**
+ * Reads the certificates of a file (PEM bundle, DER, PKCS#7, PKCS#12). Throws a ProbeError for the whole file:
+ * FILE_NOT_FOUND, FILE_UNREADABLE, NOT_A_CERTIFICATE or PASSWORD_REQUIRED, its message naming the file.
+ */
+export interface CertificateFileSource {
+  read(path: string, settings: FileReadSettings): Promise<FileCertificate[]>;
+}
+
+/**
+ * One account's ACM certificates in one region. Calls throw a ProbeError: ACCESS_DENIED, ASSUME_ROLE_FAILED, or
+ * AWS_REQUEST_FAILED once the SDK's retries are spent (throttling is absorbed by them, never a missing certificate).
+ */
+export interface AcmCertificateReader {
+  /** The region read: the one asked for, or the SDK's (a ProbeError when none is configured). */
+  region(): Promise<string>;
+  /** Every certificate with a validity (issued, expired, revoked), of every key type, all pages. */
+  listCertificates(): Promise<AcmCertificateSummary[]>;
+  describeCertificate(arn: string): Promise<AcmCertificateDetail>;
+}
+
+/** One IAM server certificate, read whole (body and uploaded chain), or why it could not be read. */
+export type IamServerCertificate = { readonly arn: string } & ({ readonly observation: Observation } | { readonly error: CheckError });
+
+/** One account's IAM server certificates (IAM is global). Throws a ProbeError as AcmCertificateReader does. */
+export interface IamCertificateReader {
+  listServerCertificates(): Promise<IamServerCertificate[]>;
+}
+
+/** Builds the readers of each scope (an account, reached with the default credentials or an assumed role, and a region). */
+export interface CloudCertificateReaders {
+  acm(scope: AwsScope): AcmCertificateReader;
+  iam(scope: AwsScope): IamCertificateReader;
 }
 
 export class VersionConflictError extends Error {

@@ -122,7 +122,7 @@ export function parseProbeBatch(body: string): { readonly message: ProbeBatchMes
   const message = parsed.data as unknown as ProbeBatchMessage;
   if (message.batch >= message.batches) throw new InvalidBatchError(`batch ${message.batch} of a run of ${message.batches} batches`);
   try {
-    return { message, config: parseConfig(message.config, `batch ${message.batch + 1}/${message.batches} of run ${message.runId}`) };
+    return { message, config: parseConfig(message.config, `batch ${message.batch + 1}/${message.batches} of run ${message.runId}`, { fileTargets: 'refuse' }) };
   } catch (error) {
     if (error instanceof ConfigError) throw new InvalidBatchError(error.message);
     throw error;

@@ -5,7 +5,8 @@ import type { CheckError, ErrorCode, Finding, FindingCode, Status } from './chec
 // escalation engine (pure) transforms it, the store persists it, the notifier renders it.
 
 export type AlertKind = 'expiry' | 'recovery' | 'error' | 'digest';
-export type CertificateSource = 'tls' | 'acm';
+/** Where a watched certificate is read: an endpoint (TLS, STARTTLS), a certificate file, an ACM or IAM listing. */
+export type CertificateSource = 'tls' | 'file' | 'acm' | 'iam';
 
 /**
  * The last known certificate of a watched target. Kept when probes fail: a failure never erases it. Bounded as
@@ -170,6 +171,8 @@ export type HistoryEvent =
   | 'invalid'
   /** An answering probe found the certificate accepted again (the invalid alert is over). */
   | 'valid-again'
+  /** Its ACM or IAM listing no longer has it (or a failing listing works again): kept only to deliver its last notices. */
+  | 'retired'
   /** The addresses behind the name changed what they serve: which serve the renewed certificate, which an older one. */
   | 'addresses-changed'
   | 'notified';
@@ -200,6 +203,17 @@ export interface WatchState {
   readonly certificateId: string;
   readonly source: CertificateSource;
   readonly target: string;
+  /**
+   * ACM and IAM: the listing it was last seen in (`acm:eu-west-1`, `iam:<role ARN>`, scopeId). While that listing
+   * fails, the certificate keeps escalating from what it last listed; once the listing works and no longer has it,
+   * it has disappeared. Absent for other sources.
+   */
+  readonly scope?: string;
+  /**
+   * Set when the certificate left its listing (or a failing listing works again): the state stays only until the
+   * notices already decided for it (the `disappeared` notice, a recovery) are delivered, then it is deleted.
+   */
+  readonly retiredAt?: string;
   readonly owner: string | null;
   readonly tags: Readonly<Record<string, string>>;
   readonly lastCheckedAt: string;

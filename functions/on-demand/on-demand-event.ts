@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { CHECK_DEFAULTS, CHECK_LIMITS } from '../core/check-settings';
+import { CHECK_DEFAULTS, CHECK_LIMITS, resolveThresholds, ThresholdsError } from '../core/check-settings';
 import { certificateIdForTarget } from '../core/certificate-id';
 import { dnsServerSchema, parseDnsServer, type DnsServer } from '../core/dns-server';
 import { ACKNOWLEDGEABLE_ALERTS, type AcknowledgeableAlert } from '../core/escalation/alerts';
@@ -39,9 +39,13 @@ export const checkEventSchema = z
       })
       .optional(),
   })
-  .refine((event) => (event.options?.criticalDays ?? CHECK_DEFAULTS.criticalDays) <= (event.options?.warningDays ?? CHECK_DEFAULTS.warningDays), {
-    message: 'criticalDays must not exceed warningDays',
-    path: ['options', 'criticalDays'],
+  .superRefine((event, ctx) => {
+    try {
+      resolveThresholds(event.options ?? {});
+    } catch (error) {
+      if (!(error instanceof ThresholdsError)) throw error;
+      ctx.addIssue({ code: 'custom', path: ['options', 'criticalDays'], message: 'criticalDays must not exceed warningDays' });
+    }
   })
   .refine((event) => !(event.options?.firstAddress && event.options.maxAddresses !== undefined), {
     message: 'firstAddress probes one address: leave out maxAddresses',
@@ -135,8 +139,7 @@ export function parseCheckEvent(event: unknown): { requests: CheckRequest[]; set
   return {
     requests: targets.map((t) => (typeof t === 'string' ? { target: t } : { target: t.target, servername: t.servername, caFiles: t.caFile ? [t.caFile] : undefined })),
     settings: {
-      warningDays: options.warningDays ?? CHECK_DEFAULTS.warningDays,
-      criticalDays: options.criticalDays ?? CHECK_DEFAULTS.criticalDays,
+      ...resolveThresholds(options),
       timeoutMs: options.timeoutMs ?? CHECK_DEFAULTS.timeoutMs,
       concurrency: options.concurrency ?? CHECK_DEFAULTS.concurrency,
       maxAddresses: options.maxAddresses ?? CHECK_DEFAULTS.maxAddresses,

@@ -8,18 +8,18 @@ import { ProbeError, type CertificateProbe, type ProbeSettings } from '../core/p
 import type { Target } from '../core/target';
 import { toProbeError } from './probe-error';
 import { STARTTLS_NEGOTIATORS } from './starttls';
-import { TrustStore } from './trust-store';
+import { TrustStores, type TrustStore } from './trust-store';
 
 /** Node errors that only say "wrong time": the trust question is answered by our own walk instead. */
 const TIME_ONLY_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID']);
 
 /** Reads the chain a TLS (or STARTTLS) endpoint serves, verifying it without refusing it. */
 export class TlsProbe implements CertificateProbe {
-  private readonly trustStores = new Map<string, TrustStore>();
+  private readonly trustStores = new TrustStores();
   private readonly parsedCertificates = new ParsedCertificates();
 
   async probe(target: Target, settings: ProbeSettings, address?: string): Promise<Observation> {
-    const trust = this.trustStoreFor(settings.caFiles ?? []);
+    const trust = this.trustStores.for(settings.caFiles ?? []);
     const connectTo = { host: address ?? target.host, port: target.port };
     const { socket, chainReadByNode } = await withDeadline(settings.timeoutMs, target, (track) => this.handshake(target, connectTo, trust, track));
     try {
@@ -27,16 +27,6 @@ export class TlsProbe implements CertificateProbe {
     } finally {
       socket.destroy();
     }
-  }
-
-  private trustStoreFor(caFiles: readonly string[]): TrustStore {
-    const key = caFiles.join('\0');
-    let store = this.trustStores.get(key);
-    if (!store) {
-      store = caFiles.length === 0 ? TrustStore.defaults() : TrustStore.withCaFiles(caFiles);
-      this.trustStores.set(key, store);
-    }
-    return store;
   }
 
   /** `connectTo`: the target's host and port, or one of the addresses behind the host (SNI still names the host). */

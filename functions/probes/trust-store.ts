@@ -24,6 +24,9 @@ function environmentPems(): string[] {
   }
 }
 
+/** Pairs whose signature check is remembered (a Map in insertion order: the oldest goes first). */
+const MAX_VERIFIED_PAIRS = 10_000;
+
 /**
  * The trust anchors of one probe configuration: Node's bundled roots plus extra PEM files (private CAs).
  * Built once and shared by every connection: passing `ca` per connection rebuilds a context each time.
@@ -33,6 +36,7 @@ export class TrustStore {
   private readonly extraPems: string[];
   private anchorsBySubject: Map<string, X509Certificate[]> | undefined;
   private anchorFingerprints: Set<string> | undefined;
+  private readonly verifiedPairs = new Map<string, boolean>();
 
   private constructor(extraPems: string[]) {
     this.extraPems = extraPems;
@@ -73,20 +77,50 @@ export class TrustStore {
    * hide an untrusted root (OpenSSL reports only its last verification error, and time errors come last).
    */
   chainProblem(served: readonly X509Certificate[]): ChainProblem | null {
+    return this.walk(served).problem;
+  }
+
+  /**
+   * The chain of `pool[0]` through the other certificates of `pool` (in any order) towards a trust anchor, dates
+   * aside: the certificates walked (indexes into `pool`, `0` first) and why it stops short of an anchor (null: it
+   * reaches one). `extraAnchors` count as trusted for this walk only (a CA bundle's own roots); one of them that
+   * issued the last certificate walked is `issuer`.
+   */
+  walk(pool: readonly X509Certificate[], extraAnchors: readonly X509Certificate[] = []): { readonly path: number[]; readonly problem: ChainProblem | null; readonly issuer?: X509Certificate } {
     const anchors = this.anchors();
-    const used = new Set<number>([0]);
-    let current = served[0];
+    const path = [0];
+    let current = pool[0];
     for (let depth = 0; depth < 16; depth++) {
-      if (this.anchorFingerprints!.has(current.fingerprint256)) return null;
-      const issuedByAnchor = (anchors.get(current.issuer) ?? []).some((anchor) => issuedBy(current, anchor));
-      if (issuedByAnchor) return null;
-      if (selfSigned(current)) return depth === 0 ? 'SELF_SIGNED' : 'UNTRUSTED_ROOT';
-      const next = served.findIndex((candidate, index) => !used.has(index) && issuedBy(current, candidate));
-      if (next < 0) return depth === 0 ? 'INCOMPLETE_CHAIN' : 'UNTRUSTED_ROOT';
-      used.add(next);
-      current = served[next];
+      const isAnchor = this.anchorFingerprints!.has(current.fingerprint256) || extraAnchors.some((anchor) => anchor.fingerprint256 === current.fingerprint256);
+      if (isAnchor) return { path, problem: null };
+      const extraIssuer = extraAnchors.find((anchor) => this.issuedBy(current, anchor));
+      if (extraIssuer) return { path, problem: null, issuer: extraIssuer };
+      const issuedByAnchor = (anchors.get(current.issuer) ?? []).some((anchor) => this.issuedBy(current, anchor));
+      if (issuedByAnchor) return { path, problem: null };
+      if (selfSigned(current)) return { path, problem: depth === 0 ? 'SELF_SIGNED' : 'UNTRUSTED_ROOT' };
+      const next = pool.findIndex((candidate, index) => !path.includes(index) && this.issuedBy(current, candidate));
+      if (next < 0) return { path, problem: depth === 0 ? 'INCOMPLETE_CHAIN' : 'UNTRUSTED_ROOT' };
+      path.push(next);
+      current = pool[next];
     }
-    return 'CHAIN_INVALID';
+    return { path, problem: 'CHAIN_INVALID' };
+  }
+
+  /** Signature checks remembered by pair: bundles and chains repeat the same intermediate and root over and over. */
+  private issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+    try {
+      if (!cert.checkIssued(issuer)) return false;
+    } catch {
+      return false;
+    }
+    const key = `${cert.fingerprint256}>${issuer.fingerprint256}`;
+    let verified = this.verifiedPairs.get(key);
+    if (verified === undefined) {
+      verified = verifiesWith(cert, issuer);
+      if (this.verifiedPairs.size >= MAX_VERIFIED_PAIRS) this.verifiedPairs.delete(this.verifiedPairs.keys().next().value!);
+      this.verifiedPairs.set(key, verified);
+    }
+    return verified;
   }
 
   private anchors(): Map<string, X509Certificate[]> {
@@ -105,19 +139,35 @@ export class TrustStore {
   }
 }
 
-function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+function verifiesWith(cert: X509Certificate, issuer: X509Certificate): boolean {
   try {
-    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+    return cert.verify(issuer.publicKey);
   } catch {
     return false;
   }
 }
 
 /** Signed by its own key; a self-signed leaf lacks keyCertSign, so X509_check_issued would say no. */
-function selfSigned(cert: X509Certificate): boolean {
+export function selfSigned(cert: X509Certificate): boolean {
   try {
     return cert.subject === cert.issuer && cert.verify(cert.publicKey);
   } catch {
     return false;
+  }
+}
+
+/** One trust store per set of CA files, built on first use and shared by every target that names the same files. */
+export class TrustStores {
+  private readonly stores = new Map<string, TrustStore>();
+
+  /** Throws a ProbeError (CA_FILE_UNREADABLE) naming a CA file that cannot be read. */
+  for(caFiles: readonly string[]): TrustStore {
+    const key = caFiles.join('\0');
+    let store = this.stores.get(key);
+    if (!store) {
+      store = caFiles.length === 0 ? TrustStore.defaults() : TrustStore.withCaFiles(caFiles);
+      this.stores.set(key, store);
+    }
+    return store;
   }
 }

@@ -1,4 +1,5 @@
 import type { FindingCode } from '../core/check-result';
+import { accountAndRegionOf } from '../core/cloud-scope';
 import { describeAddresses } from '../core/escalation/addresses-seen';
 import { rejectingCodes } from '../core/escalation/alerts';
 import { soonestExpiryFirst } from '../core/escalation/digest';
@@ -9,6 +10,11 @@ import type { AddressSeen, WatchState } from '../core/watch-state';
 export interface StatusRow {
   readonly certificateId: string;
   readonly target: string;
+  /** Where it is read: `tls` (endpoints, STARTTLS), `file`, `acm` or `iam`. */
+  readonly source: string;
+  /** ACM and IAM: the account (null when only the default credentials know it) and the region (`global` for IAM). */
+  readonly account: string | null;
+  readonly region: string | null;
   readonly status: string;
   readonly daysRemaining: number | null;
   readonly notAfter: string | null;
@@ -31,9 +37,13 @@ export interface StatusRow {
 
 function statusRow(state: WatchState, now: Date): StatusRow {
   const lastSent = state.sent.at(-1);
+  const where = accountAndRegionOf(state.certificateId);
   return {
     certificateId: state.certificateId,
     target: state.target,
+    source: state.source,
+    account: where?.account ?? null,
+    region: where?.region ?? null,
     status: state.status,
     daysRemaining: state.certificate ? daysRemaining(new Date(state.certificate.notAfter), now) : null,
     notAfter: state.certificate?.notAfter ?? null,

@@ -2,7 +2,7 @@ import type { CertwatchConfig } from '../core/config';
 import type { StateBatchReader, StateStore } from '../core/ports';
 import { MAX_PROBES_PER_WORKER } from '../core/watch-plan';
 import type { WatchState } from '../core/watch-state';
-import { configuredCertificateIds, watchTargets, type WatchDependencies, type WatchReport } from './watch-targets';
+import { configuredCertificateIds, startWatch, summarize, type WatchDependencies, type WatchReport } from './watch-targets';
 
 export interface BatchDependencies extends WatchDependencies {
   readonly store: StateStore & StateBatchReader;
@@ -23,10 +23,11 @@ export interface BatchSummary extends WatchReport {
 export async function watchBatch(config: CertwatchConfig, deps: BatchDependencies): Promise<BatchSummary> {
   const reader: StateBatchReader = deps.store;
   const bounded: CertwatchConfig = { ...config, check: { ...config.check, concurrency: Math.min(config.check.concurrency, MAX_PROBES_PER_WORKER) } };
-  const watched = await watchTargets(bounded, deps, {
+  const watch = startWatch(bounded, deps, {
     readStates: (_store, batchConfig) => reader.getMany(configuredCertificateIds(batchConfig)),
     refoldOnConflict: true,
   });
-  const { results: _results, read: _read, ...summary } = watched;
-  return summary;
+  const { results, outcomes } = await watch.watched;
+  const { unreadable } = await watch.stored;
+  return { ...summarize(results, outcomes, unreadable), storeWrites: deps.store.writeCount - watch.writesBefore };
 }

@@ -1,10 +1,20 @@
 import { checkTargets, type CheckRequest, type CheckSettings } from './check-targets';
 import type { CheckResult, Status } from '../core/check-result';
-import type { CertwatchConfig, WatchedTarget } from '../core/config';
-import { foldObservation } from '../core/escalation/fold';
+import type { CertwatchConfig } from '../core/config';
+import { filePathOf, fileTarget, isFileTarget } from '../core/file-target';
+import { foldObservation, type FoldOutcome, type ObservedResult } from '../core/escalation/fold';
 import { afterDelivery, isClaimable, withClaims } from '../core/escalation/outbox';
-import { VersionConflictError, type CertificateProbe, type NameResolver, type Notifier, type StateListing, type StateStore } from '../core/ports';
-import { certificateIdForResult, certificateIdForTarget } from '../core/certificate-id';
+import {
+  VersionConflictError,
+  type CertificateFileSource,
+  type CertificateProbe,
+  type NameResolver,
+  type Notifier,
+  type StateListing,
+  type StateStore,
+  type UnreadableItem,
+} from '../core/ports';
+import { certificateIdForResult, certificateIdForTarget, certificateSourceOf } from '../core/certificate-id';
 import { InvalidTargetError } from '../core/target';
 import type { WatchState } from '../core/watch-state';
 import { retryOnConflict } from './retry-on-conflict';
@@ -13,7 +23,7 @@ import { Slots } from './slots';
 // The watch pipeline every run shares, the local `certwatch run` and a deployed worker's batch alike: probe the
 // targets, fold each result into its certificate's state, claim the outbox in one conditional write, publish what
 // was claimed, record what was delivered. What differs is how the states are read (the whole table, or the batch's
-// items) and what is done with the outcome (a digest and a report of what is not configured, or metrics).
+// items) and what comes after (ACM and IAM listings, the digest and what is not configured; or metrics).
 
 export interface WatchDependencies {
   readonly probe: CertificateProbe;
@@ -30,13 +40,15 @@ export interface WatchDependencies {
   readonly now: Date;
   /** Called as targets finish probing (for a progress line). */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Reads `file://` targets; without it (the Lambda) a file target is reported invalid. */
+  readonly files?: CertificateFileSource;
 }
 
 export interface WatchTargetsOptions {
   /**
-   * Reads the states the folds start from, while the first targets are probed: every
-   * stored state (a local run, which also reports what is no longer configured), or the configured targets'
-   * certificates (a batch: configuredCertificateIds).
+   * Reads the states the folds start from, while the first targets are probed: every stored state (a local run,
+   * which also reports what is no longer configured and lists ACM and IAM against them), or the configured targets'
+   * certificates (a deployed batch: configuredCertificateIds).
    */
   readonly readStates: (store: StateStore, config: CertwatchConfig) => Promise<StateListing>;
   /**
@@ -55,7 +67,7 @@ export interface RunProblem {
 
 /** What a watch reports, a local run's summary and a deployed batch's alike. */
 export interface WatchReport {
-  /** Targets watched, invalid ones included. */
+  /** Targets watched, invalid ones included (and, in a run, each ACM or IAM certificate and failed listing). */
   readonly targets: number;
   readonly byStatus: Readonly<Record<Status, number>>;
   /** Targets that could not be parsed: reported, not stored. */
@@ -67,19 +79,45 @@ export interface WatchReport {
   readonly storeFailures: readonly RunProblem[];
   /** Items in the store that are not readable states: skipped every run until `certwatch forget` deletes them. */
   readonly unreadableItems: readonly RunProblem[];
-  /** Another writer changed the item first: left to it. */
+  /** Another run changed the item first: left to that run. */
   readonly conflicts: readonly string[];
-  /** Writes this watch made. */
   readonly storeWrites: number;
 }
 
-/** What watching a list of targets did. */
-export interface WatchOutcome extends WatchReport {
-  readonly results: readonly CheckResult[];
-  /** The watched certificates' states as this watch left them (the stored one when a write failed), in target order. */
-  readonly states: readonly WatchState[];
-  /** The states read before folding, by certificate id. */
-  readonly read: ReadonlyMap<string, WatchState>;
+/** What one certificate contributed to the summary (invalid targets contribute nothing here). */
+export interface TargetOutcome {
+  /** The certificate's state after this run (the stored one when the write failed; none if never stored, or deleted). */
+  readonly state?: WatchState;
+  readonly sent: number;
+  readonly pending: number;
+  readonly publishFailures: readonly RunProblem[];
+  readonly storeFailure?: RunProblem;
+  readonly conflict?: string;
+}
+
+/** How a run folds an observation into a state, or retires a state, each within the store's bound. */
+export interface Settlers {
+  observe(previous: WatchState | undefined, input: ObservedResult): Promise<TargetOutcome>;
+  /** `outcome` null: nothing to say, the state is deleted at once. */
+  retire(previous: WatchState, outcome: FoldOutcome | null): Promise<TargetOutcome>;
+}
+
+/** The states a watch started from. */
+export interface StoredStates {
+  readonly byId: ReadonlyMap<string, WatchState>;
+  readonly unreadable: readonly UnreadableItem[];
+}
+
+/** A watch under way: its states being read, its settlers (for more folds of the same run), its targets being probed. */
+export interface TargetsWatch {
+  readonly stored: Promise<StoredStates>;
+  readonly settlers: Settlers;
+  /** Every certificate folded or retired so far. */
+  readonly observed: ReadonlySet<string>;
+  /** The targets' results and the outcomes of their folds, once every target is probed and folded. */
+  readonly watched: Promise<{ readonly results: readonly CheckResult[]; readonly outcomes: readonly TargetOutcome[] }>;
+  /** The store's writes when the watch began. */
+  readonly writesBefore: number;
 }
 
 /**
@@ -90,89 +128,94 @@ export interface WatchOutcome extends WatchReport {
  */
 const STORE_CONCURRENCY = 32;
 
-/** The dependencies and the options a fold needs. */
-interface FoldDependencies extends WatchDependencies {
-  readonly refoldOnConflict: boolean;
-}
-
-/** What one target contributed (invalid targets contribute nothing here). */
-interface TargetOutcome {
-  /** The certificate's state after this run (the stored one when the write failed; none if never stored). */
-  readonly state?: WatchState;
-  readonly sent: number;
-  readonly pending: number;
-  readonly publishFailures: readonly RunProblem[];
-  readonly storeFailure?: RunProblem;
-  readonly conflict?: string;
-}
-
 /**
- * Probes every target, judges, persists, decides, notifies. Never stops on one target's failure. Pipelined: the
- * store finishes opening (when given still opening) and its states are read while the first targets are probed,
- * and each result is folded, written and notified as soon as its probe answers, while the others are still being
- * probed. A certificate's steps run in order: write the decision and claim its outbox (one conditional write),
- * publish, record what was sent. The config refuses two targets with one certificate id, so no two folds touch the
- * same item.
+ * Probes every target, judges, persists, decides, notifies; never stops on one target's failure. Pipelined: the
+ * states are read while the first targets are probed, and each result is folded, written and notified as soon as
+ * its probe answers, while the others are still being probed. A certificate's steps run in order: write the
+ * decision and claim its outbox (one conditional write), publish, record what was sent. The config refuses two
+ * targets with one certificate id, so no two folds in a run touch the same item.
  */
-export async function watchTargets(config: CertwatchConfig, deps: WatchDependencies, options: WatchTargetsOptions): Promise<WatchOutcome> {
-  const requests: CheckRequest[] = config.targets.map((t) => ({ target: t.target, servername: t.servername, caFiles: t.caFiles }));
+export function startWatch(config: CertwatchConfig, deps: WatchDependencies, options: WatchTargetsOptions): TargetsWatch {
+  const requests: CheckRequest[] = config.targets.map((t) => ({ target: t.target, servername: t.servername, caFiles: t.caFiles, filePath: t.filePath }));
   const settings: CheckSettings = { ...config.check, caFiles: [] };
+  const refold = options.refoldOnConflict ?? false;
 
-  const foldDeps: FoldDependencies = { ...deps, refoldOnConflict: options.refoldOnConflict ?? false };
   const writesBefore = deps.store.writeCount;
   // No fold starts without the states; a failed read stops the probing, which then rejects with the store's error.
   const stopProbing = new AbortController();
-  const stored = options.readStates(deps.store, config).then(({ states, unreadable }) => ({ byId: new Map(states.map((state) => [state.certificateId, state])), unreadable }));
+  const stored: Promise<StoredStates> = options
+    .readStates(deps.store, config)
+    .then(({ states, unreadable }) => ({ byId: new Map(states.map((state) => [state.certificateId, state])), unreadable }));
   stored.catch((error: unknown) => stopProbing.abort(error));
 
   const storeSlots = new Slots(STORE_CONCURRENCY);
+  const observed = new Set<string>();
+  const settlers: Settlers = {
+    observe: (previous, input) => {
+      observed.add(input.certificateId);
+      return storeSlots.run(() => settle(previous, input, config, deps, refold));
+    },
+    retire: (previous, outcome) => {
+      observed.add(previous.certificateId);
+      return storeSlots.run(() => settleRetirement(previous, outcome, deps));
+    },
+  };
   // Each result is folded as soon as it is judged, while the other targets are still being probed.
-  const outcomes: Promise<TargetOutcome | null>[] = new Array(requests.length);
-  const fold = async (index: number, result: CheckResult): Promise<TargetOutcome | null> => {
-    if (result.error?.code === 'INVALID_TARGET') return null; // reported, not stored
+  const outcomes = new Map<CheckResult, Promise<TargetOutcome[]>>();
+  const fold = async (index: number, result: CheckResult): Promise<TargetOutcome[]> => {
+    if (result.error?.code === 'INVALID_TARGET') return []; // reported, not stored
     const { byId } = await stored;
-    const previous = byId.get(certificateIdForResult(result));
-    return storeSlots.run(() => settle(previous, config.targets[index], result, config, foldDeps));
+    const { owner, tags, target } = config.targets[index];
+    const base = { source: certificateSourceOf(result.target), owner, tags };
+    // A file that cannot be read fails every certificate it held (their escalation goes on from what was read).
+    const wholeFile = isFileTarget(target) && result.target === fileTarget(filePathOf(target));
+    const ids = wholeFile ? certificatesOfFile(byId, result.target) : [certificateIdForResult(result)];
+    return Promise.all(
+      ids.map((id) => settlers.observe(byId.get(id), { ...base, certificateId: id, target: wholeFile ? id : result.target, result: wholeFile ? { ...result, target: id } : result })),
+    );
   };
   const probing = checkTargets(requests, settings, {
     probe: deps.probe,
     resolver: deps.resolver,
+    files: deps.files,
     now: () => deps.now,
     onProgress: deps.onProgress,
     onResult: (index, result) => {
-      outcomes[index] = fold(index, result);
-      outcomes[index].catch(() => undefined); // awaited below, after probing, in config order
+      const outcome = fold(index, result);
+      outcome.catch(() => undefined); // awaited below, after probing, in config order
+      outcomes.set(result, outcome);
     },
     signal: stopProbing.signal,
   });
+  const watched = probing.then(async (results) => ({ results, outcomes: (await Promise.all(results.map((result) => outcomes.get(result) ?? Promise.resolve([])))).flat() }));
+  return { stored, settlers, observed, watched, writesBefore };
+}
 
-  const results = await probing;
+/** The report of what a watch's results and outcomes came to (storeWrites aside), and the states it left. */
+export function summarize(
+  results: readonly CheckResult[],
+  outcomes: readonly TargetOutcome[],
+  unreadable: readonly UnreadableItem[],
+): Omit<WatchReport, 'storeWrites'> & { readonly states: readonly WatchState[] } {
   const byStatus: Record<Status, number> = { ok: 0, warning: 0, critical: 0, expired: 0, error: 0 };
-  const tally = { sent: 0, pending: 0 };
   const invalidTargets: RunProblem[] = [];
+  for (const result of results) {
+    byStatus[result.status]++;
+    if (result.error?.code === 'INVALID_TARGET') invalidTargets.push({ certificateId: result.target, message: result.error.message });
+  }
+  const tally = { sent: 0, pending: 0 };
   const publishFailures: RunProblem[] = [];
   const storeFailures: RunProblem[] = [];
   const conflicts: string[] = [];
-  const states: WatchState[] = [];
-  const { unreadable, byId } = await stored;
-  const settled = await Promise.all(outcomes);
-  for (const [index, result] of results.entries()) {
-    byStatus[result.status]++;
-    if (result.error?.code === 'INVALID_TARGET') {
-      invalidTargets.push({ certificateId: result.target, message: result.error.message });
-      continue;
-    }
-    const outcome = settled[index]!;
+  for (const outcome of outcomes) {
     tally.sent += outcome.sent;
     tally.pending += outcome.pending;
     publishFailures.push(...outcome.publishFailures);
     if (outcome.storeFailure) storeFailures.push(outcome.storeFailure);
     if (outcome.conflict) conflicts.push(outcome.conflict);
-    if (outcome.state) states.push(outcome.state);
   }
   return {
     targets: results.length,
-    results,
     byStatus,
     invalidTargets,
     notificationsSent: tally.sent,
@@ -181,17 +224,16 @@ export async function watchTargets(config: CertwatchConfig, deps: WatchDependenc
     storeFailures,
     unreadableItems: unreadable.map((item) => ({ certificateId: item.key, message: item.reason })),
     conflicts,
-    states,
-    read: byId,
-    storeWrites: deps.store.writeCount - writesBefore,
+    // The states as this run left them, retired ones aside (a retired target is not reported forever).
+    states: outcomes.flatMap((outcome) => (outcome.state && outcome.state.retiredAt === undefined ? [outcome.state] : [])),
   };
 }
 
-/** The certificate ids of the config's targets that parse (the others are reported by the probe, not stored). */
+/** The certificate ids of the config's endpoint targets that parse (the others are reported by the probe, not stored). */
 export function configuredCertificateIds(config: CertwatchConfig): string[] {
   return config.targets.flatMap((watched) => {
     try {
-      return [certificateIdForTarget(watched.target, watched.servername)];
+      return isFileTarget(watched.target) ? [] : [certificateIdForTarget(watched.target, watched.servername)];
     } catch (error) {
       if (error instanceof InvalidTargetError) return [];
       throw error;
@@ -199,29 +241,61 @@ export function configuredCertificateIds(config: CertwatchConfig): string[] {
   });
 }
 
-/** Folds and notifies one valid target; a store failure or conflict is its outcome, not the run's. */
-async function settle(previous: WatchState | undefined, watched: WatchedTarget, result: CheckResult, config: CertwatchConfig, deps: FoldDependencies): Promise<TargetOutcome> {
-  const certificateId = certificateIdForResult(result);
+/** The stored certificates of a file (`file://PATH#N`); none yet: the file's own id, for its failure. */
+function certificatesOfFile(byId: ReadonlyMap<string, WatchState>, fileTarget: string): string[] {
+  const known = [...byId.keys()].filter((id) => id.startsWith(`${fileTarget}#`));
+  return known.length > 0 ? known : [fileTarget];
+}
+
+/**
+ * Folds one observation and delivers what it decided; a store failure or conflict is its outcome, not the run's.
+ * With `refold`, a conflict on the first write (nothing published yet) folds again, once, from a consistent read.
+ */
+async function settle(previous: WatchState | undefined, input: ObservedResult, config: CertwatchConfig, deps: WatchDependencies, refold: boolean): Promise<TargetOutcome> {
   const progress: Progress = { sent: 0, publishFailures: [] };
   let from = previous;
   for (let attempt = 1; ; attempt++) {
     try {
-      return { ...(await foldAndNotify(from, certificateId, watched, result, config, deps, progress)), ...progress };
+      const { state: folded } = foldObservation(from, input, config.policy, deps.now);
+      return { ...(await deliver(from, folded, deps, progress)), ...progress };
     } catch (error) {
       // Nothing is published before the claim's write: a conflict on it leaves nothing half done to fold again.
-      if (error instanceof VersionConflictError && deps.refoldOnConflict && attempt === 1 && progress.sent === 0 && progress.publishFailures.length === 0) {
-        try {
-          from = await deps.store.get(certificateId);
-          continue;
-        } catch (reread) {
-          return { state: previous, pending: 0, ...progress, storeFailure: { certificateId, message: (reread as Error).message } };
-        }
+      if (!(refold && attempt === 1 && error instanceof VersionConflictError && progress.sent === 0 && progress.publishFailures.length === 0)) {
+        return failedSettlement(input.certificateId, from, error, progress);
       }
-      // What was published before a failed write still counts: it was sent (and is sent again once the claim lapses).
-      const failure = error instanceof VersionConflictError ? { conflict: certificateId } : { storeFailure: { certificateId, message: (error as Error).message } };
-      return { state: from, pending: 0, ...progress, ...failure };
+      try {
+        from = await deps.store.get(input.certificateId);
+      } catch (reread) {
+        return failedSettlement(input.certificateId, from, reread, progress);
+      }
     }
   }
+}
+
+/**
+ * Retires a state: delivers what its retirement decided (a `disappeared` notice, a recovery), and deletes the state
+ * once nothing is left to deliver (at once when nothing was decided). An undelivered notice keeps it for the next run.
+ */
+async function settleRetirement(previous: WatchState, outcome: FoldOutcome | null, deps: WatchDependencies): Promise<TargetOutcome> {
+  const progress: Progress = { sent: 0, publishFailures: [] };
+  try {
+    if (!outcome) {
+      await deps.store.delete(previous.certificateId, previous.version);
+      return { pending: 0, ...progress };
+    }
+    const { state, pending } = await deliver(previous, outcome.state, deps, progress);
+    if (pending > 0) return { state, pending, ...progress };
+    await deps.store.delete(state.certificateId, state.version);
+    return { pending: 0, ...progress };
+  } catch (error) {
+    return failedSettlement(previous.certificateId, previous, error, progress);
+  }
+}
+
+/** What was published before a failed write still counts: it was sent (and is sent again once the claim lapses). */
+function failedSettlement(certificateId: string, previous: WatchState | undefined, error: unknown, progress: Progress): TargetOutcome {
+  const failure = error instanceof VersionConflictError ? { conflict: certificateId } : { storeFailure: { certificateId, message: (error as Error).message } };
+  return { state: previous, pending: 0, ...progress, ...failure };
 }
 
 /** What a fold has delivered so far: kept even when a later write fails. */
@@ -231,25 +305,11 @@ interface Progress {
 }
 
 /**
- * Folds one result into the certificate's state and claims the outbox in one conditional write (the decision is
- * durable, and a racing run loses the write, before anything is sent), publishes what it claimed, then records
- * what was delivered and releases what was not, for the next run.
+ * Writes a folded state and claims its outbox in one conditional write (the decision is durable, and a racing run
+ * loses the write, before anything is sent), publishes what it claimed, then records what was delivered and
+ * releases what was not, for the next run.
  */
-async function foldAndNotify(
-  previous: WatchState | undefined,
-  certificateId: string,
-  watched: WatchedTarget,
-  result: CheckResult,
-  config: CertwatchConfig,
-  deps: FoldDependencies,
-  progress: Progress,
-): Promise<{ state: WatchState; pending: number }> {
-  const { state: folded } = foldObservation(
-    previous,
-    { certificateId, source: 'tls', target: result.target, owner: watched.owner, tags: watched.tags, result },
-    config.policy,
-    deps.now,
-  );
+async function deliver(previous: WatchState | undefined, folded: WatchState, deps: WatchDependencies, progress: Progress): Promise<{ state: WatchState; pending: number }> {
   const claimed = folded.pending.filter((n) => isClaimable(n, deps.now)).map((n) => n.id);
   let state = claimed.length > 0 ? withClaims(folded, claimed, deps.now.toISOString()) : folded;
   if (previous === undefined || claimed.length > 0 || meaningfullyChanged(previous, state)) {
@@ -263,7 +323,7 @@ async function foldAndNotify(
       delivered.set(notification.id, (await deps.notifier.publish(notification)).messageId);
       progress.sent++;
     } catch (error) {
-      progress.publishFailures.push({ certificateId, message: `notification ${notification.id}: ${(error as Error).message}` });
+      progress.publishFailures.push({ certificateId: state.certificateId, message: `notification ${notification.id}: ${(error as Error).message}` });
     }
   }
   const recorded = await recordDelivery(deps.store, state, claimed, delivered, deps.now);

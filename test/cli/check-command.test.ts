@@ -87,6 +87,12 @@ describe('certwatch check --json', () => {
     expect(code).toBe(2);
   });
 
+  test('--critical-days above the default warning threshold raises it: --critical-days 95 alone makes 90 days critical', async () => {
+    const { code, out } = await cli('check', '--json', ...common(), '--critical-days', '95', at(okServer));
+    expect(JSON.parse(out)[0].findings[0].message).toContain('critical below 95 days');
+    expect(code).toBe(2);
+  });
+
   test('--targets-file adds targets after the arguments, comments skipped', async () => {
     const file = join(dir, 'targets.txt');
     writeFileSync(file, `# fleet\n${at(expiredServer)}  # old one\n\nbad target here\n`);
@@ -157,7 +163,7 @@ describe('usage mistakes: one line on stderr, exit 3, no stack trace', () => {
     [['check'], 'no targets given'],
     [['check', '--warning-days', 'ten', 'x.test'], '"ten" is not a whole number'],
     [['check', '--timeout-ms', '0', 'x.test'], 'outside 1-600000'],
-    [['check', '--critical-days', '40', 'x.test'], 'must not exceed --warning-days'],
+    [['check', '--warning-days', '30', '--critical-days', '40', 'x.test'], 'check: --critical-days (40) must not exceed --warning-days (30)'],
     [['check', '--targets-file', '/nonexistent/targets.txt'], 'cannot read --targets-file /nonexistent/targets.txt: ENOENT'],
     [['check', '--ca-file', '/nonexistent/ca.pem', 'x.test'], 'cannot read CA file /nonexistent/ca.pem'],
     [['check', '--no-such-option', 'x.test'], "unknown option '--no-such-option'"],
@@ -189,7 +195,7 @@ describe('the installed command', () => {
     const top = await run('npx', ['--no-install', 'certwatch', '--help'], { cwd: repo });
     expect(top.stdout).toContain('check [options] [targets...]');
     const help = await run('npx', ['--no-install', 'certwatch', 'check', '--help'], { cwd: repo });
-    for (const option of ['--json', '--servername', '--ca-file', '--warning-days', '--critical-days', '--timeout-ms', '--concurrency', '--targets-file']) {
+    for (const option of ['--json', '--servername', '--ca-file', '--warning-days', '--critical-days', '--timeout-ms', '--concurrency', '--targets-file', '--files', '--password-env']) {
       expect(help.stdout).toContain(option);
     }
     expect(help.stdout).toContain('Exit status: 0 ok, 1 warning, 2 critical or expired, 3 error');

@@ -99,9 +99,10 @@ describe('parseConfig', () => {
     [{ ...minimal, policy: { stages: [{ name: 'x', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }, { name: 'x', daysBefore: 1, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.1.name: duplicate stage name "x"'],
     [{ targets: ['x.test'] }, 'audiences: the default policy notifies "owners" (stages notice, warning, urgent, critical, expired): define it, or set policy.stages'],
     [{ targets: ['x.test'], audiences: { owners: {} } }, 'audiences: the default policy notifies "oncall" (stages urgent, critical, expired)'],
-    [{ ...minimal, policy: { stages: [{ name: 'error', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.0.name: "error", "invalid" and "digest" are reserved (they name probe-failure alerts, invalid-certificate alerts and digests): choose another stage name'],
-    [{ ...minimal, policy: { stages: [{ name: 'soon', daysBefore: 9, notify: ['owners'], repeatEvery: '1d' }, { name: 'digest', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.1.name: "error", "invalid" and "digest" are reserved'],
-    [{ ...minimal, policy: { stages: [{ name: 'invalid', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.0.name: "error", "invalid" and "digest" are reserved'],
+    [{ ...minimal, policy: { stages: [{ name: 'error', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.0.name: "error", "invalid", "disappeared" and "digest" are reserved (they name probe-failure alerts, invalid-certificate alerts, disappeared ACM and IAM certificates and digests): choose another stage name'],
+    [{ ...minimal, policy: { stages: [{ name: 'soon', daysBefore: 9, notify: ['owners'], repeatEvery: '1d' }, { name: 'digest', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.1.name: "error", "invalid", "disappeared" and "digest" are reserved'],
+    [{ ...minimal, policy: { stages: [{ name: 'invalid', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.0.name: "error", "invalid", "disappeared" and "digest" are reserved'],
+    [{ ...minimal, policy: { stages: [{ name: 'disappeared', daysBefore: 3, notify: ['owners'], repeatEvery: '1d' }] } }, 'policy.stages.0.name: "error", "invalid", "disappeared" and "digest" are reserved'],
     [{ ...minimal, policy: { lifetimeCap: 0 } }, 'policy.lifetimeCap: '],
     [{ ...minimal, policy: { lifetimeCap: 1.5 } }, 'policy.lifetimeCap: '],
     [{ ...minimal, policy: { lifetimeCap: null } }, 'policy.lifetimeCap: '],
@@ -207,8 +208,19 @@ describe('configInputFor: a validated config written back as a config file', () 
       alarms: { notify: ['pager'] },
       vpc: { subnetIds: ['subnet-0123abcd'], securityGroupIds: ['sg-0123abcd'] },
       sns: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts' },
+      acm: { regions: ['eu-west-1', 'us-east-1'], roles: [{ roleArn: 'arn:aws:iam::111122223333:role/reader', externalId: 'ext-1' }, { roleArn: 'arn:aws:iam::444455556666:role/reader', regions: ['ap-south-1'] }] },
+      iam: true,
     });
     expect(parseConfig(configInputFor(config, { withContacts: true }))).toEqual(config);
+  });
+
+  test.each([
+    [{ acm: {} }],
+    [{ acm: { regions: [], roles: [{ roleArn: 'arn:aws:iam::111122223333:role/reader' }] }, iam: true }],
+    [{ iam: true }],
+  ])('ACM and IAM scopes round-trip: %j', (cloud) => {
+    const config = parseConfig({ ...minimal, ...cloud });
+    expect(parseConfig(configInputFor(config)).cloud).toEqual(config.cloud);
   });
 
   test('the default policy and no digest round-trip too; addresses stay behind unless asked for', () => {
@@ -293,5 +305,64 @@ describe('loadConfigFile', () => {
   test('certwatch.schema.json is the schema generated from the validator', () => {
     const committed = JSON.parse(readFileSync(join(__dirname, '..', '..', 'certwatch.schema.json'), 'utf8'));
     expect(committed).toEqual(configJsonSchema());
+  });
+});
+
+describe('ACM, IAM and certificate files in the config', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'certwatch-config-sources-'));
+  const roleA = 'arn:aws:iam::111122223333:role/certwatch-reader';
+
+  test('acm and iam become the scopes to list: own account in its regions, each role in its own (default: the same)', () => {
+    const config = parseConfig({ ...minimal, targets: [], acm: { regions: ['eu-west-1', 'us-east-1'], roles: [{ roleArn: roleA, externalId: 'ops-42' }] }, iam: true });
+    expect(config.cloud.acm).toEqual([
+      { region: 'eu-west-1', role: null },
+      { region: 'us-east-1', role: null },
+      { region: 'eu-west-1', role: { roleArn: roleA, externalId: 'ops-42' } },
+      { region: 'us-east-1', role: { roleArn: roleA, externalId: 'ops-42' } },
+    ]);
+    expect(config.cloud.iam).toEqual([
+      { region: 'eu-west-1', role: null },
+      { region: 'eu-west-1', role: { roleArn: roleA, externalId: 'ops-42' } },
+    ]);
+  });
+
+  test("acm.regions [] lists only the roles' accounts; no acm or iam lists nothing", () => {
+    expect(parseConfig({ ...minimal, acm: { regions: [], roles: [{ roleArn: roleA, regions: ['ap-south-1'] }] } }).cloud).toEqual({ acm: [{ region: 'ap-south-1', role: { roleArn: roleA } }], iam: [] });
+    expect(parseConfig(minimal).cloud).toEqual({ acm: [], iam: [] });
+    expect(parseConfig({ ...minimal, targets: [], acm: {} }).cloud.acm).toEqual([{ region: null, role: null }]);
+  });
+
+  test.each([
+    [{ ...minimal, acm: { regions: ['Ireland'] } }, 'acm.regions.0: must be a region name such as eu-west-1'],
+    [{ ...minimal, acm: { roles: [{ roleArn: 'reader' }] } }, 'acm.roles.0.roleArn: must be an IAM role ARN'],
+    [{ ...minimal, acm: { roles: [{ roleArn: roleA, externalId: 'a b' }] } }, 'acm.roles.0.externalId: must be 2-1224 letters'],
+    [{ ...minimal, iam: 'yes' }, 'iam: '],
+    [{ ...minimal, targets: [{ target: 'file://certs/a.pem', servername: 'a.test' }] }, 'targets.0.servername: a certificate file has no servername'],
+    [{ ...minimal, targets: ['file://'] }, 'targets.0: invalid target "file://": a file target needs a path'],
+    [{ ...minimal, targets: ['file://a.pem', { target: 'file://a.pem', owner: 'x' }] }, 'targets.1: same certificate as targets.0 (file:a.pem)'],
+  ])('%j is refused naming the field', (json, expected) => {
+    expect(problems(json).join('\n')).toContain(expected);
+  });
+
+  test('file targets are allowed for a local watcher and refused, each named, when loaded for the Lambda', () => {
+    const json = { ...minimal, targets: ['example.com', 'file://certs/a.pem', { target: 'FILE:///etc/ssl/b.pem' }] };
+    expect(parseConfig(json).targets.map((t) => t.target)).toEqual(['example.com', 'file://certs/a.pem', 'FILE:///etc/ssl/b.pem']);
+    expect(() => parseConfig(json, 'lambda.json', { fileTargets: 'refuse' })).toThrow(
+      new ConfigError('lambda.json', [
+        'targets.1: certificate files cannot be watched here (no file system to watch in Lambda): check them where they are built, with certwatch check --files',
+        'targets.2: certificate files cannot be watched here (no file system to watch in Lambda): check them where they are built, with certwatch check --files',
+      ]),
+    );
+  });
+
+  test('a relative file target is read relative to the config file, and keeps its text as its name', () => {
+    const home = join(dir, 'files-home');
+    mkdirSync(home, { recursive: true });
+    const file = join(home, 'certwatch.config.json');
+    writeFileSync(file, JSON.stringify({ ...minimal, targets: ['file://certs/a.pem', 'file:///etc/ssl/b.pem'] }));
+    expect(loadConfigFile(file).targets.map((t) => [t.target, t.filePath])).toEqual([
+      ['file://certs/a.pem', join(home, 'certs', 'a.pem')],
+      ['file:///etc/ssl/b.pem', '/etc/ssl/b.pem'],
+    ]);
   });
 });

@@ -417,6 +417,12 @@ describe('the CertWatch construct in another app', () => {
     Annotations.fromStack(host).hasWarning('/Platform/Certs', Match.stringLikeRegexp('a probe run would take .* longer than schedule.probe'));
   });
 
+  test('a config that also lists ACM or IAM deploys its endpoints and warns that those are not watched in AWS yet', () => {
+    const host = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Platform');
+    new CertWatch(host, 'Certs', { config: configFor(caFile, { acm: { regions: ['eu-west-1'] }, iam: true }) });
+    Annotations.fromStack(host).hasWarning('/Platform/Certs', Match.stringLikeRegexp('ACM or IAM .* the AWS deployment does not watch them yet'));
+  });
+
   test('a batch that could outlast Lambda\'s 15 minutes is refused at synth, saying what to change', () => {
     const host = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Platform');
     const tooSlow = configFor(caFile, { check: { timeoutMs: 120_000, concurrency: 1, maxAddresses: 1 } });

@@ -70,7 +70,7 @@ describe('a malformed event gets an InvalidEventError naming the field', () => {
     [{ targets: [42] }, 'targets.0'],
     [{ targets: ['a.test'], options: { warningDays: -1 } }, 'options.warningDays'],
     [{ targets: ['a.test'], options: { timeoutMs: 'soon' } }, 'options.timeoutMs'],
-    [{ targets: ['a.test'], options: { criticalDays: 40 } }, 'options.criticalDays: criticalDays must not exceed warningDays'],
+    [{ targets: ['a.test'], options: { warningDays: 30, criticalDays: 40 } }, 'options.criticalDays: criticalDays must not exceed warningDays'],
     [{ targets: ['a.test'], options: { colour: true } }, 'colour'],
     [{ targets: ['a.test'], extra: 1 }, 'extra'],
     [{ targets: ['a.test'], options: { dnsServer: 'dns.internal' } }, 'options.dnsServer.0: invalid DNS server "dns.internal": give an IP address'],

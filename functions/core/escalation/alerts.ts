@@ -39,6 +39,12 @@ export const REJECTING_FINDING_CODES: ReadonlySet<FindingCode> = new Set<Finding
  */
 export const INVALID_STAGE = 'invalid';
 
+/**
+ * The stage of the notice about a certificate that left its ACM or IAM listing while in use and not expired (kind
+ * `error`: something is wrong now). Reserved as a stage name in the config.
+ */
+export const DISAPPEARED_STAGE = 'disappeared';
+
 /** The rejecting findings among `findings`, in their order (see REJECTING_FINDING_CODES). */
 export function rejectingFindings(findings: readonly Finding[]): Finding[] {
   return findings.filter((finding) => REJECTING_FINDING_CODES.has(finding.code));
@@ -55,9 +61,9 @@ export function rejectingCodes(findings: readonly Finding[]): FindingCode[] {
 /** What a state without `invalidAlert` (stored before it existed, or never rejected) reads as. */
 export const INACTIVE_INVALID_ALERT: InvalidAlert = { active: false, lastNotifiedAt: null, audiencesTold: [], acknowledgement: null };
 
-/** A probe-failure notice (kind `error`, stage `error`), not an invalid alert's. */
+/** A probe-failure notice (kind `error`, stage `error`), not an invalid alert's nor a disappearance's. */
 export function isProbeFailureNotice(notification: Pick<PlannedNotification, 'kind' | 'stage'>): boolean {
-  return notification.kind === 'error' && notification.stage !== INVALID_STAGE;
+  return notification.kind === 'error' && notification.stage !== INVALID_STAGE && notification.stage !== DISAPPEARED_STAGE;
 }
 
 /** An invalid alert's notice (kind `error`, stage `invalid`), not its recovery. */

@@ -25,6 +25,8 @@ export interface ObservedResult {
   readonly target: string;
   readonly owner: string | null;
   readonly tags: Readonly<Record<string, string>>;
+  /** ACM and IAM: the listing it came from (WatchState.scope). */
+  readonly scope?: string;
   readonly result: CheckResult;
 }
 
@@ -74,19 +76,19 @@ export function foldObservation(previous: WatchState | undefined, input: Observe
   const leaf = input.result.leaf;
   const seenAtAddresses = addressesSeen(input.result, previous);
   if (!failure && leaf) {
-    const seen = storable(knownCertificateFrom(input.result, leaf, certificate, at), now);
+    const seen = storable(knownCertificateFrom(input.result, leaf, certificate, at), now, input.source);
     const unconfirmed = certificate !== null && certificate.fingerprintSha256 !== seen.fingerprintSha256 && replacementUnconfirmed(previous, input.result, certificate, seen);
     if (!certificate) record('first-seen', `${seen.subject} (${seen.fingerprintSha256}) expires ${seen.notAfter}`);
     else if (certificate.fingerprintSha256 !== seen.fingerprintSha256 && !unconfirmed) {
       replaced = true;
       record('replaced', `${certificate.fingerprintSha256} (expires ${certificate.notAfter}) -> ${seen.fingerprintSha256} (expires ${seen.notAfter})`);
     }
-    certificate = unconfirmed ? storable(certificate!, now) : seen;
+    certificate = unconfirmed ? storable(certificate!, now, input.source) : seen;
     const change = addressesChange(previous, seenAtAddresses);
     if (change) record('addresses-changed', change);
   } else if (certificate) {
     // Kept while the probe fails: RENEWAL_OVERDUE is re-judged, and a state stored before the bounds gets them.
-    certificate = storable(certificate, now);
+    certificate = storable(certificate, now, input.source);
   }
 
   const failuresBefore = previous?.consecutiveFailures ?? 0;
@@ -118,6 +120,7 @@ export function foldObservation(previous: WatchState | undefined, input: Observe
     certificateId: input.certificateId,
     source: input.source,
     target: input.target,
+    ...(input.scope !== undefined ? { scope: input.scope } : {}),
     owner: input.owner,
     tags: input.tags,
     lastCheckedAt: at,

@@ -1,7 +1,7 @@
 import type { CertificateInfo } from '../certificate';
 import type { CheckError, CheckResult, Finding } from '../check-result';
 import { clipText, DETAIL_LIMITS } from '../safe-text';
-import type { HistoryEntry, KnownCertificate, SentNotification, StoredCertificateInfo } from '../watch-state';
+import type { CertificateSource, HistoryEntry, KnownCertificate, SentNotification, StoredCertificateInfo } from '../watch-state';
 import { EXPIRY_FINDING_CODES } from './alerts';
 import { renewalOverdue } from './policy';
 
@@ -39,11 +39,13 @@ export function knownCertificateFrom(result: CheckResult, leaf: CertificateInfo,
 /**
  * The certificate as stored: bounded (STORED_*), without the clock-derived findings, and with RENEWAL_OVERDUE
  * re-judged (it depends on the clock too, but its text does not change from run to run), also while the probe
- * fails. Idempotent, so applying it to what it returned changes nothing.
+ * fails. An ACM certificate's RENEWAL_OVERDUE is ACM's schedule, judged with its listing: kept as listed. Idempotent,
+ * so applying it to what it returned changes nothing.
  */
-export function storable(certificate: KnownCertificate, now: Date): KnownCertificate {
-  const judged = certificate.findings.filter((finding) => finding.code !== 'RENEWAL_OVERDUE' && !EXPIRY_FINDING_CODES.has(finding.code));
-  const overdue = renewalOverdue(certificate, now);
+export function storable(certificate: KnownCertificate, now: Date, source: CertificateSource = 'tls'): KnownCertificate {
+  const listedRenewal = source === 'acm';
+  const judged = certificate.findings.filter((finding) => !EXPIRY_FINDING_CODES.has(finding.code) && (listedRenewal || finding.code !== 'RENEWAL_OVERDUE'));
+  const overdue = listedRenewal ? null : renewalOverdue(certificate, now);
   return {
     ...boundedTexts(certificate),
     chain: boundedChain(certificate.chain, certificate.notAfter),

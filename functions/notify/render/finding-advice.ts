@@ -11,7 +11,11 @@ const FINDING_ADVICE: Partial<Record<FindingCode, string>> = {
   CHAIN_INVALID: 'Invalid chain: the served certificates do not verify; deploy the matching leaf, key and chain together.',
   WEAK_KEY: 'Weak key: reissue with RSA 2048 bits or more, or ECDSA P-256 or better.',
   WEAK_SIGNATURE: 'Weak signature: reissue with a SHA-256 (or stronger) signature.',
-  RENEWAL_OVERDUE: 'Renewal overdue: two thirds of the lifetime have passed without a replacement; check the automated renewal (logs, DNS/HTTP validation).',
+  RENEWAL_OVERDUE: 'Renewal overdue: it should have been replaced by now (two thirds of its lifetime, or ACM\'s renewal 60 days out); check the automated renewal (logs, DNS/HTTP validation, the ACM validation records).',
+  RENEWAL_FAILED: 'ACM renewal failed: fix what ACM reports (validation, CAA records) and renew, or request a new certificate and move its users to it.',
+  RENEWAL_PENDING_VALIDATION: 'ACM renewal waits for validation: restore the DNS validation CNAME record (or approve the validation email).',
+  IMPORTED_NO_AUTO_RENEWAL: 'Nothing renews it: obtain a new certificate and import (or upload) it in place, before it expires.',
+  REVOKED: 'Revoked: request or import a new certificate and move every resource that uses this one to it.',
 };
 
 /** An SMS has no room for the email's advice. */
@@ -25,6 +29,10 @@ const SHORT_FIX: Partial<Record<FindingCode, string>> = {
   WEAK_KEY: 'reissue with a stronger key',
   WEAK_SIGNATURE: 'reissue with SHA-256',
   RENEWAL_OVERDUE: 'check the renewal',
+  RENEWAL_FAILED: 'fix the ACM renewal',
+  RENEWAL_PENDING_VALIDATION: 'restore ACM validation',
+  IMPORTED_NO_AUTO_RENEWAL: 'import a new cert',
+  REVOKED: 'replace the revoked cert',
 };
 
 /** One sentence for each distinct finding that has advice, in the findings' order. */

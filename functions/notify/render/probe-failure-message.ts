@@ -55,6 +55,13 @@ function reachabilityAdvice(target: string, error: ErrorDetail): string[] {
     PROTOCOL_ERROR: 'The server answered something unexpected: check that the port and the scheme match the service.',
     CA_FILE_UNREADABLE: 'The CA file configured for this target cannot be read: check its path in the configuration.',
     INVALID_TARGET: 'The target is not valid: fix it in the configuration.',
+    FILE_NOT_FOUND: 'The certificate file is gone: restore it, or remove its target from the configuration.',
+    FILE_UNREADABLE: 'The certificate file cannot be read: check its permissions and that it is a file.',
+    NOT_A_CERTIFICATE: 'The file holds no certificate certwatch can read: check that the right file is deployed.',
+    PASSWORD_REQUIRED: 'The PKCS#12 file needs a password certwatch does not have (or has a wrong one).',
+    ACCESS_DENIED: 'AWS refused the listing: grant the watcher acm:ListCertificates and acm:DescribeCertificate (iam:ListServerCertificates and iam:GetServerCertificate for IAM) in that account.',
+    ASSUME_ROLE_FAILED: 'The role could not be assumed: check its trust policy (the watcher\'s principal, the external id) and that it exists.',
+    AWS_REQUEST_FAILED: 'AWS did not answer the listing (throttled throughout, unreachable, or failing): check the service health and the watcher\'s network.',
   };
   const advice = [
     `Check that ${target} is reachable from the watcher: DNS, firewalls and security groups, and that the service is running.`,

@@ -1,8 +1,9 @@
-import { INVALID_STAGE } from '../../core/escalation/alerts';
+import { DISAPPEARED_STAGE, INVALID_STAGE } from '../../core/escalation/alerts';
 import { truncateUtf8 } from '../../core/safe-text';
 import type { PlannedNotification } from '../../core/watch-state';
 import { cutEnd, DEFAULT_MAX_BYTES, EMAIL_MAX_BYTES, SMS_MAX_CHARS, SUBJECT_MAX_CHARS, toAsciiLine, toSmsText } from '../text-limits';
 import { renderDigest } from './digest-message';
+import { renderDisappeared } from './disappeared-message';
 import { renderExpiry } from './expiry-message';
 import { renderInvalid } from './invalid-message';
 import { toView, type MessageRenderer, type RenderedMessage } from './message-view';
@@ -29,7 +30,8 @@ export function renderMessage(notification: PlannedNotification, now: Date): Ren
 const RENDERERS: Readonly<Record<PlannedNotification['kind'], MessageRenderer>> = {
   expiry: renderExpiry,
   recovery: renderRecovery,
-  // Kind `error` carries both alerts about something wrong now: a probe that fails, and a certificate clients reject.
-  error: (view) => (view.notification.stage === INVALID_STAGE ? renderInvalid(view) : renderProbeFailure(view)),
+  // Kind `error` carries the alerts about something wrong now: a probe that fails, a certificate clients reject, and
+  // an ACM or IAM certificate gone from its listing.
+  error: (view) => (view.notification.stage === INVALID_STAGE ? renderInvalid(view) : view.notification.stage === DISAPPEARED_STAGE ? renderDisappeared(view) : renderProbeFailure(view)),
   digest: renderDigest,
 };

@@ -1,0 +1,242 @@
+import 'reflect-metadata';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as x509 from '@peculiar/x509';
+import type { CheckResult } from '../../../functions/core/check-result';
+import { CHECK_DEFAULTS } from '../../../functions/core/check-settings';
+import { CertificateFiles } from '../../../functions/probes/files/certificate-files';
+import { createResolver } from '../../../functions/probes/dns/create-resolver';
+import { TlsProbe } from '../../../functions/probes/tls-probe';
+import { checkTargets, type CheckSettings } from '../../../functions/use-cases/check-targets';
+import { writePkcs12, type Pkcs12Options } from '../../support/pkcs12-writer';
+import { chainFor, daysFromNow, issue, type Issued } from '../../support/pki';
+
+// Tier 2: certificate files written at test time (PEM, DER, PKCS#7, PKCS#12 in the shapes real tools write), read
+// by the real adapter through the check use case.
+
+const dir = mkdtempSync(join(tmpdir(), 'certwatch-files-'));
+let root: Issued;
+let intermediate: Issued;
+let leaf: Issued;
+
+beforeAll(async () => {
+  ({ root, intermediate, leaf } = await chainFor(['app.test'], { notAfter: daysFromNow(200) }));
+});
+
+function write(name: string, content: string | Uint8Array): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+const pem = (...certs: Issued[]) => certs.map((cert) => cert.certPem).join('\n');
+const codes = (result: CheckResult) => result.findings.map((finding) => finding.code).sort();
+
+async function checkFiles(paths: string[], settings: Partial<CheckSettings> = {}): Promise<CheckResult[]> {
+  return checkTargets(
+    paths.map((path) => ({ target: `file://${path}` })),
+    { ...CHECK_DEFAULTS, ...settings },
+    { probe: new TlsProbe(), resolver: createResolver(), files: new CertificateFiles(), now: () => new Date() },
+  );
+}
+
+describe('a PEM bundle', () => {
+  test('gives one result per certificate, numbered in file order, each judged with the chain the file holds', async () => {
+    const path = write('fullchain.pem', pem(leaf, intermediate, root));
+    const results = await checkFiles([path]);
+    expect(results.map((r) => r.target)).toEqual([`file://${path}#1`, `file://${path}#2`, `file://${path}#3`]);
+    expect(results.map((r) => [r.status, r.trusted, r.findings])).toEqual([
+      ['ok', true, []],
+      ['ok', true, []],
+      ['ok', true, []],
+    ]);
+    expect(results[0]).toMatchObject({ host: null, port: null, servername: null, protocol: null, daysRemaining: 199, error: null });
+    expect(results[0].chain.map((c) => c.subject)).toEqual(['CN=app.test', 'CN=certwatch test intermediate', 'CN=certwatch test root']);
+    expect(results[0].leaf?.fingerprintSha256).toBe(fingerprintOf(leaf));
+  });
+
+  test('a self-signed CA certificate (a CA bundle being shipped) is a trust anchor, judged on its dates only', async () => {
+    const expiringRoot = await issue({ subject: 'CN=shipped root', isCa: true, notAfter: daysFromNow(20) });
+    const [result] = await checkFiles([write('ca-bundle.pem', pem(expiringRoot))]);
+    expect(result).toMatchObject({ status: 'warning', trusted: true, daysRemaining: 19 });
+    expect(codes(result)).toEqual(['EXPIRES_SOON']);
+  });
+
+  test('a SHA-1 self-signature on a shipped root is no weakness, but its 1024-bit key is', async () => {
+    const oldRoot = await issue({ subject: 'CN=old root', isCa: true, hash: 'SHA-1', key: { kind: 'rsa', bits: 1024 }, notAfter: daysFromNow(900) });
+    const [result] = await checkFiles([write('old-root.pem', pem(oldRoot))]);
+    expect(codes(result)).toEqual(['WEAK_KEY']);
+  });
+
+  test('a self-signed leaf is SELF_SIGNED, as over TLS', async () => {
+    const selfSigned = await issue({ subject: 'CN=self.test', sans: ['self.test'] });
+    const [result] = await checkFiles([write('self.pem', pem(selfSigned))]);
+    expect(result.status).toBe('critical');
+    expect(codes(result)).toEqual(['SELF_SIGNED']);
+  });
+
+  test('a leaf shipped without the intermediate that issued it is INCOMPLETE_CHAIN, until --ca-file names that CA', async () => {
+    const path = write('leaf-only.pem', pem(leaf));
+    const [alone] = await checkFiles([path]);
+    expect(codes(alone)).toEqual(['INCOMPLETE_CHAIN']);
+    expect(alone.findings[0].message).toContain('neither in the same bundle nor trusted');
+    const [withCa] = await checkFiles([path], { caFiles: [write('intermediate-anchor.pem', pem(intermediate))] });
+    expect(withCa).toMatchObject({ status: 'ok', trusted: true });
+  });
+
+  test('a chain that ends at a root neither shipped nor trusted is UNTRUSTED_ROOT', async () => {
+    const [result] = await checkFiles([write('leaf-and-intermediate.pem', pem(leaf, intermediate))]);
+    expect(codes(result)).toEqual(['UNTRUSTED_ROOT']);
+  });
+
+  test('an intermediate that expires before the leaf governs the leaf result, and has its own result too', async () => {
+    const { intermediate: shortIntermediate, leaf: longLeaf, root: itsRoot } = await chainFor(['long.test'], { notAfter: daysFromNow(300) }, { notAfter: daysFromNow(5) });
+    const results = await checkFiles([write('short-intermediate.pem', pem(longLeaf, shortIntermediate, itsRoot))]);
+    expect(results.map((r) => [r.status, r.daysRemaining])).toEqual([
+      ['critical', 4],
+      ['critical', 4],
+      ['ok', 3649],
+    ]);
+    expect(results[0].findings[0].message).toContain('intermediate "CN=certwatch test intermediate"');
+  });
+
+  test('keys and other blocks are skipped; a block cut short is its own error, the certificates before it judged', async () => {
+    const text = `${leaf.keyPem}\n${pem(leaf, intermediate)}\n${root.certPem.slice(0, 200)}`;
+    const path = write('cut.pem', text);
+    const results = await checkFiles([path]);
+    expect(results.map((r) => r.status)).toEqual(['critical', 'critical', 'error']);
+    // Their root was the block cut short: the leaf's chain stops at the intermediate, the intermediate's at once.
+    expect(results.slice(0, 2).map(codes)).toEqual([['UNTRUSTED_ROOT'], ['INCOMPLETE_CHAIN']]);
+    expect(results[2]).toMatchObject({ target: `file://${path}#3`, error: { code: 'NOT_A_CERTIFICATE' } });
+    expect(results[2].error?.message).toBe(`${path}: PEM block 3 (CERTIFICATE) is cut short: no END line`);
+  });
+});
+
+describe('DER and PKCS#7', () => {
+  test('a DER certificate, and several DER certificates written one after another', async () => {
+    const [single] = await checkFiles([write('leaf.der', leaf.der)]);
+    expect(single.leaf?.subject).toBe('CN=app.test');
+    const chainDer = new Uint8Array([...leaf.der, ...intermediate.der, ...root.der]);
+    const results = await checkFiles([write('chain.der', chainDer)]);
+    expect(results.map((r) => [r.leaf?.subject, r.trusted])).toEqual([
+      ['CN=app.test', true],
+      ['CN=certwatch test intermediate', true],
+      ['CN=certwatch test root', true],
+    ]);
+  });
+
+  test.each([
+    ['DER', (raw: ArrayBuffer) => new Uint8Array(raw)],
+    ['PEM labelled PKCS7', (raw: ArrayBuffer) => x509.PemConverter.encode(raw, 'PKCS7')],
+    ['PEM labelled CMS', (raw: ArrayBuffer) => x509.PemConverter.encode(raw, 'CMS')],
+  ])('PKCS#7 as %s gives each certificate it holds, byte for byte', async (label, encode) => {
+    const raw = new x509.X509Certificates([leaf.cert, intermediate.cert, root.cert]).export('raw');
+    const results = await checkFiles([write(`bundle-${label.replace(/\W/g, '')}.p7b`, encode(raw))]);
+    expect(results.map((r) => r.leaf?.fingerprintSha256)).toEqual([leaf, intermediate, root].map(fingerprintOf));
+    expect(results.every((r) => r.status === 'ok' && r.trusted)).toBe(true);
+  });
+});
+
+describe('PKCS#12', () => {
+  const PASSWORD = 'correct horse battery staple';
+  const p12 = (name: string, options: Partial<Pkcs12Options>) =>
+    write(name, writePkcs12({ certificates: [leaf.der, intermediate.der, root.der], password: PASSWORD, certificateSafe: 'pbes2-aes256', mac: 'sha256', ...options }));
+
+  test.each<[string, Partial<Pkcs12Options>]>([
+    ['OpenSSL 3 default: AES-256 certificate safe, HMAC-SHA256', {}],
+    ['OpenSSL 1.x and Windows: 40-bit RC2 certificate safe, HMAC-SHA1', { certificateSafe: 'pkcs12-rc2-40', mac: 'sha1' }],
+    ['3DES certificate safe', { certificateSafe: 'pkcs12-3des', mac: 'sha1' }],
+    ['certificates unencrypted, a key beside them', { certificateSafe: 'none' }],
+    ['no MAC', { mac: 'none' }],
+    ['a non-ASCII password', { password: 'pässwörd-密码' }],
+  ])('%s: every certificate, byte for byte, with the password given', async (label, options) => {
+    const key = new Uint8Array(Buffer.from(leaf.keyPem.replace(/-----[^-]+-----|\s/g, ''), 'base64'));
+    const path = p12(`${label.replace(/\W+/g, '-')}.p12`, { key, ...options });
+    const results = await checkFiles([path], { password: options.password ?? PASSWORD });
+    expect(results.map((r) => r.error)).toEqual([null, null, null]);
+    expect(results.map((r) => r.leaf?.fingerprintSha256)).toEqual([leaf, intermediate, root].map(fingerprintOf));
+    expect(results[0]).toMatchObject({ target: `file://${path}#1`, status: 'ok', trusted: true });
+  });
+
+  test.each<[string, string | null]>([
+    ['written with an empty password', ''],
+    ['written with the empty password some tools use (no final zero)', null],
+  ])('a file %s opens without --password-env', async (_label, password) => {
+    const results = await checkFiles([p12(`empty-${password === null ? 'null' : 'zero'}.pfx`, { password })]);
+    expect(results.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  test('without a password: one PASSWORD_REQUIRED result naming the file', async () => {
+    const path = p12('needs-password.p12', {});
+    const results = await checkFiles([path]);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ target: `file://${path}`, status: 'error', error: { code: 'PASSWORD_REQUIRED' } });
+    expect(results[0].error?.message).toBe(`${path} is PKCS#12 and needs a password (give it in an environment variable, named with --password-env)`);
+  });
+
+  test.each<[string, Partial<Pkcs12Options>]>([
+    ['the MAC', {}],
+    ['decryption, when there is no MAC', { mac: 'none' }],
+    ['decryption of an RC2 safe, when there is no MAC', { mac: 'none', certificateSafe: 'pkcs12-rc2-40' }],
+  ])('a wrong password is caught by %s: PASSWORD_REQUIRED, and the password is never shown', async (label, options) => {
+    const path = p12(`wrong-${label.replace(/\W+/g, '-')}.p12`, options);
+    const results = await checkFiles([path], { password: 'hunter2-wrong' });
+    expect(results).toHaveLength(1);
+    expect(results[0].error).toEqual({ code: 'PASSWORD_REQUIRED', message: `${path} is PKCS#12 and does not open with the password given` });
+    expect(JSON.stringify(results)).not.toContain('hunter2');
+  });
+
+  test('an absurd iteration count is refused before any key derivation', async () => {
+    const hostile = writePkcs12({ certificates: [leaf.der], password: PASSWORD, certificateSafe: 'pbes2-aes256', mac: 'none', declaredIterations: 2_000_000_000 });
+    const [refused] = await checkFiles([write('absurd.p12', hostile)], { password: PASSWORD });
+    expect(refused.error?.code).toBe('NOT_A_CERTIFICATE');
+    expect(refused.error?.message).toContain('iteration count 2000000000 is outside 1-1,000,000');
+  });
+});
+
+describe('a file that cannot be judged is one error with its own code, the others judged', () => {
+  test.each<[string, () => string | Uint8Array, string, string]>([
+    ['empty', () => '', 'NOT_A_CERTIFICATE', 'is empty'],
+    ['garbage bytes', () => new Uint8Array(Array.from({ length: 300 }, (_, i) => (i * 73 + 11) % 256)), 'NOT_A_CERTIFICATE', 'holds no certificate'],
+    ['text that is not PEM', () => 'hello, this is not a certificate\n', 'NOT_A_CERTIFICATE', 'holds no certificate'],
+    ['a key alone', () => leaf.keyPem, 'NOT_A_CERTIFICATE', 'holds no certificate (only PRIVATE KEY)'],
+    ['a truncated DER certificate', () => leaf.der.subarray(0, 120), 'NOT_A_CERTIFICATE', 'holds no certificate'],
+    [
+      'a truncated PKCS#12 file',
+      () => writePkcs12({ certificates: [leaf.der], password: 'x', certificateSafe: 'pbes2-aes256', mac: 'sha256' }).subarray(0, 200),
+      'NOT_A_CERTIFICATE',
+      'holds no certificate',
+    ],
+  ])('%s', async (label, contentOf, code, message) => {
+    const bad = write(`bad-${label.replace(/\W+/g, '-')}`, contentOf());
+    const good = write(`good-${label.replace(/\W+/g, '-')}.pem`, pem(leaf, intermediate, root));
+    const results = await checkFiles([bad, good]);
+    expect(results.map((r) => r.status)).toEqual(['error', 'ok', 'ok', 'ok']);
+    expect(results[0]).toMatchObject({ target: `file://${bad}`, error: { code } });
+    expect(results[0].error?.message).toContain(bad);
+    expect(results[0].error?.message).toContain(message);
+  });
+
+  test('a missing file is FILE_NOT_FOUND, a folder FILE_UNREADABLE', async () => {
+    const folder = join(dir, 'a-folder.pem');
+    mkdirSync(folder);
+    const results = await checkFiles([join(dir, 'nope.pem'), folder]);
+    expect(results.map((r) => r.error)).toEqual([
+      { code: 'FILE_NOT_FOUND', message: `${join(dir, 'nope.pem')} does not exist` },
+      { code: 'FILE_UNREADABLE', message: `${folder} is not a regular file` },
+    ]);
+  });
+
+  test('without a file system (the Lambda), a file target is INVALID_TARGET', async () => {
+    const [result] = await checkTargets([{ target: 'file://x.pem' }], CHECK_DEFAULTS, { probe: new TlsProbe(), resolver: createResolver(), now: () => new Date() });
+    expect(result.error?.code).toBe('INVALID_TARGET');
+    expect(result.error?.message).toContain('certificate files cannot be read here');
+  });
+});
+
+/** The fingerprint of the bytes the test wrote: what a certificate read back must have. */
+function fingerprintOf(issued: Issued): string {
+  return createHash('sha256').update(issued.der).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:');
+}
