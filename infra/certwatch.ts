@@ -1,6 +1,7 @@
 import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { CertwatchConfig } from '../functions/core/config';
+import { parseScheduleExpression } from '../functions/core/schedule-expression';
 import { largestBatchSize, probeCapacity, type ProbeCapacity } from '../functions/core/watch-plan';
 import { AlarmTopic } from './constructs/alarm-topic';
 import { AlertTopic } from './constructs/alert-topic';
@@ -12,6 +13,9 @@ import { StateTable } from './constructs/state-table';
 import { WatchMonitoring } from './constructs/watch-monitoring';
 import { WatchSchedules } from './constructs/watch-schedules';
 import { prepareWatchDeployment } from './watch-deployment';
+
+/** ACM and IAM change by hand or by renewal, rarely within hours: listed every six hours (each listing is paged and throttled). */
+export const INVENTORY_SCHEDULE = 'rate(6 hours)';
 
 export interface CertWatchProps {
   /** The validated config: `loadConfigFile('certwatch.config.json')`, the same validator as `certwatch run`. */
@@ -78,13 +82,6 @@ export class CertWatch extends Construct {
       );
     }
 
-    if (config.cloud.acm.length + config.cloud.iam.length > 0) {
-      Annotations.of(this).addWarningV2(
-        'certwatch:CloudSourcesNotDeployed',
-        'the config lists ACM or IAM certificates (acm, iam): the AWS deployment does not watch them yet (certwatch run does); its endpoint targets are deployed',
-      );
-    }
-
     this.stateTable = new StateTable(this, 'StateTable');
     const contacts = (names: readonly string[]) => Object.fromEntries(names.map((name) => [name, config.audiences[name]]));
     this.alertTopic = new AlertTopic(this, 'AlertTopic', { audiences: config.audiences });
@@ -98,6 +95,7 @@ export class CertWatch extends Construct {
       topic: this.alertTopic,
       probeQueue: this.probeQueue.queue,
       bundledFiles: deployment.scheduledFiles,
+      cloud: config.cloud,
       serviceName,
     });
     this.workers = new ProbeWorkers(this, 'ProbeWorkers', {
@@ -112,7 +110,11 @@ export class CertWatch extends Construct {
     });
     this.schedules = new WatchSchedules(this, 'Schedules', {
       target: this.scheduled.handler,
-      schedules: { probe: config.schedule.probe, ...(config.schedule.digest ? { digest: config.schedule.digest } : {}) },
+      schedules: {
+        probe: config.schedule.probe,
+        ...(config.schedule.digest ? { digest: config.schedule.digest } : {}),
+        ...(config.cloud.acm.length + config.cloud.iam.length > 0 ? { inventory: parseScheduleExpression(INVENTORY_SCHEDULE) } : {}),
+      },
     });
     this.monitoring = new WatchMonitoring(this, 'Monitoring', {
       scheduled: this.scheduled.handler,

@@ -35,7 +35,6 @@ export function prepareWatchDeployment(config: CertwatchConfig, options: WatchDe
   const refused = config.targets.flatMap((target, index) =>
     isFileTarget(target.target) ? [`targets.${index}: certificate files cannot be watched here (no file system to watch in Lambda): check them where they are built, with certwatch check --files`] : [],
   );
-  if (config.targets.length === 0) refused.push('targets: the AWS deployment probes endpoint targets, and this config has none (ACM and IAM are watched by certwatch run, not yet by the deployment)');
   if (refused.length > 0) throw new ConfigError(options.source, refused);
   const workerFiles: Record<string, string> = {};
   const bundledName = new Map<string, string>();

@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DnsServer } from '../core/dns-server';
-import type { CertificateProbe, NameResolver, Notifier, ProbeBatchQueue, ProbeRunTracker, StateBatchReader, StateStore } from '../core/ports';
+import type { CertificateProbe, CloudCertificateReaders, NameResolver, Notifier, ProbeBatchQueue, ProbeRunTracker, StateBatchReader, StateStore } from '../core/ports';
+import type * as CloudReadersModule from '../probes/cloud-readers';
 import type * as SnsNotifierModule from '../notify/sns-notifier';
 import type * as ResolverModule from '../probes/dns/create-resolver';
 import type * as TlsProbeModule from '../probes/tls-probe';
@@ -25,6 +26,7 @@ let store: (StateStore & StateBatchReader) | undefined;
 let tracker: ProbeRunTracker | undefined;
 let notifier: Notifier | undefined;
 let queue: ProbeBatchQueue | undefined;
+let cloud: CloudCertificateReaders | undefined;
 
 export function tlsProbe(): CertificateProbe {
   probe ??= new (require('../probes/tls-probe') as typeof TlsProbeModule).TlsProbe();
@@ -75,4 +77,10 @@ export function alertNotifier(): Notifier {
 export function probeBatchQueue(): ProbeBatchQueue {
   queue ??= new (require('../queue/sqs-probe-queue') as typeof SqsProbeQueueModule).SqsProbeBatchQueue(readRuntimeConfig(['probeQueueUrl']).probeQueueUrl);
   return queue;
+}
+
+/** ACM and IAM readers for every scope of the config (roles assumed with the function's own credentials). */
+export function cloudReaders(): CloudCertificateReaders {
+  cloud ??= new (require('../probes/cloud-readers') as typeof CloudReadersModule).SdkCloudReaders();
+  return cloud;
 }

@@ -1,7 +1,7 @@
 import { InvalidEventError } from '../lambda/invalid-event-error';
 
-/** What a schedule asks the scheduled function to do: `{"task": "probe"}` or `{"task": "digest"}`. */
-export const SCHEDULED_TASKS = ['probe', 'digest'] as const;
+/** What a schedule asks the scheduled function to do: `{"task": "probe"}`, `"digest"` or `"inventory"` (ACM, IAM). */
+export const SCHEDULED_TASKS = ['probe', 'digest', 'inventory'] as const;
 
 export type ScheduledTask = (typeof SCHEDULED_TASKS)[number];
 

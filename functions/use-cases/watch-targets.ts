@@ -44,6 +44,9 @@ export interface WatchDependencies {
   readonly files?: CertificateFileSource;
 }
 
+/** What folding and delivering needs: the store, the notifier and the run's clock. */
+export type SettleDependencies = Pick<WatchDependencies, 'store' | 'notifier' | 'now'>;
+
 export interface WatchTargetsOptions {
   /**
    * Reads the states the folds start from, while the first targets are probed: every stored state (a local run,
@@ -148,18 +151,7 @@ export function startWatch(config: CertwatchConfig, deps: WatchDependencies, opt
     .then(({ states, unreadable }) => ({ byId: new Map(states.map((state) => [state.certificateId, state])), unreadable }));
   stored.catch((error: unknown) => stopProbing.abort(error));
 
-  const storeSlots = new Slots(STORE_CONCURRENCY);
-  const observed = new Set<string>();
-  const settlers: Settlers = {
-    observe: (previous, input) => {
-      observed.add(input.certificateId);
-      return storeSlots.run(() => settle(previous, input, config, deps, refold));
-    },
-    retire: (previous, outcome) => {
-      observed.add(previous.certificateId);
-      return storeSlots.run(() => settleRetirement(previous, outcome, deps));
-    },
-  };
+  const { settlers, observed } = createSettlers(config, deps, refold);
   // Each result is folded as soon as it is judged, while the other targets are still being probed.
   const outcomes = new Map<CheckResult, Promise<TargetOutcome[]>>();
   const fold = async (index: number, result: CheckResult): Promise<TargetOutcome[]> => {
@@ -189,6 +181,27 @@ export function startWatch(config: CertwatchConfig, deps: WatchDependencies, opt
   });
   const watched = probing.then(async (results) => ({ results, outcomes: (await Promise.all(results.map((result) => outcomes.get(result) ?? Promise.resolve([])))).flat() }));
   return { stored, settlers, observed, watched, writesBefore };
+}
+
+/**
+ * Folds and retirements of one run, STORE_CONCURRENCY at a time, each certificate's steps in order; `observed`
+ * collects every certificate they touch. With `refold`, a fold whose first write conflicts folds again from a
+ * consistent read (for states read eventually consistent).
+ */
+export function createSettlers(config: CertwatchConfig, deps: SettleDependencies, refold = false): { readonly settlers: Settlers; readonly observed: ReadonlySet<string> } {
+  const storeSlots = new Slots(STORE_CONCURRENCY);
+  const observed = new Set<string>();
+  const settlers: Settlers = {
+    observe: (previous, input) => {
+      observed.add(input.certificateId);
+      return storeSlots.run(() => settle(previous, input, config, deps, refold));
+    },
+    retire: (previous, outcome) => {
+      observed.add(previous.certificateId);
+      return storeSlots.run(() => settleRetirement(previous, outcome, deps));
+    },
+  };
+  return { settlers, observed };
 }
 
 /** The report of what a watch's results and outcomes came to (storeWrites aside), and the states it left. */
@@ -251,7 +264,7 @@ function certificatesOfFile(byId: ReadonlyMap<string, WatchState>, fileTarget: s
  * Folds one observation and delivers what it decided; a store failure or conflict is its outcome, not the run's.
  * With `refold`, a conflict on the first write (nothing published yet) folds again, once, from a consistent read.
  */
-async function settle(previous: WatchState | undefined, input: ObservedResult, config: CertwatchConfig, deps: WatchDependencies, refold: boolean): Promise<TargetOutcome> {
+async function settle(previous: WatchState | undefined, input: ObservedResult, config: CertwatchConfig, deps: SettleDependencies, refold: boolean): Promise<TargetOutcome> {
   const progress: Progress = { sent: 0, publishFailures: [] };
   let from = previous;
   for (let attempt = 1; ; attempt++) {
@@ -276,7 +289,7 @@ async function settle(previous: WatchState | undefined, input: ObservedResult, c
  * Retires a state: delivers what its retirement decided (a `disappeared` notice, a recovery), and deletes the state
  * once nothing is left to deliver (at once when nothing was decided). An undelivered notice keeps it for the next run.
  */
-async function settleRetirement(previous: WatchState, outcome: FoldOutcome | null, deps: WatchDependencies): Promise<TargetOutcome> {
+async function settleRetirement(previous: WatchState, outcome: FoldOutcome | null, deps: SettleDependencies): Promise<TargetOutcome> {
   const progress: Progress = { sent: 0, publishFailures: [] };
   try {
     if (!outcome) {
@@ -309,7 +322,7 @@ interface Progress {
  * loses the write, before anything is sent), publishes what it claimed, then records what was delivered and
  * releases what was not, for the next run.
  */
-async function deliver(previous: WatchState | undefined, folded: WatchState, deps: WatchDependencies, progress: Progress): Promise<{ state: WatchState; pending: number }> {
+async function deliver(previous: WatchState | undefined, folded: WatchState, deps: SettleDependencies, progress: Progress): Promise<{ state: WatchState; pending: number }> {
   const claimed = folded.pending.filter((n) => isClaimable(n, deps.now)).map((n) => n.id);
   let state = claimed.length > 0 ? withClaims(folded, claimed, deps.now.toISOString()) : folded;
   if (previous === undefined || claimed.length > 0 || meaningfullyChanged(previous, state)) {

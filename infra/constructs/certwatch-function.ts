@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import type { CloudSources } from '../../functions/core/cloud-scope';
 import { METRICS_NAMESPACE } from '../../functions/lambda/metric-names';
 import { RUNTIME_ENVIRONMENT } from '../../functions/lambda/runtime-config';
 import { packageRoot } from '../package-root';
@@ -158,6 +159,42 @@ export class CertwatchFunction extends Construct {
    */
   consumeQueue(queue: sqs.IQueue, options: { readonly batchSize: number; readonly maxConcurrency: number }): this {
     this.function.addEventSource(new SqsEventSource(queue, { batchSize: options.batchSize, maxConcurrency: options.maxConcurrency, reportBatchItemFailures: true }));
+    return this;
+  }
+
+  /**
+   * Listing ACM and IAM as the config asks (the inventory): in the function's own account, ACM's list (which allows
+   * no resource) and describe of its certificates in each region, IAM's server certificates; for another account,
+   * only assuming its role (what that role may list is the other account's to grant).
+   */
+  bindCloudSources(cloud: CloudSources): this {
+    const stack = Stack.of(this);
+    // An ARN, and how cdk-nag names it in a finding (pseudo parameters as <AWS::...>).
+    const arn = (service: string, region: string, resource: string) => {
+      const [account, accountName] = Token.isUnresolved(stack.account) ? [stack.account, '<AWS::AccountId>'] : [stack.account, stack.account];
+      const [inRegion, regionName] = region === '' || !Token.isUnresolved(region) ? [region, region] : [region, '<AWS::Region>'];
+      return { arn: `arn:${stack.partition}:${service}:${inRegion}:${account}:${resource}`, nagName: `arn:<AWS::Partition>:${service}:${regionName}:${accountName}:${resource}` };
+    };
+    const acknowledge = (resource: string, reason: string) => Validations.of(this.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+    const ownAcmRegions = [...new Set(cloud.acm.filter((scope) => scope.role === null).map((scope) => scope.region ?? stack.region))];
+    const roles = [...new Set([...cloud.acm, ...cloud.iam].flatMap((scope) => (scope.role ? [scope.role.roleArn] : [])))];
+    const listsOwnIam = cloud.iam.some((scope) => scope.role === null);
+    if (ownAcmRegions.length > 0) {
+      this.role.addToPolicy(new iam.PolicyStatement({ actions: ['acm:ListCertificates'], resources: ['*'] }));
+      const certificates = ownAcmRegions.map((region) => arn('acm', region, 'certificate/*'));
+      this.role.addToPolicy(new iam.PolicyStatement({ actions: ['acm:DescribeCertificate'], resources: certificates.map((c) => c.arn) }));
+      for (const { nagName } of certificates) acknowledge(nagName, "the inventory describes every certificate ACM lists in the account's region: their ids are not known before the listing");
+    }
+    if (listsOwnIam) {
+      this.role.addToPolicy(new iam.PolicyStatement({ actions: ['iam:ListServerCertificates'], resources: ['*'] }));
+      const certificates = arn('iam', '', 'server-certificate/*');
+      this.role.addToPolicy(new iam.PolicyStatement({ actions: ['iam:GetServerCertificate'], resources: [certificates.arn] }));
+      acknowledge(certificates.nagName, 'the inventory reads every server certificate IAM lists in the account: their names are not known before the listing');
+    }
+    if (ownAcmRegions.length > 0 || listsOwnIam) {
+      acknowledge('*', 'acm:ListCertificates and iam:ListServerCertificates allow no resource-level permission (the AWS service authorization reference lists none)');
+    }
+    if (roles.length > 0) this.role.addToPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: roles }));
     return this;
   }
 

@@ -358,6 +358,42 @@ describe('schedules', () => {
   });
 });
 
+describe('the ACM and IAM inventory', () => {
+  const role = 'arn:aws:iam::222222222222:role/certwatch-reader';
+  let inventory: ReturnType<typeof synth>;
+  beforeAll(() => {
+    inventory = synth(configFor(caFile, { acm: { regions: ['eu-west-1', 'us-east-1'], roles: [{ roleArn: role }] }, iam: true }));
+  });
+
+  test('is scheduled every six hours, with the same retries and dead-letter queue', () => {
+    inventory.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(6 hours)',
+      Target: Match.objectLike({ Input: JSON.stringify({ task: 'inventory' }), RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21_600 } }),
+    });
+    inventory.template.resourceCountIs('AWS::Scheduler::Schedule', 3);
+  });
+
+  test('the scheduled function may list ACM and IAM in its own account and assume the other account\'s role, no more', () => {
+    const roleId = Object.keys(inventory.template.findResources('AWS::IAM::Role')).find((id) => /^CertWatchScheduledFunctionRole[0-9A-F]{8}$/.test(id))!;
+    const policies = Object.values(inventory.template.findResources('AWS::IAM::Policy')) as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } } }[];
+    const statements = policies.filter((p) => p.Properties.Roles.some((r) => r.Ref === roleId)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const cloud = statements.filter((s) => actionsOf([s]).some((a) => /^(acm|iam|sts):/.test(a)));
+    const arn = (service: string, region: string, resource: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:${region}:111111111111:${resource}`]] });
+    expect(cloud.map((s) => ({ actions: actionsOf([s]), resource: s.Resource }))).toEqual([
+      { actions: ['acm:ListCertificates'], resource: '*' },
+      { actions: ['acm:DescribeCertificate'], resource: [arn('acm', 'eu-west-1', 'certificate/*'), arn('acm', 'us-east-1', 'certificate/*')] },
+      { actions: ['iam:ListServerCertificates'], resource: '*' },
+      { actions: ['iam:GetServerCertificate'], resource: arn('iam', '', 'server-certificate/*') },
+      { actions: ['sts:AssumeRole'], resource: role },
+    ]);
+  });
+
+  test('cdk-nag: the listing wildcards are acknowledged, each with its reason, and nothing else is found', () => {
+    const report = new AwsSolutionsChecks(inventory.app).validateScope(inventory.stack);
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+  });
+});
+
 describe('alarms, dashboard, outputs', () => {
   const alarmTopic = () => ({ Ref: logicalId('AWS::SNS::Topic', 'CertWatchAlarmTopic') });
 
@@ -415,12 +451,6 @@ describe('the CertWatch construct in another app', () => {
     hosted.resourceCountIs('AWS::Lambda::Function', 3);
     hosted.resourceCountIs('AWS::CloudWatch::Alarm', 3);
     Annotations.fromStack(host).hasWarning('/Platform/Certs', Match.stringLikeRegexp('a probe run would take .* longer than schedule.probe'));
-  });
-
-  test('a config that also lists ACM or IAM deploys its endpoints and warns that those are not watched in AWS yet', () => {
-    const host = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Platform');
-    new CertWatch(host, 'Certs', { config: configFor(caFile, { acm: { regions: ['eu-west-1'] }, iam: true }) });
-    Annotations.fromStack(host).hasWarning('/Platform/Certs', Match.stringLikeRegexp('ACM or IAM .* the AWS deployment does not watch them yet'));
   });
 
   test('a batch that could outlast Lambda\'s 15 minutes is refused at synth, saying what to change', () => {

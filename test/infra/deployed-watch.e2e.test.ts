@@ -3,6 +3,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { acmSummary, DEFAULT_ACCOUNT, FakeAcm, startAcmHttpFake, type AcmHttpFake } from '../support/acm-fake';
 import { startFakeSns, startFakeSqs, type FakeSns, type FakeSqs, type QueuedMessage } from '../support/aws-fakes';
 import { startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { chainFor, daysFromNow, issue } from '../support/pki';
@@ -22,6 +23,8 @@ let deployment: SynthesizedDeployment;
 let dynamo: DynaliteHarness;
 let sns: FakeSns;
 let sqs: FakeSqs;
+let acm: AcmHttpFake;
+const acmModel = new FakeAcm();
 let soon: RunningServer;
 let fine: RunningServer;
 let scheduled: Handler<unknown, { runId: string; batches: number } | { sent: number }>;
@@ -58,12 +61,15 @@ beforeAll(async () => {
       check: { caFile: 'private-root.pem', timeoutMs: 5000 },
       audiences: { owners: { emails: ['team@example.com'] }, oncall: { sms: ['+15551234567'] } },
       digest: { notify: ['owners'], every: '1d' },
+      acm: { regions: ['eu-west-1'] },
     }),
   );
   deployment = synthesizeDeployment(join(dir, 'certwatch.config.json'));
 
   [dynamo, sns, sqs] = await Promise.all([startDynalite(), startFakeSns(), startFakeSqs()]);
+  acm = await startAcmHttpFake(acmModel);
   setEnv({
+    AWS_ENDPOINT_URL_ACM: acm.url,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
     AWS_ENDPOINT_URL_SQS: sqs.endpoint,
@@ -81,7 +87,7 @@ afterAll(async () => {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
-  await Promise.all([soon?.close(), fine?.close(), dynamo?.close(), sns?.close(), sqs?.close()]);
+  await Promise.all([soon?.close(), fine?.close(), dynamo?.close(), sns?.close(), sqs?.close(), acm?.close()]);
 });
 
 /** The SQS event Lambda's event source mapping builds from queued messages. */
@@ -235,6 +241,16 @@ test('the digest goes out once per period, to the digest\'s audiences; a failed 
   expect(await scheduled({ task: 'digest' })).toEqual({ task: 'digest', sent: 0 });
 });
 
+test('the inventory lists ACM in the configured region (the bundle\'s ACM client, through AWS_ENDPOINT_URL_ACM), stores and alerts once', async () => {
+  acmModel.add('eu-west-1', [{ summary: acmSummary('imported', 20, new Date(), { Type: 'IMPORTED', RenewalEligibility: 'INELIGIBLE' }) }, { summary: acmSummary('renewing', 200, new Date()) }]);
+  const before = sns.published.length;
+  expect(await scheduled({ task: 'inventory' })).toEqual({ task: 'inventory', certificates: 2, sent: 1, listingFailures: 0 });
+  const imported = `arn:aws:acm:eu-west-1:${DEFAULT_ACCOUNT}:certificate/imported`;
+  expect(sns.published.slice(before).map((m) => m.attributes)).toEqual([expect.objectContaining({ kind: 'expiry', stage: 'warning', certificateId: imported })]);
+  expect(JSON.parse((await storedItem(imported))!.state.S!)).toMatchObject({ source: 'acm', scope: 'acm:eu-west-1' });
+  expect(await scheduled({ task: 'inventory' })).toMatchObject({ sent: 0 });
+});
+
 test('an event that is not a schedule\'s is refused by name', async () => {
-  await expect(scheduled({ task: 'inventory' })).rejects.toThrow('invalid scheduled event: task must be one of probe, digest');
+  await expect(scheduled({ task: 'reindex' })).rejects.toThrow('invalid scheduled event: task must be one of probe, digest, inventory');
 });

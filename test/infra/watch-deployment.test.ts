@@ -46,13 +46,16 @@ test('a CA file holding no certificate fails synth, naming the file, rather than
   expect(() => prepareWatchDeployment(config, { batchSize: 100, source: 'certwatch.config.json' })).toThrow(`certwatch.config.json: CA file ${join(dir, 'empty.pem')} holds no PEM certificate`);
 });
 
-test('a certificate file or a config without endpoints is refused: the functions have no file system, and ACM is not deployed yet', () => {
+test('a certificate file is refused, naming it: the functions have no file system to watch', () => {
   const withFile = parseConfig({ targets: ['a.test', 'file://certs/server.pem'], audiences });
   expect(() => prepareWatchDeployment(withFile, { batchSize: 100, source: 'certwatch.config.json' })).toThrow(
     'certwatch.config.json: targets.1: certificate files cannot be watched here (no file system to watch in Lambda)',
   );
+});
+
+test('a config of ACM and IAM alone has a plan of no batch: its probe runs complete as they start', () => {
   const acmOnly = parseConfig({ acm: { regions: ['eu-west-1'] }, audiences });
-  expect(() => prepareWatchDeployment(acmOnly, { batchSize: 100, source: 'certwatch.config.json' })).toThrow(
-    'certwatch.config.json: targets: the AWS deployment probes endpoint targets, and this config has none',
-  );
+  const { plan } = prepareWatchDeployment(acmOnly, { batchSize: 100, source: 'certwatch.config.json' });
+  expect(plan.batches).toEqual([]);
+  expect(plan.shared.acm).toEqual({ regions: ['eu-west-1'], roles: [] });
 });

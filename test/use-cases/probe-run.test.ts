@@ -31,9 +31,9 @@ async function setUp() {
 }
 
 test('a run sends every batch of the plan, each naming the run and expiring a schedule period after it was sent', async () => {
-  const { tracker, queue } = await setUp();
+  const { store, tracker, queue } = await setUp();
   const now = new Date('2026-12-01T09:00:00Z');
-  const run = await startProbeRun(plan, { tracker, queue, now, runId: 'run-1' });
+  const run = await startProbeRun(plan, { tracker, queue, store, now, runId: 'run-1' });
   expect(run).toEqual({ runId: 'run-1', batches: 3, startedAt: '2026-12-01T09:00:00.000Z' });
   expect(queue.messages.map((m) => [m.runId, m.batch, m.batches, m.expiresAt, m.config.targets])).toEqual([
     ['run-1', 0, 3, '2026-12-01T10:00:00.000Z', ['a.test']],
@@ -44,7 +44,7 @@ test('a run sends every batch of the plan, each naming the run and expiring a sc
 
 test('the worker that finishes the last batch records the run in the ledger, where status shows when the watcher last ran', async () => {
   const { store, tracker, queue } = await setUp();
-  await startProbeRun(plan, { tracker, queue, now: new Date('2026-12-01T09:00:00Z'), runId: 'run-1' });
+  await startProbeRun(plan, { tracker, queue, store, now: new Date('2026-12-01T09:00:00Z'), runId: 'run-1' });
   const at = (minute: number) => new Date(`2026-12-01T09:0${minute}:00Z`);
   expect(await finishBatch('run-1', { tracker, store, now: at(1) })).toBeNull();
   expect(await finishBatch('run-1', { tracker, store, now: at(2) })).toBeNull();
@@ -56,10 +56,18 @@ test('the worker that finishes the last batch records the run in the ledger, whe
 test('a start that failed to send is retried as a new run, which supersedes it: the first one\'s batches never complete a run', async () => {
   const { store, tracker, queue } = await setUp();
   queue.failing = true;
-  await expect(startProbeRun(plan, { tracker, queue, now: new Date('2026-12-01T09:00:00Z'), runId: 'attempt-1' })).rejects.toThrow('could not be sent');
+  await expect(startProbeRun(plan, { tracker, queue, store, now: new Date('2026-12-01T09:00:00Z'), runId: 'attempt-1' })).rejects.toThrow('could not be sent');
   queue.failing = false;
-  await startProbeRun(plan, { tracker, queue, now: new Date('2026-12-01T09:00:30Z'), runId: 'attempt-2' });
+  await startProbeRun(plan, { tracker, queue, store, now: new Date('2026-12-01T09:00:30Z'), runId: 'attempt-2' });
   for (let i = 0; i < 3; i++) expect(await finishBatch('attempt-1', { tracker, store, now: new Date() })).toBeNull();
   const finished = await Promise.all([0, 1, 2].map(() => finishBatch('attempt-2', { tracker, store, now: new Date() })));
   expect(finished.filter(Boolean).map((run) => run!.runId)).toEqual(['attempt-2']);
+});
+
+test('a plan of no batch (ACM and IAM only) is a run complete as it starts, in the ledger like any other', async () => {
+  const { store, tracker, queue } = await setUp();
+  const empty: WatchPlan = { ...plan, batches: [] };
+  expect(await startProbeRun(empty, { tracker, queue, store, now: new Date('2026-12-01T09:00:00Z'), runId: 'run-0' })).toMatchObject({ batches: 0 });
+  expect(queue.messages).toEqual([]);
+  expect((await store.getLedger()).lastRunAt).toBe('2026-12-01T09:00:00.000Z');
 });
