@@ -5,6 +5,7 @@ import { parseScheduleExpression } from '../functions/core/schedule-expression';
 import { largestBatchSize, probeCapacity, type ProbeCapacity } from '../functions/core/watch-plan';
 import { AlarmTopic } from './constructs/alarm-topic';
 import { AlertTopic } from './constructs/alert-topic';
+import { InventoryWatch } from './constructs/inventory-watch';
 import { OnDemandCheck } from './constructs/on-demand-check';
 import { ProbeQueue } from './constructs/probe-queue';
 import { ProbeWorkers } from './constructs/probe-workers';
@@ -49,6 +50,8 @@ export class CertWatch extends Construct {
   readonly onDemand: OnDemandCheck;
   readonly scheduled: ScheduledWatch;
   readonly workers: ProbeWorkers;
+  /** The ACM and IAM inventory, when the config lists either. */
+  readonly inventory?: InventoryWatch;
   readonly schedules: WatchSchedules;
   readonly monitoring: WatchMonitoring;
   /** The arithmetic of a probe run (batches, a worker's worst case, a run's worst case), as deployed. */
@@ -95,9 +98,17 @@ export class CertWatch extends Construct {
       topic: this.alertTopic,
       probeQueue: this.probeQueue.queue,
       bundledFiles: deployment.scheduledFiles,
-      cloud: config.cloud,
       serviceName,
     });
+    if (config.cloud.acm.length + config.cloud.iam.length > 0) {
+      this.inventory = new InventoryWatch(this, 'Inventory', {
+        table: this.stateTable,
+        topic: this.alertTopic,
+        cloud: config.cloud,
+        bundledFiles: deployment.inventoryFiles,
+        serviceName,
+      });
+    }
     this.workers = new ProbeWorkers(this, 'ProbeWorkers', {
       table: this.stateTable,
       topic: this.alertTopic,
@@ -109,16 +120,16 @@ export class CertWatch extends Construct {
       serviceName,
     });
     this.schedules = new WatchSchedules(this, 'Schedules', {
-      target: this.scheduled.handler,
       schedules: {
-        probe: config.schedule.probe,
-        ...(config.schedule.digest ? { digest: config.schedule.digest } : {}),
-        ...(config.cloud.acm.length + config.cloud.iam.length > 0 ? { inventory: parseScheduleExpression(INVENTORY_SCHEDULE) } : {}),
+        probe: { expression: config.schedule.probe, target: this.scheduled.handler },
+        ...(config.schedule.digest ? { digest: { expression: config.schedule.digest, target: this.scheduled.handler } } : {}),
+        ...(this.inventory ? { inventory: { expression: parseScheduleExpression(INVENTORY_SCHEDULE), target: this.inventory.handler } } : {}),
       },
     });
     this.monitoring = new WatchMonitoring(this, 'Monitoring', {
       scheduled: this.scheduled.handler,
       workers: this.workers.handler,
+      inventory: this.inventory?.handler,
       probeQueue: this.probeQueue.queue,
       deadLetterQueues: [this.probeQueue.deadLetterQueue, this.schedules.deadLetterQueue],
       alarmTopic: this.alarmTopic.topic,

@@ -22,6 +22,8 @@ export interface WatchDeployment {
   readonly scheduledFiles: Readonly<Record<string, string>>;
   /** Files for the workers' bundle: each CA file as `ca/<sha256>.pem`, as the plan's targets name them. */
   readonly workerFiles: Readonly<Record<string, string>>;
+  /** Files for the inventory's bundle: the plan without its batches (the policy, the thresholds, the ACM and IAM scopes). */
+  readonly inventoryFiles: Readonly<Record<string, string>>;
 }
 
 /** The directory of the CA files inside the worker's bundle. */
@@ -62,7 +64,7 @@ export function prepareWatchDeployment(config: CertwatchConfig, options: WatchDe
     batches: planBatches(targets ?? [], { maxTargets: options.batchSize }),
     batchLifetimeMs: config.schedule.probe.longestGapMs,
   };
-  return { plan, scheduledFiles: { [WATCH_PLAN_FILE]: JSON.stringify(plan) }, workerFiles };
+  return { plan, scheduledFiles: { [WATCH_PLAN_FILE]: JSON.stringify(plan) }, workerFiles, inventoryFiles: { [WATCH_PLAN_FILE]: JSON.stringify({ ...plan, batches: [] }) } };
 }
 
 /**

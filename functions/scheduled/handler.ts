@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { randomUUID } from 'node:crypto';
-import { alertNotifier, cloudReaders, probeBatchQueue, probeRunTracker, stateStore } from '../lambda/adapters';
+import { alertNotifier, probeBatchQueue, probeRunTracker, stateStore } from '../lambda/adapters';
 import { watchPlan, watchPlanConfig } from '../lambda/bundled-files';
 import { parseOrReject } from '../lambda/invalid-event-error';
 import { logger } from '../lambda/logger';
@@ -8,8 +8,7 @@ import { WATCH_METRICS } from '../lambda/metric-names';
 import { metrics } from '../lambda/metrics';
 import { sendScheduledDigest } from '../use-cases/deliver-digest';
 import { startProbeRun } from '../use-cases/probe-run';
-import { watchInventory } from '../use-cases/watch-inventory';
-import { parseScheduledEvent } from './scheduled-event';
+import { parseScheduledEvent } from '../lambda/scheduled-event';
 
 export interface ProbeRunStarted {
   readonly task: 'probe';
@@ -22,12 +21,6 @@ export interface DigestDone {
   readonly sent: number;
 }
 
-export interface InventoryDone {
-  readonly task: 'inventory';
-  readonly certificates: number;
-  readonly sent: number;
-  readonly listingFailures: number;
-}
 
 /** A digest that could not be published: the invocation fails, and Lambda's asynchronous retries try it again. */
 export class DigestPublishError extends Error {
@@ -40,12 +33,11 @@ export class DigestPublishError extends Error {
 /**
  * The function the schedules invoke (EventBridge Scheduler, asynchronously). `{"task":"probe"}` starts a probe
  * run: the run is recorded and the watch plan's batches go to the probe queue, for the workers. `{"task":"digest"}`
- * sends the digest of the period, once. `{"task":"inventory"}` lists ACM and IAM as the config asks and folds what
- * they hold, as `certwatch run` does.
+ * sends the digest of the period, once. (The ACM and IAM inventory is a function of its own: inventory/handler.ts.)
  */
-export async function handler(event: unknown): Promise<ProbeRunStarted | DigestDone | InventoryDone> {
-  const task = parseOrReject(parseScheduledEvent, event, (reason) => logger.error('rejected a malformed scheduled event', { reason }));
-  return task === 'probe' ? probe() : task === 'digest' ? digest() : inventory();
+export async function handler(event: unknown): Promise<ProbeRunStarted | DigestDone> {
+  const task = parseOrReject((input) => parseScheduledEvent(input, ['probe', 'digest']), event, (reason) => logger.error('rejected a malformed scheduled event', { reason }));
+  return task === 'probe' ? probe() : digest();
 }
 
 async function probe(): Promise<ProbeRunStarted> {
@@ -72,24 +64,4 @@ async function digest(): Promise<DigestDone> {
   }
   logger.info(outcome.sent > 0 ? 'digest sent' : 'no digest due', { sent: outcome.sent });
   return { task: 'digest', sent: outcome.sent };
-}
-
-async function inventory(): Promise<InventoryDone> {
-  const summary = await watchInventory(watchPlanConfig(), { store: stateStore(), notifier: alertNotifier(), now: new Date(), cloud: cloudReaders() });
-  for (const failure of summary.listingFailures) logger.error('listing failed; its certificates keep escalating from the last listing', { scope: failure.certificateId, reason: failure.message });
-  for (const failure of summary.publishFailures) logger.error('notification not published; retried next inventory', { certificateId: failure.certificateId, reason: failure.message });
-  for (const failure of summary.storeFailures) logger.error('state not written', { certificateId: failure.certificateId, reason: failure.message });
-  for (const item of summary.unreadableItems) logger.warn('skipped an unreadable state item', { key: item.certificateId, reason: item.message });
-  metrics.addMetric(WATCH_METRICS.notificationsSent, MetricUnit.Count, summary.notificationsSent);
-  metrics.addMetric(WATCH_METRICS.notificationsFailed, MetricUnit.Count, summary.publishFailures.length);
-  metrics.publishStoredMetrics();
-  logger.info('inventory done', {
-    certificates: summary.targets,
-    byStatus: summary.byStatus,
-    disappeared: summary.disappeared.length,
-    listingFailures: summary.listingFailures.length,
-    notificationsSent: summary.notificationsSent,
-    storeWrites: summary.storeWrites,
-  });
-  return { task: 'inventory', certificates: summary.targets, sent: summary.notificationsSent, listingFailures: summary.listingFailures.length };
 }

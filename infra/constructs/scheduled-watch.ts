@@ -1,7 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { CloudSources } from '../../functions/core/cloud-scope';
 import { CertwatchFunction, type BindableTable, type BindableTopic } from './certwatch-function';
 
 export interface ScheduledWatchProps {
@@ -12,8 +11,6 @@ export interface ScheduledWatchProps {
   readonly probeQueue: sqs.IQueue;
   /** The watch plan, shipped in the bundle. */
   readonly bundledFiles: Readonly<Record<string, string>>;
-  /** ACM and IAM scopes the inventory lists. @default none */
-  readonly cloud?: CloudSources;
   /**
    * Memory: the digest holds every watched certificate's state at once (about 6 KB each in memory).
    * @default 1536
@@ -26,9 +23,7 @@ export interface ScheduledWatchProps {
 /**
  * The function the schedules invoke. `{"task":"probe"}` starts a probe run: it records the run (one item) and
  * sends the plan's batches to the probe queue. `{"task":"digest"}` lists the states (Scan) and publishes the digest
- * once per period, claimed in the run ledger (GetItem, PutItem). `{"task":"inventory"}` lists ACM and IAM (the
- * config's scopes: its own account's, and other accounts' through their roles) and folds what they hold. It probes
- * nothing itself.
+ * once per period, claimed in the run ledger (GetItem, PutItem). It probes nothing itself.
  */
 export class ScheduledWatch extends Construct {
   readonly handler: CertwatchFunction;
@@ -46,6 +41,6 @@ export class ScheduledWatch extends Construct {
       .bindTable(props.table, ['GetItem', 'PutItem', 'Scan'])
       .bindQueue(props.probeQueue)
       .bindTopic(props.topic);
-    if (props.cloud && props.cloud.acm.length + props.cloud.iam.length > 0) this.handler.bindCloudSources(props.cloud);
+
   }
 }

@@ -10,6 +10,8 @@ import type { CertwatchFunction } from './certwatch-function';
 export interface WatchMonitoringProps {
   readonly scheduled: CertwatchFunction;
   readonly workers: CertwatchFunction;
+  /** @default none (no ACM or IAM in the config) */
+  readonly inventory?: CertwatchFunction;
   readonly probeQueue: sqs.IQueue;
   /** Every dead-letter queue of the deployment: a message on any of them is a run that did not happen. */
   readonly deadLetterQueues: readonly sqs.IQueue[];
@@ -23,7 +25,7 @@ export interface WatchMonitoringProps {
 
 /**
  * The watcher's own health: three alarms that reach the alarm topic, and one dashboard.
- * - WatcherErrors: the scheduled function or a worker failed, a batch could not be finished, or a notification
+ * - WatcherErrors: the scheduled function, a worker or the inventory failed, a batch could not be finished, or a notification
  *   could not be published.
  * - DeadLetters: a schedule event, an invocation or a probe batch ended on a dead-letter queue.
  * - DeadMansSwitch: no probe run completed in two schedule periods (no data counts as breaching): a watcher that
@@ -44,10 +46,11 @@ export class WatchMonitoring extends Construct {
     const action = new SnsAction(props.alarmTopic);
 
     this.errorsAlarm = new cloudwatch.MathExpression({
-      expression: 'FILL(scheduled, 0) + FILL(workers, 0) + FILL(batches, 0) + FILL(unpublished, 0)',
+      expression: `FILL(scheduled, 0) + FILL(workers, 0) + ${props.inventory ? 'FILL(inventory, 0) + ' : ''}FILL(batches, 0) + FILL(unpublished, 0)`,
       usingMetrics: {
         scheduled: props.scheduled.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
         workers: props.workers.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+        ...(props.inventory ? { inventory: props.inventory.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }) } : {}),
         batches: watchMetric(WATCH_METRICS.batchesFailed, 'Sum', 'batches failed', fiveMinutes),
         unpublished: watchMetric(WATCH_METRICS.notificationsFailed, 'Sum', 'notifications failed', fiveMinutes),
       },
@@ -148,6 +151,7 @@ export class WatchMonitoring extends Construct {
           watchMetric(WATCH_METRICS.notificationsFailed, 'Sum', 'notifications failed'),
           props.scheduled.function.metricErrors({ period, statistic: 'Sum', label: 'scheduled function errors' }),
           props.workers.function.metricErrors({ period, statistic: 'Sum', label: 'worker errors' }),
+          ...(props.inventory ? [props.inventory.function.metricErrors({ period, statistic: 'Sum', label: 'inventory errors' })] : []),
         ],
         width: 12,
       }),

@@ -5,15 +5,18 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ScheduleExpression } from '../../functions/core/schedule-expression';
-import type { ScheduledTask } from '../../functions/scheduled/scheduled-event';
+import type { ScheduledTask } from '../../functions/lambda/scheduled-event';
 import type { CertwatchFunction } from './certwatch-function';
 
+/** When a task runs (UTC), and the function that runs it. */
+export interface ScheduledInvocation {
+  readonly expression: ScheduleExpression;
+  readonly target: CertwatchFunction;
+}
 
 export interface WatchSchedulesProps {
-  /** The function every schedule invokes. */
-  readonly target: CertwatchFunction;
-  /** Task -> when (UTC). A task without an expression is not scheduled. */
-  readonly schedules: Readonly<Partial<Record<ScheduledTask, ScheduleExpression>>>;
+  /** Task -> when and where. A task without one is not scheduled. */
+  readonly schedules: Readonly<Partial<Record<ScheduledTask, ScheduledInvocation>>>;
   /**
    * Attempts after the first, both for delivering the event (EventBridge Scheduler) and for the invocation that
    * failed (Lambda's asynchronous retries).
@@ -23,7 +26,7 @@ export interface WatchSchedulesProps {
 }
 
 /**
- * EventBridge Scheduler schedules (not EventBridge rules) for the scheduled function, each with a retry policy. An
+ * EventBridge Scheduler schedules (not EventBridge rules) for the scheduled and inventory functions, each with a retry policy. An
  * event that cannot be delivered, or whose invocation still fails after its retries, ends on the dead-letter queue
  * (an alarm watches it); an event older than its schedule's period is not worth retrying: the next one is due.
  */
@@ -37,22 +40,22 @@ export class WatchSchedules extends Construct {
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'this queue is itself a dead-letter queue (of the schedules and of the scheduled function\'s asynchronous invocations); no redrive policy names it, so cdk-nag cannot tell',
+      reason: 'this queue is itself a dead-letter queue (of the schedules and of the scheduled functions\' asynchronous invocations); no redrive policy names it, so cdk-nag cannot tell',
     });
-    // The schedules' own role: it may invoke exactly this function (unqualified: no version or alias) and put
+    const scheduled = Object.entries(props.schedules) as [ScheduledTask, ScheduledInvocation][];
+    const targets = [...new Set(scheduled.map(([, { target }]) => target))];
+    // The schedules' own role: it may invoke exactly these functions (unqualified: no version or alias) and put
     // undeliverable events on the dead-letter queue. Only EventBridge Scheduler of this account may assume it.
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
-      description: 'certwatch: EventBridge Scheduler invokes the scheduled function',
+      description: 'certwatch: EventBridge Scheduler invokes the scheduled functions',
     });
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.target.function.functionArn] }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: targets.map((target) => target.function.functionArn) }));
     role.addToPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }));
-    const gaps: number[] = [];
-    for (const [task, expression] of Object.entries(props.schedules) as [ScheduledTask, ScheduleExpression][]) {
-      gaps.push(expression.longestGapMs);
+    for (const [task, { expression, target: invoked }] of scheduled) {
       const target: scheduler.IScheduleTarget = {
         bind: () => ({
-          arn: props.target.function.functionArn,
+          arn: invoked.function.functionArn,
           role,
           input: scheduler.ScheduleTargetInput.fromObject({ task }),
           retryPolicy: { maximumRetryAttempts: retryAttempts, maximumEventAgeInSeconds: clamp(expression.longestGapMs, Duration.minutes(1), Duration.hours(24)).toSeconds() },
@@ -65,12 +68,15 @@ export class WatchSchedules extends Construct {
         target,
       });
     }
-    props.target.function.configureAsyncInvoke({
-      retryAttempts,
-      // Lambda keeps an event for at most 6 hours; the shortest period bounds it for every task.
-      maxEventAge: clamp(Math.min(...gaps), Duration.minutes(1), Duration.hours(6)),
-      onFailure: onlySendTo(this.deadLetterQueue),
-    });
+    for (const target of targets) {
+      const gaps = scheduled.filter(([, invocation]) => invocation.target === target).map(([, { expression }]) => expression.longestGapMs);
+      target.function.configureAsyncInvoke({
+        retryAttempts,
+        // Lambda keeps an event for at most 6 hours; the shortest period of the function's tasks bounds it.
+        maxEventAge: clamp(Math.min(...gaps), Duration.minutes(1), Duration.hours(6)),
+        onFailure: onlySendTo(this.deadLetterQueue),
+      });
+    }
   }
 }
 

@@ -365,18 +365,33 @@ describe('the ACM and IAM inventory', () => {
     inventory = synth(configFor(caFile, { acm: { regions: ['eu-west-1', 'us-east-1'], roles: [{ roleArn: role }] }, iam: true }));
   });
 
-  test('is scheduled every six hours, with the same retries and dead-letter queue', () => {
+  const idOf = (type: string, name: string) => Object.keys(inventory.template.findResources(type)).find((id) => new RegExp(`^${name}[0-9A-F]{8}$`).test(id))!;
+  const statementsOfRole = (name: string) => {
+    const roleId = idOf('AWS::IAM::Role', name);
+    const policies = Object.values(inventory.template.findResources('AWS::IAM::Policy')) as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } } }[];
+    return policies.filter((p) => p.Properties.Roles.some((r) => r.Ref === roleId)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+  };
+
+  test('is a function of its own, scheduled every six hours with the same retries and dead-letter queue', () => {
+    inventory.template.resourceCountIs('AWS::Lambda::Function', 4);
     inventory.template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(6 hours)',
-      Target: Match.objectLike({ Input: JSON.stringify({ task: 'inventory' }), RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21_600 } }),
+      Target: Match.objectLike({
+        Arn: { 'Fn::GetAtt': [idOf('AWS::Lambda::Function', 'CertWatchInventoryFunction'), 'Arn'] },
+        Input: JSON.stringify({ task: 'inventory' }),
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21_600 },
+      }),
     });
     inventory.template.resourceCountIs('AWS::Scheduler::Schedule', 3);
+    inventory.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'FILL(scheduled, 0) + FILL(workers, 0) + FILL(inventory, 0) + FILL(batches, 0) + FILL(unpublished, 0)' })]),
+    });
   });
 
-  test('the scheduled function may list ACM and IAM in its own account and assume the other account\'s role, no more', () => {
-    const roleId = Object.keys(inventory.template.findResources('AWS::IAM::Role')).find((id) => /^CertWatchScheduledFunctionRole[0-9A-F]{8}$/.test(id))!;
-    const policies = Object.values(inventory.template.findResources('AWS::IAM::Policy')) as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } } }[];
-    const statements = policies.filter((p) => p.Properties.Roles.some((r) => r.Ref === roleId)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+  test('only the inventory may list: ACM and IAM in its own account, the other account\'s role; and its table calls', () => {
+    expect(actionsOf(statementsOfRole('CertWatchScheduledFunctionRole')).filter((a) => /^(acm|iam|sts):/.test(a))).toEqual([]);
+    expect(actionsOf(statementsOfRole('CertWatchInventoryFunctionRole')).filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan']);
+    const statements = statementsOfRole('CertWatchInventoryFunctionRole');
     const cloud = statements.filter((s) => actionsOf([s]).some((a) => /^(acm|iam|sts):/.test(a)));
     const arn = (service: string, region: string, resource: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:${region}:111111111111:${resource}`]] });
     expect(cloud.map((s) => ({ actions: actionsOf([s]), resource: s.Resource }))).toEqual([

@@ -29,6 +29,7 @@ let soon: RunningServer;
 let fine: RunningServer;
 let scheduled: Handler<unknown, { runId: string; batches: number } | { sent: number }>;
 let worker: Handler<SQSEvent, SQSBatchResponse>;
+let inventory: Handler<unknown, { task: string; certificates: number; sent: number; listingFailures: number }>;
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:111111111111:certwatch-alerts';
 const saved: Record<string, string | undefined> = {};
 
@@ -80,6 +81,7 @@ beforeAll(async () => {
   });
   scheduled = (require(join(deployment.assets.scheduled, 'index.js')) as { handler: typeof scheduled }).handler;
   worker = (require(join(deployment.assets.worker, 'index.js')) as { handler: typeof worker }).handler;
+  inventory = (require(join(deployment.assets.inventory!, 'index.js')) as { handler: typeof inventory }).handler;
 }, 120_000);
 
 afterAll(async () => {
@@ -241,16 +243,18 @@ test('the digest goes out once per period, to the digest\'s audiences; a failed 
   expect(await scheduled({ task: 'digest' })).toEqual({ task: 'digest', sent: 0 });
 });
 
-test('the inventory lists ACM in the configured region (the bundle\'s ACM client, through AWS_ENDPOINT_URL_ACM), stores and alerts once', async () => {
+test('the inventory function lists ACM in the configured region (its bundle\'s ACM client, through AWS_ENDPOINT_URL_ACM), stores and alerts once', async () => {
   acmModel.add('eu-west-1', [{ summary: acmSummary('imported', 20, new Date(), { Type: 'IMPORTED', RenewalEligibility: 'INELIGIBLE' }) }, { summary: acmSummary('renewing', 200, new Date()) }]);
   const before = sns.published.length;
-  expect(await scheduled({ task: 'inventory' })).toEqual({ task: 'inventory', certificates: 2, sent: 1, listingFailures: 0 });
+  expect(await inventory({ task: 'inventory' })).toEqual({ task: 'inventory', certificates: 2, sent: 1, listingFailures: 0 });
   const imported = `arn:aws:acm:eu-west-1:${DEFAULT_ACCOUNT}:certificate/imported`;
   expect(sns.published.slice(before).map((m) => m.attributes)).toEqual([expect.objectContaining({ kind: 'expiry', stage: 'warning', certificateId: imported })]);
   expect(JSON.parse((await storedItem(imported))!.state.S!)).toMatchObject({ source: 'acm', scope: 'acm:eu-west-1' });
-  expect(await scheduled({ task: 'inventory' })).toMatchObject({ sent: 0 });
+  expect(await inventory({ task: 'inventory' })).toMatchObject({ sent: 0 });
 });
 
-test('an event that is not a schedule\'s is refused by name', async () => {
-  await expect(scheduled({ task: 'reindex' })).rejects.toThrow('invalid scheduled event: task must be one of probe, digest, inventory');
+test('an event that is not a schedule\'s is refused by name; each function takes only its own tasks', async () => {
+  await expect(scheduled({ task: 'reindex' })).rejects.toThrow('invalid scheduled event: task must be one of probe, digest');
+  await expect(scheduled({ task: 'inventory' })).rejects.toThrow('invalid scheduled event: task must be one of probe, digest');
+  await expect(inventory({ task: 'probe' })).rejects.toThrow('invalid scheduled event: task must be inventory');
 });
