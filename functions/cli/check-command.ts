@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { exitCodeFor, worstStatus } from '../core/check-result';
 import { CHECK_DEFAULTS, CHECK_LIMITS } from '../core/check-settings';
@@ -12,6 +11,7 @@ import { CertificateFiles } from '../probes/files/certificate-files';
 import type * as FileGlobs from '../probes/files/expand-file-globs';
 import { TlsProbe } from '../probes/tls-probe';
 import { TrustStore } from '../probes/trust-store';
+import { InputFileError, readInputText } from '../files/input-file';
 import type { CliIo } from './cli-io';
 import { addThresholdOptions, collect, integerOption, passwordFromEnvironment, thresholdsFromFlags, type ThresholdFlags } from './options';
 import { renderCheckTable } from './render-table';
@@ -110,9 +110,10 @@ function collectDnsServer(value: string, previous: DnsServer[] = []): DnsServer[
 function readTargetsFile(file: string | undefined): string[] {
   if (file === undefined) return [];
   try {
-    return parseTargetList(readFileSync(file, 'utf8'));
+    return parseTargetList(readInputText(file));
   } catch (error) {
-    throw new UsageError(`check: cannot read --targets-file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    if (error instanceof InputFileError) throw new UsageError(`check: cannot read --targets-file ${file}: ${error.reason}`);
+    throw error;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { RunLedger, StateListing, StateStore } from '../core/ports';
+import type { ExpectedRevision, RunLedger, StateListing, StateStore } from '../core/ports';
 import type { WatchState } from '../core/watch-state';
 
 // The CLI's store while it is still opening (the local store's thread loading the SDK and checking its table; a
@@ -33,12 +33,12 @@ export class OpeningStateStore implements StateStore {
     return (await this.opening).list();
   }
 
-  async put(next: WatchState, expectedVersion: number): Promise<WatchState> {
-    return (await this.opening).put(next, expectedVersion);
+  async put(next: WatchState, expected: ExpectedRevision): Promise<WatchState> {
+    return (await this.opening).put(next, expected);
   }
 
-  async delete(certificateId: string, expectedVersion: number | null): Promise<void> {
-    return (await this.opening).delete(certificateId, expectedVersion);
+  async delete(certificateId: string, expected: ExpectedRevision): Promise<void> {
+    return (await this.opening).delete(certificateId, expected);
   }
 
   async getLedger(): Promise<RunLedger> {

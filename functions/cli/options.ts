@@ -77,7 +77,7 @@ export interface StoreFlags {
   store: string;
   table?: string;
 }
-export type RunFlags = StoreFlags & { config: string; now?: string; notify: string; json?: boolean };
+export type RunFlags = StoreFlags & { config: string; now?: string; forceNow?: boolean; notify: string; json?: boolean; deadline: string };
 export type StatusFlags = StoreFlags & { now?: string; json?: boolean };
-export type AckFlags = StoreFlags & { servername?: string; alert?: AcknowledgeableAlert; until?: string; note?: string; now?: string };
+export type AckFlags = StoreFlags & { servername?: string; alert?: AcknowledgeableAlert; until?: string; note?: string; by?: string; now?: string; forceNow?: boolean };
 export type ForgetFlags = StoreFlags & { servername?: string };

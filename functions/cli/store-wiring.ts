@@ -3,6 +3,7 @@ import type { StateStore } from '../core/ports';
 import type * as DynamoDbClientModule from '../store/dynamodb-client';
 import type * as DynamoDbStateStoreModule from '../store/dynamodb-state-store';
 import type * as DynamoDbTableModule from '../store/dynamodb-table';
+import { TableShapeError } from '../store/state-store-error';
 import { startEmbeddedDynamoDb, StoreDirectoryLockedError } from './local-store/embedded-dynamodb';
 import { OpeningStateStore } from './opening-state-store';
 import type { StoreFlags } from './options';
@@ -26,7 +27,23 @@ export type StoreChoice = { readonly kind: 'local'; readonly directory: string }
  */
 export function chooseStore(flags: StoreFlags, env: NodeJS.ProcessEnv = process.env): StoreChoice {
   if (flags.store === 'dynamodb') return { kind: 'dynamodb', tableName: flags.table ?? (env.CERTWATCH_TABLE?.trim() || DEFAULT_TABLE) };
+  // An empty path would be the current folder: LevelDB files among the user's own.
+  if (flags.store.trim() === '') throw new UsageError('--store must name a directory (or "dynamodb"); an empty path is not one');
   return { kind: 'local', directory: flags.store };
+}
+
+/** How a command uses its store. */
+export interface StoreUse {
+  /**
+   * A run creates the local store when missing; the reading commands (status, ack, forget) never create one and
+   * are refused with NoLocalStoreError instead. @default false
+   */
+  readonly create?: boolean;
+  /**
+   * Take the local store's directory only once `proceed()` is called (the command has read its config): a command
+   * that fails before leaves no store behind. The thread boots meanwhile. @default take it at once
+   */
+  readonly deferred?: boolean;
 }
 
 export interface OpenStore {
@@ -49,13 +66,18 @@ export interface OpeningStore {
   readonly store: StateStore;
   /** The open store; rejects with a UsageError once the store has released what it held. */
   readonly ready: Promise<OpenStore>;
-  /** Releases the store once it has opened (one that failed to open has released everything already). */
+  /** A deferred opening (StoreUse.deferred) goes on to take the store; otherwise nothing. */
+  proceed(): void;
+  /**
+   * Releases the store once it has opened (one that failed to open has released everything already); a deferred
+   * opening that never proceeded ends without touching the directory.
+   */
   close(): Promise<void>;
 }
 
-/** The store the flags choose, open. */
+/** The store the flags choose, open, for a command that only reads or edits what is there (it creates nothing). */
 export function openStore(flags: StoreFlags, env: NodeJS.ProcessEnv = process.env): Promise<OpenStore> {
-  return startOpeningStore(flags, env).ready;
+  return startOpeningStore(flags, {}, env).ready;
 }
 
 /**
@@ -63,16 +85,18 @@ export function openStore(flags: StoreFlags, env: NodeJS.ProcessEnv = process.en
  * so that it boots while the caller loads its modules and reads its config; its SDK client is built and its table
  * checked (created on a fresh store) on that thread. A DynamoDB table is checked for certwatch's key.
  */
-export function startOpeningStore(flags: StoreFlags, env: NodeJS.ProcessEnv = process.env): OpeningStore {
+export function startOpeningStore(flags: StoreFlags, use: StoreUse = {}, env: NodeJS.ProcessEnv = process.env): OpeningStore {
   const choice = chooseStore(flags, env);
-  return choice.kind === 'local' ? openingLocalStore(choice.directory) : openingDynamoDb(choice.tableName);
+  return choice.kind === 'local' ? openingLocalStore(choice.directory, use) : openingDynamoDb(choice.tableName);
 }
 
-function openingLocalStore(directory: string): OpeningStore {
+function openingLocalStore(directory: string, use: StoreUse): OpeningStore {
   const description = `local store ${resolve(directory)}`;
-  const held = startEmbeddedDynamoDb({ path: directory, preloadStateStore: true }).catch((error: unknown) => {
-    if (error instanceof StoreDirectoryLockedError) throw new UsageError(error.message);
-    throw new UsageError(`cannot open the local store ${directory}: ${(error as Error).message}`);
+  let proceed: (open: boolean) => void = () => undefined;
+  const openWhen = use.deferred ? new Promise<boolean>((settle) => (proceed = settle)) : undefined;
+  // Its errors name the store already; a store in use is a usage mistake, a damaged or unreadable one a failure.
+  const held = startEmbeddedDynamoDb({ path: directory, create: use.create ?? false, openWhen, preloadStateStore: true }).catch((error: unknown) => {
+    throw error instanceof StoreDirectoryLockedError ? new UsageError(error.message) : error;
   });
   // Exclusive: the server holds the directory's LevelDB lock until close, so no other process writes to it, and
   // the creates a listing proves new can share batch requests (a first run's main cost).
@@ -89,11 +113,19 @@ function openingLocalStore(directory: string): OpeningStore {
       async (error: unknown) => {
         // Released, or the process would print the error and hang on the server's thread.
         await embedded.close();
-        throw new UsageError(`cannot use the local store ${embedded.path}: ${(error as Error).message}`);
+        throw error instanceof TableShapeError ? new UsageError(`cannot use the local store ${embedded.path}: ${error.message}`) : error;
       },
     ),
   );
-  return opening(description, held.then(() => undefined), ready);
+  const local = opening(description, held.then(() => undefined), ready);
+  return {
+    ...local,
+    proceed: () => proceed(true),
+    close: async () => {
+      proceed(false); // a deferred opening that never proceeded: the thread ends, the directory untouched
+      await local.close();
+    },
+  };
 }
 
 function openingDynamoDb(tableName: string): OpeningStore {
@@ -108,7 +140,8 @@ function openingDynamoDb(tableName: string): OpeningStore {
     () => open,
     async (error: unknown) => {
       await open.close();
-      throw new UsageError((error as Error).message);
+      // A missing or misshapen table is a configuration mistake; a store that does not answer is a failure (exit 1).
+      throw error instanceof TableShapeError ? new UsageError(error.message) : error;
     },
   );
   return opening(description, Promise.resolve(), ready);
@@ -123,6 +156,7 @@ function opening(description: string, held: Promise<void>, ready: Promise<OpenSt
     held,
     store: new OpeningStateStore(ready.then((open) => open.store)),
     ready,
+    proceed: () => undefined,
     close: async () => (await ready.catch(() => undefined))?.close(),
   };
 }

@@ -12,12 +12,20 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
     .description('One full watch cycle: probe every target, judge, remember, decide who must be told, notify.')
     .option('--config <file>', 'the config file', 'certwatch.config.json')
     .option('--now <iso>', `run as if it were this time (simulations, tests): ${INSTANT_HELP}`)
+    .option('--force-now', 'allow --now far from the clock on a store that runs on the clock use (refused by default)')
     .option('--notify <console|file:PATH|sns>', 'where notifications go', 'console')
+    .option('--deadline <duration>', 'stop starting work after this long (30s, 5m, 1h), then release claims and record deliveries within 10 s', '5m')
     .option('--json', 'print the run summary as JSON')
-    .addHelpText('after', '\nExit status: 0 the cycle completed and every notification was delivered; 1 it completed but something needs\nattention (a publish or store write failed and is retried next run, a target is invalid, or an ACM or IAM listing failed); 3 a usage or config mistake.\n')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 the cycle completed and every notification was delivered; 1 something needs attention (a publish or\n' +
+        'store write failed and is retried next run, notices are still pending, a target is invalid, an ACM or IAM listing\n' +
+        'failed, or the run stopped at its deadline, on SIGINT/SIGTERM or for a store that does not answer); 3 a usage or\n' +
+        'config mistake.\n',
+    )
     .action((flags: RunFlags) => {
       // The store opens (the local store's thread boots) while the watch modules load and the config is read.
-      const opening = startOpeningStore(flags);
+      const opening = startOpeningStore(flags, { create: true, deferred: true });
       return actions().runCommand(flags, io, setExitCode, opening);
     });
 
@@ -37,8 +45,10 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
       ),
     )
     .option('--until <iso>', `snooze until this time, then the alert repeats again: ${INSTANT_HELP}`)
-    .option('--note <text>', 'why (kept in the history)')
+    .option('--note <text>', 'why, or where the work is tracked (OPS-42): shown in status and the next notices')
+    .option('--by <name>', 'who acknowledges (default: your user name): shown with the note')
     .option('--now <iso>', `acknowledge as if it were this time: ${INSTANT_HELP}`)
+    .option('--force-now', 'allow --now far from the clock on a store that runs on the clock use (refused by default)')
     .action((id: string, flags: AckFlags) => actions().ackCommand(id, flags, io));
 
   addStoreOptions(program.command('forget'))

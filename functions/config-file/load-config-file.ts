@@ -1,19 +1,23 @@
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type * as JsoncParser from 'jsonc-parser';
 import { ConfigError, parseConfig, type CertwatchConfig, type ConfigInput, type ConfigLoadOptions } from '../core/config';
 import { filePathOf, isFileTarget } from '../core/file-target';
+import { CaFileContentError, readCaFile } from '../files/ca-file';
+import { InputFileError, readInputText } from '../files/input-file';
 
 /**
- * Reads and validates certwatch.config.json. Relative `caFile` paths and file targets are resolved against the file's
- * directory and every CA file must be readable. Throws ConfigError (file, line and column, or field).
+ * Reads and validates certwatch.config.json. Only a regular file within the input-file cap is read; a leading byte
+ * order mark is allowed; a key given twice in one object is refused (JSON parsers keep the last one silently).
+ * Relative `caFile` paths and file targets are resolved against the file's directory and every CA file must hold
+ * certificates. Throws ConfigError (file, line and column, or field).
  */
 export function loadConfigFile(file: string, options: ConfigLoadOptions = {}): CertwatchConfig {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = withoutByteOrderMark(readInputText(file));
   } catch (error) {
-    throw new ConfigError(file, [`cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`]);
+    if (error instanceof InputFileError) throw new ConfigError(file, [`cannot read the file (${error.reason})`]);
+    throw error;
   }
   let json: unknown;
   try {
@@ -21,8 +25,15 @@ export function loadConfigFile(file: string, options: ConfigLoadOptions = {}): C
   } catch {
     throw new ConfigError(file, [`not valid JSON: ${locateJsonError(text)}`]);
   }
+  const duplicates = duplicateKeys(text);
+  if (duplicates.length > 0) throw new ConfigError(file, duplicates);
   const config = parseConfig(json, file, options);
   return withCaFilesFrom(dirname(file), config, json as ConfigInput, file);
+}
+
+/** Editors on Windows save UTF-8 with a byte order mark; JSON.parse calls it an invalid symbol. */
+function withoutByteOrderMark(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /**
@@ -46,8 +57,37 @@ function locateJsonError(text: string): string {
 }
 
 /**
- * CA files named in the config, relative to the config file's directory, each read once now: a typo is a config
- * mistake naming the field, not a probe failure noticed runs later.
+ * Keys given twice in one object, each named by its path and both lines: JSON.parse keeps the last silently (a second,
+ * empty `audiences` would replace the one with every address). Keys are named, values never shown.
+ */
+function duplicateKeys(text: string): string[] {
+  const { visit } = require('jsonc-parser') as typeof JsoncParser;
+  const objects: Map<string, number>[] = [];
+  const problems: string[] = [];
+  visit(text, {
+    onObjectBegin: () => {
+      objects.push(new Map());
+    },
+    onObjectEnd: () => {
+      objects.pop();
+    },
+    onObjectProperty: (property, _offset, _length, startLine, _startCharacter, pathSupplier) => {
+      const keys = objects.at(-1);
+      const first = keys?.get(property);
+      if (first === undefined) {
+        keys?.set(property, startLine + 1);
+        return;
+      }
+      const path = [...pathSupplier(), property].join('.');
+      problems.push(`${path}: the key is given twice (lines ${first} and ${startLine + 1}); give it once`);
+    },
+  });
+  return problems;
+}
+
+/**
+ * CA files named in the config, relative to the config file's directory, each read once now: a typo, or a file that
+ * holds no certificate, is a config mistake naming the field, not a probe failure noticed runs later.
  */
 function withCaFilesFrom(directory: string, config: CertwatchConfig, input: ConfigInput, file: string): CertwatchConfig {
   const locate = (path: string) => (isAbsolute(path) ? path : resolve(directory, path));
@@ -57,22 +97,15 @@ function withCaFilesFrom(directory: string, config: CertwatchConfig, input: Conf
     if (typeof entry !== 'string' && entry.caFile !== undefined) named.push({ field: `targets.${index}.caFile`, path: entry.caFile });
   });
   // One read per file, however many targets name it (a private CA's file is typically named by all of them).
-  const unreadable = new Map<string, string | null>();
-  const readError = (path: string): string | null => {
+  const verdicts = new Map<string, string | null>();
+  const problemWith = (path: string): string | null => {
     const located = locate(path);
-    if (!unreadable.has(located)) {
-      try {
-        readFileSync(located);
-        unreadable.set(located, null);
-      } catch (error) {
-        unreadable.set(located, (error as NodeJS.ErrnoException).code ?? String(error));
-      }
-    }
-    return unreadable.get(located) ?? null;
+    if (!verdicts.has(located)) verdicts.set(located, caFileProblem(located, path));
+    return verdicts.get(located) ?? null;
   };
   const problems = named.flatMap(({ field, path }) => {
-    const error = readError(path);
-    return error === null ? [] : [`${field}: cannot read ${path} (${error})`];
+    const problem = problemWith(path);
+    return problem === null ? [] : [`${field}: ${problem}`];
   });
   if (problems.length > 0) throw new ConfigError(file, problems);
   return {
@@ -84,4 +117,16 @@ function withCaFilesFrom(directory: string, config: CertwatchConfig, input: Conf
       ...(isFileTarget(target.target) ? { filePath: locate(filePathOf(target.target)) } : {}),
     })),
   };
+}
+
+/** What is wrong with the CA file at `located`, named as the config wrote it (`written`); null when it is fine. */
+function caFileProblem(located: string, written: string): string | null {
+  try {
+    readCaFile(located);
+    return null;
+  } catch (error) {
+    if (error instanceof InputFileError) return `cannot read ${written} (${error.reason})`;
+    if (error instanceof CaFileContentError) return `${written} ${error.problem}`;
+    throw error;
+  }
 }

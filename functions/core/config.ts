@@ -299,14 +299,24 @@ export interface ConfigLoadOptions {
   readonly fileTargets?: 'allow' | 'refuse';
 }
 
+/** Problems a message lists by name; the rest are counted (10,000 duplicate targets must not print 10,000 lines). */
+export const CONFIG_PROBLEMS_SHOWN = 10;
+
 export class ConfigError extends Error {
   constructor(
     readonly source: string,
+    /** Every problem found; the message names the first CONFIG_PROBLEMS_SHOWN. */
     readonly problems: readonly string[],
   ) {
-    super(`${source}: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n  - ${problems.join('\n  - ')}`}`);
+    super(`${source}: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n  - ${listed(problems).join('\n  - ')}`}`);
     this.name = 'ConfigError';
   }
+}
+
+function listed(problems: readonly string[]): string[] {
+  if (problems.length <= CONFIG_PROBLEMS_SHOWN) return [...problems];
+  const more = problems.length - CONFIG_PROBLEMS_SHOWN;
+  return [...problems.slice(0, CONFIG_PROBLEMS_SHOWN), `... and ${more} more problem${more === 1 ? '' : 's'} of this config`];
 }
 
 /** Validates parsed JSON as a certwatch config; throws ConfigError naming every bad field. Pure. */

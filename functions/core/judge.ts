@@ -61,7 +61,7 @@ export function judge(observation: Observation, thresholds: Thresholds, now: Dat
   let expiryStatus: Judgement['status'] = 'ok';
   if (remainingMs < 0) {
     expiryStatus = 'expired';
-    findings.push({ code: 'EXPIRED', severity: 'critical', message: `${which} expired on ${governing.notAfter} (${-days} days ago)` });
+    findings.push({ code: 'EXPIRED', severity: 'critical', message: `${which} expired on ${governing.notAfter} (${daysAgo(-remainingMs)})` });
   } else if (remainingMs < thresholds.criticalDays * DAY_MS) {
     expiryStatus = 'critical';
   } else if (remainingMs < thresholds.warningDays * DAY_MS) {
@@ -109,6 +109,15 @@ export function judge(observation: Observation, thresholds: Thresholds, now: Dat
     trusted: observation.chainProblem === null,
     findings,
   };
+}
+
+/**
+ * Whole days elapsed, rounded down like the days left: 2 days and 5 minutes ago is "2 days ago". Not the negated
+ * floor of the days left (`daysRemaining` -3 then), which would count a day that has not passed.
+ */
+function daysAgo(elapsedMs: number): string {
+  const days = Math.floor(elapsedMs / DAY_MS);
+  return days === 0 ? 'less than a day ago' : `${days} day${days === 1 ? '' : 's'} ago`;
 }
 
 /** The status from the days left and the findings' severities (`info` findings explain and change nothing). */

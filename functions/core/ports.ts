@@ -12,6 +12,8 @@ export interface ProbeSettings {
   readonly timeoutMs: number;
   /** Extra trust anchors (PEM files) on top of Node's roots. */
   readonly caFiles?: readonly string[];
+  /** Once aborted, the probe gives up at once (its run's time is up), closing what it opened. */
+  readonly signal?: AbortSignal;
 }
 
 /** A per-target failure with a stable code; never stops the other targets. */
@@ -92,6 +94,23 @@ export interface CloudCertificateReaders {
   iam(scope: AwsScope): IamCertificateReader;
 }
 
+/**
+ * A dependency (the state store, the notifier) answered nothing within its own time limit: a silent endpoint. Whether
+ * a write it was sent took effect is unknown. A run calls that dependency no more (a circuit), so that a dead store
+ * or topic costs one time limit, not one per certificate.
+ */
+export class NoAnswerError extends Error {
+  constructor(
+    /** What did not answer, for messages: `DynamoDB table certwatch`, `SNS`. */
+    readonly dependency: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'NoAnswerError';
+  }
+}
+
 export class VersionConflictError extends Error {
   constructor(readonly certificateId: string) {
     super(`state of ${certificateId} was changed by another run`);
@@ -99,13 +118,25 @@ export class VersionConflictError extends Error {
   }
 }
 
+/**
+ * An item that is not a readable state, as the store saw it: opaque data (made and read by the store adapter) that
+ * lets a later write or delete over it be conditional on the item still being exactly that, whatever it holds (no
+ * version, or one that is not a number).
+ */
+export interface UnreadableRevision {
+  readonly unreadable: string;
+}
+
+/** What a write or delete expects to find: a state's version (0: nothing), or an unreadable item as it was read. */
+export type ExpectedRevision = number | UnreadableRevision;
+
 /** A stored item under a certificate's key that is not a readable certwatch state (corrupt, foreign, too new). */
 export class UnreadableStateError extends Error {
   constructor(
     readonly certificateId: string,
     message: string,
-    /** Its whole-number `version` attribute, if it has one: the condition for deleting it (null: none). */
-    readonly version: number | null,
+    /** The item as read: the condition for deleting or replacing it. */
+    readonly revision: UnreadableRevision,
   ) {
     super(message);
     this.name = 'UnreadableStateError';
@@ -119,16 +150,25 @@ export interface RunLedger {
   /** The id of the last digest delivered (ids name their period, so one digest per period). */
   readonly digestSentFor: string | null;
   /** A digest being published by a run (claimed like a notification, so racing runs send it once). */
-  readonly digestClaim: { readonly id: string; readonly claimedAt: string } | null;
+  readonly digestClaim: { readonly id: string; readonly claimedAt: string; readonly claimedUntil?: string } | null;
+  /** When the last digest was delivered (its run's time): the next waits at least the digest's period. */
+  readonly lastDigestAt: string | null;
+  /**
+   * When a run on the wall clock (not a `--now` simulation) last finished: a store real runs use, where a `--now`
+   * far from the clock is refused (unless forced).
+   */
+  readonly lastClockRunAt: string | null;
   readonly version: number;
 }
 
-export const EMPTY_LEDGER: RunLedger = { lastRunAt: null, digestSentFor: null, digestClaim: null, version: 0 };
+export const EMPTY_LEDGER: RunLedger = { lastRunAt: null, digestSentFor: null, digestClaim: null, lastDigestAt: null, lastClockRunAt: null, version: 0 };
 
 /** A stored item that is not a readable certwatch state (foreign, corrupt, from an incompatible version). */
 export interface UnreadableItem {
   readonly key: string;
   readonly reason: string;
+  /** The item as read: the condition for deleting it, or for a run replacing it with a fresh state. */
+  readonly revision: UnreadableRevision;
 }
 
 export interface StateListing {
@@ -143,16 +183,16 @@ export interface StateStore {
   /** Every watched certificate (paginated underneath); unreadable items are skipped and listed. */
   list(): Promise<StateListing>;
   /**
-   * Writes `next` only if the stored version is still `expectedVersion` (0: the item must not exist yet).
-   * Stores `next` with version `expectedVersion + 1`, returned. Throws VersionConflictError otherwise.
+   * Writes `next` only if the stored version is still `expected` (0: the item must not exist yet; an unreadable
+   * revision: the unreadable item must still be exactly as read, and is replaced). Stores `next` with the version
+   * after it (`expected + 1`; 1 over an unreadable item), returned. Throws VersionConflictError otherwise.
    */
-  put(next: WatchState, expectedVersion: number): Promise<WatchState>;
+  put(next: WatchState, expected: ExpectedRevision): Promise<WatchState>;
   /**
-   * Deletes a certificate's state only if its stored version is still `expectedVersion` (a run that wrote it since
-   * wins); null deletes an item without a version (an unreadable one). Throws VersionConflictError otherwise, also
-   * when it is gone already.
+   * Deletes a certificate's state only if it is still as expected: its stored version (a run that wrote it since
+   * wins), or an unreadable item exactly as read. Throws VersionConflictError otherwise, also when it is gone already.
    */
-  delete(certificateId: string, expectedVersion: number | null): Promise<void>;
+  delete(certificateId: string, expected: ExpectedRevision): Promise<void>;
   getLedger(): Promise<RunLedger>;
   /** Conditional on the version read, like `put`. */
   putLedger(next: RunLedger, expectedVersion: number): Promise<RunLedger>;

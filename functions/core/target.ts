@@ -43,12 +43,45 @@ export class InvalidTargetError extends Error {
 
 /**
  * `scheme://user:secret@host` -> `scheme://***@host` and `user:secret@host` -> `***@host`, anywhere in a text: a
- * password must not reach logs or output. Everything up to the last `@` of a word goes, whatever the scheme and
- * whatever the password holds (`/`, `@`, `:`); a word without a scheme keeps its `@` unless a `:` comes before it,
- * so that an email address in a certificate subject stays readable.
+ * password must not reach logs or output, whatever it holds (`/`, `@`, `:`, spaces, line breaks, control characters).
+ * - After a scheme that starts a word (`https://`, `ldaps://`), everything up to the last `@` before the next such
+ *   scheme goes, across spaces and line breaks: a URL followed later by an email address loses what lies between,
+ *   which is the safe side.
+ * - A quoted text holding a `:` before its last `@` (a target as an error message quotes it) is hidden up to that `@`.
+ * - Any other word (split at spaces only, so a line break or a control character inside a password does not end it)
+ *   loses all before its last `@` if a `:` comes before it, so that an email address in a certificate subject stays
+ *   readable (`E=admin@example.com`).
  */
 export function redactCredentials(text: string): string {
-  return text.replace(/\S*@\S*/g, (word) => {
+  return redactWords(redactQuoted(redactAfterSchemes(text)));
+}
+
+/** A scheme that starts a word: at the start, after white space, a quote or an opening bracket. */
+const WORD_SCHEME = /(?<=^|[\s"'(<[{=,;])[a-z][a-z0-9+.-]*:\/\//gi;
+
+function redactAfterSchemes(text: string): string {
+  const starts = [...text.matchAll(WORD_SCHEME)].map((match) => ({ from: match.index, after: match.index + match[0].length }));
+  if (starts.length === 0) return text;
+  let redacted = text.slice(0, starts[0].from);
+  starts.forEach((start, index) => {
+    const span = text.slice(start.after, starts[index + 1]?.from ?? text.length);
+    const at = span.lastIndexOf('@');
+    redacted += text.slice(start.from, start.after) + (at < 0 ? span : `***${span.slice(at)}`);
+  });
+  return redacted;
+}
+
+function redactQuoted(text: string): string {
+  return text.replace(/"([^"]*)"/g, (quoted, inner: string) => {
+    const at = inner.lastIndexOf('@');
+    if (at < 0 || !inner.slice(0, at).includes(':')) return quoted;
+    const scheme = /^\s*([a-z][a-z0-9+.-]*:\/\/)/i.exec(inner);
+    return `"${scheme ? scheme[1] : ''}***${inner.slice(at)}"`;
+  });
+}
+
+function redactWords(text: string): string {
+  return text.replace(/[^ ]*@[^ ]*/g, (word) => {
     const at = word.lastIndexOf('@');
     const scheme = /^(.*?\b[a-z][a-z0-9+.-]*:\/\/)/i.exec(word.slice(0, at));
     if (scheme) return `${scheme[1]}***${word.slice(at)}`;

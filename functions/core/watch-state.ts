@@ -98,11 +98,18 @@ export interface PlannedNotification {
    */
   readonly stageNow?: string;
   /**
+   * The certificate's acknowledgements when it was decided (the one of a stage it just left among them): who said
+   * they are on it, until when, and their note, so that the next notices show it. Absent when there were none.
+   */
+  readonly acknowledgements?: readonly Acknowledgement[];
+  /**
    * Set by the run about to publish it, in the same conditional write as the rest of the state: a run that
    * loses that write, or finds a claim younger than the lease, leaves the notice to the claimant. An expired
    * claim (the claimant died mid-publish) is taken over: at least once, and never twice while a run is alive.
    */
   readonly claimedAt?: string;
+  /** Until when the claim holds: the claiming run's deadline, its wrap-up and a margin (see outbox.isClaimable). */
+  readonly claimedUntil?: string;
 }
 
 export interface DigestLine {
@@ -118,6 +125,8 @@ export interface DigestLine {
    * else its invalid alert (the order `certwatch ack` chooses by default).
    */
   readonly acknowledged: boolean;
+  /** When `acknowledged`: the acknowledgement that applies (who, until when, their note). */
+  readonly acknowledgement?: Acknowledgement;
   /**
    * The findings for which clients reject the certificate served (REJECTING_FINDING_CODES), while its invalid alert
    * is active: why a certificate outside every stage is listed. Absent when it has no active invalid alert.
@@ -152,6 +161,8 @@ export interface Acknowledgement {
    */
   readonly until: string | null;
   readonly note: string | null;
+  /** Who acknowledged it (the CLI's --by, by default the user's name; the Lambda event's `by`). Absent in older states. */
+  readonly by?: string | null;
   /**
    * The certificate acknowledged: a replacement clears the acknowledgement (expiry and invalid alerts). null for a
    * probe-failure alert.
@@ -175,7 +186,9 @@ export type HistoryEvent =
   | 'retired'
   /** The addresses behind the name changed what they serve: which serve the renewed certificate, which an older one. */
   | 'addresses-changed'
-  | 'notified';
+  | 'notified'
+  /** The state had been written by a clock ahead of the run's: what was decided beyond its horizon was set aside. */
+  | 'clock-ahead';
 
 /** The alert about a served certificate clients reject (`WatchState.invalidAlert`). */
 export interface InvalidAlert {

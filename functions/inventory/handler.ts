@@ -1,6 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
 import { alertNotifier, cloudReaders, stateStore } from '../lambda/adapters';
 import { watchPlanConfig } from '../lambda/bundled-files';
+import { invocationDeadline } from '../lambda/invocation-deadline';
 import { parseOrReject } from '../lambda/invalid-event-error';
 import { logger } from '../lambda/logger';
 import { WATCH_METRICS } from '../lambda/metric-names';
@@ -21,13 +23,13 @@ export interface InventoryDone {
  * `certwatch run` folds them. A function of its own: only it may list certificates, and only its bundle carries the
  * ACM, IAM and STS clients.
  */
-export async function handler(event: unknown): Promise<InventoryDone> {
+export async function handler(event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<InventoryDone> {
   parseOrReject((input) => parseScheduledEvent(input, ['inventory']), event, (reason) => logger.error('rejected a malformed scheduled event', { reason }));
-  return inventory();
+  return inventory(invocationDeadline(context));
 }
 
-async function inventory(): Promise<InventoryDone> {
-  const summary = await watchInventory(watchPlanConfig(), { store: stateStore(), notifier: alertNotifier(), now: new Date(), cloud: cloudReaders() });
+async function inventory(deadline: Date | undefined): Promise<InventoryDone> {
+  const summary = await watchInventory(watchPlanConfig(), { store: stateStore(), notifier: alertNotifier(), now: new Date(), deadline, cloud: cloudReaders() });
   for (const failure of summary.listingFailures) logger.error('listing failed; its certificates keep escalating from the last listing', { scope: failure.certificateId, reason: failure.message });
   for (const failure of summary.publishFailures) logger.error('notification not published; retried next inventory', { certificateId: failure.certificateId, reason: failure.message });
   for (const failure of summary.storeFailures) logger.error('state not written', { certificateId: failure.certificateId, reason: failure.message });

@@ -1,5 +1,6 @@
 import { PublishCommand, type MessageAttributeValue, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
-import type { Notifier, PublishResult } from '../core/ports';
+import { NoAnswerError, type Notifier, type PublishResult } from '../core/ports';
+import { sdkFailure } from '../aws/sdk-client-config';
 import type { PlannedNotification } from '../core/watch-state';
 import { renderMessage } from './render/render-message';
 import { createSnsClient } from './sns-client';
@@ -13,16 +14,24 @@ import { createSnsClient } from './sns-client';
 /** SNS rejects messages over 256 KB (262,144 bytes), attributes included. */
 export const SNS_MESSAGE_MAX_BYTES = 262_144;
 
+/**
+ * A publish that failed. Its message is the SDK's error name and message (`ThrottledException: Rate exceeded`,
+ * `Error: Region is missing`), and says so when SNS may have taken it all the same; the caller names the notification.
+ */
 export class NotificationPublishError extends Error {
   constructor(
     readonly notificationId: string,
     /** The SNS error name (`ThrottledException`, `AuthorizationErrorException`, ...) or a local reason. */
     readonly code: string,
-    /** Whether trying again later may succeed (throttling, a server-side fault). */
+    /** Whether trying again later may succeed (throttling, a server-side fault, a request that never left). */
     readonly retryable: boolean,
+    /** What SNS said or what went wrong, in the SDK's words. */
+    readonly detail: string,
+    /** `unknown`: the connection broke after the request went out, so SNS may have published it (sent again next run). */
+    readonly outcome: 'not-published' | 'unknown' = 'not-published',
     options?: { cause?: unknown },
   ) {
-    super(`could not publish notification ${notificationId}: ${code}`, options);
+    super(`${code}: ${detail}${outcome === 'unknown' ? ' (SNS may have published it: it is sent again next run, at most one duplicate)' : ''}`, options);
     this.name = 'NotificationPublishError';
   }
 }
@@ -52,9 +61,15 @@ export class SnsNotifier implements Notifier {
     try {
       ({ MessageId: messageId } = await this.client.send(new PublishCommand(input)));
     } catch (error) {
-      throw new NotificationPublishError(notification.id, errorName(error), isRetryable(error), { cause: error });
+      const failure = sdkFailure(error);
+      if (failure === 'no-answer') {
+        // Taken or not, nobody knows: left pending, it is sent again by the next run (at most one duplicate), and
+        // this run publishes no more (the caller's circuit).
+        throw new NoAnswerError('SNS', `SNS got no answer in time (${describeError(error)}): it may have published it; it is sent again next run, at most one duplicate`, { cause: error });
+      }
+      throw new NotificationPublishError(notification.id, errorName(error), failure === 'refused' || failure === 'not-sent', errorMessage(error), failure === 'unknown' ? 'unknown' : 'not-published', { cause: error });
     }
-    if (!messageId) throw new NotificationPublishError(notification.id, 'NoMessageId', true);
+    if (!messageId) throw new NotificationPublishError(notification.id, 'NoMessageId', true, 'SNS answered without a MessageId', 'unknown');
     return { messageId };
   }
 }
@@ -77,7 +92,7 @@ export function publishInput(topicArn: string, notification: PlannedNotification
   };
   // The renderer bounds every part well below the limit; failing here beats SNS rejecting it later.
   const size = Buffer.byteLength(input.Message ?? '', 'utf8') + attributeBytes(input.MessageAttributes ?? {});
-  if (size > SNS_MESSAGE_MAX_BYTES) throw new NotificationPublishError(notification.id, 'MessageTooLarge', false);
+  if (size > SNS_MESSAGE_MAX_BYTES) throw new NotificationPublishError(notification.id, 'MessageTooLarge', false, `${size} bytes, over SNS's ${SNS_MESSAGE_MAX_BYTES}`);
   return input;
 }
 
@@ -97,8 +112,10 @@ function errorName(error: unknown): string {
   return error instanceof Error && error.name ? error.name : 'UnknownError';
 }
 
-function isRetryable(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { $retryable, $fault, name } = error as { $retryable?: unknown; $fault?: unknown; name?: unknown };
-  return Boolean($retryable) || $fault === 'server' || (typeof name === 'string' && /Throttl/.test(name));
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message || '(no message)' : String(error);
+}
+
+function describeError(error: unknown): string {
+  return `${errorName(error)}: ${errorMessage(error)}`;
 }

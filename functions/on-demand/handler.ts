@@ -10,7 +10,7 @@ import { parseOnDemandEvent, type OnDemandRequest } from './on-demand-event';
 
 export interface AckResponse {
   readonly certificateId: string;
-  readonly acknowledged: { readonly stage: string; readonly until: string | null; readonly note: string | null };
+  readonly acknowledged: { readonly stage: string; readonly until: string | null; readonly note: string | null; readonly by: string | null };
 }
 
 export interface ForgetResponse {
@@ -56,9 +56,13 @@ async function ack(request: Request<'ack'>): Promise<AckResponse> {
     alert: request.alert,
     until: request.until,
     note: request.note,
+    by: request.by,
   });
   logger.info('acknowledged', { certificateId: state.certificateId, stage: acknowledgement.stage, until: acknowledgement.until });
-  return { certificateId: state.certificateId, acknowledged: { stage: acknowledgement.stage, until: acknowledgement.until, note: acknowledgement.note } };
+  return {
+    certificateId: state.certificateId,
+    acknowledged: { stage: acknowledgement.stage, until: acknowledgement.until, note: acknowledgement.note, by: acknowledgement.by ?? null },
+  };
 }
 
 async function forget(request: Request<'forget'>): Promise<ForgetResponse> {

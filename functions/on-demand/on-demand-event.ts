@@ -55,7 +55,8 @@ export const checkEventSchema = z
 
 /**
  * `{ "action": "ack", "certificateId": "tls:host:443", "alert"?: "expiry" | "error" | "invalid", "until"?: ISO,
- * "note"?: text }`, or `"target"` (as in the config) with an optional `"servername"` instead of `"certificateId"`.
+ * "note"?: text, "by"?: who }`, or `"target"` (as in the config) with an optional `"servername"` instead of
+ * `"certificateId"`.
  */
 export const ackEventSchema = z
   .strictObject({
@@ -66,6 +67,7 @@ export const ackEventSchema = z
     alert: z.enum(ACKNOWLEDGEABLE_ALERTS).optional(),
     until: isoInstant.optional(),
     note: z.string().max(1000).optional(),
+    by: z.string().max(200).optional(),
   })
   .superRefine(oneCertificate);
 
@@ -100,7 +102,7 @@ export const statusEventSchema = z.strictObject({ action: z.literal('status') })
 
 export type OnDemandRequest =
   | { readonly action: 'check'; readonly requests: CheckRequest[]; readonly settings: CheckSettings; readonly dnsServers: readonly DnsServer[] }
-  | { readonly action: 'ack'; readonly certificateId: string; readonly alert?: AcknowledgeableAlert; readonly until?: Date; readonly note?: string }
+  | { readonly action: 'ack'; readonly certificateId: string; readonly alert?: AcknowledgeableAlert; readonly until?: Date; readonly note?: string; readonly by?: string }
   | { readonly action: 'forget'; readonly certificateId: string }
   | { readonly action: 'status' };
 
@@ -113,9 +115,9 @@ export function parseOnDemandEvent(event: unknown): OnDemandRequest {
   if (action === 'ack') {
     const parsed = ackEventSchema.safeParse(event);
     if (!parsed.success) throw new InvalidEventError(`invalid ack event: ${describeIssues(parsed.error)}`);
-    const { alert, until, note } = parsed.data;
+    const { alert, until, note, by } = parsed.data;
     const certificateId = parsed.data.certificateId ?? certificateIdForTarget(parsed.data.target!, parsed.data.servername);
-    return { action: 'ack', certificateId, alert, until: until ? new Date(until) : undefined, note };
+    return { action: 'ack', certificateId, alert, until: until ? new Date(until) : undefined, note, by };
   }
   if (action === 'forget') {
     const parsed = forgetEventSchema.safeParse(event);

@@ -1,9 +1,10 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { daysRemaining } from '../core/judge';
 import { parseProbeBatch } from '../core/watch-plan';
 import { alertNotifier, nameResolver, probeRunTracker, stateStore, tlsProbe } from '../lambda/adapters';
 import { withBundledCaFiles } from '../lambda/bundled-files';
+import { invocationDeadline } from '../lambda/invocation-deadline';
 import { logger } from '../lambda/logger';
 import { EXPIRING_LOG_MESSAGE, WATCH_METRICS } from '../lambda/metric-names';
 import { metrics } from '../lambda/metrics';
@@ -24,12 +25,12 @@ export class BatchIncompleteError extends Error {
  * A record that fails (malformed, or a state it could not write) is reported in `batchItemFailures`: SQS offers
  * that one again, and moves it to the dead-letter queue after the queue's receive limit.
  */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+export async function handler(event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchItemFailure[] = [];
   try {
     for (const record of event.Records) {
       try {
-        await watchRecord(record);
+        await watchRecord(record, invocationDeadline(context));
       } catch (error) {
         logger.error('probe batch failed; SQS offers it again until its receive limit', {
           messageId: record.messageId,
@@ -46,7 +47,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   return { batchItemFailures };
 }
 
-async function watchRecord(record: SQSRecord): Promise<void> {
+async function watchRecord(record: SQSRecord, deadline: Date | undefined): Promise<void> {
   const { message, config } = parseProbeBatch(record.body);
   const context = { runId: message.runId, batch: message.batch + 1, batches: message.batches };
   const started = new Date();
@@ -61,8 +62,12 @@ async function watchRecord(record: SQSRecord): Promise<void> {
     store: stateStore(),
     notifier: alertNotifier(),
     now: started,
+    deadline,
   });
   report(summary, context, started);
+  if (summary.stopped !== null) {
+    throw new BatchIncompleteError(`stopped (${summary.stopped}) with ${summary.targetsLeft.length} of ${summary.targets} targets left`);
+  }
   if (summary.storeFailures.length > 0) {
     throw new BatchIncompleteError(`${summary.storeFailures.length} of ${summary.targets} states could not be written: ${summary.storeFailures[0].message}`);
   }

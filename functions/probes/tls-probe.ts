@@ -21,7 +21,7 @@ export class TlsProbe implements CertificateProbe {
   async probe(target: Target, settings: ProbeSettings, address?: string): Promise<Observation> {
     const trust = this.trustStores.for(settings.caFiles ?? []);
     const connectTo = { host: address ?? target.host, port: target.port };
-    const { socket, chainReadByNode } = await withDeadline(settings.timeoutMs, target, (track) => this.handshake(target, connectTo, trust, track));
+    const { socket, chainReadByNode } = await withDeadline(settings.timeoutMs, settings.signal, target, (track) => this.handshake(target, connectTo, trust, track));
     try {
       return readObservation(socket, chainReadByNode, target, trust, this.parsedCertificates);
     } finally {
@@ -87,12 +87,19 @@ function secure(socket: tls.TLSSocket, target: Target): Promise<tls.TLSSocket> {
   });
 }
 
-/** Runs `work` under one deadline; on expiry destroys every socket it opened and reports TIMEOUT. */
-async function withDeadline<T>(timeoutMs: number, target: Target, work: (track: (socket: net.Socket) => void) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` under one deadline, and until `signal` aborts (the run's time is up); on either destroys every socket it
+ * opened and reports TIMEOUT.
+ */
+async function withDeadline<T>(timeoutMs: number, signal: AbortSignal | undefined, target: Target, work: (track: (socket: net.Socket) => void) => Promise<T>): Promise<T> {
   const sockets: net.Socket[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new ProbeError('TIMEOUT', `${target.target}: no complete TLS handshake within ${timeoutMs} ms`)), timeoutMs);
+    onAbort = () => reject(new ProbeError('TIMEOUT', `${target.target}: the run stopped before the TLS handshake completed`));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
   });
   const task = work((socket) => sockets.push(socket));
   try {
@@ -103,6 +110,7 @@ async function withDeadline<T>(timeoutMs: number, target: Target, work: (track: 
     throw toProbeError(error, target.target);
   } finally {
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 }
 

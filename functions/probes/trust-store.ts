@@ -1,14 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
 import type { ChainProblem } from '../core/check-result';
 import { ProbeError } from '../core/ports';
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
-function pemCertificates(text: string): string[] {
-  return text.match(PEM_CERTIFICATE) ?? [];
-}
+import { CaFileContentError, pemCertificates, readCaFile } from '../files/ca-file';
+import { InputFileError, readInputText } from '../files/input-file';
 
 /**
  * NODE_EXTRA_CA_CERTS, which Node adds to its own default store at start-up. Passing `ca` replaces that store,
@@ -18,7 +13,7 @@ function environmentPems(): string[] {
   const file = process.env.NODE_EXTRA_CA_CERTS;
   if (!file) return [];
   try {
-    return pemCertificates(readFileSync(file, 'utf8'));
+    return pemCertificates(readInputText(file));
   } catch {
     return []; // Node itself only warns about an unreadable file
   }
@@ -52,22 +47,13 @@ export class TrustStore {
   static withCaFiles(caFiles: readonly string[]): TrustStore {
     const pems: string[] = [];
     for (const file of caFiles) {
-      let text: string;
       try {
-        text = readFileSync(file, 'utf8');
+        pems.push(...readCaFile(file));
       } catch (error) {
-        throw new ProbeError('CA_FILE_UNREADABLE', `cannot read CA file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+        if (error instanceof InputFileError) throw new ProbeError('CA_FILE_UNREADABLE', `cannot read CA file ${file}: ${error.reason}`);
+        if (error instanceof CaFileContentError) throw new ProbeError('CA_FILE_UNREADABLE', error.message);
+        throw error;
       }
-      const blocks = pemCertificates(text);
-      for (const block of blocks) {
-        try {
-          new X509Certificate(block);
-        } catch {
-          throw new ProbeError('CA_FILE_UNREADABLE', `CA file ${file} holds a PEM block that is not a certificate`);
-        }
-      }
-      if (blocks.length === 0) throw new ProbeError('CA_FILE_UNREADABLE', `CA file ${file} holds no PEM certificate`);
-      pems.push(...blocks);
     }
     return new TrustStore(pems);
   }

@@ -1,12 +1,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { alertNotifier, probeBatchQueue, probeRunTracker, stateStore } from '../lambda/adapters';
 import { watchPlan, watchPlanConfig } from '../lambda/bundled-files';
+import { invocationDeadline } from '../lambda/invocation-deadline';
 import { parseOrReject } from '../lambda/invalid-event-error';
 import { logger } from '../lambda/logger';
 import { WATCH_METRICS } from '../lambda/metric-names';
 import { metrics } from '../lambda/metrics';
-import { sendScheduledDigest } from '../use-cases/deliver-digest';
+import { sendDigest } from '../use-cases/run-watch';
 import { startProbeRun } from '../use-cases/probe-run';
 import { parseScheduledEvent } from '../lambda/scheduled-event';
 
@@ -35,9 +37,9 @@ export class DigestPublishError extends Error {
  * run: the run is recorded and the watch plan's batches go to the probe queue, for the workers. `{"task":"digest"}`
  * sends the digest of the period, once. (The ACM and IAM inventory is a function of its own: inventory/handler.ts.)
  */
-export async function handler(event: unknown): Promise<ProbeRunStarted | DigestDone> {
+export async function handler(event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ProbeRunStarted | DigestDone> {
   const task = parseOrReject((input) => parseScheduledEvent(input, ['probe', 'digest']), event, (reason) => logger.error('rejected a malformed scheduled event', { reason }));
-  return task === 'probe' ? probe() : digest();
+  return task === 'probe' ? probe() : digest(invocationDeadline(context));
 }
 
 async function probe(): Promise<ProbeRunStarted> {
@@ -52,8 +54,8 @@ async function probe(): Promise<ProbeRunStarted> {
   return { task: 'probe', runId: run.runId, batches: run.batches };
 }
 
-async function digest(): Promise<DigestDone> {
-  const outcome = await sendScheduledDigest(watchPlanConfig(), { store: stateStore(), notifier: alertNotifier(), now: new Date() });
+async function digest(deadline: Date | undefined): Promise<DigestDone> {
+  const outcome = await sendDigest(watchPlanConfig(), { store: stateStore(), notifier: alertNotifier(), now: new Date(), deadline });
   for (const item of outcome.unreadableItems) logger.warn('skipped an unreadable state item', { key: item.certificateId, reason: item.message });
   metrics.addMetric(WATCH_METRICS.notificationsSent, MetricUnit.Count, outcome.sent);
   metrics.addMetric(WATCH_METRICS.notificationsFailed, MetricUnit.Count, outcome.publishFailures.length);

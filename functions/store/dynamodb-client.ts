@@ -6,6 +6,10 @@ import { sdkClientConfig, type SdkClientOverrides, withoutLoggerMiddleware } fro
 
 export type DynamoDbClientOverrides = SdkClientOverrides;
 
+/**
+ * certwatch's DynamoDB requests are reads and writes conditional on the version read: sent twice, the second does no
+ * harm (a conflict at worst), so a broken connection is retried (replaySafe). A time-out never is.
+ */
 export function createDynamoDbClient(overrides: DynamoDbClientOverrides = {}): DynamoDBClient {
-  return withoutLoggerMiddleware(new DynamoDBClient(sdkClientConfig('DynamoDB', overrides)));
+  return withoutLoggerMiddleware(new DynamoDBClient(sdkClientConfig('DynamoDB', { replaySafe: true, ...overrides })));
 }

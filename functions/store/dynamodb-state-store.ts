@@ -1,10 +1,21 @@
 import { BatchGetItemCommand, ConditionalCheckFailedException, DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { EMPTY_LEDGER, type RunLedger, type StateBatchReader, type StateListing, type StateStore, type UnreadableItem, VersionConflictError } from '../core/ports';
+import {
+  EMPTY_LEDGER,
+  type ExpectedRevision,
+  type RunLedger,
+  type StateBatchReader,
+  type StateListing,
+  type StateStore,
+  type UnreadableItem,
+  UnreadableStateError,
+  VersionConflictError,
+} from '../core/ports';
 import type { WatchState } from '../core/watch-state';
 import { BatchedCreates } from './batched-creates';
 import type { Item } from './dynamodb-attribute-values';
 import { INTERNAL_KEY_PREFIX, itemToLedger, itemToState, LEDGER_KEY, ledgerToItem, PARTITION_KEY, stateToItem } from './state-item-encoding';
 import { StateStoreError, storeFailure } from './state-store-error';
+import { unreadableCondition } from './unreadable-revision';
 
 // The DynamoDB adapter behind StateStore: reads and writes, one item per watched certificate (state-item-encoding.ts
 // says how a state is stored). Every write is conditional on the version read (optimistic concurrency), except the
@@ -104,7 +115,8 @@ export class DynamoDbStateStore implements StateStore, StateBatchReader {
           try {
             states.push(itemToState(item, this.tableName));
           } catch (error) {
-            unreadable.push({ key: item[PARTITION_KEY]?.S ?? '(no certificateId)', reason: (error as Error).message });
+            if (!(error instanceof UnreadableStateError)) throw error;
+            unreadable.push({ key: item[PARTITION_KEY]?.S ?? '(no certificateId)', reason: error.message, revision: error.revision });
           }
         }
         startKey = page.LastEvaluatedKey;
@@ -134,7 +146,8 @@ export class DynamoDbStateStore implements StateStore, StateBatchReader {
       try {
         states.push(itemToState(item, this.tableName));
       } catch (error) {
-        unreadable.push({ key: item[PARTITION_KEY]?.S ?? '(no certificateId)', reason: (error as Error).message });
+        if (!(error instanceof UnreadableStateError)) throw error;
+        unreadable.push({ key: item[PARTITION_KEY]?.S ?? '(no certificateId)', reason: error.message, revision: error.revision });
       }
     }
     states.sort((a, b) => (a.certificateId < b.certificateId ? -1 : a.certificateId > b.certificateId ? 1 : 0));
@@ -181,48 +194,54 @@ export class DynamoDbStateStore implements StateStore, StateBatchReader {
     return stored;
   }
 
-  async put(next: WatchState, expectedVersion: number): Promise<WatchState> {
+  async put(next: WatchState, expected: ExpectedRevision): Promise<WatchState> {
     if (!next.certificateId) throw new StateStoreError(`cannot store a state without a certificateId in table ${this.tableName}`);
-    if (!Number.isInteger(expectedVersion) || expectedVersion < 0) {
-      throw new StateStoreError(`expected version of ${next.certificateId} must be a whole number >= 0, got ${expectedVersion}`);
+    if (typeof expected === 'number' && (!Number.isInteger(expected) || expected < 0)) {
+      throw new StateStoreError(`expected version of ${next.certificateId} must be a whole number >= 0, got ${expected}`);
     }
-    const stored: WatchState = { ...next, version: expectedVersion + 1 };
+    // Over an unreadable item, the state starts afresh at version 1.
+    const stored: WatchState = { ...next, version: typeof expected === 'number' ? expected + 1 : 1 };
     const item = stateToItem(stored, { tableName: this.tableName, updatedAt: this.now() });
-    const creates = expectedVersion === 0 ? this.batchedCreates : null;
+    const creates = expected === 0 ? this.batchedCreates : null;
     if (creates?.isQueued(next.certificateId)) throw new VersionConflictError(next.certificateId);
     if (creates?.canBatch(next.certificateId)) await creates.create(next.certificateId, item);
-    else await this.putItem(next.certificateId, item, expectedVersion);
+    else await this.putItem(next.certificateId, item, expected);
     return stored;
   }
 
-  async delete(certificateId: string, expectedVersion: number | null): Promise<void> {
-    if (expectedVersion !== null && (!Number.isInteger(expectedVersion) || expectedVersion < 1)) {
-      throw new StateStoreError(`expected version of ${certificateId} must be a whole number >= 1 to delete it, got ${expectedVersion}`);
+  async delete(certificateId: string, expected: ExpectedRevision): Promise<void> {
+    if (typeof expected === 'number' && (!Number.isInteger(expected) || expected < 1)) {
+      throw new StateStoreError(`expected version of ${certificateId} must be a whole number >= 1 to delete it, got ${expected}`);
     }
-    // An item without a version (unreadable) must still be there, and still have none.
-    const condition =
-      expectedVersion === null
-        ? { ConditionExpression: `attribute_exists(${PARTITION_KEY}) AND attribute_not_exists(#version)`, ExpressionAttributeNames: { '#version': 'version' } }
-        : versionCondition(expectedVersion);
     this.writes++;
     try {
-      await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { [PARTITION_KEY]: { S: certificateId } }, ...condition }));
+      await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { [PARTITION_KEY]: { S: certificateId } }, ...revisionCondition(expected) }));
     } catch (error) {
       if (isConditionalCheckFailure(error)) throw new VersionConflictError(certificateId);
       throw storeFailure(this.tableName, 'DeleteItem', error, certificateId);
     }
   }
 
-  private async putItem(certificateId: string, item: Item, expectedVersion: number): Promise<void> {
+  private async putItem(certificateId: string, item: Item, expected: ExpectedRevision): Promise<void> {
     this.writes++;
     try {
-      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ...versionCondition(expectedVersion) }));
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ...revisionCondition(expected) }));
       this.batchedCreates?.written(certificateId);
     } catch (error) {
       if (isConditionalCheckFailure(error)) throw new VersionConflictError(certificateId);
       throw storeFailure(this.tableName, 'PutItem', error, certificateId);
     }
   }
+}
+
+/**
+ * What a write or delete expects: a state's version (versionCondition), or an unreadable item still exactly as read
+ * (its version may be missing or not a number, which no version condition could match).
+ */
+function revisionCondition(expected: ExpectedRevision) {
+  if (typeof expected === 'number') return versionCondition(expected);
+  const condition = unreadableCondition(expected);
+  return { ...condition, ConditionExpression: `attribute_exists(${PARTITION_KEY}) AND ${condition.ConditionExpression}` };
 }
 
 /** Optimistic concurrency: create only if absent (version 0), else only over the version read. */

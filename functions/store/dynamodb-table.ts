@@ -8,7 +8,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { PARTITION_KEY } from './state-item-encoding';
-import { StateStoreError, storeFailure } from './state-store-error';
+import { storeFailure, TableShapeError } from './state-store-error';
 
 // The state table itself: created where certwatch owns it (the local store), checked where someone else made it
 // (`--store dynamodb`; in AWS the table belongs to the CDK stack). Its key is the item encoding's partition key.
@@ -62,7 +62,7 @@ export async function verifyTable(client: DynamoDBClient, tableName: string): Pr
   } catch (error) {
     throw storeFailure(tableName, 'DescribeTable', error);
   }
-  if (!table) throw new StateStoreError(`DynamoDB table ${tableName} does not exist: deploy the certwatch stack, or name the table with --table or CERTWATCH_TABLE`);
+  if (!table) throw new TableShapeError(`DynamoDB table ${tableName} does not exist: deploy the certwatch stack, or name the table with --table or CERTWATCH_TABLE`);
   assertKeySchema(table, tableName);
 }
 
@@ -93,6 +93,6 @@ function assertKeySchema(table: TableDescription, tableName: string): void {
   const keyType = table.AttributeDefinitions?.find((d) => d.AttributeName === PARTITION_KEY)?.AttributeType;
   if (keys.length !== 1 || keys[0].AttributeName !== PARTITION_KEY || keys[0].KeyType !== 'HASH' || keyType !== 'S') {
     const found = keys.map((k) => `${k.AttributeName} (${k.KeyType})`).join(', ');
-    throw new StateStoreError(`table ${tableName} exists with key ${found}, but certwatch needs partition key ${PARTITION_KEY} (S) alone`);
+    throw new TableShapeError(`table ${tableName} exists with key ${found}, but certwatch needs partition key ${PARTITION_KEY} (S) alone`);
   }
 }

@@ -3,6 +3,7 @@ import { type RunLedger, UnreadableStateError } from '../core/ports';
 import type { WatchState } from '../core/watch-state';
 import { type Item, itemSizeBytes, MAX_ITEM_BYTES } from './dynamodb-attribute-values';
 import { describeError, StateStoreError } from './state-store-error';
+import { unreadableRevision } from './unreadable-revision';
 
 // How a state is stored: one item per watched certificate, partition key `certificateId`. Pure: no client, no server.
 // Item layout: the key, `version` (the write condition's), and projections for operators, filters and a future
@@ -70,10 +71,10 @@ export function itemToState(item: Item, tableName: string): WatchState {
     const document = item[STATE_ATTRIBUTE]?.S;
     record = document === undefined ? legacyRecord(item) : { ...(JSON.parse(document) as Record<string, unknown>), certificateId, version: Number(item.version?.N) };
   } catch (error) {
-    throw new UnreadableStateError(certificateId, `item ${certificateId} in table ${tableName} is not a certwatch state: ${describeError(error)}`, rawVersion(item));
+    throw new UnreadableStateError(certificateId, `item ${certificateId} in table ${tableName} is not a certwatch state: ${describeError(error)}`, unreadableRevision(item));
   }
   if (!Number.isInteger(record.version) || typeof record.status !== 'string' || typeof record.expiry !== 'object' || record.expiry === null) {
-    throw new UnreadableStateError(certificateId, `item ${certificateId} in table ${tableName} is not a certwatch state (no version, status or expiry)`, rawVersion(item));
+    throw new UnreadableStateError(certificateId, `item ${certificateId} in table ${tableName} is not a certwatch state (no whole-number version, status or expiry)`, unreadableRevision(item));
   }
   return record as unknown as WatchState;
 }
@@ -85,14 +86,8 @@ export function ledgerToItem(ledger: RunLedger): Item {
 
 /** The ledger an item holds; fields it lacks read as never set. */
 export function itemToLedger(item: Item): RunLedger {
-  const { lastRunAt = null, digestSentFor = null, digestClaim = null, version } = unmarshall(item) as Partial<RunLedger>;
-  return { lastRunAt, digestSentFor, digestClaim, version: version ?? 0 };
-}
-
-/** An item's `version` attribute, if it is a whole number >= 1. */
-function rawVersion(item: Item): number | null {
-  const version = Number(item.version?.N);
-  return Number.isInteger(version) && version >= 1 ? version : null;
+  const { lastRunAt = null, digestSentFor = null, digestClaim = null, lastDigestAt = null, lastClockRunAt = null, version } = unmarshall(item) as Partial<RunLedger>;
+  return { lastRunAt, digestSentFor, digestClaim, lastDigestAt, lastClockRunAt, version: version ?? 0 };
 }
 
 /** An item in the earlier layout: every field a top-level attribute, records as maps, projections beside them. */

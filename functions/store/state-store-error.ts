@@ -1,4 +1,5 @@
-import { UnreadableStateError } from '../core/ports';
+import { NoAnswerError, UnreadableStateError } from '../core/ports';
+import { sdkFailure } from '../aws/sdk-client-config';
 
 // The DynamoDB adapter's own failures: every message names the table, and the certificate where there is one.
 
@@ -10,10 +11,27 @@ export class StateStoreError extends Error {
   }
 }
 
-/** `error` from DynamoDB `operation`, as a StateStoreError; the adapter's own errors pass through as they are. */
-export function storeFailure(tableName: string, operation: string, error: unknown, certificateId?: string): StateStoreError | UnreadableStateError {
-  if (error instanceof StateStoreError || error instanceof UnreadableStateError) return error;
+/**
+ * A table that is not certwatch's to use as it is (missing, or keyed otherwise): a configuration mistake, where other
+ * StateStoreErrors are a store that failed.
+ */
+export class TableShapeError extends StateStoreError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TableShapeError';
+  }
+}
+
+/**
+ * `error` from DynamoDB `operation`, as a StateStoreError, or a NoAnswerError when the table answered nothing in time
+ * (the run stops calling it); the adapter's own errors pass through as they are.
+ */
+export function storeFailure(tableName: string, operation: string, error: unknown, certificateId?: string): StateStoreError | UnreadableStateError | NoAnswerError {
+  if (error instanceof StateStoreError || error instanceof UnreadableStateError || error instanceof NoAnswerError) return error;
   const subject = certificateId === undefined ? '' : ` for ${certificateId}`;
+  if (sdkFailure(error) === 'no-answer') {
+    return new NoAnswerError(`DynamoDB table ${tableName}`, `DynamoDB ${operation} on table ${tableName}${subject} got no answer in time: ${describeError(error)}`, { cause: error });
+  }
   return new StateStoreError(`DynamoDB ${operation} on table ${tableName}${subject} failed: ${describeError(error)}`, { cause: error });
 }
 

@@ -51,6 +51,8 @@ export interface CheckDependencies {
    * rejects with the signal's reason, having no result for the targets never taken.
    */
   readonly signal?: AbortSignal;
+  /** Once aborted, the probes in flight are abandoned too (each fails at once): the run's time is up. */
+  readonly abortProbes?: AbortSignal;
 }
 
 /**
@@ -94,7 +96,11 @@ export async function checkOne(request: CheckRequest, settings: CheckSettings, d
   } catch (error) {
     return failedResult(identity, asCheckError(error, target.target, 'PROTOCOL_ERROR'), elapsedSince(started));
   }
-  const probeSettings: ProbeSettings = { timeoutMs: settings.timeoutMs, caFiles: [...(settings.caFiles ?? []), ...(request.caFiles ?? [])] };
+  const probeSettings: ProbeSettings = {
+    timeoutMs: settings.timeoutMs,
+    caFiles: [...(settings.caFiles ?? []), ...(request.caFiles ?? [])],
+    ...(deps.abortProbes ? { signal: deps.abortProbes } : {}),
+  };
   const probes = await Promise.all(chosen.probed.map((address) => handshakes.run(() => probeAddress(target, address, probeSettings, deps.probe))));
   return { ...identity, elapsedMs: elapsedSince(started), ...judgeAddresses(probes, chosen.notProbed, settings, deps.now()) };
 }

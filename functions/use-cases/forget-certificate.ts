@@ -1,4 +1,4 @@
-import { UnreadableStateError, type StateStore } from '../core/ports';
+import { type ExpectedRevision, UnreadableStateError, type StateStore } from '../core/ports';
 import type { WatchState } from '../core/watch-state';
 import { UnknownCertificateError } from './acknowledge-certificate';
 import { retryOnConflict } from './retry-on-conflict';
@@ -16,18 +16,18 @@ export type Forgotten = { readonly state: WatchState } | { readonly unreadable: 
 export async function forgetCertificate(store: StateStore, certificateId: string): Promise<Forgotten> {
   return retryOnConflict(async () => {
     let forgotten: Forgotten;
-    let version: number | null;
+    let expected: ExpectedRevision;
     try {
       const state = await store.get(certificateId);
       if (!state) throw new UnknownCertificateError(certificateId);
       forgotten = { state };
-      version = state.version;
+      expected = state.version;
     } catch (error) {
       if (!(error instanceof UnreadableStateError)) throw error;
       forgotten = { unreadable: error.message };
-      version = error.version;
+      expected = error.revision;
     }
-    await store.delete(certificateId, version);
+    await store.delete(certificateId, expected);
     return forgotten;
   });
 }

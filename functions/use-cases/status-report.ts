@@ -4,7 +4,8 @@ import { describeAddresses } from '../core/escalation/addresses-seen';
 import { rejectingCodes } from '../core/escalation/alerts';
 import { soonestExpiryFirst } from '../core/escalation/digest';
 import { daysRemaining } from '../core/judge';
-import type { AddressSeen, WatchState } from '../core/watch-state';
+import type { Acknowledgement, AddressSeen, WatchState } from '../core/watch-state';
+import { acknowledgementsOf } from '../core/escalation/acknowledge';
 
 /** One line of `certwatch status` (and the Lambda's `status` action). */
 export interface StatusRow {
@@ -29,7 +30,10 @@ export interface StatusRow {
   /** While its invalid alert is active: the findings for which clients reject the certificate served. */
   readonly rejectedFor: readonly FindingCode[] | null;
   readonly lastNotifiedAt: string | null;
+  /** Each acknowledgement in a line: `urgent until 2026-12-01T09:00:00.000Z by alice: OPS-42`; null: none. */
   readonly acknowledged: string | null;
+  /** The same, as data: the alert's stage, when, until when, by whom and why. */
+  readonly acknowledgements: readonly Acknowledgement[];
   readonly consecutiveFailures: number;
   readonly lastError: string | null;
   readonly pendingNotifications: number;
@@ -55,6 +59,7 @@ function statusRow(state: WatchState, now: Date): StatusRow {
     rejectedFor: state.invalidAlert?.active ? rejectingCodes(state.certificate?.findings ?? []) : null,
     lastNotifiedAt: lastSent?.sentAt ?? null,
     acknowledged: describeAcknowledgements(state),
+    acknowledgements: acknowledgementsOf(state),
     consecutiveFailures: state.consecutiveFailures,
     lastError: state.lastError ? `${state.lastError.code}: ${state.lastError.message}` : null,
     pendingNotifications: state.pending.length,
@@ -68,7 +73,7 @@ export function statusReport(states: readonly WatchState[], now: Date): StatusRo
 
 /** Every alert's acknowledgement: the expiry stage's, the probe failure's (`error`), the invalid alert's (`invalid`). */
 function describeAcknowledgements(state: WatchState): string | null {
-  const acks = [state.acknowledgement, state.errorAlert.acknowledgement, state.invalidAlert?.acknowledgement].filter((ack) => ack != null);
+  const acks = acknowledgementsOf(state);
   if (acks.length === 0) return null;
-  return acks.map((ack) => `${ack.stage}${ack.until ? ` until ${ack.until}` : ''}`).join(', ');
+  return acks.map((ack) => `${ack.stage}${ack.until ? ` until ${ack.until}` : ''}${ack.by ? ` by ${ack.by}` : ''}${ack.note ? `: ${ack.note}` : ''}`).join(', ');
 }

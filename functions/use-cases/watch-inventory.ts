@@ -1,35 +1,26 @@
 import type { CertwatchConfig } from '../core/config';
-import type { CloudCertificateReaders } from '../core/ports';
-import { listCloudCertificates } from './list-cloud-certificates';
-import { settleListings } from './settle-listings';
-import { createSettlers, summarize, type RunProblem, type SettleDependencies, type WatchReport } from './watch-targets';
+import type { CertificateProbe, CloudCertificateReaders, NameResolver } from '../core/ports';
+import { watchCycle, type RunDependencies, type RunSummary } from './run-watch';
 
-export interface InventoryDependencies extends SettleDependencies {
+export interface InventoryDependencies extends Pick<RunDependencies, 'store' | 'notifier' | 'now' | 'deadline'> {
   readonly cloud: CloudCertificateReaders;
 }
 
-/** What a deployed inventory did. */
-export interface InventorySummary extends WatchReport {
-  /** ACM and IAM listings that failed: their certificates keep escalating from what they last listed. */
-  readonly listingFailures: readonly RunProblem[];
-  /** Certificates their listing no longer has (see RunSummary.disappeared). */
-  readonly disappeared: readonly string[];
+/**
+ * The deployed ACM and IAM inventory, on its own schedule: `certwatch run`'s own cycle with no endpoint to probe,
+ * every scope of the config listed and folded as a run folds them (a failed listing is its own error alert, a
+ * certificate gone from a working listing is retired). It reads the table (a Scan: a scope's earlier certificates
+ * are found by their state); the ledger and the digest are the probe runs' business.
+ */
+export async function watchInventory(config: CertwatchConfig, deps: InventoryDependencies): Promise<RunSummary> {
+  const { summary } = await watchCycle(
+    { ...config, targets: [] },
+    { ...deps, probe: NO_PROBE, resolver: NO_RESOLVER },
+    { recordRun: false },
+  );
+  return summary;
 }
 
-/**
- * The deployed ACM and IAM inventory, on its own schedule: every scope of the config listed, folded into the stored
- * states exactly as `certwatch run` folds them (a failed listing is its own error alert, a certificate gone from a
- * working listing is retired), notified. Reads the table (a Scan: a scope's earlier certificates are found by their
- * state) once per inventory.
- */
-export async function watchInventory(config: CertwatchConfig, deps: InventoryDependencies): Promise<InventorySummary> {
-  const writesBefore = deps.store.writeCount;
-  const [listing, { states, unreadable }] = await Promise.all([
-    listCloudCertificates(config.cloud, config.check, { readers: deps.cloud, now: () => deps.now }),
-    deps.store.list(),
-  ]);
-  const { settlers } = createSettlers(config, deps);
-  const cloud = await settleListings(listing, new Map(states.map((state) => [state.certificateId, state])), config, deps, settlers);
-  const { states: _states, ...report } = summarize(cloud.results, cloud.outcomes, unreadable);
-  return { ...report, listingFailures: cloud.failures, disappeared: cloud.disappeared, storeWrites: deps.store.writeCount - writesBefore };
-}
+// A cycle with no endpoint target calls neither: they are there for the cycle's shape, and say so if ever called.
+const NO_PROBE: CertificateProbe = { probe: () => Promise.reject(new Error('the inventory probes no endpoint')) };
+const NO_RESOLVER: NameResolver = { resolve: () => Promise.reject(new Error('the inventory resolves no name')) };

@@ -69,7 +69,7 @@ describe('a store still opening', () => {
 describe('its calls', () => {
   test('wait for the store to open, and count only the writes made through it', async () => {
     const store = await suite.dynamo.createStore();
-    await store.putLedger({ lastRunAt: null, digestSentFor: null, digestClaim: null, version: 0 }, 0);
+    await store.putLedger({ lastRunAt: null, digestSentFor: null, digestClaim: null, lastDigestAt: null, lastClockRunAt: null, version: 0 }, 0);
     let open!: () => void;
     const opening = new OpeningStateStore(new Promise<StateStore>((resolve) => (open = () => resolve(store))));
     const listing = opening.list();

@@ -1,4 +1,5 @@
 import { chooseStore } from '../../functions/cli/store-wiring';
+import { UsageError } from '../../functions/cli/usage-error';
 
 // `--store` and `--table` decide the store of every watch command, in one place.
 
@@ -10,4 +11,9 @@ test.each([
   ['else certwatch, also for a blank CERTWATCH_TABLE', { store: 'dynamodb' }, { CERTWATCH_TABLE: '  ' }, { kind: 'dynamodb', tableName: 'certwatch' }],
 ])('%s', (_, flags, env, choice) => {
   expect(chooseStore(flags, env)).toEqual(choice);
+});
+
+test('an empty --store is a usage mistake, not the current folder', () => {
+  expect(() => chooseStore({ store: '' }, {})).toThrow('--store must name a directory (or "dynamodb"); an empty path is not one');
+  expect(() => chooseStore({ store: '  ' }, {})).toThrow(UsageError);
 });

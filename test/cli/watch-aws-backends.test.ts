@@ -6,7 +6,7 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { cli } from '../support/cli';
 import { chainFor, daysFromNow, issue, type Issued } from '../support/pki';
-import { startTlsServer, type RunningServer } from '../support/servers';
+import { closedPort, startTlsServer, type RunningServer } from '../support/servers';
 
 // `certwatch run | status | ack` through the CLI entry point on the AWS backends: `--store dynamodb` against a
 // dynalite server the CLI finds only through the standard environment (AWS_ENDPOINT_URL_DYNAMODB, CERTWATCH_TABLE),
@@ -105,12 +105,20 @@ describe('--store dynamodb: the endpoint from AWS_ENDPOINT_URL_DYNAMODB, the tab
     expect(row).toMatch(new RegExp(`^${idOf(server)}\\s+WARNING\\s+9\\s+.*urgent`));
 
     // --table alone names the table: CERTWATCH_TABLE unset.
-    const ack = await cliOn(undefined, 'ack', `127.0.0.1:${server.port}`, '--servername', 'shop.test', '--note', 'OPS-7', '--store', 'dynamodb', '--table', dynamo.tableName, '--now', now);
-    expect(ack).toMatchObject({ code: 0, err: '', out: `acknowledged stage urgent of ${idOf(server)}\n` });
-    expect((await dynamo.store.get(idOf(server)))?.acknowledgement).toMatchObject({ stage: 'urgent' });
+    const ack = await cliOn(undefined, 'ack', `127.0.0.1:${server.port}`, '--servername', 'shop.test', '--note', 'OPS-7', '--by', 'alice', '--store', 'dynamodb', '--table', dynamo.tableName, '--now', now);
+    expect(ack).toMatchObject({ code: 0, err: '', out: `acknowledged stage urgent of ${idOf(server)} by alice: OPS-7\n` });
+    expect((await dynamo.store.get(idOf(server)))?.acknowledgement).toMatchObject({ stage: 'urgent', by: 'alice', note: 'OPS-7' });
 
     const json = await cliOn(dynamo.tableName, 'status', '--json', '--store', 'dynamodb', '--now', now);
-    expect(JSON.parse(json.out)).toEqual([expect.objectContaining({ certificateId: idOf(server), stage: 'urgent', acknowledged: 'urgent', pendingNotifications: 0 })]);
+    expect(JSON.parse(json.out)).toEqual([
+      expect.objectContaining({
+        certificateId: idOf(server),
+        stage: 'urgent',
+        acknowledged: 'urgent by alice: OPS-7',
+        acknowledgements: [{ stage: 'urgent', at: now, until: null, note: 'OPS-7', by: 'alice', fingerprintSha256: expect.any(String) }],
+        pendingNotifications: 0,
+      }),
+    ]);
   });
 
   test('--table wins over CERTWATCH_TABLE', async () => {
@@ -139,6 +147,17 @@ describe('--store dynamodb: the endpoint from AWS_ENDPOINT_URL_DYNAMODB, the tab
     expect(err).not.toMatch(/\n\s+at /);
     // The run failed on reading the state, before any decision: nothing was notified.
     expect(existsSync(join(dir, 'missing.jsonl'))).toBe(false);
+  });
+
+  test.each([
+    [['ack', 'tls:127.0.0.1:443/shop.test']],
+    [['forget', 'tls:127.0.0.1:443/shop.test']],
+    [['status']],
+  ])('%j on a store that cannot be reached fails with exit 1 (3 is for usage mistakes), in one line', async (argv) => {
+    const port = await closedPort();
+    const { code, out, err } = await withEnv({ AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`, CERTWATCH_TABLE: 'certwatch' }, () => cli(...argv, '--store', 'dynamodb'));
+    expect({ code, out }).toEqual({ code: 1, out: '' });
+    expect(err).toMatch(/^certwatch: DynamoDB DescribeTable on table certwatch failed: .*ECONNREFUSED.*\n$/);
   });
 });
 

@@ -1,7 +1,8 @@
+import { userInfo } from 'node:os';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '../../functions/cli/store-wiring';
+import { startOpeningStore } from '../../functions/cli/store-wiring';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { startEmbeddedDynamoDb } from '../../functions/cli/local-store/embedded-dynamodb';
 import { fullState } from '../store/watch-state-fixture';
@@ -41,6 +42,12 @@ afterAll(() => server.close());
 
 const config = () => ['--config', join(dir, 'certwatch.config.json')];
 
+/** Who the acknowledgements are by when --by is not given: the user running the tests. */
+const me = userInfo().username;
+
+/** A local store at `path`, created as a run creates it, for a test to write into. */
+const createdStore = (path: string) => startOpeningStore({ store: path }, { create: true }).ready;
+
 /** Writes into a local store directory as another tool would: a server of its own and a raw DynamoDB client. */
 async function withRawStore(path: string, write: (client: DynamoDBClient) => Promise<unknown>): Promise<void> {
   const embedded = await startEmbeddedDynamoDb({ path });
@@ -65,6 +72,56 @@ test('status before any run says so', async () => {
   const { code, out } = await cli('status', ...store());
   expect(code).toBe(0);
   expect(out).toContain('no watched certificates yet');
+});
+
+describe('the commands that read never create a store', () => {
+  test('status on a directory without a store says so and creates nothing (a typo in --store must not look like an empty watch)', async () => {
+    const typo = join(dir, 'typo', 'dir');
+    const { code, out, err } = await cli('status', '--store', typo);
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    expect(out).toBe(`no watched certificates yet: there is no local store at ${typo}: \`certwatch run --store ${typo}\` creates one\n`);
+    expect(await cli('status', '--json', '--store', typo)).toEqual({ code: 0, out: '[]\n', err: '' });
+    expect(existsSync(join(dir, 'typo'))).toBe(false);
+  });
+
+  test.each([['ack'], ['forget']])('%s on a directory without a store is a usage mistake, and creates nothing', async (command) => {
+    const typo = join(dir, `typo-${command}`);
+    const { code, out, err } = await cli(command, 'tls:x.test:443', '--store', typo);
+    expect({ code, out }).toEqual({ code: 3, out: '' });
+    expect(err).toBe(`certwatch: ${command}: there is no local store at ${typo}: \`certwatch run --store ${typo}\` creates one\n`);
+    expect(existsSync(typo)).toBe(false);
+  });
+
+  test.each([[['status']], [['run']], [['ack', 'x.test']]])('an empty --store for %j is a usage mistake, not the current folder', async (argv) => {
+    const { code, err } = await cli(...argv, ...(argv[0] === 'run' ? config() : []), '--store', '');
+    expect(code).toBe(3);
+    expect(err).toBe('certwatch: --store must name a directory (or "dynamodb"); an empty path is not one\n');
+  });
+
+  test('a run refused for its config leaves no store behind', async () => {
+    const fresh = join(dir, 'never-created');
+    const { code } = await cli('run', '--config', join(dir, 'no-such-config.json'), '--store', fresh);
+    expect(code).toBe(3);
+    expect(existsSync(fresh)).toBe(false);
+  });
+});
+
+test('ack --note and --by show in status and in the next notices', async () => {
+  const state = join(dir, 'noted-state');
+  const notifications = join(dir, 'noted.jsonl');
+  const id = `tls:127.0.0.1:${server.port}/shop.test`;
+  const runAt = (days: number) => cli('run', ...config(), '--store', state, '--notify', `file:${notifications}`, '--now', at(days));
+  await runAt(0);
+  const until = at(0.5);
+  const ack = await cli('ack', id, '--by', 'alice', '--note', 'renewal in OPS-42', '--until', until, '--now', at(0.1), '--store', state);
+  expect(ack.out).toBe(`acknowledged stage urgent of ${id} until ${until} by alice: renewal in OPS-42\n`);
+  const status = await cli('status', '--store', state, '--now', at(0.2));
+  expect(status.out).toContain(`urgent until ${until} by alice: renewal in OPS-42`);
+  // The snooze is over a day later: the repeat says who acknowledged it and why.
+  await runAt(1);
+  const last = JSON.parse(readFileSync(notifications, 'utf8').trim().split('\n').at(-1) as string) as { stage: string; email: string };
+  expect(last.stage).toBe('urgent');
+  expect(last.email).toMatch(/\nACKNOWLEDGED\n {2}The "urgent" stage: acknowledged by alice on .+ until .+ \(over\): renewal in OPS-42\n/);
 });
 
 test('run, status, ack: a full local cycle', async () => {
@@ -93,7 +150,7 @@ test('run, status, ack: a full local cycle', async () => {
   expect(ackError.out).toContain(`acknowledged the probe-failure alert of tls:127.0.0.1:${refusedPort}`);
 
   const json = JSON.parse((await cli('status', '--json', ...store(), '--now', at(0))).out) as { certificateId: string; acknowledged: string | null }[];
-  expect(json.map((r) => r.acknowledged)).toEqual([expect.stringMatching(/^urgent until /), 'error']);
+  expect(json.map((r) => r.acknowledged)).toEqual([expect.stringMatching(/^urgent until /), `error by ${me}`]);
 
   // Acknowledged: the next day's repeats are silent for both.
   const quiet = await cli('run', ...config(), ...store(), '--notify', `file:${notifications}`, '--now', at(1));
@@ -156,6 +213,38 @@ test('an unreadable item in the store: each run reports it (exit 1) and says how
   expect(clean.out).not.toContain('skipped an unreadable item');
 });
 
+test('an unreadable item whose version is not a number: forget deletes it, and one under a configured target is replaced so the target alerts again', async () => {
+  const state = join(dir, 'unforgettable-state');
+  const notifications = join(dir, 'unforgettable.jsonl');
+  const runOnce = (days: number) => cli('run', ...config(), '--store', state, '--notify', `file:${notifications}`, '--now', at(days));
+  expect((await runOnce(0)).code).toBe(0);
+  const configured = `tls:127.0.0.1:${server.port}/shop.test`;
+  const hostile = 'tls:junk\u001b]0;pwned\u0007.example:443';
+  await withRawStore(state, async (client) => {
+    for (const id of [configured, hostile]) {
+      await client.send(new PutItemCommand({ TableName: 'certwatch', Item: { certificateId: { S: id }, version: { S: 'seven' }, state: { S: '{}' } } }));
+    }
+  });
+  writeFileSync(notifications, '');
+
+  const replacing = await runOnce(1);
+  expect(replacing.code).toBe(1);
+  expect(replacing.out).not.toMatch(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/);
+  expect(replacing.out).toContain(`replaced an unreadable item: item ${configured} in table certwatch is not a certwatch state (no whole-number version, status or expiry): ${configured} is configured, so it is watched afresh`);
+  expect(replacing.out).toContain('skipped an unreadable item: item tls:junk]0;pwned.example:443 in table certwatch is not a certwatch state');
+  // Watched again: its state is fresh (first seen), so its stage notifies at once.
+  const sent = readFileSync(notifications, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { certificateId: string; kind: string });
+  expect(sent.filter((n) => n.certificateId === configured).map((n) => n.kind)).toEqual(['expiry']);
+
+  const forget = await cli('forget', hostile, '--store', state);
+  expect(forget.code).toBe(0);
+  expect(forget.out).toMatch(/^forgot tls:junk\]0;pwned\.example:443: the unreadable item is deleted/);
+  const status = await cli('status', '--store', state, '--now', at(2));
+  expect(status.err).toBe('');
+  expect(status.out).toContain(configured);
+  expect((await runOnce(2)).out).not.toContain('unreadable item');
+});
+
 test('a run names five of the certificates no longer configured, and counts the rest', async () => {
   const state = join(dir, 'many-removed-state');
   const ports = await Promise.all(Array.from({ length: 7 }, () => closedPort()));
@@ -201,7 +290,7 @@ describe('ack finds a certificate by id, or by target and servername', () => {
 
   beforeAll(async () => {
     // Two certificates behind one address, told apart by SNI, as the watcher stores them.
-    const opened = await openStore({ store: shared() });
+    const opened = await createdStore(shared());
     try {
       for (const id of ['tls:10.0.0.5:443/a.internal', 'tls:10.0.0.5:443/b.internal', 'tls:smtp://mail.test:587']) {
         await opened.store.put({ ...fullState(id), acknowledgement: null }, 0);
@@ -221,7 +310,7 @@ describe('ack finds a certificate by id, or by target and servername', () => {
     const { code, out, err } = await cli('ack', ...argv, '--store', shared());
     expect(err).toBe('');
     expect(code).toBe(0);
-    expect(out).toBe(`acknowledged stage urgent of ${id}\n`);
+    expect(out).toBe(`acknowledged stage urgent of ${id} by ${me}\n`);
   });
 
   test.each([
@@ -239,7 +328,7 @@ describe('ack finds a certificate by id, or by target and servername', () => {
 
 test('the status table strips control characters from what the store holds', async () => {
   const hostile = join(dir, 'hostile-state');
-  const opened = await openStore({ store: hostile });
+  const opened = await createdStore(hostile);
   await opened.store.put(fullState('tls:evil\u001b]0;pwned\u0007\u001b[2J\u202E.test:443'), 0);
   await opened.close();
   const { out } = await cli('status', '--store', hostile, '--now', '2026-03-19T08:00:00Z');

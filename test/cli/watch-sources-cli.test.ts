@@ -55,8 +55,8 @@ test('run watches the file (relative to the config) and the ACM listing; status 
   expect(lines[2]).toMatch(new RegExp(`^${ARN.replace(/[/.]/g, '\\$&')}\\s+${DEFAULT_ACCOUNT}\\s+eu-west-1\\s+WARNING\\s+19`));
   expect(lines.slice(3).map((line) => line.split(/\s+/)[0])).toEqual(['file://certs/shipped.pem#1', 'file://certs/shipped.pem#2', 'file://certs/shipped.pem#3']);
 
-  const ack = await cli('ack', ARN, '--store', join(dir, 'state'), '--now', at(0.1));
-  expect(ack).toMatchObject({ code: 0, out: `acknowledged stage warning of ${ARN}\n` });
+  const ack = await cli('ack', ARN, '--by', 'alice', '--store', join(dir, 'state'), '--now', at(0.1));
+  expect(ack).toMatchObject({ code: 0, out: `acknowledged stage warning of ${ARN} by alice\n` });
 });
 
 test('a listing that fails is reported and exits 1; its certificate is kept', async () => {

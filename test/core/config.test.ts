@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
 import { ConfigError, configInputFor, configJsonSchema, parseConfig } from '../../functions/core/config';
 import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, stageAt } from '../../functions/core/escalation/policy';
 import { loadConfigFile } from '../../functions/config-file/load-config-file';
+import { chainFor } from '../support/pki';
 
 const minimal = { targets: ['example.com'], audiences: { owners: { emails: ['team@example.com'] }, oncall: { sms: ['+15551234567'] } } };
 
@@ -274,11 +276,12 @@ describe('loadConfigFile', () => {
     expect(() => loadConfigFile(file)).not.toThrow(/1555/);
   });
 
-  test('caFile paths are relative to the config file, and every one is read at load', () => {
+  test('caFile paths are relative to the config file, and every one is read at load', async () => {
+    const { root, intermediate } = await chainFor(['ca.test']);
     const home = join(dir, 'ca-home');
     mkdirSync(join(home, 'certs'), { recursive: true });
-    writeFileSync(join(home, 'certs', 'root.pem'), 'PEM');
-    writeFileSync(join(home, 'certs', 'extra.pem'), 'PEM');
+    writeFileSync(join(home, 'certs', 'root.pem'), root.certPem);
+    writeFileSync(join(home, 'certs', 'extra.pem'), intermediate.certPem);
     const file = join(home, 'certwatch.config.json');
     writeFileSync(file, JSON.stringify({ ...minimal, check: { caFile: 'certs/root.pem' }, targets: ['a.test', { target: 'b.test', caFile: './certs/extra.pem' }, { target: 'c.test', caFile: join(home, 'certs', 'root.pem') }] }));
     const config = loadConfigFile(file);
@@ -295,7 +298,82 @@ describe('loadConfigFile', () => {
     writeFileSync(file, JSON.stringify({ ...minimal, check: { caFile: 'certs/corp.pem' }, targets: ['a.test', 'b.test', { target: 'c.test', caFile: 'certs/x.pem' }] }));
     expect(() => loadConfigFile(file)).toThrow(new ConfigError(file, ['check.caFile: cannot read certs/corp.pem (ENOENT)', 'targets.2.caFile: cannot read certs/x.pem (ENOENT)']));
     writeFileSync(file, JSON.stringify({ ...minimal, targets: [{ target: 'c.test', caFile: '.' }] }));
-    expect(() => loadConfigFile(file)).toThrow(`${file}: targets.0.caFile: cannot read . (EISDIR)`);
+    expect(() => loadConfigFile(file)).toThrow(`${file}: targets.0.caFile: cannot read . (a directory, not a regular file)`);
+  });
+
+  test('a caFile that holds no certificate is refused at load, naming the field (the run would fail every probe)', () => {
+    const file = join(dir, 'no-cert.json');
+    writeFileSync(join(dir, 'empty-ca.pem'), '');
+    writeFileSync(join(dir, 'key-only.pem'), '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
+    writeFileSync(file, JSON.stringify({ ...minimal, check: { caFile: 'empty-ca.pem' }, targets: ['a.test', { target: 'b.test', caFile: 'key-only.pem' }] }));
+    expect(() => loadConfigFile(file)).toThrow(
+      new ConfigError(file, ['check.caFile: empty-ca.pem holds no PEM certificate', 'targets.1.caFile: key-only.pem holds no PEM certificate']),
+    );
+  });
+
+  test('a config that is a device (/dev/zero) is refused without being read', () => {
+    expect(() => loadConfigFile('/dev/zero')).toThrow(new ConfigError('/dev/zero', ['cannot read the file (a character device, not a regular file)']));
+  });
+
+  test('a config that is a FIFO is refused at once, and a caFile that is one too', () => {
+    const fifo = join(dir, 'config-fifo.json');
+    execFileSync('mkfifo', [fifo]);
+    expect(() => loadConfigFile(fifo)).toThrow(`${fifo}: cannot read the file (a FIFO, not a regular file)`);
+    const file = join(dir, 'fifo-ca.json');
+    writeFileSync(file, JSON.stringify({ ...minimal, check: { caFile: 'config-fifo.json' } }));
+    expect(() => loadConfigFile(file)).toThrow(`${file}: check.caFile: cannot read config-fifo.json (a FIFO, not a regular file)`);
+  });
+
+  test('a UTF-8 byte order mark is accepted', () => {
+    const file = join(dir, 'bom.json');
+    writeFileSync(file, `\uFEFF${JSON.stringify(minimal, null, 2)}`);
+    expect(loadConfigFile(file).targets).toEqual([expect.objectContaining({ target: 'example.com' })]);
+  });
+
+  test('a key given twice is refused, naming the key and both lines: the second, empty audiences must not replace the first', () => {
+    const file = join(dir, 'twice.json');
+    const text = [
+      '{',
+      '  "targets": ["a.test"],',
+      '  "audiences": {',
+      '    "owners": { "emails": ["team@example.com"], "sms": ["+15551234567"] },',
+      '    "oncall": { "emails": ["oncall@example.com"] }',
+      '  },',
+      '  "check": { "warningDays": 30, "warningDays": 20 },',
+      '  "audiences": {}',
+      '}',
+    ].join('\n');
+    writeFileSync(file, text);
+    expect(() => loadConfigFile(file)).toThrow(
+      new ConfigError(file, [
+        'check.warningDays: the key is given twice (lines 7 and 7); give it once',
+        'audiences: the key is given twice (lines 3 and 8); give it once',
+      ]),
+    );
+    expect(() => loadConfigFile(file)).not.toThrow(/team@|1555/);
+  });
+
+  test('the same key in two different objects is no duplicate', () => {
+    const file = join(dir, 'not-twice.json');
+    writeFileSync(file, JSON.stringify({ ...minimal, targets: [{ target: 'a.test', owner: 'x' }, { target: 'b.test', owner: 'y' }] }));
+    expect(loadConfigFile(file).targets).toHaveLength(2);
+  });
+
+  test('10,000 duplicate targets: the first few are named and the rest counted', () => {
+    const file = join(dir, 'many.json');
+    writeFileSync(file, JSON.stringify({ ...minimal, targets: Array.from({ length: 10_001 }, () => 'a.test') }));
+    let error: ConfigError | undefined;
+    try {
+      loadConfigFile(file);
+    } catch (caught) {
+      error = caught as ConfigError;
+    }
+    expect(error?.problems).toHaveLength(10_000);
+    const lines = error!.message.split('\n');
+    expect(lines[0]).toBe(`${file}: 10000 problems:`);
+    expect(lines.slice(1, 3)).toEqual(['  - targets.1: same certificate as targets.0 (tls:a.test:443)', '  - targets.2: same certificate as targets.0 (tls:a.test:443)']);
+    expect(lines).toHaveLength(12);
+    expect(lines.at(-1)).toBe('  - ... and 9990 more problems of this config');
   });
 
   test('the example config in the repository is valid', () => {

@@ -57,6 +57,17 @@ describe('status from days left (times compared, not rounded days)', () => {
     expect(codes(j)).toEqual(expectedCodes);
   });
 
+  test.each([
+    [-(2 * DAY + 5 * 60_000), '2 days ago', -3],
+    [-(1 * DAY + 1), '1 day ago', -2],
+    [-60_000, 'less than a day ago', -1],
+  ])('EXPIRED counts the time elapsed (%f ms left: %s), while daysRemaining keeps its floor', (remainingMs, ago, days) => {
+    const notAfter = new Date(NOW.getTime() + remainingMs).toISOString();
+    const j = judge(observation([cert({ notAfter })]), CHECK_DEFAULTS, NOW);
+    expect(j.findings[0]).toEqual({ code: 'EXPIRED', severity: 'critical', message: `the certificate expired on ${notAfter} (${ago})` });
+    expect(j.daysRemaining).toBe(days);
+  });
+
   test('EXPIRES_SOON carries the severity of the status it causes', () => {
     expect(judge(observation([cert({ notAfter: at(20) })]), CHECK_DEFAULTS, NOW).findings[0].severity).toBe('warning');
     expect(judge(observation([cert({ notAfter: at(2) })]), CHECK_DEFAULTS, NOW).findings[0].severity).toBe('critical');

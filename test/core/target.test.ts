@@ -1,5 +1,6 @@
 import { certificateIdFor, certificateIdForResult, certificateIdForTarget } from '../../functions/core/certificate-id';
 import { InvalidTargetError, parseTarget, redactCredentials } from '../../functions/core/target';
+import { safeLine } from '../../functions/notify/render/untrusted-text';
 import { parseTargetList } from '../../functions/core/target-list';
 
 describe('parseTarget accepts the forms users write', () => {
@@ -177,5 +178,31 @@ describe('redactCredentials', () => {
     ['already https://***@host', 'already https://***@host'],
   ])('everything up to the last @, whatever the scheme or characters: %j', (text, redacted) => {
     expect(redactCredentials(text)).toBe(redacted);
+  });
+
+  test.each([
+    ['https://user:pa\nss@host', 'https://***@host'],
+    ['connect to smtp://bob:pa\r\nss@mail.example.com:25 failed', 'connect to smtp://***@mail.example.com:25 failed'],
+    ['https://user:pa ss word@host/x', 'https://***@host/x'],
+    ['https://user:p\u0007a\u001b[2Jss\u2028w@host', 'https://***@host'],
+    ['https://user:a://b@host', 'https://***@host'],
+    ['admin:pa\nss@db.example', '***@db.example'],
+    ['admin:pa\tss\u0000x@db.example', '***@db.example'],
+    ['invalid target "admin:pa ss@db.example": no', 'invalid target "***@db.example": no'],
+  ])('white space and control characters inside the credentials hide nothing of them: %j', (text, redacted) => {
+    expect(redactCredentials(text)).toBe(redacted);
+  });
+
+  test.each([
+    'CN=mail.example, E=admin@example.com',
+    'connect 127.0.0.1:443 failed (mail admin@example.com)',
+    'timeout: the server at mail.example:25 did not answer; ask postmaster@example.com',
+  ])('an email address after text with colons stays readable: %j', (text) => {
+    expect(redactCredentials(text)).toBe(text);
+  });
+
+  test('a message line built from a URL with a line break in its password shows none of it', () => {
+    const line = safeLine('PROTOCOL_ERROR: https://user:secret-part-one\nsecret-part-two@host:443 said no');
+    expect(line).toBe('PROTOCOL_ERROR: https://***@host:443 said no');
   });
 });

@@ -119,13 +119,13 @@ describe('ack and status against the state table (DynamoDB API on loopback, foun
 
   test('ack acknowledges the current stage, with a snooze and a note, and the store keeps it', async () => {
     const response = await handler({ action: 'ack', certificateId: 'tls:shop.example:443', until: '2099-01-01T00:00:00Z', note: 'renewal in OPS-42' });
-    expect(response).toEqual({ certificateId: 'tls:shop.example:443', acknowledged: { stage: 'urgent', until: '2099-01-01T00:00:00.000Z', note: 'renewal in OPS-42' } });
+    expect(response).toEqual({ certificateId: 'tls:shop.example:443', acknowledged: { stage: 'urgent', until: '2099-01-01T00:00:00.000Z', note: 'renewal in OPS-42', by: null } });
     expect((await dynamo.store.get('tls:shop.example:443'))?.acknowledgement).toMatchObject({ stage: 'urgent', note: 'renewal in OPS-42' });
   });
 
   test('ack by target and servername finds the certificate behind a shared address', async () => {
     const response = await handler({ action: 'ack', target: '10.0.0.5:443', servername: 'B.internal', until: '2099-01-01T02:00:00+02:00' });
-    expect(response).toEqual({ certificateId: 'tls:10.0.0.5:443/b.internal', acknowledged: { stage: 'urgent', until: '2099-01-01T00:00:00.000Z', note: null } });
+    expect(response).toEqual({ certificateId: 'tls:10.0.0.5:443/b.internal', acknowledged: { stage: 'urgent', until: '2099-01-01T00:00:00.000Z', note: null, by: null } });
     await expect(handler({ action: 'ack', target: '10.0.0.5' })).rejects.toMatchObject({ name: 'UnknownCertificateError', message: expect.stringContaining('tls:10.0.0.5:443 ') });
   });
 
@@ -176,10 +176,10 @@ describe('ack and status against the state table (DynamoDB API on loopback, foun
       message: 'tls:rejected.example:443 is not in any escalation stage: there is no expiry alert to acknowledge',
     });
     const response = await handler({ action: 'ack', certificateId: 'tls:rejected.example:443', alert: 'invalid', until: '2099-01-01T00:00:00Z', note: 'reissue in OPS-7' });
-    expect(response).toEqual({ certificateId: 'tls:rejected.example:443', acknowledged: { stage: 'invalid', until: '2099-01-01T00:00:00.000Z', note: 'reissue in OPS-7' } });
+    expect(response).toEqual({ certificateId: 'tls:rejected.example:443', acknowledged: { stage: 'invalid', until: '2099-01-01T00:00:00.000Z', note: 'reissue in OPS-7', by: null } });
     expect((await dynamo.store.get('tls:rejected.example:443'))?.invalidAlert?.acknowledgement).toMatchObject({ stage: 'invalid', fingerprintSha256: 'AB:CD:EF:01' });
     const rows = (await handler({ action: 'status' })) as { certificateId: string; acknowledged: string | null; rejectedFor: string[] | null }[];
-    expect(rows.find((row) => row.certificateId === 'tls:rejected.example:443')).toMatchObject({ acknowledged: 'invalid until 2099-01-01T00:00:00.000Z', rejectedFor: ['HOSTNAME_MISMATCH', 'NOT_YET_VALID'] });
+    expect(rows.find((row) => row.certificateId === 'tls:rejected.example:443')).toMatchObject({ acknowledged: 'invalid until 2099-01-01T00:00:00.000Z: reissue in OPS-7', rejectedFor: ['HOSTNAME_MISMATCH', 'NOT_YET_VALID'] });
     expect(rows.find((row) => row.certificateId === 'tls:shop.example:443')?.rejectedFor).toBeNull();
   });
 

@@ -1,9 +1,10 @@
 import { BatchGetItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { VersionConflictError } from '../../functions/core/ports';
+import { UnreadableStateError, VersionConflictError } from '../../functions/core/ports';
 import type { WatchState } from '../../functions/core/watch-state';
 import { DynamoDbStateStore } from '../../functions/store/dynamodb-state-store';
 import { StateStoreError } from '../../functions/store/state-store-error';
+import { unreadableRevision } from '../../functions/store/unreadable-revision';
 import { type DynaliteHarness, startDynalite } from '../support/dynalite';
 import { fullState, unreachableState } from './watch-state-fixture';
 
@@ -84,10 +85,10 @@ describe('round trip', () => {
     const Item = { certificateId: { S: 'tls:garbled.example:443' }, version: { N: '1' }, state: { S: '{"status":' } };
     await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item }));
     await expect(store.get('tls:garbled.example:443')).rejects.toThrow(`item tls:garbled.example:443 in table ${store.tableName} is not a certwatch state: SyntaxError`);
-    await expect(store.get('tls:garbled.example:443')).rejects.toMatchObject({ name: 'UnreadableStateError', certificateId: 'tls:garbled.example:443', version: 1 });
+    await expect(store.get('tls:garbled.example:443')).rejects.toMatchObject({ name: 'UnreadableStateError', certificateId: 'tls:garbled.example:443', revision: unreadableRevision(Item) });
     const { states, unreadable } = await store.list();
     expect(states.map((s) => s.certificateId)).toEqual(['tls:fine.example:443']);
-    expect(unreadable).toEqual([{ key: 'tls:garbled.example:443', reason: expect.stringContaining('is not a certwatch state') }]);
+    expect(unreadable).toEqual([{ key: 'tls:garbled.example:443', reason: expect.stringContaining('is not a certwatch state'), revision: unreadableRevision(Item) }]);
   });
 });
 
@@ -142,7 +143,7 @@ describe('delete', () => {
     const kept = await store.put(fullState('tls:kept.example:443'), 0);
     const stored = await store.put(fullState('tls:removed.example:443'), 0);
     const updated = await store.put({ ...stored, owner: 'new@example.com' }, 1);
-    await store.putLedger({ lastRunAt: '2026-03-19T08:00:00.000Z', digestSentFor: null, digestClaim: null, version: 0 }, 0);
+    await store.putLedger({ lastRunAt: '2026-03-19T08:00:00.000Z', digestSentFor: null, digestClaim: null, lastDigestAt: null, lastClockRunAt: null, version: 0 }, 0);
 
     // A stale read (a run wrote since) conflicts and deletes nothing.
     await expect(store.delete(stored.certificateId, stored.version)).rejects.toBeInstanceOf(VersionConflictError);
@@ -178,15 +179,56 @@ describe('delete', () => {
     expect(await store.get(first.certificateId)).toStrictEqual(theirs);
   });
 
-  test('an item without a version (unreadable) is deleted with null, which conflicts on an item that has one', async () => {
+  /** The unreadable item under `id`, as the store reports it (its revision is the condition for deleting it). */
+  async function unreadableRevisionOf(store: DynamoDbStateStore, id: string) {
+    try {
+      await store.get(id);
+    } catch (error) {
+      if (error instanceof UnreadableStateError) return error.revision;
+      throw error;
+    }
+    throw new Error(`${id} is readable`);
+  }
+
+  test.each([
+    ['without a version', { note: { S: 'not a state' } }],
+    ['whose version is not a number', { version: { S: 'seven' }, state: { S: '{}' } }],
+    ['whose version is a fraction', { version: { N: '1.5' }, state: { S: '{}' } }],
+    ['whose version is a map', { version: { M: { n: { N: '1' } } }, state: { S: 'x'.repeat(5000) } }],
+  ])('an unreadable item %s can be deleted, conditionally on being exactly as read', async (_kind, attributes) => {
     const store = await dynamo.createStore();
-    await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: { certificateId: { S: 'tls:foreign.example:443' }, note: { S: 'not a state' } } }));
+    const id = 'tls:foreign.example:443';
+    await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: { certificateId: { S: id }, ...attributes } }));
     const versioned = await store.put(fullState('tls:versioned.example:443'), 0);
-    await expect(store.get('tls:foreign.example:443')).rejects.toMatchObject({ name: 'UnreadableStateError', version: null });
-    await expect(store.delete(versioned.certificateId, null)).rejects.toBeInstanceOf(VersionConflictError);
-    await store.delete('tls:foreign.example:443', null);
-    await expect(store.delete('tls:foreign.example:443', null)).rejects.toBeInstanceOf(VersionConflictError);
+    const revision = await unreadableRevisionOf(store, id);
+    expect((await store.list()).unreadable).toEqual([{ key: id, reason: expect.stringContaining(`item ${id} in table ${store.tableName} is not a certwatch state`), revision }]);
+    // The revision of one item does not delete another.
+    await expect(store.delete(versioned.certificateId, revision)).rejects.toBeInstanceOf(VersionConflictError);
+    await store.delete(id, revision);
+    await expect(store.delete(id, revision)).rejects.toBeInstanceOf(VersionConflictError);
     expect(await store.list()).toStrictEqual({ states: [versioned], unreadable: [] });
+  });
+
+  test('an unreadable item changed since it was read is not deleted or replaced', async () => {
+    const store = await dynamo.createStore();
+    const id = 'tls:foreign.example:443';
+    const write = (version: string) => dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: { certificateId: { S: id }, version: { S: version }, state: { S: '{' } } }));
+    await write('a');
+    const revision = await unreadableRevisionOf(store, id);
+    await write('b');
+    await expect(store.delete(id, revision)).rejects.toBeInstanceOf(VersionConflictError);
+    await expect(store.put(fullState(id), revision)).rejects.toBeInstanceOf(VersionConflictError);
+    expect((await store.list()).unreadable).toHaveLength(1);
+  });
+
+  test('a state replaces an unreadable item as read, starting again at version 1', async () => {
+    const store = await dynamo.createStore();
+    const id = 'tls:foreign.example:443';
+    await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: { certificateId: { S: id }, version: { S: 'seven' } } }));
+    const stored = await store.put(fullState(id), await unreadableRevisionOf(store, id));
+    expect(stored.version).toBe(1);
+    expect(await store.get(id)).toStrictEqual(stored);
+    await store.put(stored, 1);
   });
 });
 
@@ -263,19 +305,19 @@ describe('getMany: a batch\'s states at once', () => {
 describe('the run ledger', () => {
   test('reads as empty before the first run, round-trips, and is versioned like a state', async () => {
     const store = await dynamo.createStore();
-    expect(await store.getLedger()).toEqual({ lastRunAt: null, digestSentFor: null, digestClaim: null, version: 0 });
-    const first = await store.putLedger({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: null, digestClaim: null, version: 0 }, 0);
+    expect(await store.getLedger()).toEqual({ lastRunAt: null, digestSentFor: null, digestClaim: null, lastDigestAt: null, lastClockRunAt: null, version: 0 });
+    const first = await store.putLedger({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: null, digestClaim: null, lastDigestAt: null, lastClockRunAt: null, version: 0 }, 0);
     expect(first.version).toBe(1);
     expect(await store.getLedger()).toEqual(first);
     await expect(store.putLedger({ ...first, digestSentFor: 'digest#x' }, 0)).rejects.toBeInstanceOf(VersionConflictError);
     await store.putLedger({ ...first, digestSentFor: 'digest#x' }, 1);
-    expect(await store.getLedger()).toEqual({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: 'digest#x', digestClaim: null, version: 2 });
+    expect(await store.getLedger()).toEqual({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: 'digest#x', digestClaim: null, lastDigestAt: null, lastClockRunAt: null, version: 2 });
   });
 
   test('is not listed among the certificates', async () => {
     const store = await dynamo.createStore();
     await store.put(fullState('tls:listed.example:443'), 0);
-    await store.putLedger({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: null, digestClaim: null, version: 0 }, 0);
+    await store.putLedger({ lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: null, digestClaim: null, lastDigestAt: null, lastClockRunAt: null, version: 0 }, 0);
     expect((await store.list()).states.map((s) => s.certificateId)).toEqual(['tls:listed.example:443']);
   });
 });

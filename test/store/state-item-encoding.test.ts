@@ -3,6 +3,7 @@ import { EMPTY_LEDGER, UnreadableStateError } from '../../functions/core/ports';
 import type { WatchState } from '../../functions/core/watch-state';
 import { itemToLedger, itemToState, LEDGER_KEY, ledgerToItem, stateToItem } from '../../functions/store/state-item-encoding';
 import { StateStoreError } from '../../functions/store/state-store-error';
+import { unreadableRevision } from '../../functions/store/unreadable-revision';
 import { fullState, unreachableState } from './watch-state-fixture';
 
 // How a state becomes an item and back: pure, no server (the store's own tests write and read them through dynalite).
@@ -53,22 +54,23 @@ describe('what DynamoDB would refuse is refused before any request, naming the c
   });
 });
 
-describe('an item that is not a state is unreadable, with the version to delete it by', () => {
+describe('an item that is not a state is unreadable, with the revision to delete it by', () => {
   test.each([
-    ['a state document that is not JSON', { certificateId: { S: 'tls:x.example:443' }, version: { N: '2' }, state: { S: '{' } }, 2, /is not a certwatch state: SyntaxError/],
-    ['no version, status or expiry', { certificateId: { S: 'tls:x.example:443' }, note: { S: 'foreign' } }, null, /is not a certwatch state \(no version, status or expiry\)$/],
-    ['a version that is not a whole number', { certificateId: { S: 'tls:x.example:443' }, version: { N: '1.5' }, state: { S: '{"status":"ok","expiry":{}}' } }, null, /no version/],
-  ])('%s', (_, item, version, message) => {
+    ['a state document that is not JSON', { certificateId: { S: 'tls:x.example:443' }, version: { N: '2' }, state: { S: '{' } }, /is not a certwatch state: SyntaxError/],
+    ['no version, status or expiry', { certificateId: { S: 'tls:x.example:443' }, note: { S: 'foreign' } }, /is not a certwatch state \(no whole-number version, status or expiry\)$/],
+    ['a version that is not a whole number', { certificateId: { S: 'tls:x.example:443' }, version: { N: '1.5' }, state: { S: '{"status":"ok","expiry":{}}' } }, /no whole-number version/],
+    ['a version that is not a number at all', { certificateId: { S: 'tls:x.example:443' }, version: { S: 'seven' }, state: { S: '{"status":"ok","expiry":{}}' } }, /no whole-number version/],
+  ])('%s', (_, item, message) => {
     const thrown = thrownBy(() => itemToState(item, 'certwatch-encoding'));
     expect(thrown).toBeInstanceOf(UnreadableStateError);
-    expect(thrown).toMatchObject({ certificateId: 'tls:x.example:443', version, message: expect.stringMatching(/^item tls:x\.example:443 in table certwatch-encoding /) });
+    expect(thrown).toMatchObject({ certificateId: 'tls:x.example:443', revision: unreadableRevision(item), message: expect.stringMatching(/^item tls:x\.example:443 in table certwatch-encoding /) });
     expect((thrown as Error).message).toMatch(message);
   });
 });
 
 describe('the run ledger', () => {
   test('round-trips under its own key', () => {
-    const ledger = { lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: 'digest#x', digestClaim: { id: 'digest#y', claimedAt: '2026-11-21T06:00:00.000Z' }, version: 3 };
+    const ledger = { lastRunAt: '2026-11-21T06:00:00.000Z', digestSentFor: 'digest#x', digestClaim: { id: 'digest#y', claimedAt: '2026-11-21T06:00:00.000Z' }, lastDigestAt: '2026-11-20T06:00:00.000Z', lastClockRunAt: '2026-11-21T06:00:00.000Z', version: 3 };
     const item = ledgerToItem(ledger);
     expect(item.certificateId).toEqual({ S: LEDGER_KEY });
     expect(itemToLedger(item)).toStrictEqual(ledger);

@@ -56,9 +56,12 @@ test('an unreadable item (which every run reports) is deleted too, saying why it
   const store = await dynamo.createStore();
   const garbled = { certificateId: { S: 'tls:garbled.example:443' }, version: { N: '2' }, state: { S: '{"status":' } };
   const foreign = { certificateId: { S: 'tls:foreign.example:443' }, note: { S: 'not a state' } };
-  for (const Item of [garbled, foreign]) await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item }));
+  const wordy = { certificateId: { S: 'tls:wordy.example:443' }, version: { S: 'seven' }, state: { S: '{}' } };
+  for (const Item of [garbled, foreign, wordy]) await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item }));
   expect(await forgetCertificate(store, 'tls:garbled.example:443')).toEqual({ unreadable: expect.stringContaining('is not a certwatch state: SyntaxError') });
-  expect(await forgetCertificate(store, 'tls:foreign.example:443')).toEqual({ unreadable: expect.stringContaining('is not a certwatch state (no version, status or expiry)') });
+  expect(await forgetCertificate(store, 'tls:foreign.example:443')).toEqual({ unreadable: expect.stringContaining('is not a certwatch state (no whole-number version, status or expiry)') });
+  // A version that is not a number could never match a version condition: it is deleted as read all the same.
+  expect(await forgetCertificate(store, 'tls:wordy.example:443')).toEqual({ unreadable: expect.stringContaining('is not a certwatch state (no whole-number version') });
   expect(await store.list()).toStrictEqual({ states: [], unreadable: [] });
 });
 

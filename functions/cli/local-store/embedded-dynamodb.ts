@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { ServerThreadData, ServerThreadMessage, ServerThreadRequest } from './server-thread';
-import { type StoreThreadMessage, ThreadStateStore } from './store-thread-client';
+import { CLOSE_WAIT_MS, type StoreThreadMessage, ThreadStateStore } from './store-thread-client';
+import { damageReason, LocalStoreDamagedError } from './store-damage';
+import { TableShapeError } from '../../store/state-store-error';
 
 // The local run's DynamoDB: dynalite on loopback, persisting to a directory (`.certwatch/` or `--store DIR`) or,
 // for tests, in memory. The DynamoDB adapter talks to it like to the real service.
@@ -12,8 +13,19 @@ import { type StoreThreadMessage, ThreadStateStore } from './store-thread-client
 // cost the caller's event loop one message per call.
 
 export interface EmbeddedDynamoDbOptions {
-  /** Directory for the LevelDB files, created if missing. @default in memory, gone on close (tests) */
+  /** Directory for the LevelDB files. @default in memory, gone on close (tests) */
   readonly path?: string;
+  /**
+   * Create the directory and the store in it when missing. false: a directory without a store is refused with
+   * NoLocalStoreError, and nothing is created (the reading commands). @default true
+   */
+  readonly create?: boolean;
+  /**
+   * The thread starts at once (dynalite and the state store's adapter load meanwhile) but touches the directory only
+   * once this resolves true; false (or a rejection) ends it with StoreOpeningCancelledError and the directory as it
+   * was: a run whose config turns out wrong leaves no store behind. @default open at once
+   */
+  readonly openWhen?: Promise<boolean>;
   /**
    * Load the state store's adapter (the AWS SDK among it) on the server's thread as soon as it listens, so that
    * it is ready by the time the caller opens the store. @default false (loaded by the first openStateStore)
@@ -46,6 +58,22 @@ export interface EmbeddedDynamoDb {
   close(): Promise<void>;
 }
 
+/** A command that only reads found no store in the directory it was given (it never creates one). */
+export class NoLocalStoreError extends Error {
+  constructor(readonly directory: string) {
+    super(`there is no local store at ${directory}: \`certwatch run --store ${directory}\` creates one`);
+    this.name = 'NoLocalStoreError';
+  }
+}
+
+/** The caller decided not to open the store after all (`openWhen` resolved false). */
+export class StoreOpeningCancelledError extends Error {
+  constructor(readonly directory: string) {
+    super(`the local store ${directory} was not opened`);
+    this.name = 'StoreOpeningCancelledError';
+  }
+}
+
 /** The store directory is held by another process (or another server in this one). */
 export class StoreDirectoryLockedError extends Error {
   constructor(readonly directory: string) {
@@ -57,15 +85,29 @@ export class StoreDirectoryLockedError extends Error {
   }
 }
 
+/** `word`, or none once CLOSE_WAIT_MS have passed: a thread that does not answer is terminated all the same. */
+function withinCloseWait(word: Promise<ServerThreadMessage | Error>): Promise<ServerThreadMessage | Error | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), CLOSE_WAIT_MS)));
+  return Promise.race([word, waited]).finally(() => clearTimeout(timer));
+}
+
+/** The thread's error, as a LocalStoreDamagedError when it says the store's files are damaged. */
+function damagedOr(path: string | null, error: Error): Error {
+  const reason = path === null ? null : damageReason(error);
+  return reason === null ? error : new LocalStoreDamagedError(path as string, reason);
+}
+
 /** Nice steps below the process: weight 110 against 1,024 when the thread competes for a core, never starved. */
 const DEFAULT_NICENESS = 10;
 
 export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {}): Promise<EmbeddedDynamoDb> {
   const path = options.path === undefined ? null : resolve(options.path);
   // Synchronous up to the thread's start, so that a caller can load other modules while the thread boots.
-  if (path !== null) mkdirSync(path, { recursive: true });
   const workerData: ServerThreadData = {
     path,
+    create: options.create ?? true,
+    awaitOpen: options.openWhen !== undefined,
     preloadStateStore: options.preloadStateStore ?? false,
     niceness: Math.min(19, Math.max(0, Math.trunc(options.niceness ?? DEFAULT_NICENESS))),
   };
@@ -75,15 +117,23 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
   let exited = false;
   let died: Error | undefined;
   worker.once('exit', () => (exited = true));
-  // Once running, a thread that fails ends the requests sent to it, and close() reports why.
-  worker.on('error', (error) => (died ??= error));
-  const stoppedBecause = () => (died ? `: ${died.message}` : '');
+  // Once running, a thread that fails (LevelDB reading a damaged file throws inside dynalite) ends the requests sent
+  // to it with why.
+  worker.on('error', (error) => (died ??= damagedOr(path, error)));
+  const stoppedWith = (what: string) => died ?? new Error(`the local store's thread stopped ${what}`);
+  options.openWhen?.then(
+    (open) => worker.postMessage((open ? 'open' : 'close') satisfies ServerThreadRequest),
+    () => worker.postMessage('close' satisfies ServerThreadRequest),
+  );
 
   const started = await firstWord(worker);
   if (!('listening' in started)) {
     await worker.terminate();
-    if (started instanceof Error) throw started;
+    if (started instanceof Error) throw damagedOr(path, started);
     if ('locked' in started) throw new StoreDirectoryLockedError(path as string);
+    if ('missing' in started) throw new NoLocalStoreError(path as string);
+    if ('closed' in started) throw new StoreOpeningCancelledError(path as string);
+    if ('cannotOpen' in started && started.damaged) throw new LocalStoreDamagedError(path as string, started.cannotOpen);
     throw new Error(`cannot open the local store ${path}: ${'cannotOpen' in started ? started.cannotOpen : 'the server thread did not start'}`);
   }
   let closing: Promise<void> | undefined;
@@ -91,22 +141,23 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
     endpoint: `http://127.0.0.1:${started.listening}`,
     path,
     openStateStore: async ({ tableName, exclusive = false }) => {
-      if (exited || died) throw new Error(`the local store's server thread has stopped${stoppedBecause()}`);
+      if (exited || died) throw died ?? new Error("the local store's server thread has stopped");
       if (closing) throw new Error('the local store is closing');
       const { port1, port2 } = new MessageChannel();
       worker.postMessage({ serveStateStore: { port: port2, tableName, exclusive } } satisfies ServerThreadRequest, [port2]);
       const answer = await firstAnswer(port1);
-      if ('ready' in answer) return new ThreadStateStore(port1, stoppedBecause);
+      if ('ready' in answer) return new ThreadStateStore(port1, () => stoppedWith('before answering'));
       port1.close();
-      throw new Error('failed' in answer ? answer.failed : `the local store's thread stopped before the store was ready${stoppedBecause()}`);
+      if ('failed' in answer) throw answer.tableShape ? new TableShapeError(answer.failed) : new Error(answer.failed);
+      throw stoppedWith('before the store was ready');
     },
     close: () =>
       (closing ??= (async () => {
-        // A thread that failed has reported why already (its 'error' comes before its exit).
-        const word = died ?? (exited ? undefined : await firstWord(worker, 'close'));
+        // A thread that failed has reported why already, to the calls it ended: closing it is not another failure.
+        const word = died || exited ? undefined : await withinCloseWait(firstWord(worker, 'close'));
         await worker.terminate();
-        if (word instanceof Error) throw word;
-        if (word && 'closed' in word && word.error) throw new Error(`closing the local store failed: ${word.error}`);
+        if (word instanceof Error && !died) throw word;
+        if (word && !(word instanceof Error) && 'closed' in word && word.error) throw new Error(`closing the local store failed: ${word.error}`);
       })()),
   };
 }

@@ -1,23 +1,35 @@
-import { readlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { getPriority, setPriority } from 'node:os';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type dynalite from 'dynalite';
+import { damageReason } from './store-damage';
 import type { StoreThreadMessage } from './store-thread-client';
 import type * as StoreThreadServer from './store-thread-server';
 
 // The embedded store's server thread, started by embedded-dynamodb.ts: dynalite on loopback, and the state stores
 // it serves to the caller's thread (store-thread-server.ts). dynalite opens its store lazily and throws from its
-// request handler when the lock is taken, which would end the thread: the thread first finds out with the LevelDB
-// dynalite itself uses (resolved from dynalite: the same build and lock semantics). It listens to its port until
-// terminated, so that it never ends before its last message has been read.
+// request handler when the lock is taken, which would end the thread. So the thread opens the LevelDB database
+// itself (the `level` module dynalite resolves: the same build and lock semantics) and hands that open database to
+// dynalite: taking the directory's lock is one step that holds until the server closes, and a second certwatch
+// started at the same instant is refused at its open, never later with "Database is closed". The thread listens to
+// its port until terminated, so that it never ends before its last message has been read.
 
 /** What the thread is started with. */
 export interface ServerThreadData {
   /** Directory of the LevelDB store; null in memory. */
   readonly path: string | null;
+  /** Create the directory and the store when missing (a run); false: a missing store is reported as `missing`. */
+  readonly create: boolean;
+  /**
+   * Wait for an `open` request before touching the directory (the caller is still reading its config: a run that
+   * fails on it must leave no store behind); meanwhile dynalite and the state store's adapter load. A `close`
+   * first ends the thread with the directory untouched.
+   */
+  readonly awaitOpen: boolean;
   /** Load the state store's adapter as soon as the server listens (see EmbeddedDynamoDbOptions). */
   readonly preloadStateStore: boolean;
   /** Nice steps to lower this thread by (0-19). */
@@ -28,30 +40,45 @@ export interface ServerThreadData {
 export type ServerThreadMessage =
   | { readonly listening: number }
   | { readonly locked: true }
-  | { readonly cannotOpen: string }
+  | { readonly cannotOpen: string; readonly damaged: boolean }
+  | { readonly missing: true }
   | { readonly closed: true; readonly error?: string };
 
-/** What the caller sends: a channel to serve a state store on, or `close` (which closes the server). */
-export type ServerThreadRequest = { readonly serveStateStore: { readonly port: MessagePort; readonly tableName: string; readonly exclusive: boolean } } | 'close';
+/** What the caller sends: `open` (see awaitOpen), a channel to serve a state store on, or `close` (which closes the server). */
+export type ServerThreadRequest = { readonly serveStateStore: { readonly port: MessagePort; readonly tableName: string; readonly exclusive: boolean } } | 'open' | 'close';
 
-/** The part of dynalite's LevelDB module the lock check uses. */
-interface LevelModule {
-  readonly Level: new (path: string) => { open(): Promise<void>; close(): Promise<void> };
+/** A LevelDB database as dynalite's `level` module makes it. */
+interface LevelDatabase {
+  open(): Promise<void>;
+  close(): Promise<void>;
 }
+
+/** The part of dynalite's LevelDB module the thread uses. */
+interface LevelModule {
+  readonly Level: new (path: string, options: { valueEncoding: string }) => LevelDatabase;
+}
+
+/** How dynalite opens a directory (db/index.js): the database handed to it must be opened the same way. */
+const DYNALITE_LEVEL_OPTIONS = { valueEncoding: 'json' } as const;
 
 /** The store server's module, once loaded, or why it could not be. */
 type StoreServer = { readonly serve: typeof StoreThreadServer.serveStateStore } | { readonly error: string };
 
 if (!parentPort) throw new Error("server-thread.ts runs as the embedded store's worker thread (see embedded-dynamodb.ts)");
 const parent = parentPort;
-const { path, preloadStateStore, niceness } = workerData as ServerThreadData;
+const { path, create, awaitOpen, preloadStateStore, niceness } = workerData as ServerThreadData;
 const dynalitePath = require.resolve('dynalite');
 const fromDynalite = createRequire(dynalitePath);
 let server: Server | null = null;
 let storeServer: StoreServer | null = null;
+/** Settles true on `open`, false on a `close` that comes first. */
+let openRequested: (open: boolean) => void = () => undefined;
+const opened = awaitOpen ? new Promise<boolean>((settle) => (openRequested = settle)) : Promise.resolve(true);
 
 parent.on('message', (message: ServerThreadRequest) => {
+  if (message === 'open') return openRequested(true);
   if (message !== 'close') return serveStateStore(message.serveStateStore);
+  openRequested(false);
   if (server === null) return parent.postMessage({ closed: true } satisfies ServerThreadMessage);
   server.close((error) => parent.postMessage({ closed: true, ...(error ? { error: error.message } : {}) } satisfies ServerThreadMessage));
   // Keep-alive sockets of SDK clients would hold the close until they time out.
@@ -63,8 +90,21 @@ void start();
 
 async function start(): Promise<void> {
   if (path !== null) {
-    const database = new (fromDynalite('level') as LevelModule).Level(path);
-    const opening = database.open();
+    const handToDynalite = shareLevelDatabases();
+    if (awaitOpen) {
+      loadDynalite();
+      if (preloadStateStore) loadStoreServer();
+      // A close before the open has been answered by the message handler: the directory is left as it was.
+      if (!(await opened)) return;
+    }
+    if (!create && !existsSync(join(path, 'CURRENT'))) return parent.postMessage({ missing: true } satisfies ServerThreadMessage);
+    let opening: Promise<void>;
+    try {
+      if (create) mkdirSync(path, { recursive: true });
+      opening = handToDynalite(path).open();
+    } catch (error) {
+      opening = Promise.reject(error);
+    }
     opening.catch(() => undefined); // awaited below, once dynalite is loaded (LevelDB opens on its own threads)
     loadDynalite();
     try {
@@ -72,10 +112,10 @@ async function start(): Promise<void> {
     } catch (error) {
       const cause = error instanceof Error ? error.cause : undefined;
       if (errorCode(error) === 'LEVEL_LOCKED' || errorCode(cause) === 'LEVEL_LOCKED') return parent.postMessage({ locked: true } satisfies ServerThreadMessage);
-      const reason = error instanceof Error ? (cause instanceof Error && cause.message) || error.message : String(error);
-      return parent.postMessage({ cannotOpen: reason } satisfies ServerThreadMessage);
+      const damage = damageReason(error);
+      const reason = damage ?? (error instanceof Error ? (cause instanceof Error && cause.message) || error.message : String(error));
+      return parent.postMessage({ cannotOpen: reason, damaged: damage !== null } satisfies ServerThreadMessage);
     }
-    await database.close();
   }
   await lowerPriority();
   const listening = loadDynalite()({ ...(path !== null ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -84,6 +124,29 @@ async function start(): Promise<void> {
     parent.postMessage({ listening: (listening.address() as { port: number }).port } satisfies ServerThreadMessage);
     if (preloadStateStore) setImmediate(loadStoreServer);
   });
+}
+
+/**
+ * Makes dynalite's own `level` module give dynalite, when it asks for a directory, the database this thread made
+ * for it (and opened, taking the lock): dynalite reads `Level` from the module once, when it loads, so this runs
+ * before dynalite is loaded. Returns how to make that database; dynalite closes it when its server closes.
+ */
+function shareLevelDatabases(): (directory: string) => LevelDatabase {
+  const levelPath = fromDynalite.resolve('level');
+  const levelModule = fromDynalite(levelPath) as LevelModule;
+  const shared = new Map<string, LevelDatabase>();
+  function SharedLevel(directory: string, options: { valueEncoding: string }): LevelDatabase {
+    const database = options?.valueEncoding === DYNALITE_LEVEL_OPTIONS.valueEncoding ? shared.get(directory) : undefined;
+    return database ?? new levelModule.Level(directory, options);
+  }
+  const cached = fromDynalite.cache[levelPath];
+  if (!cached) throw new Error(`the level module (${levelPath}) is not in the module cache`);
+  cached.exports = { ...levelModule, Level: SharedLevel };
+  return (directory) => {
+    const database = new levelModule.Level(directory, DYNALITE_LEVEL_OPTIONS);
+    shared.set(directory, database);
+    return database;
+  };
 }
 
 function loadDynalite(): typeof dynalite {

@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import { type RunLedger, type StateListing, type StateStore, UnreadableStateError, VersionConflictError } from '../../core/ports';
+import { type ExpectedRevision, NoAnswerError, type RunLedger, type StateListing, type StateStore, type UnreadableRevision, UnreadableStateError, VersionConflictError } from '../../core/ports';
 import type { WatchState } from '../../core/watch-state';
 
 // The embedded store's state store, seen from the caller's thread: each call goes as a message to the store's
@@ -8,12 +8,15 @@ import type { WatchState } from '../../core/watch-state';
 // where its time goes. Calls keep the StateStore contract: results, version conflicts and failures come back as
 // they were raised over there.
 
+/** How long a close waits for the calls in flight (and the thread's own close) before it gives up on them. */
+export const CLOSE_WAIT_MS = 5_000;
+
 /** One call, as sent to the thread. */
 export type StoreCall =
   | { readonly method: 'get'; readonly certificateId: string }
   | { readonly method: 'list' }
-  | { readonly method: 'put'; readonly state: WatchState; readonly expectedVersion: number }
-  | { readonly method: 'delete'; readonly certificateId: string; readonly expectedVersion: number | null }
+  | { readonly method: 'put'; readonly state: WatchState; readonly expected: ExpectedRevision }
+  | { readonly method: 'delete'; readonly certificateId: string; readonly expected: ExpectedRevision }
   | { readonly method: 'getLedger' }
   | { readonly method: 'putLedger'; readonly ledger: RunLedger; readonly expectedVersion: number };
 
@@ -23,14 +26,16 @@ export interface StoreFailure {
   readonly message: string;
   /** VersionConflictError's and UnreadableStateError's certificate. */
   readonly certificateId?: string;
-  /** UnreadableStateError's version. */
-  readonly version?: number | null;
+  /** NoAnswerError's dependency. */
+  readonly dependency?: string;
+  /** UnreadableStateError's revision. */
+  readonly revision?: UnreadableRevision;
 }
 
 /** What the thread answers: first whether the store is ready (its table checked or created), then each call. */
 export type StoreThreadMessage =
   | { readonly ready: true }
-  | { readonly failed: string }
+  | { readonly failed: string; readonly tableShape?: boolean }
   | { readonly id: number; readonly writes: number; readonly value: unknown }
   | { readonly id: number; readonly writes: number; readonly failure: StoreFailure };
 
@@ -59,15 +64,15 @@ export class ThreadStateStore implements StateStore {
   private channelClosed = false;
 
   /**
-   * `port`: the channel to a thread that answered `ready` on it. `why`: what is known of why the thread stopped
-   * (its error), for the message when it does.
+   * `port`: the channel to a thread that answered `ready` on it. `stopped`: the error for the calls waiting when the
+   * thread stops (what is known of why it did).
    */
   constructor(
     private readonly port: MessagePort,
-    why: () => string = () => '',
+    stopped: () => Error = () => new Error("the local store's thread stopped before answering"),
   ) {
     port.on('message', (message: StoreThreadMessage) => this.answer(message));
-    port.on('close', () => this.stop(new Error(`the local store's thread stopped before answering${why()}`)));
+    port.on('close', () => this.stop(stopped()));
   }
 
   get writeCount(): number {
@@ -82,13 +87,13 @@ export class ThreadStateStore implements StateStore {
     return this.call({ method: 'list' }) as Promise<StateListing>;
   }
 
-  async put(next: WatchState, expectedVersion: number): Promise<WatchState> {
-    const { version } = (await this.call({ method: 'put', state: next, expectedVersion })) as Written;
+  async put(next: WatchState, expected: ExpectedRevision): Promise<WatchState> {
+    const { version } = (await this.call({ method: 'put', state: next, expected })) as Written;
     return { ...next, version };
   }
 
-  async delete(certificateId: string, expectedVersion: number | null): Promise<void> {
-    await this.call({ method: 'delete', certificateId, expectedVersion });
+  async delete(certificateId: string, expected: ExpectedRevision): Promise<void> {
+    await this.call({ method: 'delete', certificateId, expected });
   }
 
   getLedger(): Promise<RunLedger> {
@@ -102,13 +107,15 @@ export class ThreadStateStore implements StateStore {
 
   /**
    * Refuses new calls, lets the calls in flight finish (a write the thread has taken is answered, not left
-   * unknown), then ends the store on its thread (its SDK client) and this side's channel. Idempotent.
+   * unknown), then ends the store on its thread (its SDK client) and this side's channel. A thread that does not
+   * answer within CLOSE_WAIT_MS does not hold the close: its calls are refused then. Idempotent.
    */
   close(): Promise<void> {
     this.closing ??= new Promise<void>((drained) => {
       this.stopped ??= new Error('the local store is closed');
       this.drained = drained;
       this.settleDrain();
+      if (this.pending.size > 0) setTimeout(() => this.stop(new Error(`the local store's thread did not answer within ${CLOSE_WAIT_MS / 1000} s of closing`)), CLOSE_WAIT_MS).unref();
     }).then(() => {
       if (!this.channelClosed) this.port.postMessage({ close: true } satisfies StoreRequest);
       this.stop(this.stopped as Error);
@@ -167,7 +174,8 @@ export class ThreadStateStore implements StateStore {
 /** A failure as plain data, for the way back. */
 export function describeFailure(error: unknown): StoreFailure {
   if (error instanceof VersionConflictError) return { name: error.name, message: error.message, certificateId: error.certificateId };
-  if (error instanceof UnreadableStateError) return { name: error.name, message: error.message, certificateId: error.certificateId, version: error.version };
+  if (error instanceof UnreadableStateError) return { name: error.name, message: error.message, certificateId: error.certificateId, revision: error.revision };
+  if (error instanceof NoAnswerError) return { name: error.name, message: error.message, dependency: error.dependency };
   if (error instanceof Error) return { name: error.name, message: error.message };
   return { name: 'Error', message: String(error) };
 }
@@ -175,7 +183,10 @@ export function describeFailure(error: unknown): StoreFailure {
 /** The failure as the caller would have seen it on the store's own thread: the port's own errors keep their class. */
 export function revive(failure: StoreFailure): Error {
   if (failure.name === 'VersionConflictError' && failure.certificateId !== undefined) return new VersionConflictError(failure.certificateId);
-  if (failure.name === 'UnreadableStateError' && failure.certificateId !== undefined) return new UnreadableStateError(failure.certificateId, failure.message, failure.version ?? null);
+  if (failure.name === 'UnreadableStateError' && failure.certificateId !== undefined && failure.revision !== undefined) {
+    return new UnreadableStateError(failure.certificateId, failure.message, failure.revision);
+  }
+  if (failure.name === 'NoAnswerError' && failure.dependency !== undefined) return new NoAnswerError(failure.dependency, failure.message);
   const error = new Error(failure.message);
   error.name = failure.name;
   return error;

@@ -3,6 +3,7 @@ import type { StateStore } from '../../core/ports';
 import { createDynamoDbClient } from '../../store/dynamodb-client';
 import { DynamoDbStateStore } from '../../store/dynamodb-state-store';
 import { ensureTable } from '../../store/dynamodb-table';
+import { TableShapeError } from '../../store/state-store-error';
 import { describeFailure, type StoreCall, type StoreRequest, type StoreThreadMessage } from './store-thread-client';
 
 // Runs on the embedded store's server thread: the DynamoDB adapter, talking to the dynalite server beside it
@@ -47,7 +48,7 @@ export function serveStateStore(port: MessagePort, options: ServeOptions): void 
       send({ ready: true });
     },
     (error: unknown) => {
-      send({ failed: (error as Error).message });
+      send({ failed: (error as Error).message, tableShape: error instanceof TableShapeError });
       end();
     },
   );
@@ -60,9 +61,9 @@ function invoke(store: StateStore, call: StoreCall): Promise<unknown> {
     case 'list':
       return store.list();
     case 'put':
-      return store.put(call.state, call.expectedVersion);
+      return store.put(call.state, call.expected);
     case 'delete':
-      return store.delete(call.certificateId, call.expectedVersion);
+      return store.delete(call.certificateId, call.expected);
     case 'getLedger':
       return store.getLedger();
     case 'putLedger':

@@ -1,6 +1,7 @@
 import type { Acknowledgement, HistoryEntry, InvalidAlert, KnownCertificate, WatchState } from '../watch-state';
 import { ACKNOWLEDGEABLE_ALERTS, INACTIVE_INVALID_ALERT, INVALID_STAGE, isInvalidNotice, isProbeFailureNotice, type AcknowledgeableAlert } from './alerts';
 import { boundedHistory } from './stored-state';
+import { clipText, terminalSafe } from '../safe-text';
 
 // Acknowledgements, PagerDuty-style: a person silences one alert of a certificate (for a while, or until it
 // changes), and the fold asks whether an alert is silenced before it repeats.
@@ -12,7 +13,10 @@ export interface AcknowledgeRequest {
    * probe answers again (error), or another certificate is served or this one is accepted again (invalid).
    */
   readonly until?: Date;
+  /** Why, or where the work is tracked (`OPS-42`): shown in `status` and the next notices. */
   readonly note?: string;
+  /** Who: shown with the note. */
+  readonly by?: string;
   /**
    * Which alert to acknowledge. Absent: the expiry stage if there is one, else the active error alert, else the
    * active invalid alert (ACKNOWLEDGEABLE_ALERTS). Expiry first keeps what a plain `certwatch ack <id>` did before
@@ -67,12 +71,15 @@ export function acknowledgeAlert(state: WatchState, request: AcknowledgeRequest)
     stage: target.stage,
     at: request.at.toISOString(),
     until: request.until?.toISOString() ?? null,
-    note: request.note ?? null,
+    // Kept as text to show: one line, bounded like every stored text.
+    note: storedText(request.note),
+    by: storedText(request.by),
     fingerprintSha256: target.fingerprintSha256,
   };
   const what = { expiry: target.stage, error: 'error (probe failure)', invalid: 'invalid (certificate rejected by clients)' }[target.alert];
   const lasting = acknowledgement.until ? ` snoozed until ${acknowledgement.until}` : ACKNOWLEDGED_UNTIL[target.alert];
-  const entry: HistoryEntry = { at: acknowledgement.at, event: 'acknowledged', detail: `${what}${lasting}${acknowledgement.note ? `: ${acknowledgement.note}` : ''}` };
+  const author = acknowledgement.by ? ` by ${acknowledgement.by}` : '';
+  const entry: HistoryEntry = { at: acknowledgement.at, event: 'acknowledged', detail: `${what}${lasting}${author}${acknowledgement.note ? `: ${acknowledgement.note}` : ''}` };
   const history = boundedHistory([...state.history, entry]);
   if (target.alert === 'error') {
     const next = { ...state, errorAlert: { ...state.errorAlert, acknowledgement }, pending: state.pending.filter((pending) => !isProbeFailureNotice(pending)), history };
@@ -114,6 +121,17 @@ export function isInvalidAlertSilenced(invalidAlert: InvalidAlert | undefined, c
   if (!invalidAlert?.active || acknowledgement === null) return false;
   if (acknowledgement.fingerprintSha256 !== null && acknowledgement.fingerprintSha256 !== certificate?.fingerprintSha256) return false;
   return snoozeRunning(acknowledgement, now);
+}
+
+/** Every acknowledgement a state holds: its expiry stage's, its probe failure's, its invalid alert's. */
+export function acknowledgementsOf(state: WatchState | undefined): Acknowledgement[] {
+  if (!state) return [];
+  return [state.acknowledgement, state.errorAlert.acknowledgement, state.invalidAlert?.acknowledgement].filter((ack): ack is Acknowledgement => ack != null);
+}
+
+function storedText(text: string | undefined): string | null {
+  const line = text === undefined ? '' : clipText(terminalSafe(text).trim());
+  return line === '' ? null : line;
 }
 
 /** How long an acknowledgement without `until` lasts, for the history. */

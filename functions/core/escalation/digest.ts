@@ -5,6 +5,9 @@ import type { DigestLine, PlannedNotification, WatchState } from '../watch-state
 import { isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced } from './acknowledge';
 import { describeAddresses } from './addresses-seen';
 import { rejectingCodes } from './alerts';
+import { isBeyond } from './clock';
+import { isDue } from './fold';
+import type { RunLedger } from '../ports';
 import { stageFor, type EscalationPolicy } from './policy';
 
 /** The config's `digest` section: who gets it and how often. */
@@ -41,11 +44,7 @@ export function planDigest(states: readonly WatchState[], policy: EscalationPoli
       daysRemaining: state.certificate ? daysRemaining(new Date(state.certificate.notAfter), now) : null,
       stage: stage?.name ?? null,
       status: state.status,
-      acknowledged: stage && state.certificate
-        ? isSilenced(state.acknowledgement, stage.name, state.certificate, now)
-        : failing
-          ? isErrorAlertSilenced(state.errorAlert, now)
-          : isInvalidAlertSilenced(state.invalidAlert, state.certificate, now),
+      ...acknowledgedLine(state, stage?.name ?? null, failing, now),
       ...(invalid ? { rejectedFor } : {}),
       ...(addressSummary ? { addressSummary } : {}),
     });
@@ -71,6 +70,33 @@ export function planDigest(states: readonly WatchState[], policy: EscalationPoli
     owner: null,
     digest: lines,
   };
+}
+
+/**
+ * Whether what a digest line is listed for is acknowledged at `now`, and by which acknowledgement: the expiry stage's,
+ * else the probe failure's for a failing certificate, else the invalid alert's (the order `acknowledge` picks by default).
+ */
+function acknowledgedLine(state: WatchState, stage: string | null, failing: boolean, now: Date): Pick<DigestLine, 'acknowledged' | 'acknowledgement'> {
+  const [acknowledged, acknowledgement] =
+    stage && state.certificate
+      ? [isSilenced(state.acknowledgement, stage, state.certificate, now), state.acknowledgement]
+      : failing
+        ? [isErrorAlertSilenced(state.errorAlert, now), state.errorAlert.acknowledgement]
+        : [isInvalidAlertSilenced(state.invalidAlert, state.certificate, now), state.invalidAlert?.acknowledgement];
+  return acknowledged && acknowledgement ? { acknowledged, acknowledgement } : { acknowledged };
+}
+
+/**
+ * Whether the digest `id` (named by its period) may go out at `now`: not the period delivered last, and at least the
+ * schedule's period (less the repeat tolerance) after the last one delivered, so that two never go out less than the
+ * period apart (a calendar day's digest at 23:55 and the next day's at 00:06 would). A run in the past (its `now`
+ * before the last digest) sends none and changes nothing; a last digest dated beyond `horizon` (written by a clock
+ * that was ahead) does not hold the next one back.
+ */
+export function isDigestDue(ledger: Pick<RunLedger, 'digestSentFor' | 'lastDigestAt'>, id: string, everyMs: number, now: Date, horizon: number): boolean {
+  if (id === ledger.digestSentFor) return false;
+  if (ledger.lastDigestAt === null || isBeyond(ledger.lastDigestAt, horizon)) return true;
+  return isDue(ledger.lastDigestAt, everyMs, now);
 }
 
 /** What soonest-first ordering reads: a digest line, a status row, anything with an expiry and a certificate id. */

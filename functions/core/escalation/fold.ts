@@ -1,10 +1,11 @@
 import type { CheckError, CheckResult, Status } from '../check-result';
 import { DAY_MS } from '../duration';
 import { daysRemaining } from '../judge';
-import type { AlertKind, CertificateSource, HistoryEntry, HistoryEvent, InvalidAlert, KnownCertificate, PlannedNotification, WatchState } from '../watch-state';
-import { isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced } from './acknowledge';
+import type { Acknowledgement, AlertKind, CertificateSource, HistoryEntry, HistoryEvent, InvalidAlert, KnownCertificate, PlannedNotification, WatchState } from '../watch-state';
+import { acknowledgementsOf, isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced } from './acknowledge';
 import { addressesChange, addressesSeen, replacementUnconfirmed, type AddressesSeen } from './addresses-seen';
 import { INACTIVE_INVALID_ALERT, INVALID_STAGE, isInvalidNotice, isProbeFailureNotice, rejectingCodes } from './alerts';
+import { horizonOf, setAsideTheFuture } from './clock';
 import { notificationId } from './outbox';
 import { stageFor, type EscalationPolicy, type Stage } from './policy';
 import { boundedError, boundedHistory, knownCertificateFrom, storable } from './stored-state';
@@ -35,6 +36,11 @@ export interface FoldOutcome {
   readonly state: WatchState;
   /** Notifications decided by this observation (also appended to `state.pending`). */
   readonly planned: readonly PlannedNotification[];
+  /**
+   * The stored state had been written by a clock ahead of this run's (its `lastCheckedAt`, which was beyond the
+   * horizon): what it decided beyond the horizon was set aside (clock.ts) before this observation was folded.
+   */
+  readonly aheadOfClock?: string;
 }
 
 /**
@@ -56,13 +62,23 @@ export interface FoldOutcome {
  *   first, whatever order the addresses came in); its addresses are remembered, bounded (addresses-seen.ts), and a
  *   replacement is not believed while an address that served the known certificate cannot be checked. A change in
  *   which addresses serve which certificate goes into the history (`addresses-changed`).
- * - An observation not newer than `lastCheckedAt` (a duplicate or out-of-order run) changes nothing.
+ * - An observation not newer than `lastCheckedAt` (a duplicate or out-of-order run) changes nothing; but a state
+ *   written by a clock ahead of this run's (beyond `horizonOf(now, clock)`: a forward clock jump, `--force-now`)
+ *   does not mute it: what was decided beyond the horizon is set aside (clock.ts), and the observation is folded.
+ *   `clock` is the run's wall clock when `now` is simulated; by default `now` is the clock.
  */
-export function foldObservation(previous: WatchState | undefined, input: ObservedResult, policy: EscalationPolicy, now: Date): FoldOutcome {
-  if (previous && previous.certificateId !== input.certificateId) {
-    throw new Error(`state of ${previous.certificateId} cannot take an observation of ${input.certificateId}`);
+export function foldObservation(stored: WatchState | undefined, input: ObservedResult, policy: EscalationPolicy, now: Date, clock: Date = now): FoldOutcome {
+  if (stored && stored.certificateId !== input.certificateId) {
+    throw new Error(`state of ${stored.certificateId} cannot take an observation of ${input.certificateId}`);
   }
-  if (previous && Date.parse(previous.lastCheckedAt) >= now.getTime()) return { state: previous, planned: [] };
+  const rewound = stored ? setAsideTheFuture(stored, horizonOf(now, clock), now) : null;
+  if (stored && !rewound && Date.parse(stored.lastCheckedAt) >= now.getTime()) return { state: stored, planned: [] };
+  const previous = rewound ?? stored;
+  const folded = foldAfter(previous, input, policy, now);
+  return rewound && stored ? { ...folded, aheadOfClock: stored.lastCheckedAt } : folded;
+}
+
+function foldAfter(previous: WatchState | undefined, input: ObservedResult, policy: EscalationPolicy, now: Date): FoldOutcome {
 
   const at = now.toISOString();
   const history: HistoryEntry[] = [];
@@ -110,6 +126,7 @@ export function foldObservation(previous: WatchState | undefined, input: Observe
     pending: [...(previous?.pending ?? [])],
     sentIds: new Set((previous?.sent ?? []).map((sent) => sent.id)),
     planned: [],
+    acknowledgements: acknowledgementsOf(previous),
   };
 
   const escalated = escalateExpiry(previous, draft, policy, stageFor(policy, certificate, now), replaced, record);
@@ -155,6 +172,8 @@ interface Draft {
   pending: PlannedNotification[];
   readonly sentIds: ReadonlySet<string>;
   readonly planned: PlannedNotification[];
+  /** The acknowledgements before this observation (one a stage change clears among them): shown in its notices. */
+  readonly acknowledgements: readonly Acknowledgement[];
 }
 
 function escalateExpiry(
@@ -270,13 +289,15 @@ function plan(draft: Draft, kind: AlertKind, stage: string, audiences: readonly 
     consecutiveFailures: draft.consecutiveFailures,
     owner: input.owner,
     ...draft.addresses,
+    ...(draft.acknowledgements.length > 0 ? { acknowledgements: draft.acknowledgements } : {}),
     ...recovery,
   };
   draft.pending.push(notification);
   draft.planned.push(notification);
 }
 
-function isDue(lastNotifiedAt: string | null, repeatEveryMs: number, now: Date): boolean {
+/** Whether a repeat every `repeatEveryMs` is due at `now` after the last at `lastNotifiedAt` (none: at once), less REPEAT_TOLERANCE_MS. */
+export function isDue(lastNotifiedAt: string | null, repeatEveryMs: number, now: Date): boolean {
   if (lastNotifiedAt === null) return true;
   const tolerance = Math.min(REPEAT_TOLERANCE_MS, repeatEveryMs / 10);
   return now.getTime() - Date.parse(lastNotifiedAt) >= repeatEveryMs - tolerance;

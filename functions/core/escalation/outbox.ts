@@ -9,8 +9,17 @@ import { boundedHistory, boundedSent } from './stored-state';
 // once. Ids are deterministic, so a retried run re-decides the same ids and a duplicate run (same `now`) decides
 // nothing.
 
-/** A claim younger than this belongs to a run still publishing; an older one is taken over. */
+/**
+ * The lease of a claim that names no end (`claimedUntil`: claims written before runs had deadlines): younger than
+ * this, it belongs to a run still publishing; older, it is taken over.
+ */
 export const CLAIM_LEASE_MS = 10 * 60_000;
+
+/** A claim: when it was made, and until when it holds (the claiming run's deadline and wrap-up, plus a margin). */
+export interface Claim {
+  readonly claimedAt: string;
+  readonly claimedUntil?: string;
+}
 
 /** Deterministic id: the same decision made again (a retried run) gets the same id, so it is recognised as made. */
 export function notificationId(certificateId: string, kind: AlertKind, stage: string, decidedAt: string): string {
@@ -19,20 +28,28 @@ export function notificationId(certificateId: string, kind: AlertKind, stage: st
 
 /**
  * Whether `entry` (a pending notice, or the run ledger's digest claim; null: none) may be claimed at `now`: it was
- * never claimed, or its claim has outlived CLAIM_LEASE_MS (the run that claimed it died or gave up).
+ * never claimed, or its claim has lapsed: past its `claimedUntil` (the run that claimed it is past its deadline, so
+ * it died or gave up), or, for a claim naming no end, older than CLAIM_LEASE_MS.
  */
-export function isClaimable(entry: { readonly claimedAt?: string } | null, now: Date): boolean {
-  return !entry?.claimedAt || now.getTime() - Date.parse(entry.claimedAt) >= CLAIM_LEASE_MS;
+export function isClaimable(entry: Partial<Claim> | null, now: Date): boolean {
+  if (!entry?.claimedAt) return true;
+  if (entry.claimedUntil) return now.getTime() >= Date.parse(entry.claimedUntil);
+  return now.getTime() - Date.parse(entry.claimedAt) >= CLAIM_LEASE_MS;
 }
 
-/** The pending notices `ids` claimed at `claimedAt`; the others as they were. */
-export function withClaims(state: WatchState, ids: readonly string[], claimedAt: string): WatchState {
-  return { ...state, pending: state.pending.map((n) => (ids.includes(n.id) ? { ...n, claimedAt } : n)) };
+/** The pending notices `ids` claimed by `claim`; the others as they were. */
+export function withClaims(state: WatchState, ids: readonly string[], claim: Claim): WatchState {
+  return { ...state, pending: state.pending.map((n) => (ids.includes(n.id) ? { ...n, ...claim } : n)) };
 }
 
 /** The pending notices `ids` unclaimed, for the next run; the others keep their claims. */
 export function releaseClaims(state: WatchState, ids: readonly string[]): WatchState {
-  return { ...state, pending: state.pending.map(({ claimedAt, ...n }) => (ids.includes(n.id) ? n : { ...n, claimedAt })) };
+  return { ...state, pending: state.pending.map((n) => (ids.includes(n.id) ? unclaimed(n) : n)) };
+}
+
+function unclaimed<Entry extends Partial<Claim>>(entry: Entry): Omit<Entry, keyof Claim> {
+  const { claimedAt: _at, claimedUntil: _until, ...rest } = entry;
+  return rest;
 }
 
 /**

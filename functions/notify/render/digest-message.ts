@@ -94,12 +94,19 @@ function digestItem(position: number, { line, remainingMs }: DigestEntry): strin
       ? `EXPIRED ${shortDuration(-remainingMs)} ago (${utcMinutes(line.notAfter)})`
       : `expires in ${shortDuration(remainingMs ?? 0)} (${utcMinutes(line.notAfter)})`;
   const rejected = line.rejectedFor && line.rejectedFor.length > 0 ? [`rejected by clients: ${line.rejectedFor.join(', ')}`] : [];
-  const state = [`stage ${line.stage ?? '-'}`, `status ${line.status}`, ...rejected, ...(line.acknowledged ? ['acknowledged'] : [])].join(', ');
+  const state = [`stage ${line.stage ?? '-'}`, `status ${line.status}`, ...rejected, ...(line.acknowledged ? [acknowledgedText(line)] : [])].join(', ');
   return [
     `  ${position}. ${safeField(line.target)}  ${when}  [${state}]`,
     `     ${line.subject ? safeField(line.subject) : 'certificate not read yet'}  (id ${safeLine(line.certificateId)})`,
     ...(line.addressSummary ? [`     ${safeLine(line.addressSummary)}`] : []),
   ].join('\n');
+}
+
+/** `acknowledged by alice until 2026-12-01 09:00 UTC: OPS-42`, as far as the acknowledgement says. */
+function acknowledgedText(line: DigestEntry['line']): string {
+  const ack = line.acknowledgement;
+  if (!ack) return 'acknowledged';
+  return `acknowledged${ack.by ? ` by ${safeField(ack.by)}` : ''}${ack.until ? ` until ${utcMinutes(ack.until)}` : ''}${ack.note ? `: ${safeField(ack.note)}` : ''}`;
 }
 
 /** `in 2d 5h` or `expired 1d 0h ago`, for the subject. */

@@ -1,3 +1,4 @@
+import { INVALID_STAGE } from '../../core/escalation/alerts';
 import { DETAIL_LIMITS } from '../../core/safe-text';
 import { ackCommand, alertToAcknowledge } from './certwatch-commands';
 import { boundedList, section } from './email-layout';
@@ -102,4 +103,22 @@ export function acknowledgeLines(view: MessageView): string[] {
 export function footer(view: MessageView): string[] {
   const { notification } = view;
   return ['--', `certwatch ${notification.kind} notification ${safeLine(notification.id)}, stage ${notification.stage}, to ${notification.audiences.join(', ') || 'nobody'}, decided ${utcSeconds(notification.decidedAt)}.`];
+}
+
+/**
+ * ACKNOWLEDGED: the certificate's acknowledgements when the notice was decided (the one of a stage it just left among
+ * them): who said they are on it, since and until when, and their note (`OPS-42`). Nothing when there are none.
+ */
+export function acknowledgedSection(view: MessageView): string[] {
+  const acknowledgements = view.notification.acknowledgements ?? [];
+  if (acknowledgements.length === 0) return [];
+  return section(
+    'ACKNOWLEDGED',
+    acknowledgements.map((ack) => {
+      const what = ack.stage === 'error' ? 'The probe-failure alert' : ack.stage === INVALID_STAGE ? 'The invalid-certificate alert' : `The "${safeField(ack.stage)}" stage`;
+      const by = ack.by ? ` by ${safeField(ack.by)}` : '';
+      const until = ack.until ? ` until ${utcMinutes(ack.until)}${Date.parse(ack.until) <= view.now.getTime() ? ' (over)' : ''}` : '';
+      return `${what}: acknowledged${by} on ${utcMinutes(ack.at)}${until}${ack.note ? `: ${safeField(ack.note)}` : ''}`;
+    }),
+  );
 }

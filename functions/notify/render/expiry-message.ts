@@ -2,7 +2,7 @@ import { listAddresses } from '../../core/addresses';
 import { fitFirst, SMS_MAX_CHARS, SUBJECT_MAX_CHARS, toSmsText } from '../text-limits';
 import { ackCommand, checkCommand } from './certwatch-commands';
 import { lines, numbered, section } from './email-layout';
-import { acknowledgeLines, certificateSections, footer } from './email-sections';
+import { acknowledgedSection, acknowledgeLines, certificateSections, footer } from './email-sections';
 import { findingAdvice } from './finding-advice';
 import type { MessageView, RenderedMessage } from './message-view';
 import { longDuration, shortWhen, utcSeconds } from './time-format';
@@ -26,6 +26,7 @@ export function renderExpiry(view: MessageView): RenderedMessage {
     '',
     ...certificateSections(view),
     ...section('WHAT TO DO', renewalAdvice(view)),
+    ...acknowledgedSection(view),
     ...section('HOW TO ACKNOWLEDGE', acknowledgeLines(view)),
     ...footer(view),
   ];

@@ -3,7 +3,7 @@ import { DETAIL_LIMITS } from '../../core/safe-text';
 import { fitFirst, SMS_MAX_CHARS, SUBJECT_MAX_CHARS, toSmsText } from '../text-limits';
 import { ackCommand, checkCommand } from './certwatch-commands';
 import { boundedList, lines, numbered, section } from './email-layout';
-import { acknowledgeLines, certificateSections, footer } from './email-sections';
+import { acknowledgedSection, acknowledgeLines, certificateSections, footer } from './email-sections';
 import { findingAdvice, shortFixes } from './finding-advice';
 import type { MessageView, RenderedMessage } from './message-view';
 import { leftClause, utcSeconds } from './time-format';
@@ -29,6 +29,7 @@ export function renderInvalid(view: MessageView): RenderedMessage {
     ...section('WHY CLIENTS REJECT IT', reasons.length > 0 ? reasons : ['see FINDINGS below']),
     ...certificateSections(view),
     ...section('WHAT TO DO', numbered([...findingAdvice(rejecting), `Verify: ${checkCommand(view.target)}`])),
+    ...acknowledgedSection(view),
     ...section('HOW TO ACKNOWLEDGE', acknowledgeLines(view)),
     ...footer(view),
   ];

@@ -56,9 +56,14 @@ export function toView(notification: PlannedNotification, now: Date): MessageVie
   };
 }
 
-/** Milliseconds from `now` to `notAfter`; whole days from `daysRemaining` when notAfter is missing or unreadable; else null. */
+/**
+ * Milliseconds from `now` to `notAfter`; when notAfter is missing or unreadable, the whole days `daysRemaining` proves
+ * (a floor: 2 days left is at least 2 days; -3, expired more than 2 days ago); else null.
+ */
 export function remainingAt(notAfter: string | null, daysRemaining: number | null, now: Date): number | null {
   const notAfterMs = notAfter === null ? Number.NaN : Date.parse(notAfter);
   if (!Number.isNaN(notAfterMs)) return notAfterMs - now.getTime();
-  return daysRemaining === null ? null : daysRemaining * DAY_MS;
+  if (daysRemaining === null) return null;
+  // Still negative for -1 (expired less than a day ago): the renderers say "expired", never "expires in 0m".
+  return daysRemaining < 0 ? Math.min(-1, (daysRemaining + 1) * DAY_MS) : daysRemaining * DAY_MS;
 }

@@ -2,7 +2,7 @@ import type { CheckError } from '../../core/check-result';
 import { fitLine, SMS_MAX_CHARS, SUBJECT_MAX_CHARS, toAsciiLine, toSmsText } from '../text-limits';
 import { ackCommand, checkCommand } from './certwatch-commands';
 import { lines, numbered, section } from './email-layout';
-import { acknowledgeLines, addressesSection, certificateSections, footer, whereLines } from './email-sections';
+import { acknowledgedSection, acknowledgeLines, addressesSection, certificateSections, footer, whereLines } from './email-sections';
 import type { MessageView, RenderedMessage } from './message-view';
 import { leftClause, shortWhen, utcSeconds } from './time-format';
 import { safeField } from './untrusted-text';
@@ -32,6 +32,7 @@ export function renderProbeFailure(view: MessageView): RenderedMessage {
     ]),
     ...(certificate ? certificateSections(view, 'LAST KNOWN CERTIFICATE') : [...section('WHERE', whereLines(view)), ...addressesSection(view)]),
     ...section('WHAT TO DO', reachabilityAdvice(view.target, error)),
+    ...acknowledgedSection(view),
     ...section('HOW TO ACKNOWLEDGE', acknowledgeLines(view)),
     ...footer(view),
   ];

@@ -4,7 +4,7 @@ import type { KnownCertificate } from '../../core/watch-state';
 import { fitLine, SMS_MAX_CHARS, SUBJECT_MAX_CHARS, toSmsText } from '../text-limits';
 import { checkCommand } from './certwatch-commands';
 import { lines, numbered, section } from './email-layout';
-import { certificateSections, footer } from './email-sections';
+import { acknowledgedSection, certificateSections, footer } from './email-sections';
 import { findingAdvice, shortFixes } from './finding-advice';
 import type { MessageView, RenderedMessage } from './message-view';
 import { leftClause, shortDuration, utcDate, utcSeconds } from './time-format';
@@ -70,6 +70,7 @@ export function renderRecovery(view: MessageView): RenderedMessage {
     addressLine,
     '',
     ...certificateSections(view),
+    ...acknowledgedSection(view),
     ...section('WHAT TO DO', whatToDo),
     ...footer(view),
   ];

@@ -5,11 +5,11 @@ import { redactCredentials } from '../../core/target';
 // through `redactCredentials` in case a URL with a password ever reaches one.
 
 /**
- * One line: no control or bidi characters, no line breaks, no URL passwords. Not core's terminalSafe: that turns a
- * lone CR into a space, which would split a password (`user:pa\rss@host`) into two words and defeat the redaction.
+ * One line: no URL passwords, no control or bidi characters, no line breaks. Redacted first, while a line break or a
+ * control character inside a password (`user:pa\rss@host`) still holds the password together.
  */
 export function safeLine(text: string): string {
-  return redactCredentials(stripControls(text).replace(/[\r\n\t]+/g, ' '));
+  return stripControls(redactCredentials(text)).replace(/[\r\n\t]+/g, ' ');
 }
 
 /** One value (a DN, a name, an error message): a safe line, cut to DETAIL_LIMITS.textChars. */

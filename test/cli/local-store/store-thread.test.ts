@@ -58,7 +58,7 @@ test('a version conflict is a VersionConflictError naming the certificate, as on
   await expect(store.delete(state.certificateId, 2)).rejects.toBeInstanceOf(VersionConflictError);
 });
 
-test('an unreadable item is an UnreadableStateError with its version, as on the store itself', async () => {
+test('an unreadable item is an UnreadableStateError with its revision, as on the store itself', async () => {
   const tableName = uniqueTableName();
   const store = await openStore(false, tableName);
   const client = createDynamoDbClient({ endpoint: server.endpoint, ...LOOPBACK_CLIENT_SETTINGS, maxAttempts: 1 });
@@ -69,8 +69,8 @@ test('an unreadable item is an UnreadableStateError with its version, as on the 
   }
   const read = store.get('tls:garbled.example:443');
   await expect(read).rejects.toBeInstanceOf(UnreadableStateError);
-  await expect(read).rejects.toMatchObject({ certificateId: 'tls:garbled.example:443', version: 4, message: expect.stringContaining('is not a certwatch state') });
-  await store.delete('tls:garbled.example:443', 4);
+  await expect(read).rejects.toMatchObject({ certificateId: 'tls:garbled.example:443', revision: { unreadable: expect.any(String) }, message: expect.stringContaining('is not a certwatch state') });
+  await store.delete('tls:garbled.example:443', ((await read.catch((error: unknown) => error)) as UnreadableStateError).revision);
   expect(await store.get('tls:garbled.example:443')).toBeUndefined();
 });
 

@@ -17,12 +17,32 @@ describe('acknowledgement', () => {
     expect(currentState(watcher).acknowledgement).toBeNull();
   });
 
+  test('who and why go into the next notices: the next stage carries the acknowledgement of the stage it left', () => {
+    const watcher = new Watcher();
+    watcher.run(at(368), serveLong(at(368)));
+    watcher.state = acknowledge(currentState(watcher), { at: at(368, 1), note: 'renewal in OPS-42', by: 'alice' });
+    const [urgent] = watcher.run(at(384), serveLong(at(384)));
+    expect(urgent).toMatchObject({ stage: 'urgent', acknowledgements: [{ stage: 'warning', by: 'alice', note: 'renewal in OPS-42', at: at(368, 1).toISOString() }] });
+    // Cleared by the stage change: the urgent stage's own repeats carry none.
+    const [repeat] = watcher.run(at(385), serveLong(at(385)));
+    expect(repeat.acknowledgements).toBeUndefined();
+  });
+
+  test('a note and a name are kept as one bounded line, controls removed', () => {
+    const watcher = new Watcher();
+    watcher.run(at(368), serveLong(at(368)));
+    const { acknowledgement } = acknowledgeAlert(currentState(watcher), { at: at(368, 1), note: `OPS-42\n\u001b[2J${'x'.repeat(500)}`, by: ' alice\t' });
+    expect(acknowledgement.by).toBe('alice');
+    expect(acknowledgement.note).toMatch(/^OPS-42 \[2Jx+\.\.\.$/);
+    expect(acknowledgement.note?.length).toBe(300);
+  });
+
   test('records who acknowledged what, and drops that stage\'s pending notice', () => {
     const watcher = new Watcher();
     watcher.run(at(368), serveLong(at(368)), { snsUp: false });
     const acked = acknowledge(currentState(watcher), { at: at(368, 1), note: 'on it' });
     expect(acked.pending).toEqual([]);
-    expect(acked.acknowledgement).toEqual({ stage: 'warning', at: at(368, 1).toISOString(), until: null, note: 'on it', fingerprintSha256: 'AA:01' });
+    expect(acked.acknowledgement).toEqual({ stage: 'warning', at: at(368, 1).toISOString(), until: null, note: 'on it', by: null, fingerprintSha256: 'AA:01' });
     expect(acked.history.at(-1)).toMatchObject({ event: 'acknowledged', detail: 'warning until the stage changes: on it' });
   });
 
@@ -60,7 +80,7 @@ describe('acknowledgement', () => {
     const request = { at: at(386, 13), note: 'OPS-9' };
     const byDefault = acknowledgeAlert(currentState(watcher), request);
     expect(byDefault.alert).toBe('expiry');
-    expect(byDefault.acknowledgement).toEqual({ stage: 'urgent', at: at(386, 13).toISOString(), until: null, note: 'OPS-9', fingerprintSha256: 'AA:01' });
+    expect(byDefault.acknowledgement).toEqual({ stage: 'urgent', at: at(386, 13).toISOString(), until: null, note: 'OPS-9', by: null, fingerprintSha256: 'AA:01' });
     expect(byDefault.state.acknowledgement).toBe(byDefault.acknowledgement);
     expect(acknowledge(currentState(watcher), request)).toEqual(byDefault.state);
     const error = acknowledgeAlert(currentState(watcher), { ...request, alert: 'error' });
@@ -110,7 +130,7 @@ describe('acknowledging a probe failure (the error alert)', () => {
 
   test('records the acknowledgement on the error alert, not on the expiry slot', () => {
     const acked = acknowledge(currentState(failingSinceDay10()), { at: at(10, 19), note: 'on it' });
-    expect(acked.errorAlert.acknowledgement).toEqual({ stage: 'error', at: at(10, 19).toISOString(), until: null, note: 'on it', fingerprintSha256: null });
+    expect(acked.errorAlert.acknowledgement).toEqual({ stage: 'error', at: at(10, 19).toISOString(), until: null, note: 'on it', by: null, fingerprintSha256: null });
     expect(acked.acknowledgement).toBeNull();
     expect(acked.history.at(-1)).toEqual({ at: at(10, 19).toISOString(), event: 'acknowledged', detail: 'error (probe failure) until the probe answers again: on it' });
   });
@@ -232,7 +252,7 @@ describe('acknowledging the invalid alert', () => {
   test('records it on the invalid alert with the fingerprint acknowledged, and says so in the history', () => {
     const outcome = acknowledgeAlert(currentState(alertedAtDay10()), { at: at(10, 1), note: 'reissue in OPS-12' });
     expect(outcome.alert).toBe('invalid');
-    expect(outcome.acknowledgement).toEqual({ stage: 'invalid', at: at(10, 1).toISOString(), until: null, note: 'reissue in OPS-12', fingerprintSha256: 'BB:01' });
+    expect(outcome.acknowledgement).toEqual({ stage: 'invalid', at: at(10, 1).toISOString(), until: null, note: 'reissue in OPS-12', by: null, fingerprintSha256: 'BB:01' });
     expect(outcome.state.invalidAlert?.acknowledgement).toBe(outcome.acknowledgement);
     expect(outcome.state.acknowledgement).toBeNull();
     expect(outcome.state.errorAlert.acknowledgement ?? null).toBeNull();

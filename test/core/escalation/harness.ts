@@ -105,9 +105,12 @@ export class Watcher {
 
   constructor(readonly policy: EscalationPolicy = DEFAULT_POLICY) {}
 
-  /** One run. `snsUp: false` makes every publish fail, so nothing is marked published. */
-  run(now: Date, result: CheckResult, { snsUp = true } = {}): readonly PlannedNotification[] {
-    const { state, planned } = foldObservation(this.state, { ...TARGET, result }, this.policy, now);
+  /**
+   * One run. `snsUp: false` makes every publish fail, so nothing is marked published. `clock`: the wall clock, when
+   * `now` is simulated (`--now`).
+   */
+  run(now: Date, result: CheckResult, { snsUp = true, clock = now }: { snsUp?: boolean; clock?: Date } = {}): readonly PlannedNotification[] {
+    const { state, planned } = foldObservation(this.state, { ...TARGET, result }, this.policy, now, clock);
     let stored: WatchState = { ...state, version: state.version + 1 };
     if (snsUp) {
       for (const notification of stored.pending) {

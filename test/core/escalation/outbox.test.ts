@@ -14,11 +14,14 @@ describe('at least once, never twice', () => {
     expect(duplicate.state).toBe(before);
   });
 
-  test('an older observation (a slow concurrent run) is ignored', () => {
+  test('an older observation (a slow concurrent run, minutes behind) is ignored', () => {
     const watcher = new Watcher();
     watcher.run(at(384), serveLong(at(384)));
     const before = currentState(watcher);
-    expect(foldObservation(before, { ...TARGET, result: unreachable() }, DEFAULT_POLICY, at(383)).state).toBe(before);
+    const twoMinutesEarlier = new Date(at(384).getTime() - 2 * 60_000);
+    expect(foldObservation(before, { ...TARGET, result: unreachable() }, DEFAULT_POLICY, twoMinutesEarlier).state).toBe(before);
+    // A simulated run a day in the past, on a clock that is right, too.
+    expect(foldObservation(before, { ...TARGET, result: unreachable() }, DEFAULT_POLICY, at(383), at(384)).state).toBe(before);
   });
 
   test('a run retried after the store failed to save decides the same notification ids', () => {
@@ -110,15 +113,24 @@ describe('claiming the outbox', () => {
   });
 
   test('a claim younger than the lease is not claimable: its run may still be publishing', () => {
-    const [claimed] = withClaims(decided, [urgent.id], claimedAt).pending;
+    const [claimed] = withClaims(decided, [urgent.id], { claimedAt }).pending;
     expect(isClaimable(claimed, at(0))).toBe(false);
     expect(isClaimable(claimed, afterMs(CLAIM_LEASE_MS - 1))).toBe(false);
   });
 
   test('a claim as old as the lease or older is taken over: its run died or gave up', () => {
-    const [claimed] = withClaims(decided, [urgent.id], claimedAt).pending;
+    const [claimed] = withClaims(decided, [urgent.id], { claimedAt }).pending;
     expect(isClaimable(claimed, afterMs(CLAIM_LEASE_MS))).toBe(true);
     expect(isClaimable(claimed, at(1))).toBe(true);
+  });
+
+  test('a claim that names its end holds until then, however soon: the claiming run is past its deadline after it', () => {
+    const claimedUntil = afterMs(90_000).toISOString();
+    const [claimed] = withClaims(decided, [urgent.id], { claimedAt, claimedUntil }).pending;
+    expect(claimed).toMatchObject({ claimedAt, claimedUntil });
+    expect(isClaimable(claimed, afterMs(89_999))).toBe(false);
+    expect(isClaimable(claimed, afterMs(90_000))).toBe(true);
+    expect(releaseClaims(withClaims(decided, [urgent.id], { claimedAt, claimedUntil }), [urgent.id]).pending[0]).toEqual(urgent);
   });
 
   test('the ledger\'s digest claim follows the same lease, and no claim at all is claimable', () => {
@@ -129,19 +141,19 @@ describe('claiming the outbox', () => {
   });
 
   test('claiming marks only the notices named, and changes nothing else in the state', () => {
-    const claimed = withClaims(decided, [invalid.id], claimedAt);
+    const claimed = withClaims(decided, [invalid.id], { claimedAt });
     expect(claims(claimed)).toEqual([['urgent', undefined], ['invalid', claimedAt]]);
     expect({ ...claimed, pending: [] }).toEqual({ ...decided, pending: [] });
   });
 
   test('releasing a claim keeps the other claims', () => {
-    const released = releaseClaims(withClaims(decided, [urgent.id, invalid.id], claimedAt), [urgent.id]);
+    const released = releaseClaims(withClaims(decided, [urgent.id, invalid.id], { claimedAt }), [urgent.id]);
     expect(claims(released)).toEqual([['urgent', undefined], ['invalid', claimedAt]]);
     expect('claimedAt' in released.pending[0]).toBe(false);
   });
 
   test('after delivery, the delivered notice is recorded sent and the undelivered one released for the next run', () => {
-    const claimed = withClaims(decided, [urgent.id, invalid.id], claimedAt);
+    const claimed = withClaims(decided, [urgent.id, invalid.id], { claimedAt });
     const next = afterDelivery(claimed, [urgent.id, invalid.id], new Map([[urgent.id, 'sns-1']]), afterMs(1_000));
     expect(next.sent.map((sent) => [sent.id, sent.messageId])).toEqual([[urgent.id, 'sns-1']]);
     expect(next.expiry.audiencesTold).toEqual(['owners', 'oncall']);
@@ -150,7 +162,7 @@ describe('claiming the outbox', () => {
   });
 
   test('after delivery, a notice dropped meanwhile (acknowledged) is not recorded sent, and the acknowledgement stays', () => {
-    const claimed = withClaims(decided, [urgent.id, invalid.id], claimedAt);
+    const claimed = withClaims(decided, [urgent.id, invalid.id], { claimedAt });
     const acknowledged = acknowledge(claimed, { at: afterMs(500), alert: 'invalid' });
     const next = afterDelivery(acknowledged, [urgent.id, invalid.id], new Map([[urgent.id, 'sns-1'], [invalid.id, 'sns-2']]), afterMs(1_000));
     expect(next.sent.map((sent) => sent.messageId)).toEqual(['sns-1']);

@@ -75,3 +75,11 @@ describe('digest', () => {
     expect(big.email).toMatch(/\.\.\. and \d+ more \(certwatch status lists them all\)/);
   });
 });
+
+describe('an acknowledged line says who, until when and why', () => {
+  test('acknowledged by alice until 2026-11-30 05:00 UTC: OPS-42', () => {
+    const acknowledgement = { stage: 'critical', at: at(-HOUR), until: at(DAY), note: 'renewal in OPS-42\u001b[2J', by: 'alice', fingerprintSha256: 'AB:CD:EF' };
+    const line = digestLine({ target: 'soon.example.com:443', certificateId: 'tls:soon.example.com:443', notAfter: at(2 * DAY), acknowledged: true, acknowledgement });
+    expect(renderMessage(digest([line]), NOW).email).toContain('[stage critical, status critical, acknowledged by alice until 2026-11-30 05:00 UTC: renewal in OPS-42[2J]');
+  });
+});

@@ -68,3 +68,15 @@ describe('expiry advice', () => {
     expectWithinLimits(message);
   });
 });
+
+describe('acknowledgements in a notice', () => {
+  test('the acknowledgement of the stage it left: who, when, until when and the note', () => {
+    const acknowledgements = [{ stage: 'warning', at: at(-3 * DAY), until: at(-DAY), note: 'renewal in OPS-42', by: 'alice', fingerprintSha256: 'AB:CD:EF' }];
+    const { email } = renderMessage(planned({ acknowledgements }), NOW);
+    expect(email).toContain('ACKNOWLEDGED\n  The "warning" stage: acknowledged by alice on 2026-11-26 05:00 UTC until 2026-11-28 05:00 UTC (over): renewal in OPS-42\n');
+  });
+
+  test('none: no section', () => {
+    expect(renderMessage(planned(), NOW).email).not.toContain('ACKNOWLEDGED');
+  });
+});

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -219,13 +220,17 @@ describe('a file that cannot be judged is one error with its own code, the other
     expect(results[0].error?.message).toContain(message);
   });
 
-  test('a missing file is FILE_NOT_FOUND, a folder FILE_UNREADABLE', async () => {
+  test('a missing file is FILE_NOT_FOUND; a folder, a FIFO or a device FILE_UNREADABLE, each at once (the input-file guard)', async () => {
     const folder = join(dir, 'a-folder.pem');
     mkdirSync(folder);
-    const results = await checkFiles([join(dir, 'nope.pem'), folder]);
+    const fifo = join(dir, 'a-fifo.pem');
+    execFileSync('mkfifo', [fifo]);
+    const results = await checkFiles([join(dir, 'nope.pem'), folder, fifo, '/dev/zero']);
     expect(results.map((r) => r.error)).toEqual([
       { code: 'FILE_NOT_FOUND', message: `${join(dir, 'nope.pem')} does not exist` },
-      { code: 'FILE_UNREADABLE', message: `${folder} is not a regular file` },
+      { code: 'FILE_UNREADABLE', message: `${folder} cannot be read (a directory, not a regular file)` },
+      { code: 'FILE_UNREADABLE', message: `${fifo} cannot be read (a FIFO, not a regular file)` },
+      { code: 'FILE_UNREADABLE', message: '/dev/zero cannot be read (a character device, not a regular file)' },
     ]);
   });
 
