@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ipVersion } from './ip-address';
 
 // A DNS server as users name one (`check.dnsServers`, `--dns-server`, the on-demand event's `dnsServer`): an IP

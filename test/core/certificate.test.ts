@@ -1,4 +1,4 @@
-import { parseCertificate } from '../../functions/core/certificate';
+import { parseCertificate } from '../../functions/core/certificate-parser';
 import { issue } from '../support/pki';
 
 describe('parseCertificate', () => {
