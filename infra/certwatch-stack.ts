@@ -1,14 +1,29 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { OnDemandCheck } from './constructs/on-demand-check';
+import { CertWatch, type CertWatchProps } from './certwatch';
 
-export type CertwatchStackProps = StackProps;
+export interface CertwatchStackProps extends StackProps {
+  /** What the CertWatch construct is given: the validated config, and its optional sizing. */
+  readonly certwatch: CertWatchProps;
+}
 
-/** Composes certwatch's constructs; holds no resources of its own. */
+/**
+ * certwatch's own stack: the CertWatch construct, as any CDK app would add it, and the outputs operators use. The
+ * outputs are declared here, on the stack, so that their ids stay exactly these (inside a construct they would be
+ * hashed).
+ */
 export class CertwatchStack extends Stack {
-  constructor(scope: Construct, id: string, props: CertwatchStackProps = {}) {
+  readonly certwatch: CertWatch;
+
+  constructor(scope: Construct, id: string, props: CertwatchStackProps) {
     super(scope, id, props);
-    const onDemand = new OnDemandCheck(this, 'OnDemandCheck');
-    new CfnOutput(this, 'OnDemandCheckFunctionName', { value: onDemand.handler.function.functionName });
+    this.certwatch = new CertWatch(this, 'CertWatch', props.certwatch);
+    new CfnOutput(this, 'TableName', { value: this.certwatch.stateTable.tableName, description: 'the DynamoDB state table' });
+    new CfnOutput(this, 'TopicArn', { value: this.certwatch.alertTopic.topic.topicArn, description: 'the alert topic (audiences are filter policies)' });
+    new CfnOutput(this, 'OnDemandCheckFunctionName', {
+      value: this.certwatch.onDemand.handler.function.functionName,
+      description: 'aws lambda invoke --function-name <this> --payload \'{"targets":["example.com"]}\' out.json',
+    });
+    new CfnOutput(this, 'DashboardName', { value: this.certwatch.monitoring.dashboard.dashboardName, description: 'the CloudWatch dashboard' });
   }
 }

@@ -1,8 +1,10 @@
 // Builds the `certwatch` command into dist/: its TypeScript bundled by esbuild (the same bundler the CDK uses for
 // the Lambdas), dependencies left to node_modules, so the bin runs plain JavaScript and loads only what a command
 // needs (a module required lazily is initialised on first use inside the bundle too). `npm ci` runs this (prepare).
+// Also the package's main entry for CDK apps (dist/index.js: the CertWatch construct); its type declarations come
+// from `npm run build:types` (tsc, into dist/types/, which this build leaves in place), which `prepare` runs too.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,9 +17,14 @@ const ENTRIES = {
   cli: 'functions/cli/main.ts',
   // The local store's server thread, which the CLI starts from beside itself (cli/local-store/embedded-dynamodb.ts).
   'local-store-thread': 'functions/cli/local-store/server-thread.ts',
+  // The package's main entry: `import { CertWatch } from 'certwatch'` in a CDK app (aws-cdk-lib from the app's own
+  // node_modules). The Lambda handlers are not built here: the construct bundles them from functions/ at synth.
+  index: 'infra/index.ts',
 };
 
-rmSync(outdir, { recursive: true, force: true });
+for (const entry of existsSync(outdir) ? readdirSync(outdir, { withFileTypes: true }).filter((e) => e.name !== 'types') : []) {
+  rmSync(join(outdir, entry.name), { recursive: true, force: true });
+}
 await build({
   entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, source]) => [name, join(repo, source)])),
   outdir,

@@ -113,7 +113,7 @@ test('use cases depend on the core (its ports) and each other, never on an adapt
 });
 
 test('adapters never import a use case, a handler or the CLI (data flows down)', () => {
-  const ADAPTERS = ['probes', 'store', 'notify', 'aws', 'files', 'config-file'];
+  const ADAPTERS = ['probes', 'store', 'notify', 'queue', 'aws', 'files', 'config-file'];
   // aws/ and files/ are the one way to build an SDK client and to read a file a person named: every adapter uses them.
   const offenders = modules
     .filter((module) => ADAPTERS.includes(layer(module.file)))

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { CURVE_BITS, EDWARDS_BITS, fingerprintSha256, SIGNATURE_OIDS, type CertificateInfo, type KeyDescription } from './certificate-info';
+import type { CertificateInfo } from './certificate';
+import { CURVE_BITS, EDWARDS_BITS, fingerprintSha256, SIGNATURE_OIDS, type KeyDescription } from './x509-names';
 
 // The full decode of a certificate with @peculiar/x509: every part, every extension. It costs 0.3-1 ms a
-// certificate and about 0.1 s to load, so the probes' hot path (parseCertificate in certificate.ts) reads its
+// certificate and about 0.1 s to load, so the probes' hot path (parseCertificate in certificate-parser.ts) reads its
 // fields directly and comes here only for what it does not read itself: unusual string types in names, unusual
 // SAN entries, key and signature algorithms outside the common ones.
 

@@ -1,12 +1,14 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { certificateIdForTarget } from './certificate-id';
-import { cloudSources, EXTERNAL_ID_PATTERN, REGION_PATTERN, ROLE_ARN_PATTERN, type CloudSources } from './cloud-scope';
+import { cloudSources, EXTERNAL_ID_PATTERN, REGION_PATTERN, ROLE_ARN_PATTERN, type AwsRole, type CloudSources } from './cloud-scope';
 import { filePathOf, isFileTarget } from './file-target';
 import { CHECK_DEFAULTS, CHECK_LIMITS, resolveThresholds, ThresholdsError, type Thresholds } from './check-settings';
-import { DNS_SERVER_FORMS, parseDnsServer, type DnsServer } from './dns-server';
+import { DNS_SERVER_FORMS, formatDnsServer, parseDnsServer, type DnsServer } from './dns-server';
 import { dnsServerSchema } from './dns-server-schema';
 import { parseDuration } from './duration';
 import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, type EscalationPolicy, type Stage } from './escalation/policy';
+import { DAY_MS } from './duration';
+import { parseScheduleExpression, rateExpressionFor, type ScheduleExpression } from './schedule-expression';
 import { InvalidTargetError } from './target';
 
 // certwatch.config.json: one file for the local run and the CDK app. Validated on load; every error
@@ -23,6 +25,21 @@ const duration = z.string().refine(
   },
   { message: 'must be a duration such as 30m, 6h, 7d' },
 );
+
+/** A schedule expression whose longest gap between runs is at most `maxGap` (with why, for the message). */
+const scheduleExpression = (maxGap?: { readonly ms: number; readonly message: string }) =>
+  z.string().superRefine((text, ctx) => {
+    try {
+      if (maxGap && parseScheduleExpression(text).longestGapMs > maxGap.ms) ctx.addIssue({ code: 'custom', message: maxGap.message });
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  });
+
+/** Probing every hour: a certificate's stages are days apart, and an hourly run tells oncall within the hour. */
+export const DEFAULT_PROBE_SCHEDULE = 'rate(1 hour)';
+
+const awsId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), `must be an id such as ${prefix}-0123456789abcdef0`);
 
 const tags = z.union([z.record(z.string(), z.string()), z.array(z.string())]);
 
@@ -151,6 +168,22 @@ export const configSchema = z
       })
       .default({}),
     digest: z.strictObject({ notify: z.array(z.string()).min(1), every: duration.default('1d') }).optional(),
+    schedule: z
+      .strictObject({
+        probe: scheduleExpression({ ms: DAY_MS, message: "must run at least once a day (the dead-man's switch alarms after two schedule periods)" })
+          .default(DEFAULT_PROBE_SCHEDULE)
+          .describe('AWS deployment: when the targets are probed, an EventBridge Scheduler rate or cron expression (UTC). Default rate(1 hour).'),
+        digest: scheduleExpression().optional().describe('AWS deployment: when the digest is sent. Default: a rate of digest.every.'),
+      })
+      .default({ probe: DEFAULT_PROBE_SCHEDULE }),
+    alarms: z
+      .strictObject({ notify: z.array(z.string()).min(1).describe("Audiences told about the watcher's own alarms (errors, dead letters, the dead-man's switch).") })
+      .optional()
+      .describe('AWS deployment: who hears about the watcher\'s own alarms. Default: oncall if defined, else policy.errorNotify.'),
+    vpc: z
+      .strictObject({ subnetIds: z.array(awsId('subnet')).min(1), securityGroupIds: z.array(awsId('sg')).min(1) })
+      .optional()
+      .describe('AWS deployment: run the probing functions in these subnets (internal endpoints, private CAs).'),
     sns: z.strictObject({ topicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN') }).optional(),
   })
   .superRefine((config, ctx) => {
@@ -175,6 +208,10 @@ export const configSchema = z
     // default policy's (named above with the default stages).
     if (config.policy.errorNotify) check(config.policy.errorNotify, ['policy', 'errorNotify']);
     if (config.digest) check(config.digest.notify, ['digest', 'notify']);
+    if (config.alarms) check(config.alarms.notify, ['alarms', 'notify']);
+    if (config.schedule.digest !== undefined && !config.digest) {
+      ctx.addIssue({ code: 'custom', path: ['schedule', 'digest'], message: 'there is no digest to schedule: add a "digest" section, or remove this' });
+    }
     const names = new Set<string>();
     (config.policy.stages ?? []).forEach((stage, i) => {
       if (names.has(stage.name)) ctx.addIssue({ code: 'custom', path: ['policy', 'stages', i, 'name'], message: `duplicate stage name "${stage.name}"` });
@@ -245,6 +282,12 @@ export interface CertwatchConfig {
   readonly policy: EscalationPolicy;
   readonly digest: { readonly notify: readonly string[]; readonly everyMs: number } | null;
   readonly snsTopicArn: string | null;
+  /** When the AWS deployment probes and sends the digest (null: no digest configured). */
+  readonly schedule: { readonly probe: ScheduleExpression; readonly digest: ScheduleExpression | null };
+  /** Audiences the AWS deployment's own alarms reach. */
+  readonly alarmNotify: readonly string[];
+  /** Subnets and security groups of the probing functions in AWS; null: outside any VPC. */
+  readonly vpc: { readonly subnetIds: readonly string[]; readonly securityGroupIds: readonly string[] } | null;
   /** ACM and IAM scopes to watch (both empty when the config has neither `acm` nor `iam`). */
   readonly cloud: CloudSources;
 }
@@ -284,13 +327,20 @@ export function parseConfig(json: unknown, source = 'config', options: ConfigLoa
   if (parsed.success && options.fileTargets === 'refuse') problems.push(...refusedFileTargets(parsed.data.targets));
   if (!parsed.success || problems.length > 0) throw new ConfigError(source, problems);
   const config = parsed.data;
+  const policy = toPolicy(config.policy);
   return {
     targets: config.targets.map((entry) => normaliseTarget(entry, config.check.caFile)),
     check: { ...config.check, ...resolveThresholds(config.check), dnsServers: (config.check.dnsServers ?? []).map(parseDnsServer) },
     audiences: config.audiences,
-    policy: toPolicy(config.policy),
+    policy,
     digest: config.digest ? { notify: config.digest.notify, everyMs: parseDuration(config.digest.every) } : null,
     snsTopicArn: config.sns?.topicArn ?? null,
+    schedule: {
+      probe: parseScheduleExpression(config.schedule.probe),
+      digest: config.digest ? parseScheduleExpression(config.schedule.digest ?? rateExpressionFor(parseDuration(config.digest.every))) : null,
+    },
+    alarmNotify: config.alarms?.notify ?? ('oncall' in config.audiences ? ['oncall'] : policy.errorNotify),
+    vpc: config.vpc ?? null,
     cloud: cloudSources({
       regions: config.acm?.regions ?? [],
       roles: config.acm?.roles ?? [],
@@ -338,6 +388,88 @@ function toPolicy(policy: ParsedConfig['policy']): EscalationPolicy {
     errorNotify: policy.errorNotify ?? stages?.[0].notify ?? DEFAULT_POLICY.errorNotify,
     ...(policy.errorRepeatEvery ? { errorRepeatEveryMs: parseDuration(policy.errorRepeatEvery) } : {}),
     ...(policy.lifetimeCap !== undefined ? { lifetimeCap: policy.lifetimeCap } : {}),
+  };
+}
+
+/** One entry of `targets` as the config file writes it. */
+export type TargetEntry = NonNullable<ConfigInput['targets']>[number];
+
+/**
+ * The config file that parses to `config` (parseConfig(configInputFor(c)) equals c): how a validated config travels
+ * to where it is parsed again, such as a deployed function. Durations are written in seconds; audiences keep their
+ * names and lose their addresses unless `withContacts`.
+ */
+export function configInputFor(config: CertwatchConfig, options: { readonly withContacts?: boolean } = {}): ConfigInput {
+  const seconds = (ms: number) => `${ms / 1000}s`;
+  const shared = config.check.caFile;
+  const { policy } = config;
+  return {
+    targets: config.targets.map((watched) => targetEntryFor(watched, shared)),
+    check: {
+      ...config.check,
+      dnsServers: config.check.dnsServers.length > 0 ? config.check.dnsServers.map(formatDnsServer) : undefined,
+    },
+    audiences: Object.fromEntries(Object.entries(config.audiences).map(([name, contacts]) => [name, options.withContacts ? contacts : {}])),
+    policy: {
+      stages: policy.stages.map((stage) => ({
+        name: stage.name,
+        ...(stage.daysBefore !== undefined ? { daysBefore: stage.daysBefore } : {}),
+        ...(stage.lifetimeFraction !== undefined ? { lifetimeFraction: stage.lifetimeFraction } : {}),
+        notify: [...stage.notify],
+        repeatEvery: seconds(stage.repeatEveryMs),
+      })),
+      errorAfterFailures: policy.errorAfterFailures,
+      errorNotify: [...policy.errorNotify],
+      errorRepeatEvery: seconds(policy.errorRepeatEveryMs),
+      ...(policy.lifetimeCap !== undefined ? { lifetimeCap: policy.lifetimeCap } : {}),
+    },
+    ...(config.digest ? { digest: { notify: [...config.digest.notify], every: seconds(config.digest.everyMs) } } : {}),
+    ...(config.snsTopicArn ? { sns: { topicArn: config.snsTopicArn } } : {}),
+    schedule: { probe: config.schedule.probe.expression, ...(config.schedule.digest ? { digest: config.schedule.digest.expression } : {}) },
+    alarms: { notify: [...config.alarmNotify] },
+    ...(config.vpc ? { vpc: { subnetIds: [...config.vpc.subnetIds], securityGroupIds: [...config.vpc.securityGroupIds] } } : {}),
+    ...cloudInputFor(config.cloud),
+  };
+}
+
+/** The `acm` and `iam` keys that give `cloud`'s scopes. */
+function cloudInputFor(cloud: CloudSources): Pick<ConfigInput, 'acm' | 'iam'> {
+  const input: Pick<ConfigInput, 'acm' | 'iam'> = cloud.iam.length > 0 ? { iam: true } : {};
+  if (cloud.acm.length === 0) return input;
+  const own = cloud.acm.filter((scope) => scope.role === null).map((scope) => scope.region);
+  const roles = new Map<string, { readonly role: AwsRole; readonly regions: (string | null)[] }>();
+  for (const { role, region } of cloud.acm) {
+    if (!role) continue;
+    const key = `${role.roleArn}\0${role.externalId ?? ''}`;
+    if (!roles.has(key)) roles.set(key, { role, regions: [] });
+    roles.get(key)!.regions.push(region);
+  }
+  return {
+    ...input,
+    acm: {
+      // No own scope: only the roles' accounts; one without a region: the SDK's region.
+      ...(own.length === 0 ? { regions: [] } : own[0] === null ? {} : { regions: own as string[] }),
+      roles: [...roles.values()].map(({ role, regions }) => ({
+        roleArn: role.roleArn,
+        ...(role.externalId !== undefined ? { externalId: role.externalId } : {}),
+        ...(regions[0] === null ? {} : { regions: regions as string[] }),
+      })),
+    },
+  };
+}
+
+/** A watched target as written in the config: a string when it has nothing but its target. */
+export function targetEntryFor(watched: WatchedTarget, sharedCaFile?: string): TargetEntry {
+  const own = watched.caFiles.slice(sharedCaFile === undefined ? 0 : 1);
+  if (own.length > 1) throw new Error(`${watched.target} has ${own.length} CA files of its own; a config entry names one`);
+  const hasTags = Object.keys(watched.tags).length > 0;
+  if (watched.servername === undefined && own.length === 0 && watched.owner === null && !hasTags) return watched.target;
+  return {
+    target: watched.target,
+    ...(watched.servername !== undefined ? { servername: watched.servername } : {}),
+    ...(own.length === 1 ? { caFile: own[0] } : {}),
+    ...(watched.owner !== null ? { owner: watched.owner } : {}),
+    ...(hasTags ? { tags: { ...watched.tags } } : {}),
   };
 }
 

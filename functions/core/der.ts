@@ -1,6 +1,6 @@
 // A minimal reader of DER (the encoding of X.509 certificates): walks elements in place, without copying or
 // building a tree, for the fields a check reports. A full ASN.1 decode (@peculiar/x509) costs 0.3-1 ms a
-// certificate; reading these fields this way costs a few microseconds. See certificate.ts.
+// certificate; reading these fields this way costs a few microseconds. See certificate-parser.ts.
 
 /** One DER element in `bytes`: its tag, where its header begins and where its contents start and end. */
 export interface DerElement {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidDnsServerError, parseDnsServer } from './dns-server';
 
 // The zod schema of a DNS server, apart from dns-server.ts: `check --dns-server` parses without loading zod.

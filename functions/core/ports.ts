@@ -3,6 +3,7 @@ import type { CheckError, ErrorCode, Observation } from './check-result';
 import type { AwsScope } from './cloud-scope';
 import type { Target } from './target';
 import type { PlannedNotification, WatchState } from './watch-state';
+import type { ProbeBatchMessage } from './watch-plan';
 
 // Narrow interfaces between the use cases and the adapters (TLS, DynamoDB, SNS, local files).
 
@@ -197,6 +198,40 @@ export interface StateStore {
   putLedger(next: RunLedger, expectedVersion: number): Promise<RunLedger>;
   /** Writes issued so far (benchmarks count them). */
   readonly writeCount: number;
+}
+
+/** Reads the states of named certificates at once (a deployed worker's batch), instead of listing the table. */
+export interface StateBatchReader {
+  /**
+   * The stored states of `certificateIds` (absent ones are not listed); unreadable items are skipped and listed.
+   * Eventually consistent: a state written a moment ago may be read as it was before, which only ever makes the
+   * next conditional write fail (read again consistently then).
+   */
+  getMany(certificateIds: readonly string[]): Promise<StateListing>;
+}
+
+/** A deployed probe run: sent as `batches` batches, complete when every batch is done. */
+export interface ProbeRun {
+  readonly runId: string;
+  readonly batches: number;
+  readonly startedAt: string;
+}
+
+/** Counts a deployed probe run's batches as workers finish them, so that one of them knows the run is complete. */
+export interface ProbeRunTracker {
+  /** Records a new run, superseding the one before (whose batches still left no longer count). */
+  begin(run: ProbeRun): Promise<void>;
+  /**
+   * Counts one batch of `runId` done. The run when this batch was its last (for exactly one caller), else null:
+   * batches are still to come, or a later run has superseded this one.
+   */
+  batchDone(runId: string, at: Date): Promise<ProbeRun | null>;
+}
+
+/** Where a probe run's batches go for the workers. */
+export interface ProbeBatchQueue {
+  /** Sends every message, or throws naming how many could not be sent. */
+  send(messages: readonly ProbeBatchMessage[]): Promise<void>;
 }
 
 export interface PublishResult {

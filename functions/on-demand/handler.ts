@@ -1,11 +1,12 @@
 import type { CheckResult } from '../core/check-result';
 import { nameResolver, stateStore, tlsProbe } from '../lambda/adapters';
+import { parseOrReject } from '../lambda/invalid-event-error';
 import { logger } from '../lambda/logger';
 import { acknowledgeCertificate } from '../use-cases/acknowledge-certificate';
 import { checkTargets } from '../use-cases/check-targets';
 import { forgetCertificate } from '../use-cases/forget-certificate';
 import { statusReport, type StatusRow } from '../use-cases/status-report';
-import { InvalidEventError, parseOnDemandEvent, type OnDemandRequest } from './on-demand-event';
+import { parseOnDemandEvent, type OnDemandRequest } from './on-demand-event';
 
 export interface AckResponse {
   readonly certificateId: string;
@@ -28,7 +29,7 @@ type Request<Action extends OnDemandRequest['action']> = Extract<OnDemandRequest
  * soonest first.
  */
 export async function handler(event: unknown): Promise<CheckResult[] | AckResponse | ForgetResponse | StatusRow[]> {
-  const request = parse(event);
+  const request = parseOrReject(parseOnDemandEvent, event, (reason) => logger.warn('rejected a malformed event', { reason }));
   switch (request.action) {
     case 'check':
       return check(request);
@@ -38,15 +39,6 @@ export async function handler(event: unknown): Promise<CheckResult[] | AckRespon
       return forget(request);
     case 'status':
       return status();
-  }
-}
-
-function parse(event: unknown): OnDemandRequest {
-  try {
-    return parseOnDemandEvent(event);
-  } catch (error) {
-    if (error instanceof InvalidEventError) logger.warn('rejected a malformed event', { reason: error.message });
-    throw error;
   }
 }
 

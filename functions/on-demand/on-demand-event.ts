@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHECK_DEFAULTS, CHECK_LIMITS, resolveThresholds, ThresholdsError } from '../core/check-settings';
 import { certificateIdForTarget } from '../core/certificate-id';
 import { parseDnsServer, type DnsServer } from '../core/dns-server';
@@ -7,6 +7,7 @@ import { ACKNOWLEDGEABLE_ALERTS, type AcknowledgeableAlert } from '../core/escal
 import { isoInstant } from '../core/instant';
 import { InvalidTargetError } from '../core/target';
 import type { CheckRequest, CheckSettings } from '../use-cases/check-targets';
+import { InvalidEventError } from '../lambda/invalid-event-error';
 
 const wholeNumber = ({ min, max }: { min: number; max: number }) => z.number().int().min(min).max(max);
 
@@ -106,12 +107,7 @@ export type OnDemandRequest =
   | { readonly action: 'forget'; readonly certificateId: string }
   | { readonly action: 'status' };
 
-export class InvalidEventError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidEventError';
-  }
-}
+export { InvalidEventError };
 
 /** Validates an on-demand event of any action (`check` when none is named); errors name every bad field. */
 export function parseOnDemandEvent(event: unknown): OnDemandRequest {

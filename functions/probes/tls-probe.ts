@@ -1,7 +1,8 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
-import { parseCertificate, type CertificateInfo } from '../core/certificate';
+import type { CertificateInfo } from '../core/certificate';
+import { parseCertificate } from '../core/certificate-parser';
 import type { ChainProblem, Observation } from '../core/check-result';
 import { ProbeError, type CertificateProbe, type ProbeSettings } from '../core/ports';
 import type { Target } from '../core/target';

@@ -1,9 +1,19 @@
-import { ConditionalCheckFailedException, DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { EMPTY_LEDGER, type ExpectedRevision, type RunLedger, type StateListing, type StateStore, type UnreadableItem, UnreadableStateError, VersionConflictError } from '../core/ports';
+import { BatchGetItemCommand, ConditionalCheckFailedException, DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  EMPTY_LEDGER,
+  type ExpectedRevision,
+  type RunLedger,
+  type StateBatchReader,
+  type StateListing,
+  type StateStore,
+  type UnreadableItem,
+  UnreadableStateError,
+  VersionConflictError,
+} from '../core/ports';
 import type { WatchState } from '../core/watch-state';
 import { BatchedCreates } from './batched-creates';
 import type { Item } from './dynamodb-attribute-values';
-import { itemToLedger, itemToState, LEDGER_KEY, ledgerToItem, PARTITION_KEY, stateToItem } from './state-item-encoding';
+import { INTERNAL_KEY_PREFIX, itemToLedger, itemToState, LEDGER_KEY, ledgerToItem, PARTITION_KEY, stateToItem } from './state-item-encoding';
 import { StateStoreError, storeFailure } from './state-store-error';
 import { unreadableCondition } from './unreadable-revision';
 
@@ -36,7 +46,13 @@ export interface DynamoDbStateStoreOptions {
   readonly batchLingerMs?: number;
 }
 
-export class DynamoDbStateStore implements StateStore {
+/** DynamoDB's limit of keys per BatchGetItem. */
+const BATCH_GET_KEYS = 100;
+/** Requests for one BatchGetItem's keys while DynamoDB leaves some unprocessed (throttling), before the read fails. */
+const BATCH_GET_ATTEMPTS = 5;
+const BATCH_GET_RETRY_DELAY_MS = 50;
+
+export class DynamoDbStateStore implements StateStore, StateBatchReader {
   readonly tableName: string;
   private readonly client: DynamoDBClient;
   private readonly scanPageLimit: number | undefined;
@@ -95,7 +111,7 @@ export class DynamoDbStateStore implements StateStore {
         for (const item of page.Items ?? []) {
           const key = item[PARTITION_KEY]?.S;
           if (key !== undefined) keys.add(key);
-          if (key === LEDGER_KEY) continue;
+          if (key?.startsWith(INTERNAL_KEY_PREFIX)) continue; // the ledger, a deployed run's progress
           try {
             states.push(itemToState(item, this.tableName));
           } catch (error) {
@@ -111,6 +127,50 @@ export class DynamoDbStateStore implements StateStore {
     states.sort((a, b) => (a.certificateId < b.certificateId ? -1 : a.certificateId > b.certificateId ? 1 : 0));
     this.batchedCreates?.listed(keys);
     return { states, unreadable };
+  }
+
+  /**
+   * The states of `certificateIds` in BatchGetItem requests of 100 keys, eventually consistent (half the read cost
+   * of a consistent read; a stale version fails the next conditional write, never overwrites). Keys DynamoDB leaves
+   * unprocessed (throttling) are asked again, with backoff. Sorted by certificateId.
+   */
+  async getMany(certificateIds: readonly string[]): Promise<StateListing> {
+    const unique = [...new Set(certificateIds)];
+    const requests: Promise<Item[]>[] = [];
+    for (let start = 0; start < unique.length; start += BATCH_GET_KEYS) {
+      requests.push(this.batchGet(unique.slice(start, start + BATCH_GET_KEYS).map((certificateId) => ({ [PARTITION_KEY]: { S: certificateId } }))));
+    }
+    const states: WatchState[] = [];
+    const unreadable: UnreadableItem[] = [];
+    for (const item of (await Promise.all(requests)).flat()) {
+      try {
+        states.push(itemToState(item, this.tableName));
+      } catch (error) {
+        if (!(error instanceof UnreadableStateError)) throw error;
+        unreadable.push({ key: item[PARTITION_KEY]?.S ?? '(no certificateId)', reason: error.message, revision: error.revision });
+      }
+    }
+    states.sort((a, b) => (a.certificateId < b.certificateId ? -1 : a.certificateId > b.certificateId ? 1 : 0));
+    return { states, unreadable };
+  }
+
+  private async batchGet(keys: Item[]): Promise<Item[]> {
+    const items: Item[] = [];
+    let left = keys;
+    for (let attempt = 1; left.length > 0; attempt++) {
+      if (attempt > BATCH_GET_ATTEMPTS) {
+        throw new StateStoreError(`DynamoDB BatchGetItem on table ${this.tableName} left ${left.length} keys unprocessed after ${BATCH_GET_ATTEMPTS} attempts (throttled)`);
+      }
+      if (attempt > 1) await new Promise((resume) => setTimeout(resume, BATCH_GET_RETRY_DELAY_MS * 2 ** (attempt - 2)));
+      try {
+        const { Responses, UnprocessedKeys } = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: left } } }));
+        items.push(...(Responses?.[this.tableName] ?? []));
+        left = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      } catch (error) {
+        throw storeFailure(this.tableName, 'BatchGetItem', error);
+      }
+    }
+    return items;
   }
 
   async getLedger(): Promise<RunLedger> {
@@ -196,6 +256,6 @@ function versionCondition(expectedVersion: number) {
 }
 
 // By name too: an error from another copy of the SDK (or a test double) is still a conflict.
-function isConditionalCheckFailure(error: unknown): boolean {
+export function isConditionalCheckFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException');
 }

@@ -14,8 +14,10 @@ import { unreadableRevision } from './unreadable-revision';
 // field a top-level attribute, records as maps) are still read, and take this one on their next write.
 
 export const PARTITION_KEY = 'certificateId';
-/** The run ledger's key: certificate ids start with `tls:` or `arn:`, never with `certwatch#`. */
-export const LEDGER_KEY = 'certwatch#ledger';
+/** Keys of certwatch's own items beside the states: certificate ids start with `tls:` or `arn:`, never with this. */
+export const INTERNAL_KEY_PREFIX = 'certwatch#';
+/** The run ledger's key. */
+export const LEDGER_KEY = `${INTERNAL_KEY_PREFIX}ledger`;
 
 /** The attribute holding the state as JSON. */
 const STATE_ATTRIBUTE = 'state';

@@ -18,10 +18,12 @@ import {
   type NameResolver,
   type Notifier,
   type RunLedger,
+  type StateListing,
   type StateStore,
   type UnreadableItem,
 } from '../core/ports';
 import { certificateIdForResult, certificateIdForTarget, certificateSourceOf } from '../core/certificate-id';
+import { InvalidTargetError } from '../core/target';
 import type { PlannedNotification, WatchState } from '../core/watch-state';
 import { listCloudCertificates, type CloudListing, type ScopeListing } from './list-cloud-certificates';
 import { retryOnConflict } from './retry-on-conflict';
@@ -64,6 +66,29 @@ export interface RunDependencies {
   readonly files?: CertificateFileSource;
   /** Lists ACM and IAM for a config with `acm` or `iam`; such a config without it is refused before anything runs. */
   readonly cloud?: CloudCertificateReaders;
+}
+
+/**
+ * How a deployed function runs the same cycle on part of the watch: a worker's batch (its own items, read eventually
+ * consistent, the run recorded by the worker that completes it), the inventory (ACM and IAM, no targets).
+ */
+export interface RunOptions {
+  /**
+   * Reads the states the folds start from, while the first targets are probed.
+   * @default every stored state (a Scan), which also tells what is no longer configured
+   */
+  readonly readStates?: (store: StateStore, config: CertwatchConfig) => Promise<StateListing>;
+  /**
+   * A fold whose first write finds the item changed since it was read folds again, once, from a consistent read:
+   * what states read eventually consistent need (a stale read only ever fails the write's condition).
+   * @default false: the conflict is reported, the item left to the writer that won
+   */
+  readonly refoldOnConflict?: boolean;
+  /**
+   * Records the run in the ledger and sends the digest when due. Off for part of a deployed run.
+   * @default true
+   */
+  readonly recordRun?: boolean;
 }
 
 export interface RunProblem {
@@ -180,6 +205,8 @@ interface RunContext {
   readonly horizon: number;
   /** A claim by this run: it holds until the run's deadline and wrap-up are over, plus a margin (in the run's time). */
   claim(): Claim;
+  /** RunOptions.refoldOnConflict */
+  readonly refoldOnConflict: boolean;
 }
 
 /**
@@ -195,21 +222,24 @@ interface RunContext {
  * silent notifier leaves the remaining notices pending, unclaimed, for the next run.
  */
 export async function runWatch(config: CertwatchConfig, deps: RunDependencies): Promise<RunSummary> {
+  return (await watchCycle(config, deps)).summary;
+}
+
+/** runWatch, with the options of a deployed function, and the states the cycle left (a worker's metrics). */
+export async function watchCycle(config: CertwatchConfig, deps: RunDependencies, options: RunOptions = {}): Promise<{ readonly summary: RunSummary; readonly states: readonly WatchState[] }> {
   const hasCloud = config.cloud.acm.length + config.cloud.iam.length > 0;
   if (hasCloud && !deps.cloud) throw new CloudReadersMissingError();
   const control = new RunControl(deps.deadline ?? new Date(Date.now() + DEFAULT_RUN_DEADLINE_MS), deps.stop, deps.wrapUpMs);
   try {
-    return await watch(config, deps, control);
+    return await watch(config, deps, control, options);
   } finally {
     control.dispose();
   }
 }
 
-async function watch(config: CertwatchConfig, deps: RunDependencies, control: RunControl): Promise<RunSummary> {
+/** What every step of a run shares, guarded by circuits that stop the run when the store falls silent. */
+function runContext(config: CertwatchConfig, deps: Pick<RunDependencies, 'store' | 'notifier' | 'now' | 'clock'>, control: RunControl, options: RunOptions) {
   const at = deps.now.toISOString();
-  const hasCloud = config.cloud.acm.length + config.cloud.iam.length > 0;
-  const requests: CheckRequest[] = config.targets.map((t) => ({ target: t.target, servername: t.servername, caFiles: t.caFiles, filePath: t.filePath }));
-  const settings: CheckSettings = { ...config.check, caFiles: [] };
   const storeCircuit = new Circuit();
   const notifierCircuit = new Circuit();
   storeCircuit.whenOpen((error) => control.stop(`${error.dependency} got no answer in time`));
@@ -224,12 +254,22 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
     onTheClock: deps.clock === undefined,
     horizon: horizonOf(deps.now, deps.clock ?? deps.now),
     claim: () => ({ claimedAt: at, claimedUntil: new Date(deps.now.getTime() + (control.endsAt - Date.now()) + LEASE_MARGIN_MS).toISOString() }),
+    refoldOnConflict: options.refoldOnConflict ?? false,
   };
+  return { run, storeCircuit, notifierCircuit };
+}
+
+async function watch(config: CertwatchConfig, deps: RunDependencies, control: RunControl, options: RunOptions): Promise<{ summary: RunSummary; states: WatchState[] }> {
+  const at = deps.now.toISOString();
+  const hasCloud = config.cloud.acm.length + config.cloud.iam.length > 0;
+  const requests: CheckRequest[] = config.targets.map((t) => ({ target: t.target, servername: t.servername, caFiles: t.caFiles, filePath: t.filePath }));
+  const settings: CheckSettings = { ...config.check, caFiles: [] };
+  const { run, storeCircuit, notifierCircuit } = runContext(config, deps, control, options);
 
   const writesBefore = deps.store.writeCount;
   // No fold starts without the listing; a failed one stops the probing, which then rejects with the store's error.
   const listingFailed = new AbortController();
-  const stored = run.store.list().then(({ states, unreadable }) => ({
+  const stored = (options.readStates ? options.readStates(run.store, config) : run.store.list()).then(({ states, unreadable }) => ({
     byId: new Map(states.map((state) => [state.certificateId, state])),
     unreadable: new Map(unreadable.map((item) => [item.key, item])),
   }));
@@ -343,11 +383,11 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
     if (outcome.aheadOfClock && outcome.state) aheadOfClock.push(outcome.state.certificateId);
   }
 
-  if (listing && !storeCircuit.openedBy) {
+  if (listing && !storeCircuit.openedBy && (options.recordRun ?? true)) {
     try {
       // The digest lists the configured targets as this run left them (a retired target is not reported forever).
       const current = finalStates.filter((state) => state.retiredAt === undefined);
-      const digest = await deliverDigest(run, current, publishFailures);
+      const digest = await deliverDigest(run, current, publishFailures, { recordRun: true });
       sent += digest.sent;
       if (digest.ledgerAheadOfClock) aheadOfClock.push(LEDGER_ID);
     } catch (error) {
@@ -362,7 +402,7 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
   const unreadableItems = [...(listing?.unreadable.values() ?? [])].filter((item) => !replacedIds.has(item.key)).map((item) => ({ certificateId: item.key, message: item.reason }));
   const pendingNotices = finalStates.flatMap((state) => state.pending.map(describePending));
 
-  return {
+  const summary: RunSummary = {
     at,
     targets: probed.length + cloud.results.length + requests.filter((_, index) => results[index].length === 0).length,
     byStatus,
@@ -384,6 +424,46 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
     unanswered: [storeCircuit.openedBy, notifierCircuit.openedBy].flatMap((error) => (error ? [{ dependency: error.dependency, message: error.message }] : [])),
     aheadOfClock,
   };
+  return { summary, states: finalStates };
+}
+
+/** The certificate ids of the config's endpoint targets that parse (the others are reported by the probe, not stored). */
+export function configuredCertificateIds(config: CertwatchConfig): string[] {
+  return config.targets.flatMap((watched) => {
+    try {
+      return isFileTarget(watched.target) ? [] : [certificateIdForTarget(watched.target, watched.servername)];
+    } catch (error) {
+      if (error instanceof InvalidTargetError) return [];
+      throw error;
+    }
+  });
+}
+
+/** What the deployed digest did. */
+export interface DigestOutcome {
+  readonly sent: number;
+  readonly publishFailures: readonly RunProblem[];
+  readonly unreadableItems: readonly RunProblem[];
+}
+
+/**
+ * The deployed digest, on its own schedule: every stored state read (a Scan, once per digest period), those of the
+ * configured targets listed, sent once per period as a run sends it. When the watcher last ran is the probe runs'
+ * business: the ledger's lastRunAt is left as it is.
+ */
+export async function sendDigest(config: CertwatchConfig, deps: Pick<RunDependencies, 'store' | 'notifier' | 'now' | 'deadline'>): Promise<DigestOutcome> {
+  const control = new RunControl(deps.deadline ?? new Date(Date.now() + DEFAULT_RUN_DEADLINE_MS));
+  try {
+    const { run } = runContext(config, deps, control, {});
+    const { states, unreadable } = await run.store.list();
+    const configured = new Set(configuredCertificateIds(config));
+    const publishFailures: RunProblem[] = [];
+    const current = states.filter((state) => configured.has(state.certificateId) && state.retiredAt === undefined);
+    const { sent } = await deliverDigest(run, current, publishFailures, { recordRun: false });
+    return { sent, publishFailures, unreadableItems: unreadable.map((item) => ({ certificateId: item.key, message: item.reason })) };
+  } finally {
+    control.dispose();
+  }
 }
 
 /** The run ledger, as the summary names it. */
@@ -483,17 +563,28 @@ interface Settlers {
 /** Folds one observation and delivers what it decided; a store failure or conflict is its outcome, not the run's. */
 async function settle(previous: WatchState | undefined, input: ObservedResult, over: UnreadableItem | undefined, run: RunContext): Promise<TargetOutcome> {
   const progress: Progress = { sent: 0, publishFailures: [] };
-  try {
-    const { state: folded, aheadOfClock } = foldObservation(previous, input, run.config.policy, run.now, run.clock);
-    const state = await deliver(previous, folded, run, progress, over?.revision);
-    return {
-      state,
-      ...progress,
-      ...(over ? { replaced: { certificateId: input.certificateId, message: over.reason } } : {}),
-      ...(aheadOfClock ? { aheadOfClock: true as const } : {}),
-    };
-  } catch (error) {
-    return failedSettlement(input.certificateId, previous, error, progress);
+  let from = previous;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { state: folded, aheadOfClock } = foldObservation(from, input, run.config.policy, run.now, run.clock);
+      const state = await deliver(from, folded, run, progress, over?.revision);
+      return {
+        state,
+        ...progress,
+        ...(over ? { replaced: { certificateId: input.certificateId, message: over.reason } } : {}),
+        ...(aheadOfClock ? { aheadOfClock: true as const } : {}),
+      };
+    } catch (error) {
+      // RunOptions.refoldOnConflict: nothing is published before the claim's write, so a conflict on it leaves nothing
+      // half done to fold again, once, from a consistent read.
+      const refold = run.refoldOnConflict && attempt === 1 && error instanceof VersionConflictError && progress.sent === 0 && progress.publishFailures.length === 0;
+      if (!refold) return failedSettlement(input.certificateId, from, error, progress);
+      try {
+        from = await run.store.get(input.certificateId);
+      } catch (reread) {
+        return failedSettlement(input.certificateId, from, reread, progress);
+      }
+    }
   }
 }
 
@@ -583,18 +674,22 @@ async function recordDelivery(store: StateStore, claimedState: WatchState, claim
  * that it ran. A run in the past never moves the ledger back; a ledger written by a clock that was ahead does not
  * hold this run back (its times beyond the horizon are set aside).
  */
-async function deliverDigest(run: RunContext, states: readonly WatchState[], publishFailures: RunProblem[]): Promise<{ sent: number; ledgerAheadOfClock: boolean }> {
+async function deliverDigest(run: RunContext, states: readonly WatchState[], publishFailures: RunProblem[], options: { readonly recordRun: boolean }): Promise<{ sent: number; ledgerAheadOfClock: boolean }> {
   const { config, now, store, horizon } = run;
   const stored = await store.getLedger();
   const nowIso = now.toISOString();
   const ledgerAheadOfClock = [stored.lastRunAt, stored.lastDigestAt, stored.digestClaim?.claimedAt].some((time) => isBeyond(time, horizon));
   let ledger: RunLedger = {
     ...stored,
-    // The latest run, unless a clock that was ahead wrote it: a run in the past leaves it as it was.
-    lastRunAt: stored.lastRunAt && !isBeyond(stored.lastRunAt, horizon) && stored.lastRunAt > nowIso ? stored.lastRunAt : nowIso,
+    ...(options.recordRun
+      ? {
+          // The latest run, unless a clock that was ahead wrote it: a run in the past leaves it as it was.
+          lastRunAt: stored.lastRunAt && !isBeyond(stored.lastRunAt, horizon) && stored.lastRunAt > nowIso ? stored.lastRunAt : nowIso,
+          ...(run.onTheClock ? { lastClockRunAt: nowIso } : {}),
+        }
+      : {}),
     lastDigestAt: isBeyond(stored.lastDigestAt, horizon) ? null : stored.lastDigestAt,
     digestClaim: isBeyond(stored.digestClaim?.claimedAt, horizon) ? null : stored.digestClaim,
-    ...(run.onTheClock ? { lastClockRunAt: nowIso } : {}),
   };
   const publishing = !run.control.stopSignal.aborted && !run.notifierCircuit.openedBy;
   const digest = config.digest && publishing ? planDigest(states, config.policy, now, config.digest) : null;

@@ -1,5 +1,6 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { parseCertificate, type CertificateInfo } from '../../functions/core/certificate';
+import type { CertificateInfo } from '../../functions/core/certificate';
+import { parseCertificate } from '../../functions/core/certificate-parser';
 import { decodeCertificate } from '../../functions/core/certificate-decode';
 import { issue } from '../support/pki';
 import {

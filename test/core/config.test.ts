@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
-import { ConfigError, configJsonSchema, parseConfig } from '../../functions/core/config';
+import { ConfigError, configInputFor, configJsonSchema, parseConfig } from '../../functions/core/config';
 import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, stageAt } from '../../functions/core/escalation/policy';
 import { loadConfigFile } from '../../functions/config-file/load-config-file';
 import { chainFor } from '../support/pki';
@@ -147,6 +147,90 @@ describe('parseConfig', () => {
 
   test('a phone number is never echoed in an error', () => {
     expect(problems({ ...minimal, audiences: { owners: { sms: ['+1555123'] } } }).join('\n')).not.toContain('+1555123');
+  });
+});
+
+describe('parseConfig: the AWS deployment keys', () => {
+  test('defaults: probe hourly, the digest at its own period, alarms to oncall, no VPC', () => {
+    const config = parseConfig({ ...minimal, digest: { notify: ['owners'], every: '1d' } });
+    expect(config.schedule).toEqual({ probe: { expression: 'rate(1 hour)', longestGapMs: 3_600_000 }, digest: { expression: 'rate(1 day)', longestGapMs: 86_400_000 } });
+    expect(config.alarmNotify).toEqual(['oncall']);
+    expect(config.vpc).toBeNull();
+    expect(parseConfig(minimal).schedule.digest).toBeNull();
+  });
+
+  test('schedule.probe takes a cron; schedule.digest overrides the digest period', () => {
+    const config = parseConfig({ ...minimal, digest: { notify: ['owners'] }, schedule: { probe: 'cron(*/30 * * * ? *)', digest: 'cron(0 8 ? * MON-FRI *)' } });
+    expect(config.schedule.probe.longestGapMs).toBe(1_800_000);
+    expect(config.schedule.digest?.expression).toBe('cron(0 8 ? * MON-FRI *)');
+  });
+
+  test('bad schedules name the field and what is wrong', () => {
+    expect(problems({ ...minimal, schedule: { probe: 'rate(1 hours)' } })).toEqual(['schedule.probe: write rate(1 hour)']);
+    expect(problems({ ...minimal, schedule: { probe: 'rate(2 days)' } })).toEqual([
+      "schedule.probe: must run at least once a day (the dead-man's switch alarms after two schedule periods)",
+    ]);
+    expect(problems({ ...minimal, schedule: { digest: 'rate(1 day)' } })).toEqual(['schedule.digest: there is no digest to schedule: add a "digest" section, or remove this']);
+  });
+
+  test('alarms.notify names known audiences; without oncall, alarms follow errorNotify', () => {
+    expect(problems({ ...minimal, alarms: { notify: ['sre'] } })).toEqual(['alarms.notify.0: unknown audience "sre" (define it under "audiences"; known: owners, oncall)']);
+    const noOncall = { targets: ['a.test'], audiences: { ops: {} }, policy: { stages: [{ name: 'late', daysBefore: 7, notify: ['ops'], repeatEvery: '1d' }] } };
+    expect(parseConfig(noOncall).alarmNotify).toEqual(['ops']);
+    expect(parseConfig({ ...minimal, alarms: { notify: ['owners'] } }).alarmNotify).toEqual(['owners']);
+  });
+
+  test('vpc takes subnet and security group ids', () => {
+    const vpc = { subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123abcd'] };
+    expect(parseConfig({ ...minimal, vpc }).vpc).toEqual(vpc);
+    expect(problems({ ...minimal, vpc: { subnetIds: ['vpc-0123abcd'], securityGroupIds: [] } })).toEqual([
+      'vpc.subnetIds.0: must be an id such as subnet-0123456789abcdef0',
+      'vpc.securityGroupIds: Too small: expected array to have >=1 items',
+    ]);
+  });
+});
+
+describe('configInputFor: a validated config written back as a config file', () => {
+  test('parses to the same config: targets, CA files, policy, digest, schedules, alarms, VPC', () => {
+    const config = parseConfig({
+      targets: ['a.test', { target: '10.0.0.5:8443', servername: 'api.internal', caFile: '/ca/own.pem', owner: 'payments', tags: ['prod'] }, { target: 'b.test', tags: { env: 'dev' } }],
+      check: { warningDays: 20, criticalDays: 5, timeoutMs: 3000, concurrency: 8, caFile: '/ca/shared.pem' },
+      audiences: { owners: { emails: ['team@example.com'] }, pager: { sms: ['+15551234567'] } },
+      policy: {
+        stages: [
+          { name: 'early', lifetimeFraction: 0.25, notify: ['owners'], repeatEvery: '1.5h' },
+          { name: 'late', daysBefore: 2.5, notify: ['owners', 'pager'], repeatEvery: '90s' },
+        ],
+        errorAfterFailures: 5,
+        errorRepeatEvery: '2d',
+        lifetimeCap: 0.5,
+      },
+      digest: { notify: ['owners'], every: '1w' },
+      schedule: { probe: 'cron(*/20 * * * ? *)' },
+      alarms: { notify: ['pager'] },
+      vpc: { subnetIds: ['subnet-0123abcd'], securityGroupIds: ['sg-0123abcd'] },
+      sns: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts' },
+      acm: { regions: ['eu-west-1', 'us-east-1'], roles: [{ roleArn: 'arn:aws:iam::111122223333:role/reader', externalId: 'ext-1' }, { roleArn: 'arn:aws:iam::444455556666:role/reader', regions: ['ap-south-1'] }] },
+      iam: true,
+    });
+    expect(parseConfig(configInputFor(config, { withContacts: true }))).toEqual(config);
+  });
+
+  test.each([
+    [{ acm: {} }],
+    [{ acm: { regions: [], roles: [{ roleArn: 'arn:aws:iam::111122223333:role/reader' }] }, iam: true }],
+    [{ iam: true }],
+  ])('ACM and IAM scopes round-trip: %j', (cloud) => {
+    const config = parseConfig({ ...minimal, ...cloud });
+    expect(parseConfig(configInputFor(config)).cloud).toEqual(config.cloud);
+  });
+
+  test('the default policy and no digest round-trip too; addresses stay behind unless asked for', () => {
+    const config = parseConfig(minimal);
+    const input = configInputFor(config);
+    expect(input.audiences).toEqual({ owners: {}, oncall: {} });
+    expect(JSON.stringify(input)).not.toMatch(/team@example\.com|5551234567/);
+    expect({ ...parseConfig(input), audiences: config.audiences }).toEqual(config);
   });
 });
 

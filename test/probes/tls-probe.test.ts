@@ -8,7 +8,7 @@ import { checkTargets, type CheckRequest, type CheckSettings } from '../../funct
 import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
 import type { CheckResult } from '../../functions/core/check-result';
 import { TlsProbe } from '../../functions/probes/tls-probe';
-import { fingerprintSha256 } from '../../functions/core/certificate-info';
+import { fingerprintSha256 } from '../../functions/core/x509-names';
 import { chainFor, daysFromNow, issue, type Issued } from '../support/pki';
 import { certificate, cn, dnsName, extension, name, OIDS, subjectAltName, toPem, utcTime } from '../support/der-builder';
 import { closedPort, startTcpServer, startTlsServer, type RunningServer } from '../support/servers';

@@ -1,4 +1,4 @@
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { UnreadableStateError, VersionConflictError } from '../../functions/core/ports';
 import type { WatchState } from '../../functions/core/watch-state';
@@ -253,6 +253,52 @@ describe('list', () => {
   test('an empty table lists nothing', async () => {
     const store = await dynamo.createStore();
     expect(await store.list()).toEqual({ states: [], unreadable: [] });
+  });
+});
+
+describe('getMany: a batch\'s states at once', () => {
+  test('reads the named states in requests of 100 keys, sorted; absent ones are not listed, unreadable ones are', async () => {
+    const store = await dynamo.createStore();
+    const ids = Array.from({ length: 150 }, (_, i) => `tls:${String(i).padStart(3, '0')}.example:443`);
+    for (const id of ids.slice(0, 120)) await store.put(unreachableState(id), 0);
+    await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: { certificateId: { S: ids[5] }, state: { S: 'not JSON' }, version: { N: '2' } } }));
+    const { states, unreadable } = await store.getMany([...ids].reverse());
+    expect(states.map((s) => s.certificateId)).toEqual(ids.slice(0, 120).filter((id) => id !== ids[5]));
+    expect(unreadable.map((item) => item.key)).toEqual([ids[5]]);
+    expect(store.writeCount).toBe(120);
+  });
+
+  test('keys DynamoDB leaves unprocessed (throttling) are asked again', async () => {
+    const store = await dynamo.createStore();
+    for (const id of ['tls:a.example:443', 'tls:b.example:443', 'tls:c.example:443']) await store.put(unreachableState(id), 0);
+    const requests: number[] = [];
+    // The first request answers one key and leaves the others unprocessed, as DynamoDB does when throttled.
+    const throttling = {
+      send: async (command: BatchGetItemCommand) => {
+        const keys = command.input.RequestItems![store.tableName].Keys!;
+        requests.push(keys.length);
+        if (requests.length > 1) return dynamo.client.send(command);
+        const answered = await dynamo.client.send(new BatchGetItemCommand({ RequestItems: { [store.tableName]: { Keys: keys.slice(0, 1) } } }));
+        return { ...answered, UnprocessedKeys: { [store.tableName]: { Keys: keys.slice(1) } } };
+      },
+    } as unknown as DynamoDBClient;
+    const reader = new DynamoDbStateStore({ client: throttling, tableName: store.tableName });
+    expect((await reader.getMany(['tls:a.example:443', 'tls:b.example:443', 'tls:c.example:443'])).states).toHaveLength(3);
+    expect(requests).toEqual([3, 2]);
+  });
+
+  test('keys still unprocessed after five requests fail the read, naming the table', async () => {
+    const store = await dynamo.createStore();
+    const neverAnswers = {
+      send: async (command: BatchGetItemCommand) => ({ Responses: {}, UnprocessedKeys: command.input.RequestItems }),
+    } as unknown as DynamoDBClient;
+    const reader = new DynamoDbStateStore({ client: neverAnswers, tableName: store.tableName });
+    await expect(reader.getMany(['tls:a.example:443'])).rejects.toThrow(`DynamoDB BatchGetItem on table ${store.tableName} left 1 keys unprocessed after 5 attempts (throttled)`);
+  });
+
+  test('a missing table is named', async () => {
+    const missing = new DynamoDbStateStore({ client: dynamo.client, tableName: 'certwatch-no-such-table' });
+    await expect(missing.getMany(['tls:a.example:443'])).rejects.toThrow(/^DynamoDB BatchGetItem on table certwatch-no-such-table failed: ResourceNotFoundException/);
   });
 });
 

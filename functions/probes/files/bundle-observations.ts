@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { parseCertificate, type CertificateInfo } from '../../core/certificate';
+import type { CertificateInfo } from '../../core/certificate';
+import { parseCertificate } from '../../core/certificate-parser';
 import type { FileCertificate } from '../../core/ports';
 import { selfSigned, type TrustStore } from '../trust-store';
 import type { FileEntry } from './certificate-file-formats';

@@ -1,23 +1,7 @@
 import { createHash } from 'node:crypto';
 
-// What certwatch reports about a certificate, and the names both readers of certificates share: the hot path
-// (certificate.ts) and the full decode (certificate-decode.ts).
-
-/** What certwatch reports about one certificate, whatever source it was read from. */
-export interface CertificateInfo {
-  readonly subject: string;
-  readonly issuer: string;
-  readonly sans: readonly string[];
-  readonly notBefore: string;
-  readonly notAfter: string;
-  readonly serialNumber: string;
-  readonly fingerprintSha256: string;
-  readonly keyAlgorithm: string;
-  readonly keySize: number | null;
-  readonly signatureAlgorithm: string;
-  /** Subject and issuer are the same name: a root or a self-signed leaf. */
-  readonly selfIssued: boolean;
-}
+// The names both readers of certificates give keys, curves and signatures, and the fingerprint's form: the hot path
+// (certificate-parser.ts) and the full decode (certificate-decode.ts) report exactly the same values.
 
 export interface KeyDescription {
   readonly keyAlgorithm: string;

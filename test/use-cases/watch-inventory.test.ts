@@ -1,0 +1,57 @@
+import { parseConfig } from '../../functions/core/config';
+import { SdkCloudReaders } from '../../functions/probes/cloud-readers';
+import { watchInventory } from '../../functions/use-cases/watch-inventory';
+import { acmSummary, DEFAULT_ACCOUNT, FakeAcm, startAcmHttpFake, type AcmHttpFake } from '../support/acm-fake';
+import { LOOPBACK_CLIENT_SETTINGS } from '../support/dynalite';
+import { day, RecordingNotifier, watchRunSuite } from '../support/watch-run';
+
+// The deployed ACM and IAM inventory: the real ACM reader (its SDK client) against ACM on loopback, the real
+// DynamoDB adapter on dynalite, folded as `certwatch run` folds its listings.
+
+const suite = watchRunSuite();
+let acm: FakeAcm;
+let acmServer: AcmHttpFake;
+
+beforeEach(async () => {
+  acm = new FakeAcm();
+  acmServer = await startAcmHttpFake(acm);
+});
+afterEach(() => acmServer.close());
+
+const config = parseConfig({ acm: { regions: ['eu-west-1'] }, audiences: { owners: { emails: ['owners@example.com'] }, oncall: {} } });
+const arn = (id: string) => `arn:aws:acm:eu-west-1:${DEFAULT_ACCOUNT}:certificate/${id}`;
+const readers = () => new SdkCloudReaders({ endpoint: acmServer.url, ...LOOPBACK_CLIENT_SETTINGS, maxAttempts: 1 });
+
+test('an inventory stores what ACM lists, alerts like a run, and a second one sends nothing', async () => {
+  const store = await suite.dynamo.createStore();
+  const notifier = new RecordingNotifier();
+  acm.add('eu-west-1', [{ summary: acmSummary('soon', 20, day(0), { Type: 'IMPORTED', RenewalEligibility: 'INELIGIBLE' }) }, { summary: acmSummary('fine', 200, day(0)) }]);
+
+  const first = await watchInventory(config, { store, notifier, now: day(0), cloud: readers() });
+  expect(first).toMatchObject({ targets: 2, byStatus: { warning: 1, ok: 1 }, notificationsSent: 1, listingFailures: [], disappeared: [] });
+  expect(notifier.take()).toEqual([`expiry/warning/${arn('soon')}/owners`]);
+  expect(await store.get(arn('fine'))).toMatchObject({ source: 'acm', scope: 'acm:eu-west-1', status: 'ok' });
+
+  const second = await watchInventory(config, { store, notifier, now: day(0.25), cloud: readers() });
+  expect(second).toMatchObject({ notificationsSent: 0, storeWrites: 0 });
+  expect(notifier.take()).toEqual([]);
+});
+
+test('a certificate gone from the listing is retired, with one notice; a listing that fails is reported as the failure of its scope', async () => {
+  const store = await suite.dynamo.createStore();
+  const notifier = new RecordingNotifier();
+  acm.add('eu-west-1', [{ summary: acmSummary('in-use', 200, day(0)) }]);
+  await watchInventory(config, { store, notifier, now: day(0), cloud: readers() });
+
+  const emptied = new FakeAcm();
+  await acmServer.close();
+  acmServer = await startAcmHttpFake(emptied);
+  const gone = await watchInventory(config, { store, notifier, now: day(1), cloud: readers() });
+  expect(gone.disappeared).toEqual([arn('in-use')]);
+  expect(notifier.take()).toEqual([`error/disappeared/${arn('in-use')}/owners`]);
+  expect((await store.list()).states).toEqual([]);
+
+  emptied.fail('eu-west-1', { name: 'AccessDeniedException', message: 'User is not authorized to perform: acm:ListCertificates', status: 400 });
+  const denied = await watchInventory(config, { store, notifier, now: day(2), cloud: readers() });
+  expect(denied.listingFailures).toEqual([{ certificateId: 'acm:eu-west-1', message: expect.stringContaining('AccessDenied') }]);
+});
