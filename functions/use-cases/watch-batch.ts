@@ -32,6 +32,7 @@ export async function watchBatch(config: CertwatchConfig, deps: BatchDependencie
     readStates: (_store, batchConfig) => reader.getMany(configuredCertificateIds(batchConfig)),
     refoldOnConflict: true,
     recordRun: false,
+    keepStates: true,
   });
   return { ...summary, states };
 }

@@ -30,10 +30,10 @@ export const DIGEST_ID = 'digest';
 export function planDigest(states: readonly WatchState[], policy: EscalationPolicy, now: Date, schedule: DigestSchedule = { notify: policy.stages[0]?.notify ?? [], everyMs: DAY_MS }): PlannedNotification | null {
   const lines: DigestLine[] = [];
   for (const state of states) {
+    if (!needsAttention(state, policy, now)) continue;
     const stage = stageFor(policy, state.certificate, now);
     const failing = state.consecutiveFailures > 0;
     const invalid = state.invalidAlert?.active === true;
-    if (!stage && !failing && !invalid) continue;
     const rejectedFor = invalid ? rejectingCodes(state.certificate?.findings ?? []) : [];
     const addressSummary = describeAddresses(state);
     lines.push({
@@ -73,6 +73,14 @@ export function planDigest(states: readonly WatchState[], policy: EscalationPoli
     owner: null,
     digest: lines,
   };
+}
+
+/**
+ * Whether the digest lists this state at `now` (inside an escalation stage, failing, or with an active invalid alert):
+ * decided on its own merits, whatever other states the digest holds, so a caller may keep only the states it lists.
+ */
+export function needsAttention(state: WatchState, policy: EscalationPolicy, now: Date): boolean {
+  return stageFor(policy, state.certificate, now) !== null || state.consecutiveFailures > 0 || state.invalidAlert?.active === true;
 }
 
 /**
