@@ -20,8 +20,10 @@ import {
   type RunLedger,
   type StateListing,
   type StateStore,
+  type StoredStates,
   type UnreadableItem,
 } from '../core/ports';
+import { ListedStates } from '../core/stored-states';
 import { certificateIdForResult, certificateIdForTarget, certificateSourceOf } from '../core/certificate-id';
 import { InvalidTargetError } from '../core/target';
 import type { WatchState } from '../core/watch-state';
@@ -254,10 +256,7 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
   const writesBefore = deps.store.writeCount;
   // No fold starts without the listing; a failed one stops the probing, which then rejects with the store's error.
   const listingFailed = new AbortController();
-  const stored = (options.readStates ? options.readStates(run.store, config) : run.store.list()).then(({ states, unreadable }) => ({
-    byId: new Map(states.map((state) => [state.certificateId, state])),
-    unreadable: new Map(unreadable.map((item) => [item.key, item])),
-  }));
+  const stored = readStoredStates(run.store, config, options).then((byId) => ({ byId, unreadable: new Map(byId.unreadable.map((item) => [item.key, item])) }));
   stored.catch((error: unknown) => listingFailed.abort(error));
   // ACM and IAM are listed while the endpoints are probed.
   const cloudListing = hasCloud ? listCloudCertificates(config.cloud, config.check, { readers: deps.cloud!, now: () => deps.now }) : null;
@@ -296,14 +295,15 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
     const wholeFile = isFileTarget(target) && result.target === fileTarget(filePathOf(target));
     const ids = wholeFile ? certificatesOfFile(byId, result.target) : [certificateIdForResult(result)];
     return Promise.all(
-      ids.map((id) =>
-        settlers.observe(
-          byId.get(id),
+      ids.map((id) => {
+        const previous = byId.take(id); // out of the listing once folded: what the run holds shrinks as it goes
+        return settlers.observe(
+          previous,
           { ...base, certificateId: id, target: wholeFile ? id : result.target, result: wholeFile ? { ...result, target: id } : result },
           // An unreadable item under a configured target must not silence it: a fresh state replaces it, if still as read.
-          byId.has(id) ? undefined : unreadable.get(id),
-        ),
-      ),
+          previous ? undefined : unreadable.get(id),
+        );
+      }),
     );
   };
   const probing = checkTargetsInOrder(
@@ -335,7 +335,7 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
     throw error;
   });
 
-  const byId = listing?.byId ?? new Map<string, WatchState>();
+  const byId = listing?.byId ?? ListedStates.of({ states: [], unreadable: [] });
   const cloud = cloudListing && listing ? await settleListings(await cloudListing, byId, run, settlers) : NO_LISTINGS;
   for (const result of cloud.results) tally.result(result, requests.length);
   tally.settledNow('listed', requests.length, cloud.outcomes);
@@ -456,8 +456,17 @@ export async function sendDigest(config: CertwatchConfig, deps: Pick<RunDependen
 /** The run ledger, as the summary names it. */
 const LEDGER_ID = 'certwatch#ledger';
 
+/**
+ * The states a run folds from: RunOptions.readStates, else the store's listing kept as stored (StateStore.listStored)
+ * where the store offers it, else its listing.
+ */
+async function readStoredStates(store: StateStore, config: CertwatchConfig, options: RunOptions): Promise<StoredStates> {
+  if (options.readStates) return ListedStates.of(await options.readStates(store, config));
+  return store.listStored ? store.listStored() : ListedStates.of(await store.list());
+}
+
 /** The stored states of a configured target that was never probed: its certificate's, or every one of its file's. */
-function storedStatesOf(byId: ReadonlyMap<string, WatchState>, request: CheckRequest): WatchState[] {
+function storedStatesOf(byId: StoredStates, request: CheckRequest): WatchState[] {
   if (isFileTarget(request.target)) {
     const file = fileTarget(filePathOf(request.target));
     return [...byId.values()].filter((state) => state.certificateId.startsWith(`${file}#`));
@@ -472,7 +481,7 @@ function storedStatesOf(byId: ReadonlyMap<string, WatchState>, request: CheckReq
 
 
 /** The stored certificates of a file (`file://PATH#N`); none yet: the file's own id, for its failure. */
-function certificatesOfFile(byId: ReadonlyMap<string, WatchState>, fileTarget: string): string[] {
+function certificatesOfFile(byId: StoredStates, fileTarget: string): string[] {
   const known = [...byId.keys()].filter((id) => id.startsWith(`${fileTarget}#`));
   return known.length > 0 ? known : [fileTarget];
 }
@@ -493,7 +502,7 @@ const NO_LISTINGS: ListingsOutcome = { results: [], outcomes: [], failures: [], 
  * longer does has disappeared. A listing that failed: its error is folded into its own state (an error alert after
  * `errorAfterFailures` runs, like a probe's), and each certificate it last listed goes on escalating from that.
  */
-async function settleListings(listing: CloudListing, byId: ReadonlyMap<string, WatchState>, run: RunContext, settlers: Settlers): Promise<ListingsOutcome> {
+async function settleListings(listing: CloudListing, byId: StoredStates, run: RunContext, settlers: Settlers): Promise<ListingsOutcome> {
   const { config, now } = run;
   const { observe, retire } = settlers;
   const resultById = new Map(listing.results.map((result) => [result.target, result]));
