@@ -5,14 +5,13 @@ import {
   type RunLedger,
   type StateListing,
   type StateStore,
-  type StoredDocument,
   type StoredStates,
   type UnreadableItem,
   type UnreadableRevision,
   UnreadableStateError,
   VersionConflictError,
 } from '../../core/ports';
-import { ListedStates } from '../../core/stored-states';
+import { type DocumentPage, ListedStates } from '../../core/stored-states';
 import type { WatchState } from '../../core/watch-state';
 
 // The embedded store's state store, seen from the caller's thread: each call goes as a message to the store's
@@ -52,7 +51,7 @@ export type StoreThreadMessage =
   | { readonly failed: string; readonly tableShape?: boolean }
   | { readonly id: number; readonly writes: number; readonly value: unknown }
   /** One Scan page of a `listStored` call, before its answer (the items it skipped). */
-  | { readonly id: number; readonly page: readonly StoredDocument[] }
+  | { readonly id: number; readonly page: DocumentPage }
   | { readonly id: number; readonly writes: number; readonly failure: StoreFailure };
 
 /** What the caller sends: a call, or the end of the store. */
@@ -67,7 +66,7 @@ interface Pending {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
   /** A listing's pages as they come. */
-  readonly onPage?: (page: readonly StoredDocument[]) => void;
+  readonly onPage?: (page: DocumentPage) => void;
 }
 
 export class ThreadStateStore implements StateStore {
@@ -106,12 +105,12 @@ export class ThreadStateStore implements StateStore {
   }
 
   /**
-   * The listing crosses a Scan page at a time, each state as its stored document, kept so on this side (ListedStates):
-   * neither thread ever holds the whole listing as objects.
+   * The listing crosses a Scan page at a time, its documents compact in one buffer moved (not copied) from the store's
+   * thread, and kept so on this side (ListedStates): neither thread ever holds the whole listing as objects.
    */
   async listStored(): Promise<StoredStates> {
     const listed = new ListedStates();
-    const unreadable = (await this.call({ method: 'listStored' }, (page) => page.forEach((stored) => listed.add(stored)))) as UnreadableItem[];
+    const unreadable = (await this.call({ method: 'listStored' }, (page) => listed.addPage(page))) as UnreadableItem[];
     return listed.listedAll(unreadable);
   }
 
