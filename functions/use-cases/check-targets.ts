@@ -43,9 +43,11 @@ export interface CheckDependencies {
   readonly onProgress?: (done: number, total: number) => void;
   /**
    * Called with each result as soon as it is judged (the watch run folds it while others are probed), with the
-   * index of its request: a file target gives one result per certificate.
+   * index of its request: a file target gives one result per certificate. A promise it returns holds that worker back
+   * from its next target until it settles: a consumer that falls behind (a run waiting for its store) keeps results
+   * from piling up.
    */
-  readonly onResult?: (index: number, result: CheckResult) => void;
+  readonly onResult?: (index: number, result: CheckResult) => void | PromiseLike<void>;
   /**
    * Once aborted, no further target is taken: the probes in flight finish (and are reported), then the check
    * rejects with the signal's reason, having no result for the targets never taken.
@@ -86,7 +88,7 @@ export async function checkTargetsInOrder(
       const index = next++;
       const request = requests[index];
       const results = isFileTarget(request.target) ? await checkFile(request, settings, deps) : [await checkOne(request, settings, deps, handshakes)];
-      for (const result of results) deps.onResult?.(index, result);
+      const consumed = results.map((result) => deps.onResult?.(index, result));
       deps.onProgress?.(++done, requests.length);
       early.set(index, results);
       for (let ready = early.get(nextToEmit); ready !== undefined; ready = early.get(nextToEmit)) {
@@ -94,6 +96,7 @@ export async function checkTargetsInOrder(
         for (const result of ready) emit(result, nextToEmit);
         nextToEmit++;
       }
+      await Promise.all(consumed);
     }
   };
   const workers = Math.max(1, Math.min(settings.concurrency, requests.length));

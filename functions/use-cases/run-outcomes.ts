@@ -72,6 +72,8 @@ export class RunOutcomes {
   private readonly inFlight = new Set<Promise<void>>();
   private sequence = 0;
   private failure: { readonly error: unknown } | undefined;
+  /** Who waits for the backlog to come down, and to what. */
+  private readonly waiters = new Map<() => void, number>();
 
   constructor(private readonly settings: RunOutcomesSettings) {}
 
@@ -92,13 +94,33 @@ export class RunOutcomes {
           this.failure ??= { error };
         },
       )
-      .finally(() => this.inFlight.delete(recording));
+      .finally(() => {
+        this.inFlight.delete(recording);
+        for (const [waiter, limit] of this.waiters) if (this.inFlight.size <= limit) waiter();
+      });
     this.inFlight.add(recording);
   }
 
   /** Outcomes already settled. */
   settledNow(group: OutcomeGroup, index: number, outcomes: readonly TargetOutcome[]): void {
     this.record(group, index, this.sequence++, outcomes);
+  }
+
+  /**
+   * While more than `limit` outcomes are being settled: a promise that resolves once no more are, or once `signal`
+   * aborts. Otherwise nothing to wait for.
+   */
+  backlog(limit: number, signal: AbortSignal): Promise<void> | undefined {
+    if (this.inFlight.size <= limit || signal.aborted) return undefined;
+    return new Promise<void>((resolve) => {
+      const waiter = () => {
+        signal.removeEventListener('abort', waiter);
+        this.waiters.delete(waiter);
+        resolve();
+      };
+      this.waiters.set(waiter, limit);
+      signal.addEventListener('abort', waiter, { once: true });
+    });
   }
 
   /** Every outcome handed to `settling` recorded; rejects with the first failure to settle one. */

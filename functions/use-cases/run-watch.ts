@@ -176,6 +176,12 @@ export class CloudReadersMissingError extends Error {
  */
 const STORE_CONCURRENCY = 32;
 
+/**
+ * Results judged and not yet folded (waiting for the listing, or for the store) beyond which probing waits: they would
+ * otherwise pile up while a large listing is read or while the store falls behind.
+ */
+const FOLD_BACKLOG = 1_000;
+
 /** What every step of one run shares: its ports (guarded by its circuits), its time and its control. */
 interface RunContext {
   readonly config: CertwatchConfig;
@@ -319,6 +325,7 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
         resultsOf[index]++;
         tally.result(result, index);
         tally.settling('probed', index, fold(index, result));
+        return tally.backlog(FOLD_BACKLOG, control.stopSignal);
       },
       signal: AbortSignal.any([listingFailed.signal, control.stopSignal]),
       abortProbes: control.stopSignal,

@@ -53,9 +53,30 @@ describe('an abort signal', () => {
   test('aborted once every target was taken: the check completes', async () => {
     const probe = countingProbe();
     const controller = new AbortController();
-    const onResult = (index: number) => index === 1 && controller.abort(new Error('too late'));
+    const onResult = (index: number) => {
+      if (index === 1) controller.abort(new Error('too late'));
+    };
     const results = await checkTargets(targets(2), settings, { probe, resolver: createResolver(), now: () => new Date(), onResult, signal: controller.signal });
     expect(results.map((r) => r.error?.code)).toEqual(['CONNECTION_REFUSED', 'CONNECTION_REFUSED']);
+  });
+});
+
+describe('a consumer that falls behind', () => {
+  test('a promise from onResult holds that worker back from its next target until it settles', async () => {
+    const probe = countingProbe();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const probedWhenReported: number[] = [];
+    const onResult = (index: number) => {
+      probedWhenReported.push(probe.count);
+      return index === 0 ? held : undefined;
+    };
+    const checking = checkTargets(targets(3), settings, { probe, resolver: createResolver(), now: () => new Date(), onResult });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(probe.count).toBe(1); // the one worker waits on the first result's consumer
+    release();
+    expect((await checking).map((r) => r.error?.code)).toEqual(['CONNECTION_REFUSED', 'CONNECTION_REFUSED', 'CONNECTION_REFUSED']);
+    expect(probedWhenReported).toEqual([1, 2, 3]);
   });
 });
 
