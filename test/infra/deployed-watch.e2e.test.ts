@@ -78,6 +78,8 @@ beforeAll(async () => {
     CERTWATCH_TOPIC_ARN: TOPIC_ARN,
     CERTWATCH_PROBE_QUEUE_URL: `${sqs.endpoint}/111111111111/certwatch-probe`,
     POWERTOOLS_SERVICE_NAME: 'deployed-test',
+    // The functions' own log lines are part of what is checked (they are kept, not printed: see `written`).
+    POWERTOOLS_LOG_LEVEL: 'INFO',
   });
   scheduled = (require(join(deployment.assets.scheduled, 'index.js')) as { handler: typeof scheduled }).handler;
   worker = (require(join(deployment.assets.worker, 'index.js')) as { handler: typeof worker }).handler;
@@ -109,19 +111,22 @@ function sqsEvent(messages: readonly Pick<QueuedMessage, 'messageId' | 'body' | 
   };
 }
 
-/** Runs `action`, returning what it wrote to stdout too (the functions' embedded-format metrics). */
-async function capturingStdout<T>(action: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
-  const written: string[] = [];
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+/** What the functions write to stdout (JSON logs, embedded-format metrics), kept for the assertions, not printed. */
+const written: string[] = [];
+beforeAll(() => {
+  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     written.push(String(chunk));
     if (process.env.DEBUG_E2E) process.stderr.write(String(chunk));
     return true;
   });
-  try {
-    return { result: await action(), lines: written.join('').split('\n').filter(Boolean) };
-  } finally {
-    write.mockRestore();
-  }
+});
+afterAll(() => jest.restoreAllMocks());
+
+/** Runs `action`, returning what it wrote to stdout too. */
+async function capturingStdout<T>(action: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
+  const from = written.length;
+  const result = await action();
+  return { result, lines: written.slice(from).join('').split('\n').filter(Boolean) };
 }
 
 /** The metric values in embedded-metric-format lines, by name. */
@@ -144,13 +149,25 @@ function metricsIn(lines: readonly string[]): Record<string, number[]> {
 }
 
 /** One schedule tick: the scheduled function sends the run's batches, then a worker takes each of them. */
-async function tick(): Promise<{ runId: string; responses: SQSBatchResponse[]; metrics: Record<string, number[]> }> {
+async function tick(): Promise<{ runId: string; responses: SQSBatchResponse[]; metrics: Record<string, number[]>; watched: Record<string, unknown>[] }> {
   const before = sqs.sent.length;
   const { result: started } = await capturingStdout(() => scheduled({ task: 'probe' }));
   const batches = sqs.sent.slice(before);
   expect(batches).toHaveLength((started as { batches: number }).batches);
   const { result: responses, lines } = await capturingStdout(() => Promise.all(batches.map((message) => worker(sqsEvent([message])))));
-  return { runId: (started as { runId: string }).runId, responses, metrics: metricsIn(lines) };
+  return { runId: (started as { runId: string }).runId, responses, metrics: metricsIn(lines), watched: logRecords(lines, 'probe batch watched') };
+}
+
+/** The functions' JSON log records with this message. */
+function logRecords(lines: readonly string[], message: string): Record<string, unknown>[] {
+  return lines.flatMap((line) => {
+    try {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      return record.message === message ? [record] : [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 const soonId = () => `tls:127.0.0.1:${soon.port}/soon.deploy.test`;
@@ -207,9 +224,22 @@ test('one tick probes the loopback servers, stores their states and publishes th
   const second = await tick();
   expect(second.responses).toEqual([{ batchItemFailures: [] }]);
   expect(sns.published).toHaveLength(1);
+  // The first tick wrote the batch's summary; the second read it instead of the states, and wrote nothing.
+  expect(first.watched).toEqual([expect.objectContaining({ statesRead: 2, statesUnread: 0, summaryWritten: true })]);
+  expect(second.watched).toEqual([expect.objectContaining({ statesRead: 0, statesUnread: 2, summaryWritten: false, storeWrites: 0 })]);
   expect(second.metrics).toMatchObject({ NotificationsSent: [0], CertificatesWarning: [1] });
   expect(second.metrics.RunDuration).toHaveLength(1);
   expect((await storedItem('certwatch#probe-run'))?.runId?.S).toBe(second.runId);
+});
+
+test('a forget through the on-demand function is seen by the next tick: a certificate still configured is watched again from scratch', async () => {
+  const onDemand = (require(join(deployment.assets.onDemand, 'index.js')) as { handler: Handler<unknown, unknown> }).handler;
+  await tick();
+  expect(await onDemand({ action: 'forget', certificateId: fineId() })).toMatchObject({ certificateId: fineId() });
+  expect(await storedItem(fineId())).toBeUndefined();
+  const next = await tick();
+  expect(next.watched).toEqual([expect.objectContaining({ statesRead: 1, statesUnread: 1 })]);
+  expect(JSON.parse((await storedItem(fineId()))!.state.S!)).toMatchObject({ status: 'ok', history: [expect.objectContaining({ event: 'first-seen' })] });
 });
 
 test('a poison batch fails alone: the valid record beside it is watched, the malformed one reported for retry', async () => {
