@@ -6,8 +6,8 @@ import { alertNotifier, batchSummaries, nameResolver, probeRunTracker, stateStor
 import { withBundledCaFiles } from '../lambda/bundled-files';
 import { invocationDeadline } from '../lambda/invocation-deadline';
 import { logger } from '../lambda/logger';
-import { EXPIRING_LOG_MESSAGE, WATCH_METRICS } from '../lambda/metric-names';
-import { metrics } from '../lambda/metrics';
+import { BATCH_FAILED_LOG_MESSAGE, EXPIRING_LOG_MESSAGE, WATCH_METRICS } from '../lambda/metric-names';
+import { addCount, metrics } from '../lambda/metrics';
 import { finishBatch } from '../use-cases/probe-run';
 import { watchBatch, type BatchReport } from '../use-cases/watch-batch';
 
@@ -32,12 +32,13 @@ export async function handler(event: SQSEvent, context?: Pick<Context, 'getRemai
       try {
         await watchRecord(record, invocationDeadline(context));
       } catch (error) {
-        logger.error('probe batch failed; SQS offers it again until its receive limit', {
+        // Logged, not counted in a metric: offered again, it either succeeds or ends on the dead-letter queue, which
+        // an alarm watches (the dashboard counts these lines).
+        logger.error(BATCH_FAILED_LOG_MESSAGE, {
           messageId: record.messageId,
           receiveCount: record.attributes?.ApproximateReceiveCount,
           error: error as Error,
         });
-        metrics.addMetric(WATCH_METRICS.batchesFailed, MetricUnit.Count, 1);
         batchItemFailures.push({ itemIdentifier: record.messageId });
       }
     }
@@ -86,13 +87,11 @@ async function watchRecord(record: SQSRecord, deadline: Date | undefined): Promi
  * dashboard lists them), one per problem; no line per healthy target (a 100,000-target fleet would pay for them).
  */
 function report(summary: BatchReport, context: Readonly<Record<string, unknown>>, now: Date): void {
-  metrics.addMetric(WATCH_METRICS.notificationsSent, MetricUnit.Count, summary.notificationsSent);
-  metrics.addMetric(WATCH_METRICS.notificationsFailed, MetricUnit.Count, summary.publishFailures.length);
+  addCount(WATCH_METRICS.notificationsSent, summary.notificationsSent);
+  addCount(WATCH_METRICS.notificationsFailed, summary.publishFailures.length);
   if (summary.storeFailures.length === 0) {
     // Counted once per batch that completes: a batch offered again is not counted twice.
-    for (const [status, metricName] of Object.entries(WATCH_METRICS.certificates)) {
-      metrics.addMetric(metricName, MetricUnit.Count, summary.byStatus[status as keyof typeof summary.byStatus]);
-    }
+    for (const [status, metricName] of Object.entries(WATCH_METRICS.certificates)) addCount(metricName, summary.byStatus[status as keyof typeof summary.byStatus]);
   }
   // The certificates read, as the batch left them, and those its summary let it leave unread, as the probe saw them.
   const watched = [
@@ -118,6 +117,7 @@ function report(summary: BatchReport, context: Readonly<Record<string, unknown>>
     byStatus: summary.byStatus,
     notificationsSent: summary.notificationsSent,
     notificationsPending: summary.notificationsPending,
+    ...(soonest !== null ? { soonestDaysRemaining: soonest } : {}),
     conflicts: summary.conflicts.length,
     statesRead: summary.summaryUse.read,
     statesUnread: summary.summaryUse.unread,

@@ -8,10 +8,10 @@ import {
   type BatchSummary,
   type SummaryEntry,
 } from '../core/batch-summary';
+import { MAX_PROBES_PER_WORKER } from '../core/check-settings';
 import { configInputFor, type CertwatchConfig } from '../core/config';
 import type { ObservedResult } from '../core/escalation/fold';
 import { VersionConflictError, type BatchSummaryRead, type BatchSummaryStore, type StateBatchReader, type StateStore } from '../core/ports';
-import { MAX_PROBES_PER_WORKER } from '../core/watch-plan';
 import type { WatchState } from '../core/watch-state';
 import { configuredCertificateIds, watchCycle, type RunDependencies, type RunSummary } from './run-watch';
 
