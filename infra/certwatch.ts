@@ -32,7 +32,7 @@ export interface CertWatchProps {
   readonly batchSize?: number;
   /** Probe workers at most at once (2 to 1,000). @default 50 */
   readonly maxWorkers?: number;
-  /** A probe worker's memory, in MB. @default DEFAULT_WORKER_MEMORY_MB (256) */
+  /** A probe worker's memory, in MB. @default DEFAULT_WORKER_MEMORY_MB (512) */
   readonly workerMemoryMb?: number;
   /**
    * The `service` dimension of the functions' metrics and logs: tells apart two deployments in one account.

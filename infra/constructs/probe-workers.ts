@@ -4,11 +4,13 @@ import { CertwatchFunction, type BindableTable, type BindableTopic, type Functio
 import type { ProbeQueue } from './probe-queue';
 
 /**
- * A worker's memory by default: its CPU share is in proportion (Lambda gives a whole vCPU at 1,769 MB), so a batch's
- * CPU costs the same at any size below that, while the time it waits on the network costs in proportion to it. 256 MB
- * holds a batch of 250 handshakes at once with room to spare (docs/benchmarks.md: measured peak memory).
+ * A worker's memory by default. Its CPU share is in proportion (Lambda gives a whole vCPU at 1,769 MB), so a batch's
+ * CPU costs the same at any size below that, and only the time it waits on the network costs more: measured, a batch
+ * is mostly CPU (handshakes, parsing), and 512 MB costs 4% more than 256 MB (docs/benchmarks.md). A batch of 250
+ * handshakes at once peaked at 186 MB with test certificates: 512 MB leaves room for real chains and long SAN lists,
+ * and twice the CPU for a wave of handshakes that each have check.timeoutMs to finish.
  */
-export const DEFAULT_WORKER_MEMORY_MB = 256;
+export const DEFAULT_WORKER_MEMORY_MB = 512;
 
 export interface ProbeWorkersProps {
   readonly table: BindableTable;

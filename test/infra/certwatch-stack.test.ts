@@ -221,7 +221,7 @@ describe('functions', () => {
 
   test('a worker probes 256 at once, in batches of 250 whose worst case (every address timing out) leaves two retries within the hour', () => {
     // A lookup (10 s), ceil(250 x 16 addresses / 256) = 16 waves of 10 s, a minute for the rest: 230 s.
-    template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('probe one batch'), Timeout: 230, MemorySize: 256 });
+    template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('probe one batch'), Timeout: 230, MemorySize: 512 });
     expect(stack.certwatch.capacity).toEqual({ batches: 1, probesPerWorker: 256, worstBatchMs: 230_000, worstRunMs: 80_000, visibilityTimeoutMs: 1_380_000, retriesWithinPeriod: 2 });
   });
 
@@ -232,9 +232,9 @@ describe('functions', () => {
     expect(singleStack.certwatch.capacity).toMatchObject({ worstBatchMs: 80_000, retriesWithinPeriod: 2 });
   });
 
-  test('a check.concurrency the config sets is honoured: 16 at once make batches of 20, and a worker of 512 MB when asked', () => {
-    const { template: gentle, stack: gentleStack } = synth(configFor(caFile, { check: { timeoutMs: 10_000, concurrency: 16 } }), { workerMemoryMb: 512 });
-    gentle.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('probe one batch'), Timeout: 270, MemorySize: 512 });
+  test('a check.concurrency the config sets is honoured: 16 at once make batches of 20, and a worker of 256 MB when asked', () => {
+    const { template: gentle, stack: gentleStack } = synth(configFor(caFile, { check: { timeoutMs: 10_000, concurrency: 16 } }), { workerMemoryMb: 256 });
+    gentle.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('probe one batch'), Timeout: 270, MemorySize: 256 });
     expect(gentleStack.certwatch.capacity).toMatchObject({ probesPerWorker: 16, worstBatchMs: 270_000, retriesWithinPeriod: 2 });
   });
 
