@@ -108,7 +108,7 @@ function costFor({ targets, concurrency = DEPLOYED_PROBES_PER_WORKER, memoryMb =
   return { targets, batchSize, batches, workerSeconds, lambda, dynamo, dynamoReads, scanReads, sqs, logs, scheduler, variable, perThousand: (variable / targets) * 1000 };
 }
 
-const usd = (x) => (x < 0.01 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`);
+const usd = (x) => (x === 0 ? '$0' : x < 0.01 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`);
 const count = (n) => n.toLocaleString('en-US');
 const rows = [
   { label: '1,000 endpoints', targets: 1000 },
