@@ -195,8 +195,6 @@ interface TargetOutcome {
   readonly left?: string;
   /** Its stored state had been written by a clock ahead of this run's (FoldOutcome.aheadOfClock). */
   readonly aheadOfClock?: true;
-  /** Left as stored, unread (RunOptions.summarized). */
-  readonly unchanged?: true;
 }
 
 /** What every step of one run shares: its ports (guarded by its circuits), its time and its control. */
@@ -324,8 +322,9 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
         const input: ObservedResult = { ...base, certificateId: id, target: wholeFile ? id : result.target, result: wholeFile ? { ...result, target: id } : result };
         const summarized = options.summarized?.(input) ?? 'listed';
         if (summarized === 'unchanged') {
+          // Left as stored, unread: it contributes no state and nothing sent.
           observed.add(id);
-          return Promise.resolve<TargetOutcome>({ sent: 0, publishFailures: [], unchanged: true });
+          return Promise.resolve<TargetOutcome>({ sent: 0, publishFailures: [] });
         }
         // An unreadable item under a configured target must not silence it: a fresh state replaces it, if still as read.
         return settlers.observe(byId.get(id), input, byId.has(id) ? undefined : unreadable.get(id), summarized === 'unread');

@@ -250,3 +250,18 @@ test('a journal that cannot be read: the batch reads every state, says why, and 
   expect(blind.summaryUse).toMatchObject({ read: 2, unread: 0, written: false, distrust: 'its summary could not be read', problem: expect.stringContaining('the change journal certwatch#changes') });
   expect(await storedSummaries(batch.table)).toEqual(before);
 });
+
+test('a certificate read on its own (another certificate served) whose item is unreadable is replaced by a fresh state', async () => {
+  const batch = await setUp();
+  const [soon] = batch.ids;
+  const reads = recordingStore(batch.table);
+  await watch(batch, reads.store, batch.summaries, day(0));
+  await suite.dynamo.client.send(new PutItemCommand({ TableName: batch.table.tableName, Item: { certificateId: { S: soon }, version: { N: '9' }, state: { S: '{broken' } } }));
+  const renewed = await issue({ subject: 'CN=run.test', sans: ['run.test'], issuer: suite.servers.intermediate, notBefore: day(-1), notAfter: day(90) });
+  batch.servers[0].serve({ key: renewed, chain: [renewed, suite.servers.intermediate] });
+
+  const after = await watch(batch, reads.store, batch.summaries, later(day(0), 1));
+  expect(reads.readAlone).toEqual([soon]);
+  expect(after.replacedItems).toEqual([{ certificateId: soon, message: expect.stringContaining('is not a certwatch state') }]);
+  expect(await batch.table.get(soon)).toMatchObject({ status: 'ok', version: 1 });
+});
