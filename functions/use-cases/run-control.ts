@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { NoAnswerError, type Notifier, type StateStore } from '../core/ports';
 
 // What bounds one run in time: a deadline after which it starts no more work, an early stop (a signal), a wrap-up
@@ -43,6 +44,9 @@ export class RunControl {
     stop?: AbortSignal,
     private readonly wrapUpMs: number = WRAP_UP_MS,
   ) {
+    // Every probe and store call in flight listens to these (and stops listening when it settles): a worker's 256
+    // at once are no leak, and Node's warning past 10 listeners would only fill the logs.
+    setMaxListeners(0, this.stopping.signal, this.ending.signal);
     const untilDeadline = Math.max(0, deadline.getTime() - Date.now());
     this.timers.push(setTimeout(() => this.stop(`its deadline (${deadline.toISOString()}) passed`), untilDeadline).unref());
     if (stop?.aborted) this.stop(reasonText(stop.reason));
