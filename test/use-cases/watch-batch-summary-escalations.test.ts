@@ -25,6 +25,7 @@ const at = (hours: number) => new Date(day(0).getTime() + hours * HOUR);
 
 interface Watched {
   readonly table: DynamoDbStateStore;
+  readonly summaries: DynamoDbBatchSummaries;
   readonly config: CertwatchConfig;
   readonly notifier: RecordingNotifier;
   /** One run of the batch at `now`: states read (BatchGetItem ids, and each read alone). */
@@ -54,7 +55,7 @@ async function watched(config: CertwatchConfig): Promise<Watched> {
     const report = await watchBatch(config, { probe: new TlsProbe(), resolver: createResolver(config.check.dnsServers), store, summaries, notifier, now });
     return { ...report, statesRead };
   };
-  return { table, config, notifier, run };
+  return { table, summaries, config, notifier, run };
 }
 
 /** Runs at `hours`, expecting the summary to vouch for every certificate: nothing read, nothing sent. */
@@ -85,13 +86,13 @@ test('an intermediate that expires before the leaf takes the certificate into th
 test('a snooze that ends within the summary\'s day: the repeat it held back goes out at the first run after it, once', async () => {
   const server = (await suite.serverExpiringIn(10, 'run.test')) as RunningTlsServer;
   const batch = await watched(suite.configFor([`127.0.0.1:${server.port}`]));
-  const [id] = batch.config.targets.map(() => `tls:127.0.0.1:${server.port}/run.test`);
+  const id = `tls:127.0.0.1:${server.port}/run.test`;
   const alert = `expiry/urgent/127.0.0.1:${server.port}/owners+oncall`;
 
   await batch.run(at(0));
   expect(batch.notifier.take()).toEqual([alert]);
   // Snoozed past the daily repeat, through the change journal.
-  await acknowledgeCertificate(batch.table, id, { at: at(0.1), until: at(26) }, new DynamoDbBatchSummaries({ client: suite.dynamo.client, tableName: batch.table.tableName }));
+  await acknowledgeCertificate(batch.table, id, { at: at(0.1), until: at(26) }, batch.summaries);
   await batch.run(at(1));
   await batch.run(at(2));
   await expectVouched(batch, 3);
