@@ -167,6 +167,11 @@ export function planBatchReads(summary: BatchSummary | null, journal: ChangeJour
  * conflicted, a target left when the run stopped: read next time). Written when an entry changed, when it read
  * certificates people changed, or when the journal has moved on by half of what it keeps (so that the summary does
  * not fall so far behind that its whole batch is read).
+ *
+ * A certificate people changed since the stored summary gets no entry: it is read again next run. The journal is told
+ * of a change before the change is written (an acknowledgement's put, a forget's delete), and the batch's states are
+ * read eventually consistent, so this run may have read it as it was before; its entry would then vouch for a state
+ * that no longer is (a forgotten certificate left unwatched for up to SUMMARY_TRUST_MS, instead of starting again).
  */
 export function nextBatchSummary(
   previous: BatchSummary | null,
@@ -176,10 +181,12 @@ export function nextBatchSummary(
   plan: BatchReadPlan,
   now: Date,
 ): BatchSummary | null {
-  const next: BatchSummary = { key, entries, journalSequence: journal.sequence, writtenAt: now.toISOString(), version: previous?.version ?? 0 };
+  const changed = new Set(plan.changedByHand);
+  const kept = changed.size > 0 ? Object.fromEntries(Object.entries(entries).filter(([id]) => !changed.has(id))) : entries;
+  const next: BatchSummary = { key, entries: kept, journalSequence: journal.sequence, writtenAt: now.toISOString(), version: previous?.version ?? 0 };
   if (!previous || plan.distrust !== null || plan.changedByHand.length > 0) return next;
   if (journal.sequence - previous.journalSequence > JOURNAL_KEPT / 2) return next;
-  return canonicalJson(previous.entries) === canonicalJson(entries) ? null : next;
+  return canonicalJson(previous.entries) === canonicalJson(kept) ? null : next;
 }
 
 /** JSON with every object's keys sorted: the same data, the same text. */

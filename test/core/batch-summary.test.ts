@@ -63,6 +63,14 @@ describe('nextBatchSummary', () => {
     const busy = journalOf(...Array.from({ length: JOURNAL_KEPT / 2 + 1 }, (_, index) => `elsewhere-${index}`));
     expect(nextBatchSummary(summary(entries), 'k', entries, busy, planBatchReads(summary(entries), busy, ['a'], NOW), NOW)).toMatchObject({ journalSequence: JOURNAL_KEPT / 2 + 1 });
   });
+
+  test('gives a certificate people changed no entry, whatever this run folded from it (read again next run)', () => {
+    const both = { a: entry(hours(5)), b: entry(hours(5)) };
+    const changed = journalOf('a');
+    const next = nextBatchSummary(summary(both), 'k', { a: entry(hours(7)), b: entry(hours(5)) }, changed, planBatchReads(summary(both), changed, ['a', 'b'], NOW), NOW);
+    expect(next?.entries).toEqual({ b: entry(hours(5)) });
+    expect(next?.journalSequence).toBe(1);
+  });
 });
 
 test('batchSummaryKey: the same batch config gives the same key, whatever the order of its keys; any change another', () => {

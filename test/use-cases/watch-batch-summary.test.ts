@@ -265,3 +265,43 @@ test('a certificate read on its own (another certificate served) whose item is u
   expect(after.replacedItems).toEqual([{ certificateId: soon, message: expect.stringContaining('is not a certwatch state') }]);
   expect(await batch.table.get(soon)).toMatchObject({ status: 'ok', version: 1 });
 });
+
+test('a forget the batch sees in the journal but whose deletion lands after it read the state: the next run watches the certificate again from scratch', async () => {
+  const batch = await setUp();
+  const [soon] = batch.ids;
+  await watch(batch, recordingStore(batch.table).store, batch.summaries, day(0));
+  expect(batch.notifier.take()).toEqual([`expiry/urgent/127.0.0.1:${batch.servers[0].port}/owners+oncall`]);
+
+  // A person forgets `soon` while a worker starts: the journal is told first, then the forget waits (a slow client, an
+  // eventually consistent read) until the worker has read the states; only then is the item deleted.
+  let statesRead!: () => void;
+  const afterStatesRead = new Promise<void>((resolve) => (statesRead = resolve));
+  let noted!: () => void;
+  const afterNote = new Promise<void>((resolve) => (noted = resolve));
+  const forgetting = forgetCertificate(batch.table, soon, {
+    getJournal: () => batch.summaries.getJournal(),
+    putJournal: async (next, expectedVersion) => {
+      const stored = await batch.summaries.putJournal(next, expectedVersion);
+      noted();
+      await afterStatesRead;
+      return stored;
+    },
+  });
+  await afterNote;
+  const racing: StateStore & StateBatchReader = Object.assign(storeWith(batch.table, {}), {
+    getMany: async (ids: readonly string[]) => {
+      const listing = await batch.table.getMany(ids);
+      statesRead();
+      await forgetting;
+      return listing;
+    },
+  });
+  const raced = await watch(batch, racing, batch.summaries, later(day(0), 1));
+  expect(raced.summaryUse).toMatchObject({ changedByHand: 1 });
+  expect(await batch.table.get(soon)).toBeUndefined();
+
+  // Forgotten while still configured and inside the urgent stage: the next run starts a new series and says so at once.
+  await watch(batch, recordingStore(batch.table).store, batch.summaries, later(day(0), 2));
+  expect((await batch.table.get(soon))?.history.map((entry) => entry.event)).toEqual(['first-seen', 'stage-changed', 'notified']);
+  expect(batch.notifier.take()).toEqual([`expiry/urgent/127.0.0.1:${batch.servers[0].port}/owners+oncall`]);
+});
