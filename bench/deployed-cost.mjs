@@ -44,6 +44,8 @@ const PRICE = {
 };
 const RUNS_PER_MONTH = 720; // hourly
 const DIGESTS_PER_MONTH = 30;
+/** How often a certificate is renewed (90-day certificates renewed at 60 days: the busiest common case). */
+const RENEWAL_EVERY_DAYS = 60;
 const SCHEDULED_MB = 1536;
 const MAX_WORKERS = 50;
 /** A Lambda function gets one vCPU at 1,769 MB, in proportion below; this machine's core is taken as one Lambda vCPU. */
@@ -89,12 +91,14 @@ function costFor({ targets, concurrency = DEPLOYED_PROBES_PER_WORKER, memoryMb =
   const lambda = lambdaGbSeconds * PRICE.lambdaGbSecond + invocations * PRICE.lambdaRequest;
   // DynamoDB, per run: each batch's summary and the journal (eventually consistent), the run's progress (begin, one
   // count per batch, the finish) and the ledger. Per day: every state read once (the summary's day of trust) and each
-  // summary rewritten; the digest's consistent Scan. What notices cost (a write per decision) is extra.
+  // summary rewritten, and each renewal's summary written twice (its entry removed before the renewed state is
+  // written, then the new entry); the digest's consistent Scan. What notices cost (a write per decision) is extra.
   const summaryBytes = batchSize * summaryBytesPerEntry;
   const readsPerRun = batches * (readUnits(summaryBytes, false) + readUnits(100, false)) + 1;
   const writesPerRun = batches + 3;
   const readsPerDay = targets * readUnits(itemBytes, false) + Math.ceil((targets * itemBytes + batches * summaryBytes) / 4096);
-  const writesPerDay = batches * Math.ceil(summaryBytes / 1024);
+  const renewalsPerDay = targets / RENEWAL_EVERY_DAYS;
+  const writesPerDay = (batches + 2 * renewalsPerDay) * Math.ceil(summaryBytes / 1024);
   const dynamoReads = RUNS_PER_MONTH * readsPerRun + DIGESTS_PER_MONTH * readsPerDay;
   const dynamoWrites = RUNS_PER_MONTH * writesPerRun + DIGESTS_PER_MONTH * writesPerDay;
   const dynamo = dynamoReads * PRICE.readRequestUnit + dynamoWrites * PRICE.writeRequestUnit;

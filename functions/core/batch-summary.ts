@@ -128,6 +128,30 @@ export function summaryEntryFor(state: WatchState, input: ObservedResult, policy
   return { observed: observationDigest(input), dueAt: new Date(Math.min(next, trustedUntil)).toISOString(), stage: state.expiry.stage };
 }
 
+/**
+ * Whether `summary` holds an entry for `certificateId` that a later run could trust for another observation than
+ * `digest` (this run's): in date, and of another digest. Such an entry is removed from the stored summary before the
+ * certificate's new state is written (invalidate before fold): were the summary's own write to fail afterwards, the
+ * entry would vouch for a state no longer stored, and the old observation seen again (a rollback, a stale node) would
+ * leave the certificate unread and silent until the entry's due time.
+ *
+ * An entry that is due needs no such write: planBatchReads trusts no entry whose due time has come, and it stays due
+ * (the next run's clock is later) until a summary write replaces it, and every such write gives the certificate an
+ * entry from the state its writer folded, or none: a due entry is never carried over (watch-batch.ts keeps only the
+ * entries it trusted, and a merge drops what its writer folded).
+ */
+export function vouchesOtherwise(summary: BatchSummary | null, certificateId: string, digest: string, now: Date): boolean {
+  const entry = summary?.entries[certificateId];
+  return entry !== undefined && Date.parse(entry.dueAt) > now.getTime() && entry.observed !== digest;
+}
+
+/** `summary` without the entries of `certificateIds` (the same summary when it has none of them). */
+export function withoutEntries(summary: BatchSummary, certificateIds: Iterable<string>): BatchSummary {
+  const dropped = new Set(certificateIds);
+  if (!Object.keys(summary.entries).some((id) => dropped.has(id))) return summary;
+  return { ...summary, entries: Object.fromEntries(Object.entries(summary.entries).filter(([id]) => !dropped.has(id))) };
+}
+
 /** What a batch may skip reading: the entries it trusts, or why it trusts none. */
 export interface BatchReadPlan {
   /** Certificate id -> its entry: its state need not be read when the observation's digest is `observed`. */

@@ -226,9 +226,10 @@ export interface BatchSummaryStore {
   /**
    * The summary under `key` and the change journal, in one read, eventually consistent: a summary or journal a moment
    * old only makes the batch read more states (its entries are older, its journal shorter). A journal that is not
-   * readable is an error (the batch reads every state then).
+   * readable is an error (the batch reads every state then). `consistent`: both read consistently (after a
+   * conditional write lost to another worker's, to write again over what it wrote).
    */
-  readBatchSummary(key: string): Promise<BatchSummaryRead>;
+  readBatchSummary(key: string, options?: { readonly consistent?: boolean }): Promise<BatchSummaryRead>;
   /**
    * Writes `next` only if the item under its key is still at `expectedVersion` (0: none, or one without a version);
    * throws VersionConflictError otherwise. Returns it with its new version.

@@ -26,8 +26,9 @@ export class DynamoDbBatchSummaries implements BatchSummaryStore, ChangeJournalS
     this.tableName = options.tableName;
   }
 
-  async readBatchSummary(key: string): Promise<BatchSummaryRead> {
-    const [summaryItem, journalItem] = await Promise.all([this.getItem(summaryItemKey(key), false), this.getItem(JOURNAL_KEY, false)]);
+  async readBatchSummary(key: string, options: { readonly consistent?: boolean } = {}): Promise<BatchSummaryRead> {
+    const consistent = options.consistent ?? false;
+    const [summaryItem, journalItem] = await Promise.all([this.getItem(summaryItemKey(key), consistent), this.getItem(JOURNAL_KEY, consistent)]);
     return { ...itemToSummary(key, summaryItem), journal: itemToJournal(journalItem, this.tableName) };
   }
 

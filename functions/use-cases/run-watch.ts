@@ -93,11 +93,15 @@ export interface RunOptions {
   /**
    * What a deployed batch's summary says of a result's certificate (watch-batch.ts): `unchanged`, its state is as
    * stored with nothing due, so it is neither read, folded nor written; `unread`, `readStates` left it out, so it is read
-   * on its own (consistently) and folded; `listed`, it is folded from what `readStates` gave.
+   * on its own (consistently) and folded; `listed`, it is folded from what `readStates` gave. A promise is awaited
+   * before the fold; one that rejects leaves the certificate unfolded, a store failure of the run.
    * @default every certificate is `listed`
    */
-  readonly summarized?: (input: ObservedResult) => 'unchanged' | 'unread' | 'listed';
+  readonly summarized?: (input: ObservedResult) => SummaryVerdict | Promise<SummaryVerdict>;
 }
+
+/** RunOptions.summarized */
+export type SummaryVerdict = 'unchanged' | 'unread' | 'listed';
 
 export interface RunProblem {
   readonly certificateId: string;
@@ -318,13 +322,19 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
     const wholeFile = isFileTarget(target) && result.target === fileTarget(filePathOf(target));
     const ids = wholeFile ? certificatesOfFile(byId, result.target) : [certificateIdForResult(result)];
     return Promise.all(
-      ids.map((id) => {
+      ids.map(async (id) => {
         const input: ObservedResult = { ...base, certificateId: id, target: wholeFile ? id : result.target, result: wholeFile ? { ...result, target: id } : result };
-        const summarized = options.summarized?.(input) ?? 'listed';
+        let summarized: SummaryVerdict;
+        try {
+          summarized = await (options.summarized?.(input) ?? 'listed');
+        } catch (error) {
+          observed.add(id);
+          return failedSettlement(id, byId.get(id), error, { sent: 0, publishFailures: [] });
+        }
         if (summarized === 'unchanged') {
           // Left as stored, unread: it contributes no state and nothing sent.
           observed.add(id);
-          return Promise.resolve<TargetOutcome>({ sent: 0, publishFailures: [] });
+          return { sent: 0, publishFailures: [] };
         }
         // An unreadable item under a configured target must not silence it: a fresh state replaces it, if still as read.
         return settlers.observe(byId.get(id), input, byId.has(id) ? undefined : unreadable.get(id), summarized === 'unread');

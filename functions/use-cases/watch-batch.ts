@@ -4,6 +4,8 @@ import {
   observationDigest,
   planBatchReads,
   summaryEntryFor,
+  vouchesOtherwise,
+  withoutEntries,
   type BatchReadPlan,
   type BatchSummary,
   type SummaryEntry,
@@ -14,6 +16,7 @@ import type { ObservedResult } from '../core/escalation/fold';
 import { VersionConflictError, type BatchSummaryRead, type BatchSummaryStore, type StateBatchReader, type StateStore } from '../core/ports';
 import type { WatchState } from '../core/watch-state';
 import { configuredCertificateIds, watchCycle, type RunDependencies, type RunSummary } from './run-watch';
+import { SummaryInvalidation, type StoredSummary } from './summary-invalidation';
 
 export interface BatchDependencies extends RunDependencies {
   readonly store: StateStore & StateBatchReader;
@@ -42,6 +45,8 @@ export interface SummaryUse {
   readonly distrust: string | null;
   /** The summary was written (it changed). */
   readonly written: boolean;
+  /** Summary writes that removed entries before states were written (their certificates' observation differed). */
+  readonly invalidations: number;
   /** What went wrong reading or writing it (the states are watched all the same); null when nothing did. */
   readonly problem: string | null;
 }
@@ -63,8 +68,12 @@ export interface BatchReport extends RunSummary {
  * BatchGetItem, eventually consistent: a stale read fails its conditional write, and the fold is made again from a
  * consistent read) only the states its summary does not vouch for: no entry, their time come, changed by a person. A
  * vouched-for certificate whose observation is the same is left unread and unwritten; one whose observation differs
- * is read on its own and folded. The summary is rewritten only when it changed; a write that conflicts with another
- * worker's (the same batch twice) keeps theirs, less the entries of what this one folded.
+ * is read on its own and folded. Before a certificate whose observation differs from an entry in date is folded, that
+ * entry is removed from the stored summary (SummaryInvalidation; batch-summary.ts, vouchesOtherwise says why); when
+ * that write fails, the certificate is not folded (a store failure: the batch fails and SQS offers it again). The
+ * summary is rewritten only when it changed; a write that conflicts with another worker's (the same batch twice), or
+ * that would follow another worker's write met while removing entries, keeps theirs, less the entries of what this
+ * one folded.
  */
 export async function watchBatch(config: CertwatchConfig, deps: BatchDependencies): Promise<BatchReport> {
   const reader: StateBatchReader = deps.store;
@@ -92,27 +101,37 @@ export async function watchBatch(config: CertwatchConfig, deps: BatchDependencie
   const listed = ids.filter((id) => !plan.trusted.has(id));
   const observedInputs = new Map<string, ObservedResult>();
   const unchanged = new Map<string, SummaryEntry>();
+  // Without a summary read, none is known to invalidate (what that leaves open: docs/benchmarks.md).
+  const invalidation = deps.summaries && read ? new SummaryInvalidation(deps.summaries, key, read) : null;
   const { summary, states } = await watchCycle(bounded, deps, {
     readStates: () => reader.getMany(listed),
     refoldOnConflict: true,
     recordRun: false,
     summarized: (input) => {
-      observedInputs.set(input.certificateId, input);
-      const entry = plan.trusted.get(input.certificateId);
-      if (!entry) return 'listed';
-      if (entry.observed !== observationDigest(input)) return 'unread';
-      unchanged.set(input.certificateId, entry);
-      return 'unchanged';
+      const { certificateId } = input;
+      observedInputs.set(certificateId, input);
+      const entry = plan.trusted.get(certificateId);
+      const stored = invalidation?.latest.summary ?? null;
+      if (!entry && !stored?.entries[certificateId]) return 'listed';
+      const digest = observationDigest(input);
+      if (entry && entry.observed === digest) {
+        unchanged.set(certificateId, entry);
+        return 'unchanged';
+      }
+      const verdict = entry ? 'unread' : 'listed';
+      // An entry not trusted this run (the journal, a summary distrusted) may be trusted again by a later one.
+      return invalidation && vouchesOtherwise(stored, certificateId, digest, deps.now) ? invalidation.remove(certificateId).then(() => verdict) : verdict;
     },
   });
 
   let written = false;
-  if (deps.summaries && read && summary.stopped === null) {
+  if (deps.summaries && invalidation && read && summary.stopped === null) {
     const entries = entriesAfter(ids, { states, summary, unchanged, observedInputs }, bounded, deps.now);
-    const next = nextBatchSummary(read.summary, key, entries, read.journal, plan, deps.now);
+    const stored = invalidation.latest;
+    const next = nextBatchSummary(stored.summary ?? read.summary, key, entries, read.journal, plan, deps.now);
     if (next) {
       const folded = ids.filter((id) => !unchanged.has(id));
-      const outcome = await writeSummary(deps.summaries, next, read.storedVersion, folded);
+      const outcome = await writeSummary(deps.summaries, next, stored, folded, invalidation.foundOtherWriter);
       written = outcome.written;
       problem ??= outcome.problem;
     }
@@ -122,7 +141,15 @@ export async function watchBatch(config: CertwatchConfig, deps: BatchDependencie
     ...summary,
     states,
     unread,
-    summaryUse: { read: ids.length - unchanged.size, unread: unchanged.size, changedByHand: plan.changedByHand.length, distrust: plan.distrust, written, problem },
+    summaryUse: {
+      read: ids.length - unchanged.size,
+      unread: unchanged.size,
+      changedByHand: plan.changedByHand.length,
+      distrust: plan.distrust,
+      written,
+      invalidations: invalidation?.writes ?? 0,
+      problem,
+    },
   };
 }
 
@@ -151,21 +178,29 @@ function entriesAfter(
 
 /**
  * Writes the summary, conditionally. Another worker wrote it first (the same batch delivered twice, or a retry
- * overlapping): theirs is kept, less the entries of the certificates this one folded (whose states it may have
- * changed since theirs was computed), once; a second conflict leaves it to the next run.
+ * overlapping), found now or while removing entries (`overtaken`: this run's entries, the ones it trusted among them,
+ * may be what that worker removed): theirs is kept, less the entries of the certificates this one folded (whose
+ * states it may have changed since theirs was computed), once; a second conflict leaves it to the next run.
  */
-async function writeSummary(summaries: BatchSummaryStore, next: BatchSummary, storedVersion: number, folded: readonly string[]): Promise<{ written: boolean; problem: string | null }> {
-  try {
-    await summaries.writeBatchSummary(next, storedVersion);
-    return { written: true, problem: null };
-  } catch (error) {
-    if (!(error instanceof VersionConflictError)) return { written: false, problem: `its summary could not be written: ${(error as Error).message}` };
+async function writeSummary(
+  summaries: BatchSummaryStore,
+  next: BatchSummary,
+  stored: StoredSummary,
+  folded: readonly string[],
+  overtaken: boolean,
+): Promise<{ written: boolean; problem: string | null }> {
+  if (!overtaken) {
+    try {
+      await summaries.writeBatchSummary(next, stored.storedVersion);
+      return { written: true, problem: null };
+    } catch (error) {
+      if (!(error instanceof VersionConflictError)) return { written: false, problem: `its summary could not be written: ${(error as Error).message}` };
+    }
   }
   try {
     const latest = await summaries.readBatchSummary(next.key);
     if (!latest.summary) return { written: false, problem: null };
-    const entries = Object.fromEntries(Object.entries(latest.summary.entries).filter(([id]) => !folded.includes(id)));
-    await summaries.writeBatchSummary({ ...latest.summary, entries }, latest.storedVersion);
+    await summaries.writeBatchSummary(withoutEntries(latest.summary, folded), latest.storedVersion);
     return { written: true, problem: null };
   } catch (error) {
     return { written: false, problem: error instanceof VersionConflictError ? null : `its summary could not be written: ${(error as Error).message}` };

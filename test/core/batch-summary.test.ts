@@ -8,6 +8,8 @@ import {
   type BatchSummary,
   type ChangeJournalRecord,
   type SummaryEntry,
+  vouchesOtherwise,
+  withoutEntries,
 } from '../../functions/core/batch-summary';
 
 // Tier 1: which entries of a batch's summary a run may trust, and when the summary is written again.
@@ -79,4 +81,16 @@ test('batchSummaryKey: the same batch config gives the same key, whatever the or
   expect(batchSummaryKey(config)).toMatch(/^[A-Za-z0-9_-]{32}$/);
   expect(batchSummaryKey({ ...config, targets: ['a.example', 'c.example'] })).not.toBe(batchSummaryKey(config));
   expect(batchSummaryKey({ ...config, check: { timeoutMs: 5000, concurrency: 32 } })).not.toBe(batchSummaryKey(config));
+});
+
+test('vouchesOtherwise: an entry in date of another observation must go before a fold; a due one, the same one or none need not', () => {
+  const stored = summary({ a: entry(hours(5)), due: entry(hours(-0.1)), now: entry(NOW.toISOString()) });
+  expect(vouchesOtherwise(stored, 'a', 'renewed', NOW)).toBe(true);
+  expect(vouchesOtherwise(stored, 'a', 'digest', NOW)).toBe(false);
+  expect(vouchesOtherwise(stored, 'due', 'renewed', NOW)).toBe(false);
+  expect(vouchesOtherwise(stored, 'now', 'renewed', NOW)).toBe(false);
+  expect(vouchesOtherwise(stored, 'none', 'renewed', NOW)).toBe(false);
+  expect(vouchesOtherwise(null, 'a', 'renewed', NOW)).toBe(false);
+  expect(withoutEntries(stored, ['a', 'x']).entries).toEqual({ due: entry(hours(-0.1)), now: entry(NOW.toISOString()) });
+  expect(withoutEntries(stored, ['x'])).toBe(stored);
 });
