@@ -10,11 +10,16 @@
 //     process; DynamoDB is dynalite in another process, behind a proxy that counts requests by operation; SNS and
 //     SQS are the loopback fakes of the tests. Per batch: wall and CPU time (this process: the worker, the fakes),
 //     DynamoDB requests, log bytes (JSON logs and metrics, as CloudWatch Logs would ingest them);
-//  3. --plan-targets M: a plan of M targets (host names, never probed): the watch plan's size and the scheduled
-//     function's start of a run (reading the plan, sending M/100 batches to the fake SQS), cold and warm.
+//  3. a worker as Lambda starts it, in a fresh process (bench/worker-process.mjs): its initialisation, then one
+//     run's batches one after another (the first cold, the others warm), a first run (every item created, on a
+//     table of its own) and a steady one: CPU, wall time, log bytes, peak resident memory;
+//  4. --plan-targets M: a plan of M targets (host names, never probed): the watch plan's size and the scheduled
+//     function's start of a run (reading the plan, sending M/250 batches to the fake SQS), cold and warm.
+// --check-concurrency N sets the config's check.concurrency (default: none set, the deployment's own); --batch-size N
+// the construct's batchSize (default: the deployment's own).
 // Prints one JSON document (bench/out/deployed-functions.json too); docs/benchmarks.md turns it into the cost table.
 //
-//   node bench/deployed-functions.mjs [--count 1000] [--rounds 10] [--steady-runs 3] [--plan-targets 100000]
+//   node bench/deployed-functions.mjs [--count 1000] [--init-rounds 10] [--steady-runs 3] [--plan-targets 100000] [--check-concurrency N] [--batch-size N]
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -38,7 +43,13 @@ const script = { name: 'deployed-functions', url: import.meta.url };
 const { values, count } = parseBenchArgs(script, {
   defaultCount: '1000',
   maxCount: 62_500,
-  options: { 'steady-runs': { type: 'string', default: '3' }, 'plan-targets': { type: 'string', default: '0' }, 'init-rounds': { type: 'string', default: '10' } },
+  options: {
+    'steady-runs': { type: 'string', default: '3' },
+    'plan-targets': { type: 'string', default: '0' },
+    'init-rounds': { type: 'string', default: '10' },
+    'check-concurrency': { type: 'string' },
+    'batch-size': { type: 'string' },
+  },
 });
 const steadyRuns = Number(values['steady-runs']);
 const planTargets = Number(values['plan-targets']);
@@ -54,14 +65,14 @@ await runThenCleanUp(script, { server, workDir }, async () => {
     configFile,
     JSON.stringify({
       targets: server.hosts.map((host) => ({ target: `${host}:${server.port}`, servername: server.servername })),
-      check: { caFile: server.caFile },
+      check: { caFile: server.caFile, ...(values['check-concurrency'] ? { concurrency: Number(values['check-concurrency']) } : {}) },
       audiences: { owners: { emails: ['owners@example.com'] }, oncall: { emails: ['oncall@example.com'] } },
       digest: { notify: ['owners'], every: '1d' },
       // Not listed here (no ACM on loopback in this bench): only so that the inventory function is built and measured.
       acm: { regions: ['eu-west-1'] },
     }),
   );
-  const deployment = synthesizeDeployment(configFile);
+  const deployment = synthesizeDeployment(configFile, values['batch-size'] ? { batchSize: Number(values['batch-size']) } : {});
   report.assets = {};
   const baseline = baselineBundle();
   report.baselineInit = initTimes(baseline);
@@ -69,6 +80,7 @@ await runThenCleanUp(script, { server, workDir }, async () => {
     report.assets[name] = { ...assetSize(dir), init: initTimes(join(dir, 'index.js')) };
     report.assets[name].initRatioToBaseline = +(report.assets[name].init.cpuMs / report.baselineInit.cpuMs).toFixed(2);
   }
+  report.capacity = deployment.capacity;
   report.runs = await probeRuns(deployment);
   if (planTargets > 0) report.plan = await bigPlan(planTargets);
   report.machine.loadavgAtEnd = loadavg().map((l) => +l.toFixed(2));
@@ -165,6 +177,31 @@ async function probeRuns(deployment) {
   const scheduled = require(join(deployment.assets.scheduled, 'index.js')).handler;
   const worker = require(join(deployment.assets.worker, 'index.js')).handler;
   const runs = [];
+  const sqsRecord = (message) => ({ messageId: message.messageId, receiptHandle: 'r', body: message.body, attributes: { ApproximateReceiveCount: '1' }, messageAttributes: {} });
+  /** One run's batches, taken by a worker in a fresh process (cold, then warm), on `table`. */
+  const freshWorker = async (table) => {
+    const before = sqs.sent.length;
+    await measured(() => scheduled({ task: 'probe' }));
+    const recordsFile = join(workDir, `records-${before}.json`);
+    const reportFile = join(workDir, `worker-${before}.json`);
+    writeFileSync(recordsFile, JSON.stringify(sqs.sent.slice(before).map(sqsRecord)));
+    const profile = process.env.PROFILE_WORKER ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_WORKER}`] : [];
+    const child = await spawnAsync(process.execPath, ['--enable-source-maps', ...profile, join(benchDir, 'worker-process.mjs'), join(deployment.assets.worker, 'index.js'), recordsFile, reportFile], {
+      env: { ...process.env, CERTWATCH_TABLE: table },
+    });
+    if (child.status !== 0) throw new Error(`worker process: ${child.stderr}`);
+    const workerReport = JSON.parse(readFileSync(reportFile, 'utf8'));
+    const [cold, ...warm] = workerReport.invocations;
+    return {
+      batches: workerReport.invocations.length,
+      initCpuMs: +workerReport.init.cpuMs.toFixed(1),
+      coldBatchCpuMs: +cold.cpuMs.toFixed(1),
+      warmBatchCpuMs: warm.length > 0 ? +median(warm.map((b) => b.cpuMs)).toFixed(1) : null,
+      warmBatchWallMs: warm.length > 0 ? +median(warm.map((b) => b.wallMs)).toFixed(1) : null,
+      logBytesPerBatch: Math.round(median(workerReport.invocations.map((b) => b.logBytes))),
+      maxRssMb: +workerReport.maxRssMb.toFixed(1),
+    };
+  };
   try {
     for (let run = 0; run <= steadyRuns; run++) {
       const before = sqs.sent.length;
@@ -172,8 +209,7 @@ async function probeRuns(deployment) {
       const dispatch = await measured(() => scheduled({ task: 'probe' }));
       const batches = [];
       for (const message of sqs.sent.slice(before)) {
-        const event = { Records: [{ messageId: message.messageId, receiptHandle: 'r', body: message.body, attributes: { ApproximateReceiveCount: '1' }, messageAttributes: {} }] };
-        const batch = await measured(() => worker(event));
+        const batch = await measured(() => worker({ Records: [sqsRecord(message)] }));
         if (batch.result.batchItemFailures.length > 0) throw new Error(`a batch failed: ${JSON.stringify(batch.result)}`);
         batches.push(batch);
       }
@@ -193,6 +229,10 @@ async function probeRuns(deployment) {
         published: sns.published.length,
       });
     }
+    // Lambda starts a worker afresh for most hourly runs (an idle container does not last an hour): measured so.
+    const freshTable = 'certwatch-bench-fresh';
+    await ensureTable(client, freshTable);
+    const fresh = { first: await freshWorker(freshTable), steady: await freshWorker(freshTable) };
     const Items = [];
     let startKey;
     do {
@@ -201,9 +241,12 @@ async function probeRuns(deployment) {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     const sizes = Items.filter((item) => item.certificateId.S.startsWith('tls:')).map((item) => itemSizeBytes(item));
+    const summaries = Items.filter((item) => item.certificateId.S.startsWith('certwatch#batch#')).map((item) => itemSizeBytes(item));
     return {
       targets: count,
       runs,
+      fresh,
+      summaryItemBytes: { median: median(summaries), max: Math.max(...summaries), items: summaries.length },
       stateItemBytes: { median: median(sizes), max: Math.max(...sizes), items: sizes.length },
       tableBytes: sizes.reduce((a, b) => a + b, 0),
     };

@@ -24,6 +24,8 @@ export class CertwatchStack extends Stack {
       value: this.certwatch.onDemand.handler.function.functionName,
       description: 'aws lambda invoke --function-name <this> --payload \'{"targets":["example.com"]}\' out.json',
     });
-    new CfnOutput(this, 'DashboardName', { value: this.certwatch.monitoring.dashboard.dashboardName, description: 'the CloudWatch dashboard' });
+    const { dashboard } = this.certwatch.monitoring;
+    // None when the config turns the dashboard off (`"dashboard": false`).
+    if (dashboard) new CfnOutput(this, 'DashboardName', { value: dashboard.dashboardName, description: 'the CloudWatch dashboard' });
   }
 }

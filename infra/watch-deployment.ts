@@ -12,6 +12,8 @@ import { TrustStore } from '../functions/probes/trust-store';
 export interface WatchDeploymentOptions {
   /** Targets per SQS message (one worker invocation). */
   readonly batchSize: number;
+  /** Handshakes at once in a worker: the batches' `check.concurrency`. */
+  readonly concurrency: number;
   /** Where the config came from, for error messages. */
   readonly source: string;
 }
@@ -52,7 +54,12 @@ export function prepareWatchDeployment(config: CertwatchConfig, options: WatchDe
   };
   const shipped: CertwatchConfig = {
     ...config,
-    check: { ...config.check, ...(config.check.caFile !== undefined ? { caFile: nameInBundle(config.check.caFile) } : {}) },
+    check: {
+      ...config.check,
+      concurrency: options.concurrency,
+      givenConcurrency: options.concurrency,
+      ...(config.check.caFile !== undefined ? { caFile: nameInBundle(config.check.caFile) } : {}),
+    },
     targets: config.targets.map((target) => ({ ...target, caFiles: target.caFiles.map(nameInBundle) })),
     // The deployment publishes to its own topic (CERTWATCH_TOPIC_ARN), never to one named for the CLI.
     snsTopicArn: null,

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import type { StateStore } from '../core/ports';
+import type { ChangeJournalStore, StateStore } from '../core/ports';
+import type * as DynamoDbBatchSummariesModule from '../store/dynamodb-batch-summaries';
 import type * as DynamoDbClientModule from '../store/dynamodb-client';
 import type * as DynamoDbStateStoreModule from '../store/dynamodb-state-store';
 import type * as DynamoDbTableModule from '../store/dynamodb-table';
@@ -47,6 +48,11 @@ export interface StoreUse {
 
 export interface OpenStore {
   readonly store: StateStore;
+  /**
+   * A DynamoDB table's change journal: acknowledge and forget tell it, so that deployed workers using the table read
+   * those certificates again (batch-summary.ts). The local store has none: no deployed worker uses it.
+   */
+  readonly journal?: ChangeJournalStore;
   /** Where the state lives, for messages. */
   readonly description: string;
   close(): Promise<void>;
@@ -131,10 +137,16 @@ function openingDynamoDb(tableName: string): OpeningStore {
   const { createDynamoDbClient } = require('../store/dynamodb-client') as typeof DynamoDbClientModule;
   const { DynamoDbStateStore } = require('../store/dynamodb-state-store') as typeof DynamoDbStateStoreModule;
   const { verifyTable } = require('../store/dynamodb-table') as typeof DynamoDbTableModule;
+  const { DynamoDbBatchSummaries } = require('../store/dynamodb-batch-summaries') as typeof DynamoDbBatchSummariesModule;
   const client = createDynamoDbClient();
   const description = `DynamoDB table ${tableName}`;
   // Shared with the deployed watcher and other runs: never exclusive. Its key is checked before anything relies on it.
-  const open: OpenStore = { store: new DynamoDbStateStore({ client, tableName }), description, close: async () => client.destroy() };
+  const open: OpenStore = {
+    store: new DynamoDbStateStore({ client, tableName }),
+    journal: new DynamoDbBatchSummaries({ client, tableName }),
+    description,
+    close: async () => client.destroy(),
+  };
   const ready = verifyTable(client, tableName).then(
     () => open,
     async (error: unknown) => {

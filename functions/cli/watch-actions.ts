@@ -156,7 +156,7 @@ export async function ackCommand(id: string, flags: AckFlags, io: CliIo): Promis
   try {
     await refuseSimulatedTimeOnClockStore(opened.store, flags, at, clock);
     const request = { at, alert: flags.alert, until, note: flags.note, by: flags.by ?? userName() };
-    const { acknowledgement } = await acknowledgeCertificate(opened.store, certificateId, request).catch((error: unknown) => {
+    const { acknowledgement } = await acknowledgeCertificate(opened.store, certificateId, request, opened.journal).catch((error: unknown) => {
       if (error instanceof AcknowledgementError || error instanceof UnknownCertificateError) throw new UsageError(`ack: ${error.message}`);
       throw error;
     });
@@ -173,7 +173,7 @@ export async function forgetCommand(id: string, flags: ForgetFlags, io: CliIo): 
   const certificateId = normaliseCertificateId('forget', id, flags.servername);
   const opened = await openExistingStore('forget', flags);
   try {
-    const forgotten = await forgetCertificate(opened.store, certificateId).catch((error: unknown) => {
+    const forgotten = await forgetCertificate(opened.store, certificateId, opened.journal).catch((error: unknown) => {
       if (error instanceof UnknownCertificateError) throw new UsageError(`forget: ${error.message}`);
       throw error;
     });

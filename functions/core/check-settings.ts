@@ -16,6 +16,19 @@ export const CHECK_DEFAULTS: Thresholds & { readonly timeoutMs: number; readonly
   maxAddresses: 16,
 };
 
+/**
+ * Probes one deployed worker runs at once, whatever `check.concurrency` says: a Lambda has 1,024 file descriptors, and
+ * its SDK clients need some of them too.
+ */
+export const MAX_PROBES_PER_WORKER = 256;
+
+/**
+ * A deployed worker's handshakes at once when the config sets no `check.concurrency`: a worker mostly waits on the
+ * network, and it pays for memory while it waits, so its batch goes in one wave (see probeCapacity and the
+ * arithmetic in docs/benchmarks.md); a machine running `certwatch run` shares its network and CPU with others.
+ */
+export const DEPLOYED_PROBES_PER_WORKER = 256;
+
 /** The accepted range of each check setting, the same for the CLI, the on-demand Lambda and the config. */
 export const CHECK_LIMITS = {
   days: { min: 0, max: 3650 },

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { certificateIdForTarget } from './certificate-id';
 import { cloudSources, EXTERNAL_ID_PATTERN, REGION_PATTERN, ROLE_ARN_PATTERN, type AwsRole, type CloudSources } from './cloud-scope';
 import { filePathOf, isFileTarget } from './file-target';
-import { CHECK_DEFAULTS, CHECK_LIMITS, resolveThresholds, ThresholdsError, type Thresholds } from './check-settings';
+import { CHECK_DEFAULTS, CHECK_LIMITS, DEPLOYED_PROBES_PER_WORKER, MAX_PROBES_PER_WORKER, resolveThresholds, ThresholdsError, type Thresholds } from './check-settings';
 import { DNS_SERVER_FORMS, formatDnsServer, parseDnsServer, type DnsServer } from './dns-server';
 import { dnsServerSchema } from './dns-server-schema';
 import { parseDuration } from './duration';
@@ -128,8 +128,10 @@ export const configSchema = z
           .int()
           .min(CHECK_LIMITS.concurrency.min)
           .max(CHECK_LIMITS.concurrency.max)
-          .default(CHECK_DEFAULTS.concurrency)
-          .describe('Handshakes at once (each address behind a name is one).'),
+          .optional()
+          .describe(
+            `Handshakes at once (each address behind a name is one). Default ${CHECK_DEFAULTS.concurrency}; in the AWS deployment, ${DEPLOYED_PROBES_PER_WORKER} in each probe worker (at most ${MAX_PROBES_PER_WORKER}).`,
+          ),
         maxAddresses: z
           .number()
           .int()
@@ -145,7 +147,7 @@ export const configSchema = z
           .describe(`DNS servers to resolve names with, tried in order (${DNS_SERVER_FORMS}); default: the system's resolver.`),
         caFile: z.string().optional(),
       })
-      .default({ criticalDays: CHECK_DEFAULTS.criticalDays, timeoutMs: CHECK_DEFAULTS.timeoutMs, concurrency: CHECK_DEFAULTS.concurrency, maxAddresses: CHECK_DEFAULTS.maxAddresses }),
+      .default({ criticalDays: CHECK_DEFAULTS.criticalDays, timeoutMs: CHECK_DEFAULTS.timeoutMs, maxAddresses: CHECK_DEFAULTS.maxAddresses }),
     audiences: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'audience names are lower-case letters, digits and dashes'), audienceSchema).default({}),
     policy: z
       .strictObject({
@@ -184,6 +186,10 @@ export const configSchema = z
       .strictObject({ subnetIds: z.array(awsId('subnet')).min(1), securityGroupIds: z.array(awsId('sg')).min(1) })
       .optional()
       .describe('AWS deployment: run the probing functions in these subnets (internal endpoints, private CAs).'),
+    dashboard: z
+      .boolean()
+      .default(true)
+      .describe("AWS deployment: the CloudWatch dashboard ($3 a month beyond an account's first three); false leaves it out, and the metrics, alarms and logs stay."),
     sns: z.strictObject({ topicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN') }).optional(),
   })
   .superRefine((config, ctx) => {
@@ -277,7 +283,14 @@ export interface WatchedTarget {
 export interface CertwatchConfig {
   readonly targets: readonly WatchedTarget[];
   /** `dnsServers`: none when the system's resolver is used. */
-  readonly check: Omit<ParsedConfig['check'], 'dnsServers'> & Thresholds & { readonly dnsServers: readonly DnsServer[] };
+  readonly check: Omit<ParsedConfig['check'], 'dnsServers' | 'concurrency'> &
+    Thresholds & {
+      readonly dnsServers: readonly DnsServer[];
+      /** Handshakes at once: as given, else CHECK_DEFAULTS.concurrency. */
+      readonly concurrency: number;
+      /** `check.concurrency` as the config gives it; null: each watcher's own default (the deployment's is higher). */
+      readonly givenConcurrency: number | null;
+    };
   readonly audiences: ParsedConfig['audiences'];
   readonly policy: EscalationPolicy;
   readonly digest: { readonly notify: readonly string[]; readonly everyMs: number } | null;
@@ -288,6 +301,8 @@ export interface CertwatchConfig {
   readonly alarmNotify: readonly string[];
   /** Subnets and security groups of the probing functions in AWS; null: outside any VPC. */
   readonly vpc: { readonly subnetIds: readonly string[]; readonly securityGroupIds: readonly string[] } | null;
+  /** Whether the AWS deployment builds its CloudWatch dashboard. */
+  readonly dashboard: boolean;
   /** ACM and IAM scopes to watch (both empty when the config has neither `acm` nor `iam`). */
   readonly cloud: CloudSources;
 }
@@ -330,7 +345,13 @@ export function parseConfig(json: unknown, source = 'config', options: ConfigLoa
   const policy = toPolicy(config.policy);
   return {
     targets: config.targets.map((entry) => normaliseTarget(entry, config.check.caFile)),
-    check: { ...config.check, ...resolveThresholds(config.check), dnsServers: (config.check.dnsServers ?? []).map(parseDnsServer) },
+    check: {
+      ...config.check,
+      ...resolveThresholds(config.check),
+      concurrency: config.check.concurrency ?? CHECK_DEFAULTS.concurrency,
+      givenConcurrency: config.check.concurrency ?? null,
+      dnsServers: (config.check.dnsServers ?? []).map(parseDnsServer),
+    },
     audiences: config.audiences,
     policy,
     digest: config.digest ? { notify: config.digest.notify, everyMs: parseDuration(config.digest.every) } : null,
@@ -341,6 +362,7 @@ export function parseConfig(json: unknown, source = 'config', options: ConfigLoa
     },
     alarmNotify: config.alarms?.notify ?? ('oncall' in config.audiences ? ['oncall'] : policy.errorNotify),
     vpc: config.vpc ?? null,
+    dashboard: config.dashboard,
     cloud: cloudSources({
       regions: config.acm?.regions ?? [],
       roles: config.acm?.roles ?? [],
@@ -403,10 +425,12 @@ export function configInputFor(config: CertwatchConfig, options: { readonly with
   const seconds = (ms: number) => `${ms / 1000}s`;
   const shared = config.check.caFile;
   const { policy } = config;
+  const { givenConcurrency, concurrency: _effective, ...check } = config.check;
   return {
     targets: config.targets.map((watched) => targetEntryFor(watched, shared)),
     check: {
-      ...config.check,
+      ...check,
+      ...(givenConcurrency !== null ? { concurrency: givenConcurrency } : {}),
       dnsServers: config.check.dnsServers.length > 0 ? config.check.dnsServers.map(formatDnsServer) : undefined,
     },
     audiences: Object.fromEntries(Object.entries(config.audiences).map(([name, contacts]) => [name, options.withContacts ? contacts : {}])),
@@ -428,6 +452,7 @@ export function configInputFor(config: CertwatchConfig, options: { readonly with
     schedule: { probe: config.schedule.probe.expression, ...(config.schedule.digest ? { digest: config.schedule.digest.expression } : {}) },
     alarms: { notify: [...config.alarmNotify] },
     ...(config.vpc ? { vpc: { subnetIds: [...config.vpc.subnetIds], securityGroupIds: [...config.vpc.securityGroupIds] } } : {}),
+    dashboard: config.dashboard,
     ...cloudInputFor(config.cloud),
   };
 }

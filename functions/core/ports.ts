@@ -1,4 +1,5 @@
 import type { AcmCertificateDetail, AcmCertificateSummary } from './acm-certificate';
+import type { BatchSummary, ChangeJournalRecord } from './batch-summary';
 import type { CheckError, ErrorCode, Observation } from './check-result';
 import type { AwsScope } from './cloud-scope';
 import type { Target } from './target';
@@ -236,6 +237,43 @@ export interface StateBatchReader {
    * next conditional write fail (read again consistently then).
    */
   getMany(certificateIds: readonly string[]): Promise<StateListing>;
+}
+
+/** What a deployed batch reads before it probes: its summary and the change journal (batch-summary.ts). */
+export interface BatchSummaryRead {
+  /** null: none stored under the key, or one that is not readable (`unreadable` says why). */
+  readonly summary: BatchSummary | null;
+  /** The version of the item under the key, readable or not (0: none): the condition of the next write. */
+  readonly storedVersion: number;
+  readonly unreadable: string | null;
+  readonly journal: ChangeJournalRecord;
+}
+
+/** Where a deployed batch's summary is kept, beside the states. */
+export interface BatchSummaryStore {
+  /**
+   * The summary under `key` and the change journal, in one read, eventually consistent: a summary or journal a moment
+   * old only makes the batch read more states (its entries are older, its journal shorter). A journal that is not
+   * readable is an error (the batch reads every state then). `consistent`: both read consistently (after a
+   * conditional write lost to another worker's, to write again over what it wrote).
+   */
+  readBatchSummary(key: string, options?: { readonly consistent?: boolean }): Promise<BatchSummaryRead>;
+  /**
+   * Writes `next` only if the item under its key is still at `expectedVersion` (0: none, or one without a version);
+   * throws VersionConflictError otherwise. Returns it with its new version.
+   */
+  writeBatchSummary(next: BatchSummary, expectedVersion: number): Promise<BatchSummary>;
+}
+
+/**
+ * The change journal: changes people make to states between probe runs (acknowledge, forget), so that a deployed
+ * batch reads those certificates again instead of trusting its summary.
+ */
+export interface ChangeJournalStore {
+  /** Read consistently: the version is the condition of the next write. */
+  getJournal(): Promise<ChangeJournalRecord>;
+  /** Conditional on the version read, like `putLedger`: VersionConflictError otherwise. */
+  putJournal(next: ChangeJournalRecord, expectedVersion: number): Promise<ChangeJournalRecord>;
 }
 
 /** A deployed probe run: sent as `batches` batches, complete when every batch is done. */

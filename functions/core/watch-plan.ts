@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { MAX_PROBES_PER_WORKER } from './check-settings';
 import { ConfigError, parseConfig, type CertwatchConfig, type ConfigInput, type TargetEntry } from './config';
 import { groupBySize } from './size-groups';
 
@@ -129,19 +130,25 @@ export function parseProbeBatch(body: string): { readonly message: ProbeBatchMes
   }
 }
 
-/**
- * Probes one worker runs at once, whatever `check.concurrency` says: a Lambda has 1,024 file descriptors, and its
- * SDK clients need some of them too.
- */
-export const MAX_PROBES_PER_WORKER = 256;
-
-/** Time a worker needs beyond its probes: reading the batch's states, writes, publishes, the run's progress. */
+/** Time a worker needs beyond its probes: reading the batch's summary and states, writes, publishes, the run's progress. */
 export const WORKER_OVERHEAD_MS = 60_000;
+
+/** Lambda's limit for one invocation. */
+export const LAMBDA_MAX_TIMEOUT_MS = 15 * 60_000;
+
+/** How long SQS hides a batch a worker took, in worker timeouts: AWS's advice for a Lambda event source. */
+export const VISIBILITY_TIMEOUTS = 6;
+
+/** Receives of a batch before it goes to the dead-letter queue: the first, and two retries. */
+export const MAX_RECEIVES = 3;
+
+/** The batch size a deployment prefers (fewer, larger batches: fewer cold starts, requests and progress writes). */
+export const PREFERRED_BATCH_SIZE = 250;
 
 export interface ProbeCapacityInput {
   readonly targets: number;
   readonly batchSize: number;
-  /** The config's `check.concurrency`: handshakes at once (each address behind a name is one). */
+  /** Handshakes at once in a worker (each address behind a name is one); at most MAX_PROBES_PER_WORKER count. */
   readonly concurrency: number;
   /** The config's `check.timeoutMs`: the longest a name's lookup, or one address's probe, can take. */
   readonly timeoutMs: number;
@@ -149,13 +156,15 @@ export interface ProbeCapacityInput {
   readonly maxAddresses: number;
   /** Workers at most at once (the event source's maximum concurrency). */
   readonly workers: number;
+  /** The probe schedule's longest gap: a batch older than that is dropped (the next run covers it). */
+  readonly periodMs: number;
 }
 
 export interface ProbeCapacity {
   readonly batches: number;
   readonly probesPerWorker: number;
   /**
-   * A batch in which every address of every target times out: the lookups, the handshakes in waves of
+   * A batch in which every address of every target times out: the lookups (at once), the handshakes in waves of
    * `probesPerWorker`, and the worker's overhead. The worker's timeout.
    */
   readonly worstBatchMs: number;
@@ -164,23 +173,45 @@ export interface ProbeCapacity {
    * a schedule period (a fleet of names with many addresses each multiplies the handshakes).
    */
   readonly worstRunMs: number;
+  /** How long SQS hides a batch a worker took: VISIBILITY_TIMEOUTS worker timeouts. A failed batch is offered again then. */
+  readonly visibilityTimeoutMs: number;
+  /**
+   * Retries of a failed batch that come within the schedule period (at most MAX_RECEIVES - 1): each comes one
+   * visibility timeout after the last attempt began, and a batch older than the period is dropped.
+   */
+  readonly retriesWithinPeriod: number;
 }
 
-/** Lambda's limit for one invocation. */
-export const LAMBDA_MAX_TIMEOUT_MS = 15 * 60_000;
-
-/** The arithmetic behind the worker's timeout and the promise that a run ends inside its schedule period. */
+/** The arithmetic behind the worker's timeout, the queue's visibility, and the promise that a run ends inside its period. */
 export function probeCapacity(input: ProbeCapacityInput): ProbeCapacity {
   const batches = Math.ceil(input.targets / input.batchSize);
   const probesPerWorker = Math.min(input.concurrency, MAX_PROBES_PER_WORKER);
   const batchMs = (addressesEach: number) => input.timeoutMs + Math.ceil((input.batchSize * addressesEach) / probesPerWorker) * input.timeoutMs + WORKER_OVERHEAD_MS;
-  return { batches, probesPerWorker, worstBatchMs: batchMs(input.maxAddresses), worstRunMs: Math.ceil(batches / input.workers) * batchMs(1) };
+  const worstBatchMs = batchMs(input.maxAddresses);
+  const visibilityTimeoutMs = VISIBILITY_TIMEOUTS * Math.ceil(worstBatchMs / 1000) * 1000;
+  // Attempt k begins (k - 1) visibility timeouts after the first, and must begin inside the period.
+  const retries = Math.max(0, Math.floor((input.periodMs - worstBatchMs) / visibilityTimeoutMs));
+  return {
+    batches,
+    probesPerWorker,
+    worstBatchMs,
+    worstRunMs: Math.ceil(batches / input.workers) * batchMs(1),
+    visibilityTimeoutMs,
+    retriesWithinPeriod: Math.min(MAX_RECEIVES - 1, retries),
+  };
 }
 
-/** The largest batch, at most `preferred`, whose worst case fits in one Lambda invocation (0: not even one target). */
+/**
+ * The largest batch, at most `preferred`, whose worst case fits in one Lambda invocation and leaves a failed batch
+ * its retries (MAX_RECEIVES - 1) within the schedule period; when no batch does (a short period, long time-outs), the
+ * largest that fits in one invocation. 0: not even one target fits.
+ */
 export function largestBatchSize(input: Omit<ProbeCapacityInput, 'targets' | 'batchSize' | 'workers'>, preferred: number): number {
+  const capacity = (size: number) => probeCapacity({ ...input, targets: size, batchSize: size, workers: 1 });
+  const fits = (size: number) => capacity(size).worstBatchMs <= LAMBDA_MAX_TIMEOUT_MS;
   for (let size = preferred; size >= 1; size--) {
-    if (probeCapacity({ ...input, targets: size, batchSize: size, workers: 1 }).worstBatchMs <= LAMBDA_MAX_TIMEOUT_MS) return size;
+    if (fits(size) && capacity(size).retriesWithinPeriod === MAX_RECEIVES - 1) return size;
   }
+  for (let size = preferred; size >= 1; size--) if (fits(size)) return size;
   return 0;
 }

@@ -1,4 +1,3 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { alertNotifier, cloudReaders, stateStore } from '../lambda/adapters';
 import { watchPlanConfig } from '../lambda/bundled-files';
@@ -6,7 +5,7 @@ import { invocationDeadline } from '../lambda/invocation-deadline';
 import { parseOrReject } from '../lambda/invalid-event-error';
 import { logger } from '../lambda/logger';
 import { WATCH_METRICS } from '../lambda/metric-names';
-import { metrics } from '../lambda/metrics';
+import { addCount, metrics } from '../lambda/metrics';
 import { parseScheduledEvent } from '../lambda/scheduled-event';
 import { watchInventory } from '../use-cases/watch-inventory';
 
@@ -34,8 +33,8 @@ async function inventory(deadline: Date | undefined): Promise<InventoryDone> {
   for (const failure of summary.publishFailures) logger.error('notification not published; retried next inventory', { certificateId: failure.certificateId, reason: failure.message });
   for (const failure of summary.storeFailures) logger.error('state not written', { certificateId: failure.certificateId, reason: failure.message });
   for (const item of summary.unreadableItems) logger.warn('skipped an unreadable state item', { key: item.certificateId, reason: item.message });
-  metrics.addMetric(WATCH_METRICS.notificationsSent, MetricUnit.Count, summary.notificationsSent);
-  metrics.addMetric(WATCH_METRICS.notificationsFailed, MetricUnit.Count, summary.publishFailures.length);
+  addCount(WATCH_METRICS.notificationsSent, summary.notificationsSent);
+  addCount(WATCH_METRICS.notificationsFailed, summary.publishFailures.length);
   metrics.publishStoredMetrics();
   logger.info('inventory done', {
     certificates: summary.targets,

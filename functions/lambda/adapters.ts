@@ -1,11 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DnsServer } from '../core/dns-server';
-import type { CertificateProbe, CloudCertificateReaders, NameResolver, Notifier, ProbeBatchQueue, ProbeRunTracker, StateBatchReader, StateStore } from '../core/ports';
+import type { BatchSummaryStore, CertificateProbe, ChangeJournalStore, CloudCertificateReaders, NameResolver, Notifier, ProbeBatchQueue, ProbeRunTracker, StateBatchReader, StateStore } from '../core/ports';
 import type * as CloudReadersModule from '../probes/cloud-readers';
 import type * as SnsNotifierModule from '../notify/sns-notifier';
 import type * as ResolverModule from '../probes/dns/create-resolver';
 import type * as TlsProbeModule from '../probes/tls-probe';
 import type * as SqsProbeQueueModule from '../queue/sqs-probe-queue';
+import type * as DynamoDbBatchSummariesModule from '../store/dynamodb-batch-summaries';
 import type * as DynamoDbClientModule from '../store/dynamodb-client';
 import type * as RunTrackerModule from '../store/dynamodb-probe-run-tracker';
 import type * as StateStoreModule from '../store/dynamodb-state-store';
@@ -24,6 +25,7 @@ let systemResolver: NameResolver | undefined;
 let dynamoDb: DynamoDBClient | undefined;
 let store: (StateStore & StateBatchReader) | undefined;
 let tracker: ProbeRunTracker | undefined;
+let summaries: (BatchSummaryStore & ChangeJournalStore) | undefined;
 let notifier: Notifier | undefined;
 let queue: ProbeBatchQueue | undefined;
 let cloud: CloudCertificateReaders | undefined;
@@ -65,6 +67,15 @@ export function probeRunTracker(): ProbeRunTracker {
     tableName: readRuntimeConfig(['tableName']).tableName,
   });
   return tracker;
+}
+
+/** The batches' summaries and the change journal, in the state table. */
+export function batchSummaries(): BatchSummaryStore & ChangeJournalStore {
+  summaries ??= new (require('../store/dynamodb-batch-summaries') as typeof DynamoDbBatchSummariesModule).DynamoDbBatchSummaries({
+    client: dynamoDbClient(),
+    tableName: readRuntimeConfig(['tableName']).tableName,
+  });
+  return summaries;
 }
 
 /** The alert topic named by CERTWATCH_TOPIC_ARN. */

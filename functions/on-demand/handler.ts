@@ -1,5 +1,5 @@
 import type { CheckResult } from '../core/check-result';
-import { nameResolver, stateStore, tlsProbe } from '../lambda/adapters';
+import { batchSummaries, nameResolver, stateStore, tlsProbe } from '../lambda/adapters';
 import { parseOrReject } from '../lambda/invalid-event-error';
 import { logger } from '../lambda/logger';
 import { acknowledgeCertificate } from '../use-cases/acknowledge-certificate';
@@ -51,13 +51,12 @@ async function check(request: Request<'check'>): Promise<CheckResult[]> {
 }
 
 async function ack(request: Request<'ack'>): Promise<AckResponse> {
-  const { state, acknowledgement } = await acknowledgeCertificate(stateStore(), request.certificateId, {
-    at: new Date(),
-    alert: request.alert,
-    until: request.until,
-    note: request.note,
-    by: request.by,
-  });
+  const { state, acknowledgement } = await acknowledgeCertificate(
+    stateStore(),
+    request.certificateId,
+    { at: new Date(), alert: request.alert, until: request.until, note: request.note, by: request.by },
+    batchSummaries(),
+  );
   logger.info('acknowledged', { certificateId: state.certificateId, stage: acknowledgement.stage, until: acknowledgement.until });
   return {
     certificateId: state.certificateId,
@@ -66,7 +65,7 @@ async function ack(request: Request<'ack'>): Promise<AckResponse> {
 }
 
 async function forget(request: Request<'forget'>): Promise<ForgetResponse> {
-  const forgotten = await forgetCertificate(stateStore(), request.certificateId);
+  const forgotten = await forgetCertificate(stateStore(), request.certificateId, batchSummaries());
   if ('unreadable' in forgotten) {
     logger.info('forgot an unreadable item', { certificateId: request.certificateId, reason: forgotten.unreadable });
     return { certificateId: request.certificateId, forgotten };

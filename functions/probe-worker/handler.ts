@@ -2,14 +2,14 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { daysRemaining } from '../core/judge';
 import { parseProbeBatch } from '../core/watch-plan';
-import { alertNotifier, nameResolver, probeRunTracker, stateStore, tlsProbe } from '../lambda/adapters';
+import { alertNotifier, batchSummaries, nameResolver, probeRunTracker, stateStore, tlsProbe } from '../lambda/adapters';
 import { withBundledCaFiles } from '../lambda/bundled-files';
 import { invocationDeadline } from '../lambda/invocation-deadline';
 import { logger } from '../lambda/logger';
-import { EXPIRING_LOG_MESSAGE, WATCH_METRICS } from '../lambda/metric-names';
-import { metrics } from '../lambda/metrics';
+import { BATCH_FAILED_LOG_MESSAGE, EXPIRING_LOG_MESSAGE, WATCH_METRICS } from '../lambda/metric-names';
+import { addCount, metrics } from '../lambda/metrics';
 import { finishBatch } from '../use-cases/probe-run';
-import { watchBatch, type BatchSummary } from '../use-cases/watch-batch';
+import { watchBatch, type BatchReport } from '../use-cases/watch-batch';
 
 /** A batch whose states could not all be written: failed, so that SQS offers it again (then the dead-letter queue). */
 export class BatchIncompleteError extends Error {
@@ -32,12 +32,13 @@ export async function handler(event: SQSEvent, context?: Pick<Context, 'getRemai
       try {
         await watchRecord(record, invocationDeadline(context));
       } catch (error) {
-        logger.error('probe batch failed; SQS offers it again until its receive limit', {
+        // Logged, not counted in a metric: offered again, it either succeeds or ends on the dead-letter queue, which
+        // an alarm watches (the dashboard counts these lines).
+        logger.error(BATCH_FAILED_LOG_MESSAGE, {
           messageId: record.messageId,
           receiveCount: record.attributes?.ApproximateReceiveCount,
           error: error as Error,
         });
-        metrics.addMetric(WATCH_METRICS.batchesFailed, MetricUnit.Count, 1);
         batchItemFailures.push({ itemIdentifier: record.messageId });
       }
     }
@@ -60,6 +61,7 @@ async function watchRecord(record: SQSRecord, deadline: Date | undefined): Promi
     probe: tlsProbe(),
     resolver: nameResolver(config.check.dnsServers),
     store: stateStore(),
+    summaries: batchSummaries(),
     notifier: alertNotifier(),
     now: started,
     deadline,
@@ -84,36 +86,43 @@ async function watchRecord(record: SQSRecord, deadline: Date | undefined): Promi
  * Logs and metrics of one batch: a summary line, one line per certificate inside an escalation stage (the
  * dashboard lists them), one per problem; no line per healthy target (a 100,000-target fleet would pay for them).
  */
-function report(summary: BatchSummary, context: Readonly<Record<string, unknown>>, now: Date): void {
-  metrics.addMetric(WATCH_METRICS.notificationsSent, MetricUnit.Count, summary.notificationsSent);
-  metrics.addMetric(WATCH_METRICS.notificationsFailed, MetricUnit.Count, summary.publishFailures.length);
+function report(summary: BatchReport, context: Readonly<Record<string, unknown>>, now: Date): void {
+  addCount(WATCH_METRICS.notificationsSent, summary.notificationsSent);
+  addCount(WATCH_METRICS.notificationsFailed, summary.publishFailures.length);
   if (summary.storeFailures.length === 0) {
     // Counted once per batch that completes: a batch offered again is not counted twice.
-    for (const [status, metricName] of Object.entries(WATCH_METRICS.certificates)) {
-      metrics.addMetric(metricName, MetricUnit.Count, summary.byStatus[status as keyof typeof summary.byStatus]);
-    }
+    for (const [status, metricName] of Object.entries(WATCH_METRICS.certificates)) addCount(metricName, summary.byStatus[status as keyof typeof summary.byStatus]);
   }
+  // The certificates read, as the batch left them, and those its summary let it leave unread, as the probe saw them.
+  const watched = [
+    ...summary.states.map((state) => ({ certificateId: state.certificateId, stage: state.expiry.stage, notAfter: state.certificate?.notAfter ?? null })),
+    ...summary.unread,
+  ];
   let soonest: number | null = null;
-  for (const state of summary.states) {
-    if (!state.certificate) continue;
-    const days = daysRemaining(new Date(state.certificate.notAfter), now);
+  for (const { certificateId, stage, notAfter } of watched) {
+    if (!notAfter) continue;
+    const days = daysRemaining(new Date(notAfter), now);
     soonest = soonest === null ? days : Math.min(soonest, days);
-    if (state.expiry.stage !== null) {
-      logger.info(EXPIRING_LOG_MESSAGE, { certificateId: state.certificateId, daysRemaining: days, stage: state.expiry.stage, notAfter: state.certificate.notAfter });
-    }
+    if (stage !== null) logger.info(EXPIRING_LOG_MESSAGE, { certificateId, daysRemaining: days, stage, notAfter });
   }
   if (soonest !== null) metrics.addMetric(WATCH_METRICS.soonestDaysRemaining, MetricUnit.Count, soonest);
   for (const problem of summary.invalidTargets) logger.warn('invalid target', { ...context, target: problem.certificateId, reason: problem.message });
   for (const problem of summary.publishFailures) logger.error('notification not published; retried next run', { ...context, certificateId: problem.certificateId, reason: problem.message });
   for (const problem of summary.storeFailures) logger.error('state not written', { ...context, certificateId: problem.certificateId, reason: problem.message });
   for (const problem of summary.unreadableItems) logger.warn('unreadable state item skipped', { ...context, key: problem.certificateId, reason: problem.message });
+  if (summary.summaryUse.problem) logger.warn('batch summary not used or not kept; the states were watched all the same', { ...context, reason: summary.summaryUse.problem });
   logger.info('probe batch watched', {
     ...context,
     targets: summary.targets,
     byStatus: summary.byStatus,
     notificationsSent: summary.notificationsSent,
     notificationsPending: summary.notificationsPending,
+    ...(soonest !== null ? { soonestDaysRemaining: soonest } : {}),
     conflicts: summary.conflicts.length,
+    statesRead: summary.summaryUse.read,
+    statesUnread: summary.summaryUse.unread,
+    ...(summary.summaryUse.distrust ? { summaryDistrusted: summary.summaryUse.distrust } : {}),
+    summaryWritten: summary.summaryUse.written,
     storeWrites: summary.storeWrites,
     durationMs: Date.now() - now.getTime(),
   });

@@ -7,7 +7,7 @@ import { invocationDeadline } from '../lambda/invocation-deadline';
 import { parseOrReject } from '../lambda/invalid-event-error';
 import { logger } from '../lambda/logger';
 import { WATCH_METRICS } from '../lambda/metric-names';
-import { metrics } from '../lambda/metrics';
+import { addCount, metrics } from '../lambda/metrics';
 import { sendDigest } from '../use-cases/run-watch';
 import { startProbeRun } from '../use-cases/probe-run';
 import { parseScheduledEvent } from '../lambda/scheduled-event';
@@ -57,8 +57,8 @@ async function probe(): Promise<ProbeRunStarted> {
 async function digest(deadline: Date | undefined): Promise<DigestDone> {
   const outcome = await sendDigest(watchPlanConfig(), { store: stateStore(), notifier: alertNotifier(), now: new Date(), deadline });
   for (const item of outcome.unreadableItems) logger.warn('skipped an unreadable state item', { key: item.certificateId, reason: item.message });
-  metrics.addMetric(WATCH_METRICS.notificationsSent, MetricUnit.Count, outcome.sent);
-  metrics.addMetric(WATCH_METRICS.notificationsFailed, MetricUnit.Count, outcome.publishFailures.length);
+  addCount(WATCH_METRICS.notificationsSent, outcome.sent);
+  addCount(WATCH_METRICS.notificationsFailed, outcome.publishFailures.length);
   metrics.publishStoredMetrics();
   if (outcome.publishFailures.length > 0) {
     for (const failure of outcome.publishFailures) logger.error('could not publish the digest', { reason: failure.message });

@@ -1,6 +1,7 @@
-import { type ExpectedRevision, UnreadableStateError, type StateStore } from '../core/ports';
+import { type ChangeJournalStore, type ExpectedRevision, UnreadableStateError, type StateStore } from '../core/ports';
 import type { WatchState } from '../core/watch-state';
 import { UnknownCertificateError } from './acknowledge-certificate';
+import { noteHandChange } from './note-hand-change';
 import { retryOnConflict } from './retry-on-conflict';
 
 /** What was deleted: a state, or an item that was not a readable one (why). */
@@ -11,9 +12,11 @@ export type Forgotten = { readonly state: WatchState } | { readonly unreadable: 
  * config (a run no longer probes it, so `status` would list it forever), or an unreadable item (which every run
  * reports). One still configured is watched again from scratch by the next run. A run that writes the item
  * between our read and our delete makes the delete conflict: read again and retry, a few times. Throws
- * UnknownCertificateError.
+ * UnknownCertificateError. `journal`: the change journal of a table deployed workers use (noteHandChange), told first:
+ * their next run watches the certificate again from scratch too, instead of trusting their summary.
  */
-export async function forgetCertificate(store: StateStore, certificateId: string): Promise<Forgotten> {
+export async function forgetCertificate(store: StateStore, certificateId: string, journal?: ChangeJournalStore): Promise<Forgotten> {
+  if (journal) await noteHandChange(journal, certificateId);
   return retryOnConflict(async () => {
     let forgotten: Forgotten;
     let expected: ExpectedRevision;

@@ -10,6 +10,7 @@ import { foldDisappearance, foldListingRecovered } from '../core/escalation/reti
 import { resultFromLastReading } from '../core/last-known-result';
 import {
   NoAnswerError,
+  UnreadableStateError,
   VersionConflictError,
   type CertificateFileSource,
   type CertificateProbe,
@@ -98,7 +99,18 @@ export interface RunOptions {
    * @default false
    */
   readonly keepStates?: boolean;
+  /**
+   * What a deployed batch's summary says of a result's certificate (watch-batch.ts): `unchanged`, its state is as
+   * stored with nothing due, so it is neither read, folded nor written; `unread`, `readStates` left it out, so it is read
+   * on its own (consistently) and folded; `listed`, it is folded from what `readStates` gave. A promise is awaited
+   * before the fold; one that rejects leaves the certificate unfolded, a store failure of the run.
+   * @default every certificate is `listed`
+   */
+  readonly summarized?: (input: ObservedResult) => SummaryVerdict | Promise<SummaryVerdict>;
 }
+
+/** RunOptions.summarized */
+export type SummaryVerdict = 'unchanged' | 'unread' | 'listed';
 
 export type { RunProblem } from './run-outcomes';
 
@@ -273,11 +285,11 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
   // Once the run has stopped, a certificate not yet settled is left as the store holds it.
   const leftAs = (state: WatchState | undefined, target: string): TargetOutcome => ({ state, sent: 0, publishFailures: [], left: target });
   const settlers: Settlers = {
-    observe: (previous, input, over) => {
+    observe: (previous, input, over, readFirst) => {
       observed.add(input.certificateId);
       const left = () => Promise.resolve(leftAs(previous, input.target));
       if (control.stopSignal.aborted) return left();
-      return storeSlots.run(() => (control.stopSignal.aborted ? left() : settle(previous, input, over, run)));
+      return storeSlots.run(() => (control.stopSignal.aborted ? left() : settle(previous, input, over, run, readFirst)));
     },
     retire: (previous, outcome) => {
       observed.add(previous.certificateId);
@@ -301,14 +313,23 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
     const wholeFile = isFileTarget(target) && result.target === fileTarget(filePathOf(target));
     const ids = wholeFile ? certificatesOfFile(byId, result.target) : [certificateIdForResult(result)];
     return Promise.all(
-      ids.map((id) => {
+      ids.map(async (id) => {
+        const input: ObservedResult = { ...base, certificateId: id, target: wholeFile ? id : result.target, result: wholeFile ? { ...result, target: id } : result };
+        let summarized: SummaryVerdict;
+        try {
+          summarized = await (options.summarized?.(input) ?? 'listed');
+        } catch (error) {
+          observed.add(id);
+          return failedSettlement(id, byId.take(id), error, { sent: 0, publishFailures: [] });
+        }
         const previous = byId.take(id); // out of the listing once folded: what the run holds shrinks as it goes
-        return settlers.observe(
-          previous,
-          { ...base, certificateId: id, target: wholeFile ? id : result.target, result: wholeFile ? { ...result, target: id } : result },
-          // An unreadable item under a configured target must not silence it: a fresh state replaces it, if still as read.
-          previous ? undefined : unreadable.get(id),
-        );
+        if (summarized === 'unchanged') {
+          // Left as stored, unread: it contributes no state and nothing sent.
+          observed.add(id);
+          return { sent: 0, publishFailures: [] };
+        }
+        // An unreadable item under a configured target must not silence it: a fresh state replaces it, if still as read.
+        return settlers.observe(previous, input, previous ? undefined : unreadable.get(id), summarized === 'unread');
       }),
     );
   };
@@ -554,16 +575,28 @@ async function settleListings(listing: CloudListing, byId: StoredStates, run: Ru
 
 /** How a run folds an observation into a state, or retires a state, each within the store's bound. */
 interface Settlers {
-  /** `over`: an unreadable item under the certificate's key, which its first write replaces. */
-  observe(previous: WatchState | undefined, input: ObservedResult, over?: UnreadableItem): Promise<TargetOutcome>;
+  /**
+   * `over`: an unreadable item under the certificate's key, which its first write replaces. `readFirst`: the state was
+   * not listed: read it (consistently) and fold from that.
+   */
+  observe(previous: WatchState | undefined, input: ObservedResult, over?: UnreadableItem, readFirst?: boolean): Promise<TargetOutcome>;
   /** `outcome` null: nothing to say, the state is deleted at once. */
   retire(previous: WatchState, outcome: FoldOutcome | null): Promise<TargetOutcome>;
 }
 
 /** Folds one observation and delivers what it decided; a store failure or conflict is its outcome, not the run's. */
-async function settle(previous: WatchState | undefined, input: ObservedResult, over: UnreadableItem | undefined, run: RunContext): Promise<TargetOutcome> {
+async function settle(previous: WatchState | undefined, input: ObservedResult, unreadableItem: UnreadableItem | undefined, run: RunContext, readFirst = false): Promise<TargetOutcome> {
   const progress: Progress = { sent: 0, publishFailures: [] };
   let from = previous;
+  let over = unreadableItem;
+  if (readFirst) {
+    try {
+      from = await run.store.get(input.certificateId);
+    } catch (error) {
+      if (!(error instanceof UnreadableStateError)) return failedSettlement(input.certificateId, undefined, error, progress);
+      over = { key: input.certificateId, reason: error.message, revision: error.revision };
+    }
+  }
   for (let attempt = 1; ; attempt++) {
     try {
       const { state: folded, aheadOfClock } = foldObservation(from, input, run.config.policy, run.now, run.clock);

@@ -3,8 +3,12 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export interface ProbeQueueProps {
-  /** How long a worker may take over one batch: the queue hides a message being worked on for six times that. */
-  readonly workerTimeout: Duration;
+  /**
+   * How long a batch a worker took stays hidden: at least the worker's timeout (AWS's advice: six times it, so that
+   * retries of a throttled invocation do not make it visible while it is worked on). A failed batch is offered again
+   * once it is over: its retry.
+   */
+  readonly visibilityTimeout: Duration;
   /**
    * Receives of a batch before it moves to the dead-letter queue: a poison batch is tried this often, never more.
    * @default 3
@@ -30,9 +34,7 @@ export class ProbeQueue extends Construct {
     this.queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      // AWS's advice for a Lambda event source: six times the function's timeout, so that retries by the poller
-      // and throttled invocations do not make a message visible again while it is still being worked on.
-      visibilityTimeout: Duration.seconds(props.workerTimeout.toSeconds() * 6),
+      visibilityTimeout: props.visibilityTimeout,
       // A batch older than a day is stale (the worker drops batches older than a schedule period anyway).
       retentionPeriod: Duration.days(1),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 3 },

@@ -2,11 +2,14 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { PARTITION_KEY } from '../../functions/store/state-item-encoding';
+import { SUMMARY_EXPIRY_ATTRIBUTE } from '../../functions/store/summary-item-encoding';
 
 /**
- * The state table: one item per watched certificate (the key the store adapter checks), the run ledger and the
- * current run's progress. On-demand billing, point-in-time recovery, encrypted with the AWS-managed key, protected
- * from deletion and kept when the stack is deleted: it holds what was sent to whom, and the acknowledgements.
+ * The state table: one item per watched certificate (the key the store adapter checks), the run ledger, the current
+ * run's progress, the batches' summaries and the change journal. On-demand billing, point-in-time recovery,
+ * encrypted with the AWS-managed key, protected from deletion and kept when the stack is deleted: it holds what was
+ * sent to whom, and the acknowledgements. DynamoDB's TTL removes the summaries of batches a deploy replaced (only
+ * they carry the attribute).
  */
 export class StateTable extends Construct {
   readonly table: dynamodb.Table;
@@ -20,6 +23,7 @@ export class StateTable extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      timeToLiveAttribute: SUMMARY_EXPIRY_ATTRIBUTE,
     });
   }
 

@@ -4,7 +4,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EXPIRING_LOG_MESSAGE, METRICS_NAMESPACE, WATCH_METRICS } from '../../functions/lambda/metric-names';
+import { BATCH_FAILED_LOG_MESSAGE, EXPIRING_LOG_MESSAGE, METRICS_NAMESPACE, WATCH_METRICS } from '../../functions/lambda/metric-names';
 import type { CertwatchFunction } from './certwatch-function';
 
 export interface WatchMonitoringProps {
@@ -21,12 +21,17 @@ export interface WatchMonitoringProps {
   readonly serviceName: string;
   /** The probe schedule's longest gap between runs: the dashboard's period, and the dead-man's switch's. */
   readonly probePeriod: Duration;
+  /** Whether to build the dashboard ($3 a month beyond an account's first three). @default true */
+  readonly dashboard?: boolean;
 }
 
 /**
- * The watcher's own health: three alarms that reach the alarm topic, and one dashboard.
- * - WatcherErrors: the scheduled function, a worker or the inventory failed, a batch could not be finished, or a notification
- *   could not be published.
+ * The watcher's own health: three alarms that reach the alarm topic, and one dashboard. Each alarm watches as few
+ * metrics as tell it (CloudWatch bills an alarm by the metrics it reads):
+ * - WatcherErrors: the scheduled function, a worker or the inventory failed (an error Lambda counts: a crash, a time
+ *   out, an invocation that threw), or a notification could not be published. A batch a worker could not finish is
+ *   offered again: one that keeps failing ends on a dead-letter queue (DeadLetters), and its run never completes (the
+ *   dead-man's switch); the dashboard counts them.
  * - DeadLetters: a schedule event, an invocation or a probe batch ended on a dead-letter queue.
  * - DeadMansSwitch: no probe run completed in two schedule periods (no data counts as breaching): a watcher that
  *   stopped, for whatever reason, is the worst failure it can have.
@@ -35,7 +40,8 @@ export class WatchMonitoring extends Construct {
   readonly errorsAlarm: cloudwatch.Alarm;
   readonly deadLettersAlarm: cloudwatch.Alarm;
   readonly deadMansSwitch: cloudwatch.Alarm;
-  readonly dashboard: cloudwatch.Dashboard;
+  /** Absent when WatchMonitoringProps.dashboard is false. */
+  readonly dashboard?: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: WatchMonitoringProps) {
     super(scope, id);
@@ -46,19 +52,17 @@ export class WatchMonitoring extends Construct {
     const action = new SnsAction(props.alarmTopic);
 
     this.errorsAlarm = new cloudwatch.MathExpression({
-      expression: `FILL(scheduled, 0) + FILL(workers, 0) + ${props.inventory ? 'FILL(inventory, 0) + ' : ''}FILL(batches, 0) + FILL(unpublished, 0)`,
+      expression: `FILL(scheduled, 0) + FILL(workers, 0) + ${props.inventory ? 'FILL(inventory, 0) + ' : ''}FILL(unpublished, 0)`,
       usingMetrics: {
         scheduled: props.scheduled.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
         workers: props.workers.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
         ...(props.inventory ? { inventory: props.inventory.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }) } : {}),
-        batches: watchMetric(WATCH_METRICS.batchesFailed, 'Sum', 'batches failed', fiveMinutes),
         unpublished: watchMetric(WATCH_METRICS.notificationsFailed, 'Sum', 'notifications failed', fiveMinutes),
       },
       period: fiveMinutes,
-      label: 'function errors, failed batches and notifications that failed',
+      label: 'function errors and notifications that failed',
     }).createAlarm(this, 'WatcherErrors', {
-      alarmDescription:
-        'certwatch: the scheduled function or a probe worker failed, a batch could not be finished, or a notification could not be published (see their logs)',
+      alarmDescription: 'certwatch: the scheduled function, a probe worker or the inventory failed, or a notification could not be published (see their logs)',
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -98,6 +102,21 @@ export class WatchMonitoring extends Construct {
       alarm.addOkAction(action);
     }
 
+    if (props.dashboard ?? true) this.dashboard = this.buildDashboard(props, { period, fiveMinutes, watchMetric, runsCompleted });
+  }
+
+  /**
+   * Soonest expiry, certificates by status, the certificates inside a stage, failures, notifications, queue depth, the
+   * runs and the alarms. A count a function did not send (nothing happened) is drawn as 0.
+   */
+  private buildDashboard(
+    props: WatchMonitoringProps,
+    { period, fiveMinutes, watchMetric, runsCompleted }: { period: Duration; fiveMinutes: Duration; watchMetric: (name: string, statistic: string, label: string) => cloudwatch.Metric; runsCompleted: cloudwatch.Metric },
+  ): cloudwatch.Dashboard {
+    const counted = (metricName: string, label: string) => {
+      const id = `${metricName[0].toLowerCase()}${metricName.slice(1)}`;
+      return new cloudwatch.MathExpression({ expression: `FILL(${id}, 0)`, usingMetrics: { [id]: watchMetric(metricName, 'Sum', label) }, label, period });
+    };
     const statuses = WATCH_METRICS.certificates;
     const queueMetrics = [
       props.probeQueue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum', label: 'batches waiting' }),
@@ -106,8 +125,8 @@ export class WatchMonitoring extends Construct {
         queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum', label: `dead letters (${index === 0 ? 'probe batches' : 'schedules'})` }),
       ),
     ];
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(7) });
-    this.dashboard.addWidgets(
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(7) });
+    dashboard.addWidgets(
       new cloudwatch.SingleValueWidget({
         title: 'Soonest expiry (days left)',
         metrics: [watchMetric(WATCH_METRICS.soonestDaysRemaining, 'Minimum', 'days left, soonest certificate')],
@@ -117,16 +136,16 @@ export class WatchMonitoring extends Construct {
         title: 'Certificates by status (per probe run)',
         stacked: true,
         left: [
-          watchMetric(statuses.ok, 'Sum', 'ok'),
-          watchMetric(statuses.warning, 'Sum', 'warning'),
-          watchMetric(statuses.critical, 'Sum', 'critical'),
-          watchMetric(statuses.expired, 'Sum', 'expired'),
-          watchMetric(statuses.error, 'Sum', 'probe failed'),
+          counted(statuses.ok, 'ok'),
+          counted(statuses.warning, 'warning'),
+          counted(statuses.critical, 'critical'),
+          counted(statuses.expired, 'expired'),
+          counted(statuses.error, 'probe failed'),
         ],
         width: 18,
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new cloudwatch.LogQueryWidget({
         title: 'Soonest-expiring certificates (inside an escalation stage)',
         logGroupNames: [props.workers.logGroup.logGroupName],
@@ -142,13 +161,12 @@ export class WatchMonitoring extends Construct {
         height: 8,
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Failures',
         left: [
-          watchMetric(statuses.error, 'Sum', 'probes failed'),
-          watchMetric(WATCH_METRICS.batchesFailed, 'Sum', 'batches failed'),
-          watchMetric(WATCH_METRICS.notificationsFailed, 'Sum', 'notifications failed'),
+          counted(statuses.error, 'probes failed'),
+          counted(WATCH_METRICS.notificationsFailed, 'notifications failed'),
           props.scheduled.function.metricErrors({ period, statistic: 'Sum', label: 'scheduled function errors' }),
           props.workers.function.metricErrors({ period, statistic: 'Sum', label: 'worker errors' }),
           ...(props.inventory ? [props.inventory.function.metricErrors({ period, statistic: 'Sum', label: 'inventory errors' })] : []),
@@ -157,21 +175,29 @@ export class WatchMonitoring extends Construct {
       }),
       new cloudwatch.GraphWidget({
         title: 'Notifications',
-        left: [watchMetric(WATCH_METRICS.notificationsSent, 'Sum', 'sent'), watchMetric(WATCH_METRICS.notificationsFailed, 'Sum', 'failed')],
+        left: [counted(WATCH_METRICS.notificationsSent, 'sent'), counted(WATCH_METRICS.notificationsFailed, 'failed')],
         width: 12,
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
+      new cloudwatch.LogQueryWidget({
+        title: 'Batches a worker could not finish (offered again; dead letters after three)',
+        logGroupNames: [props.workers.logGroup.logGroupName],
+        queryLines: [`filter message = "${BATCH_FAILED_LOG_MESSAGE}"`, 'stats count(*) as failed by bin(1h)'],
+        view: cloudwatch.LogQueryVisualizationType.BAR,
+        width: 12,
+      }),
       new cloudwatch.GraphWidget({ title: 'Probe queue depth', left: queueMetrics, width: 12 }),
+    );
+    dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Probe runs',
         left: [watchMetric(WATCH_METRICS.runDuration, 'Maximum', 'run duration (ms)')],
         right: [runsCompleted],
         width: 12,
       }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [this.errorsAlarm, this.deadLettersAlarm, this.deadMansSwitch], width: 12 }),
     );
-    this.dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [this.errorsAlarm, this.deadLettersAlarm, this.deadMansSwitch], width: 24 }),
-    );
+    return dashboard;
   }
 }

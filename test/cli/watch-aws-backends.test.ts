@@ -7,6 +7,7 @@ import { startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { cli } from '../support/cli';
 import { chainFor, daysFromNow, issue, type Issued } from '../support/pki';
 import { closedPort, startTlsServer, type RunningServer } from '../support/servers';
+import { DynamoDbBatchSummaries } from '../../functions/store/dynamodb-batch-summaries';
 
 // `certwatch run | status | ack` through the CLI entry point on the AWS backends: `--store dynamodb` against a
 // dynalite server the CLI finds only through the standard environment (AWS_ENDPOINT_URL_DYNAMODB, CERTWATCH_TABLE),
@@ -108,6 +109,8 @@ describe('--store dynamodb: the endpoint from AWS_ENDPOINT_URL_DYNAMODB, the tab
     const ack = await cliOn(undefined, 'ack', `127.0.0.1:${server.port}`, '--servername', 'shop.test', '--note', 'OPS-7', '--by', 'alice', '--store', 'dynamodb', '--table', dynamo.tableName, '--now', now);
     expect(ack).toMatchObject({ code: 0, err: '', out: `acknowledged stage urgent of ${idOf(server)} by alice: OPS-7\n` });
     expect((await dynamo.store.get(idOf(server)))?.acknowledgement).toMatchObject({ stage: 'urgent', by: 'alice', note: 'OPS-7' });
+    // In the table's change journal too: deployed workers read it again at their next run.
+    expect((await new DynamoDbBatchSummaries({ client: dynamo.client, tableName: dynamo.tableName }).getJournal()).recent).toEqual([{ certificateId: idOf(server), sequence: 1 }]);
 
     const json = await cliOn(dynamo.tableName, 'status', '--json', '--store', 'dynamodb', '--now', now);
     expect(JSON.parse(json.out)).toEqual([

@@ -23,8 +23,9 @@ function problems(json: unknown): string[] {
 describe('parseConfig', () => {
   test('fills defaults: check thresholds and the default escalation policy', () => {
     const config = parseConfig(minimal);
-    expect(config.check).toEqual({ warningDays: 30, criticalDays: 7, timeoutMs: 10_000, concurrency: 16, maxAddresses: 16, dnsServers: [] });
-    expect(config.check).toEqual({ ...CHECK_DEFAULTS, dnsServers: [] });
+    expect(config.check).toEqual({ warningDays: 30, criticalDays: 7, timeoutMs: 10_000, concurrency: 16, givenConcurrency: null, maxAddresses: 16, dnsServers: [] });
+    expect(config.check).toEqual({ ...CHECK_DEFAULTS, givenConcurrency: null, dnsServers: [] });
+    expect(parseConfig({ ...minimal, check: { concurrency: 64 } }).check).toMatchObject({ concurrency: 64, givenConcurrency: 64 });
     expect(config.policy).toEqual(DEFAULT_POLICY);
     expect(config.targets).toEqual([{ target: 'example.com', caFiles: [], owner: null, tags: {} }]);
     expect(config.audiences.owners).toEqual({ emails: ['team@example.com'], sms: [] });
@@ -209,11 +210,17 @@ describe('configInputFor: a validated config written back as a config file', () 
       schedule: { probe: 'cron(*/20 * * * ? *)' },
       alarms: { notify: ['pager'] },
       vpc: { subnetIds: ['subnet-0123abcd'], securityGroupIds: ['sg-0123abcd'] },
+      dashboard: false,
       sns: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts' },
       acm: { regions: ['eu-west-1', 'us-east-1'], roles: [{ roleArn: 'arn:aws:iam::111122223333:role/reader', externalId: 'ext-1' }, { roleArn: 'arn:aws:iam::444455556666:role/reader', regions: ['ap-south-1'] }] },
       iam: true,
     });
     expect(parseConfig(configInputFor(config, { withContacts: true }))).toEqual(config);
+    expect(config).toMatchObject({ dashboard: false, check: { concurrency: 8, givenConcurrency: 8 } });
+    // Unset, check.concurrency stays unset on the way: a deployed worker applies its own default.
+    const unset = parseConfig({ targets: ['a.test'], audiences: { owners: {}, oncall: {} } });
+    expect(configInputFor(unset).check).not.toHaveProperty('concurrency');
+    expect(parseConfig(configInputFor(unset))).toEqual(unset);
   });
 
   test.each([

@@ -1,3 +1,4 @@
+import { DEPLOYED_PROBES_PER_WORKER } from '../../functions/core/check-settings';
 import { parseConfig } from '../../functions/core/config';
 import {
   InvalidBatchError,
@@ -8,6 +9,7 @@ import {
   probeBatchMessage,
   probeCapacity,
   largestBatchSize,
+  PREFERRED_BATCH_SIZE,
   type WatchPlan,
 } from '../../functions/core/watch-plan';
 
@@ -65,25 +67,42 @@ describe('probe batch messages', () => {
 });
 
 describe('probeCapacity: the arithmetic of a deployed run', () => {
-  const defaults = { concurrency: 16, timeoutMs: 10_000, maxAddresses: 16 };
+  const HOUR = 3_600_000;
+  const defaults = { concurrency: DEPLOYED_PROBES_PER_WORKER, timeoutMs: 10_000, maxAddresses: 16, periodMs: HOUR };
 
-  test('the default batch is the largest whose worst case fits in Lambda\'s 15 minutes: 83 targets', () => {
-    // A lookup (10 s), ceil(83 x 16 addresses / 16) = 83 waves of 10 s, a minute for the table and SNS: 900 s.
-    expect(largestBatchSize(defaults, 100)).toBe(83);
-    expect(probeCapacity({ ...defaults, targets: 83, batchSize: 83, workers: 1 }).worstBatchMs).toBe(900_000);
-    expect(probeCapacity({ ...defaults, targets: 84, batchSize: 84, workers: 1 }).worstBatchMs).toBeGreaterThan(900_000);
-    // One address per name: a batch of 100 fits easily.
-    expect(largestBatchSize({ ...defaults, maxAddresses: 1 }, 100)).toBe(100);
-    expect(largestBatchSize({ ...defaults, timeoutMs: 600_000 }, 100)).toBe(0);
+  test('the default batch: 250 targets, whose worst case leaves a failed batch its two retries within the hour', () => {
+    // A lookup (10 s), ceil(250 x 16 addresses / 256) = 16 waves of 10 s, a minute for the table and SNS: 230 s.
+    expect(largestBatchSize(defaults, PREFERRED_BATCH_SIZE)).toBe(250);
+    expect(probeCapacity({ ...defaults, targets: 250, batchSize: 250, workers: 1 })).toMatchObject({ worstBatchMs: 230_000, visibilityTimeoutMs: 1_380_000, retriesWithinPeriod: 2 });
+    // Retries 23 and 46 minutes after the first attempt began. Up to 320 targets the second still comes inside the
+    // hour (13 worker timeouts of at most 276 s); 336 would make the timeout 280 s.
+    expect(largestBatchSize(defaults, 400)).toBe(320);
+    expect(probeCapacity({ ...defaults, targets: 336, batchSize: 336, workers: 1 }).retriesWithinPeriod).toBe(1);
   });
 
-  test('100,000 targets, the default batch, 50 workers: a run in which every target times out ends in 54 minutes', () => {
-    expect(probeCapacity({ ...defaults, targets: 100_000, batchSize: 83, workers: 50 })).toEqual({
-      batches: 1205,
-      probesPerWorker: 16,
-      worstBatchMs: 900_000,
-      // One address each: 10 s lookup + ceil(83 / 16) = 6 waves of 10 s + 60 s = 130 s a batch; ceil(1205 / 50) = 25 waves.
-      worstRunMs: 25 * 130_000,
+  test('fewer handshakes at once make smaller batches: check.concurrency 16 gives 20', () => {
+    expect(largestBatchSize({ ...defaults, concurrency: 16 }, PREFERRED_BATCH_SIZE)).toBe(20);
+    expect(probeCapacity({ ...defaults, concurrency: 16, targets: 20, batchSize: 20, workers: 1 })).toMatchObject({ worstBatchMs: 270_000, retriesWithinPeriod: 2 });
+  });
+
+  test('a period too short for any retry: the largest batch that fits in Lambda\'s 15 minutes, no retry within the period', () => {
+    const fiveMinutes = { ...defaults, periodMs: 5 * 60_000 };
+    expect(largestBatchSize(fiveMinutes, PREFERRED_BATCH_SIZE)).toBe(250);
+    expect(probeCapacity({ ...fiveMinutes, targets: 250, batchSize: 250, workers: 1 }).retriesWithinPeriod).toBe(0);
+    // 16 handshakes at once and 16 addresses a name: one wave a target; 83 of them and the rest fill 15 minutes.
+    expect(largestBatchSize({ ...fiveMinutes, concurrency: 16 }, 1000)).toBe(83);
+    expect(largestBatchSize({ ...defaults, timeoutMs: 600_000 }, PREFERRED_BATCH_SIZE)).toBe(0);
+  });
+
+  test('100,000 targets, the default batch, 50 workers: a run in which every target times out ends in 11 minutes', () => {
+    expect(probeCapacity({ ...defaults, targets: 100_000, batchSize: 250, workers: 50 })).toEqual({
+      batches: 400,
+      probesPerWorker: 256,
+      worstBatchMs: 230_000,
+      // One address each: 10 s lookup + ceil(250 / 256) = 1 wave of 10 s + 60 s = 80 s a batch; ceil(400 / 50) = 8 waves.
+      worstRunMs: 8 * 80_000,
+      visibilityTimeoutMs: 6 * 230_000,
+      retriesWithinPeriod: 2,
     });
   });
 

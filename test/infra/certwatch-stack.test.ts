@@ -23,7 +23,7 @@ let template: Template;
 function configFor(caFile: string, overrides: Partial<ConfigInput> = {}) {
   return parseConfig({
     targets: ['a.example.com', { target: '10.0.0.5:8443', servername: 'api.internal', caFile }],
-    check: { timeoutMs: 10_000, concurrency: 16 },
+    check: { timeoutMs: 10_000 },
     audiences: { owners: { emails: [OWNER_EMAIL] }, oncall: { emails: [ONCALL_EMAIL], sms: [ONCALL_PHONE] } },
     digest: { notify: ['owners'], every: '1d' },
     vpc: { subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] },
@@ -219,16 +219,23 @@ describe('functions', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('start a probe run'), VpcConfig: Match.absent() });
   });
 
-  test('a worker\'s timeout covers a batch whose every address times out: batches of 83 fill Lambda\'s 15 minutes', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('probe one batch'), Timeout: 900, MemorySize: 512 });
-    expect(stack.certwatch.capacity).toEqual({ batches: 1, probesPerWorker: 16, worstBatchMs: 900_000, worstRunMs: 130_000 });
+  test('a worker probes 256 at once, in batches of 250 whose worst case (every address timing out) leaves two retries within the hour', () => {
+    // A lookup (10 s), ceil(250 x 16 addresses / 256) = 16 waves of 10 s, a minute for the rest: 230 s.
+    template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('probe one batch'), Timeout: 230, MemorySize: 512 });
+    expect(stack.certwatch.capacity).toEqual({ batches: 1, probesPerWorker: 256, worstBatchMs: 230_000, worstRunMs: 80_000, visibilityTimeoutMs: 1_380_000, retriesWithinPeriod: 2 });
   });
 
-  test('with one address per name a batch is 100 targets, and the worker\'s timeout is its worst case: 7 waves, a lookup, a minute', () => {
-    const { template: single, stack: singleStack } = synth(configFor(caFile, { check: { timeoutMs: 10_000, concurrency: 16, maxAddresses: 1 } }));
-    single.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('probe one batch'), Timeout: 140 });
-    single.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 6 * 140 });
-    expect(singleStack.certwatch.capacity).toMatchObject({ worstBatchMs: 140_000 });
+  test('with one address per name the worker\'s timeout is its worst case: a lookup, one wave, a minute', () => {
+    const { template: single, stack: singleStack } = synth(configFor(caFile, { check: { timeoutMs: 10_000, maxAddresses: 1 } }));
+    single.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('probe one batch'), Timeout: 80 });
+    single.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 6 * 80, RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }) });
+    expect(singleStack.certwatch.capacity).toMatchObject({ worstBatchMs: 80_000, retriesWithinPeriod: 2 });
+  });
+
+  test('a check.concurrency the config sets is honoured: 16 at once make batches of 20, and a worker of 256 MB when asked', () => {
+    const { template: gentle, stack: gentleStack } = synth(configFor(caFile, { check: { timeoutMs: 10_000, concurrency: 16 } }), { workerMemoryMb: 256 });
+    gentle.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('probe one batch'), Timeout: 270, MemorySize: 256 });
+    expect(gentleStack.certwatch.capacity).toMatchObject({ probesPerWorker: 16, worstBatchMs: 270_000, retriesWithinPeriod: 2 });
   });
 
   test('workers take one batch at a time from the probe queue, report partial failures, 50 at most at once', () => {
@@ -255,6 +262,7 @@ describe('state, topics and queues', () => {
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },
         DeletionProtectionEnabled: true,
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       },
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
@@ -315,7 +323,7 @@ describe('state, topics and queues', () => {
 
   test('a poison batch is received three times, then waits on the dead-letter queue; every queue is encrypted and TLS-only', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
-      VisibilityTimeout: 6 * 900,
+      VisibilityTimeout: 6 * 230,
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [logicalId('AWS::SQS::Queue', 'CertWatchProbeQueueDeadLetters'), 'Arn'] }, maxReceiveCount: 3 },
     });
     template.resourceCountIs('AWS::SQS::Queue', 3);
@@ -384,7 +392,7 @@ describe('the ACM and IAM inventory', () => {
     });
     inventory.template.resourceCountIs('AWS::Scheduler::Schedule', 3);
     inventory.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'FILL(scheduled, 0) + FILL(workers, 0) + FILL(inventory, 0) + FILL(batches, 0) + FILL(unpublished, 0)' })]),
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'FILL(scheduled, 0) + FILL(workers, 0) + FILL(inventory, 0) + FILL(unpublished, 0)' })]),
     });
   });
 
@@ -433,21 +441,36 @@ describe('alarms, dashboard, outputs', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [alarmTopic()], OKActions: [alarmTopic()] });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'FILL(scheduled, 0) + FILL(workers, 0) + FILL(batches, 0) + FILL(unpublished, 0)' })]),
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'FILL(scheduled, 0) + FILL(workers, 0) + FILL(unpublished, 0)' })]),
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Metrics: Match.arrayWith([Match.objectLike({ Expression: 'FILL(dlq0, 0) + FILL(dlq1, 0)' })]) });
   });
 
-  test('a dashboard of soonest expiry, statuses, the soonest certificates, failures, notifications and queue depth', () => {
-    const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
-    for (const title of ['Soonest expiry', 'Certificates by status', 'Soonest-expiring certificates', 'Failures', 'Notifications', 'Probe queue depth', 'Alarms']) {
-      expect(body).toContain(title);
-    }
+  test('the three alarms read six metrics in all (what CloudWatch bills them by): the functions\' errors, failed notifications, two queues, completed runs', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: { Metrics: { MetricStat?: { Metric: { MetricName: string } } }[] } }[];
+    const read = alarms.flatMap((alarm) => alarm.Properties.Metrics.flatMap((metric) => (metric.MetricStat ? [metric.MetricStat.Metric.MetricName] : [])));
+    expect(read.sort()).toEqual(['ApproximateNumberOfMessagesVisible', 'ApproximateNumberOfMessagesVisible', 'Errors', 'Errors', 'NotificationsFailed', 'RunDuration']);
   });
 
-  test('the outputs are exactly TableName, TopicArn, OnDemandCheckFunctionName and DashboardName', () => {
+  test('a dashboard of soonest expiry, statuses, the soonest certificates, failures, notifications and queue depth', () => {
+    const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
+    for (const title of ['Soonest expiry', 'Certificates by status', 'Soonest-expiring certificates', 'Failures', 'Notifications', 'Batches a worker could not finish', 'Probe queue depth', 'Alarms']) {
+      expect(body).toContain(title);
+    }
+    // Counts are sent only when not zero: the graphs draw a missing one as 0.
+    expect(body).toContain('FILL(certificatesExpired, 0)');
+  });
+
+  test('"dashboard": false leaves the dashboard and its output out; the metrics and the alarms stay', () => {
+    const { template: lean } = synth(configFor(caFile, { dashboard: false }));
+    lean.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    lean.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    expect(Object.keys(lean.toJSON().Outputs).sort()).toEqual(['OnDemandCheckFunctionName', 'TableName', 'TopicArn']);
+  });
+
+  test('the outputs are exactly TableName, TopicArn, OnDemandCheckFunctionName and DashboardName (with the dashboard)', () => {
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['DashboardName', 'OnDemandCheckFunctionName', 'TableName', 'TopicArn']);
     template.hasOutput('TableName', { Value: { Ref: logicalId('AWS::DynamoDB::Table', 'CertWatchStateTable') } });
     template.hasOutput('TopicArn', { Value: TOPIC() });
@@ -466,6 +489,7 @@ describe('the CertWatch construct in another app', () => {
     hosted.resourceCountIs('AWS::Lambda::Function', 3);
     hosted.resourceCountIs('AWS::CloudWatch::Alarm', 3);
     Annotations.fromStack(host).hasWarning('/Platform/Certs', Match.stringLikeRegexp('a probe run would take .* longer than schedule.probe'));
+    Annotations.fromStack(host).hasWarning('/Platform/Certs', Match.stringLikeRegexp('a failed probe batch is offered again after .*: 0 of its 2 retries come within schedule.probe\'s period of 5 minutes'));
   });
 
   test('a batch that could outlast Lambda\'s 15 minutes is refused at synth, saying what to change', () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { acmSummary, DEFAULT_ACCOUNT, FakeAcm, startAcmHttpFake, type AcmHttpFake } from '../support/acm-fake';
 import { startFakeSns, startFakeSqs, type FakeSns, type FakeSqs, type QueuedMessage } from '../support/aws-fakes';
 import { startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { startHttpProxy, type HttpProxy } from '../support/http-proxy';
 import { chainFor, daysFromNow, issue } from '../support/pki';
 import { startTlsServer, type RunningServer } from '../support/servers';
 import { synthesizeDeployment, type SynthesizedDeployment } from '../support/synthesized-deployment';
@@ -21,6 +22,8 @@ type Handler<Event, Result> = (event: Event) => Promise<Result>;
 
 let deployment: SynthesizedDeployment;
 let dynamo: DynaliteHarness;
+/** In front of dynalite: what the functions reach as DynamoDB, able to refuse every request. */
+let dynamoProxy: HttpProxy;
 let sns: FakeSns;
 let sqs: FakeSqs;
 let acm: AcmHttpFake;
@@ -69,15 +72,18 @@ beforeAll(async () => {
 
   [dynamo, sns, sqs] = await Promise.all([startDynalite(), startFakeSns(), startFakeSqs()]);
   acm = await startAcmHttpFake(acmModel);
+  dynamoProxy = await startHttpProxy(dynamo.endpoint);
   setEnv({
     AWS_ENDPOINT_URL_ACM: acm.url,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.endpoint,
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
     AWS_ENDPOINT_URL_SQS: sqs.endpoint,
     CERTWATCH_TABLE: dynamo.tableName,
     CERTWATCH_TOPIC_ARN: TOPIC_ARN,
     CERTWATCH_PROBE_QUEUE_URL: `${sqs.endpoint}/111111111111/certwatch-probe`,
     POWERTOOLS_SERVICE_NAME: 'deployed-test',
+    // The functions' own log lines are part of what is checked (they are kept, not printed: see `written`).
+    POWERTOOLS_LOG_LEVEL: 'INFO',
   });
   scheduled = (require(join(deployment.assets.scheduled, 'index.js')) as { handler: typeof scheduled }).handler;
   worker = (require(join(deployment.assets.worker, 'index.js')) as { handler: typeof worker }).handler;
@@ -89,17 +95,17 @@ afterAll(async () => {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
-  await Promise.all([soon?.close(), fine?.close(), dynamo?.close(), sns?.close(), sqs?.close(), acm?.close()]);
+  await Promise.all([soon?.close(), fine?.close(), dynamoProxy?.close(), dynamo?.close(), sns?.close(), sqs?.close(), acm?.close()]);
 });
 
-/** The SQS event Lambda's event source mapping builds from queued messages. */
-function sqsEvent(messages: readonly Pick<QueuedMessage, 'messageId' | 'body' | 'sentAt'>[]): SQSEvent {
+/** The SQS event Lambda's event source mapping builds from queued messages (received `receiveCount` times). */
+function sqsEvent(messages: readonly Pick<QueuedMessage, 'messageId' | 'body' | 'sentAt'>[], receiveCount = 1): SQSEvent {
   return {
     Records: messages.map((message) => ({
       messageId: message.messageId,
       receiptHandle: `receipt-${message.messageId}`,
       body: message.body,
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(message.sentAt), SenderId: 'AROAEXAMPLE', ApproximateFirstReceiveTimestamp: String(Date.now()) },
+      attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: String(message.sentAt), SenderId: 'AROAEXAMPLE', ApproximateFirstReceiveTimestamp: String(Date.now()) },
       messageAttributes: {},
       md5OfBody: '',
       eventSource: 'aws:sqs',
@@ -109,19 +115,28 @@ function sqsEvent(messages: readonly Pick<QueuedMessage, 'messageId' | 'body' | 
   };
 }
 
-/** Runs `action`, returning what it wrote to stdout too (the functions' embedded-format metrics). */
-async function capturingStdout<T>(action: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
-  const written: string[] = [];
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+/**
+ * What the functions write to stdout and stderr (JSON logs, warnings and errors among them, embedded-format metrics),
+ * kept for the assertions, not printed (unless DEBUG_E2E is set).
+ */
+const written: string[] = [];
+beforeAll(() => {
+  const printed = process.stderr.write.bind(process.stderr);
+  const keep = (chunk: string | Uint8Array) => {
     written.push(String(chunk));
-    if (process.env.DEBUG_E2E) process.stderr.write(String(chunk));
+    if (process.env.DEBUG_E2E) printed(String(chunk));
     return true;
-  });
-  try {
-    return { result: await action(), lines: written.join('').split('\n').filter(Boolean) };
-  } finally {
-    write.mockRestore();
-  }
+  };
+  jest.spyOn(process.stdout, 'write').mockImplementation(keep);
+  jest.spyOn(process.stderr, 'write').mockImplementation(keep);
+});
+afterAll(() => jest.restoreAllMocks());
+
+/** Runs `action`, returning what it wrote to stdout too. */
+async function capturingStdout<T>(action: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
+  const from = written.length;
+  const result = await action();
+  return { result, lines: written.slice(from).join('').split('\n').filter(Boolean) };
 }
 
 /** The metric values in embedded-metric-format lines, by name. */
@@ -144,13 +159,25 @@ function metricsIn(lines: readonly string[]): Record<string, number[]> {
 }
 
 /** One schedule tick: the scheduled function sends the run's batches, then a worker takes each of them. */
-async function tick(): Promise<{ runId: string; responses: SQSBatchResponse[]; metrics: Record<string, number[]> }> {
+async function tick(): Promise<{ runId: string; responses: SQSBatchResponse[]; metrics: Record<string, number[]>; watched: Record<string, unknown>[] }> {
   const before = sqs.sent.length;
   const { result: started } = await capturingStdout(() => scheduled({ task: 'probe' }));
   const batches = sqs.sent.slice(before);
   expect(batches).toHaveLength((started as { batches: number }).batches);
   const { result: responses, lines } = await capturingStdout(() => Promise.all(batches.map((message) => worker(sqsEvent([message])))));
-  return { runId: (started as { runId: string }).runId, responses, metrics: metricsIn(lines) };
+  return { runId: (started as { runId: string }).runId, responses, metrics: metricsIn(lines), watched: logRecords(lines, 'probe batch watched') };
+}
+
+/** The functions' JSON log records with this message. */
+function logRecords(lines: readonly string[], message: string): Record<string, unknown>[] {
+  return lines.flatMap((line) => {
+    try {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      return record.message === message ? [record] : [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 const soonId = () => `tls:127.0.0.1:${soon.port}/soon.deploy.test`;
@@ -190,16 +217,10 @@ test('one tick probes the loopback servers, stores their states and publishes th
   expect((await storedItem('certwatch#probe-run'))).toMatchObject({ runId: { S: first.runId }, batches: { N: '1' }, done: { N: '1' }, finishedAt: { S: expect.any(String) } });
   expect((await storedItem('certwatch#ledger'))?.lastRunAt?.S).toEqual(expect.any(String));
 
-  // Metrics, in the embedded metric format: statuses, the soonest expiry, what was sent, one completed run.
-  expect(first.metrics).toMatchObject({
-    CertificatesOk: [1],
-    CertificatesWarning: [1],
-    CertificatesCritical: [0],
-    CertificatesExpired: [0],
-    ProbeErrors: [0],
-    NotificationsSent: [1],
-    NotificationsFailed: [0],
-  });
+  // Metrics, in the embedded metric format: statuses, the soonest expiry, what was sent, one completed run. A count of
+  // nothing is not sent (CloudWatch bills a metric for each hour it receives data).
+  expect(first.metrics).toMatchObject({ CertificatesOk: [1], CertificatesWarning: [1], NotificationsSent: [1] });
+  for (const none of ['CertificatesCritical', 'CertificatesExpired', 'ProbeErrors', 'NotificationsFailed']) expect(first.metrics[none]).toBeUndefined();
   expect(first.metrics.SoonestDaysRemaining[0]).toBeGreaterThanOrEqual(9);
   expect(first.metrics.SoonestDaysRemaining[0]).toBeLessThanOrEqual(10);
   expect(first.metrics.RunDuration).toHaveLength(1);
@@ -207,9 +228,52 @@ test('one tick probes the loopback servers, stores their states and publishes th
   const second = await tick();
   expect(second.responses).toEqual([{ batchItemFailures: [] }]);
   expect(sns.published).toHaveLength(1);
-  expect(second.metrics).toMatchObject({ NotificationsSent: [0], CertificatesWarning: [1] });
+  // The first tick wrote the batch's summary; the second read it instead of the states, and wrote nothing.
+  expect(first.watched).toEqual([expect.objectContaining({ statesRead: 2, statesUnread: 0, summaryWritten: true })]);
+  expect(second.watched).toEqual([expect.objectContaining({ statesRead: 0, statesUnread: 2, summaryWritten: false, storeWrites: 0 })]);
+  expect(second.metrics).toMatchObject({ CertificatesWarning: [1] });
+  expect(second.metrics.NotificationsSent).toBeUndefined();
   expect(second.metrics.RunDuration).toHaveLength(1);
   expect((await storedItem('certwatch#probe-run'))?.runId?.S).toBe(second.runId);
+});
+
+test('a forget through the on-demand function is seen by the next tick: a certificate still configured is watched again from scratch', async () => {
+  const onDemand = (require(join(deployment.assets.onDemand, 'index.js')) as { handler: Handler<unknown, unknown> }).handler;
+  await tick();
+  expect(await onDemand({ action: 'forget', certificateId: fineId() })).toMatchObject({ certificateId: fineId() });
+  expect(await storedItem(fineId())).toBeUndefined();
+  const next = await tick();
+  expect(next.watched).toEqual([expect.objectContaining({ statesRead: 1, statesUnread: 1 })]);
+  expect(JSON.parse((await storedItem(fineId()))!.state.S!)).toMatchObject({ status: 'ok', history: [expect.objectContaining({ event: 'first-seen' })] });
+});
+
+test('a batch that failed is offered again a visibility timeout later, inside its period: the retry watches it and completes the run', async () => {
+  const { visibilityTimeoutMs, retriesWithinPeriod } = deployment.capacity;
+  expect(retriesWithinPeriod).toBe(2);
+  const before = sqs.sent.length;
+  await scheduled({ task: 'probe' });
+  const [message] = sqs.sent.slice(before);
+  const runId = JSON.parse(message.body).runId as string;
+
+  // The first attempt: DynamoDB refuses everything. The batch fails, for SQS to offer it again.
+  dynamoProxy.set('refuse');
+  expect(await worker(sqsEvent([message]))).toEqual({ batchItemFailures: [{ itemIdentifier: message.messageId }] });
+  dynamoProxy.set('forward');
+  expect((await storedItem('certwatch#probe-run'))?.finishedAt).toBeUndefined();
+
+  // SQS offers it again once its visibility timeout is over (six times a worker's timeout): as the worker sees it, a
+  // message sent that long ago. Still inside the hour, so it is watched, and it completes the run.
+  const aged = (ms: number) => {
+    const body = JSON.parse(message.body) as { sentAt: string; expiresAt: string };
+    return { ...message, body: JSON.stringify({ ...body, sentAt: new Date(Date.parse(body.sentAt) - ms).toISOString(), expiresAt: new Date(Date.parse(body.expiresAt) - ms).toISOString() }) };
+  };
+  expect(await worker(sqsEvent([aged(visibilityTimeoutMs)], 2))).toEqual({ batchItemFailures: [] });
+  expect(await storedItem('certwatch#probe-run')).toMatchObject({ runId: { S: runId }, done: { N: '1' }, finishedAt: { S: expect.any(String) } });
+
+  // The same retry after the visibility timeout the queue had before (six times a 15-minute worker: 90 minutes) would
+  // have come after the period: dropped unwatched, for the next run.
+  const { lines } = await capturingStdout(() => worker(sqsEvent([aged(6 * 15 * 60_000)], 2)));
+  expect(logRecords(lines, 'dropped a probe batch older than the schedule period')).toHaveLength(1);
 });
 
 test('a poison batch fails alone: the valid record beside it is watched, the malformed one reported for retry', async () => {
@@ -219,7 +283,8 @@ test('a poison batch fails alone: the valid record beside it is watched, the mal
   const poison = { messageId: 'poison-1', body: '{"version":1,"runId":"x","batch":0}', sentAt: Date.now() };
   const { result: response, lines } = await capturingStdout(() => worker(sqsEvent([poison, valid])));
   expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison-1' }] });
-  expect(metricsIn(lines).BatchesFailed).toEqual([1]); // the WatcherErrors alarm counts it
+  // Logged for the dashboard to count; offered again until it ends on the dead-letter queue, which an alarm watches.
+  expect(logRecords(lines, 'probe batch failed; SQS offers it again until its receive limit')).toEqual([expect.objectContaining({ messageId: 'poison-1', receiveCount: '1' })]);
   expect((await storedItem('certwatch#probe-run'))?.finishedAt?.S).toEqual(expect.any(String)); // the valid batch completed its run
 });
 

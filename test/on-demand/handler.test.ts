@@ -8,6 +8,7 @@ import { startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { chainFor, daysFromNow, issue } from '../support/pki';
 import { startTlsServer, type RunningServer } from '../support/servers';
 import { startDnsServer, type RunningDnsServer } from '../support/dns-server';
+import { DynamoDbBatchSummaries } from '../../functions/store/dynamodb-batch-summaries';
 
 // The on-demand Lambda: same results as the CLI for a valid event, a clear error for a malformed one.
 
@@ -121,6 +122,8 @@ describe('ack and status against the state table (DynamoDB API on loopback, foun
     const response = await handler({ action: 'ack', certificateId: 'tls:shop.example:443', until: '2099-01-01T00:00:00Z', note: 'renewal in OPS-42' });
     expect(response).toEqual({ certificateId: 'tls:shop.example:443', acknowledged: { stage: 'urgent', until: '2099-01-01T00:00:00.000Z', note: 'renewal in OPS-42', by: null } });
     expect((await dynamo.store.get('tls:shop.example:443'))?.acknowledgement).toMatchObject({ stage: 'urgent', note: 'renewal in OPS-42' });
+    const journal = await new DynamoDbBatchSummaries({ client: dynamo.client, tableName: dynamo.tableName }).getJournal();
+    expect(journal.recent.at(-1)).toEqual({ certificateId: 'tls:shop.example:443', sequence: journal.sequence });
   });
 
   test('ack by target and servername finds the certificate behind a shared address', async () => {
@@ -143,6 +146,9 @@ describe('ack and status against the state table (DynamoDB API on loopback, foun
     expect(await handler({ action: 'forget', target: '10.0.0.9', servername: 'OLD.internal' })).toMatchObject({ certificateId: 'tls:10.0.0.9:443/old.internal' });
     expect(await dynamo.store.get('tls:retired.example:443')).toBeUndefined();
     expect(await dynamo.store.get('tls:10.0.0.9:443/old.internal')).toBeUndefined();
+    // Told to the change journal, so that the deployed workers watch them again at once if still configured.
+    const { recent } = await new DynamoDbBatchSummaries({ client: dynamo.client, tableName: dynamo.tableName }).getJournal();
+    expect(recent.map((change) => change.certificateId).slice(-2)).toEqual(['tls:retired.example:443', 'tls:10.0.0.9:443/old.internal']);
     await expect(handler({ action: 'forget', certificateId: 'tls:retired.example:443' })).rejects.toMatchObject({ name: 'UnknownCertificateError' });
   });
 

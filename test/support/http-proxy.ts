@@ -3,9 +3,12 @@ import type { Socket } from 'node:net';
 
 // An HTTP proxy on loopback in front of a real server (dynalite), that can stop answering: what a store that goes
 // silent mid-run looks like to the SDK. `forward` passes requests and answers; `swallow` passes each request on (so a
-// write takes effect) and drops the answer; `silent` takes requests and passes nothing on.
+// write takes effect) and drops the answer; `silent` takes requests and passes nothing on; `refuse` passes nothing on
+// and answers at once as DynamoDB does for a table that is not there (an error no retry helps).
 
-export type ProxyMode = 'forward' | 'swallow' | 'silent';
+export type ProxyMode = 'forward' | 'swallow' | 'silent' | 'refuse';
+
+const NO_SUCH_TABLE = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException', message: 'Requested resource not found' });
 
 export interface HttpProxy {
   readonly endpoint: string;
@@ -26,6 +29,11 @@ export async function startHttpProxy(target: string): Promise<HttpProxy> {
     const index = count++;
     const current = index >= switchAt ? mode : 'forward';
     if (current === 'silent') return; // taken, never passed on, never answered
+    if (current === 'refuse') {
+      incoming.resume();
+      outgoing.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' }).end(NO_SUCH_TABLE);
+      return;
+    }
     const forwarded = httpRequest(
       { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
       (answer) => {

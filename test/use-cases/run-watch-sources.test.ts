@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ACMClient, DescribeCertificateCommand, ListCertificatesCommand, type ListCertificatesRequest } from '@aws-sdk/client-acm';
-import { IAMClient, ListServerCertificatesCommand } from '@aws-sdk/client-iam';
+import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseConfig, type CertwatchConfig } from '../../functions/core/config';
 import type { StateStore } from '../../functions/core/ports';
@@ -196,5 +196,41 @@ describe('ACM in the watcher', () => {
       ['file', null],
       ['acm', 'eu-west-1'],
     ]);
+  });
+});
+
+describe('IAM server certificates in the watcher', () => {
+  const iamConfig = config({ iam: true });
+  const iamArn = (name: string) => `arn:aws:iam::${DEFAULT_ACCOUNT}:server-certificate/${name}`;
+  const metadata = (name: string, expiration: Date) => ({ ServerCertificateName: name, ServerCertificateId: name.toUpperCase(), Path: '/', Arn: iamArn(name), Expiration: expiration, UploadDate: day(-300) });
+
+  test('a server certificate deleted while still valid: one notice to the audiences told, then its state goes; an expired one goes quietly', async () => {
+    const store = await dynamo.createStore();
+    const notifier = new RecordingNotifier();
+    const { leaf: live } = await chainFor(['legacy.example.com'], { notBefore: day(-300), notAfter: day(20) });
+    const { leaf: stale } = await chainFor(['old.example.com'], { notBefore: day(-300), notAfter: day(0.5) });
+    iamMock.on(ListServerCertificatesCommand).resolves({ ServerCertificateMetadataList: [metadata('legacy', day(20)), metadata('old', day(0.5))], IsTruncated: false });
+    iamMock.on(GetServerCertificateCommand, { ServerCertificateName: 'legacy' }).resolves({ ServerCertificate: { ServerCertificateMetadata: metadata('legacy', day(20)), CertificateBody: live.certPem } });
+    iamMock.on(GetServerCertificateCommand, { ServerCertificateName: 'old' }).resolves({ ServerCertificate: { ServerCertificateMetadata: metadata('old', day(0.5)), CertificateBody: stale.certPem } });
+
+    const first = await run(iamConfig, store, notifier, day(0));
+    expect(first.byStatus).toMatchObject({ critical: 2 });
+    // Uploaded without their chain: each is also an `invalid` alert (INCOMPLETE_CHAIN), as over TLS.
+    expect(notifier.take().sort()).toEqual([
+      `error/invalid/${iamArn('legacy')}/owners`,
+      `error/invalid/${iamArn('old')}/owners`,
+      `expiry/critical/${iamArn('old')}/owners+oncall`,
+      `expiry/warning/${iamArn('legacy')}/owners`,
+    ]);
+    expect(await store.get(iamArn('legacy'))).toMatchObject({ source: 'iam', scope: 'iam' });
+
+    // Both deleted from IAM a day later: `old` has expired by then, `legacy` has 19 days left.
+    iamMock.on(ListServerCertificatesCommand).resolves({ ServerCertificateMetadataList: [], IsTruncated: false });
+    const gone = await run(iamConfig, store, notifier, day(1));
+    expect(gone.disappeared).toEqual([iamArn('legacy'), iamArn('old')]);
+    expect(notifier.take()).toEqual([`error/disappeared/${iamArn('legacy')}/owners`]);
+    expect((await store.list()).states).toEqual([]);
+    expect((await run(iamConfig, store, notifier, day(2))).disappeared).toEqual([]);
+    expect(notifier.take()).toEqual([]);
   });
 });

@@ -104,7 +104,11 @@ test('two runs racing over the same store publish each notification once', async
   const [a, b] = await Promise.all([run(config, racing, slow, day(0)), run(config, racing, slow, day(0))]);
   expect(slow.take()).toEqual([`expiry/urgent/127.0.0.1:${server.port}/owners+oncall`]);
   expect(a.notificationsSent + b.notificationsSent).toBe(1);
-  expect([...a.conflicts, ...b.conflicts]).toEqual([idOf(server.port)]);
+  // The certificate's write conflicted for the loser. So may the run ledger's, when the two runs record themselves at
+  // once (on a loaded machine the loser's read and write of it can straddle the winner's): left to the other run.
+  const conflicts = [...a.conflicts, ...b.conflicts];
+  expect(conflicts.filter((id) => id !== 'certwatch#ledger')).toEqual([idOf(server.port)]);
+  expect(conflicts.filter((id) => id === 'certwatch#ledger').length).toBeLessThanOrEqual(1);
 
   // A notice left undelivered is claimed by exactly one of two runs that both see it.
   slow.failing = true;

@@ -296,11 +296,14 @@ function plan(draft: Draft, kind: AlertKind, stage: string, audiences: readonly 
   draft.planned.push(notification);
 }
 
-/** Whether a repeat every `repeatEveryMs` is due at `now` after the last at `lastNotifiedAt` (none: at once), less REPEAT_TOLERANCE_MS. */
+/** Whether a repeat every `repeatEveryMs` is due at `now` after the last at `lastNotifiedAt` (none: at once). */
 export function isDue(lastNotifiedAt: string | null, repeatEveryMs: number, now: Date): boolean {
-  if (lastNotifiedAt === null) return true;
-  const tolerance = Math.min(REPEAT_TOLERANCE_MS, repeatEveryMs / 10);
-  return now.getTime() - Date.parse(lastNotifiedAt) >= repeatEveryMs - tolerance;
+  return lastNotifiedAt === null || now.getTime() >= repeatDueAt(lastNotifiedAt, repeatEveryMs);
+}
+
+/** When a repeat every `repeatEveryMs` after the last at `lastNotifiedAt` is due: less REPEAT_TOLERANCE_MS (a tenth of short intervals). */
+export function repeatDueAt(lastNotifiedAt: string, repeatEveryMs: number): number {
+  return Date.parse(lastNotifiedAt) + repeatEveryMs - Math.min(REPEAT_TOLERANCE_MS, repeatEveryMs / 10);
 }
 
 /** The probe's error, or one made up for a result that carries no certificate and no error. */

@@ -4,7 +4,7 @@ import { foldObservation, type ObservedResult } from '../../../functions/core/es
 import { markPublished } from '../../../functions/core/escalation/outbox';
 import { DEFAULT_POLICY, type EscalationPolicy } from '../../../functions/core/escalation/policy';
 import { judgeAddresses, type AddressProbe } from '../../../functions/core/address-judgement';
-import { CHECK_DEFAULTS } from '../../../functions/core/check-settings';
+import { CHECK_DEFAULTS, type Thresholds } from '../../../functions/core/check-settings';
 import type { AlertKind, PlannedNotification, WatchState } from '../../../functions/core/watch-state';
 
 // A pure simulation of the watcher: an injected clock, real judging, the engine, and a store and notifier that
@@ -78,13 +78,13 @@ export function unreachable(code: 'TIMEOUT' | 'CONNECTION_REFUSED' = 'TIMEOUT'):
 export type PoolNode = { address: string; chain: CertificateInfo[]; seen?: Partial<Omit<Observation, 'chain'>> } | { address: string; error: 'TIMEOUT' | 'CONNECTION_REFUSED' };
 
 /** What the check use case returns for a name served by `nodes` (in the order the resolver gave them), judged at `now`. */
-export function pool(now: Date, nodes: readonly PoolNode[], notProbed: readonly string[] = []): CheckResult {
+export function pool(now: Date, nodes: readonly PoolNode[], notProbed: readonly string[] = [], thresholds: Thresholds = CHECK_DEFAULTS): CheckResult {
   const probes = nodes.map((node): AddressProbe =>
     'error' in node
       ? { address: node.address, error: { code: node.error, message: `shop.example:443: ${node.error.toLowerCase()}` } }
       : { address: node.address, observation: { chain: node.chain, chainProblem: null, chainProblemDetail: null, hostnameMismatch: null, ...node.seen } },
   );
-  return { ...ENDPOINT, elapsedMs: 5, ...judgeAddresses(probes, notProbed, CHECK_DEFAULTS, now) };
+  return { ...ENDPOINT, elapsedMs: 5, ...judgeAddresses(probes, notProbed, thresholds, now) };
 }
 
 /** One delivered notification, as the assertions read it. */
