@@ -88,7 +88,7 @@ export async function checkTargetsInOrder(
       const index = next++;
       const request = requests[index];
       const results = isFileTarget(request.target) ? await checkFile(request, settings, deps) : [await checkOne(request, settings, deps, handshakes)];
-      const consumed = results.map((result) => deps.onResult?.(index, result));
+      const consumed = results.flatMap((result) => deps.onResult?.(index, result) ?? []);
       deps.onProgress?.(++done, requests.length);
       early.set(index, results);
       for (let ready = early.get(nextToEmit); ready !== undefined; ready = early.get(nextToEmit)) {
