@@ -26,18 +26,21 @@ export function parseBenchArgs(script, { defaultCount, maxCount, options }) {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) {
-    const header = readFileSync(fileURLToPath(script.url), 'utf8').split('\n').slice(1);
-    const comment = header.slice(0, header.findIndex((line) => !line.startsWith('//')));
-    process.stdout.write(`${comment.map((line) => line.replace(/^\/\/ ?/, '')).join('\n')}\n`);
-    process.exit(0);
-  }
+  if (values.help) printHeaderAndExit(script);
   return {
     values,
     count: wholeNumber(script, '--count', values.count, 1, maxCount),
     concurrency: wholeNumber(script, '--concurrency', values.concurrency, 1, 1000),
     rounds: wholeNumber(script, '--rounds', values.rounds, 1, 100),
   };
+}
+
+/** --help: prints the header comment of the script at `script.url` and exits 0. */
+export function printHeaderAndExit(script) {
+  const header = readFileSync(fileURLToPath(script.url), 'utf8').split('\n').slice(1);
+  const comment = header.slice(0, header.findIndex((line) => !line.startsWith('//')));
+  process.stdout.write(`${comment.map((line) => line.replace(/^\/\/ ?/, '')).join('\n')}\n`);
+  process.exit(0);
 }
 
 function wholeNumber(script, flag, value, min, max) {
@@ -103,11 +106,14 @@ export function spawnTimed(workDir, args) {
   });
 }
 
-/** What the preload recorded: start-up (to the first tls.connect, or to exit without one), the rest, and CPU time. */
+/**
+ * What the preload recorded: start-up (to the first tls.connect, or to exit without one), the rest, CPU time, and
+ * peak resident memory (MiB, the process's threads included).
+ */
 export function readTiming(timingFile) {
   const timing = JSON.parse(readFileSync(timingFile, 'utf8'));
   const startupMs = timing.firstConnectMs ?? timing.exitMs;
-  return { startupMs, restMs: timing.exitMs - startupMs, cpuMs: timing.cpuMs };
+  return { startupMs, restMs: timing.exitMs - startupMs, cpuMs: timing.cpuMs, maxRssMb: timing.maxRssMb };
 }
 
 export function median(numbers) {

@@ -5,7 +5,7 @@
 // for a first run (empty store: every item created) and for a steady-state run (nothing changed), and the
 // DynamoDB write requests and items written per run.
 //
-//   npm run bench:run -- [--count N] [--concurrency C] [--rounds R] [--max-overhead 0.2]
+//   npm run bench:run -- [--count N] [--concurrency C] [--rounds R] [--distinct-leaves] [--max-overhead 0.2]
 //   env: BENCH_COUNT, BENCH_CONCURRENCY, BENCH_ROUNDS, BENCH_MAX_OVERHEAD (flags win)
 //
 // --max-overhead X: exit 1 if either median ratio run/check exceeds 1 + X (default: report only).
@@ -13,6 +13,8 @@
 // Targets: bench/tls-server.mjs (its own process) serves one port on N loopback addresses (127.0.1.1, ...), so
 // that every target is its own host:port and so its own certificate id. One EC P-256 leaf valid for 90 days
 // (89 left), far from every stage of the default policy: nothing is notified, every target is `ok`.
+// --distinct-leaves: N distinct leaves instead (each its own key, serial and 10 SANs), address i always serving
+// leaf i, so that every target has its own certificate and a steady-state run still finds each one unchanged.
 // Timing as in bench/check-throughput.mjs: spawn to exit of each process; a preload (bench/process-timing.mjs)
 // splits each run at its first tls.connect into start-up (for `run`: also opening the store) and the rest, and
 // records each process's CPU time. Write requests are the run summary's `storeWrites`; items written are counted
@@ -33,14 +35,16 @@ const script = { name: 'run-overhead', url: import.meta.url };
 const { values, count, concurrency, rounds } = parseBenchArgs(script, {
   defaultCount: '1000',
   maxCount: 62_500,
-  options: { 'max-overhead': { type: 'string', default: process.env.BENCH_MAX_OVERHEAD } },
+  options: { 'max-overhead': { type: 'string', default: process.env.BENCH_MAX_OVERHEAD }, 'distinct-leaves': { type: 'boolean', default: false } },
 });
+const distinct = values['distinct-leaves'];
 const maxOverhead = values['max-overhead'] === undefined ? null : Number(values['max-overhead']);
 if (maxOverhead !== null && !(maxOverhead >= 0)) usage(script, `--max-overhead must be a number >= 0 such as 0.2, not "${values['max-overhead']}"`);
 
 const workDir = mkdtempSync(join(tmpdir(), 'certwatch-bench-run-'));
-// One port on `count` loopback addresses.
-const server = await startServer(['--ca-file', join(workDir, 'root.pem'), '--hosts', String(count)]);
+// One port on `count` loopback addresses; with --distinct-leaves, each serving its own leaf.
+if (distinct) process.stdout.write(`issuing ${count} leaves for the server (about 10 ms each)...\n`);
+const server = await startServer(['--ca-file', join(workDir, 'root.pem'), '--hosts', String(count), ...(distinct ? ['--leaves', String(count), '--leaf-by', 'address'] : [])]);
 await runThenCleanUp(script, { server, workDir }, run);
 
 async function run() {
@@ -78,7 +82,7 @@ async function run() {
 
   process.stdout.write(
     `certwatch run vs check: N=${count} distinct targets (${server.hosts[0]}..${server.hosts.at(-1)}:${server.port}), concurrency=${concurrency}, ` +
-      `rounds=${rounds}, EC P-256, one leaf (89 days left), node ${process.version}, ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)}\n`,
+      `rounds=${rounds}, EC P-256, ${distinct ? `${count} distinct leaves, one per address` : 'one leaf'} (89 days left), node ${process.version}, ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)}\n`,
   );
   // Warm-up, not counted: tsx's transform cache, the page cache, the server's JIT. The run also seeds the store
   // the steady-state runs use.

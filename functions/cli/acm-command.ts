@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { exitCodeFor, worstStatus } from '../core/check-result';
 import { cloudSources, EXTERNAL_ID_PATTERN, REGION_PATTERN, ROLE_ARN_PATTERN } from '../core/cloud-scope';
 import type * as CloudReaders from '../probes/cloud-readers';
-import { listCloudCertificates } from '../use-cases/list-cloud-certificates';
+import type * as ListCloudCertificates from '../use-cases/list-cloud-certificates';
 import type { CliIo } from './cli-io';
 import { addThresholdOptions, collect, thresholdsFromFlags, type ThresholdFlags } from './options';
-import { renderCheckTable } from './render-table';
+import { checkTableRow, renderCheckTable } from './render-table';
 import { UsageError } from './usage-error';
 
 interface AcmFlags extends ThresholdFlags {
@@ -52,10 +52,11 @@ export function registerAcmCommand(program: Command, io: CliIo, setExitCode: (co
         acm: true,
         iam: Boolean(flags.iam),
       });
-      // The AWS SDK clients load only when this command runs.
+      // The AWS SDK clients, and the listing (node:crypto among it), load only when this command runs.
       const { SdkCloudReaders } = require('../probes/cloud-readers') as typeof CloudReaders;
+      const { listCloudCertificates } = require('../use-cases/list-cloud-certificates') as typeof ListCloudCertificates;
       const { results } = await listCloudCertificates(sources, thresholds, { readers: new SdkCloudReaders(), now: () => new Date() });
-      io.out(flags.json ? JSON.stringify(results, null, 2) + '\n' : results.length === 0 ? 'no certificates\n' : renderCheckTable(results, io.isTty));
+      io.out(flags.json ? JSON.stringify(results, null, 2) + '\n' : results.length === 0 ? 'no certificates\n' : renderCheckTable(results.map(checkTableRow), io.isTty));
       setExitCode(exitCodeFor(worstStatus(results.map((result) => result.status))));
     });
 }

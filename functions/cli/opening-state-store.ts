@@ -1,4 +1,5 @@
-import type { ExpectedRevision, RunLedger, StateListing, StateStore } from '../core/ports';
+import type { ExpectedRevision, RunLedger, StateListing, StateStore, StoredStates } from '../core/ports';
+import { ListedStates } from '../core/stored-states';
 import type { WatchState } from '../core/watch-state';
 
 // The CLI's store while it is still opening (the local store's thread loading the SDK and checking its table; a
@@ -31,6 +32,11 @@ export class OpeningStateStore implements StateStore {
 
   async list(): Promise<StateListing> {
     return (await this.opening).list();
+  }
+
+  async listStored(): Promise<StoredStates> {
+    const store = await this.opening;
+    return store.listStored ? store.listStored() : ListedStates.of(await store.list());
   }
 
   async put(next: WatchState, expected: ExpectedRevision): Promise<WatchState> {

@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { CHECK_DEFAULTS, CHECK_LIMITS, resolveThresholds, ThresholdsError, type Thresholds } from '../core/check-settings';
+import type { DnsServer } from '../core/dns-server';
 import type { AcknowledgeableAlert } from '../core/escalation/alerts';
 import { UsageError } from './usage-error';
 
@@ -72,6 +73,20 @@ export const INSTANT_HELP = 'an ISO 8601 time with a zone, e.g. 2026-12-01T09:00
 
 /** `--alert` choices, as the engine's ACKNOWLEDGEABLE_ALERTS: a literal so that `check` does not load the engine. */
 export const ALERT_CHOICES = ['expiry', 'error', 'invalid'] as const satisfies readonly AcknowledgeableAlert[];
+
+export interface CheckFlags extends ThresholdFlags {
+  json?: boolean;
+  servername?: string;
+  caFile?: string[];
+  timeoutMs: number;
+  concurrency: number;
+  maxAddresses: number;
+  firstAddress?: boolean;
+  dnsServer?: DnsServer[];
+  targetsFile?: string;
+  files?: string[];
+  passwordEnv?: string;
+}
 
 export interface StoreFlags {
   store: string;

@@ -10,20 +10,29 @@ export function renderColumns(header: readonly string[], rows: readonly (readonl
   return cells.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ').trimEnd());
 }
 
+/** One line of the check table, kept instead of the whole result (a long target list holds only these). */
+export interface CheckTableRow {
+  readonly status: Status;
+  readonly cells: readonly string[];
+}
+
+export function checkTableRow(r: CheckResult): CheckTableRow {
+  return {
+    status: r.status,
+    cells: [r.status.toUpperCase(), r.daysRemaining === null ? '-' : String(r.daysRemaining), r.notAfter ? r.notAfter.slice(0, 16).replace('T', ' ') : '-', r.target, detail(r)],
+  };
+}
+
 /** A readable table of check results; ANSI colour only when asked (the caller knows whether stdout is a TTY). */
-export function renderCheckTable(results: readonly CheckResult[], colour: boolean): string {
-  const rows = results.map((r) => [
-    r.status.toUpperCase(),
-    r.daysRemaining === null ? '-' : String(r.daysRemaining),
-    r.notAfter ? r.notAfter.slice(0, 16).replace('T', ' ') : '-',
-    r.target,
-    detail(r),
-  ]);
-  const [header, ...body] = renderColumns(['STATUS', 'DAYS', 'NOT AFTER (UTC)', 'TARGET', 'DETAIL'], rows);
+export function renderCheckTable(rows: readonly CheckTableRow[], colour: boolean): string {
+  const [header, ...body] = renderColumns(
+    ['STATUS', 'DAYS', 'NOT AFTER (UTC)', 'TARGET', 'DETAIL'],
+    rows.map((row) => row.cells),
+  );
   const coloured = body.map((text, index) => {
     if (!colour) return text;
-    const status = rows[index][0];
-    return `\u001b[${COLOURS[results[index].status]}m${status}\u001b[0m${text.slice(status.length)}`;
+    const status = rows[index].cells[0];
+    return `\u001b[${COLOURS[rows[index].status]}m${status}\u001b[0m${text.slice(status.length)}`;
   });
   return [header, ...coloured].join('\n') + '\n';
 }

@@ -11,9 +11,8 @@ import type { StoreFlags } from './options';
 import { UsageError } from './usage-error';
 
 // The watch commands' state store: `--store` decided once (chooseStore), then opened in two steps, so that a run
-// can probe while the second one runs. Light to load: `check` loads it too (through the command registration), and
-// the AWS SDK loads only when a store needs it: the local store's on its server's own thread (embedded-dynamodb.ts),
-// DynamoDB's on this one.
+// can probe while the second one runs. Loaded by the watch commands alone (not by `check`); the AWS SDK loads only
+// when a store needs it: the local store's on its server's own thread (embedded-dynamodb.ts), DynamoDB's on this one.
 
 export const DEFAULT_TABLE = 'certwatch';
 const LOCAL_TABLE = 'certwatch';

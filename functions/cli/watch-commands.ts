@@ -1,11 +1,13 @@
 import { Option, type Command } from 'commander';
 import type { CliIo } from './cli-io';
 import { addStoreOptions, ALERT_CHOICES, INSTANT_HELP, type AckFlags, type ForgetFlags, type RunFlags, type StatusFlags } from './options';
-import { startOpeningStore } from './store-wiring';
+import type * as StoreWiring from './store-wiring';
 import type * as WatchActions from './watch-actions';
 
 /** The actions load the AWS SDK, dynalite and zod: only when a watch command runs, so `check` starts fast. */
 const actions = () => require('./watch-actions') as typeof WatchActions;
+/** The store's wiring loads node:worker_threads (the local store's thread): for the watch commands alone too. */
+const storeWiring = () => require('./store-wiring') as typeof StoreWiring;
 
 export function registerWatchCommands(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   addStoreOptions(program.command('run'))
@@ -25,7 +27,7 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
     )
     .action((flags: RunFlags) => {
       // The store opens (the local store's thread boots) while the watch modules load and the config is read.
-      const opening = startOpeningStore(flags, { create: true, deferred: true });
+      const opening = storeWiring().startOpeningStore(flags, { create: true, deferred: true });
       return actions().runCommand(flags, io, setExitCode, opening);
     });
 

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { ipVersion } from './ip-address';
 
 // A DNS server as users name one (`check.dnsServers`, `--dns-server`, the on-demand event's `dnsServer`): an IP
@@ -50,16 +49,3 @@ function parsePort(input: string, text: string): number {
 export function formatDnsServer(server: DnsServer): string {
   return ipVersion(server.address) === 6 ? `[${server.address}]:${server.port}` : `${server.address}:${server.port}`;
 }
-
-/**
- * A DNS server in a validated document (the config, the on-demand event), kept as text (so that the config's JSON
- * Schema keeps its defaults): `parseDnsServer` it once valid.
- */
-export const dnsServerSchema = z.string().superRefine((text, ctx) => {
-  try {
-    parseDnsServer(text);
-  } catch (error) {
-    if (!(error instanceof InvalidDnsServerError)) throw error;
-    ctx.addIssue({ code: 'custom', message: error.message });
-  }
-});

@@ -178,11 +178,39 @@ export interface StateListing {
   readonly unreadable: UnreadableItem[];
 }
 
+/** A listed state as stored: its JSON document (the state without its key and version), or, rarely, the state itself. */
+export type StoredDocument =
+  | { readonly certificateId: string; readonly version: number; readonly document: string }
+  | { readonly certificateId: string; readonly state: WatchState };
+
+/**
+ * A listing as a watch run reads it: each state kept as stored (its JSON document, about half the memory of the
+ * object) and read when asked for, so that a large fleet's listing is never held as objects all at once. Map-like.
+ */
+export interface StoredStates {
+  /** Skipped, as by `list()`. */
+  readonly unreadable: readonly UnreadableItem[];
+  has(certificateId: string): boolean;
+  /** The listed state (read again at each call); undefined when not listed, or taken. */
+  get(certificateId: string): WatchState | undefined;
+  /** As `get`, and out of the listing: a run takes each state it folds. */
+  take(certificateId: string): WatchState | undefined;
+  /** The certificates still listed. */
+  keys(): IterableIterator<string>;
+  /** The states still listed, each read as it comes. */
+  values(): IterableIterator<WatchState>;
+}
+
 export interface StateStore {
   /** Throws UnreadableStateError for an item that is there but not a readable state. */
   get(certificateId: string): Promise<WatchState | undefined>;
   /** Every watched certificate (paginated underneath); unreadable items are skipped and listed. */
   list(): Promise<StateListing>;
+  /**
+   * The same listing, each state kept as stored until read (StoredStates): what a watch run reads. A store without it
+   * is listed with `list()`.
+   */
+  listStored?(): Promise<StoredStates>;
   /**
    * Writes `next` only if the stored version is still `expected` (0: the item must not exist yet; an unreadable
    * revision: the unreadable item must still be exactly as read, and is replaced). Stores `next` with the version

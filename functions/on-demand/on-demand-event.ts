@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { CHECK_DEFAULTS, CHECK_LIMITS, resolveThresholds, ThresholdsError } from '../core/check-settings';
 import { certificateIdForTarget } from '../core/certificate-id';
-import { dnsServerSchema, parseDnsServer, type DnsServer } from '../core/dns-server';
+import { parseDnsServer, type DnsServer } from '../core/dns-server';
+import { dnsServerSchema } from '../core/dns-server-schema';
 import { ACKNOWLEDGEABLE_ALERTS, type AcknowledgeableAlert } from '../core/escalation/alerts';
 import { isoInstant } from '../core/instant';
 import { InvalidTargetError } from '../core/target';

@@ -29,6 +29,14 @@ export class TlsProbe implements CertificateProbe {
     }
   }
 
+  /**
+   * The trust store for these CA files, built on first use and kept (reading the files, and building a context,
+   * once). Throws a ProbeError (CA_FILE_UNREADABLE) naming a file that cannot be used.
+   */
+  trustStore(caFiles: readonly string[]): TrustStore {
+    return this.trustStores.for(caFiles);
+  }
+
   /** `connectTo`: the target's host and port, or one of the addresses behind the host (SNI still names the host). */
   private async handshake(target: Target, connectTo: { host: string; port: number }, trust: TrustStore, track: (socket: net.Socket) => void): Promise<Handshake> {
     let chainReadByNode: tls.DetailedPeerCertificate | undefined;
@@ -77,13 +85,15 @@ function onceConnected(socket: net.Socket, target: Target): Promise<void> {
 
 function secure(socket: tls.TLSSocket, target: Target): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
+    const closed = () => reject(new ProbeError('CONNECTION_RESET', `${target.target}: the server closed the connection during the TLS handshake`));
     socket.once('secureConnect', () => {
       socket.removeAllListeners('error');
+      socket.off('close', closed); // it closes when we are done: no error to make (and throw away) then
       socket.on('error', () => undefined); // late errors after we have what we need are of no interest
       resolve(socket);
     });
     socket.once('error', (error) => reject(toProbeError(error, target.target)));
-    socket.once('close', () => reject(new ProbeError('CONNECTION_RESET', `${target.target}: the server closed the connection during the TLS handshake`)));
+    socket.once('close', closed);
   });
 }
 
@@ -123,7 +133,7 @@ class ParsedCertificates {
   private readonly forVerification = new Map<string, X509Certificate>();
 
   describe(cert: tls.PeerCertificate): CertificateInfo {
-    return cached(this.described, cert.fingerprint256, () => parseCertificate(cert.raw));
+    return cached(this.described, cert.fingerprint256, () => parseCertificate(cert.raw, { fingerprintSha256: cert.fingerprint256 }));
   }
 
   x509(cert: tls.PeerCertificate): X509Certificate {

@@ -6,14 +6,17 @@ import {
   type StateBatchReader,
   type StateListing,
   type StateStore,
+  type StoredDocument,
+  type StoredStates,
   type UnreadableItem,
   UnreadableStateError,
   VersionConflictError,
 } from '../core/ports';
+import { ListedStates, packPage } from '../core/stored-states';
 import type { WatchState } from '../core/watch-state';
 import { BatchedCreates } from './batched-creates';
 import type { Item } from './dynamodb-attribute-values';
-import { INTERNAL_KEY_PREFIX, itemToLedger, itemToState, LEDGER_KEY, ledgerToItem, PARTITION_KEY, stateToItem } from './state-item-encoding';
+import { INTERNAL_KEY_PREFIX, itemToLedger, itemToState, itemToStoredDocument, LEDGER_KEY, ledgerToItem, PARTITION_KEY, stateToItem } from './state-item-encoding';
 import { StateStoreError, storeFailure } from './state-store-error';
 import { unreadableCondition } from './unreadable-revision';
 
@@ -101,32 +104,27 @@ export class DynamoDbStateStore implements StateStore, StateBatchReader {
   async list(): Promise<StateListing> {
     const states: WatchState[] = [];
     const unreadable: UnreadableItem[] = [];
-    const keys = new Set<string>();
-    let startKey: Item | undefined;
-    try {
-      do {
-        const page = await this.client.send(
-          new ScanCommand({ TableName: this.tableName, ConsistentRead: true, Limit: this.scanPageLimit, ExclusiveStartKey: startKey }),
-        );
-        for (const item of page.Items ?? []) {
-          const key = item[PARTITION_KEY]?.S;
-          if (key !== undefined) keys.add(key);
-          if (key?.startsWith(INTERNAL_KEY_PREFIX)) continue; // the ledger, a deployed run's progress
-          try {
-            states.push(itemToState(item, this.tableName));
-          } catch (error) {
-            if (!(error instanceof UnreadableStateError)) throw error;
-            unreadable.push({ key: item[PARTITION_KEY]?.S ?? '(no certificateId)', reason: error.message, revision: error.revision });
-          }
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-    } catch (error) {
-      throw storeFailure(this.tableName, 'Scan', error);
-    }
-    states.sort((a, b) => (a.certificateId < b.certificateId ? -1 : a.certificateId > b.certificateId ? 1 : 0));
-    this.batchedCreates?.listed(keys);
+    await this.scanStates((items) => states.push(...this.readItems(items, (item) => itemToState(item, this.tableName), unreadable)));
+    states.sort(byCertificateId);
     return { states, unreadable };
+  }
+
+  /** The same listing, each state kept as stored until read (StoredStates). */
+  async listStored(): Promise<StoredStates> {
+    const listed = new ListedStates();
+    const unreadable = await this.scanStored((page) => listed.addPage(packPage(page)));
+    return listed.listedAll(unreadable);
+  }
+
+  /**
+   * The same listing, handed to `onPage` a Scan page at a time as stored documents (checked as `list` checks each
+   * item): never held whole in one place (the local store's thread passes each page on as it comes). Returns the
+   * items skipped as unreadable.
+   */
+  async scanStored(onPage: (page: StoredDocument[]) => void): Promise<UnreadableItem[]> {
+    const unreadable: UnreadableItem[] = [];
+    await this.scanStates((items) => onPage(this.readItems(items, (item) => itemToStoredDocument(item, this.tableName), unreadable)));
+    return unreadable;
   }
 
   /**
@@ -140,18 +138,51 @@ export class DynamoDbStateStore implements StateStore, StateBatchReader {
     for (let start = 0; start < unique.length; start += BATCH_GET_KEYS) {
       requests.push(this.batchGet(unique.slice(start, start + BATCH_GET_KEYS).map((certificateId) => ({ [PARTITION_KEY]: { S: certificateId } }))));
     }
-    const states: WatchState[] = [];
     const unreadable: UnreadableItem[] = [];
-    for (const item of (await Promise.all(requests)).flat()) {
+    const states = this.readItems((await Promise.all(requests)).flat(), (item) => itemToState(item, this.tableName), unreadable);
+    states.sort(byCertificateId);
+    return { states, unreadable };
+  }
+
+  /**
+   * Scans the whole table (consistent reads), a page at a time, handing `onPage` each page's items but certwatch's own
+   * (the ledger, a deployed run's progress). An exclusive store learns which keys exist.
+   */
+  private async scanStates(onPage: (items: Item[]) => void): Promise<void> {
+    const keys = new Set<string>();
+    let startKey: Item | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new ScanCommand({ TableName: this.tableName, ConsistentRead: true, Limit: this.scanPageLimit, ExclusiveStartKey: startKey }),
+        );
+        const items: Item[] = [];
+        for (const item of page.Items ?? []) {
+          const key = item[PARTITION_KEY]?.S;
+          if (key !== undefined) keys.add(key);
+          if (!key?.startsWith(INTERNAL_KEY_PREFIX)) items.push(item);
+        }
+        onPage(items);
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    } catch (error) {
+      throw storeFailure(this.tableName, 'Scan', error);
+    }
+    this.batchedCreates?.listed(keys);
+  }
+
+  /** Each item read with `read`; one that is not a readable state (UnreadableStateError) is skipped and listed. */
+  private readItems<T>(items: readonly Item[], read: (item: Item) => T, unreadable: UnreadableItem[]): T[] {
+    const values: T[] = [];
+    for (const item of items) {
       try {
-        states.push(itemToState(item, this.tableName));
+        values.push(read(item));
       } catch (error) {
         if (!(error instanceof UnreadableStateError)) throw error;
         unreadable.push({ key: item[PARTITION_KEY]?.S ?? '(no certificateId)', reason: error.message, revision: error.revision });
       }
     }
-    states.sort((a, b) => (a.certificateId < b.certificateId ? -1 : a.certificateId > b.certificateId ? 1 : 0));
-    return { states, unreadable };
+    return values;
   }
 
   private async batchGet(keys: Item[]): Promise<Item[]> {
@@ -258,4 +289,8 @@ function versionCondition(expectedVersion: number) {
 // By name too: an error from another copy of the SDK (or a test double) is still a conflict.
 export function isConditionalCheckFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException');
+}
+
+function byCertificateId(a: WatchState, b: WatchState): number {
+  return a.certificateId < b.certificateId ? -1 : a.certificateId > b.certificateId ? 1 : 0;
 }

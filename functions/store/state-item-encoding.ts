@@ -1,5 +1,6 @@
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { type RunLedger, UnreadableStateError } from '../core/ports';
+import { type RunLedger, type StoredDocument, UnreadableStateError } from '../core/ports';
+import { stateFromDocument } from '../core/stored-states';
 import type { WatchState } from '../core/watch-state';
 import { type Item, itemSizeBytes, MAX_ITEM_BYTES } from './dynamodb-attribute-values';
 import { describeError, StateStoreError } from './state-store-error';
@@ -69,7 +70,7 @@ export function itemToState(item: Item, tableName: string): WatchState {
   let record: Record<string, unknown>;
   try {
     const document = item[STATE_ATTRIBUTE]?.S;
-    record = document === undefined ? legacyRecord(item) : { ...(JSON.parse(document) as Record<string, unknown>), certificateId, version: Number(item.version?.N) };
+    record = document === undefined ? legacyRecord(item) : (stateFromDocument(certificateId, Number(item.version?.N), document) as unknown as Record<string, unknown>);
   } catch (error) {
     throw new UnreadableStateError(certificateId, `item ${certificateId} in table ${tableName} is not a certwatch state: ${describeError(error)}`, unreadableRevision(item));
   }
@@ -77,6 +78,13 @@ export function itemToState(item: Item, tableName: string): WatchState {
     throw new UnreadableStateError(certificateId, `item ${certificateId} in table ${tableName} is not a certwatch state (no whole-number version, status or expiry)`, unreadableRevision(item));
   }
   return record as unknown as WatchState;
+}
+
+/** The state an item holds as stored: its document as written, checked as itemToState checks it (the same errors). */
+export function itemToStoredDocument(item: Item, tableName: string): StoredDocument {
+  const state = itemToState(item, tableName);
+  const document = item[STATE_ATTRIBUTE]?.S;
+  return document === undefined ? { certificateId: state.certificateId, state } : { certificateId: state.certificateId, version: state.version, document };
 }
 
 /** The run ledger's item: its fields as attributes, under LEDGER_KEY. */

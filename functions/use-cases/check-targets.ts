@@ -43,9 +43,11 @@ export interface CheckDependencies {
   readonly onProgress?: (done: number, total: number) => void;
   /**
    * Called with each result as soon as it is judged (the watch run folds it while others are probed), with the
-   * index of its request: a file target gives one result per certificate.
+   * index of its request: a file target gives one result per certificate. A promise it returns holds that worker back
+   * from its next target until it settles: a consumer that falls behind (a run waiting for its store) keeps results
+   * from piling up.
    */
-  readonly onResult?: (index: number, result: CheckResult) => void;
+  readonly onResult?: (index: number, result: CheckResult) => void | PromiseLike<void>;
   /**
    * Once aborted, no further target is taken: the probes in flight finish (and are reported), then the check
    * rejects with the signal's reason, having no result for the targets never taken.
@@ -60,23 +62,46 @@ export interface CheckDependencies {
  * come back in input order: one per endpoint, one per certificate of a file target (or one error for the whole file).
  */
 export async function checkTargets(requests: readonly CheckRequest[], settings: CheckSettings, deps: CheckDependencies): Promise<CheckResult[]> {
-  const results: CheckResult[][] = new Array(requests.length);
+  const results: CheckResult[] = [];
+  await checkTargetsInOrder(requests, settings, deps, (result) => results.push(result));
+  return results;
+}
+
+/**
+ * Checks every target as checkTargets does, handing each result to `emit` in input order as soon as it and every one
+ * before it are judged. Only results that finished before an earlier target's are held meanwhile, so a caller that
+ * does not keep them (a streamed `check --json`) holds nothing that grows with the list.
+ */
+export async function checkTargetsInOrder(
+  requests: readonly CheckRequest[],
+  settings: CheckSettings,
+  deps: CheckDependencies,
+  emit: (result: CheckResult, index: number) => void,
+): Promise<void> {
   const handshakes = new Slots(settings.concurrency);
+  const early = new Map<number, CheckResult[]>();
+  let nextToEmit = 0;
   let next = 0;
   let done = 0;
   const worker = async () => {
     while (next < requests.length && !deps.signal?.aborted) {
       const index = next++;
       const request = requests[index];
-      results[index] = isFileTarget(request.target) ? await checkFile(request, settings, deps) : [await checkOne(request, settings, deps, handshakes)];
-      for (const result of results[index]) deps.onResult?.(index, result);
+      const results = isFileTarget(request.target) ? await checkFile(request, settings, deps) : [await checkOne(request, settings, deps, handshakes)];
+      const consumed = results.flatMap((result) => deps.onResult?.(index, result) ?? []);
       deps.onProgress?.(++done, requests.length);
+      early.set(index, results);
+      for (let ready = early.get(nextToEmit); ready !== undefined; ready = early.get(nextToEmit)) {
+        early.delete(nextToEmit);
+        for (const result of ready) emit(result, nextToEmit);
+        nextToEmit++;
+      }
+      await Promise.all(consumed);
     }
   };
   const workers = Math.max(1, Math.min(settings.concurrency, requests.length));
   await Promise.all(Array.from({ length: workers }, worker));
   if (next < requests.length) deps.signal?.throwIfAborted();
-  return results.flat();
 }
 
 /** One target: its addresses found, each probed (through `handshakes`), and judged together. */

@@ -121,9 +121,11 @@ export class Circuit {
 /** `store` called through `circuit`, each call abandoned once `end` aborts. */
 export function guardedStore(store: StateStore, circuit: Circuit, end: AbortSignal): StateStore {
   const call = <T>(work: () => Promise<T>) => circuit.call('the state store', end, work);
+  const listStored = store.listStored?.bind(store);
   return {
     get: (id) => call(() => store.get(id)),
     list: () => call(() => store.list()),
+    ...(listStored ? { listStored: () => call(listStored) } : {}),
     put: (state, expected) => call(() => store.put(state, expected)),
     delete: (id, expected) => call(() => store.delete(id, expected)),
     getLedger: () => call(() => store.getLedger()),

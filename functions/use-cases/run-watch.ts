@@ -1,4 +1,4 @@
-import { checkTargets, type CheckRequest, type CheckSettings } from './check-targets';
+import { checkTargetsInOrder, type CheckRequest, type CheckSettings } from './check-targets';
 import type { CheckResult, Status } from '../core/check-result';
 import type { CertwatchConfig } from '../core/config';
 import { filePathOf, fileTarget, isFileTarget } from '../core/file-target';
@@ -21,13 +21,16 @@ import {
   type RunLedger,
   type StateListing,
   type StateStore,
+  type StoredStates,
   type UnreadableItem,
 } from '../core/ports';
+import { ListedStates } from '../core/stored-states';
 import { certificateIdForResult, certificateIdForTarget, certificateSourceOf } from '../core/certificate-id';
 import { InvalidTargetError } from '../core/target';
-import type { PlannedNotification, WatchState } from '../core/watch-state';
+import type { WatchState } from '../core/watch-state';
 import { listCloudCertificates, type CloudListing, type ScopeListing } from './list-cloud-certificates';
 import { retryOnConflict } from './retry-on-conflict';
+import { RunOutcomes, type RunProblem, type TargetOutcome } from './run-outcomes';
 import { Circuit, DEFAULT_RUN_DEADLINE_MS, guardedNotifier, guardedStore, LEASE_MARGIN_MS, RunControl } from './run-control';
 import { Slots } from './slots';
 
@@ -91,6 +94,12 @@ export interface RunOptions {
    */
   readonly recordRun?: boolean;
   /**
+   * Returns every certificate's state as the cycle left it (a deployed batch's metrics). Off, a run keeps of each
+   * state only what its summary and digest need, so that its memory does not grow with the fleet.
+   * @default false
+   */
+  readonly keepStates?: boolean;
+  /**
    * What a deployed batch's summary says of a result's certificate (watch-batch.ts): `unchanged`, its state is as
    * stored with nothing due, so it is neither read, folded nor written; `unread`, `readStates` left it out, so it is read
    * on its own (consistently) and folded; `listed`, it is folded from what `readStates` gave. A promise is awaited
@@ -103,10 +112,7 @@ export interface RunOptions {
 /** RunOptions.summarized */
 export type SummaryVerdict = 'unchanged' | 'unread' | 'listed';
 
-export interface RunProblem {
-  readonly certificateId: string;
-  readonly message: string;
-}
+export type { RunProblem } from './run-outcomes';
 
 /** A dependency that answered nothing within its time limit, and was called no more in the run. */
 export interface UnansweredDependency {
@@ -182,24 +188,11 @@ export class CloudReadersMissingError extends Error {
  */
 const STORE_CONCURRENCY = 32;
 
-/** What one certificate contributed to the summary (invalid targets contribute nothing here). */
-interface TargetOutcome {
-  /**
-   * The certificate's state after this run (the stored one when the write failed or the run stopped first; none if
-   * never stored, or deleted).
-   */
-  readonly state?: WatchState;
-  readonly sent: number;
-  readonly publishFailures: readonly RunProblem[];
-  readonly storeFailure?: RunProblem;
-  readonly conflict?: string;
-  /** The unreadable item this certificate's state replaced. */
-  readonly replaced?: RunProblem;
-  /** Not recorded, the run having stopped before its turn: the target left for the next run. */
-  readonly left?: string;
-  /** Its stored state had been written by a clock ahead of this run's (FoldOutcome.aheadOfClock). */
-  readonly aheadOfClock?: true;
-}
+/**
+ * Results judged and not yet folded (waiting for the listing, or for the store) beyond which probing waits: they would
+ * otherwise pile up while a large listing is read or while the store falls behind.
+ */
+const FOLD_BACKLOG = 1_000;
 
 /** What every step of one run shares: its ports (guarded by its circuits), its time and its control. */
 interface RunContext {
@@ -237,7 +230,7 @@ export async function runWatch(config: CertwatchConfig, deps: RunDependencies): 
   return (await watchCycle(config, deps)).summary;
 }
 
-/** runWatch, with the options of a deployed function, and the states the cycle left (a worker's metrics). */
+/** runWatch, with the options of a deployed function, and the states the cycle left (RunOptions.keepStates; none without). */
 export async function watchCycle(config: CertwatchConfig, deps: RunDependencies, options: RunOptions = {}): Promise<{ readonly summary: RunSummary; readonly states: readonly WatchState[] }> {
   const hasCloud = config.cloud.acm.length + config.cloud.iam.length > 0;
   if (hasCloud && !deps.cloud) throw new CloudReadersMissingError();
@@ -281,10 +274,7 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
   const writesBefore = deps.store.writeCount;
   // No fold starts without the listing; a failed one stops the probing, which then rejects with the store's error.
   const listingFailed = new AbortController();
-  const stored = (options.readStates ? options.readStates(run.store, config) : run.store.list()).then(({ states, unreadable }) => ({
-    byId: new Map(states.map((state) => [state.certificateId, state])),
-    unreadable: new Map(unreadable.map((item) => [item.key, item])),
-  }));
+  const stored = readStoredStates(run.store, config, options).then((byId) => ({ byId, unreadable: new Map(byId.unreadable.map((item) => [item.key, item])) }));
   stored.catch((error: unknown) => listingFailed.abort(error));
   // ACM and IAM are listed while the endpoints are probed.
   const cloudListing = hasCloud ? listCloudCertificates(config.cloud, config.check, { readers: deps.cloud!, now: () => deps.now }) : null;
@@ -308,9 +298,10 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
       return storeSlots.run(() => (control.stopSignal.aborted ? left() : settleRetirement(previous, outcome, run)));
     },
   };
-  // Each result is folded as soon as it is judged, while the other targets are still being probed.
-  const results: CheckResult[][] = requests.map(() => []);
-  const outcomes = new Map<CheckResult, Promise<TargetOutcome[]>>();
+  // Each result is folded as soon as it is judged, while the other targets are still being probed; of the results and
+  // the states they lead to, only what the summary reports is kept (RunOutcomes).
+  const tally = new RunOutcomes({ config, now: deps.now, keepStates: options.keepStates ?? false });
+  const resultsOf = requests.map(() => 0);
   const fold = async (index: number, result: CheckResult): Promise<TargetOutcome[]> => {
     if (result.error?.code === 'INVALID_TARGET') return []; // reported, not stored
     const listing = await stored.catch(() => null);
@@ -329,33 +320,39 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
           summarized = await (options.summarized?.(input) ?? 'listed');
         } catch (error) {
           observed.add(id);
-          return failedSettlement(id, byId.get(id), error, { sent: 0, publishFailures: [] });
+          return failedSettlement(id, byId.take(id), error, { sent: 0, publishFailures: [] });
         }
+        const previous = byId.take(id); // out of the listing once folded: what the run holds shrinks as it goes
         if (summarized === 'unchanged') {
           // Left as stored, unread: it contributes no state and nothing sent.
           observed.add(id);
           return { sent: 0, publishFailures: [] };
         }
         // An unreadable item under a configured target must not silence it: a fresh state replaces it, if still as read.
-        return settlers.observe(byId.get(id), input, byId.has(id) ? undefined : unreadable.get(id), summarized === 'unread');
+        return settlers.observe(previous, input, previous ? undefined : unreadable.get(id), summarized === 'unread');
       }),
     );
   };
-  const probing = checkTargets(requests, settings, {
-    probe: deps.probe,
-    resolver: deps.resolver,
-    files: deps.files,
-    now: () => deps.now,
-    onProgress: deps.onProgress,
-    onResult: (index, result) => {
-      results[index].push(result);
-      const outcome = fold(index, result);
-      outcome.catch(() => undefined); // awaited below, after probing, in config order
-      outcomes.set(result, outcome);
+  const probing = checkTargetsInOrder(
+    requests,
+    settings,
+    {
+      probe: deps.probe,
+      resolver: deps.resolver,
+      files: deps.files,
+      now: () => deps.now,
+      onProgress: deps.onProgress,
+      onResult: (index, result) => {
+        resultsOf[index]++;
+        tally.result(result, index);
+        tally.settling('probed', index, fold(index, result));
+        return tally.backlog(FOLD_BACKLOG, control.stopSignal);
+      },
+      signal: AbortSignal.any([listingFailed.signal, control.stopSignal]),
+      abortProbes: control.stopSignal,
     },
-    signal: AbortSignal.any([listingFailed.signal, control.stopSignal]),
-    abortProbes: control.stopSignal,
-  });
+    () => undefined, // each result is tallied and folded as it comes (onResult): none is kept for an ordered list
+  );
   // Stopped (deadline, signal, a silent store): what was probed is what there is. A listing that failed otherwise
   // rejects the run with the store's error.
   await probing.catch((error: unknown) => {
@@ -366,49 +363,47 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
     throw error;
   });
 
-  const byStatus: Record<Status, number> = { ok: 0, warning: 0, critical: 0, expired: 0, error: 0 };
-  let sent = 0;
-  const invalidTargets: RunProblem[] = [];
+  const byId = listing?.byId ?? ListedStates.of({ states: [], unreadable: [] });
+  const cloud = cloudListing && listing ? await settleListings(await cloudListing, byId, run, settlers) : NO_LISTINGS;
+  for (const result of cloud.results) tally.result(result, requests.length);
+  tally.settledNow('listed', requests.length, cloud.outcomes);
+  requests.forEach((request, index) => {
+    if (resultsOf[index] > 0) return;
+    // Never probed (the run stopped first): what the store holds for it, pending notices among it, is what there is.
+    tally.settledNow('neverProbed', index, [leftAs(undefined, request.target), ...storedStatesOf(byId, request).map((state) => ({ state, sent: 0, publishFailures: [] }))]);
+  });
+  await tally.settled();
+
+  let sent = tally.sent;
   const publishFailures: RunProblem[] = [];
   const storeFailures: RunProblem[] = [];
   const conflicts: string[] = [];
   const replacedItems: RunProblem[] = [];
   const targetsLeft: string[] = [];
+  const pendingNotices: string[] = [];
   const finalStates: WatchState[] = [];
+  const inDigest: WatchState[] = [];
   const aheadOfClock: string[] = [];
-  const byId = listing?.byId ?? new Map<string, WatchState>();
-  const cloud = cloudListing && listing ? await settleListings(await cloudListing, byId, run, settlers) : NO_LISTINGS;
-  const probed = results.flat();
-  for (const result of [...probed, ...cloud.results]) {
-    byStatus[result.status]++;
-    if (result.error?.code === 'INVALID_TARGET') invalidTargets.push({ certificateId: result.target, message: result.error.message });
-  }
-  requests.forEach((request, index) => {
-    if (results[index].length > 0) return;
-    // Never probed (the run stopped first): what the store holds for it, pending notices among it, is what there is.
-    targetsLeft.push(request.target);
-    finalStates.push(...storedStatesOf(byId, request));
-  });
-  const settled = (await Promise.all(probed.map((result) => outcomes.get(result) ?? Promise.resolve([])))).flat();
-  for (const outcome of [...settled, ...cloud.outcomes]) {
-    if (outcome.state) finalStates.push(outcome.state);
+  for (const kept of tally.outcomes()) {
+    const { outcome } = kept;
+    pendingNotices.push(...kept.pending);
+    if (kept.state) finalStates.push(kept.state);
+    if (kept.state && kept.inDigest) inDigest.push(kept.state);
     if (outcome.left !== undefined) {
       targetsLeft.push(outcome.left);
       continue;
     }
-    sent += outcome.sent;
     publishFailures.push(...outcome.publishFailures);
     if (outcome.storeFailure) storeFailures.push(outcome.storeFailure);
     if (outcome.conflict) conflicts.push(outcome.conflict);
     if (outcome.replaced) replacedItems.push(outcome.replaced);
-    if (outcome.aheadOfClock && outcome.state) aheadOfClock.push(outcome.state.certificateId);
+    if (outcome.aheadOfClock && kept.certificateId !== null) aheadOfClock.push(kept.certificateId);
   }
 
   if (listing && !storeCircuit.openedBy && (options.recordRun ?? true)) {
     try {
       // The digest lists the configured targets as this run left them (a retired target is not reported forever).
-      const current = finalStates.filter((state) => state.retiredAt === undefined);
-      const digest = await deliverDigest(run, current, publishFailures, { recordRun: true });
+      const digest = await deliverDigest(run, inDigest, publishFailures, { recordRun: true });
       sent += digest.sent;
       if (digest.ledgerAheadOfClock) aheadOfClock.push(LEDGER_ID);
     } catch (error) {
@@ -421,13 +416,12 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
   const notInConfig = control.stoppedBecause === null ? [...byId.keys()].filter((certificateId) => !observed.has(certificateId)).sort() : [];
   const replacedIds = new Set(replacedItems.map((item) => item.certificateId));
   const unreadableItems = [...(listing?.unreadable.values() ?? [])].filter((item) => !replacedIds.has(item.key)).map((item) => ({ certificateId: item.key, message: item.reason }));
-  const pendingNotices = finalStates.flatMap((state) => state.pending.map(describePending));
 
   const summary: RunSummary = {
     at,
-    targets: probed.length + cloud.results.length + requests.filter((_, index) => results[index].length === 0).length,
-    byStatus,
-    invalidTargets,
+    targets: tally.results + resultsOf.filter((count) => count === 0).length,
+    byStatus: tally.byStatus,
+    invalidTargets: tally.invalidTargets(),
     notificationsSent: sent,
     notificationsPending: pendingNotices.length,
     pendingNotices,
@@ -490,8 +484,17 @@ export async function sendDigest(config: CertwatchConfig, deps: Pick<RunDependen
 /** The run ledger, as the summary names it. */
 const LEDGER_ID = 'certwatch#ledger';
 
+/**
+ * The states a run folds from: RunOptions.readStates, else the store's listing kept as stored (StateStore.listStored)
+ * where the store offers it, else its listing.
+ */
+async function readStoredStates(store: StateStore, config: CertwatchConfig, options: RunOptions): Promise<StoredStates> {
+  if (options.readStates) return ListedStates.of(await options.readStates(store, config));
+  return store.listStored ? store.listStored() : ListedStates.of(await store.list());
+}
+
 /** The stored states of a configured target that was never probed: its certificate's, or every one of its file's. */
-function storedStatesOf(byId: ReadonlyMap<string, WatchState>, request: CheckRequest): WatchState[] {
+function storedStatesOf(byId: StoredStates, request: CheckRequest): WatchState[] {
   if (isFileTarget(request.target)) {
     const file = fileTarget(filePathOf(request.target));
     return [...byId.values()].filter((state) => state.certificateId.startsWith(`${file}#`));
@@ -504,12 +507,9 @@ function storedStatesOf(byId: ReadonlyMap<string, WatchState>, request: CheckReq
   }
 }
 
-function describePending(notice: PlannedNotification): string {
-  return `${notice.certificateId} ${notice.kind}/${notice.stage}`;
-}
 
 /** The stored certificates of a file (`file://PATH#N`); none yet: the file's own id, for its failure. */
-function certificatesOfFile(byId: ReadonlyMap<string, WatchState>, fileTarget: string): string[] {
+function certificatesOfFile(byId: StoredStates, fileTarget: string): string[] {
   const known = [...byId.keys()].filter((id) => id.startsWith(`${fileTarget}#`));
   return known.length > 0 ? known : [fileTarget];
 }
@@ -530,7 +530,7 @@ const NO_LISTINGS: ListingsOutcome = { results: [], outcomes: [], failures: [], 
  * longer does has disappeared. A listing that failed: its error is folded into its own state (an error alert after
  * `errorAfterFailures` runs, like a probe's), and each certificate it last listed goes on escalating from that.
  */
-async function settleListings(listing: CloudListing, byId: ReadonlyMap<string, WatchState>, run: RunContext, settlers: Settlers): Promise<ListingsOutcome> {
+async function settleListings(listing: CloudListing, byId: StoredStates, run: RunContext, settlers: Settlers): Promise<ListingsOutcome> {
   const { config, now } = run;
   const { observe, retire } = settlers;
   const resultById = new Map(listing.results.map((result) => [result.target, result]));

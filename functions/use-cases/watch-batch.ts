@@ -107,6 +107,7 @@ export async function watchBatch(config: CertwatchConfig, deps: BatchDependencie
     readStates: () => reader.getMany(listed),
     refoldOnConflict: true,
     recordRun: false,
+    keepStates: true,
     summarized: (input) => {
       const { certificateId } = input;
       observedInputs.set(certificateId, input);

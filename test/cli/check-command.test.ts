@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { main } from '../../functions/cli/main';
 import { cli } from '../support/cli';
 import { chainFor, daysFromNow, issue } from '../support/pki';
-import { startTlsServer, type RunningServer } from '../support/servers';
+import { startTcpServer, startTlsServer, type RunningServer } from '../support/servers';
 
 // The CLI contract: output shapes, exit codes and usage errors, through the real probe on loopback.
 
@@ -69,6 +69,32 @@ describe('certwatch check --json', () => {
       ['fingerprintSha256', 'issuer', 'keyAlgorithm', 'keySize', 'notAfter', 'notBefore', 'sans', 'selfIssued', 'serialNumber', 'signatureAlgorithm', 'subject'].sort(),
     );
     expect(code).toBe(1);
+  });
+
+  test('is written exactly as JSON.stringify(results, null, 2) would write the whole array', async () => {
+    const { out } = await cli('check', '--json', ...common(), at(okServer), at(warnServer), 'bad target', at(expiredServer));
+    expect(out).toBe(`${JSON.stringify(JSON.parse(out), null, 2)}\n`);
+    expect(JSON.parse(out)).toHaveLength(4);
+  });
+
+  test('streams: a result is printed as soon as those before it are in, while a slow target is still being probed', async () => {
+    let silentOpen = 0;
+    const silent = await startTcpServer((socket) => {
+      silentOpen++;
+      socket.on('close', () => silentOpen--);
+    });
+    const writes: { text: string; silentOpen: number }[] = [];
+    const io = { out: (text: string) => writes.push({ text, silentOpen }), err: () => undefined, isTty: false, version: 'x' };
+    try {
+      const code = await main(['check', '--json', '--timeout-ms', '1500', ...common(), at(okServer), at(silent)], io);
+      expect(code).toBe(3);
+    } finally {
+      await silent.close();
+    }
+    expect(writes[0].text).toContain(`"target": "${at(okServer)}"`);
+    expect(writes[0].silentOpen).toBe(1); // the slow target's probe was still waiting for a handshake
+    const results = JSON.parse(writes.map((write) => write.text).join(''));
+    expect(results.map((r: { error: { code: string } | null }) => r.error?.code ?? null)).toEqual([null, 'TIMEOUT']);
   });
 
   test.each([
@@ -199,6 +225,30 @@ describe('the installed command', () => {
       expect(help.stdout).toContain(option);
     }
     expect(help.stdout).toContain('Exit status: 0 ok, 1 warning, 2 critical or expired, 3 error');
+  });
+
+  test('check and --help load no module they do not use: no AWS SDK, dynalite, zod, certificate library or thread', async () => {
+    // A preload that writes, at exit, every package the process loaded and every built-in it started.
+    const preload = join(dir, 'loaded-modules.js');
+    writeFileSync(
+      preload,
+      `const before = new Set(process.moduleLoadList);
+process.on('exit', () => {
+  const packages = Object.keys(require.cache).map((file) => /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(file)?.[1]).filter(Boolean);
+  const builtins = process.moduleLoadList.filter((m) => !before.has(m) && m.startsWith('NativeModule ')).map((m) => m.slice(13));
+  require('node:fs').writeSync(2, JSON.stringify({ packages: [...new Set(packages)], builtins }));
+});`,
+    );
+    const loaded = async (...args: string[]) => {
+      const { stderr } = await run(process.execPath, ['--require', preload, join(repo, 'bin', 'certwatch.js'), ...args], { cwd: repo });
+      return JSON.parse(stderr) as { packages: string[]; builtins: string[] };
+    };
+    const check = await loaded('check', '--json', ...common(), at(okServer));
+    expect(check.packages).toEqual(['commander']);
+    expect(check.builtins).not.toContain('worker_threads');
+    const help = await loaded('--help');
+    expect(help.packages).toEqual(['commander']);
+    expect(help.builtins.filter((name) => ['tls', 'crypto', 'worker_threads'].includes(name))).toEqual([]);
   });
 
   test('a usage mistake exits 3 from the real process', async () => {

@@ -74,3 +74,16 @@ test('escalates as expiry nears, once per decision, and sends one recovery when 
   const status = JSON.parse((await certwatch('status', '--json', '--store', join(dir, 'state'), '--now', day(29).toISOString())).stdout);
   expect(status).toEqual([expect.objectContaining({ certificateId: `tls:127.0.0.1:${server.port}/shop.test`, status: 'ok', stage: null, daysRemaining: 370 })]);
 });
+
+test('a run with more probes and store calls in flight than Node warns about (10 listeners on one signal) prints no leak warning', async () => {
+  const config = join(dir, 'many.config.json');
+  const targets = Array.from({ length: 30 }, (_, i) => ({ target: `127.0.0.1:${server.port}`, servername: `n${i}.shop.test` }));
+  writeFileSync(
+    config,
+    JSON.stringify({ targets, check: { caFile: join(dir, 'ca.pem'), concurrency: 30 }, audiences: { owners: { emails: ['shop-team@example.com'] }, oncall: { emails: ['oncall@example.com'] } } }),
+  );
+  // Served shop.test's certificate under other names: every target is judged, and alerted on.
+  const { stdout, stderr } = await certwatch('run', '--config', config, '--json', '--store', join(dir, 'many-state'), '--notify', `file:${join(dir, 'many.jsonl')}`);
+  expect(JSON.parse(stdout).targets).toBe(30);
+  expect(stderr).not.toMatch(/Warning/);
+});

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,9 @@ import { checkTargets, type CheckRequest, type CheckSettings } from '../../funct
 import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
 import type { CheckResult } from '../../functions/core/check-result';
 import { TlsProbe } from '../../functions/probes/tls-probe';
+import { fingerprintSha256 } from '../../functions/core/x509-names';
 import { chainFor, daysFromNow, issue, type Issued } from '../support/pki';
+import { certificate, cn, dnsName, extension, name, OIDS, subjectAltName, toPem, utcTime } from '../support/der-builder';
 import { closedPort, startTcpServer, startTlsServer, type RunningServer } from '../support/servers';
 import { createResolver } from '../../functions/probes/dns/create-resolver';
 
@@ -25,7 +28,7 @@ function writePem(name: string, ...certs: Issued[]): string {
   return file;
 }
 
-async function serve(chain: Issued[], key: Issued = chain[0], securityLevel?: number) {
+async function serve(chain: Pick<Issued, 'certPem'>[], key: Pick<Issued, 'keyPem'> = chain[0] as Issued, securityLevel?: number) {
   const server = await startTlsServer({ key, chain }, { securityLevel });
   servers.push(server);
   return server;
@@ -61,6 +64,8 @@ describe('a healthy chain under a private CA', () => {
     expect(result.chain.map((c) => c.subject)).toEqual(['CN=ok.test', 'CN=certwatch test intermediate', 'CN=certwatch test root']);
     expect(result.leaf).toMatchObject({ subject: 'CN=ok.test', issuer: 'CN=certwatch test intermediate', sans: ['ok.test'], keyAlgorithm: 'EC', keySize: 256, signatureAlgorithm: 'ecdsa-with-SHA256' });
     expect(result.leaf!.fingerprintSha256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    // Taken from Node's reading of the handshake, in the very form certwatch computes from the DER.
+    expect(result.leaf!.fingerprintSha256).toBe(fingerprintSha256(leaf.der));
   });
 
   test('without the CA the same chain ends at an untrusted root, still with its dates', async () => {
@@ -160,6 +165,32 @@ describe('trust and identity', () => {
     const server = await serve([leaf, notCa]);
     const result = await check(`127.0.0.1:${server.port}`, { caFiles: [caFile], servername: 'invalid.test' });
     expect(codes(result)).toEqual(['CHAIN_INVALID']);
+    expect(result.status).toBe('critical');
+  });
+
+  test('a leaf with a malformed basicConstraints extension is still read: its dates and names are reported, not PROTOCOL_ERROR', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const notAfter = new Date(Math.floor(daysFromNow(60).getTime() / 1000) * 1000);
+    const der = certificate({
+      issuer: new Uint8Array(intermediate.cert.subjectName.toArrayBuffer()),
+      subject: name(cn('odd-extension.test')),
+      notBefore: utcTime(daysFromNow(-1)),
+      notAfter: utcTime(notAfter),
+      spki: publicKey.export({ type: 'spki', format: 'der' }),
+      // a SEQUENCE that claims 5 bytes and holds 1: OpenSSL serves it, a full decode refuses it
+      extensions: [extension(OIDS.basicConstraints, Buffer.from([0x30, 0x05, 0x01]), true), subjectAltName(dnsName('odd-extension.test'))],
+      signingKey: intermediate.keyPem,
+    });
+    const leaf = { certPem: toPem(der), keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+    const server = await serve([leaf, intermediate], leaf);
+    const result = await check(`127.0.0.1:${server.port}`, { caFiles: [caFile], servername: 'odd-extension.test' });
+    expect(result.error).toBeNull();
+    expect(result.notAfter).toBe(notAfter.toISOString());
+    expect(result.daysRemaining).toBe(59);
+    expect(result.leaf).toMatchObject({ subject: 'CN=odd-extension.test', sans: ['odd-extension.test'], issuer: 'CN=certwatch test intermediate' });
+    // Clients reject it: OpenSSL will not pair a leaf holding an invalid extension with its issuer, and Node links
+    // the served chain with that same check, so the intermediate is not seen either.
+    expect(codes(result)).toEqual(['INCOMPLETE_CHAIN']);
     expect(result.status).toBe('critical');
   });
 

@@ -256,6 +256,47 @@ describe('list', () => {
   });
 });
 
+describe('listStored: the listing kept as stored', () => {
+  test('holds what list reads (states in either layout, unreadable items skipped and listed), handed over a Scan page at a time', async () => {
+    const store = await dynamo.createStore({ scanPageLimit: 2 });
+    for (const id of ['tls:a.example:443', 'tls:b.example:443', 'tls:c.example:443']) await store.put(fullState(id), 0);
+    await store.put(unreachableState('tls:d.example:443'), 0);
+    const legacy = { ...fullState('tls:legacy.example:443'), version: 4 };
+    await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: marshall(legacy, { removeUndefinedValues: true }) }));
+    const garbled = { certificateId: { S: 'tls:garbled.example:443' }, version: { N: '1' }, state: { S: '{"status":' } };
+    await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: garbled }));
+    const listing = await store.list();
+
+    const stored = await store.listStored();
+    expect([...stored.keys()].sort()).toEqual(listing.states.map((state) => state.certificateId));
+    expect([...stored.values()].sort((a, b) => a.certificateId.localeCompare(b.certificateId))).toStrictEqual(listing.states);
+    expect(stored.unreadable).toEqual(listing.unreadable);
+
+    const pages: number[] = [];
+    expect(await store.scanStored((page) => pages.push(page.length))).toEqual(listing.unreadable);
+    expect(pages.reduce((total, size) => total + size, 0)).toBe(5);
+    expect(Math.max(...pages)).toBeLessThanOrEqual(2);
+  });
+
+  test('a state taken is read once and leaves the listing; the others stay', async () => {
+    const store = await dynamo.createStore();
+    await store.put(fullState('tls:a.example:443'), 0);
+    await store.put(fullState('tls:b.example:443'), 0);
+    const stored = await store.listStored();
+    expect(stored.take('tls:a.example:443')).toStrictEqual({ ...fullState('tls:a.example:443'), version: 1 });
+    expect(stored.take('tls:a.example:443')).toBeUndefined();
+    expect(stored.has('tls:a.example:443')).toBe(false);
+    expect([...stored.keys()]).toEqual(['tls:b.example:443']);
+    expect(stored.get('tls:b.example:443')).toStrictEqual({ ...fullState('tls:b.example:443'), version: 1 });
+    expect(stored.has('tls:b.example:443')).toBe(true);
+  });
+
+  test('a missing table is named', async () => {
+    const store = new DynamoDbStateStore({ client: dynamo.client, tableName: 'no-such-table-listed' });
+    await expect(store.listStored()).rejects.toThrow(/no-such-table-listed/);
+  });
+});
+
 describe('getMany: a batch\'s states at once', () => {
   test('reads the named states in requests of 100 keys, sorted; absent ones are not listed, unreadable ones are', async () => {
     const store = await dynamo.createStore();

@@ -11,9 +11,9 @@ export interface RunningServer {
 export type RunningTlsServer = RunningServer & { connections: () => number; servernames: string[]; serve: (next: TlsEndpoint) => void };
 
 export interface TlsEndpoint {
-  readonly key: Issued;
+  readonly key: Pick<Issued, 'keyPem'>;
   /** Certificates served, leaf first (what a misconfigured server sends is up to the test). */
-  readonly chain: readonly Issued[];
+  readonly chain: readonly Pick<Issued, 'certPem'>[];
 }
 
 /** A real TLS server on loopback serving `endpoint`, optionally choosing another certificate by SNI name. */

@@ -1,6 +1,7 @@
-import { checkTargets } from '../../functions/use-cases/check-targets';
+import { checkTargets, checkTargetsInOrder } from '../../functions/use-cases/check-targets';
 import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
 import { ProbeError, type CertificateProbe, type NameResolver } from '../../functions/core/ports';
+import type { Target } from '../../functions/core/target';
 import { TlsProbe } from '../../functions/probes/tls-probe';
 import { closedPort } from '../support/servers';
 import { createResolver } from '../../functions/probes/dns/create-resolver';
@@ -52,9 +53,30 @@ describe('an abort signal', () => {
   test('aborted once every target was taken: the check completes', async () => {
     const probe = countingProbe();
     const controller = new AbortController();
-    const onResult = (index: number) => index === 1 && controller.abort(new Error('too late'));
+    const onResult = (index: number) => {
+      if (index === 1) controller.abort(new Error('too late'));
+    };
     const results = await checkTargets(targets(2), settings, { probe, resolver: createResolver(), now: () => new Date(), onResult, signal: controller.signal });
     expect(results.map((r) => r.error?.code)).toEqual(['CONNECTION_REFUSED', 'CONNECTION_REFUSED']);
+  });
+});
+
+describe('a consumer that falls behind', () => {
+  test('a promise from onResult holds that worker back from its next target until it settles', async () => {
+    const probe = countingProbe();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const probedWhenReported: number[] = [];
+    const onResult = (index: number) => {
+      probedWhenReported.push(probe.count);
+      return index === 0 ? held : undefined;
+    };
+    const checking = checkTargets(targets(3), settings, { probe, resolver: createResolver(), now: () => new Date(), onResult });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(probe.count).toBe(1); // the one worker waits on the first result's consumer
+    release();
+    expect((await checking).map((r) => r.error?.code)).toEqual(['CONNECTION_REFUSED', 'CONNECTION_REFUSED', 'CONNECTION_REFUSED']);
+    expect(probedWhenReported).toEqual([1, 2, 3]);
   });
 });
 
@@ -90,5 +112,58 @@ describe('--concurrency counts handshakes, each address behind a name one of the
     expect(most).toBe(3);
     expect(probed).toHaveLength(12);
     expect(results.map((result) => result.addresses.map((entry) => entry.address))).toEqual(Array(3).fill(['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5']));
+  });
+});
+
+describe('results in input order as they arrive', () => {
+  /** The real probe, each target's answer held back until the test releases it. */
+  function gatedProbe(): CertificateProbe & { release: (port: number) => void } {
+    const tlsProbe = new TlsProbe();
+    const gates = new Map<number, () => void>();
+    const opened = new Map<number, Promise<void>>();
+    const gateFor = (port: number) => {
+      if (!opened.has(port)) opened.set(port, new Promise<void>((open) => gates.set(port, open)));
+      return opened.get(port)!;
+    };
+    return {
+      async probe(target: Target, probeSettings, address) {
+        await gateFor(target.port);
+        return tlsProbe.probe(target, probeSettings, address);
+      },
+      release: (port) => {
+        void gateFor(port);
+        gates.get(port)!();
+      },
+    };
+  }
+
+  test('a result finished early waits only for those before it, and goes out with them', async () => {
+    const probe = gatedProbe();
+    // Three targets told apart by port (each refused): the third answers first, then the first, then the second.
+    const ports = [await closedPort(), await closedPort(), await closedPort()];
+    const events: string[] = [];
+    const done = checkTargetsInOrder(
+      ports.map((port) => ({ target: `127.0.0.1:${port}` })),
+      { ...settings, concurrency: 3 },
+      {
+        probe,
+        resolver: createResolver([]),
+        now: () => new Date(),
+        onResult: (index) => {
+          events.push(`judged ${index}`);
+        },
+      },
+      (result, index) => events.push(`emitted ${index} ${result.target === `127.0.0.1:${ports[index]}` ? 'right' : 'wrong'} target`),
+    );
+    const judged = async (index: number) => {
+      while (!events.includes(`judged ${index}`)) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    probe.release(ports[2]);
+    await judged(2);
+    probe.release(ports[0]);
+    await judged(0);
+    probe.release(ports[1]);
+    await done;
+    expect(events).toEqual(['judged 2', 'judged 0', 'emitted 0 right target', 'judged 1', 'emitted 1 right target', 'emitted 2 right target']);
   });
 });

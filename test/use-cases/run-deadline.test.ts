@@ -26,7 +26,7 @@ async function threeExpiring(): Promise<string[]> {
 
 /**
  * The embedded store's client (ThreadStateStore) over a channel to a stand-in for its thread that answers as given:
- * `listing` answers the list and the ledger calls; every other call goes unanswered, as by a thread that hangs.
+ * `listing` answers the listing and the ledger calls; every other call goes unanswered, as by a thread that hangs.
  */
 function threadStoreAnswering(listing: boolean): { store: ThreadStateStore; calls: string[] } {
   const { port1, port2 } = new MessageChannel();
@@ -37,7 +37,7 @@ function threadStoreAnswering(listing: boolean): { store: ThreadStateStore; call
     calls.push(request.method);
     if (!listing) return;
     const answer = (value: unknown) => thread.postMessage({ id: request.id, writes: 0, value } satisfies StoreThreadMessage);
-    if (request.method === 'list') answer({ states: [], unreadable: [] });
+    if (request.method === 'listStored') answer([]); // an empty table: no page, nothing skipped
     if (request.method === 'getLedger') answer(EMPTY_LEDGER);
   });
   return { store: new ThreadStateStore(port1), calls };

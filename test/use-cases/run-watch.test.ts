@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -8,7 +9,10 @@ import { forgetCertificate } from '../../functions/use-cases/forget-certificate'
 import type { DynamoDbStateStore } from '../../functions/store/dynamodb-state-store';
 import { storeWith } from '../support/store-wrapper';
 import { issue } from '../support/pki';
-import { closedPort, startTlsServer } from '../support/servers';
+import { closedPort, startTcpServer, startTlsServer } from '../support/servers';
+import { TlsProbe } from '../../functions/probes/tls-probe';
+import { createResolver } from '../../functions/probes/dns/create-resolver';
+import { watchCycle } from '../../functions/use-cases/run-watch';
 import { day, RecordingNotifier, watchRunSuite } from '../support/watch-run';
 
 // Tier 2: one watch cycle through the real probe (TLS servers on loopback), the real DynamoDB adapter (dynalite)
@@ -330,3 +334,44 @@ function storeFailingAfter(store: DynamoDbStateStore, allowed: number): StateSto
 function storeFailingFor(store: DynamoDbStateStore, certificateId: string): StateStore {
   return faultyStore(store, (state) => state.certificateId === certificateId, 'ProvisionedThroughputExceededException');
 }
+
+test('what the summary lists comes in config order, whatever order the probes answer in', async () => {
+  const store = await suite.dynamo.createStore();
+  const direct = await serverExpiringIn(10, 'run.test');
+  // The first target answers last: a proxy that waits before passing the handshake through.
+  const upstream = await serverExpiringIn(10, 'run.test');
+  const slow = suite.servers.keep(
+    await startTcpServer((socket) => {
+      setTimeout(() => {
+        const through = connect(upstream.port, '127.0.0.1');
+        through.on('error', () => socket.destroy());
+        socket.pipe(through).pipe(socket);
+      }, 300);
+    }),
+  );
+  const notifier = new RecordingNotifier();
+  notifier.failing = true;
+  const config = configFor([`127.0.0.1:${slow.port}`, 'not a target', `127.0.0.1:${direct.port}`, 'nor this']);
+
+  const summary = await run(config, store, notifier, day(0));
+  expect(summary.publishFailures.map((failure) => failure.certificateId)).toEqual([idOf(slow.port), idOf(direct.port)]);
+  expect(summary.pendingNotices).toEqual([`${idOf(slow.port)} expiry/urgent`, `${idOf(direct.port)} expiry/urgent`]);
+  expect(summary.invalidTargets.map((invalid) => invalid.certificateId)).toEqual(['not a target', 'nor this']);
+});
+
+test("a run returns the states it left only when asked to keep them (a deployed batch's metrics): otherwise it keeps only what it reports", async () => {
+  const store = await suite.dynamo.createStore();
+  const soon = await serverExpiringIn(10, 'run.test');
+  const later = await serverExpiringIn(200, 'run.test');
+  const config = configFor([`127.0.0.1:${soon.port}`, `127.0.0.1:${later.port}`]);
+  const deps = { probe: new TlsProbe(), resolver: createResolver(), store, notifier: new RecordingNotifier(), now: day(0) };
+
+  const kept = await watchCycle(config, deps, { keepStates: true });
+  expect(kept.states.map((state) => [state.certificateId, state.status])).toEqual([
+    [idOf(soon.port), 'warning'],
+    [idOf(later.port), 'ok'],
+  ]);
+  const unkept = await watchCycle(config, { ...deps, now: new Date(day(0).getTime() + 60_000) });
+  expect(unkept.states).toEqual([]);
+  expect(unkept.summary).toMatchObject({ targets: 2, byStatus: { warning: 1, ok: 1 } });
+});

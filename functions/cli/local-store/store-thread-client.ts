@@ -1,5 +1,17 @@
 import type { MessagePort } from 'node:worker_threads';
-import { type ExpectedRevision, NoAnswerError, type RunLedger, type StateListing, type StateStore, type UnreadableRevision, UnreadableStateError, VersionConflictError } from '../../core/ports';
+import {
+  type ExpectedRevision,
+  NoAnswerError,
+  type RunLedger,
+  type StateListing,
+  type StateStore,
+  type StoredStates,
+  type UnreadableItem,
+  type UnreadableRevision,
+  UnreadableStateError,
+  VersionConflictError,
+} from '../../core/ports';
+import { type DocumentPage, ListedStates } from '../../core/stored-states';
 import type { WatchState } from '../../core/watch-state';
 
 // The embedded store's state store, seen from the caller's thread: each call goes as a message to the store's
@@ -15,6 +27,7 @@ export const CLOSE_WAIT_MS = 5_000;
 export type StoreCall =
   | { readonly method: 'get'; readonly certificateId: string }
   | { readonly method: 'list' }
+  | { readonly method: 'listStored' }
   | { readonly method: 'put'; readonly state: WatchState; readonly expected: ExpectedRevision }
   | { readonly method: 'delete'; readonly certificateId: string; readonly expected: ExpectedRevision }
   | { readonly method: 'getLedger' }
@@ -37,6 +50,8 @@ export type StoreThreadMessage =
   | { readonly ready: true }
   | { readonly failed: string; readonly tableShape?: boolean }
   | { readonly id: number; readonly writes: number; readonly value: unknown }
+  /** One Scan page of a `listStored` call, before its answer (the items it skipped). */
+  | { readonly id: number; readonly page: DocumentPage }
   | { readonly id: number; readonly writes: number; readonly failure: StoreFailure };
 
 /** What the caller sends: a call, or the end of the store. */
@@ -50,6 +65,8 @@ interface Written {
 interface Pending {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
+  /** A listing's pages as they come. */
+  readonly onPage?: (page: DocumentPage) => void;
 }
 
 export class ThreadStateStore implements StateStore {
@@ -85,6 +102,16 @@ export class ThreadStateStore implements StateStore {
 
   list(): Promise<StateListing> {
     return this.call({ method: 'list' }) as Promise<StateListing>;
+  }
+
+  /**
+   * The listing crosses a Scan page at a time, its documents compact in one buffer moved (not copied) from the store's
+   * thread, and kept so on this side (ListedStates): neither thread ever holds the whole listing as objects.
+   */
+  async listStored(): Promise<StoredStates> {
+    const listed = new ListedStates();
+    const unreadable = (await this.call({ method: 'listStored' }, (page) => listed.addPage(page))) as UnreadableItem[];
+    return listed.listedAll(unreadable);
   }
 
   async put(next: WatchState, expected: ExpectedRevision): Promise<WatchState> {
@@ -123,10 +150,10 @@ export class ThreadStateStore implements StateStore {
     return this.closing;
   }
 
-  private call(call: StoreCall): Promise<unknown> {
+  private call(call: StoreCall, onPage?: Pending['onPage']): Promise<unknown> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
-    const answered = new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    const answered = new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject, onPage }));
     try {
       this.port.postMessage({ ...call, id } satisfies StoreRequest);
     } catch (error) {
@@ -150,6 +177,10 @@ export class ThreadStateStore implements StateStore {
     if (!('id' in message)) return;
     const pending = this.pending.get(message.id);
     if (!pending) return;
+    if ('page' in message) {
+      pending.onPage?.(message.page);
+      return;
+    }
     this.pending.delete(message.id);
     // Answers can overtake each other: the count only grows.
     this.writes = Math.max(this.writes, message.writes);

@@ -1,9 +1,10 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { StateStore } from '../../core/ports';
+import type { StoredDocument } from '../../core/ports';
 import { createDynamoDbClient } from '../../store/dynamodb-client';
 import { DynamoDbStateStore } from '../../store/dynamodb-state-store';
 import { ensureTable } from '../../store/dynamodb-table';
 import { TableShapeError } from '../../store/state-store-error';
+import { packPage } from '../../core/stored-states';
 import { describeFailure, type StoreCall, type StoreRequest, type StoreThreadMessage } from './store-thread-client';
 
 // Runs on the embedded store's server thread: the DynamoDB adapter, talking to the dynalite server beside it
@@ -40,7 +41,11 @@ export function serveStateStore(port: MessagePort, options: ServeOptions): void 
     () => {
       port.on('message', (request: StoreRequest) => {
         if ('close' in request) return end();
-        invoke(store, request).then(
+        const sendPage = (documents: readonly StoredDocument[]) => {
+          const page = packPage(documents);
+          port.postMessage({ id: request.id, page } satisfies StoreThreadMessage, [page.bytes]);
+        };
+        invoke(store, request, sendPage).then(
           (value) => send({ id: request.id, writes: store.writeCount, value: written(request, value) }),
           (error: unknown) => send({ id: request.id, writes: store.writeCount, failure: describeFailure(error) }),
         );
@@ -54,12 +59,15 @@ export function serveStateStore(port: MessagePort, options: ServeOptions): void 
   );
 }
 
-function invoke(store: StateStore, call: StoreCall): Promise<unknown> {
+/** `sendPage`: a `listStored` call's pages, sent as the Scan reads them; its answer is the items it skipped. */
+function invoke(store: DynamoDbStateStore, call: StoreCall, sendPage: (page: readonly StoredDocument[]) => void): Promise<unknown> {
   switch (call.method) {
     case 'get':
       return store.get(call.certificateId);
     case 'list':
       return store.list();
+    case 'listStored':
+      return store.scanStored(sendPage);
     case 'put':
       return store.put(call.state, call.expected);
     case 'delete':

@@ -30,10 +30,10 @@ export const DIGEST_ID = 'digest';
 export function planDigest(states: readonly WatchState[], policy: EscalationPolicy, now: Date, schedule: DigestSchedule = { notify: policy.stages[0]?.notify ?? [], everyMs: DAY_MS }): PlannedNotification | null {
   const lines: DigestLine[] = [];
   for (const state of states) {
+    if (!needsAttention(state, policy, now)) continue;
     const stage = stageFor(policy, state.certificate, now);
     const failing = state.consecutiveFailures > 0;
     const invalid = state.invalidAlert?.active === true;
-    if (!stage && !failing && !invalid) continue;
     const rejectedFor = invalid ? rejectingCodes(state.certificate?.findings ?? []) : [];
     const addressSummary = describeAddresses(state);
     lines.push({
@@ -53,7 +53,10 @@ export function planDigest(states: readonly WatchState[], policy: EscalationPoli
   lines.sort(soonestExpiryFirst);
 
   const period = new Date(Math.floor(now.getTime() / schedule.everyMs) * schedule.everyMs).toISOString();
-  const known = lines.flatMap((line) => (line.daysRemaining === null ? [] : [line.daysRemaining]));
+  // A loop, not Math.min(...): every target of a large fleet can be in the digest (all failing when the network is
+  // down), and spreading 100,000 arguments overflows the stack.
+  let soonest: number | null = null;
+  for (const line of lines) if (line.daysRemaining !== null && (soonest === null || line.daysRemaining < soonest)) soonest = line.daysRemaining;
   return {
     id: `${DIGEST_ID}#${period}`,
     kind: 'digest',
@@ -63,13 +66,21 @@ export function planDigest(states: readonly WatchState[], policy: EscalationPoli
     target: `${lines.length} certificate${lines.length === 1 ? '' : 's'} needing attention`,
     decidedAt: now.toISOString(),
     status: worstStatus(lines.map((line) => line.status)),
-    daysRemaining: known.length > 0 ? Math.min(...known) : null,
+    daysRemaining: soonest,
     certificate: null,
     error: null,
     consecutiveFailures: 0,
     owner: null,
     digest: lines,
   };
+}
+
+/**
+ * Whether the digest lists this state at `now` (inside an escalation stage, failing, or with an active invalid alert):
+ * decided on its own merits, whatever other states the digest holds, so a caller may keep only the states it lists.
+ */
+export function needsAttention(state: WatchState, policy: EscalationPolicy, now: Date): boolean {
+  return stageFor(policy, state.certificate, now) !== null || state.consecutiveFailures > 0 || state.invalidAlert?.active === true;
 }
 
 /**

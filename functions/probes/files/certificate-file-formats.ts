@@ -1,4 +1,5 @@
-import { childAt, childrenOf, DerShapeError, explicit, isContextTag, isSequence, leadingSequenceLength, oidOf, parseElement, parseElements, rawBytes, type DerNode } from './der-reader';
+import { childAt, childrenOf, DerShapeError, explicit, isContextTag, isSequence, oidOf, parseElement, parseElements, rawBytes, type DerNode } from './der-reader';
+import { DER_TAG, DerError, expectElement } from '../../core/der';
 import { looksLikePkcs12, Pkcs12PasswordError, pkcs12Certificates } from './pkcs12';
 
 // What a certificate file holds, whatever its format: PEM (one certificate or a bundle, PKCS#7 blocks included),
@@ -123,10 +124,15 @@ function base64Body(body: string): Uint8Array | null {
  * next, and name what is wrong inside); OpenSSL's TRUSTED CERTIFICATE appends its trust settings after it.
  */
 function certificateEntry(der: Uint8Array, trailingAux: boolean, where: string): FileEntry {
-  const length = leadingSequenceLength(der);
-  if (length === null || length > der.length) return { problem: `${where} is not a certificate (its content is cut short or corrupt)` };
-  if (length < der.length && !trailingAux) return { problem: `${where} is not a certificate (data after its end)` };
-  return { der: der.subarray(0, length) };
+  let end: number;
+  try {
+    end = expectElement(der, 0, der.length, DER_TAG.sequence, 'certificate').end;
+  } catch (error) {
+    if (!(error instanceof DerError)) throw error;
+    return { problem: `${where} is not a certificate (its content is cut short or corrupt)` };
+  }
+  if (end < der.length && !trailingAux) return { problem: `${where} is not a certificate (data after its end)` };
+  return { der: der.subarray(0, end) };
 }
 
 function pkcs7BlockEntries(der: Uint8Array, ordinal: number): FileEntry[] {

@@ -42,21 +42,6 @@ export function parseElement(bytes: Uint8Array, what: string): DerNode {
   return node;
 }
 
-/**
- * The length, header included, of a DER SEQUENCE starting `bytes` (definite length), or null when the bytes do not
- * start with one: a cheap first look at a PEM block, before the certificate parsers read it whole.
- */
-export function leadingSequenceLength(bytes: Uint8Array): number | null {
-  if (bytes.length < 2 || bytes[0] !== 0x30) return null;
-  const first = bytes[1];
-  if (first < 0x80) return 2 + first;
-  const octets = first & 0x7f;
-  if (octets === 0 || octets > 4 || bytes.length < 2 + octets) return null;
-  let length = 0;
-  for (let i = 0; i < octets; i++) length = length * 256 + bytes[2 + i];
-  return 2 + octets + length;
-}
-
 /** The original bytes of an element, tag and length included. */
 export function rawBytes(node: DerNode): Uint8Array {
   return node.valueBeforeDecodeView;

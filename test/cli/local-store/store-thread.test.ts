@@ -47,6 +47,25 @@ test('states and the ledger come back as written, with their next versions; writ
   expect(store.writeCount).toBe(3);
 });
 
+test('the listing kept as stored crosses page by page and holds what list reads, unreadable items skipped and listed', async () => {
+  const tableName = uniqueTableName();
+  const store = await openStore(false, tableName);
+  // More than one 1 MB Scan page of states.
+  const ids = Array.from({ length: 600 }, (_, i) => `tls:n${String(i).padStart(3, '0')}.thread.example:443`);
+  await Promise.all(ids.map((id, i) => store.put(i % 2 ? fullState(id) : unreachableState(id), 0)));
+  const client = createDynamoDbClient({ endpoint: server.endpoint, ...LOOPBACK_CLIENT_SETTINGS });
+  await client.send(new PutItemCommand({ TableName: tableName, Item: { certificateId: { S: 'tls:garbled.thread.example:443' }, version: { N: '1' }, state: { S: '[' } } }));
+  client.destroy();
+  const listing = await store.list();
+  expect(listing.states).toHaveLength(600);
+
+  const stored = await store.listStored();
+  expect([...stored.keys()].sort()).toEqual(ids);
+  expect(ids.map((id) => stored.get(id))).toStrictEqual(listing.states);
+  expect(stored.unreadable).toEqual(listing.unreadable);
+  expect(stored.unreadable.map((item) => item.key)).toEqual(['tls:garbled.thread.example:443']);
+});
+
 test('a version conflict is a VersionConflictError naming the certificate, as on the store itself', async () => {
   const store = await openStore();
   const state = fullState('tls:conflict.thread.example:443');

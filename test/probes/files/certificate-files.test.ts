@@ -113,6 +113,17 @@ describe('a PEM bundle', () => {
     expect(results[2]).toMatchObject({ target: `file://${path}#3`, error: { code: 'NOT_A_CERTIFICATE' } });
     expect(results[2].error?.message).toBe(`${path}: PEM block 3 (CERTIFICATE) is cut short: no END line`);
   });
+  test('a CERTIFICATE block whose DER is cut short, or runs on past the certificate, is its own error; the others are judged', async () => {
+    const block = (der: Uint8Array) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64')}\n-----END CERTIFICATE-----\n`;
+    const path = write('damaged.pem', `${block(leaf.der.subarray(0, leaf.der.length - 10))}${block(Buffer.concat([leaf.der, Buffer.from([0, 0])]))}${pem(leaf, intermediate)}`);
+    const results = await checkFiles([path], { caFiles: [write('damaged-root.pem', root.certPem)] });
+    expect(results.map((r) => r.error?.message ?? r.status)).toEqual([
+      `${path}: PEM block 1 is not a certificate (its content is cut short or corrupt)`,
+      `${path}: PEM block 2 is not a certificate (data after its end)`,
+      'ok',
+      'ok',
+    ]);
+  });
 });
 
 describe('DER and PKCS#7', () => {
