@@ -10,8 +10,8 @@
 // the next one to each handshake, so that consecutive handshakes never see the same certificate: what a watcher
 // of many endpoints sees. Without it, one leaf is served to every handshake.
 //
-// Both sides are timed the same way, from spawn to exit of their own process, so certwatch's start-up (tsx,
-// commander, @peculiar/x509) counts. A preloaded hook (bench/process-timing.mjs) also records when each process
+// Both sides are timed the same way, from spawn to exit of their own process, so certwatch's start-up (node, the
+// built CLI in dist/, commander) counts. A preloaded hook (bench/process-timing.mjs) also records when each process
 // first called tls.connect, which splits every run into start-up and probing.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -63,7 +63,7 @@ async function run() {
       `${server.leaves > 1 ? `${server.leaves} distinct leaves (own keys, 10 SANs) served in turn` : 'one leaf'}, ` +
       `node ${process.version}, ${cpus().length} cores, server in its own process\n`,
   );
-  // Warm-up (not counted): the server's JIT, tsx's transform cache, the page cache.
+  // Warm-up (not counted): the server's JIT, the page cache.
   const warmCount = Math.min(count, 200);
   await measure(certwatchFor(writeTargets('warm-up-targets.txt', warmCount)), warmCount);
   await measure(bareFor(warmCount), warmCount);

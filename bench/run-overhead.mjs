@@ -84,7 +84,7 @@ async function run() {
     `certwatch run vs check: N=${count} distinct targets (${server.hosts[0]}..${server.hosts.at(-1)}:${server.port}), concurrency=${concurrency}, ` +
       `rounds=${rounds}, EC P-256, ${distinct ? `${count} distinct leaves, one per address` : 'one leaf'} (89 days left), node ${process.version}, ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)}\n`,
   );
-  // Warm-up, not counted: tsx's transform cache, the page cache, the server's JIT. The run also seeds the store
+  // Warm-up, not counted: the page cache, the server's JIT. The run also seeds the store
   // the steady-state runs use.
   await measure(check);
   const seeded = await measure(watchRun('seed run', steadyStore, at(0)));

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const require = createRequire(import.meta.url);
 require('tsx/cjs');
-const { openStore } = require('../functions/cli/store-wiring.ts');
+const { openStore, startOpeningStore } = require('../functions/cli/store-wiring.ts');
 
 const { values } = parseArgs({ options: { from: { type: 'string' }, concurrency: { type: 'string', default: '32' }, mode: { type: 'string', default: 'batched' } } });
 if (!values.from) throw new Error('store-writes: --from STORE_DIR is required');
@@ -41,7 +41,7 @@ try {
 const freshDir = mkdtempSync(join(tmpdir(), 'certwatch-bench-store-'));
 try {
   const opening = performance.now();
-  const fresh = await openStore({ store: freshDir });
+  const fresh = await startOpeningStore({ store: freshDir }, { create: true }).ready; // as a run opens its store
   const openFreshMs = performance.now() - opening;
   try {
     if (values.mode === 'batched') await fresh.store.list();

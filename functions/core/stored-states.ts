@@ -26,8 +26,12 @@ export interface DocumentPage {
   readonly states: readonly WatchState[];
 }
 
-/** Deflate's output buffer: one per document, garbage once copied into the page (the default is 16 KB). */
-const DEFLATE_CHUNK_BYTES = 1024;
+/**
+ * Deflate for a few KB against a dictionary of a few KB: a 4 KB window and small state (allocated for every document)
+ * read twice as fast as zlib's defaults for the same size here; its output buffer, garbage once copied into the page,
+ * 1 KB instead of 16.
+ */
+const DEFLATE = { windowBits: 12, memLevel: 5, level: 3, chunkSize: 1024 } as const;
 
 export function packPage(documents: readonly StoredDocument[]): DocumentPage {
   const texts = documents.flatMap((stored) => ('document' in stored ? [stored] : []));
@@ -35,7 +39,7 @@ export function packPage(documents: readonly StoredDocument[]): DocumentPage {
   let dictionary: Buffer | undefined;
   for (const { document } of texts) {
     const raw = Buffer.from(document, 'utf8');
-    parts.push(dictionary ? deflateRawSync(raw, { dictionary, chunkSize: DEFLATE_CHUNK_BYTES }) : raw);
+    parts.push(dictionary ? deflateRawSync(raw, { ...DEFLATE, dictionary }) : raw);
     dictionary ??= raw;
   }
   // A buffer of its own (allocUnsafeSlow), all of it this page's: a pooled one would share its memory.
@@ -119,6 +123,6 @@ export class ListedStates implements StoredStates {
 function read(certificateId: string, kept: Kept): WatchState {
   if ('state' in kept) return kept.state;
   const { bytes, dictionary, version } = kept;
-  const document = dictionary === null ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : inflateRawSync(bytes, { dictionary });
+  const document = dictionary === null ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : inflateRawSync(bytes, { windowBits: DEFLATE.windowBits, dictionary });
   return stateFromDocument(certificateId, version, document.toString('utf8'));
 }

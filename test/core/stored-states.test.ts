@@ -9,7 +9,13 @@ import { fullState, unreachableState } from '../store/watch-state-fixture';
 const asDocument = ({ certificateId, version, ...rest }: ReturnType<typeof fullState>): StoredDocument => ({ certificateId, version, document: JSON.stringify(rest) });
 
 test('a page of documents crosses as one buffer and reads back as written, characters of any width included', () => {
-  const written = [fullState('tls:ascii.example:443'), { ...fullState('tls:wide.example:443'), owner: 'équipe 证书 🔐' }, unreachableState('tls:empty.example:443')];
+  const written = [
+    fullState('tls:ascii.example:443'),
+    { ...fullState('tls:wide.example:443'), owner: 'équipe 证书 🔐' },
+    unreachableState('tls:empty.example:443'),
+    // Larger than deflate's window: what it cannot take from the first document it writes itself.
+    { ...fullState('tls:large.example:443'), tags: Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`tag-${i}`, `value ${i} ${'x'.repeat(i % 50)}`])) },
+  ];
   const legacy = { ...fullState('tls:legacy.example:443'), version: 4 };
   const documents: StoredDocument[] = [
     ...written.map(asDocument),
