@@ -92,8 +92,9 @@ async function start(): Promise<void> {
   if (path !== null) {
     const handToDynalite = shareLevelDatabases();
     if (awaitOpen) {
+      // dynalite loads while the caller reads its config; the state store's adapter (the AWS SDK) only once the
+      // directory is held and the server listens: the caller waits for that before its first probe, not for the SDK.
       loadDynalite();
-      if (preloadStateStore) loadStoreServer();
       // A close before the open has been answered by the message handler: the directory is left as it was.
       if (!(await opened)) return;
     }
