@@ -32,6 +32,8 @@ export class TrustStore {
   private anchorsBySubject: Map<string, X509Certificate[]> | undefined;
   private anchorFingerprints: Set<string> | undefined;
   private readonly verifiedPairs = new Map<string, boolean>();
+  private readonly storeIssuers = new Map<string, X509Certificate | null>();
+  private extraBySubject: Map<string, X509Certificate[]> | undefined;
 
   private constructor(extraPems: string[]) {
     this.extraPems = extraPems;
@@ -91,6 +93,21 @@ export class TrustStore {
     return { path, problem: 'CHAIN_INVALID' };
   }
 
+  /**
+   * The certificate of this store that Node puts after `cert` when it reads a served chain (SSL_CTX_get_issuer: one
+   * with `cert`'s issuer as subject that issued it, the first valid now, else the one that expired last); the private
+   * CAs and NODE_EXTRA_CA_CERTS are looked at before Node's bundled roots. Kept per certificate.
+   */
+  storeIssuerOf(cert: X509Certificate): X509Certificate | undefined {
+    let issuer = this.storeIssuers.get(cert.fingerprint256);
+    if (issuer === undefined) {
+      issuer = issuerAmong(cert, this.extraAnchors().get(cert.issuer)) ?? issuerAmong(cert, this.anchors().get(cert.issuer)) ?? null;
+      if (this.storeIssuers.size >= MAX_VERIFIED_PAIRS) this.storeIssuers.delete(this.storeIssuers.keys().next().value!);
+      this.storeIssuers.set(cert.fingerprint256, issuer);
+    }
+    return issuer ?? undefined;
+  }
+
   /** Signature checks remembered by pair: bundles and chains repeat the same intermediate and root over and over. */
   private issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
     try {
@@ -106,6 +123,12 @@ export class TrustStore {
       this.verifiedPairs.set(key, verified);
     }
     return verified;
+  }
+
+  /** The anchors this store adds to Node's bundled roots (NODE_EXTRA_CA_CERTS, CA files), by subject. */
+  private extraAnchors(): Map<string, X509Certificate[]> {
+    this.extraBySubject ??= bySubject([...environmentPems(), ...this.extraPems].map((pem) => new X509Certificate(pem)));
+    return this.extraBySubject;
   }
 
   private anchors(): Map<string, X509Certificate[]> {
@@ -138,6 +161,26 @@ function contextTrusting(extraPems: readonly string[]): tls.SecureContext {
   // Node's copy holds the bundled roots but not those of NODE_EXTRA_CA_CERTS (Node 20): they are added back too.
   for (const pem of [...environmentPems(), ...extraPems]) native.addCACert(pem);
   return context;
+}
+
+function bySubject(certs: readonly X509Certificate[]): Map<string, X509Certificate[]> {
+  const map = new Map<string, X509Certificate[]>();
+  for (const cert of certs) map.set(cert.subject, [...(map.get(cert.subject) ?? []), cert]);
+  return map;
+}
+
+/** As OpenSSL picks an issuer among a store's certificates (X509_STORE_CTX_get1_issuer): valid now first, else the latest. */
+function issuerAmong(cert: X509Certificate, candidates: readonly X509Certificate[] | undefined): X509Certificate | undefined {
+  const issuers = (candidates ?? []).filter((candidate) => {
+    try {
+      return cert.checkIssued(candidate);
+    } catch {
+      return false;
+    }
+  });
+  const now = Date.now();
+  const validNow = issuers.find((issuer) => Date.parse(issuer.validFrom) <= now && now <= Date.parse(issuer.validTo));
+  return validNow ?? issuers.reduce<X509Certificate | undefined>((latest, issuer) => (latest === undefined || Date.parse(issuer.validTo) > Date.parse(latest.validTo) ? issuer : latest), undefined);
 }
 
 function verifiesWith(cert: X509Certificate, issuer: X509Certificate): boolean {
