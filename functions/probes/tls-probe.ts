@@ -162,7 +162,7 @@ function cached<T>(entries: Map<string, T>, key: string, make: () => T): T {
 
 /** The chain as the probe reports and judges it, and what the leaf's name is checked against. */
 interface ServedChain {
-  readonly certificates: readonly X509Certificate[];
+  readonly certificates: readonly ServedCertificate[];
   /** For tls.checkServerIdentity: the leaf's subjectAltName, and its subject when Node would look at it. */
   readonly identity: tls.PeerCertificate;
 }
@@ -175,11 +175,21 @@ interface ServedChain {
  * connection's chain, so each socket's chain is read this once.
  */
 function readServedChain(socket: tls.TLSSocket, trust: TrustStore): ServedChain | undefined {
+  // The first chain a store is asked about is Node's own reading (taken first: the X509 reading below spoils it), which
+  // tells the store's issuers of its last certificate: a one-target check never parses the store's roots.
+  const nodeReading = trust.knowsStoreIssuers ? undefined : legacyChain(socket);
   const leaf = socket.getPeerX509Certificate();
-  if (!leaf) return undefined;
+  if (!leaf) return nodeReading;
   const served: X509Certificate[] = [leaf];
   for (let next = leaf.issuerCertificate; next !== undefined && served.length < MAX_SERVED; next = next.issuerCertificate) served.push(next);
   const chain = nodeChainWalk(served);
+  if (nodeReading) {
+    const walked = nodeReading.certificates.slice(0, chain.length).map((cert) => cert.fingerprint256);
+    if (walked.join() === chain.map((cert) => cert.fingerprint256).join()) {
+      trust.rememberStoreIssuers(chain[chain.length - 1], nodeReading.certificates.slice(chain.length).map((cert) => new X509Certificate(cert.raw)));
+    }
+    return nodeReading;
+  }
   for (let last = chain[chain.length - 1]; !last.checkIssued(last) && chain.length < MAX_SERVED; ) {
     const issuer = trust.storeIssuerOf(last);
     if (issuer === undefined) break;
@@ -247,6 +257,19 @@ export function subjectFields(subject: string): Record<string, string | string[]
 function unescapeDn(text: string): string {
   if (!text.includes('\\')) return text;
   return text.replace(/(?:\\[0-9A-Fa-f]{2})+|\\([^])/g, (escaped: string, single: string | undefined) => single ?? Buffer.from(escaped.replace(/\\/g, ''), 'hex').toString('utf8'));
+}
+
+/** Node's own reading of the chain (`getPeerCertificate(true)`): leaf first, each followed by its issuer, until one repeats. */
+function legacyChain(socket: tls.TLSSocket): ServedChain | undefined {
+  const peer = socket.getPeerCertificate(true);
+  if (!peer || !peer.raw) return undefined;
+  const certificates: tls.PeerCertificate[] = [];
+  const seen = new Set<string>();
+  for (let cert: tls.DetailedPeerCertificate | undefined = peer; cert?.raw && !seen.has(cert.fingerprint256); cert = cert.issuerCertificate) {
+    seen.add(cert.fingerprint256);
+    certificates.push(cert);
+  }
+  return { certificates, identity: peer };
 }
 
 /** What the handshake showed: the served chain (parsed), whether it leads to a trust anchor, whether it covers the name. */

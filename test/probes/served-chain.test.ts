@@ -34,11 +34,24 @@ async function nodeReading(port: number, servername: string, ca: readonly string
   });
 }
 
-async function probeReading(port: number, servername: string, ca: readonly string[]): Promise<{ chain: string[]; identity: string | null }> {
+/**
+ * The probe's readings of one server, each of which must be Node's: a probe's first chain for a trust store is read by
+ * Node itself (and tells the store's issuers of its last certificate); its second, the same chain, by the probe's own
+ * walk with what the first told; and a probe that first read an unrelated chain finds the store's issuers itself.
+ */
+async function probeReadings(port: number, servername: string, ca: readonly string[]): Promise<Record<string, { chain: string[]; identity: string | null }>> {
   const caFiles = ca.length > 0 ? [join(dir, `ca-${port}.pem`)] : [];
   if (ca.length > 0) writeFileSync(caFiles[0], ca.join('\n'));
-  const observation = await new TlsProbe().probe(parseTarget(`127.0.0.1:${port}`, servername), { ...CHECK_DEFAULTS, timeoutMs: 3000, caFiles });
-  return { chain: observation.chain.map((cert) => cert.fingerprintSha256), identity: observation.hostnameMismatch };
+  const read = async (probe: TlsProbe, at = port, name = servername) => {
+    const observation = await probe.probe(parseTarget(`127.0.0.1:${at}`, name), { ...CHECK_DEFAULTS, timeoutMs: 3000, caFiles });
+    return { chain: observation.chain.map((cert) => cert.fingerprintSha256), identity: observation.hostnameMismatch };
+  };
+  const fresh = new TlsProbe();
+  const first = await read(fresh);
+  const again = await read(fresh);
+  const primed = new TlsProbe();
+  await read(primed, primer.port, 'primer.test');
+  return { first, again, primedElsewhere: await read(primed) };
 }
 
 /** The probe's mismatch text is Node's message, quoted: only whether both found one, and Node's detail in it. */
@@ -53,6 +66,8 @@ let i1: Issued;
 let i2: Issued;
 let unrelated: Issued;
 let crossSigned: Issued;
+/** A chain no store here can complete: what a probe reads first, so that its next chains are read by its own walk. */
+let primer: RunningServer;
 
 beforeAll(async () => {
   root = await issue({ subject: 'CN=chain root', isCa: true });
@@ -62,6 +77,10 @@ beforeAll(async () => {
   unrelated = await issue({ subject: 'CN=unrelated', isCa: true });
   // The root's name and key, issued by another root: a store may hold either.
   crossSigned = await issue({ subject: 'CN=chain root', issuer: otherRoot, isCa: true });
+  const strangerCa = await issue({ subject: 'CN=stranger ca', isCa: true });
+  const strangerLeaf = await issue({ subject: 'CN=primer.test', sans: ['primer.test'], issuer: strangerCa });
+  primer = await startTlsServer({ key: strangerLeaf, chain: [strangerLeaf] });
+  servers.push(primer);
 });
 
 describe('the chain reported is the one Node reads, for any served shape and trust store', () => {
@@ -89,9 +108,10 @@ describe('the chain reported is the one Node reads, for any served shape and tru
       for (const [store, ca] of Object.entries(stores)) {
         for (const name of ['shape.test', 'other.test']) {
           const node = await nodeReading(server.port, name, ca());
-          const probe = await probeReading(server.port, name, ca());
-          expect({ store, name, chain: probe.chain }).toEqual({ store, name, chain: node.chain });
-          expect({ store, name, same: sameIdentity(probe.identity, node.identity) }).toEqual({ store, name, same: true });
+          for (const [reading, probe] of Object.entries(await probeReadings(server.port, name, ca()))) {
+            expect({ store, name, reading, chain: probe.chain }).toEqual({ store, name, reading, chain: node.chain });
+            expect({ store, name, reading, same: sameIdentity(probe.identity, node.identity) }).toEqual({ store, name, reading, same: true });
+          }
         }
       }
     });
@@ -113,8 +133,9 @@ describe('the name is checked as Node checks it', () => {
       servers.push(server);
       for (const name of ['cn-only.test', 'x.cn.test', 'one.test', 'two.test', 'nothing.test']) {
         const node = await nodeReading(server.port, name, [root.certPem]);
-        const probe = await probeReading(server.port, name, [root.certPem]);
-        expect({ name, same: sameIdentity(probe.identity, node.identity), node: node.identity }).toEqual({ name, same: true, node: node.identity });
+        for (const [reading, probe] of Object.entries(await probeReadings(server.port, name, [root.certPem]))) {
+          expect({ name, reading, same: sameIdentity(probe.identity, node.identity), node: node.identity }).toEqual({ name, reading, same: true, node: node.identity });
+        }
       }
     });
   }
