@@ -56,7 +56,8 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
   const signals = io.stopOnSignals?.();
   try {
     const progress = io.progress ? (done: number, total: number) => io.progress?.(`certwatch: probed ${done}/${total} targets`) : undefined;
-    const resolver = createResolver(config.check.dnsServers);
+    // --dns-server replaces the config's servers, as every command-line option overrides the config.
+    const resolver = createResolver(flags.dnsServer ?? config.check.dnsServers);
     // The ACM, IAM and STS clients load only for a config that lists ACM or IAM.
     const hasCloud = config.cloud.acm.length + config.cloud.iam.length > 0;
     const cloud = hasCloud ? new (require('../probes/cloud-readers') as typeof CloudReaders).SdkCloudReaders() : undefined;

@@ -146,3 +146,44 @@ test('a node serving a certificate for another name fires the invalid alert; dif
   expect(invalid.email).toContain('127.0.0.5: the certificate does not cover "mixed.test"');
   expect(notifications(`other-ca.test:${pool.port}`)).toEqual([]);
 });
+
+test('run --dns-server resolves at the servers given, in place of the config\'s check.dnsServers', async () => {
+  // The config's server knows no pool.test (NXDOMAIN): without the flag the target fails to resolve.
+  const elsewhere = await startDnsServer({});
+  try {
+    writeFileSync(
+      join(dir, 'elsewhere.json'),
+      JSON.stringify({
+        targets: [poolTarget()],
+        check: { caFile: join(dir, 'ca.pem'), timeoutMs: 2000, dnsServers: [elsewhere.server] },
+        audiences: { owners: { emails: ['owners@example.com'] }, oncall: { sms: ['+15550000001'] } },
+      }),
+    );
+    const run = (state: string, ...flags: string[]) =>
+      cli('run', '--config', join(dir, 'elsewhere.json'), '--store', join(dir, state), '--notify', `file:${join(dir, 'elsewhere.jsonl')}`, '--now', day(0).toISOString(), '--json', ...flags);
+    const configured = JSON.parse((await run('elsewhere-config')).out) as { byStatus: Record<string, number> };
+    expect(configured.byStatus).toMatchObject({ error: 1 });
+    const before = dns.queries.length;
+    const given = await run('elsewhere-flag', '--dns-server', dns.server);
+    expect({ code: given.code, err: given.err }).toEqual({ code: 0, err: '' });
+    const { byStatus } = JSON.parse(given.out) as { byStatus: Record<string, number> };
+    expect(byStatus.error).toBe(0); // read from the pool's nodes, whatever they serve now
+    expect(Object.values(byStatus).reduce((sum, count) => sum + count, 0)).toBe(1);
+    expect(dns.queries.slice(before).map((query) => `${query.name} ${query.type}`).sort()).toEqual(['pool.test A', 'pool.test AAAA']);
+    expect(elsewhere.queries.filter((query) => query.name === 'pool.test')).toHaveLength(2); // the configured run only
+  } finally {
+    await elsewhere.close();
+  }
+});
+
+test.each([
+  [['--dns-server', 'dns.internal'], 'give an IP address, not a host name'],
+  [['--dns-server', '10.0.0.2:99999'], 'port "99999" is not a number in 1-65535'],
+])('run %j is a usage mistake: one line, exit 3, no store left behind', async (args, message) => {
+  const state = join(dir, 'refused-state');
+  const { code, out, err } = await cli('run', '--config', join(dir, 'pool.json'), '--store', state, ...args);
+  expect({ code, out }).toEqual({ code: 3, out: '' });
+  expect(err).toContain(message);
+  expect(err.trim().split('\n')).toHaveLength(1);
+  expect(existsSync(state)).toBe(false);
+});
