@@ -72,6 +72,9 @@ interface Sent {
   subject: string;
   sms: string;
   email: string;
+  staleAddresses: string[];
+  addressSummary: string | null;
+  addresses: { address: string; notAfter: string | null; fingerprintSha256: string | null; errorCode: string | null }[] | null;
 }
 
 function notifications(target: string): Sent[] {
@@ -113,6 +116,15 @@ test('a renewal reaching the nodes one by one: the stage repeats while any node 
   const [, dayThree, daySix, recovery] = sent;
   expect(dayThree.email).toContain(`1 of 3 addresses serve the renewed certificate; 127.0.0.3 and 127.0.0.4 still serve the one expiring ${day(24).toISOString().slice(0, 10)}.`);
   expect(dayThree.sms).toContain(' on 127.0.0.3 and 127.0.0.4 (2 of 3)');
+  // The file's line says the same as data, for a machine: which addresses, what each serves.
+  expect(dayThree.staleAddresses).toEqual(['127.0.0.3', '127.0.0.4']);
+  expect(dayThree.addressSummary).toMatch(/^1 of 3 addresses serve the renewed certificate; 127\.0\.0\.3 and 127\.0\.0\.4 still serve/);
+  expect(dayThree.addresses?.map((entry) => [entry.address, entry.notAfter?.slice(0, 10)])).toEqual([
+    ['127.0.0.2', day(400).toISOString().slice(0, 10)],
+    ['127.0.0.3', day(24).toISOString().slice(0, 10)],
+    ['127.0.0.4', day(24).toISOString().slice(0, 10)],
+  ]);
+  expect(recovery.staleAddresses).toEqual([]);
   expect(daySix.email).toContain(`2 of 3 addresses serve the renewed certificate; 127.0.0.4 still serves the one expiring ${day(24).toISOString().slice(0, 10)}.`);
   expect(daySix.email).toContain('deploy it to 127.0.0.4 too and reload it');
   expect(recovery.email).toContain(`All 3 addresses behind pool.test:${pool.port} serve the same certificate now.`);
@@ -127,10 +139,19 @@ test('status names the stale addresses: a line under the table, and addresses an
     expect((await run(0)).code).toBe(0);
     const table = await cli('status', '--store', midway, '--now', day(0).toISOString());
     expect(table.out).toContain(`\n${id}: 2 of 3 addresses serve the renewed certificate; 127.0.0.3 still serves the one expiring ${day(24).toISOString().slice(0, 10)}\n`);
-    const [row] = (JSON.parse((await cli('status', '--json', '--store', midway, '--now', day(0).toISOString())).out) as { certificateId: string; addresses: { address: string; errorCode: string | null }[]; addressSummary: string; daysRemaining: number }[]).filter(
+    const [row] = (
+      JSON.parse((await cli('status', '--json', '--store', midway, '--now', day(0).toISOString())).out) as {
+        certificateId: string;
+        addresses: { address: string; errorCode: string | null }[];
+        staleAddresses: string[];
+        addressSummary: string;
+        daysRemaining: number;
+      }[]
+    ).filter(
       (candidate) => candidate.certificateId === id,
     );
     expect(row.addresses.map((entry) => entry.address)).toEqual(['127.0.0.2', '127.0.0.3', '127.0.0.4']);
+    expect(row.staleAddresses).toEqual(['127.0.0.3']);
     expect(row.daysRemaining).toBe(23);
     expect(row.addressSummary).toMatch(/^2 of 3 addresses serve the renewed certificate; 127\.0\.0\.3 still serves/);
   } finally {
