@@ -124,7 +124,7 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<void
   const now = flags.now ? parseInstant('--now', flags.now) : new Date();
   let opened: OpenStore;
   try {
-    opened = await openStore(flags);
+    opened = await openStore(flags, { warn: io.err });
   } catch (error) {
     if (!(error instanceof NoLocalStoreError)) throw error;
     // Nothing watched there (yet, or a typo in --store): said, and nothing created.
@@ -153,7 +153,7 @@ export async function ackCommand(id: string, flags: AckFlags, io: CliIo): Promis
   const at = flags.now ? parseInstant('--now', flags.now) : clock;
   const until = flags.until ? parseInstant('--until', flags.until) : undefined;
   const certificateId = normaliseCertificateId('ack', id, flags.servername);
-  const opened = await openExistingStore('ack', flags);
+  const opened = await openExistingStore('ack', flags, io);
   try {
     await refuseSimulatedTimeOnClockStore(opened.store, flags, at, clock);
     const request = { at, alert: flags.alert, until, note: flags.note, by: flags.by ?? userName() };
@@ -172,7 +172,7 @@ export async function ackCommand(id: string, flags: AckFlags, io: CliIo): Promis
 
 export async function forgetCommand(id: string, flags: ForgetFlags, io: CliIo): Promise<void> {
   const certificateId = normaliseCertificateId('forget', id, flags.servername);
-  const opened = await openExistingStore('forget', flags);
+  const opened = await openExistingStore('forget', flags, io);
   try {
     const forgotten = await forgetCertificate(opened.store, certificateId, opened.journal).catch((error: unknown) => {
       if (error instanceof UnknownCertificateError) throw new UsageError(`forget: ${error.message}`);
@@ -202,8 +202,8 @@ function userName(): string | undefined {
 }
 
 /** The store of a command that changes what is there: none there is a usage mistake (a typo in --store, say). */
-async function openExistingStore(command: string, flags: StoreFlags): Promise<OpenStore> {
-  return openStore(flags).catch((error: unknown) => {
+async function openExistingStore(command: string, flags: StoreFlags, io: CliIo): Promise<OpenStore> {
+  return openStore(flags, { warn: io.err }).catch((error: unknown) => {
     throw error instanceof NoLocalStoreError ? new UsageError(`${command}: ${error.message}`) : error;
   });
 }

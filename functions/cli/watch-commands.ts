@@ -28,7 +28,7 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
     )
     .action((flags: RunFlags) => {
       // The store opens (the local store's thread boots) while the watch modules load and the config is read.
-      const opening = storeWiring().startOpeningStore(flags, { create: true, deferred: true });
+      const opening = storeWiring().startOpeningStore(flags, { create: true, deferred: true, warn: io.err });
       return actions().runCommand(flags, io, setExitCode, opening);
     });
 
