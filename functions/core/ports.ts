@@ -246,7 +246,12 @@ export interface BatchSummaryRead {
   /** The version of the item under the key, readable or not (0: none): the condition of the next write. */
   readonly storedVersion: number;
   readonly unreadable: string | null;
-  readonly journal: ChangeJournalRecord;
+  /**
+   * null: the journal is not readable (`journalUnreadable` says why). The summary is still returned, so that entries
+   * can be removed before certificates are folded; none is trusted, and the batch writes none, until it is readable.
+   */
+  readonly journal: ChangeJournalRecord | null;
+  readonly journalUnreadable: string | null;
 }
 
 /** Where a deployed batch's summary is kept, beside the states. */
@@ -254,8 +259,8 @@ export interface BatchSummaryStore {
   /**
    * The summary under `key` and the change journal, in one read, eventually consistent: a summary or journal a moment
    * old only makes the batch read more states (its entries are older, its journal shorter). A journal that is not
-   * readable is an error (the batch reads every state then). `consistent`: both read consistently (after a
-   * conditional write lost to another worker's, to write again over what it wrote).
+   * readable is no error (`journal` null: the batch reads every state then); a failed read is. `consistent`: both read
+   * consistently (after a conditional write lost to another worker's, to write again over what it wrote).
    */
   readBatchSummary(key: string, options?: { readonly consistent?: boolean }): Promise<BatchSummaryRead>;
   /**

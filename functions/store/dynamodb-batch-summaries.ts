@@ -4,7 +4,7 @@ import { type BatchSummaryRead, type BatchSummaryStore, type ChangeJournalStore,
 import type { Item } from './dynamodb-attribute-values';
 import { isConditionalCheckFailure } from './dynamodb-state-store';
 import { PARTITION_KEY } from './state-item-encoding';
-import { storeFailure } from './state-store-error';
+import { StateStoreError, storeFailure } from './state-store-error';
 import { itemToJournal, itemToSummary, JOURNAL_KEY, journalToItem, summaryItemKey, summaryToItem } from './summary-item-encoding';
 
 export interface DynamoDbBatchSummariesOptions {
@@ -29,7 +29,15 @@ export class DynamoDbBatchSummaries implements BatchSummaryStore, ChangeJournalS
   async readBatchSummary(key: string, options: { readonly consistent?: boolean } = {}): Promise<BatchSummaryRead> {
     const consistent = options.consistent ?? false;
     const [summaryItem, journalItem] = await Promise.all([this.getItem(summaryItemKey(key), consistent), this.getItem(JOURNAL_KEY, consistent)]);
-    return { ...itemToSummary(key, summaryItem), journal: itemToJournal(journalItem, this.tableName) };
+    let journal: ChangeJournalRecord | null = null;
+    let journalUnreadable: string | null = null;
+    try {
+      journal = itemToJournal(journalItem, this.tableName);
+    } catch (error) {
+      if (!(error instanceof StateStoreError)) throw error;
+      journalUnreadable = error.message;
+    }
+    return { ...itemToSummary(key, summaryItem), journal, journalUnreadable };
   }
 
   async writeBatchSummary(next: BatchSummary, expectedVersion: number): Promise<BatchSummary> {

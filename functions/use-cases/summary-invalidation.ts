@@ -18,24 +18,43 @@ export interface StoredSummary {
  * another worker's write reads the summary again (consistently) and removes the entries from what that worker wrote.
  */
 export class SummaryInvalidation {
-  private stored: StoredSummary;
+  /** null: not read yet (the batch's own read failed): `current` reads it the first time it is asked. */
+  private stored: StoredSummary | null;
+  private reading: Promise<StoredSummary> | null = null;
   private queued: { readonly certificateId: string; readonly done: (error?: unknown) => void }[] = [];
   private flushing = false;
   /** Another worker wrote the summary since this run read it: this run's own summary must not be written over theirs. */
   private overtaken = false;
   private writeCount = 0;
 
+  /** `read`: the summary as the batch read it; null when that read failed. */
   constructor(
     private readonly summaries: BatchSummaryStore,
     private readonly key: string,
-    read: StoredSummary,
+    read: StoredSummary | null,
   ) {
     this.stored = read;
   }
 
-  /** The summary as this run last read or wrote it. */
-  get latest(): StoredSummary {
+  /** The summary as this run last read or wrote it; null until it is read (when the batch's own read failed). */
+  get latest(): StoredSummary | null {
     return this.stored;
+  }
+
+  /**
+   * The summary as this run last read or wrote it. When the batch's own read failed, it is read again, consistently,
+   * the first time it is asked for (once for the run): a certificate folded without knowing its entry could leave that
+   * entry vouching for a state no longer stored. Rejects when that read fails too (the certificate is then not folded).
+   */
+  current(): Promise<StoredSummary> {
+    if (this.stored) return Promise.resolve(this.stored);
+    this.reading ??= this.summaries.readBatchSummary(this.key, { consistent: true }).then(
+      (read) => (this.stored ??= { summary: read.summary, storedVersion: read.storedVersion }),
+      (error: unknown) => {
+        throw new Error(`its summary could not be read to remove its entry before its new state was written, so it was not folded: ${(error as Error).message}`);
+      },
+    );
+    return this.reading;
   }
 
   /** Whether another worker's write was found in the way (the run's own summary is then merged, not written). */
@@ -76,7 +95,7 @@ export class SummaryInvalidation {
 
   private async removeAll(certificateIds: readonly string[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const { summary, storedVersion } = this.stored;
+      const { summary, storedVersion } = await this.current();
       if (!summary) return;
       const next = withoutEntries(summary, certificateIds);
       if (next === summary) return;

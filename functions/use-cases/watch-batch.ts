@@ -93,26 +93,28 @@ export async function watchBatch(config: CertwatchConfig, deps: BatchDependencie
       return null;
     });
   }
-  const plan: BatchReadPlan = read
-    ? planBatchReads(read.summary, read.journal, ids, deps.now)
-    : { trusted: new Map(), changedByHand: [], distrust: deps.summaries ? 'its summary could not be read' : 'no summaries' };
+  const journal = read?.journal ?? null;
+  const plan: BatchReadPlan =
+    read && journal ? planBatchReads(read.summary, journal, ids, deps.now) : { trusted: new Map(), changedByHand: [], distrust: distrustWithout(deps.summaries, read) };
   if (read?.unreadable) problem = read.unreadable;
+  if (read?.journalUnreadable) problem = `its change journal could not be read, so every state was: ${read.journalUnreadable}`;
 
   const listed = ids.filter((id) => !plan.trusted.has(id));
   const observedInputs = new Map<string, ObservedResult>();
   const unchanged = new Map<string, SummaryEntry>();
-  // Without a summary read, none is known to invalidate (what that leaves open: docs/benchmarks.md).
-  const invalidation = deps.summaries && read ? new SummaryInvalidation(deps.summaries, key, read) : null;
+  // Whatever was read, entries are removed before their certificates are folded: when the batch's read failed, the
+  // summary is read again the first time a certificate is folded, and none is folded if that fails too.
+  const invalidation = deps.summaries ? new SummaryInvalidation(deps.summaries, key, read) : null;
   const { summary, states } = await watchCycle(bounded, deps, {
     readStates: () => reader.getMany(listed),
     refoldOnConflict: true,
     recordRun: false,
     keepStates: true,
-    summarized: (input) => {
+    summarized: async (input) => {
       const { certificateId } = input;
       observedInputs.set(certificateId, input);
       const entry = plan.trusted.get(certificateId);
-      const stored = invalidation?.latest.summary ?? null;
+      const stored = invalidation ? (invalidation.latest ?? (await invalidation.current())).summary : null;
       if (!entry && !stored?.entries[certificateId]) return 'listed';
       const digest = observationDigest(input);
       if (entry && entry.observed === digest) {
@@ -126,13 +128,15 @@ export async function watchBatch(config: CertwatchConfig, deps: BatchDependencie
   });
 
   let written = false;
-  if (deps.summaries && invalidation && read && summary.stopped === null) {
+  // No summary is written without both read: one written over a summary not read, or past a journal not read, could
+  // vouch for what people or other workers changed.
+  const latest = invalidation?.latest;
+  if (deps.summaries && invalidation && latest && read && journal && summary.stopped === null) {
     const entries = entriesAfter(ids, { states, summary, unchanged, observedInputs }, bounded, deps.now);
-    const stored = invalidation.latest;
-    const next = nextBatchSummary(stored.summary ?? read.summary, key, entries, read.journal, plan, deps.now);
+    const next = nextBatchSummary(latest.summary ?? read.summary, key, entries, journal, plan, deps.now);
     if (next) {
       const folded = ids.filter((id) => !unchanged.has(id));
-      const outcome = await writeSummary(deps.summaries, next, stored, folded, invalidation.foundOtherWriter);
+      const outcome = await writeSummary(deps.summaries, next, latest, folded, invalidation.foundOtherWriter);
       written = outcome.written;
       problem ??= outcome.problem;
     }
@@ -152,6 +156,12 @@ export async function watchBatch(config: CertwatchConfig, deps: BatchDependencie
       problem,
     },
   };
+}
+
+/** Why no entry of the batch's summary is trusted, when it or the change journal could not be read. */
+function distrustWithout(summaries: BatchSummaryStore | undefined, read: BatchSummaryRead | null): string {
+  if (!summaries) return 'no summaries';
+  return read ? 'its change journal could not be read' : 'its summary could not be read';
 }
 
 /**

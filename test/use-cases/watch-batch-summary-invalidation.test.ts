@@ -1,10 +1,12 @@
+import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { batchSummaryKey, withoutEntries, type BatchSummary } from '../../functions/core/batch-summary';
 import type { BatchSummaryStore, StateBatchReader, StateStore } from '../../functions/core/ports';
 import { createResolver } from '../../functions/probes/dns/create-resolver';
 import { TlsProbe } from '../../functions/probes/tls-probe';
 import { DynamoDbBatchSummaries } from '../../functions/store/dynamodb-batch-summaries';
+import { JOURNAL_KEY } from '../../functions/store/summary-item-encoding';
 import { SummaryInvalidation } from '../../functions/use-cases/summary-invalidation';
-import { watchBatch } from '../../functions/use-cases/watch-batch';
+import { watchBatch, type BatchReport } from '../../functions/use-cases/watch-batch';
 import { issue, type Issued } from '../support/pki';
 import { startTlsServer, type RunningTlsServer } from '../support/servers';
 import { storeWith } from '../support/store-wrapper';
@@ -79,6 +81,20 @@ async function renewableBatch() {
   return { expiring, renewed, batch, soon: batch.ids[0], port };
 }
 
+/**
+ * A run of a renewable batch that folded nothing (nothing written or sent, `soon`'s state as `before`), then SQS
+ * offering the batch again: the entry is removed, then the renewal folded and its recovery sent.
+ */
+async function retryFoldsRenewal(batch: Batch, failed: BatchReport, renewal: { soon: string; before: Awaited<ReturnType<Batch['table']['get']>>; port: number }) {
+  expect(failed.storeWrites).toBe(0);
+  expect(batch.notifier.take()).toEqual([]);
+  expect(await batch.table.get(renewal.soon)).toEqual(renewal.before);
+
+  const retried = await batch.run(at(1.1));
+  expect(retried).toMatchObject({ storeFailures: [], summaryUse: { invalidations: 1, written: true } });
+  expect(batch.notifier.take()).toEqual([`recovery/urgent/127.0.0.1:${renewal.port}/owners+oncall`]);
+}
+
 const throttled = () => Object.assign(new Error('ThrottlingException: Rate of requests exceeds the allowed throughput'), { name: 'ThrottlingException' });
 
 test('a renewal whose summary write fails, then the old certificate served again: the next run reads it and alerts', async () => {
@@ -120,14 +136,7 @@ test('an entry that cannot be removed first: the certificate is not folded (the 
   const throttling = summariesThrough(batch.summaries, throttled);
   const failed = await batch.run(at(1), throttling.store);
   expect(failed.storeFailures).toEqual([{ certificateId: soon, message: expect.stringMatching(/^its summary entry could not be removed before its new state was written, so it was not folded: ThrottlingException/) }]);
-  expect(failed.storeWrites).toBe(0);
-  expect(batch.notifier.take()).toEqual([]);
-  expect(await batch.table.get(soon)).toEqual(before);
-
-  // SQS offers the batch again: the entry is removed, then the renewal folded.
-  const retried = await batch.run(at(1.1));
-  expect(retried).toMatchObject({ storeFailures: [], summaryUse: { invalidations: 1, written: true } });
-  expect(batch.notifier.take()).toEqual([`recovery/urgent/127.0.0.1:${port}/owners+oncall`]);
+  await retryFoldsRenewal(batch, failed, { soon, before, port });
 });
 
 test('a steady run removes nothing: no write beyond what it did before', async () => {
@@ -209,4 +218,92 @@ test('removals asked for while a write is in flight go together in the next writ
   ]);
   expect(invalidation.writes).toBe(2);
   expect(Object.keys((await real.readBatchSummary(key)).summary!.entries)).toEqual(['d', 'e']);
+});
+
+// The batch's own read of its summary failing, or its change journal unreadable: no entry is trusted, and still every
+// entry is removed before its certificate's new state is written (else the renewal below, then a rollback, would leave
+// the old certificate unread and silent until its entry's due time).
+
+/** The summaries through a wrapper whose reads fail as `failRead` says (by whether the read is consistent). */
+function summariesReading(real: DynamoDbBatchSummaries, failRead: (consistent: boolean) => Error | null) {
+  const reads: boolean[] = [];
+  const keys = new Set<string>();
+  const store: BatchSummaryStore = {
+    readBatchSummary: (key, options) => {
+      const consistent = options?.consistent ?? false;
+      reads.push(consistent);
+      keys.add(key);
+      const failure = failRead(consistent);
+      return failure ? Promise.reject(failure) : real.readBatchSummary(key, options);
+    },
+    writeBatchSummary: (next, expectedVersion) => real.writeBatchSummary(next, expectedVersion),
+  };
+  /** The entries of the batch's summary as stored now. */
+  const storedEntries = async () => {
+    expect(keys.size).toBe(1);
+    return Object.keys((await real.readBatchSummary([...keys][0], { consistent: true })).summary?.entries ?? {});
+  };
+  return { store, reads, storedEntries };
+}
+
+/** Hour 2 of a renewal folded at hour 1: the expiring certificate served again must be read and alerted at once. */
+async function rollbackIsAlerted(batch: Batch, expiring: Issued, soon: string, port: number) {
+  batch.serve(0, expiring);
+  const hour2 = await batch.run(at(2));
+  expect(hour2.summaryUse).toMatchObject({ unread: 1, distrust: null });
+  expect(batch.notifier.take()).toEqual([`expiry/urgent/127.0.0.1:${port}/owners+oncall`]);
+  expect((await batch.table.get(soon))?.certificate?.notAfter).toBe(expiring.cert.notAfter.toISOString());
+}
+
+test('a renewal in a run whose summary read failed: the summary is read again first, the entry removed, and a rollback next run is alerted', async () => {
+  const { expiring, renewed, batch, soon, port } = await renewableBatch();
+  const [, far] = batch.ids;
+
+  batch.serve(0, renewed);
+  const flaky = summariesReading(batch.summaries, (consistent) => (consistent ? null : throttled()));
+  const hour1 = await batch.run(at(1), flaky.store);
+  expect(flaky.reads).toEqual([false, true]); // the batch's read, then once again (consistently) before the first fold
+  expect(hour1.summaryUse).toMatchObject({ read: 2, unread: 0, distrust: 'its summary could not be read', invalidations: 1, written: false, problem: expect.stringMatching(/ThrottlingException/) });
+  expect(batch.notifier.take()).toEqual([`recovery/urgent/127.0.0.1:${port}/owners+oncall`]);
+  expect(await flaky.storedEntries()).toEqual([far]);
+
+  await rollbackIsAlerted(batch, expiring, soon, port);
+});
+
+test('a summary that cannot be read at all: no certificate is folded (the batch fails, nothing sent) and the retry folds the renewal', async () => {
+  const { renewed, batch, soon, port } = await renewableBatch();
+  const before = await batch.table.get(soon);
+
+  batch.serve(0, renewed);
+  const down = summariesReading(batch.summaries, () => throttled());
+  const failed = await batch.run(at(1), down.store);
+  expect(down.reads).toEqual([false, true]); // read again once for the run, not once per certificate
+  expect(failed.storeFailures).toEqual(
+    batch.ids.map((certificateId) => ({ certificateId, message: expect.stringMatching(/^its summary could not be read to remove its entry before its new state was written, so it was not folded: .*ThrottlingException/) })),
+  );
+  await retryFoldsRenewal(batch, failed, { soon, before, port });
+});
+
+test('a renewal while the change journal is unreadable: nothing is trusted, the entry is still removed first, and once the journal is deleted a rollback is alerted', async () => {
+  const { expiring, renewed, batch, soon, port } = await renewableBatch();
+  const [, far] = batch.ids;
+  await suite.dynamo.client.send(new PutItemCommand({ TableName: batch.table.tableName, Item: { certificateId: { S: JOURNAL_KEY }, version: { N: '1' }, sequence: { N: '1' }, recent: { S: '[' } } }));
+
+  batch.serve(0, renewed);
+  const watching = summariesReading(batch.summaries, () => null);
+  const hour1 = await batch.run(at(1), watching.store);
+  expect(hour1.summaryUse).toMatchObject({
+    read: 2,
+    unread: 0,
+    distrust: 'its change journal could not be read',
+    invalidations: 1,
+    written: false,
+    problem: expect.stringContaining(`its change journal could not be read, so every state was: the change journal ${JOURNAL_KEY}`),
+  });
+  expect(batch.notifier.take()).toEqual([`recovery/urgent/127.0.0.1:${port}/owners+oncall`]);
+  expect(await watching.storedEntries()).toEqual([far]);
+
+  // As the error says: the item is deleted. The summary is trusted again, less the entry removed.
+  await suite.dynamo.client.send(new DeleteItemCommand({ TableName: batch.table.tableName, Key: { certificateId: { S: JOURNAL_KEY } } }));
+  await rollbackIsAlerted(batch, expiring, soon, port);
 });

@@ -247,7 +247,7 @@ test('a journal that cannot be read: the batch reads every state, says why, and 
 
   const blind = await watch(batch, reads.store, batch.summaries, later(day(0), 1));
   expect(reads.listed.at(-1)).toEqual(batch.ids);
-  expect(blind.summaryUse).toMatchObject({ read: 2, unread: 0, written: false, distrust: 'its summary could not be read', problem: expect.stringContaining('the change journal certwatch#changes') });
+  expect(blind.summaryUse).toMatchObject({ read: 2, unread: 0, written: false, invalidations: 0, distrust: 'its change journal could not be read', problem: expect.stringContaining('its change journal could not be read, so every state was: the change journal certwatch#changes') });
   expect(await storedSummaries(batch.table)).toEqual(before);
 });
 
