@@ -7,7 +7,7 @@ import type * as DynamoDbTableModule from '../store/dynamodb-table';
 import { TableShapeError } from '../store/state-store-error';
 import { terminalSafe } from '../core/safe-text';
 import { startEmbeddedDynamoDb, StoreDirectoryLockedError } from './local-store/embedded-dynamodb';
-import { tornLogWarning } from './local-store/torn-log';
+import { lostWritesWarning } from './local-store/lost-writes';
 import { OpeningStateStore } from './opening-state-store';
 import type { StoreFlags } from './options';
 import { UsageError } from './usage-error';
@@ -47,8 +47,8 @@ export interface StoreUse {
    */
   readonly deferred?: boolean;
   /**
-   * Prints a warning line about the store (`certwatch: warning: ...\n`): a local store that had lost its last writes
-   * (torn-log.ts). @default none printed
+   * Prints a warning line about the store (`certwatch: warning: ...\n`): a local store that lost writes as it opened
+   * (lost-writes.ts). @default none printed
    */
   readonly warn?: (line: string) => void;
 }
@@ -109,7 +109,7 @@ function openingLocalStore(directory: string, use: StoreUse): OpeningStore {
   // Its errors name the store already; a store in use is a usage mistake, a damaged or unreadable one a failure.
   const held = startEmbeddedDynamoDb({ path: directory, create: use.create ?? false, openWhen, preloadStateStore: true }).then(
     (embedded) => {
-      if (embedded.tornLog !== null) use.warn?.(`${terminalSafe(`certwatch: ${tornLogWarning(embedded.path ?? directory, embedded.tornLog)}`)}\n`);
+      if (embedded.lostWrites.length > 0) use.warn?.(`${terminalSafe(`certwatch: ${lostWritesWarning(embedded.path ?? directory, embedded.lostWrites)}`)}\n`);
       return embedded;
     },
     (error: unknown) => {

@@ -1,11 +1,12 @@
-import { mkdtempSync, statSync, truncateSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { endsMidRecord, findTornLog } from '../../../functions/cli/local-store/torn-log';
+import { droppedWhenOpened, endsMidRecord, findTornLog } from '../../../functions/cli/local-store/lost-writes';
 
-// LevelDB's log, as the store's own LevelDB build writes it, cut where a crash, a full disk or a partial copy would:
-// LevelDB itself drops a write cut short without a word, so certwatch must look before it opens the store.
+// LevelDB's log, as the store's own LevelDB build writes it, cut where a crash, a full disk or a partial copy would,
+// or damaged: LevelDB itself drops a write cut short without a word, so certwatch must look before it opens the
+// store; a damaged record it drops saying so only in its LOG file.
 
 interface Database {
   open(): Promise<void>;
@@ -16,7 +17,7 @@ interface Database {
 const { Level } = require(require.resolve('level', { paths: [require.resolve('dynalite')] })) as { Level: new (path: string) => Database };
 
 let parent: string;
-beforeAll(() => (parent = mkdtempSync(join(tmpdir(), 'certwatch-torn-log-'))));
+beforeAll(() => (parent = mkdtempSync(join(tmpdir(), 'certwatch-lost-writes-'))));
 afterAll(() => rm(parent, { recursive: true, force: true }));
 
 /** A store with `values` written one by one, closed: its log's size after each write (where each ends). */
@@ -91,4 +92,21 @@ test('a block ending in the zeros the writer pads it with is not torn', () => {
 test('a directory without a log, or none at all, is not torn', () => {
   expect(findTornLog(join(parent, 'missing'))).toBeNull();
   expect(findTornLog(parent)).toBeNull();
+});
+
+test('a damaged record in the log: LevelDB drops it and the rest of its block, and says so only in its LOG, which names how much', async () => {
+  const { directory, log, ends } = await written('damaged', ['a'.repeat(300), 'b'.repeat(300), 'c'.repeat(300)]);
+  const bytes = readFileSync(log);
+  bytes[ends[0] + 100] ^= 0xff; // inside the second write
+  writeFileSync(log, bytes);
+  expect(findTornLog(directory)).toBeNull(); // whole, as far as its lengths go
+  expect(await readBack(directory, 3)).toEqual(['a'.repeat(300), undefined, undefined]);
+  expect(droppedWhenOpened(directory)).toEqual([`LevelDB dropped ${ends[2] - ends[0]} bytes of its log 000003.log as damaged (Corruption: checksum mismatch)`]);
+});
+
+test('an open that dropped nothing, or a store without a LOG, reports nothing', async () => {
+  const { directory } = await written('clean', ['a'.repeat(300)]);
+  expect(await readBack(directory, 1)).toEqual(['a'.repeat(300)]);
+  expect(droppedWhenOpened(directory)).toEqual([]);
+  expect(droppedWhenOpened(join(parent, 'missing'))).toEqual([]);
 });

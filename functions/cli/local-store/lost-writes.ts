@@ -1,10 +1,13 @@
-import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
-// A local store whose LevelDB log ends in the middle of a write (a crash or a full disk while it was written, a copy
-// cut short). LevelDB takes such a tail for a writer that died mid-record and drops it without a word, not even in
-// its LOG file: what the last command wrote last (a notice recorded as sent, the run ledger, an acknowledgement) is
-// gone, and the next open rewrites the log, so only a look before that open can tell.
+// Writes a local store loses as it opens, which LevelDB does not report as errors: it replays its log of the last
+// writes into a table and goes on without what it could not read, and the next open has rewritten the log.
+// - A log that ends in the middle of a write (a crash or a full disk while it was written, a copy cut short): taken
+//   for a writer that died mid-record and dropped without a word, not even in LevelDB's LOG file; only a look
+//   before the open can tell.
+// - A damaged record in the log (a bad block): LevelDB drops it and the rest of its block, often the whole state,
+//   and says so only in its LOG file (`dropping N bytes; Corruption: ...`), which each open starts afresh.
 
 /** LevelDB's log format (doc/log_format.md): 32 KiB blocks of records, each behind a 7-byte header. */
 const BLOCK_BYTES = 32_768;
@@ -63,11 +66,33 @@ function lastBlockEndsMidRecord(file: string): boolean {
   }
 }
 
-/** The one line a command prints when the store it opened had lost its last writes. */
-export function tornLogWarning(directory: string, logFile: string): string {
+/**
+ * What LevelDB's LOG file says it dropped of its logs while this open replayed them: `dropped 6126 bytes of its log
+ * 000003.log as damaged (Corruption: checksum mismatch)`, one a line it wrote. None when it dropped nothing, or the
+ * LOG cannot be read.
+ */
+export function droppedWhenOpened(directory: string): string[] {
+  let log: string;
+  try {
+    log = readFileSync(join(directory, 'LOG'), 'utf8');
+  } catch {
+    return [];
+  }
+  return log.split('\n').flatMap((line) => {
+    const dropped = /(\S+\.log): dropping (\d+) bytes; (.+)$/.exec(line);
+    return dropped ? [`LevelDB dropped ${dropped[2]} bytes of its log ${basename(dropped[1])} as damaged (${dropped[3].trim()})`] : [];
+  });
+}
+
+/** What a torn log (findTornLog) lost, as lostWritesWarning takes it. */
+export function tornLogLoss(logFile: string): string {
+  return `its LevelDB log ${logFile} ends in the middle of a write (a crash or a full disk while certwatch wrote it, or a copy cut short), which LevelDB drops without a word`;
+}
+
+/** The one line a command prints when the store it opened had lost writes (`losses`: tornLogLoss, droppedWhenOpened). */
+export function lostWritesWarning(directory: string, losses: readonly string[]): string {
   return (
-    `warning: the local store ${directory} lost its last writes: its LevelDB log ${logFile} ends in the middle of a write ` +
-    '(a crash or a full disk while certwatch wrote it, or a copy cut short), which LevelDB drops without a word; what the ' +
-    'last command recorded last is gone: a notice it recorded as sent may be sent again, an acknowledgement may need giving again'
+    `warning: the local store ${directory} lost writes: ${losses.join('; ')}; what they recorded is gone: a notice ` +
+    'recorded as sent may be sent again, an acknowledgement may need giving again, and a certificate whose state is lost is watched afresh'
   );
 }
