@@ -69,6 +69,8 @@ export interface OpenStore {
 export interface OpeningStore {
   /** Where the state lives, for messages. */
   readonly description: string;
+  /** A DynamoDB table's change journal (OpenStore.journal): a run tells it before and after (EVERY_CERTIFICATE). */
+  readonly journal?: ChangeJournalStore;
   /**
    * Settles once the store is this command's (the local store's directory lock taken): a directory another
    * certwatch holds fails here, with a UsageError, before the rest of the opening.
@@ -168,7 +170,7 @@ function openingDynamoDb(tableName: string): OpeningStore {
       throw error instanceof TableShapeError ? new UsageError(error.message) : error;
     },
   );
-  return opening(description, Promise.resolve(), ready);
+  return { ...opening(description, Promise.resolve(), ready), journal: open.journal };
 }
 
 function opening(description: string, held: Promise<void>, ready: Promise<OpenStore>): OpeningStore {

@@ -10,6 +10,7 @@ import type * as CloudReaders from '../probes/cloud-readers';
 import { TlsProbe } from '../probes/tls-probe';
 import { acknowledgeCertificate, UnknownCertificateError } from '../use-cases/acknowledge-certificate';
 import { forgetCertificate } from '../use-cases/forget-certificate';
+import { journalledStore } from '../use-cases/journalled-store';
 import { runWatch, type RunSummary } from '../use-cases/run-watch';
 import { statusReport, type StatusRow } from '../use-cases/status-report';
 import type { Notifier, StateStore } from '../core/ports';
@@ -53,6 +54,8 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
     await opening.close();
     throw error;
   }
+  // A table deployed workers use: its change journal is told before the run's first write and after its last.
+  const journalled = opening.journal ? journalledStore(opening.store, opening.journal) : null;
   const signals = io.stopOnSignals?.();
   try {
     const progress = io.progress ? (done: number, total: number) => io.progress?.(`certwatch: probed ${done}/${total} targets`) : undefined;
@@ -66,7 +69,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
       resolver,
       files: new CertificateFiles(),
       cloud,
-      store: opening.store,
+      store: journalled ?? opening.store,
       notifier,
       now,
       // A simulated time is not the clock: the run then tells the two apart (and the store is not marked as real).
@@ -79,6 +82,10 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
     setExitCode(needsAttention(summary) ? 1 : 0);
   } finally {
     try {
+      await journalled?.finish().catch((error: unknown) => {
+        io.err(`certwatch: the change journal of the ${opening.description} could not be told after this run: ${terminalSafe((error as Error).message)}; the deployed workers may not see what it changed for up to a day\n`);
+        setExitCode(1);
+      });
       await opening.close();
     } finally {
       signals?.dispose();
