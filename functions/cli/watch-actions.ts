@@ -59,7 +59,8 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
   const signals = io.stopOnSignals?.();
   try {
     const progress = io.progress ? (done: number, total: number) => io.progress?.(`certwatch: probed ${done}/${total} targets`) : undefined;
-    const resolver = createResolver(config.check.dnsServers);
+    // --dns-server replaces the config's servers, as every command-line option overrides the config.
+    const resolver = createResolver(flags.dnsServer ?? config.check.dnsServers);
     // The ACM, IAM and STS clients load only for a config that lists ACM or IAM.
     const hasCloud = config.cloud.acm.length + config.cloud.iam.length > 0;
     const cloud = hasCloud ? new (require('../probes/cloud-readers') as typeof CloudReaders).SdkCloudReaders() : undefined;
@@ -130,7 +131,7 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<void
   const now = flags.now ? parseInstant('--now', flags.now) : new Date();
   let opened: OpenStore;
   try {
-    opened = await openStore(flags);
+    opened = await openStore(flags, { warn: io.err });
   } catch (error) {
     if (!(error instanceof NoLocalStoreError)) throw error;
     // Nothing watched there (yet, or a typo in --store): said, and nothing created.
@@ -159,7 +160,7 @@ export async function ackCommand(id: string, flags: AckFlags, io: CliIo): Promis
   const at = flags.now ? parseInstant('--now', flags.now) : clock;
   const until = flags.until ? parseInstant('--until', flags.until) : undefined;
   const certificateId = normaliseCertificateId('ack', id, flags.servername);
-  const opened = await openExistingStore('ack', flags);
+  const opened = await openExistingStore('ack', flags, io);
   try {
     await refuseSimulatedTimeOnClockStore(opened.store, flags, at, clock);
     const request = { at, alert: flags.alert, until, note: flags.note, by: flags.by ?? userName() };
@@ -178,7 +179,7 @@ export async function ackCommand(id: string, flags: AckFlags, io: CliIo): Promis
 
 export async function forgetCommand(id: string, flags: ForgetFlags, io: CliIo): Promise<void> {
   const certificateId = normaliseCertificateId('forget', id, flags.servername);
-  const opened = await openExistingStore('forget', flags);
+  const opened = await openExistingStore('forget', flags, io);
   try {
     const forgotten = await forgetCertificate(opened.store, certificateId, opened.journal).catch((error: unknown) => {
       if (error instanceof UnknownCertificateError) throw new UsageError(`forget: ${error.message}`);
@@ -208,8 +209,8 @@ function userName(): string | undefined {
 }
 
 /** The store of a command that changes what is there: none there is a usage mistake (a typo in --store, say). */
-async function openExistingStore(command: string, flags: StoreFlags): Promise<OpenStore> {
-  return openStore(flags).catch((error: unknown) => {
+async function openExistingStore(command: string, flags: StoreFlags, io: CliIo): Promise<OpenStore> {
+  return openStore(flags, { warn: io.err }).catch((error: unknown) => {
     throw error instanceof NoLocalStoreError ? new UsageError(`${command}: ${error.message}`) : error;
   });
 }

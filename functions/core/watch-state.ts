@@ -98,6 +98,12 @@ export interface PlannedNotification {
    */
   readonly stageNow?: string;
   /**
+   * Only for an expiry `recovery` decided after a clock that was ahead (clock.ts): the expiry notice that clock sent
+   * which this one corrects, its stage and the time that clock gave it. Those it told were told a stage the
+   * certificate is not in; `stageNow` is the one it is in (absent: none).
+   */
+  readonly corrects?: { readonly stage: string; readonly decidedAt: string };
+  /**
    * The certificate's acknowledgements when it was decided (the one of a stage it just left among them): who said
    * they are on it, until when, and their note, so that the next notices show it. Absent when there were none.
    */

@@ -1,6 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import type { Notifier, PublishResult } from '../core/ports';
-import type { AlertKind, PlannedNotification } from '../core/watch-state';
+import { addressCountOf, describeAddresses, staleAddresses } from '../core/escalation/addresses-seen';
+import type { AddressSeen, AlertKind, PlannedNotification } from '../core/watch-state';
 import { renderMessage } from './render/render-message';
 import { redactCredentials } from '../core/target';
 
@@ -14,6 +15,14 @@ export interface NotificationFileLine {
   readonly certificateId: string;
   readonly target: string;
   readonly daysRemaining: number | null;
+  /** The addresses behind the name when it was decided (bounded, as `status --json` has them); null for one address. */
+  readonly addresses: readonly AddressSeen[] | null;
+  /** How many addresses there were; null for one address. */
+  readonly addressCount: number | null;
+  /** Those still serving (or, failing, last seen serving) a certificate older than the newest: where to deploy it. */
+  readonly staleAddresses: readonly string[];
+  /** `2 of 3 addresses serve the renewed certificate; 10.0.0.7 still serves ...`; null when they agree. */
+  readonly addressSummary: string | null;
   readonly subject: string;
   readonly email: string;
   readonly sms: string;
@@ -35,6 +44,10 @@ export function notificationFileLine(notification: PlannedNotification, now: Dat
     certificateId: notification.certificateId,
     target: redactCredentials(notification.target),
     daysRemaining: notification.daysRemaining,
+    addresses: notification.addresses ?? null,
+    addressCount: addressCountOf(notification),
+    staleAddresses: staleAddresses(notification),
+    addressSummary: describeAddresses(notification),
     subject,
     email,
     sms,

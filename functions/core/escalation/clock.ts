@@ -84,6 +84,23 @@ export function setAsideTheFuture(state: WatchState, horizon: number, now: Date)
   };
 }
 
+/** What a clock ahead told about a certificate's expiry: the stage of its last expiry notice, and everyone its expiry notices told. */
+export interface ExpiryToldAhead {
+  readonly stage: string;
+  readonly decidedAt: string;
+  readonly audiences: readonly string[];
+}
+
+/**
+ * The expiry notices sent beyond `horizon` (those setAsideTheFuture drops from `sent`): what they told, and whom;
+ * null when there were none. Whoever they told a stage the certificate is not in at the run's time is owed a correction.
+ */
+export function expiryToldAhead(state: WatchState, horizon: number): ExpiryToldAhead | null {
+  const ahead = state.sent.filter((notice) => notice.kind === 'expiry' && isBeyond(notice.decidedAt, horizon));
+  const last = ahead.at(-1);
+  return last ? { stage: last.stage, decidedAt: last.decidedAt, audiences: [...new Set(ahead.flatMap((notice) => notice.audiences))] } : null;
+}
+
 function unclaimed(notice: PlannedNotification): PlannedNotification {
   const { claimedAt: _at, claimedUntil: _until, ...rest } = notice;
   return rest;

@@ -2,7 +2,7 @@ import { CLOCK_TOLERANCE_MS, horizonOf, setAsideTheFuture } from '../../../funct
 import { isDigestDue } from '../../../functions/core/escalation/digest';
 import { foldObservation } from '../../../functions/core/escalation/fold';
 import { DEFAULT_POLICY } from '../../../functions/core/escalation/policy';
-import { at, currentState, DAY, serveLong, TARGET, Watcher, type Delivery } from './harness';
+import { at, BOTH, currentState, DAY, serveLong, TARGET, Watcher, type Delivery } from './harness';
 
 // A clock that was ahead: one forward jump of the host clock, or one run with --force-now, must never mute the
 // watcher. The runs after it send every alert a store without the jump would have sent.
@@ -32,6 +32,30 @@ describe('runs after a clock that was ahead', () => {
     const corrections = after.filter(([time, kind]) => time === '350d' && kind === 'recovery');
     expect(corrections.map(([, , , audiences]) => audiences)).toEqual(fromTheFuture.filter(([, kind]) => kind === 'expiry').map(([, , , audiences]) => audiences));
     expect([...before, ...after.filter((delivery) => !corrections.includes(delivery))]).toEqual(undisturbed.deliveries);
+  });
+
+  test('a jump into a more severe stage: those it told hear one correction naming what they were told and the stage it really is', () => {
+    const undisturbed = new Watcher();
+    realRuns(undisturbed, 370, 400);
+    const jumped = new Watcher();
+    const before = realRuns(jumped, 370, 375); // the warning stage: owners
+    jumped.run(at(396), serveLong(at(396))); // the host clock 21 days ahead for one run: critical, to owners and oncall
+    expect(jumped.deliveries.slice(before.length)).toEqual([['396d', 'expiry', 'critical', BOTH]]);
+
+    const [correction, ...others] = jumped.run(at(375), serveLong(at(375)));
+    expect(others).toEqual([]);
+    expect(correction).toMatchObject({ kind: 'recovery', stage: 'critical', stageNow: 'warning', audiences: ['owners', 'oncall'], corrects: { stage: 'critical', decidedAt: at(396).toISOString() } });
+    // Oncall, whom the warning stage does not notify, is let go; after the correction, everything is as without the jump.
+    expect(currentState(jumped).expiry.audiencesTold).toEqual(['owners']);
+    const after = realRuns(jumped, 375.25, 400);
+    expect([...before, ...after]).toEqual(undisturbed.deliveries.filter(([time]) => time !== '375d'));
+  });
+
+  test('a jump within the stage it is really in sends no correction', () => {
+    const watcher = new Watcher();
+    realRuns(watcher, 385, 386); // urgent, sent on day 385
+    watcher.run(at(390), serveLong(at(390))); // still urgent, 4 days ahead: its daily repeat
+    expect(watcher.run(at(385, 20), serveLong(at(385, 20)))).toEqual([]); // the repeat from day 385 is not due yet
   });
 
   test('the first run after it says so (aheadOfClock), and its history records it', () => {
