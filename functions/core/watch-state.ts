@@ -148,6 +148,11 @@ export interface SentNotification {
   readonly stage: string;
   readonly audiences: readonly string[];
   readonly decidedAt: string;
+  /**
+   * A recovery that left the certificate in a stage (PlannedNotification.stageNow: eased, or a correction): its series
+   * goes on (clock.ts reads it). Absent otherwise, and in notices recorded before it was kept.
+   */
+  readonly stageNow?: string;
   readonly sentAt: string;
   /** SNS MessageId (or the local notifier's id). */
   readonly messageId: string | null;

@@ -46,7 +46,8 @@ export function setAsideTheFuture(state: WatchState, horizon: number, now: Date)
   if (!fromTheFuture) return null;
 
   const sent = state.sent.filter((notice) => !beyond(notice.decidedAt));
-  const expiryNotice = lastOfSeries(sent, (notice) => notice.kind === 'expiry', (notice) => notice.kind === 'recovery' && notice.stage !== 'error' && notice.stage !== 'invalid');
+  // A recovery that leaves the certificate in a stage (`stageNow`: eased, or a correction) does not end its series.
+  const expiryNotice = lastOfSeries(sent, (notice) => notice.kind === 'expiry', (notice) => notice.kind === 'recovery' && notice.stage !== 'error' && notice.stage !== 'invalid' && notice.stageNow === undefined);
   const errorNotice = lastOfSeries(sent, (notice) => notice.kind === 'error' && notice.stage === 'error', (notice) => notice.kind === 'recovery' && notice.stage === 'error');
   const invalidNotice = lastOfSeries(sent, (notice) => notice.kind === 'error' && notice.stage === 'invalid', (notice) => notice.kind === 'recovery' && notice.stage === 'invalid');
   const expiry = beyond(state.expiry.lastNotifiedAt) || beyond(state.expiry.stageEnteredAt)

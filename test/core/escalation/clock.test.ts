@@ -51,6 +51,24 @@ describe('runs after a clock that was ahead', () => {
     expect([...before, ...after]).toEqual(undisturbed.deliveries.filter(([time]) => time !== '375d'));
   });
 
+  test('a second jump after the first was corrected: corrected once more, and the stage it is in goes on without a fresh notice', () => {
+    const undisturbed = new Watcher();
+    realRuns(undisturbed, 384, 395);
+    const jumped = new Watcher();
+    const before = realRuns(jumped, 384, 385.5); // urgent from day 384, repeated daily
+    jumped.run(at(396), serveLong(at(396))); // ahead: critical
+    const between = realRuns(jumped, 385.5, 385.75); // the first real run corrects it: its last notice so far
+    jumped.run(at(397), serveLong(at(397))); // ahead again: critical
+    const after = realRuns(jumped, 385.75, 395);
+    const corrections = [...between, ...after].filter(([, kind]) => kind === 'recovery');
+    expect(corrections).toEqual([
+      ['385d12h', 'recovery', 'critical', BOTH],
+      ['385d18h', 'recovery', 'critical', BOTH],
+    ]);
+    // Neither correction restarts the urgent series: its daily repeats are the undisturbed watcher's.
+    expect([...before, ...[...between, ...after].filter(([, kind]) => kind !== 'recovery')]).toEqual(undisturbed.deliveries);
+  });
+
   test('a jump within the stage it is really in sends no correction', () => {
     const watcher = new Watcher();
     realRuns(watcher, 385, 386); // urgent, sent on day 385
