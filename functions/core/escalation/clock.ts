@@ -31,8 +31,8 @@ export function isBeyond(iso: string | null | undefined, horizon: number): boole
  * Notices decided beyond it are dropped, pending or sent (a real run deciding the same notice at that time later must
  * not take it for sent); claims made beyond it are released; the expiry stage and each alert's repeat timer go back
  * to what the notices sent before the horizon say (as if the future run had not happened); acknowledgements made
- * beyond it go, and so do its history entries, with one entry saying so. Who was told stays told: they hear the
- * recovery, which corrects what they were told too early.
+ * beyond it go, and one of the stage it goes back to that the clock ahead cleared holds again; its history entries go,
+ * with one entry saying so. Who was told stays told: they hear the recovery, which corrects what they were told too early.
  */
 export function setAsideTheFuture(state: WatchState, horizon: number, now: Date): WatchState | null {
   const beyond = (iso: string | null | undefined) => isBeyond(iso, horizon);
@@ -54,10 +54,15 @@ export function setAsideTheFuture(state: WatchState, horizon: number, now: Date)
     ? { ...state.expiry, stage: expiryNotice?.stage ?? null, stageEnteredAt: expiryNotice?.decidedAt ?? null, lastNotifiedAt: expiryNotice?.decidedAt ?? null }
     : state.expiry;
   const keptAck = <Ack extends { readonly at: string } | null | undefined>(ack: Ack): Ack | null => (ack && beyond(ack.at) ? null : ack);
+  // An acknowledgement of the stage it goes back to, which the clock ahead cleared when it changed the stage, holds again.
+  const { clearedAcknowledgement: cleared, ...kept } = state;
+  const clearedAhead = cleared && beyond(cleared.clearedAt) ? cleared.acknowledgement : null;
+  const restored = clearedAhead && !beyond(clearedAhead.at) && clearedAhead.stage === expiry.stage ? clearedAhead : null;
   return {
-    ...state,
+    ...kept,
+    ...(cleared && !clearedAhead ? { clearedAcknowledgement: cleared } : {}),
     expiry,
-    acknowledgement: keptAck(state.acknowledgement),
+    acknowledgement: keptAck(state.acknowledgement) ?? restored,
     errorAlert: {
       ...state.errorAlert,
       lastNotifiedAt: beyond(state.errorAlert.lastNotifiedAt) ? (errorNotice?.decidedAt ?? null) : state.errorAlert.lastNotifiedAt,

@@ -1,3 +1,4 @@
+import { acknowledge } from '../../../functions/core/escalation/acknowledge';
 import { CLOCK_TOLERANCE_MS, horizonOf, setAsideTheFuture } from '../../../functions/core/escalation/clock';
 import { isDigestDue } from '../../../functions/core/escalation/digest';
 import { foldObservation } from '../../../functions/core/escalation/fold';
@@ -67,6 +68,24 @@ describe('runs after a clock that was ahead', () => {
     ]);
     // Neither correction restarts the urgent series: its daily repeats are the undisturbed watcher's.
     expect([...before, ...[...between, ...after].filter(([, kind]) => kind !== 'recovery')]).toEqual(undisturbed.deliveries);
+  });
+
+  test('an acknowledgement of the stage it is really in holds after a jump into a more severe stage cleared it', () => {
+    const undisturbed = new Watcher();
+    realRuns(undisturbed, 384, 385);
+    undisturbed.state = acknowledge(currentState(undisturbed), { at: at(384, 1), note: 'OPS-9', by: 'alice' });
+    realRuns(undisturbed, 384.25, 395);
+    const jumped = new Watcher();
+    realRuns(jumped, 384, 385);
+    jumped.state = acknowledge(currentState(jumped), { at: at(384, 1), note: 'OPS-9', by: 'alice' });
+    realRuns(jumped, 384.25, 386);
+    jumped.run(at(396), serveLong(at(396))); // ahead: critical, which clears the urgent stage's acknowledgement
+    const [correction, ...others] = jumped.run(at(386), serveLong(at(386)));
+    expect(others).toEqual([]);
+    expect(correction).toMatchObject({ kind: 'recovery', corrects: { stage: 'critical' }, stageNow: 'urgent' });
+    expect(currentState(jumped).acknowledgement).toMatchObject({ stage: 'urgent', note: 'OPS-9', by: 'alice' });
+    // The urgent stage stays acknowledged: no daily repeat, as without the jump.
+    expect(realRuns(jumped, 386.25, 395)).toEqual(undisturbed.deliveries.filter(([time]) => Number.parseInt(time, 10) >= 386));
   });
 
   test('a jump within the stage it is really in sends no correction', () => {
