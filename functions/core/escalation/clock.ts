@@ -62,7 +62,8 @@ export function setAsideTheFuture(state: WatchState, horizon: number, now: Date)
     ...kept,
     ...(cleared && !clearedAhead ? { clearedAcknowledgement: cleared } : {}),
     expiry,
-    acknowledgement: keptAck(state.acknowledgement) ?? restored,
+    // One of another stage (the stage ahead, acknowledged by a person meanwhile) applies to none the certificate is in.
+    acknowledgement: restored && keptAck(state.acknowledgement)?.stage !== expiry.stage ? restored : keptAck(state.acknowledgement),
     errorAlert: {
       ...state.errorAlert,
       lastNotifiedAt: beyond(state.errorAlert.lastNotifiedAt) ? (errorNotice?.decidedAt ?? null) : state.errorAlert.lastNotifiedAt,

@@ -88,6 +88,18 @@ describe('runs after a clock that was ahead', () => {
     expect(realRuns(jumped, 386.25, 395)).toEqual(undisturbed.deliveries.filter(([time]) => Number.parseInt(time, 10) >= 386));
   });
 
+  test('so does it when a person acknowledged the stage ahead meanwhile (an acknowledgement of a stage it is not in)', () => {
+    const jumped = new Watcher();
+    realRuns(jumped, 384, 385);
+    jumped.state = acknowledge(currentState(jumped), { at: at(384, 1), note: 'OPS-9', by: 'alice' });
+    realRuns(jumped, 384.25, 386);
+    jumped.run(at(396), serveLong(at(396))); // ahead: critical
+    jumped.state = acknowledge(currentState(jumped), { at: at(386, 0.5), note: 'looking', by: 'bob' }); // the critical notice, on the real clock
+    jumped.run(at(386, 1), serveLong(at(386, 1)));
+    expect(currentState(jumped).acknowledgement).toMatchObject({ stage: 'urgent', by: 'alice' });
+    expect(realRuns(jumped, 386.25, 395).filter(([, kind, stage]) => kind === 'expiry' && stage === 'urgent')).toEqual([]);
+  });
+
   test('a jump within the stage it is really in sends no correction', () => {
     const watcher = new Watcher();
     realRuns(watcher, 385, 386); // urgent, sent on day 385
