@@ -16,7 +16,8 @@ export interface JournalledStateStore extends StateStore {
  * `store`, for a run from outside the deployment on a table deployed workers use (`certwatch run --store dynamodb`):
  * its first state write (put, delete) waits until the change journal has been told that the run changes any
  * certificate (EVERY_CERTIFICATE), so that no batch trusts a summary over what the run changes. When the journal cannot
- * be told, every state write fails with its error: the run changes nothing. Reads and the run ledger go straight through.
+ * be told, every state write fails with its error, and so does every later write of the run ledger: the run changes
+ * nothing and sends nothing (not the digest). Reads, and the ledger of a run that wrote no state, go straight through.
  */
 export function journalledStore(store: StateStore, journal: ChangeJournalStore): JournalledStateStore {
   let told: Promise<void> | null = null;
@@ -35,7 +36,12 @@ export function journalledStore(store: StateStore, journal: ChangeJournalStore):
       return store.delete(id, expected);
     },
     getLedger: () => store.getLedger(),
-    putLedger: (ledger, expected) => store.putLedger(ledger, expected),
+    // No change to a certificate: straight through, unless the journal could not be told of the run's state writes.
+    // The run then records nothing (no run, no digest claimed or sent): it wrote no state and sends nothing.
+    putLedger: async (ledger, expected) => {
+      if (told) await told;
+      return store.putLedger(ledger, expected);
+    },
     get writeCount() {
       return store.writeCount;
     },

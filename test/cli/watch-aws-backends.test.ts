@@ -188,9 +188,25 @@ describe('--store dynamodb: the endpoint from AWS_ENDPOINT_URL_DYNAMODB, the tab
     expect({ code: run.code, err: run.err }).toEqual({ code: 1, err: '' });
     expect((JSON.parse(run.out) as { storeFailures: unknown[] }).storeFailures).toEqual([
       { certificateId: idOf(server), message: `the change journal ${JOURNAL_KEY} in table ${table.tableName} is not readable: delete the item (the deployed workers then read every state once)` },
+      { certificateId: 'certwatch#ledger', message: `the change journal ${JOURNAL_KEY} in table ${table.tableName} is not readable: delete the item (the deployed workers then read every state once)` },
     ]);
     expect(await table.get(idOf(server))).toBeUndefined();
     expect(existsSync(sent)).toBe(false);
+  });
+
+  test('a run whose change journal cannot be told sends no digest and records no run either: the ledger is left as it was', async () => {
+    const table = await dynamo.createStore();
+    await dynamo.client.send(new PutItemCommand({ TableName: table.tableName, Item: { certificateId: { S: JOURNAL_KEY }, version: { N: '1' }, sequence: { N: '1' }, recent: { S: '[' } } }));
+    const server = await serverExpiringIn(10);
+    const sent = join(dir, 'journal-broken-digest.jsonl');
+    const config = writeConfig('journal-broken-digest.json', [server], { digest: { notify: ['owners'], every: '1d' } });
+    const run = await cliOn(table.tableName, 'run', '--config', config, '--store', 'dynamodb', '--notify', `file:${sent}`, '--now', at(0), '--json');
+    expect(run.code).toBe(1);
+    const summary = JSON.parse(run.out) as { storeFailures: { certificateId: string }[]; notificationsSent: number };
+    expect(summary.storeFailures.map((failure) => failure.certificateId)).toEqual([idOf(server), 'certwatch#ledger']);
+    expect(summary.notificationsSent).toBe(0);
+    expect(existsSync(sent)).toBe(false);
+    expect(await table.getLedger()).toMatchObject({ lastRunAt: null, lastDigestAt: null, version: 0 });
   });
 
   test.each([

@@ -153,6 +153,7 @@ function foldAfter(previous: WatchState | undefined, input: ObservedResult, poli
     errorAlert,
     ...(invalidAlert ? { invalidAlert } : {}),
     acknowledgement: escalated.acknowledgement,
+    ...(escalated.clearedAcknowledgement ? { clearedAcknowledgement: escalated.clearedAcknowledgement } : {}),
     pending: draft.pending,
     sent: previous?.sent ?? [],
     history: boundedHistory([...(previous?.history ?? []), ...history]),
@@ -187,18 +188,21 @@ function escalateExpiry(
   replaced: boolean,
   record: (event: HistoryEvent, detail: string) => void,
   toldAhead: ExpiryToldAhead | null,
-): Pick<WatchState, 'expiry' | 'acknowledgement'> {
+): Pick<WatchState, 'expiry' | 'acknowledgement' | 'clearedAcknowledgement'> {
   const { certificate, now } = draft;
   const previousStage = previous?.expiry.stage ?? null;
   const stageName = stage?.name ?? null;
   let expiry: WatchState['expiry'] = previous?.expiry ?? { stage: null, stageEnteredAt: null, lastNotifiedAt: null, audiencesTold: [] };
   let acknowledgement = previous?.acknowledgement ?? null;
+  let clearedAcknowledgement = previous?.clearedAcknowledgement;
 
   const stageChanged = stageName !== previousStage;
   if (stageChanged || replaced) {
     if (stageChanged) record('stage-changed', `${previousStage ?? 'none'} -> ${stageName ?? 'none'}${certificate ? ` (${daysLeftText(certificate, now)} days left)` : ''}`);
     // A new stage or a new certificate starts a new series: notify at once, older notices and acks no longer apply.
     expiry = { ...expiry, stage: stageName, stageEnteredAt: stageName ? draft.at : null, lastNotifiedAt: null };
+    // Kept for a run after a clock that was ahead, should this change be that clock's (clock.ts); a replacement is not.
+    if (acknowledgement && !replaced) clearedAcknowledgement = { acknowledgement, clearedAt: draft.at };
     acknowledgement = null;
     draft.pending = draft.pending.filter((pending) => pending.kind !== 'expiry');
   }
@@ -228,7 +232,7 @@ function escalateExpiry(
     plan(draft, 'expiry', stage.name, stage.notify);
     expiry = { ...expiry, lastNotifiedAt: draft.at };
   }
-  return { expiry, acknowledgement };
+  return { expiry, acknowledgement, ...(clearedAcknowledgement ? { clearedAcknowledgement } : {}) };
 }
 
 function escalateError(previous: WatchState | undefined, draft: Draft, policy: EscalationPolicy): WatchState['errorAlert'] {
