@@ -107,7 +107,7 @@ export interface StoreFlags {
   store: string;
   table?: string;
 }
-export type RunFlags = StoreFlags & { config: string; now?: string; forceNow?: boolean; notify: string; json?: boolean; deadline: string; dnsServer?: DnsServer[] };
+export type RunFlags = StoreFlags & { config: string; now?: string; forceNow?: boolean; notify: string; forceNotify?: boolean; json?: boolean; deadline: string; dnsServer?: DnsServer[] };
 export type StatusFlags = StoreFlags & { now?: string; json?: boolean };
 export type AckFlags = StoreFlags & { servername?: string; alert?: AcknowledgeableAlert; until?: string; note?: string; by?: string; now?: string; forceNow?: boolean };
 export type ForgetFlags = StoreFlags & { servername?: string };

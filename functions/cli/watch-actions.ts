@@ -40,6 +40,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
     now = flags.now ? parseInstant('--now', flags.now) : clock;
     config = readConfig(flags.config);
     notifier = createNotifier(flags.notify, { topicArn: config.snsTopicArn, now: () => now, write: io.err });
+    if (opening.journal) refuseLocalNoticesOnSharedTable(flags, opening.description);
   } catch (error) {
     await opening.close();
     throw error;
@@ -91,6 +92,19 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
       signals?.dispose();
     }
   }
+}
+
+/**
+ * A DynamoDB table may be the deployed watcher's: a notice this run sends to the console or a file is recorded there
+ * as sent (the digest's period too), and the deployed watcher would never send it to its audiences. Refused unless
+ * --force-notify says the table is no deployed watcher's.
+ */
+function refuseLocalNoticesOnSharedTable(flags: RunFlags, description: string): void {
+  if (flags.notify === 'sns' || flags.forceNotify) return;
+  throw new UsageError(
+    `--notify ${flags.notify} with --store dynamodb would record notices as sent in ${description} without its audiences getting them: ` +
+      'use --notify sns, or add --force-notify if no deployed watcher uses this table',
+  );
 }
 
 /** Exit status 1: something is left for the next run, or for a person. */

@@ -16,6 +16,7 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
     .option('--now <iso>', `run as if it were this time (simulations, tests): ${INSTANT_HELP}`)
     .option('--force-now', 'allow --now far from the clock on a store that runs on the clock use (refused by default)')
     .option('--notify <console|file:PATH|sns>', 'where notifications go', 'console')
+    .option('--force-notify', 'allow --notify console or file: with --store dynamodb, on a table no deployed watcher uses (refused by default)')
     .option('--deadline <duration>', 'stop starting work after this long (30s, 5m, 1h), then release claims and record deliveries within 10 s', '5m')
     .option('--json', 'print the run summary as JSON');
   addDnsServerOption(run, "instead of the config's check.dnsServers (or the system's resolver)")

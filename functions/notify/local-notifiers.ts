@@ -11,6 +11,10 @@ import { redactCredentials } from '../core/target';
 export interface NotificationFileLine {
   readonly kind: AlertKind;
   readonly stage: string;
+  /** A recovery that leaves the certificate in a stage (eased, or a correction): that stage; null otherwise. */
+  readonly stageNow: string | null;
+  /** A recovery correcting an expiry notice a clock that was ahead sent: its stage and the time it gave it; null otherwise. */
+  readonly corrects: { readonly stage: string; readonly decidedAt: string } | null;
   readonly audiences: readonly string[];
   readonly certificateId: string;
   readonly target: string;
@@ -40,6 +44,8 @@ export function notificationFileLine(notification: PlannedNotification, now: Dat
   return {
     kind: notification.kind,
     stage: notification.stage,
+    stageNow: notification.stageNow ?? null,
+    corrects: notification.corrects ?? null,
     audiences: notification.audiences,
     certificateId: notification.certificateId,
     target: redactCredentials(notification.target),

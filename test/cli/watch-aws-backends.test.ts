@@ -97,7 +97,7 @@ describe('--store dynamodb: the endpoint from AWS_ENDPOINT_URL_DYNAMODB, the tab
     const notifications = join(dir, 'dynamodb.jsonl');
     const now = at(0);
 
-    const run = await cliOn(dynamo.tableName, 'run', '--config', config, '--store', 'dynamodb', '--notify', `file:${notifications}`, '--now', now);
+    const run = await cliOn(dynamo.tableName, 'run', '--config', config, '--store', 'dynamodb', '--force-notify', '--notify', `file:${notifications}`, '--now', now);
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
     expect(run.out.split('\n')[0]).toBe(`certwatch run at ${now}: 1 targets (1 warning), state in DynamoDB table ${dynamo.tableName}`);
@@ -132,11 +132,29 @@ describe('--store dynamodb: the endpoint from AWS_ENDPOINT_URL_DYNAMODB, the tab
     ]);
   });
 
+  test.each([['console'], ['file:']])(
+    '--notify %s on a DynamoDB table is refused without --force-notify (the deployed watcher would take its notices for sent): exit 3, one line, nothing written',
+    async (notify) => {
+      const table = await dynamo.createStore();
+      const server = await serverExpiringIn(10);
+      const target = notify === 'file:' ? `file:${join(dir, 'refused.jsonl')}` : notify;
+      const run = await cliOn(table.tableName, 'run', '--config', writeConfig('refused.json', [server]), '--store', 'dynamodb', '--notify', target, '--now', at(0));
+      expect({ code: run.code, out: run.out }).toEqual({ code: 3, out: '' });
+      expect(run.err).toBe(
+        `certwatch: --notify ${target} with --store dynamodb would record notices as sent in DynamoDB table ${table.tableName} without its audiences getting them: ` +
+          'use --notify sns, or add --force-notify if no deployed watcher uses this table\n',
+      );
+      expect(await table.get(idOf(server))).toBeUndefined();
+      expect(existsSync(join(dir, 'refused.jsonl'))).toBe(false);
+      expect((await table.getLedger()).lastRunAt).toBeNull();
+    },
+  );
+
   test('--table wins over CERTWATCH_TABLE', async () => {
     const other = await dynamo.createStore();
     const server = await serverExpiringIn(10);
     const config = writeConfig('table-flag.json', [server]);
-    const run = await cliOn('certwatch-not-this-one', 'run', '--config', config, '--store', 'dynamodb', '--table', other.tableName, '--notify', `file:${join(dir, 'table-flag.jsonl')}`, '--now', at(0));
+    const run = await cliOn('certwatch-not-this-one', 'run', '--config', config, '--store', 'dynamodb', '--table', other.tableName, '--force-notify', '--notify', `file:${join(dir, 'table-flag.jsonl')}`, '--now', at(0));
     expect(run.err).toBe('');
     expect(run.out.split('\n')[0]).toContain(`state in DynamoDB table ${other.tableName}`);
     expect(await other.get(idOf(server))).toMatchObject({ status: 'warning' });
@@ -163,7 +181,7 @@ describe('--store dynamodb: the endpoint from AWS_ENDPOINT_URL_DYNAMODB, the tab
     // Renewed; a person runs certwatch against the deployed table, which folds the renewal (its recovery sent).
     server.serve({ key: renewed, chain: [renewed, intermediate] });
     const sent = join(dir, 'journal.jsonl');
-    const run = await cliOn(table.tableName, 'run', '--config', configFile, '--store', 'dynamodb', '--notify', `file:${sent}`, '--now', hours(0.5).toISOString());
+    const run = await cliOn(table.tableName, 'run', '--config', configFile, '--store', 'dynamodb', '--force-notify', '--notify', `file:${sent}`, '--now', hours(0.5).toISOString());
     expect({ code: run.code, err: run.err }).toEqual({ code: 0, err: '' });
     expect(readFileSync(sent, 'utf8')).toContain('"kind":"recovery"');
     expect((await summaries.getJournal()).recent).toEqual([
@@ -184,7 +202,7 @@ describe('--store dynamodb: the endpoint from AWS_ENDPOINT_URL_DYNAMODB, the tab
     await dynamo.client.send(new PutItemCommand({ TableName: table.tableName, Item: { certificateId: { S: JOURNAL_KEY }, version: { N: '1' }, sequence: { N: '1' }, recent: { S: '[' } } }));
     const server = await serverExpiringIn(10);
     const sent = join(dir, 'journal-broken.jsonl');
-    const run = await cliOn(table.tableName, 'run', '--config', writeConfig('journal-broken.json', [server]), '--store', 'dynamodb', '--notify', `file:${sent}`, '--now', at(0), '--json');
+    const run = await cliOn(table.tableName, 'run', '--config', writeConfig('journal-broken.json', [server]), '--store', 'dynamodb', '--force-notify', '--notify', `file:${sent}`, '--now', at(0), '--json');
     expect({ code: run.code, err: run.err }).toEqual({ code: 1, err: '' });
     expect((JSON.parse(run.out) as { storeFailures: unknown[] }).storeFailures).toEqual([
       { certificateId: idOf(server), message: `the change journal ${JOURNAL_KEY} in table ${table.tableName} is not readable: delete the item (the deployed workers then read every state once)` },
@@ -200,7 +218,7 @@ describe('--store dynamodb: the endpoint from AWS_ENDPOINT_URL_DYNAMODB, the tab
     const server = await serverExpiringIn(10);
     const sent = join(dir, 'journal-broken-digest.jsonl');
     const config = writeConfig('journal-broken-digest.json', [server], { digest: { notify: ['owners'], every: '1d' } });
-    const run = await cliOn(table.tableName, 'run', '--config', config, '--store', 'dynamodb', '--notify', `file:${sent}`, '--now', at(0), '--json');
+    const run = await cliOn(table.tableName, 'run', '--config', config, '--store', 'dynamodb', '--force-notify', '--notify', `file:${sent}`, '--now', at(0), '--json');
     expect(run.code).toBe(1);
     const summary = JSON.parse(run.out) as { storeFailures: { certificateId: string }[]; notificationsSent: number };
     expect(summary.storeFailures.map((failure) => failure.certificateId)).toEqual([idOf(server), 'certwatch#ledger']);
@@ -210,7 +228,7 @@ describe('--store dynamodb: the endpoint from AWS_ENDPOINT_URL_DYNAMODB, the tab
   });
 
   test.each([
-    ['run', (config: string) => ['run', '--config', config, '--notify', `file:${join(dir, 'missing.jsonl')}`]],
+    ['run', (config: string) => ['run', '--config', config, '--force-notify', '--notify', `file:${join(dir, 'missing.jsonl')}`]],
     ['status', () => ['status']],
     ['ack', () => ['ack', 'tls:127.0.0.1:443/shop.test']],
   ])('%s on a table that does not exist exits 3 with one line naming the table', async (_command, argv) => {

@@ -7,7 +7,7 @@ import { renderMessage } from '../../functions/notify/render/render-message';
 import { NOW, planned as criticalNotice } from '../support/notification-fixture';
 
 const DECIDED_AT = '2026-11-29T04:59:00.000Z';
-const FILE_LINE_KEYS = ['kind', 'stage', 'audiences', 'certificateId', 'target', 'daysRemaining', 'addresses', 'addressCount', 'staleAddresses', 'addressSummary', 'subject', 'email', 'sms', 'at'];
+const FILE_LINE_KEYS = ['kind', 'stage', 'stageNow', 'corrects', 'audiences', 'certificateId', 'target', 'daysRemaining', 'addresses', 'addressCount', 'staleAddresses', 'addressSummary', 'subject', 'email', 'sms', 'at'];
 
 const planned = (overrides: Partial<PlannedNotification> = {}) => criticalNotice({ decidedAt: DECIDED_AT, ...overrides });
 
@@ -39,6 +39,8 @@ describe('FileNotifier', () => {
     expect(line).toEqual({
       kind: 'expiry',
       stage: 'critical',
+      stageNow: null,
+      corrects: null,
       audiences: ['owners', 'oncall'],
       certificateId: 'tls:api.example.com:443',
       target: 'api.example.com:443',
@@ -68,6 +70,14 @@ describe('FileNotifier', () => {
     expect(line).toMatchObject({ addresses, addressCount: 40, staleAddresses: ['10.0.0.6', '10.0.0.7'] });
     expect(line.addressSummary).toMatch(/^at most 38 of 40 addresses serve the renewed certificate; 10\.0\.0\.7 still serves the one expiring 2026-12-01; 10\.0\.0\.6 could not be checked/);
     expect(line.email).toContain(line.addressSummary);
+  });
+
+  test('a correction after a clock that was ahead says, as data, what it corrects and the stage the certificate is in', async () => {
+    const correction = { ...recovery(), stage: 'expired', corrects: { stage: 'expired', decidedAt: '2026-12-19T04:59:00.000Z' }, stageNow: 'urgent' };
+    await new FileNotifier(path, { now: () => NOW }).publish(correction);
+    const line = JSON.parse((await readLines())[0]) as Record<string, unknown>;
+    expect(line).toMatchObject({ kind: 'recovery', stage: 'expired', stageNow: 'urgent', corrects: { stage: 'expired', decidedAt: '2026-12-19T04:59:00.000Z' } });
+    expect(line.email).toContain('sent early, by a clock that was ahead; the stage is "urgent"');
   });
 
   test('appends to an existing file and across notifier instances, never overwriting', async () => {
