@@ -1,9 +1,8 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { CHECK_DEFAULTS, CHECK_LIMITS } from '../core/check-settings';
-import { DNS_SERVER_FORMS, InvalidDnsServerError, parseDnsServer, type DnsServer } from '../core/dns-server';
 import type * as CheckAction from './check-action';
 import type { CliIo } from './cli-io';
-import { addThresholdOptions, collect, integerOption, type CheckFlags } from './options';
+import { addDnsServerOption, addThresholdOptions, collect, integerOption, type CheckFlags } from './options';
 
 /**
  * The action loads the probes (node:tls, node:crypto, the resolver, certificate files): only when `check` runs, so
@@ -28,8 +27,8 @@ export function registerCheckCommand(program: Command, io: CliIo, setExitCode: (
     .addOption(
       integerOption('--max-addresses <n>', 'addresses probed behind each name (A and AAAA); the rest are counted in ADDRESSES_NOT_PROBED', CHECK_LIMITS.maxAddresses.min, CHECK_LIMITS.maxAddresses.max, CHECK_DEFAULTS.maxAddresses),
     )
-    .addOption(new Option('--first-address', 'probe only the first address the resolver gives for each name, as certwatch did before it probed every address').conflicts('maxAddresses'))
-    .option('--dns-server <address[:port]>', `resolve names with this DNS server instead of the system's resolver (${DNS_SERVER_FORMS}); repeatable, tried in order`, collectDnsServer)
+    .addOption(new Option('--first-address', 'probe only the first address the resolver gives for each name, as certwatch did before it probed every address').conflicts('maxAddresses'));
+  addDnsServerOption(command, "instead of the system's resolver")
     .option('--targets-file <file>', 'read targets from a file, one a line, # for comments')
     .option('--files <glob>', 'certificate files (PEM, DER, PKCS#7, PKCS#12) matching a quoted glob: ** for any folders, {a,b} for either; repeatable; one matching nothing is a usage mistake', collect)
     .option('--password-env <var>', 'the environment variable holding the password of PKCS#12 files (never given on the command line)')
@@ -40,14 +39,4 @@ export function registerCheckCommand(program: Command, io: CliIo, setExitCode: (
         "  certwatch check --files 'dist/**/*.{pem,crt,p12}' --password-env P12_PASSWORD --critical-days 90   # a release gate\n",
     )
     .action(async (targets: string[], flags: CheckFlags) => setExitCode(await action().checkCommand(targets, flags, io)));
-}
-
-function collectDnsServer(value: string, previous: DnsServer[] = []): DnsServer[] {
-  if (previous.length >= CHECK_LIMITS.dnsServers.max) throw new InvalidArgumentError(`at most ${CHECK_LIMITS.dnsServers.max} DNS servers`);
-  try {
-    return [...previous, parseDnsServer(value)];
-  } catch (error) {
-    if (error instanceof InvalidDnsServerError) throw new InvalidArgumentError(error.message);
-    throw error;
-  }
 }

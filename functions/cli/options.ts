@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { CHECK_DEFAULTS, CHECK_LIMITS, resolveThresholds, ThresholdsError, type Thresholds } from '../core/check-settings';
-import type { DnsServer } from '../core/dns-server';
+import { DNS_SERVER_FORMS, InvalidDnsServerError, parseDnsServer, type DnsServer } from '../core/dns-server';
 import type { AcknowledgeableAlert } from '../core/escalation/alerts';
 import { UsageError } from './usage-error';
 
@@ -20,6 +20,21 @@ export function integerOption(flags: string, description: string, min: number, m
 /** A repeatable string option's accumulator. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** `--dns-server`, repeatable (tried in order, up to CHECK_LIMITS.dnsServers.max): `instead` says what it replaces. */
+export function addDnsServerOption(command: Command, instead: string): Command {
+  return command.option('--dns-server <address[:port]>', `resolve names with this DNS server ${instead} (${DNS_SERVER_FORMS}); repeatable, tried in order`, collectDnsServer);
+}
+
+function collectDnsServer(value: string, previous: DnsServer[] = []): DnsServer[] {
+  if (previous.length >= CHECK_LIMITS.dnsServers.max) throw new InvalidArgumentError(`at most ${CHECK_LIMITS.dnsServers.max} DNS servers`);
+  try {
+    return [...previous, parseDnsServer(value)];
+  } catch (error) {
+    if (error instanceof InvalidDnsServerError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
 }
 
 export interface ThresholdFlags {
@@ -92,7 +107,7 @@ export interface StoreFlags {
   store: string;
   table?: string;
 }
-export type RunFlags = StoreFlags & { config: string; now?: string; forceNow?: boolean; notify: string; json?: boolean; deadline: string };
+export type RunFlags = StoreFlags & { config: string; now?: string; forceNow?: boolean; notify: string; forceNotify?: boolean; json?: boolean; deadline: string; dnsServer?: DnsServer[] };
 export type StatusFlags = StoreFlags & { now?: string; json?: boolean };
 export type AckFlags = StoreFlags & { servername?: string; alert?: AcknowledgeableAlert; until?: string; note?: string; by?: string; now?: string; forceNow?: boolean };
 export type ForgetFlags = StoreFlags & { servername?: string };

@@ -5,7 +5,9 @@ import type * as DynamoDbClientModule from '../store/dynamodb-client';
 import type * as DynamoDbStateStoreModule from '../store/dynamodb-state-store';
 import type * as DynamoDbTableModule from '../store/dynamodb-table';
 import { TableShapeError } from '../store/state-store-error';
+import { terminalSafe } from '../core/safe-text';
 import { startEmbeddedDynamoDb, StoreDirectoryLockedError } from './local-store/embedded-dynamodb';
+import { lostWritesWarning } from './local-store/lost-writes';
 import { OpeningStateStore } from './opening-state-store';
 import type { StoreFlags } from './options';
 import { UsageError } from './usage-error';
@@ -44,6 +46,11 @@ export interface StoreUse {
    * that fails before leaves no store behind. The thread boots meanwhile. @default take it at once
    */
   readonly deferred?: boolean;
+  /**
+   * Prints a warning line about the store (`certwatch: warning: ...\n`): a local store that lost writes as it opened
+   * (lost-writes.ts). @default none printed
+   */
+  readonly warn?: (line: string) => void;
 }
 
 export interface OpenStore {
@@ -62,6 +69,8 @@ export interface OpenStore {
 export interface OpeningStore {
   /** Where the state lives, for messages. */
   readonly description: string;
+  /** A DynamoDB table's change journal (OpenStore.journal): a run tells it before and after (EVERY_CERTIFICATE). */
+  readonly journal?: ChangeJournalStore;
   /**
    * Settles once the store is this command's (the local store's directory lock taken): a directory another
    * certwatch holds fails here, with a UsageError, before the rest of the opening.
@@ -81,8 +90,8 @@ export interface OpeningStore {
 }
 
 /** The store the flags choose, open, for a command that only reads or edits what is there (it creates nothing). */
-export function openStore(flags: StoreFlags, env: NodeJS.ProcessEnv = process.env): Promise<OpenStore> {
-  return startOpeningStore(flags, {}, env).ready;
+export function openStore(flags: StoreFlags, use: Pick<StoreUse, 'warn'> = {}, env: NodeJS.ProcessEnv = process.env): Promise<OpenStore> {
+  return startOpeningStore(flags, use, env).ready;
 }
 
 /**
@@ -102,9 +111,15 @@ function openingLocalStore(directory: string, use: StoreUse): OpeningStore {
   let directoryHeld: () => void = () => undefined;
   const heldBeforeListening = new Promise<void>((settle) => (directoryHeld = settle));
   // Its errors name the store already; a store in use is a usage mistake, a damaged or unreadable one a failure.
-  const started = startEmbeddedDynamoDb({ path: directory, create: use.create ?? false, openWhen, preloadStateStore: true, onHeld: () => directoryHeld() }).catch((error: unknown) => {
-    throw error instanceof StoreDirectoryLockedError ? new UsageError(error.message) : error;
-  });
+  const started = startEmbeddedDynamoDb({ path: directory, create: use.create ?? false, openWhen, preloadStateStore: true, onHeld: () => directoryHeld() }).then(
+    (embedded) => {
+      if (embedded.lostWrites.length > 0) use.warn?.(`${terminalSafe(`certwatch: ${lostWritesWarning(embedded.path ?? directory, embedded.lostWrites)}`)}\n`);
+      return embedded;
+    },
+    (error: unknown) => {
+      throw error instanceof StoreDirectoryLockedError ? new UsageError(error.message) : error;
+    },
+  );
   // Held once the lock is taken (the server still loading): a failure after that fails the store's calls instead.
   const held = Promise.race([heldBeforeListening, started.then(() => undefined)]);
   // Exclusive: the server holds the directory's LevelDB lock until close, so no other process writes to it, and
@@ -159,7 +174,7 @@ function openingDynamoDb(tableName: string): OpeningStore {
       throw error instanceof TableShapeError ? new UsageError(error.message) : error;
     },
   );
-  return opening(description, Promise.resolve(), ready);
+  return { ...opening(description, Promise.resolve(), ready), journal: open.journal };
 }
 
 function opening(description: string, held: Promise<void>, ready: Promise<OpenStore>): OpeningStore {

@@ -10,6 +10,7 @@ import type * as CloudReaders from '../probes/cloud-readers';
 import { TlsProbe } from '../probes/tls-probe';
 import { acknowledgeCertificate, UnknownCertificateError } from '../use-cases/acknowledge-certificate';
 import { forgetCertificate } from '../use-cases/forget-certificate';
+import { journalledStore } from '../use-cases/journalled-store';
 import { runWatch, type RunSummary } from '../use-cases/run-watch';
 import { statusReport, type StatusRow } from '../use-cases/status-report';
 import type { Notifier, StateStore } from '../core/ports';
@@ -40,6 +41,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
     now = flags.now ? parseInstant('--now', flags.now) : clock;
     config = readConfig(flags.config);
     notifier = createNotifier(flags.notify, { topicArn: config.snsTopicArn, now: () => now, write: io.err });
+    if (opening.journal) refuseLocalNoticesOnSharedTable(flags, opening.description);
   } catch (error) {
     await opening.close();
     throw error;
@@ -51,11 +53,14 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
   // A --now far from the clock is refused on a store that runs on the clock use: told by its ledger, read while the
   // first targets are probed. The run's store waits for the answer, so a refused run reads, writes and publishes
   // nothing: its listing fails with the refusal, which stops the probing (see runWatch) and is the run's error.
-  const store = new OpeningStateStore(refuseSimulatedTimeOnClockStore(opening.store, flags, now, clock).then(() => opening.store));
+  const guarded = new OpeningStateStore(refuseSimulatedTimeOnClockStore(opening.store, flags, now, clock).then(() => opening.store));
+  // A table deployed workers use: its change journal is told before the run's first write and after its last.
+  const journalled = opening.journal ? journalledStore(guarded, opening.journal) : null;
   const signals = io.stopOnSignals?.();
   try {
     const progress = io.progress ? (done: number, total: number) => io.progress?.(`certwatch: probed ${done}/${total} targets`) : undefined;
-    const resolver = createResolver(config.check.dnsServers);
+    // --dns-server replaces the config's servers, as every command-line option overrides the config.
+    const resolver = createResolver(flags.dnsServer ?? config.check.dnsServers);
     // The ACM, IAM and STS clients load only for a config that lists ACM or IAM.
     const hasCloud = config.cloud.acm.length + config.cloud.iam.length > 0;
     const cloud = hasCloud ? new (require('../probes/cloud-readers') as typeof CloudReaders).SdkCloudReaders() : undefined;
@@ -64,7 +69,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
       resolver,
       files: new CertificateFiles(),
       cloud,
-      store,
+      store: journalled ?? guarded,
       notifier,
       now,
       // A simulated time is not the clock: the run then tells the two apart (and the store is not marked as real).
@@ -77,11 +82,28 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
     setExitCode(needsAttention(summary) ? 1 : 0);
   } finally {
     try {
+      await journalled?.finish().catch((error: unknown) => {
+        io.err(`certwatch: the change journal of the ${opening.description} could not be told after this run: ${terminalSafe((error as Error).message)}; the deployed workers may not see what it changed for up to a day\n`);
+        setExitCode(1);
+      });
       await opening.close();
     } finally {
       signals?.dispose();
     }
   }
+}
+
+/**
+ * A DynamoDB table may be the deployed watcher's: a notice this run sends to the console or a file is recorded there
+ * as sent (the digest's period too), and the deployed watcher would never send it to its audiences. Refused unless
+ * --force-notify says the table is no deployed watcher's.
+ */
+function refuseLocalNoticesOnSharedTable(flags: RunFlags, description: string): void {
+  if (flags.notify === 'sns' || flags.forceNotify) return;
+  throw new UsageError(
+    `--notify ${flags.notify} with --store dynamodb would record notices as sent in ${description} without its audiences getting them: ` +
+      'use --notify sns, or add --force-notify if no deployed watcher uses this table',
+  );
 }
 
 /** Exit status 1: something is left for the next run, or for a person. */
@@ -122,7 +144,7 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<void
   const now = flags.now ? parseInstant('--now', flags.now) : new Date();
   let opened: OpenStore;
   try {
-    opened = await openStore(flags);
+    opened = await openStore(flags, { warn: io.err });
   } catch (error) {
     if (!(error instanceof NoLocalStoreError)) throw error;
     // Nothing watched there (yet, or a typo in --store): said, and nothing created.
@@ -151,7 +173,7 @@ export async function ackCommand(id: string, flags: AckFlags, io: CliIo): Promis
   const at = flags.now ? parseInstant('--now', flags.now) : clock;
   const until = flags.until ? parseInstant('--until', flags.until) : undefined;
   const certificateId = normaliseCertificateId('ack', id, flags.servername);
-  const opened = await openExistingStore('ack', flags);
+  const opened = await openExistingStore('ack', flags, io);
   try {
     await refuseSimulatedTimeOnClockStore(opened.store, flags, at, clock);
     const request = { at, alert: flags.alert, until, note: flags.note, by: flags.by ?? userName() };
@@ -170,7 +192,7 @@ export async function ackCommand(id: string, flags: AckFlags, io: CliIo): Promis
 
 export async function forgetCommand(id: string, flags: ForgetFlags, io: CliIo): Promise<void> {
   const certificateId = normaliseCertificateId('forget', id, flags.servername);
-  const opened = await openExistingStore('forget', flags);
+  const opened = await openExistingStore('forget', flags, io);
   try {
     const forgotten = await forgetCertificate(opened.store, certificateId, opened.journal).catch((error: unknown) => {
       if (error instanceof UnknownCertificateError) throw new UsageError(`forget: ${error.message}`);
@@ -200,8 +222,8 @@ function userName(): string | undefined {
 }
 
 /** The store of a command that changes what is there: none there is a usage mistake (a typo in --store, say). */
-async function openExistingStore(command: string, flags: StoreFlags): Promise<OpenStore> {
-  return openStore(flags).catch((error: unknown) => {
+async function openExistingStore(command: string, flags: StoreFlags, io: CliIo): Promise<OpenStore> {
+  return openStore(flags, { warn: io.err }).catch((error: unknown) => {
     throw error instanceof NoLocalStoreError ? new UsageError(`${command}: ${error.message}`) : error;
   });
 }

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { CliIo } from './cli-io';
-import { addStoreOptions, ALERT_CHOICES, INSTANT_HELP, type AckFlags, type ForgetFlags, type RunFlags, type StatusFlags } from './options';
+import { addDnsServerOption, addStoreOptions, ALERT_CHOICES, INSTANT_HELP, type AckFlags, type ForgetFlags, type RunFlags, type StatusFlags } from './options';
 import type * as StoreWiring from './store-wiring';
 import type * as WatchActions from './watch-actions';
 
@@ -10,14 +10,16 @@ const actions = () => require('./watch-actions') as typeof WatchActions;
 const storeWiring = () => require('./store-wiring') as typeof StoreWiring;
 
 export function registerWatchCommands(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
-  addStoreOptions(program.command('run'))
+  const run = addStoreOptions(program.command('run'))
     .description('One full watch cycle: probe every target, judge, remember, decide who must be told, notify.')
     .option('--config <file>', 'the config file', 'certwatch.config.json')
     .option('--now <iso>', `run as if it were this time (simulations, tests): ${INSTANT_HELP}`)
     .option('--force-now', 'allow --now far from the clock on a store that runs on the clock use (refused by default)')
     .option('--notify <console|file:PATH|sns>', 'where notifications go', 'console')
+    .option('--force-notify', 'allow --notify console or file: with --store dynamodb, on a table no deployed watcher uses (refused by default)')
     .option('--deadline <duration>', 'stop starting work after this long (30s, 5m, 1h), then release claims and record deliveries within 10 s', '5m')
-    .option('--json', 'print the run summary as JSON')
+    .option('--json', 'print the run summary as JSON');
+  addDnsServerOption(run, "instead of the config's check.dnsServers (or the system's resolver)")
     .addHelpText(
       'after',
       '\nExit status: 0 the cycle completed and every notification was delivered; 1 something needs attention (a publish or\n' +
@@ -27,7 +29,7 @@ export function registerWatchCommands(program: Command, io: CliIo, setExitCode: 
     )
     .action((flags: RunFlags) => {
       // The store opens (the local store's thread boots) while the watch modules load and the config is read.
-      const opening = storeWiring().startOpeningStore(flags, { create: true, deferred: true });
+      const opening = storeWiring().startOpeningStore(flags, { create: true, deferred: true, warn: io.err });
       return actions().runCommand(flags, io, setExitCode, opening);
     });
 

@@ -52,7 +52,13 @@ export interface BatchSummary {
   readonly version: number;
 }
 
-/** One change a person made (acknowledge, forget), numbered. */
+/**
+ * The journal's id for a change to any certificate: a `certwatch run` on a table deployed workers use (it may change
+ * every state). A batch that finds it since its summary trusts no entry, and keeps none in the summary it writes.
+ */
+export const EVERY_CERTIFICATE = '*';
+
+/** One change a person made (acknowledge, forget; or a run from outside the deployment: EVERY_CERTIFICATE), numbered. */
 export interface HandChange {
   readonly certificateId: string;
   readonly sequence: number;
@@ -165,7 +171,8 @@ export interface BatchReadPlan {
 /**
  * The entries of `summary` a run at `now` may trust for `certificateIds` (the batch's): those whose time has not come
  * and that no person has changed since (the journal). None when there is no summary, when it was written by a clock
- * ahead of this one, or when more changes were made since than the journal keeps.
+ * ahead of this one, when more changes were made since than the journal keeps, or when a run outside the deployment
+ * has changed any (EVERY_CERTIFICATE: each read again, as changed by hand).
  */
 export function planBatchReads(summary: BatchSummary | null, journal: ChangeJournalRecord, certificateIds: readonly string[], now: Date): BatchReadPlan {
   const none = (distrust: string): BatchReadPlan => ({ trusted: new Map(), changedByHand: [], distrust });
@@ -175,6 +182,7 @@ export function planBatchReads(summary: BatchSummary | null, journal: ChangeJour
   const since = journal.recent.filter((change) => change.sequence > summary.journalSequence);
   if (since.length < journal.sequence - summary.journalSequence) return none(`${journal.sequence - summary.journalSequence} changes by hand since its summary, more than the journal keeps`);
   const changed = new Set(since.map((change) => change.certificateId));
+  if (changed.has(EVERY_CERTIFICATE)) return { trusted: new Map(), changedByHand: [...certificateIds], distrust: 'a certwatch run outside the deployment changed states since its summary' };
   const trusted = new Map<string, SummaryEntry>();
   const changedByHand: string[] = [];
   for (const certificateId of certificateIds) {

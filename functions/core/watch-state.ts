@@ -98,6 +98,12 @@ export interface PlannedNotification {
    */
   readonly stageNow?: string;
   /**
+   * Only for an expiry `recovery` decided after a clock that was ahead (clock.ts): the expiry notice that clock sent
+   * which this one corrects, its stage and the time that clock gave it. Those it told were told a stage the
+   * certificate is not in; `stageNow` is the one it is in (absent: none).
+   */
+  readonly corrects?: { readonly stage: string; readonly decidedAt: string };
+  /**
    * The certificate's acknowledgements when it was decided (the one of a stage it just left among them): who said
    * they are on it, until when, and their note, so that the next notices show it. Absent when there were none.
    */
@@ -142,6 +148,11 @@ export interface SentNotification {
   readonly stage: string;
   readonly audiences: readonly string[];
   readonly decidedAt: string;
+  /**
+   * A recovery that left the certificate in a stage (PlannedNotification.stageNow: eased, or a correction): its series
+   * goes on (clock.ts reads it). Absent otherwise, and in notices recorded before it was kept.
+   */
+  readonly stageNow?: string;
   readonly sentAt: string;
   /** SNS MessageId (or the local notifier's id). */
   readonly messageId: string | null;
@@ -273,6 +284,11 @@ export interface WatchState {
   readonly invalidAlert?: InvalidAlert;
   /** The expiry stage acknowledged; never silences the probe-failure alert (see `errorAlert.acknowledgement`). */
   readonly acknowledgement: Acknowledgement | null;
+  /**
+   * The expiry acknowledgement the last change of stage cleared (a replacement's clearing is not kept), and when: a run
+   * after a clock that was ahead gives it back when that change was the clock's (clock.ts). Absent when none was.
+   */
+  readonly clearedAcknowledgement?: { readonly acknowledgement: Acknowledgement; readonly clearedAt: string };
   /** Outbox: decided but not yet published. Retried every run until published. */
   readonly pending: readonly PlannedNotification[];
   /** The most recent notifications sent (bounded). */

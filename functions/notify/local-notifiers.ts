@@ -1,6 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import type { Notifier, PublishResult } from '../core/ports';
-import type { AlertKind, PlannedNotification } from '../core/watch-state';
+import { addressCountOf, describeAddresses, staleAddresses } from '../core/escalation/addresses-seen';
+import type { AddressSeen, AlertKind, PlannedNotification } from '../core/watch-state';
 import { renderMessage } from './render/render-message';
 import { redactCredentials } from '../core/target';
 
@@ -10,10 +11,22 @@ import { redactCredentials } from '../core/target';
 export interface NotificationFileLine {
   readonly kind: AlertKind;
   readonly stage: string;
+  /** A recovery that leaves the certificate in a stage (eased, or a correction): that stage; null otherwise. */
+  readonly stageNow: string | null;
+  /** A recovery correcting an expiry notice a clock that was ahead sent: its stage and the time it gave it; null otherwise. */
+  readonly corrects: { readonly stage: string; readonly decidedAt: string } | null;
   readonly audiences: readonly string[];
   readonly certificateId: string;
   readonly target: string;
   readonly daysRemaining: number | null;
+  /** The addresses behind the name when it was decided (bounded, as `status --json` has them); null for one address. */
+  readonly addresses: readonly AddressSeen[] | null;
+  /** How many addresses there were; null for one address. */
+  readonly addressCount: number | null;
+  /** Those still serving (or, failing, last seen serving) a certificate older than the newest: where to deploy it. */
+  readonly staleAddresses: readonly string[];
+  /** `2 of 3 addresses serve the renewed certificate; 10.0.0.7 still serves ...`; null when they agree. */
+  readonly addressSummary: string | null;
   readonly subject: string;
   readonly email: string;
   readonly sms: string;
@@ -31,10 +44,16 @@ export function notificationFileLine(notification: PlannedNotification, now: Dat
   return {
     kind: notification.kind,
     stage: notification.stage,
+    stageNow: notification.stageNow ?? null,
+    corrects: notification.corrects ?? null,
     audiences: notification.audiences,
     certificateId: notification.certificateId,
     target: redactCredentials(notification.target),
     daysRemaining: notification.daysRemaining,
+    addresses: notification.addresses ?? null,
+    addressCount: addressCountOf(notification),
+    staleAddresses: staleAddresses(notification),
+    addressSummary: describeAddresses(notification),
     subject,
     email,
     sms,

@@ -1,6 +1,6 @@
 import type { FindingCode } from '../core/check-result';
 import { accountAndRegionOf } from '../core/cloud-scope';
-import { describeAddresses } from '../core/escalation/addresses-seen';
+import { addressCountOf, describeAddresses, staleAddresses } from '../core/escalation/addresses-seen';
 import { rejectingCodes } from '../core/escalation/alerts';
 import { soonestExpiryFirst } from '../core/escalation/digest';
 import { daysRemaining } from '../core/judge';
@@ -25,6 +25,8 @@ export interface StatusRow {
   readonly addresses: readonly AddressSeen[] | null;
   /** How many addresses there are, when more than `addresses` lists. */
   readonly addressCount: number | null;
+  /** Those still serving (or, failing, last seen serving) a certificate older than the newest. */
+  readonly staleAddresses: readonly string[];
   /** Which addresses serve which certificate, when they differ: `2 of 3 addresses serve the renewed certificate; ...`. */
   readonly addressSummary: string | null;
   /** While its invalid alert is active: the findings for which clients reject the certificate served. */
@@ -54,7 +56,8 @@ function statusRow(state: WatchState, now: Date): StatusRow {
     subject: state.certificate?.subject ?? null,
     stage: state.expiry.stage,
     addresses: state.addresses ?? null,
-    addressCount: state.addresses ? (state.addressCount ?? state.addresses.length) : null,
+    addressCount: addressCountOf(state),
+    staleAddresses: staleAddresses(state),
     addressSummary: describeAddresses(state),
     rejectedFor: state.invalidAlert?.active ? rejectingCodes(state.certificate?.findings ?? []) : null,
     lastNotifiedAt: lastSent?.sentAt ?? null,

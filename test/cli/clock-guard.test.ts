@@ -63,10 +63,16 @@ test('forced ahead, then on the clock: status says the last run is in the future
 
   const next = await cli('run', ...common('forced'));
   expect(next.out).toContain(`written by a clock ahead of this one (2): tls:127.0.0.1:${server.port}/shop.test, certwatch#ledger; what that clock decided ahead of this run's time is set aside`);
-  // Back on the urgent stage it had really reached, whose daily repeat is not due yet: nothing is sent.
-  expect(sent('forced').map((n) => n.stage)).toEqual(['urgent', 'expired']);
+  // Back on the urgent stage it had really reached, whose daily repeat is not due yet: only the correction of the
+  // "expired" notice the run ahead sent, to everyone it told.
+  const [correction, ...more] = sent('forced').slice(2) as { kind: string; stage: string; audiences: string[]; subject: string; email: string }[];
+  expect(more).toEqual([]);
+  expect(correction).toMatchObject({ kind: 'recovery', stage: 'expired', audiences: ['owners', 'oncall'] });
+  expect(correction.subject).toMatch(/^\[certwatch\] CORRECTED 127\.0\.0\.1:\d+ not expired: urgent, expires \S+ \(in (9|10)d \d+h\)$/);
+  expect(correction.email).toContain('was sent by a clock that was ahead (a host clock that jumped forward, or a run with --force-now)');
+  expect(correction.email).toContain('in the "urgent" stage.');
   expect((await cli('status', '--store', join(dir, 'forced'))).out.split('\n')[0]).toMatch(/\(less than an hour ago\)$/);
   // A day later (forced, as this store has real runs): the urgent stage repeats, as on a store without the run ahead.
   expect((await cli('run', ...common('forced'), '--now', ahead(1.01), '--force-now')).code).toBeLessThan(3);
-  expect(sent('forced').map((n) => n.stage)).toEqual(['urgent', 'expired', 'urgent']);
+  expect(sent('forced').map((n) => `${n.kind}/${n.stage}`)).toEqual(['expiry/urgent', 'expiry/expired', 'recovery/expired', 'expiry/urgent']);
 });

@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { certwatchProcess } from '../support/certwatch-process';
 import { chainFor, daysFromNow, issue } from '../support/pki';
 import { startTcpServer, startTlsServer, type RunningServer } from '../support/servers';
@@ -114,4 +114,52 @@ describe('a damaged local store is named, with what to do and what is lost', () 
     renameSync(store, `${store}.damaged`);
     expect((await certwatch('run', '--config', 'quick.json', '--store', store, '--notify', `file:${join(dir, 'afresh.jsonl')}`)).out).toContain(`state in local store ${store}`);
   });
+});
+
+test("a store whose log was cut in the middle of a write: the next command warns once, naming the store and what is lost, and goes on", async () => {
+  const store = join(dir, 'torn');
+  const sent = join(dir, 'torn.jsonl');
+  const first = await certwatch('run', '--config', 'quick.json', '--store', store, '--notify', `file:${sent}`);
+  expect(first).toMatchObject({ code: 0, err: '' });
+  const log = join(store, readdirSync(store).find((name) => /^\d+\.log$/.test(name)) as string);
+  truncateSync(log, statSync(log).size - 10); // inside the run's last write (its ledger)
+
+  const status = await certwatch('status', '--store', store);
+  expect(status.code).toBe(0);
+  expect(status.err).toBe(
+    `certwatch: warning: the local store ${store} lost writes: its LevelDB log ${basename(log)} ends in the middle of a write (a crash or a full disk while certwatch wrote it, or a copy cut short), which LevelDB drops without a word; what they recorded is gone: a notice recorded as sent may be sent again, an acknowledgement may need giving again, and a certificate whose state is lost is watched afresh\n`,
+  );
+  expect(status.out).toContain('tls:127.0.0.1:');
+  // Said once: the open that found it rewrote the log.
+  const next = await certwatch('run', '--config', 'quick.json', '--store', store, '--notify', `file:${sent}`);
+  expect(next).toMatchObject({ code: 0, err: '' });
+});
+
+test('a run on a store whose log was cut warns on stderr and still runs', async () => {
+  const store = join(dir, 'torn-run');
+  const sent = join(dir, 'torn-run.jsonl');
+  expect((await certwatch('run', '--config', 'quick.json', '--store', store, '--notify', `file:${sent}`)).code).toBe(0);
+  const log = join(store, readdirSync(store).find((name) => /^\d+\.log$/.test(name)) as string);
+  truncateSync(log, statSync(log).size - 10);
+  const { code, out, err } = await certwatch('run', '--config', 'quick.json', '--store', store, '--notify', `file:${sent}`, '--json');
+  expect(code).toBe(0);
+  expect(err.split('\n')).toEqual([expect.stringMatching(new RegExp(`^certwatch: warning: the local store ${store} lost writes: its LevelDB log \\d+\\.log ends in the middle of a write `)), '']);
+  expect(JSON.parse(out)).toMatchObject({ targets: 1 });
+});
+
+test('a store whose log has a damaged record: the next command names how much LevelDB dropped, once, and goes on', async () => {
+  const store = join(dir, 'bad-log-record');
+  const sent = join(dir, 'bad-log-record.jsonl');
+  expect((await certwatch('run', '--config', 'quick.json', '--store', store, '--notify', `file:${sent}`)).code).toBe(0);
+  const log = join(store, readdirSync(store).find((name) => /^\d+\.log$/.test(name)) as string);
+  const bytes = readFileSync(log);
+  bytes[100] ^= 0xff; // the first record: LevelDB drops the rest of the block, here every write of the run
+  writeFileSync(log, bytes);
+
+  const status = await certwatch('status', '--store', store);
+  expect(status.code).toBe(0);
+  expect(status.err).toMatch(
+    new RegExp(`^certwatch: warning: the local store ${store} lost writes: LevelDB dropped \\d+ bytes of its log ${basename(log)} as damaged \\(Corruption: checksum mismatch\\); what they recorded is gone: .+\n$`),
+  );
+  expect((await certwatch('status', '--store', store)).err).toBe('');
 });

@@ -147,7 +147,7 @@ describe('a DynamoDB endpoint that stops answering (--store dynamodb through a p
     const table = (await dynamo.createStore()).tableName;
     proxy.set('silent');
     const sent = join(dir, 'silent-store.jsonl');
-    const run = await certwatch(['run', '--config', config, '--store', 'dynamodb', '--notify', `file:${sent}`], onTable(table));
+    const run = await certwatch(['run', '--config', config, '--store', 'dynamodb', '--force-notify', '--notify', `file:${sent}`], onTable(table));
     expect(run.code).toBe(1);
     expect(run.out).toContain(`no answer from DynamoDB table ${table}, not called again in this run: DynamoDB DescribeTable on table ${table} got no answer in time`);
     expect(run.out).toContain(`stopped early: DynamoDB table ${table} got no answer in time; 3 of 3 targets left for the next run: `);
@@ -159,7 +159,7 @@ describe('a DynamoDB endpoint that stops answering (--store dynamodb through a p
     const config = await fourNotices('swallowing-store');
     const table = (await dynamo.createStore()).tableName;
     const sent = join(dir, 'swallowing.jsonl');
-    const args = ['run', '--config', config, '--store', 'dynamodb', '--notify', `file:${sent}`, '--deadline', '2s'];
+    const args = ['run', '--config', config, '--store', 'dynamodb', '--force-notify', '--notify', `file:${sent}`, '--deadline', '2s'];
     // DescribeTable and the Scan are answered; the claims are written, but their answers never come back.
     proxy.set('swallow', 2);
     const stopped = await certwatch([...args, '--now', at(0)], onTable(table));

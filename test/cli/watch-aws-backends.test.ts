@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
@@ -7,7 +7,15 @@ import { startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { cli } from '../support/cli';
 import { chainFor, daysFromNow, issue, type Issued } from '../support/pki';
 import { closedPort, startTlsServer, type RunningServer } from '../support/servers';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbBatchSummaries } from '../../functions/store/dynamodb-batch-summaries';
+import { JOURNAL_KEY } from '../../functions/store/summary-item-encoding';
+import { EVERY_CERTIFICATE } from '../../functions/core/batch-summary';
+import { loadConfigFile } from '../../functions/config-file/load-config-file';
+import { createResolver } from '../../functions/probes/dns/create-resolver';
+import { TlsProbe } from '../../functions/probes/tls-probe';
+import { watchBatch } from '../../functions/use-cases/watch-batch';
+import { RecordingNotifier } from '../support/watch-run';
 
 // `certwatch run | status | ack` through the CLI entry point on the AWS backends: `--store dynamodb` against a
 // dynalite server the CLI finds only through the standard environment (AWS_ENDPOINT_URL_DYNAMODB, CERTWATCH_TABLE),
@@ -89,7 +97,7 @@ describe('--store dynamodb: the endpoint from AWS_ENDPOINT_URL_DYNAMODB, the tab
     const notifications = join(dir, 'dynamodb.jsonl');
     const now = at(0);
 
-    const run = await cliOn(dynamo.tableName, 'run', '--config', config, '--store', 'dynamodb', '--notify', `file:${notifications}`, '--now', now);
+    const run = await cliOn(dynamo.tableName, 'run', '--config', config, '--store', 'dynamodb', '--force-notify', '--notify', `file:${notifications}`, '--now', now);
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
     expect(run.out.split('\n')[0]).toBe(`certwatch run at ${now}: 1 targets (1 warning), state in DynamoDB table ${dynamo.tableName}`);
@@ -109,8 +117,8 @@ describe('--store dynamodb: the endpoint from AWS_ENDPOINT_URL_DYNAMODB, the tab
     const ack = await cliOn(undefined, 'ack', `127.0.0.1:${server.port}`, '--servername', 'shop.test', '--note', 'OPS-7', '--by', 'alice', '--store', 'dynamodb', '--table', dynamo.tableName, '--now', now);
     expect(ack).toMatchObject({ code: 0, err: '', out: `acknowledged stage urgent of ${idOf(server)} by alice: OPS-7\n` });
     expect((await dynamo.store.get(idOf(server)))?.acknowledgement).toMatchObject({ stage: 'urgent', by: 'alice', note: 'OPS-7' });
-    // In the table's change journal too: deployed workers read it again at their next run.
-    expect((await new DynamoDbBatchSummaries({ client: dynamo.client, tableName: dynamo.tableName }).getJournal()).recent).toEqual([{ certificateId: idOf(server), sequence: 1 }]);
+    // In the table's change journal too: deployed workers read it again at their next run (after the run's own two).
+    expect((await new DynamoDbBatchSummaries({ client: dynamo.client, tableName: dynamo.tableName }).getJournal()).recent.at(-1)).toEqual({ certificateId: idOf(server), sequence: 3 });
 
     const json = await cliOn(dynamo.tableName, 'status', '--json', '--store', 'dynamodb', '--now', now);
     expect(JSON.parse(json.out)).toEqual([
@@ -124,18 +132,103 @@ describe('--store dynamodb: the endpoint from AWS_ENDPOINT_URL_DYNAMODB, the tab
     ]);
   });
 
+  test.each([['console'], ['file:']])(
+    '--notify %s on a DynamoDB table is refused without --force-notify (the deployed watcher would take its notices for sent): exit 3, one line, nothing written',
+    async (notify) => {
+      const table = await dynamo.createStore();
+      const server = await serverExpiringIn(10);
+      const target = notify === 'file:' ? `file:${join(dir, 'refused.jsonl')}` : notify;
+      const run = await cliOn(table.tableName, 'run', '--config', writeConfig('refused.json', [server]), '--store', 'dynamodb', '--notify', target, '--now', at(0));
+      expect({ code: run.code, out: run.out }).toEqual({ code: 3, out: '' });
+      expect(run.err).toBe(
+        `certwatch: --notify ${target} with --store dynamodb would record notices as sent in DynamoDB table ${table.tableName} without its audiences getting them: ` +
+          'use --notify sns, or add --force-notify if no deployed watcher uses this table\n',
+      );
+      expect(await table.get(idOf(server))).toBeUndefined();
+      expect(existsSync(join(dir, 'refused.jsonl'))).toBe(false);
+      expect((await table.getLedger()).lastRunAt).toBeNull();
+    },
+  );
+
   test('--table wins over CERTWATCH_TABLE', async () => {
     const other = await dynamo.createStore();
     const server = await serverExpiringIn(10);
     const config = writeConfig('table-flag.json', [server]);
-    const run = await cliOn('certwatch-not-this-one', 'run', '--config', config, '--store', 'dynamodb', '--table', other.tableName, '--notify', `file:${join(dir, 'table-flag.jsonl')}`, '--now', at(0));
+    const run = await cliOn('certwatch-not-this-one', 'run', '--config', config, '--store', 'dynamodb', '--table', other.tableName, '--force-notify', '--notify', `file:${join(dir, 'table-flag.jsonl')}`, '--now', at(0));
     expect(run.err).toBe('');
     expect(run.out.split('\n')[0]).toContain(`state in DynamoDB table ${other.tableName}`);
     expect(await other.get(idOf(server))).toMatchObject({ status: 'warning' });
   });
 
+  test('a run on a table deployed workers use tells their change journal before and after: a rollback after it is read and alerted, not left to a summary', async () => {
+    const table = await dynamo.createStore();
+    const summaries = new DynamoDbBatchSummaries({ client: dynamo.client, tableName: table.tableName });
+    const leafIn = (daysLeft: number) => issue({ subject: 'CN=shop.test', sans: ['shop.test'], issuer: intermediate, notBefore: daysFromNow(daysLeft - 398), notAfter: daysFromNow(daysLeft) });
+    const [expiring, renewed] = await Promise.all([leafIn(10), leafIn(90)]);
+    const server = await startTlsServer({ key: expiring, chain: [expiring, intermediate] });
+    servers.push(server);
+    const configFile = writeConfig('journal.json', [server]);
+    const config = loadConfigFile(configFile);
+    const notifier = new RecordingNotifier();
+    const hours = (count: number) => new Date(Date.now() + count * 3_600_000);
+    const worker = (now: Date) => watchBatch(config, { probe: new TlsProbe(), resolver: createResolver(), store: table, summaries, notifier, now });
+    const urgent = `expiry/urgent/127.0.0.1:${server.port}/owners+oncall`;
+
+    // A deployed worker's batch: alerted, and its summary vouches for the expiring certificate until its next repeat.
+    expect((await worker(hours(0))).summaryUse).toMatchObject({ written: true });
+    expect(notifier.take()).toEqual([urgent]);
+
+    // Renewed; a person runs certwatch against the deployed table, which folds the renewal (its recovery sent).
+    server.serve({ key: renewed, chain: [renewed, intermediate] });
+    const sent = join(dir, 'journal.jsonl');
+    const run = await cliOn(table.tableName, 'run', '--config', configFile, '--store', 'dynamodb', '--force-notify', '--notify', `file:${sent}`, '--now', hours(0.5).toISOString());
+    expect({ code: run.code, err: run.err }).toEqual({ code: 0, err: '' });
+    expect(readFileSync(sent, 'utf8')).toContain('"kind":"recovery"');
+    expect((await summaries.getJournal()).recent).toEqual([
+      { certificateId: EVERY_CERTIFICATE, sequence: 1 },
+      { certificateId: EVERY_CERTIFICATE, sequence: 2 },
+    ]);
+
+    // Rolled back: the worker's summary still holds the expiring certificate's entry, but must not vouch for it.
+    server.serve({ key: expiring, chain: [expiring, intermediate] });
+    const after = await worker(hours(1));
+    expect(after.summaryUse).toMatchObject({ unread: 0, distrust: 'a certwatch run outside the deployment changed states since its summary' });
+    expect(notifier.take()).toEqual([urgent]);
+    expect((await table.get(idOf(server)))?.certificate?.notAfter).toBe(expiring.cert.notAfter.toISOString());
+  });
+
+  test('a run whose change journal cannot be told first writes no state and sends nothing, exit 1, saying why for each certificate', async () => {
+    const table = await dynamo.createStore();
+    await dynamo.client.send(new PutItemCommand({ TableName: table.tableName, Item: { certificateId: { S: JOURNAL_KEY }, version: { N: '1' }, sequence: { N: '1' }, recent: { S: '[' } } }));
+    const server = await serverExpiringIn(10);
+    const sent = join(dir, 'journal-broken.jsonl');
+    const run = await cliOn(table.tableName, 'run', '--config', writeConfig('journal-broken.json', [server]), '--store', 'dynamodb', '--force-notify', '--notify', `file:${sent}`, '--now', at(0), '--json');
+    expect({ code: run.code, err: run.err }).toEqual({ code: 1, err: '' });
+    expect((JSON.parse(run.out) as { storeFailures: unknown[] }).storeFailures).toEqual([
+      { certificateId: idOf(server), message: `the change journal ${JOURNAL_KEY} in table ${table.tableName} is not readable: delete the item (the deployed workers then read every state once)` },
+      { certificateId: 'certwatch#ledger', message: `the change journal ${JOURNAL_KEY} in table ${table.tableName} is not readable: delete the item (the deployed workers then read every state once)` },
+    ]);
+    expect(await table.get(idOf(server))).toBeUndefined();
+    expect(existsSync(sent)).toBe(false);
+  });
+
+  test('a run whose change journal cannot be told sends no digest and records no run either: the ledger is left as it was', async () => {
+    const table = await dynamo.createStore();
+    await dynamo.client.send(new PutItemCommand({ TableName: table.tableName, Item: { certificateId: { S: JOURNAL_KEY }, version: { N: '1' }, sequence: { N: '1' }, recent: { S: '[' } } }));
+    const server = await serverExpiringIn(10);
+    const sent = join(dir, 'journal-broken-digest.jsonl');
+    const config = writeConfig('journal-broken-digest.json', [server], { digest: { notify: ['owners'], every: '1d' } });
+    const run = await cliOn(table.tableName, 'run', '--config', config, '--store', 'dynamodb', '--force-notify', '--notify', `file:${sent}`, '--now', at(0), '--json');
+    expect(run.code).toBe(1);
+    const summary = JSON.parse(run.out) as { storeFailures: { certificateId: string }[]; notificationsSent: number };
+    expect(summary.storeFailures.map((failure) => failure.certificateId)).toEqual([idOf(server), 'certwatch#ledger']);
+    expect(summary.notificationsSent).toBe(0);
+    expect(existsSync(sent)).toBe(false);
+    expect(await table.getLedger()).toMatchObject({ lastRunAt: null, lastDigestAt: null, version: 0 });
+  });
+
   test.each([
-    ['run', (config: string) => ['run', '--config', config, '--notify', `file:${join(dir, 'missing.jsonl')}`]],
+    ['run', (config: string) => ['run', '--config', config, '--force-notify', '--notify', `file:${join(dir, 'missing.jsonl')}`]],
     ['status', () => ['status']],
     ['ack', () => ['ack', 'tls:127.0.0.1:443/shop.test']],
   ])('%s on a table that does not exist exits 3 with one line naming the table', async (_command, argv) => {

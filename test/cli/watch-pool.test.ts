@@ -72,6 +72,9 @@ interface Sent {
   subject: string;
   sms: string;
   email: string;
+  staleAddresses: string[];
+  addressSummary: string | null;
+  addresses: { address: string; notAfter: string | null; fingerprintSha256: string | null; errorCode: string | null }[] | null;
 }
 
 function notifications(target: string): Sent[] {
@@ -113,6 +116,15 @@ test('a renewal reaching the nodes one by one: the stage repeats while any node 
   const [, dayThree, daySix, recovery] = sent;
   expect(dayThree.email).toContain(`1 of 3 addresses serve the renewed certificate; 127.0.0.3 and 127.0.0.4 still serve the one expiring ${day(24).toISOString().slice(0, 10)}.`);
   expect(dayThree.sms).toContain(' on 127.0.0.3 and 127.0.0.4 (2 of 3)');
+  // The file's line says the same as data, for a machine: which addresses, what each serves.
+  expect(dayThree.staleAddresses).toEqual(['127.0.0.3', '127.0.0.4']);
+  expect(dayThree.addressSummary).toMatch(/^1 of 3 addresses serve the renewed certificate; 127\.0\.0\.3 and 127\.0\.0\.4 still serve/);
+  expect(dayThree.addresses?.map((entry) => [entry.address, entry.notAfter?.slice(0, 10)])).toEqual([
+    ['127.0.0.2', day(400).toISOString().slice(0, 10)],
+    ['127.0.0.3', day(24).toISOString().slice(0, 10)],
+    ['127.0.0.4', day(24).toISOString().slice(0, 10)],
+  ]);
+  expect(recovery.staleAddresses).toEqual([]);
   expect(daySix.email).toContain(`2 of 3 addresses serve the renewed certificate; 127.0.0.4 still serves the one expiring ${day(24).toISOString().slice(0, 10)}.`);
   expect(daySix.email).toContain('deploy it to 127.0.0.4 too and reload it');
   expect(recovery.email).toContain(`All 3 addresses behind pool.test:${pool.port} serve the same certificate now.`);
@@ -127,10 +139,19 @@ test('status names the stale addresses: a line under the table, and addresses an
     expect((await run(0)).code).toBe(0);
     const table = await cli('status', '--store', midway, '--now', day(0).toISOString());
     expect(table.out).toContain(`\n${id}: 2 of 3 addresses serve the renewed certificate; 127.0.0.3 still serves the one expiring ${day(24).toISOString().slice(0, 10)}\n`);
-    const [row] = (JSON.parse((await cli('status', '--json', '--store', midway, '--now', day(0).toISOString())).out) as { certificateId: string; addresses: { address: string; errorCode: string | null }[]; addressSummary: string; daysRemaining: number }[]).filter(
+    const [row] = (
+      JSON.parse((await cli('status', '--json', '--store', midway, '--now', day(0).toISOString())).out) as {
+        certificateId: string;
+        addresses: { address: string; errorCode: string | null }[];
+        staleAddresses: string[];
+        addressSummary: string;
+        daysRemaining: number;
+      }[]
+    ).filter(
       (candidate) => candidate.certificateId === id,
     );
     expect(row.addresses.map((entry) => entry.address)).toEqual(['127.0.0.2', '127.0.0.3', '127.0.0.4']);
+    expect(row.staleAddresses).toEqual(['127.0.0.3']);
     expect(row.daysRemaining).toBe(23);
     expect(row.addressSummary).toMatch(/^2 of 3 addresses serve the renewed certificate; 127\.0\.0\.3 still serves/);
   } finally {
@@ -145,4 +166,45 @@ test('a node serving a certificate for another name fires the invalid alert; dif
   const [invalid] = notifications(`mixed.test:${pool.port}`);
   expect(invalid.email).toContain('127.0.0.5: the certificate does not cover "mixed.test"');
   expect(notifications(`other-ca.test:${pool.port}`)).toEqual([]);
+});
+
+test('run --dns-server resolves at the servers given, in place of the config\'s check.dnsServers', async () => {
+  // The config's server knows no pool.test (NXDOMAIN): without the flag the target fails to resolve.
+  const elsewhere = await startDnsServer({});
+  try {
+    writeFileSync(
+      join(dir, 'elsewhere.json'),
+      JSON.stringify({
+        targets: [poolTarget()],
+        check: { caFile: join(dir, 'ca.pem'), timeoutMs: 2000, dnsServers: [elsewhere.server] },
+        audiences: { owners: { emails: ['owners@example.com'] }, oncall: { sms: ['+15550000001'] } },
+      }),
+    );
+    const run = (state: string, ...flags: string[]) =>
+      cli('run', '--config', join(dir, 'elsewhere.json'), '--store', join(dir, state), '--notify', `file:${join(dir, 'elsewhere.jsonl')}`, '--now', day(0).toISOString(), '--json', ...flags);
+    const configured = JSON.parse((await run('elsewhere-config')).out) as { byStatus: Record<string, number> };
+    expect(configured.byStatus).toMatchObject({ error: 1 });
+    const before = dns.queries.length;
+    const given = await run('elsewhere-flag', '--dns-server', dns.server);
+    expect({ code: given.code, err: given.err }).toEqual({ code: 0, err: '' });
+    const { byStatus } = JSON.parse(given.out) as { byStatus: Record<string, number> };
+    expect(byStatus.error).toBe(0); // read from the pool's nodes, whatever they serve now
+    expect(Object.values(byStatus).reduce((sum, count) => sum + count, 0)).toBe(1);
+    expect(dns.queries.slice(before).map((query) => `${query.name} ${query.type}`).sort()).toEqual(['pool.test A', 'pool.test AAAA']);
+    expect(elsewhere.queries.filter((query) => query.name === 'pool.test')).toHaveLength(2); // the configured run only
+  } finally {
+    await elsewhere.close();
+  }
+});
+
+test.each([
+  [['--dns-server', 'dns.internal'], 'give an IP address, not a host name'],
+  [['--dns-server', '10.0.0.2:99999'], 'port "99999" is not a number in 1-65535'],
+])('run %j is a usage mistake: one line, exit 3, no store left behind', async (args, message) => {
+  const state = join(dir, 'refused-state');
+  const { code, out, err } = await cli('run', '--config', join(dir, 'pool.json'), '--store', state, ...args);
+  expect({ code, out }).toEqual({ code: 3, out: '' });
+  expect(err).toContain(message);
+  expect(err.trim().split('\n')).toHaveLength(1);
+  expect(existsSync(state)).toBe(false);
 });

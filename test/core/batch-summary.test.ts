@@ -5,6 +5,7 @@ import {
   journalWith,
   nextBatchSummary,
   planBatchReads,
+  EVERY_CERTIFICATE,
   type BatchSummary,
   type ChangeJournalRecord,
   type SummaryEntry,
@@ -32,6 +33,14 @@ describe('planBatchReads', () => {
     const plan = planBatchReads(summary({ a: entry(hours(5)), b: entry(hours(5)), c: entry(hours(5)) }, 1), journal, ['a', 'b', 'c'], NOW);
     expect(plan.changedByHand).toEqual(['a', 'b']);
     expect([...plan.trusted.keys()]).toEqual(['c']);
+  });
+
+  test('a run outside the deployment since the summary (EVERY_CERTIFICATE): trusts nothing, and every certificate is read as changed by hand', () => {
+    const entries = { a: entry(hours(5)), b: entry(hours(5)) };
+    const plan = planBatchReads(summary(entries, 1), journalOf('x', EVERY_CERTIFICATE), ['a', 'b'], NOW);
+    expect(plan).toEqual({ trusted: new Map(), changedByHand: ['a', 'b'], distrust: 'a certwatch run outside the deployment changed states since its summary' });
+    // Already taken into account by the summary: trusted as before.
+    expect([...planBatchReads(summary(entries, 2), journalOf('x', EVERY_CERTIFICATE), ['a', 'b'], NOW).trusted.keys()]).toEqual(['a', 'b']);
   });
 
   test('trusts nothing: no summary, one written by a clock ahead, a journal older than it, or more changes than the journal keeps', () => {

@@ -54,6 +54,8 @@ export interface EmbeddedDynamoDb {
   readonly endpoint: string;
   /** Absolute store directory; null in memory. */
   readonly path: string | null;
+  /** Writes the store lost as it opened, which LevelDB goes on without (lost-writes.ts): what and where; none: nothing lost that shows. */
+  readonly lostWrites: readonly string[];
   /**
    * A state store over `tableName` on this server, running on the server's thread; resolves once its table is
    * checked (created if missing). Close it before the server.
@@ -149,6 +151,7 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
   return {
     endpoint: `http://127.0.0.1:${started.listening}`,
     path,
+    lostWrites: started.lostWrites ?? [],
     openStateStore: async ({ tableName, exclusive = false }) => {
       if (exited || died) throw died ?? new Error("the local store's server thread has stopped");
       if (closing) throw new Error('the local store is closing');

@@ -7,6 +7,7 @@ import { getPriority, setPriority } from 'node:os';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type dynalite from 'dynalite';
 import { damageReason } from './store-damage';
+import { droppedWhenOpened, findTornLog, tornLogLoss } from './lost-writes';
 import type { StoreThreadMessage } from './store-thread-client';
 import type * as StoreThreadServer from './store-thread-server';
 
@@ -39,7 +40,7 @@ export interface ServerThreadData {
 /** What the thread reports: the directory held (then listening), listening, a store it could not open, or closed. */
 export type ServerThreadMessage =
   | { readonly held: true }
-  | { readonly listening: number }
+  | { readonly listening: number; readonly lostWrites?: readonly string[] }
   | { readonly locked: true }
   | { readonly cannotOpen: string; readonly damaged: boolean }
   | { readonly missing: true }
@@ -98,6 +99,8 @@ parent.on('message', (message: ServerThreadRequest) => {
 void start();
 
 async function start(): Promise<void> {
+  /** Writes the open lost (lost-writes.ts): a log that ends mid-write, seen before the open drops it; what LevelDB dropped. */
+  let lostWrites: string[] = [];
   if (path !== null) {
     const handToDynalite = shareLevelDatabases();
     if (awaitOpen) {
@@ -110,6 +113,7 @@ async function start(): Promise<void> {
       if (!(await opened)) return;
     }
     if (!create && !existsSync(join(path, 'CURRENT'))) return parent.postMessage({ missing: true } satisfies ServerThreadMessage);
+    const tornLog = findTornLog(path);
     let opening: Promise<void>;
     try {
       if (create) mkdirSync(path, { recursive: true });
@@ -130,12 +134,13 @@ async function start(): Promise<void> {
       const reason = damage ?? (error instanceof Error ? (cause instanceof Error && cause.message) || error.message : String(error));
       return parent.postMessage({ cannotOpen: reason, damaged: damage !== null } satisfies ServerThreadMessage);
     }
+    lostWrites = [...(tornLog ? [tornLogLoss(tornLog)] : []), ...droppedWhenOpened(path)];
   }
   await lowerPriority();
   const listening = loadDynalite()({ ...(path !== null ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   server = listening;
   listening.listen(0, '127.0.0.1', () => {
-    parent.postMessage({ listening: (listening.address() as { port: number }).port } satisfies ServerThreadMessage);
+    parent.postMessage({ listening: (listening.address() as { port: number }).port, ...(lostWrites.length > 0 ? { lostWrites } : {}) } satisfies ServerThreadMessage);
     if (preloadStateStore) setImmediate(loadStoreServer);
   });
 }

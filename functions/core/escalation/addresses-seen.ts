@@ -122,6 +122,16 @@ export function addressPicture(seen: AddressesSeen): AddressPicture | null {
   };
 }
 
+/** How many addresses are behind the name (more than remembered, when bounded); null for one address. */
+export function addressCountOf(seen: AddressesSeen): number | null {
+  return seen.addresses ? (seen.addressCount ?? seen.addresses.length) : null;
+}
+
+/** The stale addresses (see AddressPicture.stale), in address order; none for one address or when all agree. */
+export function staleAddresses(seen: AddressesSeen): string[] {
+  return [...(addressPicture(seen)?.stale ?? [])];
+}
+
 /**
  * `2 of 3 addresses serve the renewed certificate; 10.0.0.7 still serves the one expiring 2026-12-02`: which
  * addresses behind the name serve which certificate, and which could not be checked. null when they all serve one

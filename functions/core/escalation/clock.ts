@@ -31,8 +31,8 @@ export function isBeyond(iso: string | null | undefined, horizon: number): boole
  * Notices decided beyond it are dropped, pending or sent (a real run deciding the same notice at that time later must
  * not take it for sent); claims made beyond it are released; the expiry stage and each alert's repeat timer go back
  * to what the notices sent before the horizon say (as if the future run had not happened); acknowledgements made
- * beyond it go, and so do its history entries, with one entry saying so. Who was told stays told: they hear the
- * recovery, which corrects what they were told too early.
+ * beyond it go, and one of the stage it goes back to that the clock ahead cleared holds again; its history entries go,
+ * with one entry saying so. Who was told stays told: they hear the recovery, which corrects what they were told too early.
  */
 export function setAsideTheFuture(state: WatchState, horizon: number, now: Date): WatchState | null {
   const beyond = (iso: string | null | undefined) => isBeyond(iso, horizon);
@@ -46,17 +46,24 @@ export function setAsideTheFuture(state: WatchState, horizon: number, now: Date)
   if (!fromTheFuture) return null;
 
   const sent = state.sent.filter((notice) => !beyond(notice.decidedAt));
-  const expiryNotice = lastOfSeries(sent, (notice) => notice.kind === 'expiry', (notice) => notice.kind === 'recovery' && notice.stage !== 'error' && notice.stage !== 'invalid');
+  // A recovery that leaves the certificate in a stage (`stageNow`: eased, or a correction) does not end its series.
+  const expiryNotice = lastOfSeries(sent, (notice) => notice.kind === 'expiry', (notice) => notice.kind === 'recovery' && notice.stage !== 'error' && notice.stage !== 'invalid' && notice.stageNow === undefined);
   const errorNotice = lastOfSeries(sent, (notice) => notice.kind === 'error' && notice.stage === 'error', (notice) => notice.kind === 'recovery' && notice.stage === 'error');
   const invalidNotice = lastOfSeries(sent, (notice) => notice.kind === 'error' && notice.stage === 'invalid', (notice) => notice.kind === 'recovery' && notice.stage === 'invalid');
   const expiry = beyond(state.expiry.lastNotifiedAt) || beyond(state.expiry.stageEnteredAt)
     ? { ...state.expiry, stage: expiryNotice?.stage ?? null, stageEnteredAt: expiryNotice?.decidedAt ?? null, lastNotifiedAt: expiryNotice?.decidedAt ?? null }
     : state.expiry;
   const keptAck = <Ack extends { readonly at: string } | null | undefined>(ack: Ack): Ack | null => (ack && beyond(ack.at) ? null : ack);
+  // An acknowledgement of the stage it goes back to, which the clock ahead cleared when it changed the stage, holds again.
+  const { clearedAcknowledgement: cleared, ...kept } = state;
+  const clearedAhead = cleared && beyond(cleared.clearedAt) ? cleared.acknowledgement : null;
+  const restored = clearedAhead && !beyond(clearedAhead.at) && clearedAhead.stage === expiry.stage ? clearedAhead : null;
   return {
-    ...state,
+    ...kept,
+    ...(cleared && !clearedAhead ? { clearedAcknowledgement: cleared } : {}),
     expiry,
-    acknowledgement: keptAck(state.acknowledgement),
+    // One of another stage (the stage ahead, acknowledged by a person meanwhile) applies to none the certificate is in.
+    acknowledgement: restored && keptAck(state.acknowledgement)?.stage !== expiry.stage ? restored : keptAck(state.acknowledgement),
     errorAlert: {
       ...state.errorAlert,
       lastNotifiedAt: beyond(state.errorAlert.lastNotifiedAt) ? (errorNotice?.decidedAt ?? null) : state.errorAlert.lastNotifiedAt,
@@ -82,6 +89,23 @@ export function setAsideTheFuture(state: WatchState, horizon: number, now: Date)
       },
     ]),
   };
+}
+
+/** What a clock ahead told about a certificate's expiry: the stage of its last expiry notice, and everyone its expiry notices told. */
+export interface ExpiryToldAhead {
+  readonly stage: string;
+  readonly decidedAt: string;
+  readonly audiences: readonly string[];
+}
+
+/**
+ * The expiry notices sent beyond `horizon` (those setAsideTheFuture drops from `sent`): what they told, and whom;
+ * null when there were none. Whoever they told a stage the certificate is not in at the run's time is owed a correction.
+ */
+export function expiryToldAhead(state: WatchState, horizon: number): ExpiryToldAhead | null {
+  const ahead = state.sent.filter((notice) => notice.kind === 'expiry' && isBeyond(notice.decidedAt, horizon));
+  const last = ahead.at(-1);
+  return last ? { stage: last.stage, decidedAt: last.decidedAt, audiences: [...new Set(ahead.flatMap((notice) => notice.audiences))] } : null;
 }
 
 function unclaimed(notice: PlannedNotification): PlannedNotification {

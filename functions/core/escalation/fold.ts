@@ -5,7 +5,7 @@ import type { Acknowledgement, AlertKind, CertificateSource, HistoryEntry, Histo
 import { acknowledgementsOf, isErrorAlertSilenced, isInvalidAlertSilenced, isSilenced } from './acknowledge';
 import { addressesChange, addressesSeen, replacementUnconfirmed, type AddressesSeen } from './addresses-seen';
 import { INACTIVE_INVALID_ALERT, INVALID_STAGE, isInvalidNotice, isProbeFailureNotice, rejectingCodes } from './alerts';
-import { horizonOf, setAsideTheFuture } from './clock';
+import { expiryToldAhead, horizonOf, setAsideTheFuture, type ExpiryToldAhead } from './clock';
 import { notificationId } from './outbox';
 import { stageFor, type EscalationPolicy, type Stage } from './policy';
 import { boundedError, boundedHistory, knownCertificateFrom, storable } from './stored-state';
@@ -65,20 +65,23 @@ export interface FoldOutcome {
  * - An observation not newer than `lastCheckedAt` (a duplicate or out-of-order run) changes nothing; but a state
  *   written by a clock ahead of this run's (beyond `horizonOf(now, clock)`: a forward clock jump, `--force-now`)
  *   does not mute it: what was decided beyond the horizon is set aside (clock.ts), and the observation is folded.
+ *   Whoever its expiry notices told of a stage the certificate is not in hears one recovery that corrects it
+ *   (`corrects`; `stageNow` the stage it is in), and those that stage does not notify are let go.
  *   `clock` is the run's wall clock when `now` is simulated; by default `now` is the clock.
  */
 export function foldObservation(stored: WatchState | undefined, input: ObservedResult, policy: EscalationPolicy, now: Date, clock: Date = now): FoldOutcome {
   if (stored && stored.certificateId !== input.certificateId) {
     throw new Error(`state of ${stored.certificateId} cannot take an observation of ${input.certificateId}`);
   }
-  const rewound = stored ? setAsideTheFuture(stored, horizonOf(now, clock), now) : null;
+  const horizon = horizonOf(now, clock);
+  const rewound = stored ? setAsideTheFuture(stored, horizon, now) : null;
   if (stored && !rewound && Date.parse(stored.lastCheckedAt) >= now.getTime()) return { state: stored, planned: [] };
   const previous = rewound ?? stored;
-  const folded = foldAfter(previous, input, policy, now);
+  const folded = foldAfter(previous, input, policy, now, rewound && stored ? expiryToldAhead(stored, horizon) : null);
   return rewound && stored ? { ...folded, aheadOfClock: stored.lastCheckedAt } : folded;
 }
 
-function foldAfter(previous: WatchState | undefined, input: ObservedResult, policy: EscalationPolicy, now: Date): FoldOutcome {
+function foldAfter(previous: WatchState | undefined, input: ObservedResult, policy: EscalationPolicy, now: Date, toldAhead: ExpiryToldAhead | null): FoldOutcome {
 
   const at = now.toISOString();
   const history: HistoryEntry[] = [];
@@ -129,7 +132,7 @@ function foldAfter(previous: WatchState | undefined, input: ObservedResult, poli
     acknowledgements: acknowledgementsOf(previous),
   };
 
-  const escalated = escalateExpiry(previous, draft, policy, stageFor(policy, certificate, now), replaced, record);
+  const escalated = escalateExpiry(previous, draft, policy, stageFor(policy, certificate, now), replaced, record, toldAhead);
   const errorAlert = escalateError(previous, draft, policy);
   const invalidAlert = escalateInvalid(previous?.invalidAlert, draft, policy, record);
 
@@ -150,6 +153,7 @@ function foldAfter(previous: WatchState | undefined, input: ObservedResult, poli
     errorAlert,
     ...(invalidAlert ? { invalidAlert } : {}),
     acknowledgement: escalated.acknowledgement,
+    ...(escalated.clearedAcknowledgement ? { clearedAcknowledgement: escalated.clearedAcknowledgement } : {}),
     pending: draft.pending,
     sent: previous?.sent ?? [],
     history: boundedHistory([...(previous?.history ?? []), ...history]),
@@ -183,26 +187,38 @@ function escalateExpiry(
   stage: Stage | null,
   replaced: boolean,
   record: (event: HistoryEvent, detail: string) => void,
-): Pick<WatchState, 'expiry' | 'acknowledgement'> {
+  toldAhead: ExpiryToldAhead | null,
+): Pick<WatchState, 'expiry' | 'acknowledgement' | 'clearedAcknowledgement'> {
   const { certificate, now } = draft;
   const previousStage = previous?.expiry.stage ?? null;
   const stageName = stage?.name ?? null;
   let expiry: WatchState['expiry'] = previous?.expiry ?? { stage: null, stageEnteredAt: null, lastNotifiedAt: null, audiencesTold: [] };
   let acknowledgement = previous?.acknowledgement ?? null;
+  let clearedAcknowledgement = previous?.clearedAcknowledgement;
 
   const stageChanged = stageName !== previousStage;
   if (stageChanged || replaced) {
     if (stageChanged) record('stage-changed', `${previousStage ?? 'none'} -> ${stageName ?? 'none'}${certificate ? ` (${daysLeftText(certificate, now)} days left)` : ''}`);
     // A new stage or a new certificate starts a new series: notify at once, older notices and acks no longer apply.
     expiry = { ...expiry, stage: stageName, stageEnteredAt: stageName ? draft.at : null, lastNotifiedAt: null };
+    // Kept for a run after a clock that was ahead, should this change be that clock's (clock.ts); a replacement is not.
+    if (acknowledgement && !replaced) clearedAcknowledgement = { acknowledgement, clearedAt: draft.at };
     acknowledgement = null;
     draft.pending = draft.pending.filter((pending) => pending.kind !== 'expiry');
   }
 
+  // A clock that was ahead told a stage the certificate is not in (clock.ts): whoever it told hears the correction.
+  const correction = toldAhead && toldAhead.stage !== stageName ? { corrects: { stage: toldAhead.stage, decidedAt: toldAhead.decidedAt } } : {};
   const replacement = replaced ? { replaced: true } : {};
   if (!stage && expiry.audiencesTold.length > 0) {
-    plan(draft, 'recovery', previousStage ?? 'expiry', expiry.audiencesTold, replacement);
+    // Everyone told, those the clock ahead told among them (who was told stays told).
+    plan(draft, 'recovery', previousStage ?? 'expiry', expiry.audiencesTold, { ...replacement, ...correction });
     expiry = { ...expiry, audiencesTold: [] };
+  } else if (stage && toldAhead && correction.corrects) {
+    // One correction, to those it told and to those the stage it is in does not notify, who are let go as below.
+    const letGo = expiry.audiencesTold.filter((audience) => !stage.notify.includes(audience));
+    plan(draft, 'recovery', toldAhead.stage, [...new Set([...toldAhead.audiences, ...letGo])], { ...replacement, ...correction, stageNow: stage.name });
+    expiry = { ...expiry, audiencesTold: expiry.audiencesTold.filter((audience) => stage.notify.includes(audience)) };
   } else if (stage && previousStage && stageChanged && isLowerStage(policy, stage.name, previousStage)) {
     // Eased, not over: whoever the lower stage no longer notifies (oncall, typically) hears so once and is let go.
     const stillInvolved = expiry.audiencesTold.filter((audience) => stage.notify.includes(audience));
@@ -216,7 +232,7 @@ function escalateExpiry(
     plan(draft, 'expiry', stage.name, stage.notify);
     expiry = { ...expiry, lastNotifiedAt: draft.at };
   }
-  return { expiry, acknowledgement };
+  return { expiry, acknowledgement, ...(clearedAcknowledgement ? { clearedAcknowledgement } : {}) };
 }
 
 function escalateError(previous: WatchState | undefined, draft: Draft, policy: EscalationPolicy): WatchState['errorAlert'] {
@@ -270,7 +286,7 @@ function escalateInvalid(previous: InvalidAlert | undefined, draft: Draft, polic
   return { ...active, lastNotifiedAt: draft.at };
 }
 
-function plan(draft: Draft, kind: AlertKind, stage: string, audiences: readonly string[], recovery: Pick<PlannedNotification, 'replaced' | 'stageNow'> = {}): void {
+function plan(draft: Draft, kind: AlertKind, stage: string, audiences: readonly string[], recovery: Pick<PlannedNotification, 'replaced' | 'stageNow' | 'corrects'> = {}): void {
   const { input, at, certificate, now } = draft;
   const id = notificationId(input.certificateId, kind, stage, at);
   if (draft.sentIds.has(id) || draft.pending.some((pending) => pending.id === id)) return;

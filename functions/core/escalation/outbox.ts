@@ -72,6 +72,7 @@ export function markPublished(state: WatchState, notificationId: string, message
     stage: notification.stage,
     audiences: notification.audiences,
     decidedAt: notification.decidedAt,
+    ...(notification.stageNow !== undefined ? { stageNow: notification.stageNow } : {}),
     sentAt: sentAt.toISOString(),
     messageId,
   };

@@ -40,7 +40,9 @@ export function certificateSections(view: MessageView, title = 'WHAT'): string[]
       `Valid from:    ${utcSeconds(certificate.notBefore)}`,
       notification.kind !== 'recovery'
         ? `Stage:         ${notification.stage} (status ${notification.status})`
-        : notification.stageNow !== undefined && notification.stage !== 'error'
+        : notification.corrects
+          ? `Alert:         "${notification.corrects.stage}" sent early, by a clock that was ahead; ${notification.stageNow !== undefined ? `the stage is "${notification.stageNow}"` : 'in no stage'} (status now ${notification.status})`
+          : notification.stageNow !== undefined && notification.stage !== 'error'
           ? `Alert:         "${notification.stage}", eased to "${notification.stageNow}" (status now ${notification.status})`
           : `Alert:         "${notification.stage}", resolved (status now ${notification.status})`,
       `As of:         ${utcSeconds(view.now.toISOString())}`,

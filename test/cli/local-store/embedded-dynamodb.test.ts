@@ -1,6 +1,6 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
-import { getPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { promisify } from 'node:util';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -113,51 +113,83 @@ test('close is idempotent', async () => {
 });
 
 describe('the server thread yields to the caller on a busy machine', () => {
-  /** Nice values of this process's threads (Linux: /proc/self/task/<tid>/stat, field 19). */
-  const threadNiceValues = (): number[] =>
-    readdirSync('/proc/self/task').flatMap((tid) => {
-      try {
-        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-        return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
-      } catch {
-        return []; // a thread that ended meanwhile
-      }
-    });
+  /** Nice values of this process's threads by thread id (Linux: /proc/self/task/<tid>/stat, field 19). */
+  const threadNiceValues = (): Map<string, number> =>
+    new Map(
+      readdirSync('/proc/self/task').flatMap((tid): [string, number][] => {
+        try {
+          const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+          return [[tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])]];
+        } catch {
+          return []; // a thread that ended meanwhile
+        }
+      }),
+    );
+  /** The nice values of the threads started since `before` was taken. */
+  const startedSince = (before: Map<string, number>): number[] => [...threadNiceValues()].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice);
   const onLinux = process.platform === 'linux' ? test : test.skip;
 
-  onLinux('its thread runs 10 nice steps below the process, or as asked', async () => {
-    const lowered = Math.min(19, getPriority() + 10);
-    const before = threadNiceValues().filter((nice) => nice === lowered).length;
-    const server = await start();
-    expect(threadNiceValues().filter((nice) => nice === lowered)).toHaveLength(before + 1);
-    await server.close();
-    expect(threadNiceValues().filter((nice) => nice === lowered)).toHaveLength(before);
+  /**
+   * Runs `use` with this thread (and so the threads it starts) at a niceness below 19: a suite run under `nice -n 19`
+   * (as beside benches) leaves the server thread no room to be lowered, and it could not be told from the rest. 18
+   * then (raising a priority takes root or CAP_SYS_NICE), and back after. Linux sets niceness per thread.
+   */
+  async function withRoomToLower<T>(use: (own: number) => Promise<T>): Promise<T> {
+    const original = getPriority();
+    if (original < 19) return use(original);
+    try {
+      setPriority(18);
+    } catch (error) {
+      throw new Error(`this test needs a niceness below 19, or the right to raise it (root, CAP_SYS_NICE): run it at nice 18 or lower (${String(error)})`);
+    }
+    try {
+      return await use(18);
+    } finally {
+      setPriority(original);
+    }
+  }
 
-    await start({ niceness: 0 });
-    expect(threadNiceValues().filter((nice) => nice === lowered)).toHaveLength(before);
-  });
+  onLinux('its thread runs 10 nice steps below the process, or as asked', () =>
+    withRoomToLower(async (own) => {
+      const lowered = Math.min(19, own + 10);
+      const before = threadNiceValues();
+      const server = await start();
+      // Its thread, lowered; any other thread it started (a TypeScript transformer's, from source) keeps the caller's.
+      expect(startedSince(before).filter((nice) => nice !== own)).toEqual([lowered]);
+      await server.close();
+      expect(startedSince(before).filter((nice) => nice !== own)).toEqual([]);
 
-  onLinux("Node's thread pool, shared by the process, keeps the process's priority", async () => {
-    // A fresh process, so that nothing has started the pool before the server's thread could.
-    const script = `
-      require('tsx/cjs');
-      const { startEmbeddedDynamoDb } = require(${JSON.stringify(join(__dirname, '..', '..', '..', 'functions', 'cli', 'local-store', 'embedded-dynamodb.ts'))});
-      const { readdirSync, readFileSync } = require('node:fs');
-      (async () => {
-        const server = await startEmbeddedDynamoDb();
-        const store = await server.openStateStore({ tableName: 'pool' });
-        await store.list();
-        const nice = readdirSync('/proc/self/task').map((tid) => { const stat = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8'); return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); });
-        await store.close();
-        await server.close();
-        process.stdout.write(JSON.stringify(nice));
-      })();
-    `;
-    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env: { ...process.env, UV_THREADPOOL_SIZE: '4' } });
-    const nice = JSON.parse(stdout) as number[];
-    const own = Math.min(...nice);
-    // The server's thread alone is lowered: not the 4 threads of the pool its SDK client's file reads would start.
-    expect(nice.filter((value) => value > own)).toEqual([Math.min(19, own + 10)]);
-    expect(nice.length).toBeGreaterThanOrEqual(6);
-  }, 30_000); // a process of its own: tsx, dynalite and the SDK load from cold
+      const asked = threadNiceValues();
+      await start({ niceness: 0 });
+      expect(startedSince(asked).filter((nice) => nice !== own)).toEqual([]);
+      expect(startedSince(asked).length).toBeGreaterThanOrEqual(1);
+    }));
+
+  onLinux("Node's thread pool, shared by the process, keeps the process's priority", () =>
+    withRoomToLower(async (own) => {
+      // A fresh process (started at `own`), so that nothing has started the pool before the server's thread could.
+      const script = `
+        require('tsx/cjs');
+        const { startEmbeddedDynamoDb } = require(${JSON.stringify(join(__dirname, '..', '..', '..', 'functions', 'cli', 'local-store', 'embedded-dynamodb.ts'))});
+        const { readdirSync, readFileSync } = require('node:fs');
+        const niceOf = (tid) => { try { const stat = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8'); return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])]; } catch { return []; } };
+        (async () => {
+          const server = await startEmbeddedDynamoDb();
+          const store = await server.openStateStore({ tableName: 'pool' });
+          await store.list();
+          const nice = readdirSync('/proc/self/task').flatMap(niceOf);
+          await store.close();
+          await server.close();
+          process.stdout.write(JSON.stringify(nice));
+        })();
+      `;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env: { ...process.env, UV_THREADPOOL_SIZE: '4' } });
+      const nice = JSON.parse(stdout) as number[];
+      expect(Math.min(...nice)).toBe(own);
+      // The server's thread alone is lowered: not the 4 threads of the pool its SDK client's file reads would start.
+      expect(nice.filter((value) => value !== own)).toEqual([Math.min(19, own + 10)]);
+      expect(nice.length).toBeGreaterThanOrEqual(6);
+    }),
+    30_000, // a process of its own: tsx, dynalite and the SDK load from cold
+  );
 });

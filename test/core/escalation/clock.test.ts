@@ -1,8 +1,9 @@
+import { acknowledge } from '../../../functions/core/escalation/acknowledge';
 import { CLOCK_TOLERANCE_MS, horizonOf, setAsideTheFuture } from '../../../functions/core/escalation/clock';
 import { isDigestDue } from '../../../functions/core/escalation/digest';
 import { foldObservation } from '../../../functions/core/escalation/fold';
 import { DEFAULT_POLICY } from '../../../functions/core/escalation/policy';
-import { at, currentState, DAY, serveLong, TARGET, Watcher, type Delivery } from './harness';
+import { at, BOTH, currentState, DAY, serveLong, TARGET, Watcher, type Delivery } from './harness';
 
 // A clock that was ahead: one forward jump of the host clock, or one run with --force-now, must never mute the
 // watcher. The runs after it send every alert a store without the jump would have sent.
@@ -32,6 +33,78 @@ describe('runs after a clock that was ahead', () => {
     const corrections = after.filter(([time, kind]) => time === '350d' && kind === 'recovery');
     expect(corrections.map(([, , , audiences]) => audiences)).toEqual(fromTheFuture.filter(([, kind]) => kind === 'expiry').map(([, , , audiences]) => audiences));
     expect([...before, ...after.filter((delivery) => !corrections.includes(delivery))]).toEqual(undisturbed.deliveries);
+  });
+
+  test('a jump into a more severe stage: those it told hear one correction naming what they were told and the stage it really is', () => {
+    const undisturbed = new Watcher();
+    realRuns(undisturbed, 370, 400);
+    const jumped = new Watcher();
+    const before = realRuns(jumped, 370, 375); // the warning stage: owners
+    jumped.run(at(396), serveLong(at(396))); // the host clock 21 days ahead for one run: critical, to owners and oncall
+    expect(jumped.deliveries.slice(before.length)).toEqual([['396d', 'expiry', 'critical', BOTH]]);
+
+    const [correction, ...others] = jumped.run(at(375), serveLong(at(375)));
+    expect(others).toEqual([]);
+    expect(correction).toMatchObject({ kind: 'recovery', stage: 'critical', stageNow: 'warning', audiences: ['owners', 'oncall'], corrects: { stage: 'critical', decidedAt: at(396).toISOString() } });
+    // Oncall, whom the warning stage does not notify, is let go; after the correction, everything is as without the jump.
+    expect(currentState(jumped).expiry.audiencesTold).toEqual(['owners']);
+    const after = realRuns(jumped, 375.25, 400);
+    expect([...before, ...after]).toEqual(undisturbed.deliveries.filter(([time]) => time !== '375d'));
+  });
+
+  test('a second jump after the first was corrected: corrected once more, and the stage it is in goes on without a fresh notice', () => {
+    const undisturbed = new Watcher();
+    realRuns(undisturbed, 384, 395);
+    const jumped = new Watcher();
+    const before = realRuns(jumped, 384, 385.5); // urgent from day 384, repeated daily
+    jumped.run(at(396), serveLong(at(396))); // ahead: critical
+    const between = realRuns(jumped, 385.5, 385.75); // the first real run corrects it: its last notice so far
+    jumped.run(at(397), serveLong(at(397))); // ahead again: critical
+    const after = realRuns(jumped, 385.75, 395);
+    const corrections = [...between, ...after].filter(([, kind]) => kind === 'recovery');
+    expect(corrections).toEqual([
+      ['385d12h', 'recovery', 'critical', BOTH],
+      ['385d18h', 'recovery', 'critical', BOTH],
+    ]);
+    // Neither correction restarts the urgent series: its daily repeats are the undisturbed watcher's.
+    expect([...before, ...[...between, ...after].filter(([, kind]) => kind !== 'recovery')]).toEqual(undisturbed.deliveries);
+  });
+
+  test('an acknowledgement of the stage it is really in holds after a jump into a more severe stage cleared it', () => {
+    const undisturbed = new Watcher();
+    realRuns(undisturbed, 384, 385);
+    undisturbed.state = acknowledge(currentState(undisturbed), { at: at(384, 1), note: 'OPS-9', by: 'alice' });
+    realRuns(undisturbed, 384.25, 395);
+    const jumped = new Watcher();
+    realRuns(jumped, 384, 385);
+    jumped.state = acknowledge(currentState(jumped), { at: at(384, 1), note: 'OPS-9', by: 'alice' });
+    realRuns(jumped, 384.25, 386);
+    jumped.run(at(396), serveLong(at(396))); // ahead: critical, which clears the urgent stage's acknowledgement
+    const [correction, ...others] = jumped.run(at(386), serveLong(at(386)));
+    expect(others).toEqual([]);
+    expect(correction).toMatchObject({ kind: 'recovery', corrects: { stage: 'critical' }, stageNow: 'urgent' });
+    expect(currentState(jumped).acknowledgement).toMatchObject({ stage: 'urgent', note: 'OPS-9', by: 'alice' });
+    // The urgent stage stays acknowledged: no daily repeat, as without the jump.
+    expect(realRuns(jumped, 386.25, 395)).toEqual(undisturbed.deliveries.filter(([time]) => Number.parseInt(time, 10) >= 386));
+  });
+
+  test('so does it when a person acknowledged the stage ahead meanwhile (an acknowledgement of a stage it is not in)', () => {
+    const jumped = new Watcher();
+    realRuns(jumped, 384, 385);
+    jumped.state = acknowledge(currentState(jumped), { at: at(384, 1), note: 'OPS-9', by: 'alice' });
+    realRuns(jumped, 384.25, 386);
+    jumped.run(at(396), serveLong(at(396))); // ahead: critical
+    jumped.state = acknowledge(currentState(jumped), { at: at(386, 0.5), note: 'looking', by: 'bob' }); // the critical notice, on the real clock
+    jumped.run(at(386, 1), serveLong(at(386, 1)));
+    expect(currentState(jumped).acknowledgement).toMatchObject({ stage: 'urgent', by: 'alice' });
+    expect(realRuns(jumped, 386.25, 395).filter(([, kind, stage]) => kind === 'expiry' && stage === 'urgent')).toEqual([]);
+  });
+
+  test('a jump within the stage it is really in sends no correction', () => {
+    const watcher = new Watcher();
+    realRuns(watcher, 385, 386); // urgent, sent on day 385
+    watcher.run(at(390), serveLong(at(390))); // still urgent, 4 days ahead: its daily repeat
+    expect(watcher.run(at(385, 20), serveLong(at(385, 20)))).toEqual([]); // the repeat from day 385 is not due yet
   });
 
   test('the first run after it says so (aheadOfClock), and its history records it', () => {

@@ -108,6 +108,34 @@ describe('recovery to audiences a lower stage no longer notifies (de-escalation)
   });
 });
 
+describe('a correction of what a clock that was ahead told', () => {
+  const notAfter = at(22 * DAY + 2 * HOUR);
+  const certificate = knownCertificate({ notAfter }, { findings: [] });
+  const corrects = { stage: 'critical', decidedAt: at(20 * DAY) };
+  const message = renderMessage(recovery({ stage: 'critical', stageNow: 'warning', audiences: ['owners', 'oncall'], corrects, certificate }), NOW);
+
+  test('the subject and SMS say which stage it is not, the one it is, and when it expires', () => {
+    expect(message.subject).toBe(`[certwatch] CORRECTED api.example.com:443 not critical: warning, expires ${notAfter.slice(0, 10)} (in 22d 2h)`);
+    expect(message.sms).toBe(`CERTWATCH CORRECTED api.example.com:443 not critical: warning, expires ${notAfter.slice(0, 10)} (in 22d 2h)`);
+    expectWithinLimits(message);
+  });
+
+  test('the email names the notice it corrects, its date, why it was wrong, and the stage the certificate is in', () => {
+    expect(message.email).toContain(
+      `CORRECTED: the "critical" notice for api.example.com:443 dated ${corrects.decidedAt.slice(0, 10)} was sent by a clock that was ahead (a host clock that jumped forward, or a run with --force-now): the certificate expires on ${notAfter.slice(0, 10)} ${notAfter.slice(11, 19)} UTC (in 22 days 2 hours), in the "warning" stage.`,
+    );
+    expect(message.email).toContain('Alert:         "critical" sent early, by a clock that was ahead; the stage is "warning" (status now');
+    expect(message.email).toContain('Nothing for the "critical" notice: it came early. The "warning" stage\'s notices go on as usual, and a later stage notifies when the certificate really reaches it.');
+  });
+
+  test('outside every stage, it says so', () => {
+    const over = renderMessage(recovery({ stage: 'expiry', audiences: ['owners'], corrects: { stage: 'warning', decidedAt: at(20 * DAY) } }), NOW);
+    expect(over.subject).toMatch(/^\[certwatch\] CORRECTED api\.example\.com:443 not warning: expires /);
+    expect(over.email).toContain(', outside every alert stage.');
+    expect(over.email).toContain('Nothing for the "warning" notice: it came early. certwatch notifies again when the certificate nears expiry.');
+  });
+});
+
 describe('recovery from the invalid alert (a certificate clients rejected)', () => {
   test('its recovery says clients accept the certificate again and closes the invalid alert', () => {
     const over = renderMessage(recovery({ stage: 'invalid', audiences: ['owners'] }), NOW);
