@@ -108,8 +108,10 @@ function openingLocalStore(directory: string, use: StoreUse): OpeningStore {
   const description = `local store ${resolve(directory)}`;
   let proceed: (open: boolean) => void = () => undefined;
   const openWhen = use.deferred ? new Promise<boolean>((settle) => (proceed = settle)) : undefined;
+  let directoryHeld: () => void = () => undefined;
+  const heldBeforeListening = new Promise<void>((settle) => (directoryHeld = settle));
   // Its errors name the store already; a store in use is a usage mistake, a damaged or unreadable one a failure.
-  const held = startEmbeddedDynamoDb({ path: directory, create: use.create ?? false, openWhen, preloadStateStore: true }).then(
+  const started = startEmbeddedDynamoDb({ path: directory, create: use.create ?? false, openWhen, preloadStateStore: true, onHeld: () => directoryHeld() }).then(
     (embedded) => {
       if (embedded.lostWrites.length > 0) use.warn?.(`${terminalSafe(`certwatch: ${lostWritesWarning(embedded.path ?? directory, embedded.lostWrites)}`)}\n`);
       return embedded;
@@ -118,9 +120,11 @@ function openingLocalStore(directory: string, use: StoreUse): OpeningStore {
       throw error instanceof StoreDirectoryLockedError ? new UsageError(error.message) : error;
     },
   );
+  // Held once the lock is taken (the server still loading): a failure after that fails the store's calls instead.
+  const held = Promise.race([heldBeforeListening, started.then(() => undefined)]);
   // Exclusive: the server holds the directory's LevelDB lock until close, so no other process writes to it, and
   // the creates a listing proves new can share batch requests (a first run's main cost).
-  const ready = held.then((embedded) =>
+  const ready = started.then((embedded) =>
     embedded.openStateStore({ tableName: LOCAL_TABLE, exclusive: true }).then(
       (opened): OpenStore => ({
         store: opened,
@@ -137,7 +141,7 @@ function openingLocalStore(directory: string, use: StoreUse): OpeningStore {
       },
     ),
   );
-  const local = opening(description, held.then(() => undefined), ready);
+  const local = opening(description, held, ready);
   return {
     ...local,
     proceed: () => proceed(true),

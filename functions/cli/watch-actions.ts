@@ -21,6 +21,7 @@ import { renderColumns } from './render-table';
 import { UsageError } from './usage-error';
 import type { AckFlags, ForgetFlags, RunFlags, StatusFlags, StoreFlags } from './options';
 import { openStore, type OpeningStore, type OpenStore } from './store-wiring';
+import { OpeningStateStore } from './opening-state-store';
 import { NoLocalStoreError } from './local-store/embedded-dynamodb';
 import { createNotifier, parseInstant } from './watch-wiring';
 import { parseDuration } from '../core/duration';
@@ -49,14 +50,12 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
   // held by another certwatch fails here, before any probe; the rest of the opening overlaps probing.
   opening.proceed();
   await opening.held;
-  try {
-    await refuseSimulatedTimeOnClockStore(opening.store, flags, now, clock);
-  } catch (error) {
-    await opening.close();
-    throw error;
-  }
+  // A --now far from the clock is refused on a store that runs on the clock use: told by its ledger, read while the
+  // first targets are probed. The run's store waits for the answer, so a refused run reads, writes and publishes
+  // nothing: its listing fails with the refusal, which stops the probing (see runWatch) and is the run's error.
+  const guarded = new OpeningStateStore(refuseSimulatedTimeOnClockStore(opening.store, flags, now, clock).then(() => opening.store));
   // A table deployed workers use: its change journal is told before the run's first write and after its last.
-  const journalled = opening.journal ? journalledStore(opening.store, opening.journal) : null;
+  const journalled = opening.journal ? journalledStore(guarded, opening.journal) : null;
   const signals = io.stopOnSignals?.();
   try {
     const progress = io.progress ? (done: number, total: number) => io.progress?.(`certwatch: probed ${done}/${total} targets`) : undefined;
@@ -70,7 +69,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
       resolver,
       files: new CertificateFiles(),
       cloud,
-      store: journalled ?? opening.store,
+      store: journalled ?? guarded,
       notifier,
       now,
       // A simulated time is not the clock: the run then tells the two apart (and the store is not marked as real).

@@ -25,8 +25,8 @@ export function loadConfigFile(file: string, options: ConfigLoadOptions = {}): C
   } catch {
     throw new ConfigError(file, [`not valid JSON: ${locateJsonError(text)}`]);
   }
-  const duplicates = duplicateKeys(text);
-  if (duplicates.length > 0) throw new ConfigError(file, duplicates);
+  // Each key given twice is one member fewer than the text names: only then is the text walked to say which.
+  if (keysWritten(text) > membersParsed(json)) throw new ConfigError(file, duplicateKeys(text));
   const config = parseConfig(json, file, options);
   return withCaFilesFrom(dirname(file), config, json as ConfigInput, file);
 }
@@ -54,6 +54,46 @@ function locateJsonError(text: string): string {
   const line = before.split('\n').length;
   const column = before.length - before.lastIndexOf('\n');
   return `${reason} at line ${line}, column ${column}`;
+}
+
+/** How many object keys a text JSON.parse accepted names: each string followed by a colon. */
+export function keysWritten(text: string): number {
+  let keys = 0;
+  for (let start = text.indexOf('"'); start !== -1; ) {
+    // The closing quote: the next one not escaped (preceded by an even number of backslashes).
+    let end = text.indexOf('"', start + 1);
+    for (let backslashes = escapesBefore(text, end); backslashes % 2 === 1; backslashes = escapesBefore(text, end)) end = text.indexOf('"', end + 1);
+    let next = end + 1;
+    while (isJsonWhitespace(text.charCodeAt(next))) next++;
+    if (text.charCodeAt(next) === COLON) keys++;
+    start = text.indexOf('"', next);
+  }
+  return keys;
+}
+
+/** The members of every object in a parsed JSON value. */
+export function membersParsed(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let members = 0;
+  if (Array.isArray(value)) {
+    for (const element of value) members += membersParsed(element);
+    return members;
+  }
+  for (const key of Object.keys(value)) members += 1 + membersParsed((value as Record<string, unknown>)[key]);
+  return members;
+}
+
+const COLON = 0x3a;
+const BACKSLASH = 0x5c;
+
+function escapesBefore(text: string, quote: number): number {
+  let count = 0;
+  while (text.charCodeAt(quote - 1 - count) === BACKSLASH) count++;
+  return count;
+}
+
+function isJsonWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
 
 /**

@@ -2,11 +2,12 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { StateListing, StoredDocument, StoredStates, UnreadableItem } from './ports';
 import type { WatchState } from './watch-state';
 
-// A listing kept as stored (StoredStates), a Scan page at a time (DocumentPage): each state's JSON document as
-// compressed bytes until it is read. Outside the JS heap, because the garbage collector lets a heap grow to a few
-// times what it holds; compressed against the first document of its page, because states are alike (the same
-// intermediates and roots, the same fields): about 200-700 bytes a state instead of 3 KB, and about 15 us to read one
-// back.
+// A listing kept as stored (StoredStates), a Scan page at a time (DocumentPage): each state's JSON document as bytes
+// until it is read. Outside the JS heap, because the garbage collector lets a heap grow to a few times what it holds;
+// past the first RAW_DOCUMENTS of a listing, compressed against the first document of its page, because states are
+// alike (the same intermediates and roots, the same fields): about 200-700 bytes a state instead of 3 KB, and about
+// 15 us to read one back. A listing of a few thousand states is kept as written: deflating and inflating each would
+// cost more CPU (about 0.1 ms a state, on both threads of a local run) than its few MB are worth.
 
 /** A document's state: what the store wrote, with its key and version put back. */
 export function stateFromDocument(certificateId: string, version: number, document: string): WatchState {
@@ -14,8 +15,9 @@ export function stateFromDocument(certificateId: string, version: number, docume
 }
 
 /**
- * A page of stored documents, compact, in one buffer (which can cross to another thread without a copy): the first
- * document as UTF-8, each other deflated against it. Items in the earlier layout (rare) are kept as states.
+ * A page of stored documents in one buffer (which can cross to another thread without a copy): the first document as
+ * UTF-8, each other as UTF-8 too or, `deflated`, deflated against the first. Items in the earlier layout (rare) are
+ * kept as states.
  */
 export interface DocumentPage {
   readonly certificateIds: readonly string[];
@@ -23,8 +25,12 @@ export interface DocumentPage {
   /** Where each document ends in `bytes` (each starts where the one before ends). */
   readonly ends: readonly number[];
   readonly bytes: ArrayBuffer;
+  readonly deflated: boolean;
   readonly states: readonly WatchState[];
 }
+
+/** Documents of a listing kept as written before its pages are deflated: about 15 MB at most. */
+export const RAW_DOCUMENTS = 5_000;
 
 /**
  * Deflate for a few KB against a dictionary of a few KB: a 4 KB window and small state (allocated for every document)
@@ -33,14 +39,25 @@ export interface DocumentPage {
  */
 const DEFLATE = { windowBits: 12, memLevel: 5, level: 3, chunkSize: 1024 } as const;
 
-export function packPage(documents: readonly StoredDocument[]): DocumentPage {
+/** The pages of one listing, in order: the first RAW_DOCUMENTS documents as written, the pages after deflated. */
+export class PagePacker {
+  private packed = 0;
+
+  pack(documents: readonly StoredDocument[]): DocumentPage {
+    const page = packPage(documents, { deflate: this.packed >= RAW_DOCUMENTS });
+    this.packed += documents.length;
+    return page;
+  }
+}
+
+export function packPage(documents: readonly StoredDocument[], { deflate = true }: { readonly deflate?: boolean } = {}): DocumentPage {
   const texts = documents.flatMap((stored) => ('document' in stored ? [stored] : []));
   const parts: Uint8Array[] = [];
   let dictionary: Buffer | undefined;
   for (const { document } of texts) {
     const raw = Buffer.from(document, 'utf8');
     parts.push(dictionary ? deflateRawSync(raw, { ...DEFLATE, dictionary }) : raw);
-    dictionary ??= raw;
+    if (deflate) dictionary ??= raw;
   }
   // A buffer of its own (allocUnsafeSlow), all of it this page's: a pooled one would share its memory.
   const bytes = Buffer.allocUnsafeSlow(parts.reduce((total, part) => total + part.length, 0));
@@ -55,6 +72,7 @@ export function packPage(documents: readonly StoredDocument[]): DocumentPage {
     versions: texts.map((stored) => stored.version),
     ends,
     bytes: bytes.buffer as ArrayBuffer,
+    deflated: deflate,
     states: documents.flatMap((stored) => ('state' in stored ? [stored.state] : [])),
   };
 }
@@ -84,7 +102,7 @@ export class ListedStates implements StoredStates {
     page.certificateIds.forEach((certificateId, index) => {
       const bytes = new Uint8Array(page.bytes, start, page.ends[index] - start);
       this.kept.set(certificateId, { bytes, version: page.versions[index], dictionary });
-      dictionary ??= bytes;
+      if (page.deflated) dictionary ??= bytes;
       start = page.ends[index];
     });
     for (const state of page.states) this.kept.set(state.certificateId, { state });

@@ -21,9 +21,9 @@ export class TlsProbe implements CertificateProbe {
   async probe(target: Target, settings: ProbeSettings, address?: string): Promise<Observation> {
     const trust = this.trustStores.for(settings.caFiles ?? []);
     const connectTo = { host: address ?? target.host, port: target.port };
-    const { socket, chainReadByNode } = await withDeadline(settings.timeoutMs, settings.signal, target, (track) => this.handshake(target, connectTo, trust, track));
+    const socket = await withDeadline(settings.timeoutMs, settings.signal, target, (track) => this.handshake(target, connectTo, trust, track));
     try {
-      return readObservation(socket, chainReadByNode, target, trust, this.parsedCertificates);
+      return readObservation(socket, target, trust, this.parsedCertificates);
     } finally {
       socket.destroy();
     }
@@ -38,17 +38,12 @@ export class TlsProbe implements CertificateProbe {
   }
 
   /** `connectTo`: the target's host and port, or one of the addresses behind the host (SNI still names the host). */
-  private async handshake(target: Target, connectTo: { host: string; port: number }, trust: TrustStore, track: (socket: net.Socket) => void): Promise<Handshake> {
-    let chainReadByNode: tls.DetailedPeerCertificate | undefined;
+  private async handshake(target: Target, connectTo: { host: string; port: number }, trust: TrustStore, track: (socket: net.Socket) => void): Promise<tls.TLSSocket> {
     const tlsOptions: tls.ConnectionOptions = {
       rejectUnauthorized: false,
       secureContext: trust.secureContext,
       // A hostile server must not make us verify a name we did not ask for; we check identity ourselves.
-      // Node reads the whole chain (getPeerCertificate(true)) to call this once the chain verified: keep it.
-      checkServerIdentity: (_name, cert) => {
-        chainReadByNode = cert as tls.DetailedPeerCertificate;
-        return undefined;
-      },
+      checkServerIdentity: () => undefined,
       ...(target.servername ? { servername: target.servername } : {}),
     };
     if (target.protocol !== 'tls') {
@@ -57,20 +52,30 @@ export class TlsProbe implements CertificateProbe {
       track(plain);
       await onceConnected(plain, target);
       await negotiate(plain, target);
-      const socket = await secure(tls.connect({ ...tlsOptions, socket: plain }), target);
-      return { socket, chainReadByNode };
+      return secure(withoutNodesChainRead(tls.connect({ ...tlsOptions, socket: plain })), target);
     }
-    const socket = tls.connect({ ...tlsOptions, ...connectTo });
+    const socket = withoutNodesChainRead(tls.connect({ ...tlsOptions, ...connectTo }));
     track(socket);
-    await secure(socket, target);
-    return { socket, chainReadByNode };
+    return secure(socket, target);
   }
 }
 
-interface Handshake {
-  readonly socket: tls.TLSSocket;
-  /** The served chain as Node read it for checkServerIdentity; undefined when Node did not call it. */
-  readonly chainReadByNode: tls.DetailedPeerCertificate | undefined;
+/**
+ * Once a chain verifies, Node reads it whole as objects (`getPeerCertificate(true)`: names, three fingerprints and a
+ * copy of each DER, about a third of a probe's CPU) only to hand it to `checkServerIdentity`, which the probe answers
+ * itself from the chain it reads more cheaply (readServedChain). Until the handshake is done the socket gives Node
+ * nothing to build; readObservation puts the method back before reading anything. Should Node stop asking, this costs
+ * nothing; the probe's own reading never depends on it.
+ */
+function withoutNodesChainRead(socket: tls.TLSSocket): tls.TLSSocket {
+  Object.defineProperty(socket, 'getPeerCertificate', { value: NOTHING_READ, configurable: true, writable: true });
+  return socket;
+}
+
+const NOTHING_READ = () => ({});
+
+function restoreChainRead(socket: tls.TLSSocket): void {
+  if (Object.prototype.hasOwnProperty.call(socket, 'getPeerCertificate')) delete (socket as { getPeerCertificate?: unknown }).getPeerCertificate;
 }
 
 function onceConnected(socket: net.Socket, target: Target): Promise<void> {
@@ -127,17 +132,20 @@ async function withDeadline<T>(timeoutMs: number, signal: AbortSignal | undefine
 /** Certificates parsed and kept per probe; parsing one costs 0.1-1 ms, and targets share intermediates and roots. */
 const MAX_PARSED_CERTIFICATES = 2000;
 
+/** A served certificate as either reading gives it: its DER and the SHA-256 fingerprint OpenSSL computed. */
+type ServedCertificate = Pick<X509Certificate, 'raw' | 'fingerprint256'>;
+
 /** Each served certificate parsed once per fingerprint (SHA-256 of the DER, as OpenSSL computed it). */
 class ParsedCertificates {
   private readonly described = new Map<string, CertificateInfo>();
   private readonly forVerification = new Map<string, X509Certificate>();
 
-  describe(cert: tls.PeerCertificate): CertificateInfo {
+  describe(cert: ServedCertificate): CertificateInfo {
     return cached(this.described, cert.fingerprint256, () => parseCertificate(cert.raw, { fingerprintSha256: cert.fingerprint256 }));
   }
 
-  x509(cert: tls.PeerCertificate): X509Certificate {
-    return cached(this.forVerification, cert.fingerprint256, () => new X509Certificate(cert.raw));
+  x509(cert: ServedCertificate): X509Certificate {
+    return cert instanceof X509Certificate ? cert : cached(this.forVerification, cert.fingerprint256, () => new X509Certificate(cert.raw));
   }
 }
 
@@ -152,17 +160,124 @@ function cached<T>(entries: Map<string, T>, key: string, make: () => T): T {
   return value;
 }
 
-/** What the handshake showed: the served chain (parsed), whether it leads to a trust anchor, whether it covers the name. */
-function readObservation(socket: tls.TLSSocket, chainReadByNode: tls.DetailedPeerCertificate | undefined, target: Target, trust: TrustStore, parsed: ParsedCertificates): Observation {
-  // Reading the chain costs ~0.2 ms a certificate (fingerprints, names, a copy of each DER): not twice.
-  const peer = chainReadByNode ?? socket.getPeerCertificate(true);
-  if (!peer || !peer.raw) throw new ProbeError('PROTOCOL_ERROR', `${target.target}: the server sent no certificate`);
-  const served: tls.PeerCertificate[] = [];
+/** The chain as the probe reports and judges it, and what the leaf's name is checked against. */
+interface ServedChain {
+  readonly certificates: readonly ServedCertificate[];
+  /** For tls.checkServerIdentity: the leaf's subjectAltName, and its subject when Node would look at it. */
+  readonly identity: tls.PeerCertificate;
+}
+
+/**
+ * The chain Node's `getPeerCertificate(true)` gives, read more cheaply: the served certificates as `X509Certificate`s
+ * (`getPeerX509Certificate()` and its `issuerCertificate` links, in the order served: no names, fingerprints and DER
+ * copies built for nothing), walked as Node walks them (nodeChainWalk), then the trust store's issuers of the last one
+ * (TrustStore.storeIssuerOf), as Node adds them. Node 20's `getPeerX509Certificate()` takes the leaf out of the
+ * connection's chain, so each socket's chain is read this once.
+ */
+function readServedChain(socket: tls.TLSSocket, trust: TrustStore): ServedChain | undefined {
+  // The first chain a store is asked about is Node's own reading (taken first: the X509 reading below spoils it), which
+  // tells the store's issuers of its last certificate: a one-target check never parses the store's roots.
+  const nodeReading = trust.knowsStoreIssuers ? undefined : legacyChain(socket);
+  const leaf = socket.getPeerX509Certificate();
+  if (!leaf) return nodeReading;
+  const served: X509Certificate[] = [leaf];
+  for (let next = leaf.issuerCertificate; next !== undefined && served.length < MAX_SERVED; next = next.issuerCertificate) served.push(next);
+  const chain = nodeChainWalk(served);
+  if (nodeReading) {
+    const walked = nodeReading.certificates.slice(0, chain.length).map((cert) => cert.fingerprint256);
+    if (walked.join() === chain.map((cert) => cert.fingerprint256).join()) {
+      trust.rememberStoreIssuers(chain[chain.length - 1], nodeReading.certificates.slice(chain.length).map((cert) => new X509Certificate(cert.raw)));
+    }
+    return nodeReading;
+  }
+  for (let last = chain[chain.length - 1]; !last.checkIssued(last) && chain.length < MAX_SERVED; ) {
+    const issuer = trust.storeIssuerOf(last);
+    if (issuer === undefined) break;
+    chain.push(issuer);
+    if (issuer.fingerprint256 === last.fingerprint256) break;
+    last = issuer;
+  }
+  // As Node's chain is read (a self-issued root points at itself): up to the first certificate already in it.
+  const seen = new Set<string>();
+  const certificates = chain.filter((cert, index) => {
+    if (seen.size < index || seen.has(cert.fingerprint256)) return false;
+    seen.add(cert.fingerprint256);
+    return true;
+  });
+  const subjectaltname = leaf.subjectAltName;
+  // Node matches the subject's common name only for a certificate that names no DNS name: read (as Node reads it) then.
+  const identity = subjectaltname !== undefined && DNS_NAME.test(subjectaltname) ? { subjectaltname, subject: {} } : { subjectaltname, subject: subjectFields(leaf.subject) };
+  return { certificates, identity: identity as tls.PeerCertificate };
+}
+
+/** Served certificates beyond these are not read (Node would walk them; no real chain comes close). */
+const MAX_SERVED = 32;
+
+const DNS_NAME = /(?:^|, )DNS:/;
+
+/**
+ * Node's walk of a served chain (AddIssuerChainToObject, Node 20): from the leaf, each step takes the first certificate
+ * left that issued the last one taken, and removes it; it also stops when the one taken was the last of those left
+ * (Node compares its index with the shortened count). In a chain served in order, that is every certificate.
+ */
+export function nodeChainWalk<T extends Pick<X509Certificate, 'checkIssued'>>(served: readonly T[]): T[] {
+  const chain = [served[0]];
+  const left = served.slice(1);
+  let last = served[0];
+  for (;;) {
+    let index = 0;
+    for (; index < left.length; index++) {
+      if (!last.checkIssued(left[index] as unknown as X509Certificate)) continue;
+      last = left.splice(index, 1)[0];
+      chain.push(last);
+      break;
+    }
+    if (index === left.length) return chain;
+  }
+}
+
+/**
+ * A subject as Node's legacy certificate object has it, for the common-name match: each attribute, a repeated one as a
+ * list, its value unescaped (`X509Certificate.subject` is one line per attribute, escaped as RFC 2253 says).
+ */
+export function subjectFields(subject: string): Record<string, string | string[]> {
+  const fields: Record<string, string | string[]> = {};
+  for (const attribute of subject.split(/\n|(?<!\\) \+ /)) {
+    const at = attribute.search(/(?<!\\)=/);
+    if (at <= 0) continue;
+    const key = attribute.slice(0, at);
+    const value = unescapeDn(attribute.slice(at + 1));
+    const before = fields[key];
+    fields[key] = before === undefined ? value : [...(Array.isArray(before) ? before : [before]), value];
+  }
+  return fields;
+}
+
+/** `\,` is `,` and `\0A` the byte 0x0A (UTF-8 sequences among them put back together). */
+function unescapeDn(text: string): string {
+  if (!text.includes('\\')) return text;
+  return text.replace(/(?:\\[0-9A-Fa-f]{2})+|\\([^])/g, (escaped: string, single: string | undefined) => single ?? Buffer.from(escaped.replace(/\\/g, ''), 'hex').toString('utf8'));
+}
+
+/** Node's own reading of the chain (`getPeerCertificate(true)`): leaf first, each followed by its issuer, until one repeats. */
+function legacyChain(socket: tls.TLSSocket): ServedChain | undefined {
+  const peer = socket.getPeerCertificate(true);
+  if (!peer || !peer.raw) return undefined;
+  const certificates: tls.PeerCertificate[] = [];
   const seen = new Set<string>();
   for (let cert: tls.DetailedPeerCertificate | undefined = peer; cert?.raw && !seen.has(cert.fingerprint256); cert = cert.issuerCertificate) {
     seen.add(cert.fingerprint256);
-    served.push(cert);
+    certificates.push(cert);
   }
+  return { certificates, identity: peer };
+}
+
+/** What the handshake showed: the served chain (parsed), whether it leads to a trust anchor, whether it covers the name. */
+function readObservation(socket: tls.TLSSocket, target: Target, trust: TrustStore, parsed: ParsedCertificates): Observation {
+  restoreChainRead(socket);
+  const read = readServedChain(socket, trust);
+  if (!read) throw new ProbeError('PROTOCOL_ERROR', `${target.target}: the server sent no certificate`);
+  const served = read.certificates;
   const chain = served.map((cert) => parsed.describe(cert));
   const verifyError = socket.authorized ? null : String(socket.authorizationError ?? 'UNKNOWN');
   let chainProblem: ChainProblem | null = null;
@@ -171,7 +286,7 @@ function readObservation(socket: tls.TLSSocket, chainReadByNode: tls.DetailedPee
     if (chainProblem === null && !TIME_ONLY_ERRORS.has(verifyError)) chainProblem = 'CHAIN_INVALID';
   }
   const nameToVerify = target.servername ?? target.host;
-  const identityError = tls.checkServerIdentity(nameToVerify, peer);
+  const identityError = tls.checkServerIdentity(nameToVerify, read.identity);
   return {
     chain,
     chainProblem,

@@ -12,7 +12,7 @@ import {
   UnreadableStateError,
   VersionConflictError,
 } from '../core/ports';
-import { ListedStates, packPage } from '../core/stored-states';
+import { ListedStates, PagePacker } from '../core/stored-states';
 import type { WatchState } from '../core/watch-state';
 import { BatchedCreates } from './batched-creates';
 import type { Item } from './dynamodb-attribute-values';
@@ -112,7 +112,8 @@ export class DynamoDbStateStore implements StateStore, StateBatchReader {
   /** The same listing, each state kept as stored until read (StoredStates). */
   async listStored(): Promise<StoredStates> {
     const listed = new ListedStates();
-    const unreadable = await this.scanStored((page) => listed.addPage(packPage(page)));
+    const packer = new PagePacker();
+    const unreadable = await this.scanStored((page) => listed.addPage(packer.pack(page)));
     return listed.listedAll(unreadable);
   }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
 import { ConfigError, configInputFor, configJsonSchema, parseConfig } from '../../functions/core/config';
 import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, stageAt } from '../../functions/core/escalation/policy';
-import { loadConfigFile } from '../../functions/config-file/load-config-file';
+import { keysWritten, loadConfigFile, membersParsed } from '../../functions/config-file/load-config-file';
 import { chainFor } from '../support/pki';
 
 const minimal = { targets: ['example.com'], audiences: { owners: { emails: ['team@example.com'] }, oncall: { sms: ['+15551234567'] } } };
@@ -358,6 +358,23 @@ describe('loadConfigFile', () => {
       ]),
     );
     expect(() => loadConfigFile(file)).not.toThrow(/team@|1555/);
+  });
+
+  test('keys are counted as written, whatever quotes, backslashes and colons their strings hold', () => {
+    const values = ['plain', 'a "quoted": word', 'ends in a backslash \\', '\\"', 'x":"y', '', ':', '\\\\'];
+    const text = JSON.stringify({ targets: values.map((owner, i) => ({ target: `${owner}${i}`, owner, tags: { [owner]: owner } })), '': { '"': [':', { '\\': 1 }] } }, null, 1);
+    expect(keysWritten(text)).toBe(values.length * 4 + 4);
+    expect(membersParsed(JSON.parse(text))).toBe(values.length * 4 + 4);
+    // The same text with one key given twice (the last member of the innermost object repeated): one key more than members.
+    const twice = text.replace('"\\\\": 1', '"\\\\": 1, "\\\\": 2');
+    expect(twice).not.toBe(text);
+    expect(keysWritten(twice)).toBe(membersParsed(JSON.parse(twice)) + 1);
+  });
+
+  test('a key given twice among values that hold quotes and colons is still refused', () => {
+    const file = join(dir, 'twice-quoted.json');
+    writeFileSync(file, String.raw`{ "targets": [{ "target": "a.test", "owner": "x\\\": \"y" , "owner": "z" }], "audiences": {} }`);
+    expect(() => loadConfigFile(file)).toThrow(new ConfigError(file, ['targets.0.owner: the key is given twice (lines 1 and 1); give it once']));
   });
 
   test('the same key in two different objects is no duplicate', () => {

@@ -1,6 +1,6 @@
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import type { StoredDocument } from '../../functions/core/ports';
-import { type DocumentPage, ListedStates, packPage } from '../../functions/core/stored-states';
+import { type DocumentPage, ListedStates, packPage, PagePacker, RAW_DOCUMENTS } from '../../functions/core/stored-states';
 import { fullState, unreachableState } from '../store/watch-state-fixture';
 
 // The listing a run reads, kept compact: a Scan page's documents in one buffer (the first as written, the others
@@ -44,6 +44,29 @@ test('a state taken leaves the listing; a page\'s buffer serves the states still
   expect(listed.get('tls:c.example:443')).toStrictEqual(written[2]);
   expect(listed.get('tls:c.example:443')).toStrictEqual(written[2]);
   expect([...listed.values()]).toStrictEqual(written.slice(1));
+});
+
+test('a page kept as written reads back the same, and so does a listing of raw pages and deflated ones', () => {
+  const written = ['a', 'b', 'c'].map((name) => ({ ...fullState(`tls:${name}.example:443`), owner: `équipe ${name} 🔐` }));
+  const raw = packPage(written.map(asDocument), { deflate: false });
+  expect(raw.deflated).toBe(false);
+  const documentBytes = (state: ReturnType<typeof fullState>) => Buffer.byteLength((asDocument(state) as { document: string }).document);
+  expect(raw.bytes.byteLength).toBe(written.reduce((total, state) => total + documentBytes(state), 0)); // each as written
+  const later = ['d', 'e'].map((name) => fullState(`tls:${name}.example:443`));
+  const listed = new ListedStates();
+  listed.addPage(raw);
+  listed.addPage(packPage(later.map(asDocument)));
+  expect(listed.take('tls:a.example:443')).toStrictEqual(written[0]);
+  expect([...listed.values()]).toStrictEqual([...written.slice(1), ...later]);
+});
+
+test('a listing keeps its first RAW_DOCUMENTS documents as written and deflates the pages after them', () => {
+  const packer = new PagePacker();
+  const page = (count: number) => Array.from({ length: count }, (_, i) => asDocument(fullState(`tls:n${i}.example:443`)));
+  expect(packer.pack(page(RAW_DOCUMENTS - 1)).deflated).toBe(false);
+  expect(packer.pack(page(2)).deflated).toBe(false); // the page that crosses the line is still kept as written
+  expect(packer.pack(page(2)).deflated).toBe(true);
+  expect(new PagePacker().pack(page(1)).deflated).toBe(false); // a listing of its own starts afresh
 });
 
 test('a page is several times smaller than its documents: alike states deflate against the first', () => {

@@ -32,6 +32,11 @@ export interface EmbeddedDynamoDbOptions {
    */
   readonly preloadStateStore?: boolean;
   /**
+   * Called once the store's directory is held (its LevelDB lock taken), before dynalite listens: a run can start
+   * probing then. Not called for a store in memory, nor when the start fails.
+   */
+  readonly onHeld?: () => void;
+  /**
    * Lowers the server thread's CPU priority by this many nice steps (0-19), so that it yields to the caller's
    * work (a run's probes) on a busy machine. Linux only; elsewhere ignored. @default 10
    */
@@ -128,7 +133,11 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
     () => worker.postMessage('close' satisfies ServerThreadRequest),
   );
 
-  const started = await firstWord(worker);
+  let started = await firstWord(worker);
+  if ('held' in started) {
+    options.onHeld?.();
+    started = await firstWord(worker);
+  }
   if (!('listening' in started)) {
     await worker.terminate();
     if (started instanceof Error) throw damagedOr(path, started);

@@ -37,8 +37,9 @@ export interface ServerThreadData {
   readonly niceness: number;
 }
 
-/** What the thread reports: listening, a store it could not open, or closed. */
+/** What the thread reports: the directory held (then listening), listening, a store it could not open, or closed. */
 export type ServerThreadMessage =
+  | { readonly held: true }
   | { readonly listening: number; readonly lostWrites?: readonly string[] }
   | { readonly locked: true }
   | { readonly cannotOpen: string; readonly damaged: boolean }
@@ -74,7 +75,15 @@ let server: Server | null = null;
 let storeServer: StoreServer | null = null;
 /** Settles true on `open`, false on a `close` that comes first. */
 let openRequested: (open: boolean) => void = () => undefined;
-const opened = awaitOpen ? new Promise<boolean>((settle) => (openRequested = settle)) : Promise.resolve(true);
+let openAnswered = false;
+const opened = awaitOpen
+  ? new Promise<boolean>((settle) => {
+      openRequested = (open) => {
+        openAnswered = true;
+        settle(open);
+      };
+    })
+  : Promise.resolve(true);
 
 parent.on('message', (message: ServerThreadRequest) => {
   if (message === 'open') return openRequested(true);
@@ -95,8 +104,11 @@ async function start(): Promise<void> {
   if (path !== null) {
     const handToDynalite = shareLevelDatabases();
     if (awaitOpen) {
-      loadDynalite();
-      if (preloadStateStore) loadStoreServer();
+      // The caller waits for the directory's lock before its first probe: an `open` already sent is answered first.
+      // Still reading its config, it lets dynalite load meanwhile; the state store's adapter (the AWS SDK) loads only
+      // once the server listens.
+      await new Promise((resume) => setImmediate(resume));
+      if (!openAnswered) loadDynalite();
       // A close before the open has been answered by the message handler: the directory is left as it was.
       if (!(await opened)) return;
     }
@@ -109,10 +121,12 @@ async function start(): Promise<void> {
     } catch (error) {
       opening = Promise.reject(error);
     }
-    opening.catch(() => undefined); // awaited below, once dynalite is loaded (LevelDB opens on its own threads)
-    loadDynalite();
+    opening.catch(() => undefined); // awaited below (LevelDB opens on its own threads)
+    // A reading command waits for the listening server: dynalite loads while LevelDB opens. A run waits for the lock.
+    if (!awaitOpen) loadDynalite();
     try {
       await opening;
+      parent.postMessage({ held: true } satisfies ServerThreadMessage);
     } catch (error) {
       const cause = error instanceof Error ? error.cause : undefined;
       if (errorCode(error) === 'LEVEL_LOCKED' || errorCode(cause) === 'LEVEL_LOCKED') return parent.postMessage({ locked: true } satisfies ServerThreadMessage);

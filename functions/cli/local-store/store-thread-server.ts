@@ -4,7 +4,7 @@ import { createDynamoDbClient } from '../../store/dynamodb-client';
 import { DynamoDbStateStore } from '../../store/dynamodb-state-store';
 import { ensureTable } from '../../store/dynamodb-table';
 import { TableShapeError } from '../../store/state-store-error';
-import { packPage } from '../../core/stored-states';
+import { PagePacker } from '../../core/stored-states';
 import { describeFailure, type StoreCall, type StoreRequest, type StoreThreadMessage } from './store-thread-client';
 
 // Runs on the embedded store's server thread: the DynamoDB adapter, talking to the dynalite server beside it
@@ -41,8 +41,9 @@ export function serveStateStore(port: MessagePort, options: ServeOptions): void 
     () => {
       port.on('message', (request: StoreRequest) => {
         if ('close' in request) return end();
+        const packer = new PagePacker();
         const sendPage = (documents: readonly StoredDocument[]) => {
-          const page = packPage(documents);
+          const page = packer.pack(documents);
           port.postMessage({ id: request.id, page } satisfies StoreThreadMessage, [page.bytes]);
         };
         invoke(store, request, sendPage).then(

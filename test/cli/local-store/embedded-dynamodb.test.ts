@@ -60,6 +60,30 @@ test('state written before a restart is there after it, and versions carry on', 
   await second.close();
 });
 
+test('the caller is told once the directory is held, before the server listens; a store in memory holds none', async () => {
+  const directory = join(parent, 'held-early');
+  const events: string[] = [];
+  let refusedWhenHeld: Promise<unknown> | undefined;
+  const starting = startEmbeddedDynamoDb({
+    path: directory,
+    onHeld: () => {
+      events.push('held');
+      // Another certwatch on the directory at that moment is refused: the lock is taken.
+      refusedWhenHeld = startEmbeddedDynamoDb({ path: directory }).then((other) => other.close().then(() => 'opened'), (error: unknown) => error);
+    },
+  });
+  const holder = await starting;
+  running.push(holder);
+  events.push('listening');
+  expect(events).toEqual(['held', 'listening']);
+  expect(await refusedWhenHeld).toBeInstanceOf(StoreDirectoryLockedError);
+
+  let heldInMemory = false;
+  const inMemory = await start({ onHeld: () => (heldInMemory = true) });
+  expect(inMemory.path).toBeNull();
+  expect(heldInMemory).toBe(false);
+});
+
 test('a directory held by another running server is refused, naming it; free again once closed', async () => {
   const directory = join(parent, 'locked');
   const holder = await start(directory);
