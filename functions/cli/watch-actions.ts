@@ -2,10 +2,11 @@ import { userInfo } from 'node:os';
 import { ConfigError, type CertwatchConfig } from '../core/config';
 import { AcknowledgementError } from '../core/escalation/acknowledge';
 import { certificateIdForTarget } from '../core/certificate-id';
+import { isFileTarget } from '../core/file-target';
 import { InvalidTargetError } from '../core/target';
 import { loadConfigFile } from '../config-file/load-config-file';
 import { createResolver } from '../probes/dns/create-resolver';
-import { CertificateFiles } from '../probes/files/certificate-files';
+import type * as CertificateFilesModule from '../probes/files/certificate-files';
 import type * as CloudReaders from '../probes/cloud-readers';
 import { TlsProbe } from '../probes/tls-probe';
 import { acknowledgeCertificate, UnknownCertificateError } from '../use-cases/acknowledge-certificate';
@@ -64,10 +65,14 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
     // The ACM, IAM and STS clients load only for a config that lists ACM or IAM.
     const hasCloud = config.cloud.acm.length + config.cloud.iam.length > 0;
     const cloud = hasCloud ? new (require('../probes/cloud-readers') as typeof CloudReaders).SdkCloudReaders() : undefined;
+    // The file formats' parsers (asn1js, node-forge) load only for a config that lists a certificate file.
+    const files = config.targets.some(({ target }) => isFileTarget(target))
+      ? new (require('../probes/files/certificate-files') as typeof CertificateFilesModule).CertificateFiles()
+      : undefined;
     const summary = await runWatch(config, {
       probe: new TlsProbe(),
       resolver,
-      files: new CertificateFiles(),
+      files,
       cloud,
       store: journalled ?? guarded,
       notifier,

@@ -21,7 +21,7 @@ export interface EmbeddedDynamoDbOptions {
    */
   readonly create?: boolean;
   /**
-   * The thread starts at once (dynalite and the state store's adapter load meanwhile) but touches the directory only
+   * The thread starts at once (LevelDB's module loads meanwhile; dynalite once the lock is held) but touches the directory only
    * once this resolves true; false (or a rejection) ends it with StoreOpeningCancelledError and the directory as it
    * was: a run whose config turns out wrong leaves no store behind. @default open at once
    */

@@ -27,8 +27,8 @@ export interface ServerThreadData {
   readonly create: boolean;
   /**
    * Wait for an `open` request before touching the directory (the caller is still reading its config: a run that
-   * fails on it must leave no store behind); meanwhile dynalite and the state store's adapter load. A `close`
-   * first ends the thread with the directory untouched.
+   * fails on it must leave no store behind); meanwhile only LevelDB's module loads, so that the open is taken at once
+   * (dynalite loads once the lock is held). A `close` first ends the thread with the directory untouched.
    */
   readonly awaitOpen: boolean;
   /** Load the state store's adapter as soon as the server listens (see EmbeddedDynamoDbOptions). */
@@ -75,15 +75,7 @@ let server: Server | null = null;
 let storeServer: StoreServer | null = null;
 /** Settles true on `open`, false on a `close` that comes first. */
 let openRequested: (open: boolean) => void = () => undefined;
-let openAnswered = false;
-const opened = awaitOpen
-  ? new Promise<boolean>((settle) => {
-      openRequested = (open) => {
-        openAnswered = true;
-        settle(open);
-      };
-    })
-  : Promise.resolve(true);
+const opened = awaitOpen ? new Promise<boolean>((settle) => (openRequested = settle)) : Promise.resolve(true);
 
 parent.on('message', (message: ServerThreadRequest) => {
   if (message === 'open') return openRequested(true);
@@ -104,12 +96,11 @@ async function start(): Promise<void> {
   if (path !== null) {
     const handToDynalite = shareLevelDatabases();
     if (awaitOpen) {
-      // The caller waits for the directory's lock before its first probe: an `open` already sent is answered first.
-      // Still reading its config, it lets dynalite load meanwhile; the state store's adapter (the AWS SDK) loads only
-      // once the server listens.
-      await new Promise((resume) => setImmediate(resume));
-      if (!openAnswered) loadDynalite();
-      // A close before the open has been answered by the message handler: the directory is left as it was.
+      // The caller waits for the directory's lock before its first probe, so nothing runs before the lock is taken:
+      // dynalite (about 30 ms to load) loaded while waiting would hold an `open` arriving meanwhile, which it mostly
+      // does. It loads once the lock is held, while the caller probes; the state store's adapter (the AWS SDK) once
+      // the server listens. A close before the open has been answered by the message handler: the directory is left
+      // as it was.
       if (!(await opened)) return;
     }
     if (!create && !existsSync(join(path, 'CURRENT'))) return parent.postMessage({ missing: true } satisfies ServerThreadMessage);
