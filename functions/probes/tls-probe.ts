@@ -9,6 +9,7 @@ import type { Target } from '../core/target';
 import { toProbeError } from './probe-error';
 import { STARTTLS_NEGOTIATORS } from './starttls';
 import { TrustStores, type TrustStore } from './trust-store';
+import { setBounded } from './bounded-map';
 
 /** Node errors that only say "wrong time": the trust question is answered by our own walk instead. */
 const TIME_ONLY_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID']);
@@ -154,8 +155,7 @@ function cached<T>(entries: Map<string, T>, key: string, make: () => T): T {
   let value = entries.get(key);
   if (value === undefined) {
     value = make();
-    if (entries.size >= MAX_PARSED_CERTIFICATES) entries.delete(entries.keys().next().value!);
-    entries.set(key, value);
+    setBounded(entries, key, value, MAX_PARSED_CERTIFICATES);
   }
   return value;
 }

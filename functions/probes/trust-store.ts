@@ -4,6 +4,7 @@ import type { ChainProblem } from '../core/check-result';
 import { ProbeError } from '../core/ports';
 import { CaFileContentError, pemCertificates, readCaFile } from '../files/ca-file';
 import { InputFileError, readInputText } from '../files/input-file';
+import { setBounded } from './bounded-map';
 
 /**
  * NODE_EXTRA_CA_CERTS, which Node adds to its own default store at start-up. Passing `ca` replaces that store,
@@ -123,8 +124,7 @@ export class TrustStore {
   }
 
   private rememberStoreIssuer(certificate: string, issuer: X509Certificate | null): void {
-    if (this.storeIssuers.size >= MAX_VERIFIED_PAIRS) this.storeIssuers.delete(this.storeIssuers.keys().next().value!);
-    this.storeIssuers.set(certificate, issuer);
+    setBounded(this.storeIssuers, certificate, issuer, MAX_VERIFIED_PAIRS);
   }
 
   /** Signature checks remembered by pair: bundles and chains repeat the same intermediate and root over and over. */
@@ -138,8 +138,7 @@ export class TrustStore {
     let verified = this.verifiedPairs.get(key);
     if (verified === undefined) {
       verified = verifiesWith(cert, issuer);
-      if (this.verifiedPairs.size >= MAX_VERIFIED_PAIRS) this.verifiedPairs.delete(this.verifiedPairs.keys().next().value!);
-      this.verifiedPairs.set(key, verified);
+      setBounded(this.verifiedPairs, key, verified, MAX_VERIFIED_PAIRS);
     }
     return verified;
   }
@@ -162,7 +161,6 @@ export class TrustStore {
     }
     return this.anchorsBySubject;
   }
-
 }
 
 /**

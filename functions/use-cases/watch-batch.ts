@@ -114,7 +114,7 @@ export async function watchBatch(config: CertwatchConfig, deps: BatchDependencie
       const { certificateId } = input;
       observedInputs.set(certificateId, input);
       const entry = plan.trusted.get(certificateId);
-      const stored = invalidation ? (invalidation.latest ?? (await invalidation.current())).summary : null;
+      const stored = invalidation ? (await invalidation.current()).summary : null;
       if (!entry && !stored?.entries[certificateId]) return 'listed';
       const digest = observationDigest(input);
       if (entry && entry.observed === digest) {

@@ -1,4 +1,5 @@
 import type { NameResolver, ResolveSettings } from '../../core/ports';
+import { setBounded } from '../bounded-map';
 
 // Answers kept while their TTL lasts, and lookups in flight shared: a run with 1,000 targets on one name asks once.
 
@@ -51,8 +52,7 @@ export class CachedResolver implements NameResolver {
       ),
     };
     this.answers.delete(name);
-    if (this.answers.size >= CACHED_NAMES_MAX) this.answers.delete(this.answers.keys().next().value!);
-    this.answers.set(name, entry);
+    setBounded(this.answers, name, entry, CACHED_NAMES_MAX);
     return entry.addresses;
   }
 }
