@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { checkTargetsInOrder, type CheckRequest, type CheckSettings } from './check-targets';
 import type { CheckResult, Status } from '../core/check-result';
 import type { CertwatchConfig } from '../core/config';
@@ -333,6 +334,10 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
       }),
     );
   };
+  // A run without its listing has failed: no target is started after that, and the probes in flight are abandoned (a
+  // silent target would hold the store's error for its whole timeout).
+  const stopProbing = AbortSignal.any([listingFailed.signal, control.stopSignal]);
+  setMaxListeners(0, stopProbing); // one listener a probe in flight, as on the run's own signals (RunControl)
   const probing = checkTargetsInOrder(
     requests,
     settings,
@@ -348,8 +353,8 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
         tally.settling('probed', index, fold(index, result));
         return tally.backlog(FOLD_BACKLOG, control.stopSignal);
       },
-      signal: AbortSignal.any([listingFailed.signal, control.stopSignal]),
-      abortProbes: control.stopSignal,
+      signal: stopProbing,
+      abortProbes: stopProbing,
     },
     () => undefined, // each result is tallied and folded as it comes (onResult): none is kept for an ordered list
   );

@@ -375,3 +375,39 @@ test("a run returns the states it left only when asked to keep them (a deployed 
   expect(unkept.states).toEqual([]);
   expect(unkept.summary).toMatchObject({ targets: 2, byStatus: { warning: 1, ok: 1 } });
 });
+
+test('a run whose listing fails abandons the probes in flight: silent targets do not hold the store error for their timeout', async () => {
+  const store = await suite.dynamo.createStore();
+  const inFlight = 3;
+  let accepted = 0;
+  let allConnected!: () => void;
+  const connected = new Promise<void>((resolve) => (allConnected = resolve));
+  const hangUps: Promise<void>[] = [];
+  // Each accepts and never answers; tells when the probe connects, and when the probe hangs up.
+  const silent = await Promise.all(
+    Array.from({ length: inFlight }, async () =>
+      suite.servers.keep(
+        await startTcpServer((socket) => {
+          hangUps.push(new Promise<void>((resolve) => socket.on('close', () => resolve())));
+          if (++accepted === inFlight) allConnected();
+        }),
+      ),
+    ),
+  );
+  // The listing fails once every probe is waiting on its silent server, as a store another certwatch holds does.
+  const failing = storeWith(store, {
+    list: async () => {
+      await connected;
+      throw new Error('the local store is in use by another running certwatch');
+    },
+  });
+  // A timeout far beyond the test's own: only abandoning the probes lets the run end.
+  const config = configFor(
+    silent.map((server) => `127.0.0.1:${server.port}`),
+    { check: { timeoutMs: 600_000 } },
+  );
+  await expect(run(config, failing, new RecordingNotifier(), day(0))).rejects.toThrow('the local store is in use by another running certwatch');
+  await Promise.all(hangUps); // every probe hung up on its silent server
+  expect(hangUps).toHaveLength(inFlight);
+  expect(await store.list()).toEqual({ states: [], unreadable: [] });
+});
