@@ -50,6 +50,9 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
   // Only now is the store's directory taken (created on a first run): a run refused above leaves none behind. A store
   // held by another certwatch fails here, before any probe; the rest of the opening overlaps probing.
   opening.proceed();
+  // Meanwhile (the store's thread starting, then taking the lock), the first handshakes' trust stores are built.
+  const probe = new TlsProbe();
+  probe.prepare(firstCaFileSets(config));
   await opening.held;
   // A --now far from the clock is refused on a store that runs on the clock use: told by its ledger, read while the
   // first targets are probed. The run's store waits for the answer, so a refused run reads, writes and publishes
@@ -70,7 +73,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
       ? new (require('../probes/files/certificate-files') as typeof CertificateFilesModule).CertificateFiles()
       : undefined;
     const summary = await runWatch(config, {
-      probe: new TlsProbe(),
+      probe,
       resolver,
       files,
       cloud,
@@ -96,6 +99,15 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
       signals?.dispose();
     }
   }
+}
+
+/** The CA files of the endpoints probed first (one at a time up to check.concurrency), each set once. */
+function firstCaFileSets(config: CertwatchConfig): (readonly string[])[] {
+  const sets = new Map<string, readonly string[]>();
+  for (const { target, caFiles } of config.targets.slice(0, config.check.concurrency)) {
+    if (!isFileTarget(target)) sets.set(caFiles.join('\0'), caFiles);
+  }
+  return [...sets.values()];
 }
 
 /**
