@@ -77,7 +77,8 @@ async function run() {
   const t0 = Date.now();
   const at = (hours) => new Date(t0 + hours * HOUR).toISOString();
 
-  // This checkout, and with --baseline another one (built), measured in the same rounds against the same server.
+  // This checkout, and with --baseline another one (built), measured in the same rounds against the same server. Both
+  // run from this checkout's directory with its timing preload: every file they use is named by an absolute path.
   const versions = [{ name: 'this', repo: repoDir, steadyStore }, ...(baselineDir ? [{ name: 'baseline', repo: baselineDir, steadyStore: join(workDir, 'store-steady-baseline') }] : [])];
   const label = (version, name) => (baselineDir ? `${version.name} ${name}` : name);
   const check = (version) => ({

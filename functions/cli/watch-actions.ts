@@ -101,14 +101,21 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
   }
 }
 
-/** The CA files of the endpoints probed first (one at a time up to check.concurrency), each set once. */
+/**
+ * The CA files of the endpoints probed first (up to check.concurrency at once), each set once, at most
+ * PREPARED_TRUST_STORES of them: the lock is held 20-50 ms after the config is read, about one store's making.
+ */
 function firstCaFileSets(config: CertwatchConfig): (readonly string[])[] {
   const sets = new Map<string, readonly string[]>();
   for (const { target, caFiles } of config.targets.slice(0, config.check.concurrency)) {
     if (!isFileTarget(target)) sets.set(caFiles.join('\0'), caFiles);
+    if (sets.size === PREPARED_TRUST_STORES) break;
   }
   return [...sets.values()];
 }
+
+/** Trust stores built while a run waits for its store (25-35 ms each); the rest are built as their targets come. */
+const PREPARED_TRUST_STORES = 2;
 
 /**
  * A DynamoDB table may be the deployed watcher's: a notice this run sends to the console or a file is recorded there

@@ -41,9 +41,9 @@ export interface RunDependencies {
   readonly resolver: NameResolver;
   /**
    * Its states are listed while the first targets are probed. A listing that fails (a store that could not open,
-   * say) stops the run: no further target is probed, and once the probes in flight have answered the run rejects
-   * with the store's error, having written and published nothing. A store that answers nothing in time (a
-   * NoAnswerError) is the run's circuit's business instead: the run stops and says what was left.
+   * say) stops the run: no further target is probed, the probes in flight are abandoned, and the run rejects with
+   * the store's error, having written and published nothing. A store that answers nothing in time (a NoAnswerError)
+   * stops the run instead, as the run's circuit does: it resolves, saying why it stopped and what was left.
    */
   readonly store: StateStore;
   readonly notifier: Notifier;
@@ -273,10 +273,15 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
   const { run, storeCircuit, notifierCircuit } = runContext(config, deps, control, options);
 
   const writesBefore = deps.store.writeCount;
-  // No fold starts without the listing; a failed one stops the probing, which then rejects with the store's error.
+  // No fold starts without the listing. One that failed stops the probing (the probes in flight abandoned) and is the
+  // run's error; one that got no answer in time stops the run, as the store's circuit does (RunOptions.readStates
+  // may read around the guarded store): what was probed is left as the store holds it, and the run says so.
   const listingFailed = new AbortController();
   const stored = readStoredStates(run.store, config, options).then((byId) => ({ byId, unreadable: new Map(byId.unreadable.map((item) => [item.key, item])) }));
-  stored.catch((error: unknown) => listingFailed.abort(error));
+  stored.catch((error: unknown) => {
+    if (error instanceof NoAnswerError) control.stop(`${error.dependency} got no answer in time`);
+    else listingFailed.abort(error);
+  });
   // ACM and IAM are listed while the endpoints are probed.
   const cloudListing = hasCloud ? listCloudCertificates(config.cloud, config.check, { readers: deps.cloud!, now: () => deps.now }) : null;
   cloudListing?.catch(() => undefined); // awaited below

@@ -46,7 +46,7 @@ const certwatch = (...args: string[]) => certwatchProcess(args, { cwd: dir });
 
 const notices = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
 
-test('two runs started at the same instant on one store: one runs, the other is refused at once (not held by a silent target) with the documented message and sends nothing; the winner prints no warning', async () => {
+test('two runs started at the same instant on one store: one runs, the other is refused at once with the documented message and sends nothing; the winner, with more probes in flight than an AbortSignal takes listeners by default, prints no warning', async () => {
   for (const round of [1, 2]) {
     const store = join(dir, `race-${round}`);
     const sent = join(dir, `race-${round}.jsonl`);
