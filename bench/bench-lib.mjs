@@ -107,13 +107,14 @@ export function spawnTimed(workDir, args) {
 }
 
 /**
- * What the preload recorded: start-up (to the first tls.connect, or to exit without one), the rest, CPU time, and
- * peak resident memory (MiB, the process's threads included).
+ * What the preload recorded: start-up (to the first tls.connect, or to exit without one), the rest, CPU time, peak
+ * resident memory (MiB, the process's threads included), and on Linux the main thread's own CPU time and its wait
+ * for a core (undefined elsewhere).
  */
 export function readTiming(timingFile) {
   const timing = JSON.parse(readFileSync(timingFile, 'utf8'));
   const startupMs = timing.firstConnectMs ?? timing.exitMs;
-  return { startupMs, restMs: timing.exitMs - startupMs, cpuMs: timing.cpuMs, maxRssMb: timing.maxRssMb };
+  return { startupMs, restMs: timing.exitMs - startupMs, cpuMs: timing.cpuMs, maxRssMb: timing.maxRssMb, mainCpuMs: timing.mainCpuMs, mainWaitMs: timing.mainWaitMs };
 }
 
 export function median(numbers) {

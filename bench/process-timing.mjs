@@ -4,7 +4,10 @@
 // CERTWATCH_BENCH_TIMING_FILE.
 // tls.connect is wrapped for its first call only, then restored: no cost on the measured path. (Node 20's
 // 'net.client.socket' diagnostics channel fires for net.connect only, not for tls.connect.)
-import { writeFileSync } from 'node:fs';
+// On Linux it also records the main thread's own CPU time and how long it waited, runnable, for a core
+// (/proc/self/task/PID/schedstat, in ns): the main thread probes, so what it waits is wall time lost to the process's
+// other threads (the store's, V8's compilers and GC) and to the other processes on the machine.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
@@ -23,6 +26,16 @@ if (timingFile) {
   process.on('exit', () => {
     const { user, system } = process.cpuUsage();
     const { maxRSS } = process.resourceUsage(); // KiB
-    writeFileSync(timingFile, JSON.stringify({ firstConnectMs, exitMs: performance.now(), cpuMs: (user + system) / 1000, maxRssMb: maxRSS / 1024 }));
+    writeFileSync(timingFile, JSON.stringify({ firstConnectMs, exitMs: performance.now(), cpuMs: (user + system) / 1000, maxRssMb: maxRSS / 1024, ...mainThread() }));
   });
+}
+
+/** The main thread's CPU time and its wait for a core, in ms; nothing where /proc has no schedstat. */
+function mainThread() {
+  try {
+    const [onCpuNs, waitingNs] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return { mainCpuMs: onCpuNs / 1e6, mainWaitMs: waitingNs / 1e6 };
+  } catch {
+    return {};
+  }
 }

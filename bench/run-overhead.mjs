@@ -5,10 +5,14 @@
 // for a first run (empty store: every item created) and for a steady-state run (nothing changed), and the
 // DynamoDB write requests and items written per run.
 //
-//   npm run bench:run -- [--count N] [--concurrency C] [--rounds R] [--distinct-leaves] [--max-overhead 0.2]
+//   npm run bench:run -- [--count N] [--concurrency C] [--rounds R] [--distinct-leaves] [--max-overhead 0.2] [--baseline DIR]
 //   env: BENCH_COUNT, BENCH_CONCURRENCY, BENCH_ROUNDS, BENCH_MAX_OVERHEAD (flags win)
 //
 // --max-overhead X: exit 1 if either median ratio run/check exceeds 1 + X (default: report only).
+// --baseline DIR: another certwatch checkout, built (`git worktree add DIR main && (cd DIR && npm ci)`), measured in the
+// same rounds: its check, first and steady runs rotate with this one's, and each subject's ratio this/baseline within
+// a round is printed. On a shared machine single passes move by 0.1 from one to the next; within a round they do not.
+// On Linux each process's main thread is also accounted: its own CPU time and how long it waited for a core.
 //
 // Targets: bench/tls-server.mjs (its own process) serves one port on N loopback addresses (127.0.1.1, ...), so
 // that every target is its own host:port and so its own certificate id. One EC P-256 leaf valid for 90 days
@@ -23,7 +27,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { benchDir, median as medianOf, parseBenchArgs, readTiming, repoDir, runThenCleanUp, spawnTimed, startServer, usage } from './bench-lib.mjs';
 
 // The bench reads the stores through the SDK (outside the timed window); its Node 20 notice is noise here.
@@ -35,8 +39,11 @@ const script = { name: 'run-overhead', url: import.meta.url };
 const { values, count, concurrency, rounds } = parseBenchArgs(script, {
   defaultCount: '1000',
   maxCount: 62_500,
-  options: { 'max-overhead': { type: 'string', default: process.env.BENCH_MAX_OVERHEAD }, 'distinct-leaves': { type: 'boolean', default: false } },
+  options: { 'max-overhead': { type: 'string', default: process.env.BENCH_MAX_OVERHEAD }, 'distinct-leaves': { type: 'boolean', default: false }, baseline: { type: 'string' } },
 });
+// --baseline DIR: another certwatch checkout, built (npm ci), run in the same rounds (its own check, first and steady runs).
+const baselineDir = values.baseline === undefined ? null : resolve(values.baseline);
+if (baselineDir !== null && !exists(join(baselineDir, 'dist/cli.js'))) usage(script, `--baseline ${values.baseline}: no built certwatch there (dist/cli.js is missing: run npm ci in it)`);
 const distinct = values['distinct-leaves'];
 const maxOverhead = values['max-overhead'] === undefined ? null : Number(values['max-overhead']);
 if (maxOverhead !== null && !(maxOverhead >= 0)) usage(script, `--max-overhead must be a number >= 0 such as 0.2, not "${values['max-overhead']}"`);
@@ -70,62 +77,96 @@ async function run() {
   const t0 = Date.now();
   const at = (hours) => new Date(t0 + hours * HOUR).toISOString();
 
-  const check = {
-    name: 'check',
-    args: [join(repoDir, 'bin/certwatch.js'), 'check', '--targets-file', targetsFile, '--servername', server.servername, '--ca-file', server.caFile, '--concurrency', String(concurrency), '--json'],
-  };
-  const watchRun = (name, store, now) => ({
-    name,
-    args: [join(repoDir, 'bin/certwatch.js'), 'run', '--config', configFile, '--store', store, '--notify', `file:${notifyFile}`, '--now', now, '--json'],
+  // This checkout, and with --baseline another one (built), measured in the same rounds against the same server. Both
+  // run from this checkout's directory with its timing preload: every file they use is named by an absolute path.
+  const versions = [{ name: 'this', repo: repoDir, steadyStore }, ...(baselineDir ? [{ name: 'baseline', repo: baselineDir, steadyStore: join(workDir, 'store-steady-baseline') }] : [])];
+  const label = (version, name) => (baselineDir ? `${version.name} ${name}` : name);
+  const check = (version) => ({
+    name: label(version, 'check'),
+    args: [join(version.repo, 'bin/certwatch.js'), 'check', '--targets-file', targetsFile, '--servername', server.servername, '--ca-file', server.caFile, '--concurrency', String(concurrency), '--json'],
+  });
+  const watchRun = (version, name, store, now) => ({
+    name: label(version, name),
+    args: [join(version.repo, 'bin/certwatch.js'), 'run', '--config', configFile, '--store', store, '--notify', `file:${notifyFile}`, '--now', now, '--json'],
     store,
   });
 
   process.stdout.write(
     `certwatch run vs check: N=${count} distinct targets (${server.hosts[0]}..${server.hosts.at(-1)}:${server.port}), concurrency=${concurrency}, ` +
-      `rounds=${rounds}, EC P-256, ${distinct ? `${count} distinct leaves, one per address` : 'one leaf'} (89 days left), node ${process.version}, ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)}\n`,
+      `rounds=${rounds}, EC P-256, ${distinct ? `${count} distinct leaves, one per address` : 'one leaf'} (89 days left), node ${process.version}, ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)}` +
+      `${baselineDir ? `; baseline ${baselineDir} in the same rounds` : ''}\n`,
   );
+  const loads = [loadavg()[0]];
   // Warm-up, not counted: the page cache, the server's JIT. The run also seeds the store
   // the steady-state runs use.
-  await measure(check);
-  const seeded = await measure(watchRun('seed run', steadyStore, at(0)));
-  process.stdout.write(`  warm-up: check, and a first run seeding the steady-state store (${seeded.storeWrites} writes)\n`);
-
-  const results = { check: [], first: [], steady: [] };
-  for (let round = 1; round <= rounds; round++) {
-    const firstStore = join(workDir, `store-first-${round}`);
-    const subjects = [
-      ['check', check],
-      ['first', watchRun('run, first', firstStore, at(0))],
-      ['steady', watchRun('run, steady', steadyStore, at(round))],
-    ];
-    // Rotate who goes first, so a drift in machine load does not always favour the same one.
-    const order = [...subjects.slice((round - 1) % 3), ...subjects.slice(0, (round - 1) % 3)];
-    for (const [kind, subject] of order) {
-      const result = await measure(subject);
-      results[kind].push(result);
-      process.stdout.write(
-        `  round ${round}  ${subject.name.padEnd(12)} wall ${ms(result.wallMs)} = start-up ${ms(result.startupMs, 4)} + the rest ${ms(result.restMs)}   cpu ${ms(result.cpuMs)}${describeWrites(result)}\n`,
-      );
-    }
-    rmSync(firstStore, { recursive: true, force: true });
+  for (const version of versions) {
+    await measure(check(version));
+    const seeded = await measure(watchRun(version, 'seed run', version.steadyStore, at(0)));
+    process.stdout.write(`  warm-up: ${label(version, 'check')}, and a first run seeding the steady-state store (${seeded.storeWrites} writes)\n`);
   }
 
-  const median = (kind, field) => medianOf(results[kind].map((r) => r[field]));
-  const checkWall = median('check', 'wallMs');
+  const resultsOf = new Map(versions.map((version) => [version, { check: [], first: [], steady: [] }]));
+  const width = baselineDir ? 21 : 12;
+  for (let round = 1; round <= rounds; round++) {
+    const subjects = versions.flatMap((version) => {
+      const firstStore = join(workDir, `store-first-${version.name}-${round}`);
+      return [
+        [version, 'check', check(version)],
+        [version, 'first', watchRun(version, 'run, first', firstStore, at(0))],
+        [version, 'steady', watchRun(version, 'run, steady', version.steadyStore, at(round))],
+      ];
+    });
+    // Rotate who goes first, so a drift in machine load does not always favour the same one.
+    const shift = (round - 1) % subjects.length;
+    const order = [...subjects.slice(shift), ...subjects.slice(0, shift)];
+    for (const [version, kind, subject] of order) {
+      const result = await measure(subject);
+      resultsOf.get(version)[kind].push(result);
+      process.stdout.write(
+        `  round ${round}  ${subject.name.padEnd(width)} wall ${ms(result.wallMs)} = start-up ${ms(result.startupMs, 4)} + the rest ${ms(result.restMs)}   cpu ${ms(result.cpuMs)}${describeWrites(result)}\n`,
+      );
+      if (subject.store && kind === 'first') rmSync(subject.store, { recursive: true, force: true });
+    }
+    loads.push(loadavg()[0]);
+  }
+
   const rows = [
     ['check', 'check'],
     ['run, first (empty store)', 'first'],
     ['run, steady (unchanged)', 'steady'],
   ];
-  process.stdout.write(`\nmedian of ${rounds} (wall = start-up + the rest; cpu: the process's CPU time, all threads):\n`);
-  for (const [label, kind] of rows) {
-    const ratio = median(kind, 'wallMs') / checkWall;
-    const byRound = results[kind].map((r, i) => r.wallMs / results.check[i].wallMs);
-    process.stdout.write(
-      `  ${label.padEnd(25)} wall ${ms(median(kind, 'wallMs'))}  start-up ${ms(median(kind, 'startupMs'), 4)}  rest ${ms(median(kind, 'restMs'))}  cpu ${ms(median(kind, 'cpuMs'))}` +
-        (kind === 'check' ? '\n' : `  ratio run/check ${ratio.toFixed(2)} (by round: ${byRound.map((r) => r.toFixed(2)).join(', ')})\n`),
-    );
+  const onLinux = resultsOf.get(versions[0]).check[0].mainCpuMs !== undefined;
+  process.stdout.write(
+    `\nmedian of ${rounds}, load average ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} (wall = start-up + the rest; cpu: the process's CPU time, all threads` +
+      `${onLinux ? "; main: the main thread's own CPU time, and how long it waited, runnable, for a core" : ''}):\n`,
+  );
+  for (const version of versions) {
+    const results = resultsOf.get(version);
+    const median = (kind, field) => medianOf(results[kind].map((r) => r[field]));
+    const checkWall = median('check', 'wallMs');
+    if (baselineDir) process.stdout.write(`  ${version.name} (${version.repo}):\n`);
+    for (const [rowLabel, kind] of rows) {
+      const ratio = median(kind, 'wallMs') / checkWall;
+      const byRound = results[kind].map((r, i) => r.wallMs / results.check[i].wallMs);
+      process.stdout.write(
+        `  ${rowLabel.padEnd(25)} wall ${ms(median(kind, 'wallMs'))}  start-up ${ms(median(kind, 'startupMs'), 4)}  rest ${ms(median(kind, 'restMs'))}  cpu ${ms(median(kind, 'cpuMs'))}` +
+          (onLinux ? `  main ${ms(median(kind, 'mainCpuMs'))} + waited ${ms(median(kind, 'mainWaitMs'), 4)}` : '') +
+          (kind === 'check' ? '\n' : `  ratio run/check ${ratio.toFixed(2)} (by round: ${byRound.map((r) => r.toFixed(2)).join(', ')})\n`),
+      );
+    }
   }
+  if (baselineDir) {
+    // The same subject of both versions within each round: what the change does, with the machine's drift divided out.
+    const [ours, theirs] = versions.map((version) => resultsOf.get(version));
+    process.stdout.write(`\nthis / baseline, wall, the same subject within each round (median, range):\n`);
+    for (const [rowLabel, kind] of rows) {
+      const byRound = ours[kind].map((r, i) => r.wallMs / theirs[kind][i].wallMs);
+      process.stdout.write(`  ${rowLabel.padEnd(25)} ${medianOf(byRound).toFixed(3)} (${Math.min(...byRound).toFixed(2)}-${Math.max(...byRound).toFixed(2)})\n`);
+    }
+  }
+  const results = resultsOf.get(versions[0]);
+  const median = (kind, field) => medianOf(results[kind].map((r) => r[field]));
+  const checkWall = median('check', 'wallMs');
   const first = results.first.at(-1);
   const steady = results.steady.at(-1);
   process.stdout.write(

@@ -50,6 +50,9 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
   // Only now is the store's directory taken (created on a first run): a run refused above leaves none behind. A store
   // held by another certwatch fails here, before any probe; the rest of the opening overlaps probing.
   opening.proceed();
+  // Meanwhile (the store's thread starting, then taking the lock), the first handshakes' trust stores are built.
+  const probe = new TlsProbe();
+  probe.prepare(firstCaFileSets(config));
   await opening.held;
   // A --now far from the clock is refused on a store that runs on the clock use: told by its ledger, read while the
   // first targets are probed. The run's store waits for the answer, so a refused run reads, writes and publishes
@@ -70,7 +73,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
       ? new (require('../probes/files/certificate-files') as typeof CertificateFilesModule).CertificateFiles()
       : undefined;
     const summary = await runWatch(config, {
-      probe: new TlsProbe(),
+      probe,
       resolver,
       files,
       cloud,
@@ -97,6 +100,22 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
     }
   }
 }
+
+/**
+ * The CA files of the endpoints probed first (up to check.concurrency at once), each set once, at most
+ * PREPARED_TRUST_STORES of them: the lock is held 20-50 ms after the config is read, about one store's making.
+ */
+function firstCaFileSets(config: CertwatchConfig): (readonly string[])[] {
+  const sets = new Map<string, readonly string[]>();
+  for (const { target, caFiles } of config.targets.slice(0, config.check.concurrency)) {
+    if (!isFileTarget(target)) sets.set(caFiles.join('\0'), caFiles);
+    if (sets.size === PREPARED_TRUST_STORES) break;
+  }
+  return [...sets.values()];
+}
+
+/** Trust stores built while a run waits for its store (25-35 ms each); the rest are built as their targets come. */
+const PREPARED_TRUST_STORES = 2;
 
 /**
  * A DynamoDB table may be the deployed watcher's: a notice this run sends to the console or a file is recorded there

@@ -53,7 +53,7 @@ export interface CheckDependencies {
    * rejects with the signal's reason, having no result for the targets never taken.
    */
   readonly signal?: AbortSignal;
-  /** Once aborted, the probes in flight are abandoned too (each fails at once): the run's time is up. */
+  /** Once aborted, the probes in flight are abandoned too (each fails at once): the run has stopped or failed. */
   readonly abortProbes?: AbortSignal;
 }
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { checkTargetsInOrder, type CheckRequest, type CheckSettings } from './check-targets';
 import type { CheckResult, Status } from '../core/check-result';
 import type { CertwatchConfig } from '../core/config';
@@ -40,9 +41,9 @@ export interface RunDependencies {
   readonly resolver: NameResolver;
   /**
    * Its states are listed while the first targets are probed. A listing that fails (a store that could not open,
-   * say) stops the run: no further target is probed, and once the probes in flight have answered the run rejects
-   * with the store's error, having written and published nothing. A store that answers nothing in time (a
-   * NoAnswerError) is the run's circuit's business instead: the run stops and says what was left.
+   * say) stops the run: no further target is probed, the probes in flight are abandoned, and the run rejects with
+   * the store's error, having written and published nothing. A store that answers nothing in time (a NoAnswerError)
+   * stops the run instead, as the run's circuit does: it resolves, saying why it stopped and what was left.
    */
   readonly store: StateStore;
   readonly notifier: Notifier;
@@ -272,10 +273,15 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
   const { run, storeCircuit, notifierCircuit } = runContext(config, deps, control, options);
 
   const writesBefore = deps.store.writeCount;
-  // No fold starts without the listing; a failed one stops the probing, which then rejects with the store's error.
+  // No fold starts without the listing. One that failed stops the probing (the probes in flight abandoned) and is the
+  // run's error; one that got no answer in time stops the run, as the store's circuit does (RunOptions.readStates
+  // may read around the guarded store): what was probed is left as the store holds it, and the run says so.
   const listingFailed = new AbortController();
   const stored = readStoredStates(run.store, config, options).then((byId) => ({ byId, unreadable: new Map(byId.unreadable.map((item) => [item.key, item])) }));
-  stored.catch((error: unknown) => listingFailed.abort(error));
+  stored.catch((error: unknown) => {
+    if (error instanceof NoAnswerError) control.stop(`${error.dependency} got no answer in time`);
+    else listingFailed.abort(error);
+  });
   // ACM and IAM are listed while the endpoints are probed.
   const cloudListing = hasCloud ? listCloudCertificates(config.cloud, config.check, { readers: deps.cloud!, now: () => deps.now }) : null;
   cloudListing?.catch(() => undefined); // awaited below
@@ -333,6 +339,10 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
       }),
     );
   };
+  // A run without its listing has failed: no target is started after that, and the probes in flight are abandoned (a
+  // silent target would hold the store's error for its whole timeout).
+  const stopProbing = AbortSignal.any([listingFailed.signal, control.stopSignal]);
+  setMaxListeners(0, stopProbing); // one listener a probe in flight, as on the run's own signals (RunControl)
   const probing = checkTargetsInOrder(
     requests,
     settings,
@@ -348,8 +358,8 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
         tally.settling('probed', index, fold(index, result));
         return tally.backlog(FOLD_BACKLOG, control.stopSignal);
       },
-      signal: AbortSignal.any([listingFailed.signal, control.stopSignal]),
-      abortProbes: control.stopSignal,
+      signal: stopProbing,
+      abortProbes: stopProbing,
     },
     () => undefined, // each result is tallied and folded as it comes (onResult): none is kept for an ordered list
   );

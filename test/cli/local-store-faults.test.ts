@@ -23,7 +23,11 @@ beforeAll(async () => {
   writeFileSync(
     join(dir, 'certwatch.config.json'),
     JSON.stringify({
-      targets: [{ target: `127.0.0.1:${expiring.port}`, servername: 'shop.test' }, `127.0.0.1:${silent.port}`],
+      // More silent targets than an AbortSignal's default listener limit (10), all in flight at once: no leak warning.
+      targets: [
+        { target: `127.0.0.1:${expiring.port}`, servername: 'shop.test' },
+        ...Array.from({ length: 12 }, (_, i) => ({ target: `127.0.0.1:${silent.port}`, servername: `silent-${i + 1}.test` })),
+      ],
       check: { caFile: 'ca.pem', timeoutMs: 1500 },
       audiences: { owners: { emails: ['owners@example.com'] }, oncall: { emails: ['oncall@example.com'] } },
     }),
@@ -42,16 +46,22 @@ const certwatch = (...args: string[]) => certwatchProcess(args, { cwd: dir });
 
 const notices = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
 
-test('two runs started at the same instant on one store: one runs, the other is refused at once with the documented message and sends nothing', async () => {
+test('two runs started at the same instant on one store: one runs, the other is refused at once with the documented message and sends nothing; the winner, with more probes in flight than an AbortSignal takes listeners by default, prints no warning', async () => {
   for (const round of [1, 2]) {
     const store = join(dir, `race-${round}`);
     const sent = join(dir, `race-${round}.jsonl`);
     const args = ['run', '--store', store, '--notify', `file:${sent}`];
-    const outcomes = await Promise.all([certwatch(...args), certwatch(...args)]);
+    const finished: (number | null)[] = [];
+    const outcomes = await Promise.all(
+      [certwatch(...args), certwatch(...args)].map((running) => running.then((outcome) => (finished.push(outcome.code), outcome))),
+    );
     const winners = outcomes.filter((outcome) => outcome.code !== 3);
     const losers = outcomes.filter((outcome) => outcome.code === 3);
     expect(winners).toHaveLength(1);
+    // The refused run is refused before its first probe: it ends while the winner still waits out the silent targets.
+    expect(finished).toEqual([3, winners[0].code]);
     expect(winners[0].out).toContain(`state in local store ${store}`);
+    expect(winners[0].err).toBe('');
     expect(losers).toEqual([
       {
         code: 3,

@@ -504,7 +504,7 @@ describe('mistakes get one line and exit 3', () => {
     }
   });
 
-  test('a run on a store whose table has the wrong shape is refused once probing is over, and the process does not hang', async () => {
+  test('a run on a store whose table has the wrong shape is refused, and the process does not hang', async () => {
     const odd = join(dir, 'odd-run-store');
     await withRawStore(odd, (client) => client.send(WRONG_KEY_TABLE));
     const notifications = join(dir, 'odd-run.jsonl');

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -287,6 +287,32 @@ describe('errors, one per target, never stopping the others', () => {
   test('an unreadable per-target CA file is CA_FILE_UNREADABLE for that target', async () => {
     const result = await check('127.0.0.1:1', {}, { caFiles: [join(dir, 'missing.pem')] });
     expect(result.error).toEqual({ code: 'CA_FILE_UNREADABLE', message: expect.stringContaining('missing.pem') });
+  });
+
+  test('prepare builds the trust stores ahead: the CA file is read then, and a set it cannot use is left for the probes to report', async () => {
+    const leaf = await leafFor(['prepared.test'], { notAfter: daysFromNow(90) });
+    const server = await serve([leaf, intermediate]);
+    const prepared = writePem('prepared-root.pem', root);
+    const missing = join(dir, 'never-written.pem');
+    const probe = new TlsProbe();
+    expect(() => probe.prepare([[prepared], [missing]])).not.toThrow();
+    // Read at prepare: the file gone since does not matter to the store built from it.
+    rmSync(prepared);
+    const settings = { ...CHECK_DEFAULTS, timeoutMs: 3000 };
+    const deps = { probe, resolver: createResolver(), now: () => new Date() };
+    const [trusted, unreadable] = await checkTargets(
+      [
+        { target: `127.0.0.1:${server.port}`, servername: 'prepared.test', caFiles: [prepared] },
+        { target: `127.0.0.1:${server.port}`, servername: 'prepared.test', caFiles: [missing] },
+      ],
+      settings,
+      deps,
+    );
+    expect(trusted).toMatchObject({ status: 'ok', trusted: true });
+    expect(unreadable.error).toEqual({ code: 'CA_FILE_UNREADABLE', message: expect.stringContaining('never-written.pem') });
+    // Without prepare, the same removed file is unreadable when the first probe needs it.
+    const [late] = await checkTargets([{ target: `127.0.0.1:${server.port}`, servername: 'prepared.test', caFiles: [prepared] }], settings, { ...deps, probe: new TlsProbe() });
+    expect(late.error?.code).toBe('CA_FILE_UNREADABLE');
   });
 
   test('a server that never speaks is a TIMEOUT', async () => {

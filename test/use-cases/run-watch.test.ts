@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { StateStore } from '../../functions/core/ports';
+import { NoAnswerError, type StateStore } from '../../functions/core/ports';
 import type { WatchState } from '../../functions/core/watch-state';
 import { SnsNotifier } from '../../functions/notify/sns-notifier';
 import { forgetCertificate } from '../../functions/use-cases/forget-certificate';
@@ -374,4 +374,75 @@ test("a run returns the states it left only when asked to keep them (a deployed 
   const unkept = await watchCycle(config, { ...deps, now: new Date(day(0).getTime() + 60_000) });
   expect(unkept.states).toEqual([]);
   expect(unkept.summary).toMatchObject({ targets: 2, byStatus: { warning: 1, ok: 1 } });
+});
+
+test('a run whose listing fails abandons the probes in flight: silent targets do not hold the store error for their timeout', async () => {
+  const store = await suite.dynamo.createStore();
+  const inFlight = 3;
+  let accepted = 0;
+  let allConnected!: () => void;
+  const connected = new Promise<void>((resolve) => (allConnected = resolve));
+  const hangUps: Promise<void>[] = [];
+  // Each accepts and never answers; tells when the probe connects, and when the probe hangs up.
+  const silent = await Promise.all(
+    Array.from({ length: inFlight }, async () =>
+      suite.servers.keep(
+        await startTcpServer((socket) => {
+          hangUps.push(new Promise<void>((resolve) => socket.on('close', () => resolve())));
+          if (++accepted === inFlight) allConnected();
+        }),
+      ),
+    ),
+  );
+  // The listing fails once every probe is waiting on its silent server, as a store another certwatch holds does.
+  const failing = storeWith(store, {
+    list: async () => {
+      await connected;
+      throw new Error('the local store is in use by another running certwatch');
+    },
+  });
+  // A timeout far beyond the test's own: only abandoning the probes lets the run end.
+  const config = configFor(
+    silent.map((server) => `127.0.0.1:${server.port}`),
+    { check: { timeoutMs: 600_000 } },
+  );
+  await expect(run(config, failing, new RecordingNotifier(), day(0))).rejects.toThrow('the local store is in use by another running certwatch');
+  await Promise.all(hangUps); // every probe hung up on its silent server
+  expect(hangUps).toHaveLength(inFlight);
+  expect(await store.list()).toEqual({ states: [], unreadable: [] });
+});
+
+test("a state read that gets no answer stops the run, as the store's circuit does: the probes in flight are abandoned and the run says what was left", async () => {
+  const store = await suite.dynamo.createStore();
+  let accepted = 0;
+  let allConnected!: () => void;
+  const connected = new Promise<void>((resolve) => (allConnected = resolve));
+  const hangUps: Promise<void>[] = [];
+  const silent = await Promise.all(
+    [1, 2].map(async () =>
+      suite.servers.keep(
+        await startTcpServer((socket) => {
+          hangUps.push(new Promise<void>((resolve) => socket.on('close', () => resolve())));
+          if (++accepted === 2) allConnected();
+        }),
+      ),
+    ),
+  );
+  const config = configFor(
+    silent.map((server) => `127.0.0.1:${server.port}`),
+    { check: { timeoutMs: 600_000 } },
+  );
+  // Reads around the run's guarded store, as a deployed batch's read of its own states does.
+  const readStates = async () => {
+    await connected;
+    throw new NoAnswerError('DynamoDB table certwatch', 'GetItem got no answer within 5 s');
+  };
+
+  const { summary } = await watchCycle(config, { probe: new TlsProbe(), resolver: createResolver(), store, notifier: new RecordingNotifier(), now: day(0) }, { readStates });
+  await Promise.all(hangUps); // both probes hung up on their silent servers
+  // Stopped, so a deployed batch is offered again (BatchIncompleteError) instead of being counted as done.
+  expect(summary.stopped).toBe('DynamoDB table certwatch got no answer in time');
+  expect(summary.targetsLeft).toEqual(silent.map((server) => `127.0.0.1:${server.port}`));
+  expect(summary.storeWrites).toBe(0);
+  expect(await store.list()).toEqual({ states: [], unreadable: [] });
 });
