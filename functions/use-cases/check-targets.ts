@@ -49,12 +49,10 @@ export interface CheckDependencies {
    */
   readonly onResult?: (index: number, result: CheckResult) => void | PromiseLike<void>;
   /**
-   * Once aborted, no further target is taken: the probes in flight finish (and are reported), then the check
-   * rejects with the signal's reason, having no result for the targets never taken.
+   * Once aborted, no further target is taken and the probes in flight are abandoned (each fails at once, and is
+   * reported), then the check rejects with the signal's reason, having no result for the targets never taken.
    */
   readonly signal?: AbortSignal;
-  /** Once aborted, the probes in flight are abandoned too (each fails at once): the run has stopped or failed. */
-  readonly abortProbes?: AbortSignal;
 }
 
 /**
@@ -124,7 +122,7 @@ export async function checkOne(request: CheckRequest, settings: CheckSettings, d
   const probeSettings: ProbeSettings = {
     timeoutMs: settings.timeoutMs,
     caFiles: [...(settings.caFiles ?? []), ...(request.caFiles ?? [])],
-    ...(deps.abortProbes ? { signal: deps.abortProbes } : {}),
+    ...(deps.signal ? { signal: deps.signal } : {}),
   };
   const probes = await Promise.all(chosen.probed.map((address) => handshakes.run(() => probeAddress(target, address, probeSettings, deps.probe))));
   return { ...identity, elapsedMs: elapsedSince(started), ...judgeAddresses(probes, chosen.notProbed, settings, deps.now()) };

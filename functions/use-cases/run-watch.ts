@@ -339,8 +339,8 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
       }),
     );
   };
-  // A run without its listing has failed: no target is started after that, and the probes in flight are abandoned (a
-  // silent target would hold the store's error for its whole timeout).
+  // A run without its listing has failed, like one that stopped: no target is started after that, and the probes in
+  // flight are abandoned (a silent target would hold the store's error for its whole timeout).
   const stopProbing = AbortSignal.any([listingFailed.signal, control.stopSignal]);
   setMaxListeners(0, stopProbing); // one listener a probe in flight, as on the run's own signals (RunControl)
   const probing = checkTargetsInOrder(
@@ -359,7 +359,6 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
         return tally.backlog(FOLD_BACKLOG, control.stopSignal);
       },
       signal: stopProbing,
-      abortProbes: stopProbing,
     },
     () => undefined, // each result is tallied and folded as it comes (onResult): none is kept for an ordered list
   );
