@@ -190,8 +190,8 @@ async function run() {
 
   if (maxOverhead !== null) {
     const over = rows.slice(1).filter(([, kind]) => median(kind, 'wallMs') / checkWall > 1 + maxOverhead);
-    for (const [label, kind] of over) {
-      process.stdout.write(`FAIL: ${label}: ratio ${(median(kind, 'wallMs') / checkWall).toFixed(2)} is over 1 + --max-overhead ${maxOverhead}\n`);
+    for (const [rowLabel, kind] of over) {
+      process.stdout.write(`FAIL: ${rowLabel}: ratio ${(median(kind, 'wallMs') / checkWall).toFixed(2)} is over 1 + --max-overhead ${maxOverhead}\n`);
     }
     if (over.length === 0) process.stdout.write(`ok: both ratios within 1 + --max-overhead ${maxOverhead}\n`);
     else process.exitCode = 1;
