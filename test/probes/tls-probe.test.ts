@@ -3,11 +3,13 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tls from 'node:tls';
 import { promisify } from 'node:util';
 import { checkTargets, type CheckRequest, type CheckSettings } from '../../functions/use-cases/check-targets';
 import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
 import type { CheckResult } from '../../functions/core/check-result';
 import { TlsProbe } from '../../functions/probes/tls-probe';
+import { pemsNotAmong } from '../../functions/probes/trust-store';
 import { fingerprintSha256 } from '../../functions/core/x509-names';
 import { chainFor, daysFromNow, issue, type Issued } from '../support/pki';
 import { certificate, cn, dnsName, extension, name, OIDS, subjectAltName, toPem, utcTime } from '../support/der-builder';
@@ -217,11 +219,28 @@ describe('trust and identity', () => {
     const server = await serve([leaf, intermediate]);
     const unrelated = writePem('unrelated.pem', (await chainFor(['u.test'])).root);
     const cli = join(__dirname, '..', '..', 'bin', 'certwatch.js');
-    const env = { ...process.env, NODE_EXTRA_CA_CERTS: caFile };
-    for (const extra of [[], ['--ca-file', unrelated]]) {
-      const { stdout } = await promisify(execFile)(process.execPath, [cli, 'check', '--json', '--servername', 'extra.test', ...extra, `127.0.0.1:${server.port}`], { env });
-      expect(JSON.parse(stdout)[0]).toMatchObject({ status: 'ok', trusted: true, findings: [] });
+    // Alone, and inside a system-like bundle that repeats Node's own roots (wrapped differently, CRLF): the roots
+    // Node bundles are left out when a context adds the file back; the private CA among them is not.
+    const bundle = join(dir, 'system-bundle.pem');
+    const rewrapped = tls.rootCertificates.map((pem) => pem.replace(/\n/g, '').replace(/(-----BEGIN CERTIFICATE-----)(.+)(-----END CERTIFICATE-----)/, (_, begin: string, body: string, end: string) => [begin, ...(body.match(/.{1,76}/g) ?? []), end].join('\r\n')));
+    writeFileSync(bundle, [...rewrapped.slice(0, 70), root.certPem, ...rewrapped.slice(70)].join('\r\n'));
+    for (const extraCaCerts of [caFile, bundle]) {
+      const env = { ...process.env, NODE_EXTRA_CA_CERTS: extraCaCerts };
+      for (const extra of [[], ['--ca-file', unrelated]]) {
+        const { stdout } = await promisify(execFile)(process.execPath, [cli, 'check', '--json', '--servername', 'extra.test', ...extra, `127.0.0.1:${server.port}`], { env });
+        expect(JSON.parse(stdout)[0]).toMatchObject({ status: 'ok', trusted: true, findings: [] });
+      }
     }
+  });
+
+  test("a bundle's certificates that are among Node's roots are told apart whatever their line breaks", () => {
+    const [first, second, third] = tls.rootCertificates;
+    const rewrapped = `${second.replace(/\n/g, '\r\n')}\r\n`;
+    const folded = third.replace(/\n/g, '');
+    const kept = pemsNotAmong([root.certPem, rewrapped, intermediate.certPem, folded], [first, second, third]);
+    expect(kept).toEqual([root.certPem, intermediate.certPem]);
+    expect(pemsNotAmong([root.certPem], [])).toEqual([root.certPem]);
+    expect(pemsNotAmong([], [first])).toEqual([]);
   });
 
   test('an IP target without a servername is verified against the IP SANs and sends no SNI', async () => {
