@@ -80,7 +80,10 @@ export interface OpeningStore {
   readonly store: StateStore;
   /** The open store; rejects with a UsageError once the store has released what it held. */
   readonly ready: Promise<OpenStore>;
-  /** A deferred opening (StoreUse.deferred) goes on to take the store; otherwise nothing. */
+  /**
+   * A deferred opening (StoreUse.deferred) goes on to take the store: its thread is told before this returns, so the
+   * lock is taken while the caller goes on. Otherwise nothing.
+   */
   proceed(): void;
   /**
    * Releases the store once it has opened (one that failed to open has released everything already); a deferred
@@ -107,11 +110,15 @@ export function startOpeningStore(flags: StoreFlags, use: StoreUse = {}, env: No
 function openingLocalStore(directory: string, use: StoreUse): OpeningStore {
   const description = `local store ${resolve(directory)}`;
   let proceed: (open: boolean) => void = () => undefined;
-  const openWhen = use.deferred ? new Promise<boolean>((settle) => (proceed = settle)) : undefined;
+  const deferOpen = use.deferred
+    ? (tell: (open: boolean) => void) => {
+        proceed = tell;
+      }
+    : undefined;
   let directoryHeld: () => void = () => undefined;
   const heldBeforeListening = new Promise<void>((settle) => (directoryHeld = settle));
   // Its errors name the store already; a store in use is a usage mistake, a damaged or unreadable one a failure.
-  const started = startEmbeddedDynamoDb({ path: directory, create: use.create ?? false, openWhen, preloadStateStore: true, onHeld: () => directoryHeld() }).then(
+  const started = startEmbeddedDynamoDb({ path: directory, create: use.create ?? false, deferOpen, preloadStateStore: true, onHeld: () => directoryHeld() }).then(
     (embedded) => {
       if (embedded.lostWrites.length > 0) use.warn?.(`${terminalSafe(`certwatch: ${lostWritesWarning(embedded.path ?? directory, embedded.lostWrites)}`)}\n`);
       return embedded;

@@ -22,10 +22,13 @@ export interface EmbeddedDynamoDbOptions {
   readonly create?: boolean;
   /**
    * The thread starts at once (LevelDB's module loads meanwhile; dynalite once the lock is held) but touches the directory only
-   * once this resolves true; false (or a rejection) ends it with StoreOpeningCancelledError and the directory as it
-   * was: a run whose config turns out wrong leaves no store behind. @default open at once
+   * once told to: `deferOpen` is handed, before startEmbeddedDynamoDb returns, the function that tells it (true: open;
+   * false: end with StoreOpeningCancelledError and the directory as it was, so that a run whose config turns out wrong
+   * leaves no store behind; only the first word counts). The word goes to the thread at once, not after the caller's
+   * current task as a promise's reaction would: the caller goes on with other work while the thread opens.
+   * @default open at once
    */
-  readonly openWhen?: Promise<boolean>;
+  readonly deferOpen?: (tell: (open: boolean) => void) => void;
   /**
    * Load the state store's adapter (the AWS SDK among it) on the server's thread as soon as it listens, so that
    * it is ready by the time the caller opens the store. @default false (loaded by the first openStateStore)
@@ -114,7 +117,7 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
   const workerData: ServerThreadData = {
     path,
     create: options.create ?? true,
-    awaitOpen: options.openWhen !== undefined,
+    awaitOpen: options.deferOpen !== undefined,
     preloadStateStore: options.preloadStateStore ?? false,
     niceness: Math.min(19, Math.max(0, Math.trunc(options.niceness ?? DEFAULT_NICENESS))),
   };
@@ -128,10 +131,12 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
   // to it with why.
   worker.on('error', (error) => (died ??= damagedOr(path, error)));
   const stoppedWith = (what: string) => died ?? new Error(`the local store's thread stopped ${what}`);
-  options.openWhen?.then(
-    (open) => worker.postMessage((open ? 'open' : 'close') satisfies ServerThreadRequest),
-    () => worker.postMessage('close' satisfies ServerThreadRequest),
-  );
+  let told = false;
+  options.deferOpen?.((open) => {
+    if (told) return;
+    told = true;
+    worker.postMessage((open ? 'open' : 'close') satisfies ServerThreadRequest);
+  });
 
   let started = await firstWord(worker);
   if ('held' in started) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { getPriority, setPriority } from 'node:os';
 import { promisify } from 'node:util';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createDynamoDbClient } from '../../../functions/store/dynamodb-client';
 import { DynamoDbStateStore } from '../../../functions/store/dynamodb-state-store';
 import { ensureTable } from '../../../functions/store/dynamodb-table';
-import { type EmbeddedDynamoDb, type EmbeddedDynamoDbOptions, startEmbeddedDynamoDb, StoreDirectoryLockedError } from '../../../functions/cli/local-store/embedded-dynamodb';
+import { type EmbeddedDynamoDb, type EmbeddedDynamoDbOptions, startEmbeddedDynamoDb, StoreDirectoryLockedError, StoreOpeningCancelledError } from '../../../functions/cli/local-store/embedded-dynamodb';
 import { LOOPBACK_CLIENT_SETTINGS } from '../../support/dynalite';
 import { fullState } from '../../store/watch-state-fixture';
 
@@ -82,6 +82,30 @@ test('the caller is told once the directory is held, before the server listens; 
   const inMemory = await start({ onHeld: () => (heldInMemory = true) });
   expect(inMemory.path).toBeNull();
   expect(heldInMemory).toBe(false);
+});
+
+test('a deferred open touches nothing before its word, and takes the lock while the caller is still busy', async () => {
+  const directory = join(parent, 'deferred');
+  let tell: (open: boolean) => void = () => undefined;
+  const starting = startEmbeddedDynamoDb({ path: directory, deferOpen: (told) => (tell = told) });
+  try {
+    await new Promise((resume) => setTimeout(resume, 200)); // the thread has booted meanwhile, and waits
+    expect(existsSync(directory)).toBe(false);
+    tell(true);
+    tell(false); // only the first word counts
+    // This task does not yield: the word must reach the thread at once (as a promise's reaction it would wait for this
+    // task's end), for the lock to be taken while the caller builds its trust stores.
+    const giveUp = Date.now() + 10_000;
+    while (!existsSync(join(directory, 'LOCK')) && Date.now() < giveUp);
+    expect(existsSync(join(directory, 'LOCK'))).toBe(true);
+  } finally {
+    running.push(await starting);
+  }
+
+  const cancelled = join(parent, 'deferred-cancelled');
+  const cancelling = startEmbeddedDynamoDb({ path: cancelled, deferOpen: (told) => told(false) });
+  await expect(cancelling).rejects.toBeInstanceOf(StoreOpeningCancelledError);
+  expect(existsSync(cancelled)).toBe(false);
 });
 
 test('a directory held by another running server is refused, naming it; free again once closed', async () => {
