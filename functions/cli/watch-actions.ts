@@ -50,7 +50,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
   // Only now is the store's directory taken (created on a first run): a run refused above leaves none behind. A store
   // held by another certwatch fails here, before any probe; the rest of the opening overlaps probing.
   opening.proceed();
-  // Meanwhile (the store's thread starting, then taking the lock), the first handshakes' trust stores are built.
+  // Meanwhile (the store's thread, told at once, taking the lock), the first handshakes' trust stores are built.
   const probe = new TlsProbe();
   probe.prepare(firstCaFileSets(config));
   await opening.held;
@@ -103,7 +103,7 @@ export async function runCommand(flags: RunFlags, io: CliIo, setExitCode: (code:
 
 /**
  * The CA files of the endpoints probed first (up to check.concurrency at once), each set once, at most
- * PREPARED_TRUST_STORES of them: the lock is held 20-50 ms after the config is read, about one store's making.
+ * PREPARED_TRUST_STORES of them: the lock is held 5-25 ms after the config is read, a store takes 1-5 ms to make.
  */
 function firstCaFileSets(config: CertwatchConfig): (readonly string[])[] {
   const sets = new Map<string, readonly string[]>();
@@ -114,7 +114,10 @@ function firstCaFileSets(config: CertwatchConfig): (readonly string[])[] {
   return [...sets.values()];
 }
 
-/** Trust stores built while a run waits for its store (25-35 ms each); the rest are built as their targets come. */
+/**
+ * Trust stores built while a run waits for its store (1-5 ms each: Node's roots copied in C++, the CA files and those
+ * of NODE_EXTRA_CA_CERTS that Node does not bundle added); the rest are built as their targets come.
+ */
 const PREPARED_TRUST_STORES = 2;
 
 /**
