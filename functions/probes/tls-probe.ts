@@ -31,7 +31,7 @@ export class TlsProbe implements CertificateProbe {
   }
 
   /**
-   * Builds now the trust stores these sets of CA files need (reading the files, building a TLS context: 25-35 ms
+   * Builds now the trust stores these sets of CA files need (reading the files, building a TLS context: 1-5 ms
    * each), so that the first handshakes do not wait for them: a caller that waits for something else before probing
    * does it meanwhile. A set that cannot be used is left for the probes of its targets to report.
    */

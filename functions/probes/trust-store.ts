@@ -8,13 +8,29 @@ import { setBounded } from './bounded-map';
 
 /**
  * NODE_EXTRA_CA_CERTS, which Node adds to its own default store at start-up. Passing `ca` replaces that store,
- * so a context built with extra CA files must add them back, or `--ca-file` would distrust them. Read once: Node
- * reads the variable only at start-up too. Those Node bundles already are left out (see pemsNotAmong).
+ * so a context built with extra CA files must add them back, or `--ca-file` would distrust them. Read once for each
+ * value of the variable (Node reads it only at start-up). When Node's roots are its bundle, those the variable repeats
+ * are left out (see pemsNotAmong): the copy a context makes holds them already.
  */
 function environmentPems(): readonly string[] {
   const file = process.env.NODE_EXTRA_CA_CERTS ?? '';
-  if (environment?.file !== file) environment = { file, pems: file ? pemsNotAmong(readEnvironmentFile(file), tls.rootCertificates) : [] };
+  if (environment?.file !== file) {
+    const pems = file ? readEnvironmentFile(file) : [];
+    environment = { file, pems: nodeRootsAreBundled() ? pemsNotAmong(pems, tls.rootCertificates) : pems };
+  }
   return environment.pems;
+}
+
+/**
+ * Whether Node's root store is the bundle `tls.rootCertificates` lists. Not with `--use-openssl-ca` (on the command
+ * line or in NODE_OPTIONS) nor in a Node built to use OpenSSL's store by default: its copy then holds OpenSSL's
+ * default paths instead, while `tls.rootCertificates` still lists the bundle.
+ */
+export function nodeRootsAreBundled(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? '', builtForOpenSslStore: unknown = process.config.variables['openssl_use_def_ca_store' as keyof typeof process.config.variables]): boolean {
+  // Node refuses both flags at once; the command line's word is the last.
+  const said = [...nodeOptions.split(/\s+/), ...execArgv].filter((flag) => flag === '--use-openssl-ca' || flag === '--use-bundled-ca').at(-1);
+  if (said !== undefined) return said === '--use-bundled-ca';
+  return !(builtForOpenSslStore === true || builtForOpenSslStore === 'true' || builtForOpenSslStore === 1);
 }
 
 let environment: { readonly file: string; readonly pems: readonly string[] } | undefined;
@@ -197,7 +213,8 @@ function contextTrusting(extraPems: readonly string[]): tls.SecureContext {
   const native = (context as tls.SecureContext & { context?: { addCACert?: (pem: string) => void } }).context;
   // Not in Node's documented API (though stable since Node 0.x): should it go, the documented way still works.
   if (typeof native?.addCACert !== 'function') return tls.createSecureContext({ ca: [...tls.rootCertificates, ...environmentPems(), ...extraPems] });
-  // Node's copy holds the bundled roots but not those of NODE_EXTRA_CA_CERTS (Node 20): they are added back too.
+  // Node's copy holds its roots (the bundle, unless told otherwise) but not those of NODE_EXTRA_CA_CERTS (Node 20):
+  // they are added back too (less the bundle's, when the copy is the bundle).
   for (const pem of [...environmentPems(), ...extraPems]) native.addCACert(pem);
   return context;
 }

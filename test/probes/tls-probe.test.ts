@@ -9,7 +9,7 @@ import { checkTargets, type CheckRequest, type CheckSettings } from '../../funct
 import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
 import type { CheckResult } from '../../functions/core/check-result';
 import { TlsProbe } from '../../functions/probes/tls-probe';
-import { pemsNotAmong } from '../../functions/probes/trust-store';
+import { nodeRootsAreBundled, pemsNotAmong } from '../../functions/probes/trust-store';
 import { fingerprintSha256 } from '../../functions/core/x509-names';
 import { chainFor, daysFromNow, issue, type Issued } from '../support/pki';
 import { certificate, cn, dnsName, extension, name, OIDS, subjectAltName, toPem, utcTime } from '../support/der-builder';
@@ -241,6 +241,17 @@ describe('trust and identity', () => {
     expect(kept).toEqual([root.certPem, intermediate.certPem]);
     expect(pemsNotAmong([root.certPem], [])).toEqual([root.certPem]);
     expect(pemsNotAmong([], [first])).toEqual([]);
+  });
+
+  test("Node's roots count as its bundle unless --use-openssl-ca (or a build using OpenSSL's store) says otherwise", () => {
+    expect(nodeRootsAreBundled([], '', undefined)).toBe(true);
+    expect(nodeRootsAreBundled(['--use-openssl-ca'], '', undefined)).toBe(false);
+    expect(nodeRootsAreBundled([], '--max-old-space-size=512 --use-openssl-ca', undefined)).toBe(false);
+    expect(nodeRootsAreBundled([], '', 'true')).toBe(false);
+    expect(nodeRootsAreBundled([], '', true)).toBe(false);
+    expect(nodeRootsAreBundled(['--use-bundled-ca'], '', true)).toBe(true);
+    expect(nodeRootsAreBundled(['--use-bundled-ca'], '--use-openssl-ca', undefined)).toBe(true);
+    expect(nodeRootsAreBundled([], '', false)).toBe(true);
   });
 
   test('an IP target without a servername is verified against the IP SANs and sends no SNI', async () => {

@@ -76,7 +76,7 @@ export class NoLocalStoreError extends Error {
   }
 }
 
-/** The caller decided not to open the store after all (`openWhen` resolved false). */
+/** The caller decided not to open the store after all (its `deferOpen` teller was told false). */
 export class StoreOpeningCancelledError extends Error {
   constructor(readonly directory: string) {
     super(`the local store ${directory} was not opened`);
