@@ -117,6 +117,28 @@ export function readTiming(timingFile) {
   return { startupMs, restMs: timing.exitMs - startupMs, cpuMs: timing.cpuMs, maxRssMb: timing.maxRssMb, mainCpuMs: timing.mainCpuMs, mainWaitMs: timing.mainWaitMs };
 }
 
+/**
+ * A distribution-free interval for the median of what `numbers` sample (order statistics): the k-th smallest and the
+ * k-th largest, k as large as keeps the chance that the median lies between them at `confidence` or more (the count
+ * of samples below the median is binomial, n and 1/2). Returns { low, high, coverage } (coverage: the chance reached),
+ * or null when there are too few numbers for that confidence (fewer than 6 for 95%).
+ */
+export function medianInterval(numbers, confidence = 0.95) {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const n = sorted.length;
+  let below = 0; // P(B <= k - 1), B ~ Binomial(n, 1/2)
+  let term = 0.5 ** n; // P(B = j), from j = 0
+  let best = null;
+  for (let k = 1; 2 * k <= n; k++) {
+    below += term;
+    term *= (n - (k - 1)) / k;
+    const coverage = 1 - 2 * below;
+    if (coverage < confidence) break;
+    best = { low: sorted[k - 1], high: sorted[n - k], coverage };
+  }
+  return best;
+}
+
 export function median(numbers) {
   const sorted = [...numbers].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);

@@ -28,7 +28,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { benchDir, median as medianOf, parseBenchArgs, readTiming, repoDir, runThenCleanUp, spawnTimed, startServer, usage } from './bench-lib.mjs';
+import { benchDir, median as medianOf, medianInterval, parseBenchArgs, readTiming, repoDir, runThenCleanUp, spawnTimed, startServer, usage } from './bench-lib.mjs';
 
 // The bench reads the stores through the SDK (outside the timed window); its Node 20 notice is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -151,17 +151,24 @@ async function run() {
       process.stdout.write(
         `  ${rowLabel.padEnd(25)} wall ${ms(median(kind, 'wallMs'))}  start-up ${ms(median(kind, 'startupMs'), 4)}  rest ${ms(median(kind, 'restMs'))}  cpu ${ms(median(kind, 'cpuMs'))}` +
           (onLinux ? `  main ${ms(median(kind, 'mainCpuMs'))} + waited ${ms(median(kind, 'mainWaitMs'), 4)}` : '') +
-          (kind === 'check' ? '\n' : `  ratio run/check ${ratio.toFixed(2)} (by round: ${byRound.map((r) => r.toFixed(2)).join(', ')})\n`),
+          (kind === 'check' ? '\n' : `  ratio run/check ${ratio.toFixed(2)}; the rounds' ${describeRatios(byRound)}\n`),
       );
     }
   }
+  process.stdout.write(
+    `(a round's ratio divides two processes run moments apart, so the machine's drift over the pass cancels; the interval holds the median of such ratios with the chance given, order statistics, no assumption on their spread)\n`,
+  );
   if (baselineDir) {
     // The same subject of both versions within each round: what the change does, with the machine's drift divided out.
     const [ours, theirs] = versions.map((version) => resultsOf.get(version));
     process.stdout.write(`\nthis / baseline, wall, the same subject within each round (median, range):\n`);
     for (const [rowLabel, kind] of rows) {
       const byRound = ours[kind].map((r, i) => r.wallMs / theirs[kind][i].wallMs);
-      process.stdout.write(`  ${rowLabel.padEnd(25)} ${medianOf(byRound).toFixed(3)} (${Math.min(...byRound).toFixed(2)}-${Math.max(...byRound).toFixed(2)})\n`);
+      const interval = medianInterval(byRound);
+      process.stdout.write(
+        `  ${rowLabel.padEnd(25)} ${medianOf(byRound).toFixed(3)} (${Math.min(...byRound).toFixed(2)}-${Math.max(...byRound).toFixed(2)}` +
+          `${interval ? `; ${(interval.coverage * 100).toFixed(1)}% interval of the median ${interval.low.toFixed(3)}-${interval.high.toFixed(3)}` : ''})\n`,
+      );
     }
   }
   const results = resultsOf.get(versions[0]);
@@ -265,6 +272,13 @@ async function storedVersions(storeDir) {
 
 function describeWrites(result) {
   return result.storeWrites === undefined ? '' : `   ${result.storeWrites} write requests, ${result.itemsWritten} items written`;
+}
+
+/** The rounds' ratios: their median, an interval for it (medianInterval) and each round's. */
+function describeRatios(byRound) {
+  const interval = medianInterval(byRound);
+  const range = interval ? `, ${(interval.coverage * 100).toFixed(1)}% interval ${interval.low.toFixed(2)}-${interval.high.toFixed(2)}` : '';
+  return `median ratio ${medianOf(byRound).toFixed(2)}${range} (by round: ${byRound.map((r) => r.toFixed(2)).join(', ')})`;
 }
 
 function exists(path) {
