@@ -27,14 +27,15 @@ export function renderRecovery(view: MessageView): RenderedMessage {
   const broken = problems.some((finding) => finding.severity === 'critical');
   const codes = [...new Set(problems.map((finding) => finding.code))].join(', ');
   const expires = certificate ? `${utcDate(certificate.notAfter)}${view.remainingMs === null || view.remainingMs < 0 ? '' : ` (in ${shortDuration(view.remainingMs)})`}` : '';
-  const nowExpires = certificate ? `${notification.replaced ? 'was replaced and ' : ''}now expires on ${utcSeconds(certificate.notAfter)}${leftClause(view)}` : '';
+  const expiresAt = certificate ? `expires on ${utcSeconds(certificate.notAfter)}${leftClause(view)}` : null;
+  const nowExpires = expiresAt ? `${notification.replaced ? 'was replaced and ' : ''}now ${expiresAt}` : '';
   const told = notification.audiences.join(', ') || 'nobody';
-  const expiresOn = certificate ? `${notification.replaced ? 'was replaced and now ' : ''}expires on ${utcSeconds(certificate.notAfter)}${leftClause(view)}` : 'expires later';
+  const expiresOn = expiresAt ? `${notification.replaced ? 'was replaced and now ' : ''}${expiresAt}` : 'expires later';
 
   // Over for the expiry, not for the endpoint: a replacement clients refuse must not read as "nothing to do".
   // A correction says first what it corrects: the certificate's problems follow in the email, and have alerts of their own.
   const label = corrects ? 'CORRECTED' : `${stageNow !== undefined ? 'EASED' : notification.replaced && problems.length > 0 ? 'REPLACED' : 'RESOLVED'}${problems.length === 0 ? '' : broken ? ' BUT BROKEN' : ' WITH PROBLEMS'}`;
-  const expiresClause = certificate ? `; the certificate expires on ${utcSeconds(certificate.notAfter)}${leftClause(view)}` : '';
+  const expiresClause = expiresAt ? `; the certificate ${expiresAt}` : '';
   const headline = corrects
     ? `${label}: the "${corrects.stage}" notice for ${view.target} dated ${utcDate(corrects.decidedAt)} was sent by a clock that was ahead (a host clock that jumped forward, or a run with --force-now): the certificate ${expiresOn}, ${stageNow !== undefined ? `in the "${stageNow}" stage` : 'outside every alert stage'}.`
     : fromError
