@@ -140,9 +140,10 @@ async function run() {
     `\nmedian of ${rounds}, load average ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} (wall = start-up + the rest; cpu: the process's CPU time, all threads` +
       `${onLinux ? "; main: the main thread's own CPU time, and how long it waited, runnable, for a core" : ''}):\n`,
   );
+  const medianIn = (results) => (kind, field) => medianOf(results[kind].map((r) => r[field]));
   for (const version of versions) {
     const results = resultsOf.get(version);
-    const median = (kind, field) => medianOf(results[kind].map((r) => r[field]));
+    const median = medianIn(results);
     const checkWall = median('check', 'wallMs');
     if (baselineDir) process.stdout.write(`  ${version.name} (${version.repo}):\n`);
     for (const [rowLabel, kind] of rows) {
@@ -164,15 +165,13 @@ async function run() {
     process.stdout.write(`\nthis / baseline, wall, the same subject within each round (median, range):\n`);
     for (const [rowLabel, kind] of rows) {
       const byRound = ours[kind].map((r, i) => r.wallMs / theirs[kind][i].wallMs);
-      const interval = medianInterval(byRound);
       process.stdout.write(
-        `  ${rowLabel.padEnd(25)} ${medianOf(byRound).toFixed(3)} (${Math.min(...byRound).toFixed(2)}-${Math.max(...byRound).toFixed(2)}` +
-          `${interval ? `; ${(interval.coverage * 100).toFixed(1)}% interval of the median ${interval.low.toFixed(3)}-${interval.high.toFixed(3)}` : ''})\n`,
+        `  ${rowLabel.padEnd(25)} ${medianOf(byRound).toFixed(3)} (${Math.min(...byRound).toFixed(2)}-${Math.max(...byRound).toFixed(2)}${intervalText(byRound, 3, '; ', ' of the median')})\n`,
       );
     }
   }
   const results = resultsOf.get(versions[0]);
-  const median = (kind, field) => medianOf(results[kind].map((r) => r[field]));
+  const median = medianIn(results);
   const checkWall = median('check', 'wallMs');
   const first = results.first.at(-1);
   const steady = results.steady.at(-1);
@@ -276,9 +275,13 @@ function describeWrites(result) {
 
 /** The rounds' ratios: their median, an interval for it (medianInterval) and each round's. */
 function describeRatios(byRound) {
-  const interval = medianInterval(byRound);
-  const range = interval ? `, ${(interval.coverage * 100).toFixed(1)}% interval ${interval.low.toFixed(2)}-${interval.high.toFixed(2)}` : '';
-  return `median ratio ${medianOf(byRound).toFixed(2)}${range} (by round: ${byRound.map((r) => r.toFixed(2)).join(', ')})`;
+  return `median ratio ${medianOf(byRound).toFixed(2)}${intervalText(byRound, 2, ', ', '')} (by round: ${byRound.map((r) => r.toFixed(2)).join(', ')})`;
+}
+
+/** `<lead>97.3% interval<of> 1.17-1.22` for the median of `ratios` (medianInterval); '' when too few for one. */
+function intervalText(ratios, digits, lead, of) {
+  const interval = medianInterval(ratios);
+  return interval ? `${lead}${(interval.coverage * 100).toFixed(1)}% interval${of} ${interval.low.toFixed(digits)}-${interval.high.toFixed(digits)}` : '';
 }
 
 function exists(path) {
