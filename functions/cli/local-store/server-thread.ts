@@ -8,6 +8,7 @@ import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type dynalite from 'dynalite';
 import { damageReason } from './store-damage';
 import { droppedWhenOpened, findTornLog, tornLogLoss } from './lost-writes';
+import { type LevelConstructor, type LevelDatabase, readingSynchronously } from './sync-read-level';
 import type { StoreThreadMessage } from './store-thread-client';
 import type * as StoreThreadServer from './store-thread-server';
 
@@ -49,15 +50,9 @@ export type ServerThreadMessage =
 /** What the caller sends: `open` (see awaitOpen), a channel to serve a state store on, or `close` (which closes the server). */
 export type ServerThreadRequest = { readonly serveStateStore: { readonly port: MessagePort; readonly tableName: string; readonly exclusive: boolean } } | 'open' | 'close';
 
-/** A LevelDB database as dynalite's `level` module makes it. */
-interface LevelDatabase {
-  open(): Promise<void>;
-  close(): Promise<void>;
-}
-
 /** The part of dynalite's LevelDB module the thread uses. */
 interface LevelModule {
-  readonly Level: new (path: string, options: { valueEncoding: string }) => LevelDatabase;
+  readonly Level: LevelConstructor;
 }
 
 /** How dynalite opens a directory (db/index.js): the database handed to it must be opened the same way. */
@@ -139,7 +134,8 @@ async function start(): Promise<void> {
 /**
  * Makes dynalite's own `level` module give dynalite, when it asks for a directory, the database this thread made
  * for it (and opened, taking the lock): dynalite reads `Level` from the module once, when it loads, so this runs
- * before dynalite is loaded. Returns how to make that database; dynalite closes it when its server closes.
+ * before dynalite is loaded. Returns how to make that database; dynalite closes it when its server closes. That
+ * database reads synchronously (sync-read-level.ts): this thread is the store's alone.
  */
 function shareLevelDatabases(): (directory: string) => LevelDatabase {
   const levelPath = fromDynalite.resolve('level');
@@ -152,8 +148,9 @@ function shareLevelDatabases(): (directory: string) => LevelDatabase {
   const cached = fromDynalite.cache[levelPath];
   if (!cached) throw new Error(`the level module (${levelPath}) is not in the module cache`);
   cached.exports = { ...levelModule, Level: SharedLevel };
+  const DynaliteLevel = readingSynchronously(levelModule.Level);
   return (directory) => {
-    const database = new levelModule.Level(directory, DYNALITE_LEVEL_OPTIONS);
+    const database = new DynaliteLevel(directory, DYNALITE_LEVEL_OPTIONS);
     shared.set(directory, database);
     return database;
   };
