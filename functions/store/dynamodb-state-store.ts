@@ -14,7 +14,7 @@ import {
 } from '../core/ports';
 import { ListedStates, PagePacker } from '../core/stored-states';
 import type { WatchState } from '../core/watch-state';
-import { BatchedCreates } from './batched-creates';
+import { BatchedWrites, listedVersion } from './batched-writes';
 import type { Item } from './dynamodb-attribute-values';
 import { INTERNAL_KEY_PREFIX, itemToLedger, itemToState, itemToStoredDocument, LEDGER_KEY, ledgerToItem, PARTITION_KEY, stateToItem } from './state-item-encoding';
 import { StateStoreError, storeFailure } from './state-store-error';
@@ -22,7 +22,7 @@ import { unreadableCondition } from './unreadable-revision';
 
 // The DynamoDB adapter behind StateStore: reads and writes, one item per watched certificate (state-item-encoding.ts
 // says how a state is stored). Every write is conditional on the version read (optimistic concurrency), except the
-// creates an exclusive store batches (see `exclusive`, batched-creates.ts). The table itself: dynamodb-table.ts.
+// writes an exclusive store batches (see `exclusive`, batched-writes.ts). The table itself: dynamodb-table.ts.
 
 export interface DynamoDbStateStoreOptions {
   readonly client: DynamoDBClient;
@@ -33,17 +33,17 @@ export interface DynamoDbStateStoreOptions {
   readonly now?: () => Date;
   /**
    * The caller guarantees that nothing else writes to the table while this store is open: the embedded store,
-   * whose server holds its directory's LevelDB lock for the whole run. Then a certificate that a complete `list()`
-   * did not find cannot be created by anyone else, and its create needs no condition: such creates share
-   * BatchWriteItem requests (up to 25 items) instead of costing one conditional PutItem each, which is most of a
-   * first run's store work. Every other write stays conditional. Never set it for a table in AWS, which runs,
-   * retries and acknowledgements share. @default false
+   * whose server holds its directory's LevelDB lock for the whole run. Then after a complete `list()` the store
+   * knows every certificate's stored version (absent, listed, or written by itself since), and a write expecting
+   * that version needs no condition: such writes share BatchWriteItem requests (up to 25 items) instead of costing
+   * one conditional PutItem each (a first run's creates, a later run's updates). Every other write stays
+   * conditional. Never set it for a table in AWS, which runs, retries and acknowledgements share. @default false
    */
   readonly exclusive?: boolean;
   /**
-   * How long a batched create waits for others to share its request, in ms. The default, 0, still gathers every
-   * create issued in the same turn of the event loop, which is what a backlog of folds on the caller's thread
-   * produces. Creates that arrive one message at a time (the embedded store's thread) need a short wait to share
+   * How long a batched write waits for others to share its request, in ms. The default, 0, still gathers every
+   * write issued in the same turn of the event loop, which is what a backlog of folds on the caller's thread
+   * produces. Writes that arrive one message at a time (the embedded store's thread) need a short wait to share
    * a request. @default 0
    */
   readonly batchLingerMs?: number;
@@ -61,7 +61,7 @@ export class DynamoDbStateStore implements StateStore, StateBatchReader {
   private readonly scanPageLimit: number | undefined;
   private readonly now: () => Date;
   /** Exclusive stores only. */
-  private readonly batchedCreates: BatchedCreates | null;
+  private readonly batchedWrites: BatchedWrites | null;
   private writes = 0;
 
   constructor(options: DynamoDbStateStoreOptions) {
@@ -73,13 +73,13 @@ export class DynamoDbStateStore implements StateStore, StateBatchReader {
     this.tableName = options.tableName;
     this.scanPageLimit = options.scanPageLimit;
     this.now = options.now ?? (() => new Date());
-    this.batchedCreates = options.exclusive
-      ? new BatchedCreates({
+    this.batchedWrites = options.exclusive
+      ? new BatchedWrites({
           client: options.client,
           tableName: options.tableName,
           lingerMs: options.batchLingerMs ?? 0,
           onRequest: () => this.writes++,
-          createAlone: (certificateId, item) => this.putItem(certificateId, item, 0),
+          writeAlone: (certificateId, item, expected) => this.putItem(certificateId, item, expected),
         })
       : null;
   }
@@ -147,10 +147,10 @@ export class DynamoDbStateStore implements StateStore, StateBatchReader {
 
   /**
    * Scans the whole table (consistent reads), a page at a time, handing `onPage` each page's items but certwatch's own
-   * (the ledger, a deployed run's progress). An exclusive store learns which keys exist.
+   * (the ledger, a deployed run's progress). An exclusive store learns which keys exist, at which versions.
    */
   private async scanStates(onPage: (items: Item[]) => void): Promise<void> {
-    const keys = new Set<string>();
+    const versions = this.batchedWrites ? new Map<string, number | null>() : null;
     let startKey: Item | undefined;
     try {
       do {
@@ -160,7 +160,7 @@ export class DynamoDbStateStore implements StateStore, StateBatchReader {
         const items: Item[] = [];
         for (const item of page.Items ?? []) {
           const key = item[PARTITION_KEY]?.S;
-          if (key !== undefined) keys.add(key);
+          if (key !== undefined) versions?.set(key, listedVersion(key, item));
           if (!key?.startsWith(INTERNAL_KEY_PREFIX)) items.push(item);
         }
         onPage(items);
@@ -169,7 +169,7 @@ export class DynamoDbStateStore implements StateStore, StateBatchReader {
     } catch (error) {
       throw storeFailure(this.tableName, 'Scan', error);
     }
-    this.batchedCreates?.listed(keys);
+    if (versions) this.batchedWrites?.listed(versions);
   }
 
   /** Each item read with `read`; one that is not a readable state (UnreadableStateError) is skipped and listed. */
@@ -234,9 +234,9 @@ export class DynamoDbStateStore implements StateStore, StateBatchReader {
     // Over an unreadable item, the state starts afresh at version 1.
     const stored: WatchState = { ...next, version: typeof expected === 'number' ? expected + 1 : 1 };
     const item = stateToItem(stored, { tableName: this.tableName, updatedAt: this.now() });
-    const creates = expected === 0 ? this.batchedCreates : null;
-    if (creates?.isQueued(next.certificateId)) throw new VersionConflictError(next.certificateId);
-    if (creates?.canBatch(next.certificateId)) await creates.create(next.certificateId, item);
+    const batched = this.batchedWrites;
+    if (batched?.isQueued(next.certificateId)) throw new VersionConflictError(next.certificateId);
+    if (batched && typeof expected === 'number' && batched.canBatch(next.certificateId, expected)) await batched.write(next.certificateId, item, expected);
     else await this.putItem(next.certificateId, item, expected);
     return stored;
   }
@@ -246,6 +246,7 @@ export class DynamoDbStateStore implements StateStore, StateBatchReader {
       throw new StateStoreError(`expected version of ${certificateId} must be a whole number >= 1 to delete it, got ${expected}`);
     }
     this.writes++;
+    this.batchedWrites?.writing(certificateId);
     try {
       await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { [PARTITION_KEY]: { S: certificateId } }, ...revisionCondition(expected) }));
     } catch (error) {
@@ -256,9 +257,10 @@ export class DynamoDbStateStore implements StateStore, StateBatchReader {
 
   private async putItem(certificateId: string, item: Item, expected: ExpectedRevision): Promise<void> {
     this.writes++;
+    this.batchedWrites?.writing(certificateId);
     try {
       await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ...revisionCondition(expected) }));
-      this.batchedCreates?.written(certificateId);
+      this.batchedWrites?.written(certificateId, typeof expected === 'number' ? expected + 1 : 1);
     } catch (error) {
       if (isConditionalCheckFailure(error)) throw new VersionConflictError(certificateId);
       throw storeFailure(this.tableName, 'PutItem', error, certificateId);

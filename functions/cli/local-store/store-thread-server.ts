@@ -11,10 +11,10 @@ import { describeFailure, type StoreCall, type StoreRequest, type StoreThreadMes
 // through the SDK like to the real service, serving ThreadStateStore's calls from the caller's thread.
 
 /**
- * Creates come one message at a time, as the caller's probes finish: without a wait, most batches would hold one
+ * Writes come one message at a time, as the caller's probes finish: without a wait, most batches would hold one
  * item. 10 ms gathers a first run's 1,000 creates into about 60 requests, not 500 (bench/run-overhead.mjs).
  */
-const CREATE_LINGER_MS = 10;
+const WRITE_LINGER_MS = 10;
 
 export interface ServeOptions {
   /** The dynalite server on this thread. */
@@ -31,7 +31,7 @@ export interface ServeOptions {
 export function serveStateStore(port: MessagePort, options: ServeOptions): void {
   // The embedded server needs credentials in the SigV4 shape only; nothing leaves loopback.
   const client = createDynamoDbClient({ endpoint: options.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const store = new DynamoDbStateStore({ client, tableName: options.tableName, exclusive: options.exclusive, batchLingerMs: CREATE_LINGER_MS });
+  const store = new DynamoDbStateStore({ client, tableName: options.tableName, exclusive: options.exclusive, batchLingerMs: WRITE_LINGER_MS });
   const send = (message: StoreThreadMessage) => port.postMessage(message);
   const end = () => {
     client.destroy();

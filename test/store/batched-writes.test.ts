@@ -6,7 +6,7 @@ import { ensureTable } from '../../functions/store/dynamodb-table';
 import { type DynaliteHarness, LOOPBACK_CLIENT_SETTINGS, startDynalite, uniqueTableName } from '../support/dynalite';
 import { fullState, unreachableState } from './watch-state-fixture';
 
-// The batched creates of an exclusive store, against a real DynamoDB-compatible server (dynalite) on loopback.
+// The batched writes of an exclusive store, against a real DynamoDB-compatible server (dynalite) on loopback.
 
 let dynamo: DynaliteHarness;
 
@@ -16,7 +16,7 @@ beforeAll(async () => {
 
 afterAll(() => dynamo.close());
 
-describe('an exclusive store (the embedded one, which holds its directory lock) batches the creates a listing proves new', () => {
+describe('an exclusive store (the embedded one, which holds its directory lock) batches the writes whose version it knows', () => {
   const ids = (count: number, prefix = 'new') => Array.from({ length: count }, (_, i) => `tls:${prefix}-${String(i).padStart(3, '0')}.example:443`);
 
   test('60 creates after a listing take 3 BatchWriteItem requests, and every state reads back as a conditional create would leave it', async () => {
@@ -52,7 +52,7 @@ describe('an exclusive store (the embedded one, which holds its directory lock) 
     expect(store.writeCount).toBe(30);
   });
 
-  test('a key the listing saw, even an unreadable item, is still created conditionally: a conflict, and the item is untouched', async () => {
+  test('a create of a key the listing saw, even an unreadable item, is still conditional: a conflict, and the item is untouched', async () => {
     const store = await dynamo.createStore({ exclusive: true });
     const existing = await store.put(fullState('tls:listed.example:443'), 0);
     const foreign = { certificateId: { S: 'tls:foreign.example:443' }, note: { S: 'not a certwatch state' } };
@@ -78,6 +78,87 @@ describe('an exclusive store (the embedded one, which holds its directory lock) 
     expect(await store.get('tls:twice.example:443')).toMatchObject({ owner: 'team-shop@example.com' });
     // Written once, it is never batch-created again: a create over it conflicts.
     await expect(store.put(fullState('tls:twice.example:443'), 0)).rejects.toBeInstanceOf(VersionConflictError);
+  });
+
+  describe('updates: a write expecting the version the listing found, or the one the store wrote since', () => {
+    /** `count` certificates at version 1, written by another store before this exclusive one lists them. */
+    const listedStore = async (count: number) => {
+      const store = await dynamo.createStore({ exclusive: true });
+      const writer = new DynamoDbStateStore({ client: dynamo.client, tableName: store.tableName });
+      await Promise.all(ids(count, 'listed').map((id) => writer.put(fullState(id), 0)));
+      await store.list();
+      return store;
+    };
+    const failing = (id: string, failures: number) => ({ ...unreachableState(id), consecutiveFailures: failures });
+
+    test('60 updates of listed certificates take 3 requests, and read back as conditional writes would leave them', async () => {
+      const store = await listedStore(60);
+      const updated = await Promise.all(ids(60, 'listed').map((id) => store.put(failing(id, 1), 1)));
+      expect(updated.every((state) => state.version === 2)).toBe(true);
+      expect(store.writeCount).toBe(3);
+      const { states } = await store.list();
+      expect(states).toHaveLength(60);
+      expect(states[12]).toStrictEqual({ ...failing(ids(60, 'listed')[12], 1), version: 2 });
+    });
+
+    test('the next write of a certificate expects what this store wrote, and is batched again; a stale one conflicts and changes nothing', async () => {
+      const store = await listedStore(3);
+      const [id] = ids(3, 'listed');
+      await store.put(failing(id, 1), 1);
+      await store.put(failing(id, 2), 2);
+      expect(store.writeCount).toBe(2); // both batched (one item each, after the linger)
+      await expect(store.put(failing(id, 9), 2)).rejects.toBeInstanceOf(VersionConflictError);
+      expect(store.writeCount).toBe(3); // the stale one went as a conditional PutItem, and failed
+      expect(await store.get(id)).toStrictEqual({ ...failing(id, 2), version: 3 });
+      // After a failed write the store no longer claims to know the version: the next write is conditional, and passes.
+      await expect(store.put(failing(id, 3), 3)).resolves.toMatchObject({ version: 4 });
+      expect(store.writeCount).toBe(4);
+      await expect(store.put(failing(id, 4), 4)).resolves.toMatchObject({ version: 5 });
+      expect(store.writeCount).toBe(5);
+    });
+
+    test('an update expecting another version than the listing found is conditional: a conflict, the item untouched', async () => {
+      const store = await listedStore(2);
+      const [id] = ids(2, 'listed');
+      await expect(store.put(failing(id, 1), 5)).rejects.toBeInstanceOf(VersionConflictError);
+      await expect(store.put(failing(id, 1), 0)).rejects.toBeInstanceOf(VersionConflictError);
+      expect(store.writeCount).toBe(2);
+      expect(await store.get(id)).toStrictEqual({ ...fullState(id), version: 1 });
+    });
+
+    test('two writes of one certificate at once: the second conflicts, the first is stored', async () => {
+      const store = await listedStore(1);
+      const [id] = ids(1, 'listed');
+      const first = store.put(failing(id, 1), 1);
+      const second = store.put(failing(id, 7), 1);
+      await expect(second).rejects.toBeInstanceOf(VersionConflictError);
+      await expect(first).resolves.toMatchObject({ version: 2 });
+      expect(await store.get(id)).toMatchObject({ consecutiveFailures: 1, version: 2 });
+    });
+
+    test('an item whose version no condition could match (a fraction), and the ledger, are never written by a batch', async () => {
+      const store = await dynamo.createStore({ exclusive: true });
+      const odd = 'tls:odd-version.example:443';
+      await dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: { certificateId: { S: odd }, version: { N: '1.5' }, note: { S: 'foreign' } } }));
+      await store.putLedger({ ...(await store.getLedger()), lastRunAt: '2026-11-30T10:00:00.000Z' }, 0);
+      await store.list();
+      const writesBefore = store.writeCount;
+      await expect(store.put(failing(odd, 1), 1)).rejects.toBeInstanceOf(VersionConflictError);
+      expect(store.writeCount - writesBefore).toBe(1); // a conditional PutItem, which the condition refused
+      const item = await dynamo.client.send(new GetItemCommand({ TableName: store.tableName, Key: { certificateId: { S: odd } } }));
+      expect(item.Item?.note).toEqual({ S: 'foreign' });
+      await expect(store.putLedger({ ...(await store.getLedger()), lastRunAt: '2026-11-30T11:00:00.000Z' }, 1)).resolves.toMatchObject({ version: 2 });
+    });
+
+    test('a certificate the store deleted is written again only conditionally', async () => {
+      const store = await listedStore(1);
+      const [id] = ids(1, 'listed');
+      await store.delete(id, 1);
+      const writesBefore = store.writeCount;
+      await expect(store.put(fullState(id), 0)).resolves.toMatchObject({ version: 1 });
+      expect(store.writeCount - writesBefore).toBe(1);
+      await expect(store.put(fullState(id), 0)).rejects.toBeInstanceOf(VersionConflictError);
+    });
   });
 
   describe('when DynamoDB pushes back (a fault injected into a real client, as dynalite never throttles)', () => {
@@ -119,6 +200,21 @@ describe('an exclusive store (the embedded one, which holds its directory lock) 
         await Promise.all(ids(count).map((id) => store.put(fullState(id), 0)));
         expect(store.writeCount).toBe(writes);
         expect((await store.list()).states.map((s) => s.certificateId)).toEqual(ids(count));
+      } finally {
+        close();
+      }
+    });
+
+    test('a failed batch of updates falls back to conditional PutItems, each expecting the version its update expected', async () => {
+      const { store, close } = await faultyStore((call) => (call === 1 ? 'pass' : 'fail'));
+      try {
+        await Promise.all(ids(4).map((id) => store.put(fullState(id), 0)));
+        const updated = await Promise.all(ids(4).map((id) => store.put({ ...unreachableState(id), consecutiveFailures: 1 }, 1)));
+        expect(updated.map((state) => state.version)).toEqual([2, 2, 2, 2]);
+        expect(store.writeCount).toBe(1 + 1 + 4);
+        expect((await store.list()).states.map((s) => [s.status, s.version])).toEqual(ids(4).map(() => ['error', 2]));
+        // Each fallback taught the store its new version: an update still expecting 1 is stale, and conflicts.
+        await expect(store.put({ ...unreachableState(ids(4)[0]), consecutiveFailures: 2 }, 1)).rejects.toBeInstanceOf(VersionConflictError);
       } finally {
         close();
       }
