@@ -5,10 +5,12 @@
 // for a first run (empty store: every item created) and for a steady-state run (nothing changed), and the
 // DynamoDB write requests and items written per run.
 //
-//   npm run bench:run -- [--count N] [--concurrency C] [--rounds R] [--distinct-leaves] [--max-overhead 0.2] [--baseline DIR]
+//   npm run bench:run -- [--count N] [--concurrency C] [--rounds R] [--distinct-leaves] [--changed] [--max-overhead 0.2] [--baseline DIR]
 //   env: BENCH_COUNT, BENCH_CONCURRENCY, BENCH_ROUNDS, BENCH_MAX_OVERHEAD (flags win)
 //
 // --max-overhead X: exit 1 if either median ratio run/check exceeds 1 + X (default: report only).
+// --changed: a fourth subject each round, a run in which every state changes (a copy of the steady-state store, run
+// with a config that gives every target an owner: 1,000 updates, as a renewal wave or an edited config makes).
 // --baseline DIR: another certwatch checkout, built (`git worktree add DIR main && (cd DIR && npm ci)`), measured in the
 // same rounds: its check, first and steady runs rotate with this one's, and each subject's ratio this/baseline within
 // a round is printed. On a shared machine single passes move by 0.1 from one to the next; within a round they do not.
@@ -25,7 +27,7 @@
 // by reading the store's versions before and after each run (outside the timed window). Last, the store alone
 // (bench/store-writes.mjs): the same 1,000 creates without probing, to show what a first run's writes cost.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { benchDir, median as medianOf, medianInterval, parseBenchArgs, readTiming, repoDir, runThenCleanUp, spawnTimed, startServer, usage } from './bench-lib.mjs';
@@ -39,12 +41,18 @@ const script = { name: 'run-overhead', url: import.meta.url };
 const { values, count, concurrency, rounds } = parseBenchArgs(script, {
   defaultCount: '1000',
   maxCount: 62_500,
-  options: { 'max-overhead': { type: 'string', default: process.env.BENCH_MAX_OVERHEAD }, 'distinct-leaves': { type: 'boolean', default: false }, baseline: { type: 'string' } },
+  options: {
+    'max-overhead': { type: 'string', default: process.env.BENCH_MAX_OVERHEAD },
+    'distinct-leaves': { type: 'boolean', default: false },
+    changed: { type: 'boolean', default: false },
+    baseline: { type: 'string' },
+  },
 });
 // --baseline DIR: another certwatch checkout, built (npm ci), run in the same rounds (its own check, first and steady runs).
 const baselineDir = values.baseline === undefined ? null : resolve(values.baseline);
 if (baselineDir !== null && !exists(join(baselineDir, 'dist/cli.js'))) usage(script, `--baseline ${values.baseline}: no built certwatch there (dist/cli.js is missing: run npm ci in it)`);
 const distinct = values['distinct-leaves'];
+const changed = values.changed;
 const maxOverhead = values['max-overhead'] === undefined ? null : Number(values['max-overhead']);
 if (maxOverhead !== null && !(maxOverhead >= 0)) usage(script, `--max-overhead must be a number >= 0 such as 0.2, not "${values['max-overhead']}"`);
 
@@ -59,18 +67,15 @@ async function run() {
   const targetsFile = join(workDir, 'targets.txt');
   writeFileSync(targetsFile, `${targets.join('\n')}\n`);
   const configFile = join(workDir, 'certwatch.config.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify(
-      {
-        targets: targets.map((target) => ({ target, servername: server.servername, caFile: server.caFile })),
-        check: { concurrency },
-        audiences: { owners: { emails: ['owners@example.com'] }, oncall: { emails: ['oncall@example.com'] } },
-      },
-      null,
-      2,
-    ),
-  );
+  const config = (extra) => ({
+    targets: targets.map((target) => ({ target, servername: server.servername, caFile: server.caFile, ...extra })),
+    check: { concurrency },
+    audiences: { owners: { emails: ['owners@example.com'] }, oncall: { emails: ['oncall@example.com'] } },
+  });
+  writeFileSync(configFile, JSON.stringify(config({}), null, 2));
+  // --changed: the same targets, each given an owner, so that a run over the steady-state store updates every state.
+  const ownedConfigFile = join(workDir, 'certwatch.owned.config.json');
+  if (changed) writeFileSync(ownedConfigFile, JSON.stringify(config({ owner: 'team-web@example.com' }), null, 2));
   const notifyFile = join(workDir, 'notifications.jsonl');
   const steadyStore = join(workDir, 'store-steady');
   // Every run's clock: the first runs at T0, steady-state runs an hour apart after it (89 days left: no stage).
@@ -85,9 +90,9 @@ async function run() {
     name: label(version, 'check'),
     args: [join(version.repo, 'bin/certwatch.js'), 'check', '--targets-file', targetsFile, '--servername', server.servername, '--ca-file', server.caFile, '--concurrency', String(concurrency), '--json'],
   });
-  const watchRun = (version, name, store, now) => ({
+  const watchRun = (version, name, store, now, config = configFile) => ({
     name: label(version, name),
-    args: [join(version.repo, 'bin/certwatch.js'), 'run', '--config', configFile, '--store', store, '--notify', `file:${notifyFile}`, '--now', now, '--json'],
+    args: [join(version.repo, 'bin/certwatch.js'), 'run', '--config', config, '--store', store, '--notify', `file:${notifyFile}`, '--now', now, '--json'],
     store,
   });
 
@@ -105,7 +110,7 @@ async function run() {
     process.stdout.write(`  warm-up: ${label(version, 'check')}, and a first run seeding the steady-state store (${seeded.storeWrites} writes)\n`);
   }
 
-  const resultsOf = new Map(versions.map((version) => [version, { check: [], first: [], steady: [] }]));
+  const resultsOf = new Map(versions.map((version) => [version, { check: [], first: [], steady: [], changed: [] }]));
   const width = baselineDir ? 21 : 12;
   for (let round = 1; round <= rounds; round++) {
     const subjects = versions.flatMap((version) => {
@@ -114,6 +119,7 @@ async function run() {
         [version, 'check', check(version)],
         [version, 'first', watchRun(version, 'run, first', firstStore, at(0))],
         [version, 'steady', watchRun(version, 'run, steady', version.steadyStore, at(round))],
+        ...(changed ? [[version, 'changed', { ...watchRun(version, 'run, changed', join(workDir, `store-changed-${version.name}-${round}`), at(round + 0.5), ownedConfigFile), copyOf: version.steadyStore }]] : []),
       ];
     });
     // Rotate who goes first, so a drift in machine load does not always favour the same one.
@@ -125,7 +131,7 @@ async function run() {
       process.stdout.write(
         `  round ${round}  ${subject.name.padEnd(width)} wall ${ms(result.wallMs)} = start-up ${ms(result.startupMs, 4)} + the rest ${ms(result.restMs)}   cpu ${ms(result.cpuMs)}${describeWrites(result)}\n`,
       );
-      if (subject.store && kind === 'first') rmSync(subject.store, { recursive: true, force: true });
+      if (subject.store && (kind === 'first' || kind === 'changed')) rmSync(subject.store, { recursive: true, force: true });
     }
     loads.push(loadavg()[0]);
   }
@@ -134,6 +140,7 @@ async function run() {
     ['check', 'check'],
     ['run, first (empty store)', 'first'],
     ['run, steady (unchanged)', 'steady'],
+    ...(changed ? [['run, every state changed', 'changed']] : []),
   ];
   const onLinux = resultsOf.get(versions[0]).check[0].mainCpuMs !== undefined;
   process.stdout.write(
@@ -178,7 +185,8 @@ async function run() {
   process.stdout.write(
     `\nDynamoDB write requests per run (items whose version changed, of all items in the table, the run ledger included):\n` +
       `  first run     ${String(first.storeWrites).padStart(5)} requests (${first.itemsWritten} of ${first.items} items written)\n` +
-      `  steady state  ${String(steady.storeWrites).padStart(5)} requests (${steady.itemsWritten} of ${steady.items} items written) for ${count} unchanged targets\n`,
+      `  steady state  ${String(steady.storeWrites).padStart(5)} requests (${steady.itemsWritten} of ${steady.items} items written) for ${count} unchanged targets\n` +
+      (changed ? `  all changed   ${String(results.changed.at(-1).storeWrites).padStart(5)} requests (${results.changed.at(-1).itemsWritten} of ${results.changed.at(-1).items} items written)\n` : ''),
   );
   // The store alone, to say where a first run's extra time goes: the same writes without any probing, batched as a
   // first run on the embedded store writes them, and one conditional PutItem each as on a shared table.
@@ -195,7 +203,7 @@ async function run() {
   if (notified > 0) throw new Error(`a run notified something (${notifyFile} has ${notified} bytes): the bench expects every target far from expiry`);
 
   if (maxOverhead !== null) {
-    const over = rows.slice(1).filter(([, kind]) => median(kind, 'wallMs') / checkWall > 1 + maxOverhead);
+    const over = rows.filter(([, kind]) => (kind === 'first' || kind === 'steady') && median(kind, 'wallMs') / checkWall > 1 + maxOverhead);
     for (const [rowLabel, kind] of over) {
       process.stdout.write(`FAIL: ${rowLabel}: ratio ${(median(kind, 'wallMs') / checkWall).toFixed(2)} is over 1 + --max-overhead ${maxOverhead}\n`);
     }
@@ -210,6 +218,8 @@ async function run() {
  * timed window) to count the items and those whose version the run bumped.
  */
 async function measure(subject) {
+  // A store to start from (--changed: the steady-state one as it is now), copied outside the timed window.
+  if (subject.copyOf) cpSync(subject.copyOf, subject.store, { recursive: true });
   const versionsBefore = subject.store ? await storedVersions(subject.store) : null;
   const { wallMs, code, stderr, outputFile, timingFile } = await spawnTimed(workDir, subject.args);
   const text = readFileSync(outputFile, 'utf8');
