@@ -37,7 +37,7 @@ interface QueuedWrite {
 }
 
 export class BatchedWrites {
-  /** The version of every key the last complete listing saw: null for one that is not a readable state. Null before any listing. */
+  /** The version of every key the last complete listing saw (`listedVersion`: null where a batch must not write). Null before any listing. */
   private listedVersions: ReadonlyMap<string, number | null> | null = null;
   /**
    * Keys the store has written, or is writing, or deleted, since it opened: the version it wrote, or null (a write in
@@ -143,11 +143,16 @@ export class BatchedWrites {
 }
 
 /**
- * A listed item's version as a write's condition compares it: a whole number >= 1; null for certwatch's own items
- * (the ledger) and for one whose version is missing or not such a number (never written by a batch).
+ * A listed item's version, where a write's condition would compare it equal to that number: a whole number >= 1
+ * written in digits; null for certwatch's own items (the ledger) and for any other version (missing, a fraction,
+ * text, an exponent): those keys are never written by a batch.
  */
 export function listedVersion(key: string, item: Item): number | null {
   const text = item.version?.N;
-  const version = Number(text);
-  return !key.startsWith(INTERNAL_KEY_PREFIX) && text !== undefined && Number.isInteger(version) && version >= 1 ? version : null;
+  // Digits only, as certwatch writes them, and few enough to be exact: DynamoDB compares "1.0000000000000000001"
+  // exactly, and it is not 1, though Number() reads it so.
+  return !key.startsWith(INTERNAL_KEY_PREFIX) && text !== undefined && EXACT_VERSION.test(text) ? Number(text) : null;
 }
+
+/** A version as certwatch writes it, within the integers a JavaScript number holds exactly. */
+const EXACT_VERSION = /^[1-9]\d{0,14}$/;

@@ -33,9 +33,9 @@ export interface DynamoDbStateStoreOptions {
   readonly now?: () => Date;
   /**
    * The caller guarantees that nothing else writes to the table while this store is open: the embedded store,
-   * whose server holds its directory's LevelDB lock for the whole run. Then after a complete `list()` the store
-   * knows every certificate's stored version (absent, listed, or written by itself since), and a write expecting
-   * that version needs no condition: such writes share BatchWriteItem requests (up to 25 items) instead of costing
+   * whose server holds its directory's LevelDB lock for the whole run. Then the store knows the stored version of
+   * every key it wrote itself, and after a complete `list()` of every other (absent, or as listed), and a write
+   * expecting that version needs no condition: such writes share BatchWriteItem requests (up to 25 items) instead of costing
    * one conditional PutItem each (a first run's creates, a later run's updates). Every other write stays
    * conditional. Never set it for a table in AWS, which runs, retries and acknowledgements share. @default false
    */
@@ -245,6 +245,8 @@ export class DynamoDbStateStore implements StateStore, StateBatchReader {
     if (typeof expected === 'number' && (!Number.isInteger(expected) || expected < 1)) {
       throw new StateStoreError(`expected version of ${certificateId} must be a whole number >= 1 to delete it, got ${expected}`);
     }
+    // A write of the key waiting for its batch goes unconditionally: the delete must not pass beside it.
+    if (this.batchedWrites?.isQueued(certificateId)) throw new VersionConflictError(certificateId);
     this.writes++;
     this.batchedWrites?.writing(certificateId);
     try {
