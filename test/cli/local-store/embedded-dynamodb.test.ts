@@ -214,6 +214,8 @@ describe('the server thread yields to the caller on a busy machine', () => {
       expect(nice.filter((value) => value !== own)).toEqual([Math.min(19, own + 10)]);
       expect(nice.length).toBeGreaterThanOrEqual(6);
     }),
-    30_000, // a process of its own: tsx, dynalite and the SDK load from cold
+    // A process of its own: tsx, dynalite and the SDK load from cold, on a thread at nice 10: under 1 s alone, 6-15 s
+    // beside two busy processes, once over 30 s.
+    90_000,
   );
 });
