@@ -5,12 +5,15 @@
 // for a first run (empty store: every item created) and for a steady-state run (nothing changed), and the
 // DynamoDB write requests and items written per run.
 //
-//   npm run bench:run -- [--count N] [--concurrency C] [--rounds R] [--distinct-leaves] [--changed] [--max-overhead 0.2] [--baseline DIR]
+//   npm run bench:run -- [--count N] [--concurrency C] [--rounds R] [--distinct-leaves] [--changed] [--failing P] [--max-overhead 0.2] [--baseline DIR]
 //   env: BENCH_COUNT, BENCH_CONCURRENCY, BENCH_ROUNDS, BENCH_MAX_OVERHEAD (flags win)
 //
 // --max-overhead X: exit 1 if either median ratio run/check exceeds 1 + X (default: report only).
 // --changed: a fourth subject each round, a run in which every state changes (a copy of the steady-state store, run
 // with a config that gives every target an owner: 1,000 updates, as a renewal wave or an edited config makes).
+// --failing P: P per cent of the targets (every 100/P-th, 1-50) name a port nothing listens on (refused at once), as
+// a real list has some hosts down: check reports them as errors (exit 3), and each run rewrites their states (the
+// count of failures grows) and sends the error alerts the policy asks for (to the notification file).
 // --baseline DIR: another certwatch checkout, built (`git worktree add DIR main && (cd DIR && npm ci)`), measured in the
 // same rounds: its check, first and steady runs rotate with this one's, and each subject's ratio this/baseline within
 // a round is printed. On a shared machine single passes move by 0.1 from one to the next; within a round they do not.
@@ -45,6 +48,7 @@ const { values, count, concurrency, rounds } = parseBenchArgs(script, {
     'max-overhead': { type: 'string', default: process.env.BENCH_MAX_OVERHEAD },
     'distinct-leaves': { type: 'boolean', default: false },
     changed: { type: 'boolean', default: false },
+    failing: { type: 'string', default: '0' },
     baseline: { type: 'string' },
   },
 });
@@ -53,6 +57,10 @@ const baselineDir = values.baseline === undefined ? null : resolve(values.baseli
 if (baselineDir !== null && !exists(join(baselineDir, 'dist/cli.js'))) usage(script, `--baseline ${values.baseline}: no built certwatch there (dist/cli.js is missing: run npm ci in it)`);
 const distinct = values['distinct-leaves'];
 const changed = values.changed;
+const failingPercent = Number(values.failing);
+if (!/^\d+$/.test(values.failing) || failingPercent > 50) usage(script, `--failing must be a whole per cent in 0-50, not "${values.failing}"`);
+/** Target i names a closed port when i is a multiple of this (none with --failing 0). */
+const failingEvery = failingPercent === 0 ? Infinity : Math.round(100 / failingPercent);
 const maxOverhead = values['max-overhead'] === undefined ? null : Number(values['max-overhead']);
 if (maxOverhead !== null && !(maxOverhead >= 0)) usage(script, `--max-overhead must be a number >= 0 such as 0.2, not "${values['max-overhead']}"`);
 
@@ -60,10 +68,13 @@ const workDir = mkdtempSync(join(tmpdir(), 'certwatch-bench-run-'));
 // One port on `count` loopback addresses; with --distinct-leaves, each serving its own leaf.
 if (distinct) process.stdout.write(`issuing ${count} leaves for the server (about 10 ms each)...\n`);
 const server = await startServer(['--ca-file', join(workDir, 'root.pem'), '--hosts', String(count), ...(distinct ? ['--leaves', String(count), '--leaf-by', 'address'] : [])]);
+/** --failing: how many targets name a closed port (run() builds them). */
+const failing = server.hosts.filter((_, index) => index % failingEvery === 0).length;
 await runThenCleanUp(script, { server, workDir }, run);
 
 async function run() {
-  const targets = server.hosts.map((host) => `${host}:${server.port}`);
+  // --failing: port 1 on the same address: nothing listens there, the connection is refused at once.
+  const targets = server.hosts.map((host, index) => `${host}:${index % failingEvery === 0 ? 1 : server.port}`);
   const targetsFile = join(workDir, 'targets.txt');
   writeFileSync(targetsFile, `${targets.join('\n')}\n`);
   const configFile = join(workDir, 'certwatch.config.json');
@@ -98,7 +109,7 @@ async function run() {
 
   process.stdout.write(
     `certwatch run vs check: N=${count} distinct targets (${server.hosts[0]}..${server.hosts.at(-1)}:${server.port}), concurrency=${concurrency}, ` +
-      `rounds=${rounds}, EC P-256, ${distinct ? `${count} distinct leaves, one per address` : 'one leaf'} (89 days left), node ${process.version}, ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)}` +
+      `rounds=${rounds}, EC P-256, ${distinct ? `${count} distinct leaves, one per address` : 'one leaf'} (89 days left)${failing > 0 ? `, ${failing} targets on a closed port` : ''}, node ${process.version}, ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)}` +
       `${baselineDir ? `; baseline ${baselineDir} in the same rounds` : ''}\n`,
   );
   const loads = [loadavg()[0]];
@@ -139,7 +150,7 @@ async function run() {
   const rows = [
     ['check', 'check'],
     ['run, first (empty store)', 'first'],
-    ['run, steady (unchanged)', 'steady'],
+    [failing > 0 ? `run, steady (${failing} failing)` : 'run, steady (unchanged)', 'steady'],
     ...(changed ? [['run, every state changed', 'changed']] : []),
   ];
   const onLinux = resultsOf.get(versions[0]).check[0].mainCpuMs !== undefined;
@@ -185,7 +196,7 @@ async function run() {
   process.stdout.write(
     `\nDynamoDB write requests per run (items whose version changed, of all items in the table, the run ledger included):\n` +
       `  first run     ${String(first.storeWrites).padStart(5)} requests (${first.itemsWritten} of ${first.items} items written)\n` +
-      `  steady state  ${String(steady.storeWrites).padStart(5)} requests (${steady.itemsWritten} of ${steady.items} items written) for ${count} unchanged targets\n` +
+      `  steady state  ${String(steady.storeWrites).padStart(5)} requests (${steady.itemsWritten} of ${steady.items} items written) for ${count} targets, ${failing > 0 ? `unchanged but the ${failing} failing` : 'unchanged'}\n` +
       (changed ? `  all changed   ${String(results.changed.at(-1).storeWrites).padStart(5)} requests (${results.changed.at(-1).itemsWritten} of ${results.changed.at(-1).items} items written)\n` : ''),
   );
   // The store alone, to say where a first run's extra time goes: the same writes without any probing, batched as a
@@ -200,7 +211,7 @@ async function run() {
     );
   }
   const notified = fileSize(notifyFile);
-  if (notified > 0) throw new Error(`a run notified something (${notifyFile} has ${notified} bytes): the bench expects every target far from expiry`);
+  if (notified > 0 && failing === 0) throw new Error(`a run notified something (${notifyFile} has ${notified} bytes): the bench expects every target far from expiry`);
 
   if (maxOverhead !== null) {
     const over = rows.filter(([, kind]) => (kind === 'first' || kind === 'steady') && median(kind, 'wallMs') / checkWall > 1 + maxOverhead);
@@ -223,16 +234,22 @@ async function measure(subject) {
   const versionsBefore = subject.store ? await storedVersions(subject.store) : null;
   const { wallMs, code, stderr, outputFile, timingFile } = await spawnTimed(workDir, subject.args);
   const text = readFileSync(outputFile, 'utf8');
-  if (code !== 0) throw new Error(`${subject.name} exited with ${code}, expected 0: ${stderr.trim().slice(0, 500)}\n${text.slice(0, 1000)}`);
+  // check exits 3 when a target errors (--failing); a run reports them and exits 0.
+  const expectedCode = !subject.store && failing > 0 ? 3 : 0;
+  if (code !== expectedCode) throw new Error(`${subject.name} exited with ${code}, expected ${expectedCode}: ${stderr.trim().slice(0, 500)}\n${text.slice(0, 1000)}`);
   const parsed = JSON.parse(text);
   const result = { wallMs, ...readTiming(timingFile) };
   if (!subject.store) {
     const notOk = parsed.filter((r) => r.status !== 'ok');
-    if (parsed.length !== count || notOk.length > 0) throw new Error(`check: ${parsed.length} results, ${notOk.length} not ok: ${JSON.stringify(notOk[0] ?? null)}`);
+    if (parsed.length !== count || notOk.length !== failing || notOk.some((r) => r.status !== 'error')) {
+      throw new Error(`check: ${parsed.length} results, ${notOk.length} not ok (expected ${failing} errors): ${JSON.stringify(notOk.find((r) => r.status !== 'error') ?? null)}`);
+    }
     return result;
   }
-  if (parsed.byStatus.ok !== count || parsed.notificationsSent !== 0 || parsed.storeFailures.length + parsed.conflicts.length > 0) {
-    throw new Error(`${subject.name}: expected ${count} ok and nothing sent or failed, got ${JSON.stringify({ ...parsed, publishFailures: parsed.publishFailures.length })}`);
+  // Only the failing targets' error alerts may be sent (--failing); nothing may fail to be stored or sent.
+  const problems = parsed.storeFailures.length + parsed.conflicts.length + parsed.publishFailures.length;
+  if (parsed.byStatus.ok !== count - failing || parsed.byStatus.error !== failing || (failing === 0 && parsed.notificationsSent !== 0) || problems > 0) {
+    throw new Error(`${subject.name}: expected ${count - failing} ok, ${failing} errors and nothing failed, got ${JSON.stringify({ ...parsed, publishFailures: parsed.publishFailures.length })}`);
   }
   const versionsAfter = await storedVersions(subject.store);
   let itemsWritten = 0;
