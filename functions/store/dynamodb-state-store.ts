@@ -262,7 +262,7 @@ export class DynamoDbStateStore implements StateStore, StateBatchReader {
     this.batchedWrites?.writing(certificateId);
     try {
       await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ...revisionCondition(expected) }));
-      this.batchedWrites?.written(certificateId, typeof expected === 'number' ? expected + 1 : 1);
+      this.batchedWrites?.written(certificateId, Number(item.version?.N)); // the version the item was written with
     } catch (error) {
       if (isConditionalCheckFailure(error)) throw new VersionConflictError(certificateId);
       throw storeFailure(this.tableName, 'PutItem', error, certificateId);

@@ -6,7 +6,7 @@
 // store's own thread, never the caller's probes. Reads only: writes stay asynchronous (coalescing them into batches
 // was tried and measured no gain).
 
-/** A LevelDB database as abstract-level defines the part that concerns reads (`_get` and `_getSync` are its implementer's interface). */
+/** A LevelDB database as the store's thread uses it: opened, then closed by dynalite. */
 export interface LevelDatabase {
   open(): Promise<void>;
   close(): Promise<void>;
@@ -15,7 +15,7 @@ export interface LevelDatabase {
 /** The constructor of a LevelDB database (classic-level's `Level`, as dynalite's `level` module exports it). */
 export type LevelConstructor = new (path: string, options: { valueEncoding: string }) => LevelDatabase;
 
-/** What an abstract-level database offers its subclasses for reading. */
+/** What an abstract-level database offers its subclasses for reading (`_get` and `_getSync`: its implementer's interface). */
 interface Readable extends LevelDatabase {
   readonly supports: { readonly getSync?: boolean };
   _get(key: unknown, options: unknown): Promise<unknown>;
