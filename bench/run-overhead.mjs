@@ -59,8 +59,9 @@ const distinct = values['distinct-leaves'];
 const changed = values.changed;
 const failingPercent = Number(values.failing);
 if (!/^\d+$/.test(values.failing) || failingPercent > 50) usage(script, `--failing must be a whole per cent in 0-50, not "${values.failing}"`);
-/** Target i names a closed port when i is a multiple of this (none with --failing 0). */
+/** Whether target i names a closed port: every (100/P)-th one (none with --failing 0). */
 const failingEvery = failingPercent === 0 ? Infinity : Math.round(100 / failingPercent);
+const failsAt = (index) => index % failingEvery === 0;
 const maxOverhead = values['max-overhead'] === undefined ? null : Number(values['max-overhead']);
 if (maxOverhead !== null && !(maxOverhead >= 0)) usage(script, `--max-overhead must be a number >= 0 such as 0.2, not "${values['max-overhead']}"`);
 
@@ -69,12 +70,12 @@ const workDir = mkdtempSync(join(tmpdir(), 'certwatch-bench-run-'));
 if (distinct) process.stdout.write(`issuing ${count} leaves for the server (about 10 ms each)...\n`);
 const server = await startServer(['--ca-file', join(workDir, 'root.pem'), '--hosts', String(count), ...(distinct ? ['--leaves', String(count), '--leaf-by', 'address'] : [])]);
 /** --failing: how many targets name a closed port (run() builds them). */
-const failing = server.hosts.filter((_, index) => index % failingEvery === 0).length;
+const failing = server.hosts.filter((_, index) => failsAt(index)).length;
 await runThenCleanUp(script, { server, workDir }, run);
 
 async function run() {
   // --failing: port 1 on the same address: nothing listens there, the connection is refused at once.
-  const targets = server.hosts.map((host, index) => `${host}:${index % failingEvery === 0 ? 1 : server.port}`);
+  const targets = server.hosts.map((host, index) => `${host}:${failsAt(index) ? 1 : server.port}`);
   const targetsFile = join(workDir, 'targets.txt');
   writeFileSync(targetsFile, `${targets.join('\n')}\n`);
   const configFile = join(workDir, 'certwatch.config.json');
@@ -193,11 +194,12 @@ async function run() {
   const checkWall = median('check', 'wallMs');
   const first = results.first.at(-1);
   const steady = results.steady.at(-1);
+  const allChanged = results.changed.at(-1);
   process.stdout.write(
     `\nDynamoDB write requests per run (items whose version changed, of all items in the table, the run ledger included):\n` +
       `  first run     ${String(first.storeWrites).padStart(5)} requests (${first.itemsWritten} of ${first.items} items written)\n` +
       `  steady state  ${String(steady.storeWrites).padStart(5)} requests (${steady.itemsWritten} of ${steady.items} items written) for ${count} targets, ${failing > 0 ? `unchanged but the ${failing} failing` : 'unchanged'}\n` +
-      (changed ? `  all changed   ${String(results.changed.at(-1).storeWrites).padStart(5)} requests (${results.changed.at(-1).itemsWritten} of ${results.changed.at(-1).items} items written)\n` : ''),
+      (allChanged ? `  all changed   ${String(allChanged.storeWrites).padStart(5)} requests (${allChanged.itemsWritten} of ${allChanged.items} items written)\n` : ''),
   );
   // The store alone, to say where a first run's extra time goes: the same writes without any probing, batched as a
   // first run on the embedded store writes them, and one conditional PutItem each as on a shared table.
