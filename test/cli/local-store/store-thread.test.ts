@@ -119,6 +119,22 @@ test('an exclusive store batches the creates a listing proved new, though each c
   expect((await store.list()).states.map((state) => state.certificateId)).toEqual(states.map((state) => state.certificateId));
 });
 
+test('an exclusive store batches the updates of versions it listed too, and a stale one still conflicts', async () => {
+  const tableName = uniqueTableName();
+  const writer = await openStore(false, tableName);
+  const states = Array.from({ length: 60 }, (_, index) => fullState(`tls:update-${String(index).padStart(2, '0')}.example:443`));
+  await Promise.all(states.map((state) => writer.put(state, 0)));
+  const store = await openStore(true, tableName);
+  await store.list();
+  const updated = await Promise.all(states.map((state) => store.put({ ...unreachableState(state.certificateId), consecutiveFailures: 1 }, 1)));
+  expect(updated.every((state) => state.version === 2)).toBe(true);
+  // 60 updates in a handful of BatchWriteItem requests (3 unless the messages straggle), not 60 conditional PutItems.
+  expect(store.writeCount).toBeGreaterThanOrEqual(3);
+  expect(store.writeCount).toBeLessThanOrEqual(6);
+  await expect(store.put(fullState(states[0].certificateId), 1)).rejects.toBeInstanceOf(VersionConflictError);
+  expect((await store.list()).states.map((state) => [state.status, state.version])).toEqual(states.map(() => ['error', 2]));
+});
+
 test('a table with the wrong key is refused when the store opens, saying why', async () => {
   const tableName = uniqueTableName();
   const client = createDynamoDbClient({ endpoint: server.endpoint, ...LOOPBACK_CLIENT_SETTINGS, maxAttempts: 1 });
