@@ -21,6 +21,11 @@ export interface Pkcs12Options {
   readonly iterations?: number;
   /** The iteration count written in the file instead of the one used (a hostile file need not tell the truth). */
   readonly declaredIterations?: number;
+  /**
+   * Bytes written (encrypted or not) in place of the certificates' SafeContents: what a wrong password decrypts to
+   * when the padding happens to check out, or a corrupt file.
+   */
+  readonly safeContents?: Uint8Array;
 }
 
 const OID = {
@@ -44,7 +49,7 @@ export function writePkcs12(options: Pkcs12Options): Uint8Array {
   const certBags = options.certificates.map((der) =>
     sequence(oid(OID.certBag), explicit(0, sequence(oid(OID.x509Certificate), explicit(0, octets(der))))),
   );
-  const safes = [contentInfoFor(der(new asn1js.Sequence({ value: certBags })), options.certificateSafe, options.password, iterations, options.declaredIterations ?? iterations)];
+  const safes = [contentInfoFor(options.safeContents ?? der(new asn1js.Sequence({ value: certBags })), options.certificateSafe, options.password, iterations, options.declaredIterations ?? iterations)];
   if (options.key) safes.push(dataContentInfo(der(sequence(sequence(oid(OID.keyBag), explicit(0, asn1js.fromBER(options.key).result))))));
   const authSafe = der(new asn1js.Sequence({ value: safes }));
   const parts: asn1js.AsnType[] = [new asn1js.Integer({ value: 3 }), dataContentInfo(authSafe)];

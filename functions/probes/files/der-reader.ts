@@ -21,12 +21,18 @@ const UNIVERSAL = 1;
 const CONTEXT = 3;
 const TAG = { integer: 2, octetString: 4, oid: 6, sequence: 16, set: 17 } as const;
 
-/** Every element written one after another in `bytes` (usually one). Throws DerShapeError on bytes that are not BER. */
+/** Every element written one after another in `bytes` (usually one). Throws DerShapeError, only, on bytes that are not BER. */
 export function parseElements(bytes: Uint8Array, what: string): DerNode[] {
   const nodes: DerNode[] = [];
   let offset = 0;
   while (offset < bytes.length) {
-    const parsed = asn1js.fromBER(bytes.subarray(offset), PARSE_LIMITS);
+    let parsed: ReturnType<typeof asn1js.fromBER>;
+    try {
+      parsed = asn1js.fromBER(bytes.subarray(offset), PARSE_LIMITS);
+    } catch (error) {
+      // asn1js reports most faults in the result, but throws for some (a GeneralizedTime that is not a time).
+      throw new DerShapeError(`${what} is not valid DER/BER (${(error as Error).message})`);
+    }
     if (parsed.offset === -1 || parsed.result.error) throw new DerShapeError(`${what} is not valid DER/BER (${parsed.result.error || 'unreadable'})`);
     nodes.push(parsed.result);
     offset += parsed.offset;

@@ -103,7 +103,7 @@ export function pkcs12Certificates(root: DerNode, givenPassword: string | undefi
   const password = pfx.mac && pfx.mac.hash ? candidates.find((candidate) => macMatches(pfx, candidate)) : candidates[0];
   if (password === undefined) throw passwordError(givenPassword);
   try {
-    return safeContentsOfAuthSafe(pfx.authSafe, password, pfx.mac?.hash != null).flatMap((safe) => certificatesIn(safe, 0));
+    return certificatesOfAuthSafe(pfx.authSafe, password, pfx.mac?.hash != null);
   } catch (error) {
     if (error instanceof Pkcs12PasswordError) throw passwordError(givenPassword);
     throw error;
@@ -150,21 +150,22 @@ function macMatches(pfx: Pfx, password: Password): boolean {
 }
 
 /**
- * The SafeContents of each ContentInfo of the authenticated safe, decrypting the encrypted ones. Without a MAC that
- * vouched for the password, a wrong one shows as bad padding or as a decrypted safe that does not parse.
+ * The certificates of each ContentInfo of the authenticated safe, decrypting the encrypted ones. Without a MAC that
+ * vouched for the password, a wrong one shows as bad padding or, when the padding checks out by chance (1 in 256
+ * or so), as a decrypted safe that is not SafeContents.
  */
-function safeContentsOfAuthSafe(authSafe: Uint8Array, password: Password, macVerified: boolean): DerNode[] {
+function certificatesOfAuthSafe(authSafe: Uint8Array, password: Password, macVerified: boolean): Uint8Array[] {
   const contentInfos = childrenOf(parseElement(authSafe, 'PKCS#12 authenticated safe'), 'authenticated safe');
   return contentInfos.flatMap((info) => {
     const type = oidOf(childAt(info, 0, 'ContentInfo'), 'content type');
     const content = explicit(childAt(info, 1, 'ContentInfo'), 0, 'ContentInfo content');
-    if (type === OID.data) return [parseElement(octetsOf(content, 'SafeContents'), 'SafeContents')];
+    if (type === OID.data) return certificatesIn(parseElement(octetsOf(content, 'SafeContents'), 'SafeContents'), 0);
     if (type !== OID.encryptedData) return []; // enveloped (public-key privacy) safes hold keys for a recipient: nothing to read here
     const plain = decrypt(content, password);
     try {
-      return [parseElement(plain, 'decrypted SafeContents')];
+      return certificatesIn(parseElement(plain, 'decrypted SafeContents'), 0);
     } catch (error) {
-      if (!macVerified && error instanceof DerShapeError) throw new Pkcs12PasswordError('decrypted safe does not parse');
+      if (!macVerified && error instanceof DerShapeError) throw new Pkcs12PasswordError('decrypted safe is not SafeContents');
       throw error;
     }
   });

@@ -200,6 +200,30 @@ describe('PKCS#12', () => {
     expect(JSON.stringify(results)).not.toContain('hunter2');
   });
 
+  // What a wrong password decrypts to when the padding happens to check out (about 1 in 256 for RC2 or 3DES, whose
+  // blocks are 8 bytes): here a GeneralizedTime that is not a time, on which asn1js throws instead of reporting.
+  const NOT_A_TIME = new Uint8Array([0x18, 0x01, 0x41]);
+
+  test('without a MAC, a safe that decrypts to bytes the ASN.1 parser throws on: PASSWORD_REQUIRED', async () => {
+    const path = p12('garbage-when-decrypted.p12', { mac: 'none', certificateSafe: 'pkcs12-rc2-40', safeContents: NOT_A_TIME });
+    const results = await checkFiles([path], { password: PASSWORD });
+    expect(results.map((r) => r.error)).toEqual([{ code: 'PASSWORD_REQUIRED', message: `${path} is PKCS#12 and does not open with the password given` }]);
+  });
+
+  test('without a MAC, a safe that decrypts to well-formed DER that is not SafeContents: PASSWORD_REQUIRED', async () => {
+    const path = p12('der-when-decrypted.p12', { mac: 'none', certificateSafe: 'pbes2-aes256', safeContents: new Uint8Array([0x02, 0x01, 0x05]) });
+    const results = await checkFiles([path], { password: PASSWORD });
+    expect(results.map((r) => r.error?.code)).toEqual(['PASSWORD_REQUIRED']);
+  });
+
+  test('with the password vouched for by the MAC, the same bytes are a file that cannot be read, said so', async () => {
+    const path = p12('garbage-safe.p12', { mac: 'sha256', certificateSafe: 'none', safeContents: NOT_A_TIME });
+    const results = await checkFiles([path], { password: PASSWORD });
+    expect(results).toHaveLength(1);
+    expect(results[0].error?.code).toBe('NOT_A_CERTIFICATE');
+    expect(results[0].error?.message).toBe(`${path} is PKCS#12 that cannot be read (SafeContents is not valid DER/BER (Wrong input string for conversion))`);
+  });
+
   test('an absurd iteration count is refused before any key derivation', async () => {
     const hostile = writePkcs12({ certificates: [leaf.der], password: PASSWORD, certificateSafe: 'pbes2-aes256', mac: 'none', declaredIterations: 2_000_000_000 });
     const [refused] = await checkFiles([write('absurd.p12', hostile)], { password: PASSWORD });
