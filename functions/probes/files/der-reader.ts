@@ -62,33 +62,46 @@ export function isContextTag(node: DerNode | undefined, tag: number): node is De
   return node !== undefined && node.idBlock.tagClass === CONTEXT && node.idBlock.tagNumber === tag;
 }
 
+/**
+ * The readers below take a node that may be missing (`const [a, b] = childrenOf(...)` on a structure cut short): a
+ * hostile file gets the shape error that names what is missing, not a TypeError.
+ */
+function present(node: DerNode | undefined, what: string): DerNode {
+  if (node === undefined) throw new DerShapeError(`${what} is missing`);
+  return node;
+}
+
 /** The elements inside a constructed element (SEQUENCE, SET, an explicit [n]). */
-export function childrenOf(node: DerNode, what: string): DerNode[] {
-  if (!node.idBlock.isConstructed) throw new DerShapeError(`${what} should be a constructed element`);
-  return (node.valueBlock as unknown as { value: DerNode[] }).value;
+export function childrenOf(given: DerNode | undefined, what: string): DerNode[] {
+  const node = present(given, what);
+  const value = (node.valueBlock as unknown as { value?: unknown }).value;
+  if (!node.idBlock.isConstructed || !Array.isArray(value)) throw new DerShapeError(`${what} should be a constructed element`);
+  return value as DerNode[];
 }
 
 /** Child `index` of a constructed element, required. */
-export function childAt(node: DerNode, index: number, what: string): DerNode {
+export function childAt(node: DerNode | undefined, index: number, what: string): DerNode {
   const child = childrenOf(node, what)[index];
   if (child === undefined) throw new DerShapeError(`${what} is missing element ${index + 1}`);
   return child;
 }
 
 /** The content of an explicit `[tag]` wrapper. */
-export function explicit(node: DerNode, tag: number, what: string): DerNode {
-  if (!isContextTag(node, tag)) throw new DerShapeError(`${what} should be tagged [${tag}]`);
+export function explicit(node: DerNode | undefined, tag: number, what: string): DerNode {
+  if (!isContextTag(present(node, what), tag)) throw new DerShapeError(`${what} should be tagged [${tag}]`);
   return childAt(node, 0, what);
 }
 
 /** An OBJECT IDENTIFIER in dotted form. */
-export function oidOf(node: DerNode, what: string): string {
+export function oidOf(given: DerNode | undefined, what: string): string {
+  const node = present(given, what);
   if (!(node instanceof asn1js.ObjectIdentifier)) throw new DerShapeError(`${what} should be an object identifier`);
   return node.getValue();
 }
 
 /** A small non-negative INTEGER (versions, iteration counts). */
-export function integerOf(node: DerNode, what: string): number {
+export function integerOf(given: DerNode | undefined, what: string): number {
+  const node = present(given, what);
   if (!(node instanceof asn1js.Integer)) throw new DerShapeError(`${what} should be an integer`);
   // valueDec reads 0 for four bytes and more: the big integer is exact.
   const value = node.toBigInt();
@@ -100,7 +113,8 @@ export function integerOf(node: DerNode, what: string): number {
  * The content octets of an OCTET STRING, or of an implicitly tagged one (`[0] IMPLICIT OCTET STRING`), joining the
  * chunks of a constructed (BER) one.
  */
-export function octetsOf(node: DerNode, what: string): Uint8Array {
+export function octetsOf(given: DerNode | undefined, what: string): Uint8Array {
+  const node = present(given, what);
   const implicitOrUniversal = node.idBlock.tagClass === CONTEXT || (node.idBlock.tagClass === UNIVERSAL && node.idBlock.tagNumber === TAG.octetString);
   if (!implicitOrUniversal) throw new DerShapeError(`${what} should be an octet string`);
   if (!node.idBlock.isConstructed) return (node.valueBlock as unknown as { valueHexView: Uint8Array }).valueHexView;

@@ -210,7 +210,13 @@ function decryptPbes2(params: DerNode, encrypted: Uint8Array, password: Password
 function decryptLegacyPbe(oid: string, params: DerNode, encrypted: Uint8Array, password: Password): Uint8Array {
   boundedIterations(integerOf(childAt(params, 1, 'PBE iterations'), 'PBE iterations'));
   const { forge, legacyPbe } = forgeLibrary();
-  const cipher = legacyPbe.getCipherForPKCS12PBE(oid, forge.asn1.fromDer(binary(params.valueBeforeDecodeView)), password);
+  let cipher: ReturnType<ForgeLegacyPbe['getCipherForPKCS12PBE']>;
+  try {
+    cipher = legacyPbe.getCipherForPKCS12PBE(oid, forge.asn1.fromDer(binary(params.valueBeforeDecodeView)), password);
+  } catch (error) {
+    // node-forge reads the parameters (salt, iterations) itself, and throws plain Errors on a shape it does not take.
+    throw new DerShapeError(`PKCS#12 safe's encryption parameters cannot be read (${(error as Error).message})`);
+  }
   cipher.update(forge.util.createBuffer(binary(encrypted)));
   if (!cipher.finish()) throw new Pkcs12PasswordError('bad decrypt');
   return new Uint8Array(Buffer.from(cipher.output.getBytes(), 'binary'));

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
+import * as asn1js from 'asn1js';
 import type { CheckResult } from '../../../functions/core/check-result';
 import { CHECK_DEFAULTS } from '../../../functions/core/check-settings';
 import { CertificateFiles } from '../../../functions/probes/files/certificate-files';
@@ -222,6 +223,63 @@ describe('PKCS#12', () => {
     expect(results).toHaveLength(1);
     expect(results[0].error?.code).toBe('NOT_A_CERTIFICATE');
     expect(results[0].error?.message).toBe(`${path} is PKCS#12 that cannot be read (SafeContents is not valid DER/BER (Wrong input string for conversion))`);
+  });
+
+  // Files a fuzzer (random byte edits of files like these) turned up: a structure cut short inside, or parameters
+  // node-forge reads itself, crashed through as FILE_UNREADABLE with a TypeError's or node-forge's own words.
+  describe('a hostile structure inside is NOT_A_CERTIFICATE, saying what is wrong', () => {
+    /** The PFX as asn1js reads it, edited, then written again. */
+    const rewritten = (bytes: Uint8Array, edit: (pfx: asn1js.Sequence) => void) => {
+      const pfx = asn1js.fromBER(bytes).result as asn1js.Sequence;
+      edit(pfx);
+      return new Uint8Array(pfx.toBER());
+    };
+    const children = (node: asn1js.AsnType) => (node as asn1js.Constructed).valueBlock.value;
+    /** Edits the encryption algorithm of the (first) encrypted safe, inside the authenticated safe's octets. */
+    const withSafeAlgorithm = (bytes: Uint8Array, edit: (algorithm: asn1js.Sequence) => void) =>
+      rewritten(bytes, (pfx) => {
+        const authSafeWrapper = children(children(pfx)[1])[1];
+        const authSafe = asn1js.fromBER((children(authSafeWrapper)[0] as asn1js.OctetString).getValue()).result;
+        const encryptedData = children(children(children(authSafe)[0])[1])[0];
+        edit(children(children(encryptedData)[1])[1] as asn1js.Sequence);
+        children(authSafeWrapper)[0] = new asn1js.OctetString({ valueHex: authSafe.toBER() });
+      });
+
+    test.each<[string, () => Uint8Array, string]>([
+      ['MacData without its salt', () => rewritten(writePkcs12({ certificates: [leaf.der], password: PASSWORD, certificateSafe: 'pbes2-aes256', mac: 'sha256' }), (pfx) => children(children(pfx)[2]).splice(1)), 'MAC salt is missing'],
+      [
+        'PBES2 parameters without the encryption scheme',
+        () => withSafeAlgorithm(writePkcs12({ certificates: [leaf.der], password: PASSWORD, certificateSafe: 'pbes2-aes256', mac: 'none' }), (algorithm) => children(children(algorithm)[1]).splice(1)),
+        'encryption scheme is missing',
+      ],
+      [
+        'PBES2 parameters whose scheme is not a structure',
+        () => withSafeAlgorithm(writePkcs12({ certificates: [leaf.der], password: PASSWORD, certificateSafe: 'pbes2-aes256', mac: 'none' }), (algorithm) => (children(children(algorithm)[1])[1] = new asn1js.Integer({ value: 7 }))),
+        'encryption scheme should be a constructed element',
+      ],
+      [
+        'RC2 parameters whose salt is not an octet string (node-forge reads them)',
+        () => withSafeAlgorithm(writePkcs12({ certificates: [leaf.der], password: PASSWORD, certificateSafe: 'pkcs12-rc2-40', mac: 'none' }), (algorithm) => (children(children(algorithm)[1])[0] = new asn1js.Null())),
+        "PKCS#12 safe's encryption parameters cannot be read",
+      ],
+      [
+        'SafeContents that asn1js reads as a constructed string (its value a string, not elements)',
+        () => writePkcs12({ certificates: [], password: PASSWORD, certificateSafe: 'none', mac: 'sha256', safeContents: new Uint8Array([0x2c, 0x03, 0x04, 0x01, 0x01]) }),
+        'SafeContents should be a constructed element',
+      ],
+      [
+        'SafeContents holding a UniversalString whose length is not a multiple of 4 (asn1js throws a RangeError)',
+        () => writePkcs12({ certificates: [], password: PASSWORD, certificateSafe: 'none', mac: 'sha256', safeContents: new Uint8Array([0x1c, 0x03, 0x00, 0x00, 0x41]) }),
+        'SafeContents is not valid DER/BER',
+      ],
+    ])('%s', async (label, hostile, detail) => {
+      const path = write(`hostile-${label.replace(/\W+/g, '-')}.p12`, hostile());
+      const results = await checkFiles([path], { password: PASSWORD });
+      expect(results).toHaveLength(1);
+      expect(results[0].error?.code).toBe('NOT_A_CERTIFICATE');
+      expect(results[0].error?.message).toContain(`${path} is PKCS#12 that cannot be read (`);
+      expect(results[0].error?.message).toContain(detail);
+    });
   });
 
   test('an absurd iteration count is refused before any key derivation', async () => {
