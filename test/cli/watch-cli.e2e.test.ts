@@ -12,7 +12,9 @@ import { startTlsServer, type RunningServer } from '../support/servers';
 const exec = promisify(execFile);
 const repo = join(__dirname, '..', '..');
 const DAY = 86_400_000;
-const START = Date.now();
+// Half a second past a whole second: certificates keep whole seconds, so a notAfter of START + n days is always
+// just under n days from START + 0 days (days left n - 1, never n when the clock happens to read .000).
+const START = Math.floor(Date.now() / 1000) * 1000 + 500;
 const day = (n: number) => new Date(START + n * DAY);
 
 let server: RunningServer & { serve: (endpoint: Parameters<typeof startTlsServer>[0]) => void };

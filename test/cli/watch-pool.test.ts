@@ -11,7 +11,9 @@ import { startTlsPool, startTlsServer, type TlsEndpoint } from '../support/serve
 // a real TLS server on each node (127.0.0.x, one port) serves its own certificate, renewed node by node.
 
 const DAY = 86_400_000;
-const START = Date.now();
+// Half a second past a whole second: certificates keep whole seconds, so a notAfter of START + n days is always
+// just under n days from START + 0 days (days left n - 1, never n when the clock happens to read .000).
+const START = Math.floor(Date.now() / 1000) * 1000 + 500;
 const day = (n: number) => new Date(START + n * DAY);
 const dir = mkdtempSync(join(tmpdir(), 'certwatch-watch-pool-'));
 const store = join(dir, 'state');

@@ -98,9 +98,30 @@ async function listen<T extends object>(server: net.Server, host: string, extra:
   };
 }
 
-/** A loopback port that refuses connections: bound, then released. */
+/**
+ * Low ports, below the range a listen on port 0 is given (32768-60999 on Linux): a port bound and released would be
+ * free for the next server that asks (the other jest worker's, a run's embedded store) and could answer. Old inetd
+ * services (echo 7, discard 9, daytime 13, ...) left out; each is checked to refuse before it is handed out.
+ */
+const REFUSING_PORT_CANDIDATES = [1, 2, 3, 4, 5, 6, 8, 10, 11, 12, 14, 15, 16, 18, 20, 24, 27, 29, 31, 33, 35, 38, 39, 41];
+let nextCandidate = 0;
+
+/** A loopback port that refuses connections, a different one at each call (within a test file). */
 export async function closedPort(host = '127.0.0.1'): Promise<number> {
-  const server = await startTcpServer(() => undefined, host);
-  await server.close();
-  return server.port;
+  while (nextCandidate < REFUSING_PORT_CANDIDATES.length) {
+    const port = REFUSING_PORT_CANDIDATES[nextCandidate++];
+    if (await refuses(host, port)) return port;
+  }
+  throw new Error(`no refusing low port left on ${host} (${REFUSING_PORT_CANDIDATES.length} tried)`);
+}
+
+function refuses(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
 }

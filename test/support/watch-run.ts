@@ -15,7 +15,9 @@ import { createResolver } from '../../functions/probes/dns/create-resolver';
 // What a watch cycle under test probes and tells: TLS servers on loopback whose leaves expire on chosen days, the
 // configs that watch them, a probe that notes its targets, and a notifier that records, or fails, like SNS would.
 
-const START = Date.now();
+// Half a second past a whole second: certificates keep whole seconds, so a notAfter of START + n days is always
+// just under n days from START + 0 days (days left n - 1, never n when the clock happens to read .000).
+const START = Math.floor(Date.now() / 1000) * 1000 + 500;
 /** n days into the suite's timeline (jest loads this module afresh for each test file). */
 export const day = (n: number) => new Date(START + n * DAY_MS);
 

@@ -113,9 +113,10 @@ test('an exclusive store batches the creates a listing proved new, though each c
   await store.list();
   const states = Array.from({ length: 60 }, (_, index) => fullState(`tls:batch-${String(index).padStart(2, '0')}.example:443`));
   await Promise.all(states.map((state) => store.put(state, 0)));
-  // 60 creates in a handful of BatchWriteItem requests (25 items each; 3 unless the messages straggle), not 60 PutItems.
+  // 60 creates in a handful of BatchWriteItem requests (25 items each; 3 unless the messages straggle past the
+  // batch's 10 ms wait, as a pause of the loaded machine makes them), not 60 PutItems.
   expect(store.writeCount).toBeGreaterThanOrEqual(3);
-  expect(store.writeCount).toBeLessThanOrEqual(6);
+  expect(store.writeCount).toBeLessThanOrEqual(12);
   expect((await store.list()).states.map((state) => state.certificateId)).toEqual(states.map((state) => state.certificateId));
 });
 
@@ -130,7 +131,7 @@ test('an exclusive store batches the updates of versions it listed too, and a st
   expect(updated.every((state) => state.version === 2)).toBe(true);
   // 60 updates in a handful of BatchWriteItem requests (3 unless the messages straggle), not 60 conditional PutItems.
   expect(store.writeCount).toBeGreaterThanOrEqual(3);
-  expect(store.writeCount).toBeLessThanOrEqual(6);
+  expect(store.writeCount).toBeLessThanOrEqual(12);
   await expect(store.put(fullState(states[0].certificateId), 1)).rejects.toBeInstanceOf(VersionConflictError);
   expect((await store.list()).states.map((state) => [state.status, state.version])).toEqual(states.map(() => ['error', 2]));
 });
