@@ -8,7 +8,8 @@ import { dnsServerSchema } from './dns-server-schema';
 import { parseDuration } from './duration';
 import { DEFAULT_LIFETIME_CAP, DEFAULT_POLICY, type EscalationPolicy, type Stage } from './escalation/policy';
 import { DAY_MS } from './duration';
-import { parseScheduleExpression, rateExpressionFor, type ScheduleExpression } from './schedule-expression';
+import { parseScheduleExpression, rateExpressionFor, ScheduleExpressionError, type ScheduleExpression } from './schedule-expression';
+import { REPORT_INPUT, schemaProblems } from './schema-problems';
 import { InvalidTargetError } from './target';
 
 // certwatch.config.json: one file for the local run and the CDK app. Validated on load; every error
@@ -26,14 +27,17 @@ const duration = z.string().refine(
   { message: 'must be a duration such as 30m, 6h, 7d' },
 );
 
-/** A schedule expression whose longest gap between runs is at most `maxGap` (with why, for the message). */
+/** A schedule expression, whose longest gap between runs is at most `maxGap` when given (with why, for the message). */
 const scheduleExpression = (maxGap?: { readonly ms: number; readonly message: string }) =>
   z.string().superRefine((text, ctx) => {
+    let longestGapMs: number;
     try {
-      if (maxGap && parseScheduleExpression(text).longestGapMs > maxGap.ms) ctx.addIssue({ code: 'custom', message: maxGap.message });
+      ({ longestGapMs } = parseScheduleExpression(text));
     } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      if (!(error instanceof ScheduleExpressionError)) throw error;
+      return ctx.addIssue({ code: 'custom', message: error.message });
     }
+    if (maxGap && longestGapMs > maxGap.ms) ctx.addIssue({ code: 'custom', message: maxGap.message });
   });
 
 /** Probing every hour: a certificate's stages are days apart, and an hourly run tells oncall within the hour. */
@@ -41,18 +45,21 @@ export const DEFAULT_PROBE_SCHEDULE = 'rate(1 hour)';
 
 const awsId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), `must be an id such as ${prefix}-0123456789abcdef0`);
 
-const tags = z.union([z.record(z.string(), z.string()), z.array(z.string())]);
+const tags = z.union([z.record(z.string(), z.string()), z.array(z.string())], { error: 'must be a list of tags or an object of tag names to values' });
 
-const targetEntry = z.union([
-  z.string().min(1),
-  z.strictObject({
-    target: z.string().min(1),
-    servername: z.string().optional(),
-    caFile: z.string().optional(),
-    owner: z.string().optional(),
-    tags: tags.optional(),
-  }),
-]);
+const targetEntry = z.union(
+  [
+    z.string().min(1),
+    z.strictObject({
+      target: z.string().min(1),
+      servername: z.string().optional(),
+      caFile: z.string().optional(),
+      owner: z.string().optional(),
+      tags: tags.optional(),
+    }),
+  ],
+  { error: 'must be a target (a string such as "example.com", "smtp://mail.example.com:587" or "file://cert.pem") or an object with "target"' },
+);
 
 /**
  * Names notifications use for probe failures, certificates clients reject and digests: a stage with one would be
@@ -337,8 +344,8 @@ function listed(problems: readonly string[]): string[] {
 
 /** Validates parsed JSON as a certwatch config; throws ConfigError naming every bad field. Pure. */
 export function parseConfig(json: unknown, source = 'config', options: ConfigLoadOptions = {}): CertwatchConfig {
-  const parsed = configSchema.safeParse(json);
-  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+  const parsed = configSchema.safeParse(json, REPORT_INPUT);
+  const problems = parsed.success ? [] : schemaProblems(parsed.error.issues, '(top level)');
   if (parsed.success && options.fileTargets === 'refuse') problems.push(...refusedFileTargets(parsed.data.targets));
   if (!parsed.success || problems.length > 0) throw new ConfigError(source, problems);
   const config = parsed.data;

@@ -6,15 +6,16 @@ import { dnsServerSchema } from '../core/dns-server-schema';
 import { ACKNOWLEDGEABLE_ALERTS, type AcknowledgeableAlert } from '../core/escalation/alerts';
 import { isoInstant } from '../core/instant';
 import { InvalidTargetError } from '../core/target';
+import { REPORT_INPUT, schemaProblems } from '../core/schema-problems';
 import type { CheckRequest, CheckSettings } from '../use-cases/check-targets';
 import { InvalidEventError } from '../lambda/invalid-event-error';
 
 const wholeNumber = ({ min, max }: { min: number; max: number }) => z.number().int().min(min).max(max);
 
-const targetSchema = z.union([
-  z.string(),
-  z.strictObject({ target: z.string(), servername: z.string().optional(), caFile: z.string().optional() }),
-]);
+const targetSchema = z.union(
+  [z.string(), z.strictObject({ target: z.string(), servername: z.string().optional(), caFile: z.string().optional() })],
+  { error: 'must be a target (a string such as "example.com:443") or an object with "target"' },
+);
 
 /** The on-demand check event: the CLI's options under the same names. */
 export const checkEventSchema = z
@@ -114,19 +115,19 @@ export function parseOnDemandEvent(event: unknown): OnDemandRequest {
   const action = typeof event === 'object' && event !== null && 'action' in event ? (event as { action: unknown }).action : 'check';
   if (action === 'check') return { action: 'check', ...parseCheckEvent(event) };
   if (action === 'ack') {
-    const parsed = ackEventSchema.safeParse(event);
+    const parsed = ackEventSchema.safeParse(event, REPORT_INPUT);
     if (!parsed.success) throw new InvalidEventError(`invalid ack event: ${describeIssues(parsed.error)}`);
     const { alert, until, note, by } = parsed.data;
     const certificateId = parsed.data.certificateId ?? certificateIdForTarget(parsed.data.target!, parsed.data.servername);
     return { action: 'ack', certificateId, alert, until: until ? new Date(until) : undefined, note, by };
   }
   if (action === 'forget') {
-    const parsed = forgetEventSchema.safeParse(event);
+    const parsed = forgetEventSchema.safeParse(event, REPORT_INPUT);
     if (!parsed.success) throw new InvalidEventError(`invalid forget event: ${describeIssues(parsed.error)}`);
     return { action: 'forget', certificateId: parsed.data.certificateId ?? certificateIdForTarget(parsed.data.target!, parsed.data.servername) };
   }
   if (action === 'status') {
-    const parsed = statusEventSchema.safeParse(event);
+    const parsed = statusEventSchema.safeParse(event, REPORT_INPUT);
     if (!parsed.success) throw new InvalidEventError(`invalid status event: ${describeIssues(parsed.error)}`);
     return { action: 'status' };
   }
@@ -135,7 +136,7 @@ export function parseOnDemandEvent(event: unknown): OnDemandRequest {
 
 /** Validates a check event; the error names every bad field by its path. */
 export function parseCheckEvent(event: unknown): { requests: CheckRequest[]; settings: CheckSettings; dnsServers: DnsServer[] } {
-  const parsed = checkEventSchema.safeParse(event);
+  const parsed = checkEventSchema.safeParse(event, REPORT_INPUT);
   if (!parsed.success) throw new InvalidEventError(`invalid check event: ${describeIssues(parsed.error)}`);
   const { targets, options = {} } = parsed.data;
   const caFiles = options.caFile === undefined ? [] : ([] as string[]).concat(options.caFile);
@@ -155,5 +156,5 @@ export function parseCheckEvent(event: unknown): { requests: CheckRequest[]; set
 }
 
 export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(event)'}: ${issue.message}`).join('; ');
+  return schemaProblems(error.issues, '(event)').join('; ');
 }

@@ -166,12 +166,34 @@ describe('parseConfig: the AWS deployment keys', () => {
     expect(config.schedule.digest?.expression).toBe('cron(0 8 ? * MON-FRI *)');
   });
 
+  test('a missing field is "is required", and a target or tags of the wrong shape say which shapes there are', () => {
+    const stage = { name: 'x', daysBefore: 3, notify: ['owners'] };
+    expect(problems({ ...minimal, policy: { stages: [stage] } })).toEqual(['policy.stages.0.repeatEvery: is required']);
+    expect(problems({ ...minimal, digest: {} })).toEqual(['digest.notify: is required']);
+    expect(problems({ ...minimal, targets: [42] })).toEqual([
+      'targets.0: must be a target (a string such as "example.com", "smtp://mail.example.com:587" or "file://cert.pem") or an object with "target"',
+    ]);
+    // An object is the object shape: its own problems, not a bare "Invalid input" for the two shapes.
+    expect(problems({ ...minimal, targets: [{ host: 'a.test' }] })).toEqual(['targets.0.target: is required', 'targets.0: Unrecognized key: "host"']);
+    expect(problems({ ...minimal, targets: [{ target: 'a.test', owner: 5 }] })).toEqual(['targets.0.owner: Invalid input: expected string, received number']);
+    expect(problems({ ...minimal, targets: [{ target: 'a.test', tags: 'prod' }] })).toEqual(['targets.0.tags: must be a list of tags or an object of tag names to values']);
+    expect(problems({ ...minimal, targets: [{ target: 'a.test', tags: { tier: 1 } }] })).toEqual(['targets.0.tags.tier: Invalid input: expected string, received number']);
+  });
+
   test('bad schedules name the field and what is wrong', () => {
     expect(problems({ ...minimal, schedule: { probe: 'rate(1 hours)' } })).toEqual(['schedule.probe: write rate(1 hour)']);
     expect(problems({ ...minimal, schedule: { probe: 'rate(2 days)' } })).toEqual([
       "schedule.probe: must run at least once a day (the dead-man's switch alarms after two schedule periods)",
     ]);
     expect(problems({ ...minimal, schedule: { digest: 'rate(1 day)' } })).toEqual(['schedule.digest: there is no digest to schedule: add a "digest" section, or remove this']);
+    // The digest's schedule has no longest gap to keep, and is still read (it reached the run unread, and threw there).
+    const withDigest = { ...minimal, digest: { notify: ['owners'] } };
+    expect(problems({ ...withDigest, schedule: { digest: 'cron(0 8 * *)' } })).toEqual([
+      'schedule.digest: a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), got 4',
+    ]);
+    expect(problems({ ...withDigest, schedule: { digest: 'every morning' } })).toEqual([
+      'schedule.digest: must be rate(N minutes|hours|days) or cron(minutes hours day-of-month month day-of-week year), e.g. rate(1 hour)',
+    ]);
   });
 
   test('alarms.notify names known audiences; without oncall, alarms follow errorNotify', () => {
