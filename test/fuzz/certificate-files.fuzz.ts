@@ -1,41 +1,24 @@
-// Fuzzes the certificate-file readers (`check file://...`): random byte edits (flips, cuts, insertions, deletions,
+// The certificate-file readers (`check file://...`) fuzzed: random byte edits (flips, cuts, insertions, deletions,
 // tag and length bytes) of files in every format certwatch reads (DER, PEM, PKCS#7, PKCS#12 with each cipher, with
 // and without a MAC), read through the real adapter. What a hostile or damaged file may give: certificates, entries
 // naming their problem, or a NOT_A_CERTIFICATE / PASSWORD_REQUIRED error. Anything else (FILE_UNREADABLE with a
-// library's words, a TypeError) is a reader bug: printed with a count, and the run exits 1.
-//
-//   npm run fuzz                      # 2,000 edits per format, seed 1
-//   npm run fuzz -- --count 10000 --seed 7
-//
-// Not part of `npm test`: the seed files are written at test time (fresh keys, salts), so a run is not repeatable.
-// Each bug it found has a repeatable test in test/probes/files/certificate-files.test.ts.
-import 'reflect-metadata';
+// library's words, a TypeError) is a reader bug. Run by test/fuzz/run.ts (`npm run fuzz`). The seed files are
+// written at each run (fresh keys, salts), so a run does not repeat exactly; each bug found has a repeatable test in
+// test/probes/files/certificate-files.test.ts.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ProbeError } from '../../functions/core/ports';
 import { CertificateFiles } from '../../functions/probes/files/certificate-files';
 import { writePkcs12 } from '../support/pkcs12-writer';
 import { chainFor, daysFromNow } from '../support/pki';
-
-const { values } = parseArgs({ options: { count: { type: 'string', default: '2000' }, seed: { type: 'string', default: '1' } } });
-const count = Number(values.count);
-let state = Number(values.seed) >>> 0 || 1;
-/** A small seeded generator (xorshift32): the edits repeat for a seed, the seed files do not. */
-function random(): number {
-  state ^= state << 13;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  return (state >>> 0) / 0x1_0000_0000;
-}
-const below = (n: number) => Math.floor(random() * n);
+import { type Fuzz, seededRandom } from './fuzzing';
 
 /** Bytes that change how ASN.1 is read: long and indefinite lengths, time, string and structure tags. */
 const STRUCTURAL = [0x00, 0x04, 0x06, 0x17, 0x18, 0x1c, 0x2c, 0x30, 0x80, 0x81, 0x82, 0x84, 0xa0, 0xff];
 
-function edited(bytes: Uint8Array): Uint8Array {
+function edited(bytes: Uint8Array, below: (n: number) => number): Uint8Array {
   const out = Buffer.from(bytes);
   const at = below(out.length);
   switch (below(5)) {
@@ -54,7 +37,8 @@ function edited(bytes: Uint8Array): Uint8Array {
   }
 }
 
-async function main(): Promise<number> {
+export const fuzzCertificateFiles: Fuzz = async ({ count, seed, report }) => {
+  const { random, below } = seededRandom(seed);
   const dir = mkdtempSync(join(tmpdir(), 'certwatch-fuzz-'));
   try {
     const { root, intermediate, leaf } = await chainFor(['app.test', 'www.app.test'], { notAfter: daysFromNow(200) });
@@ -79,7 +63,7 @@ async function main(): Promise<number> {
     for (const [format, bytes] of Object.entries(seeds)) {
       const outcomes = new Map<string, number>();
       for (let i = 0; i < count; i++) {
-        writeFileSync(path, edited(random() < 0.3 ? edited(bytes) : bytes));
+        writeFileSync(path, edited(random() < 0.3 ? edited(bytes, below) : bytes, below));
         let outcome: string;
         try {
           const entries = await files.read(path, { password: format.startsWith('PKCS#12') ? password : undefined, caFiles: [] });
@@ -95,20 +79,10 @@ async function main(): Promise<number> {
         }
         outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
       }
-      process.stdout.write(`${format.padEnd(28)} ${[...outcomes].map(([outcome, n]) => `${outcome} ${n}`).join(', ')}\n`);
+      report(`${format.padEnd(28)} ${[...outcomes].map(([outcome, n]) => `${outcome} ${n}`).join(', ')}`);
     }
-    for (const [what, n] of bugs) process.stdout.write(`BUG (${n}x) ${what}\n`);
-    process.stdout.write(bugs.size === 0 ? `no reader bug in ${count} edits per format (seed ${values.seed})\n` : '');
-    return bugs.size === 0 ? 0 : 1;
+    return bugs;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-main().then(
-  (code) => (process.exitCode = code),
-  (error) => {
-    process.stderr.write(`fuzz: ${(error as Error).stack}\n`);
-    process.exitCode = 2;
-  },
-);
+};
