@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import {
   childrenOf,
   DER_TAG,
@@ -22,11 +23,25 @@ import { CURVE_BITS, EDWARDS_BITS, fingerprintSha256, SIGNATURE_OIDS, type KeyDe
  * of another kind (one a check never looks at) does not make the certificate unreadable. Values are exactly
  * those of the full decode (decodeCertificate in certificate-decode.ts, @peculiar/x509): the common encodings
  * are read here, and anything else (a rare string type in a name, an otherName SAN, an RSA-PSS signature, ...)
- * is handed to the library, that one field at a time. Throws on bytes that are not a certificate.
+ * is handed to the library, that one field at a time. A certificate with a part neither takes (a malformed
+ * subjectAltName) is read as OpenSSL reads it, so that its dates are still reported. Throws on bytes that OpenSSL does
+ * not take for a certificate either.
  * `fingerprintSha256`, when the caller has it already (Node computes it for every peer certificate), is not
  * computed again.
  */
 export function parseCertificate(der: Uint8Array, known: { readonly fingerprintSha256?: string } = {}): CertificateInfo {
+  try {
+    return readCertificate(der, known);
+  } catch (error) {
+    // A part a check reports that neither reader takes (a subjectAltName the library refuses, a name in an encoding
+    // it does not walk), in a certificate OpenSSL reads: the TLS handshake read it so, and its dates must be reported.
+    const read = openSslReading(der, known);
+    if (read === null) throw error;
+    return read;
+  }
+}
+
+function readCertificate(der: Uint8Array, known: { readonly fingerprintSha256?: string }): CertificateInfo {
   let fields: CertificateFields;
   try {
     fields = readCertificateFields(der);
@@ -36,23 +51,119 @@ export function parseCertificate(der: Uint8Array, known: { readonly fingerprintS
     throw error;
   }
   const slice = (element: DerElement) => der.subarray(element.headerStart, element.end);
-  const subject = nameText(der, fields.subject) ?? fullDecode().nameText(slice(fields.subject));
-  const issuer = nameText(der, fields.issuer) ?? fullDecode().nameText(slice(fields.issuer));
+  const subject = unlessMalformed(() => nameText(der, fields.subject)) ?? fullDecode().nameText(slice(fields.subject));
+  const issuer = unlessMalformed(() => nameText(der, fields.issuer)) ?? fullDecode().nameText(slice(fields.issuer));
   const dates = fields.notBefore && fields.notAfter ? { notBefore: fields.notBefore, notAfter: fields.notAfter } : fullDecode().validity(der);
+  const san = fields.subjectAltName;
   return {
     subject,
     issuer,
-    sans: fields.subjectAltName ? (subjectAltNames(der, fields.subjectAltName) ?? fullDecode().subjectAltNames(slice(fields.subjectAltName))) : [],
+    sans: san ? (unlessMalformed(() => subjectAltNames(der, san)) ?? fullDecode().subjectAltNames(slice(san))) : [],
     notBefore: dates.notBefore.toISOString(),
     notAfter: dates.notAfter.toISOString(),
     serialNumber: fields.serialNumber,
     fingerprintSha256: known.fingerprintSha256 ?? fingerprintSha256(der),
-    ...(describeKey(der, fields.subjectPublicKeyInfo) ?? fullDecode().describeKey(slice(fields.subjectPublicKeyInfo))),
+    ...(unlessMalformed(() => describeKey(der, fields.subjectPublicKeyInfo)) ?? fullDecode().describeKey(slice(fields.subjectPublicKeyInfo))),
     signatureAlgorithm: (fields.signatureOid && SIGNATURES[fields.signatureOid]) ?? fullDecode().describeSignature(der),
     selfIssued: subject === issuer,
   };
 }
 
+/** What a reader of one field gives, or null when the field's DER is not what it walks: the library reads it then. */
+function unlessMalformed<T>(read: () => T | null): T | null {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof DerError) return null;
+    throw error;
+  }
+}
+
+/** OpenSSL's names for the curves a check names. */
+const OPENSSL_CURVES: Readonly<Record<string, string>> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521', secp256k1: 'K-256' };
+
+/**
+ * The certificate as OpenSSL reads it (node:crypto's X509Certificate), for one the readers above refuse: names in
+ * OpenSSL's form, the subjectAltName as OpenSSL prints it (none when it cannot: clients reject such a certificate, and
+ * the name check says so), the signature algorithm by the OID when it can be found. null when OpenSSL refuses it too.
+ */
+function openSslReading(der: Uint8Array, known: { readonly fingerprintSha256?: string }): CertificateInfo | null {
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(der);
+  } catch {
+    return null;
+  }
+  const notBefore = new Date(certificate.validFrom);
+  const notAfter = new Date(certificate.validTo);
+  if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) return null; // OpenSSL's "Bad time value"
+  // Node gives no subject or issuer for a name OpenSSL cannot print.
+  const subject = (certificate.subject ?? '').split('\n').join(', ');
+  const issuer = (certificate.issuer ?? '').split('\n').join(', ');
+  return {
+    subject,
+    issuer,
+    sans: openSslAltNames(certificate),
+    notBefore: notBefore.toISOString(),
+    notAfter: notAfter.toISOString(),
+    serialNumber: certificate.serialNumber.toUpperCase(),
+    fingerprintSha256: known.fingerprintSha256 ?? fingerprintSha256(der),
+    ...openSslKey(certificate),
+    signatureAlgorithm: SIGNATURES[unlessMalformed(() => outerSignatureOid(der)) ?? ''] ?? 'unknown',
+    selfIssued: subject === issuer,
+  };
+}
+
+/** The certificate's signatureAlgorithm OID, read from the outer structure only. */
+function outerSignatureOid(der: Uint8Array): string | null {
+  const certificate = expectElement(der, 0, der.length, DER_TAG.sequence, 'certificate');
+  const signatureAlgorithm = childrenOf(der, certificate)[1];
+  return signatureAlgorithm?.tag === DER_TAG.sequence ? firstOid(der, signatureAlgorithm) : null;
+}
+
+/** OpenSSL's printed subjectAltName ("DNS:a.test, IP Address:10.0.0.1") in certwatch's form; none when it cannot print it. */
+function openSslAltNames(certificate: X509Certificate): string[] {
+  let printed: string | undefined;
+  try {
+    printed = certificate.subjectAltName;
+  } catch {
+    return [];
+  }
+  const names: string[] = [];
+  // Node quotes a value holding a comma or a quote (JSON-style escapes inside).
+  for (const [, type, value] of (printed ?? '').matchAll(/(?:^|, )([A-Za-z][A-Za-z ]*):("(?:[^"\\]|\\.)*"|[^,]*)/g)) {
+    const text = value.startsWith('"') ? (JSON.parse(value) as string) : value;
+    const prefix = OPENSSL_NAME_TYPES[type];
+    names.push(prefix === undefined ? `${type.toLowerCase()}:${text}` : prefix + text);
+  }
+  return names;
+}
+
+const OPENSSL_NAME_TYPES: Readonly<Record<string, string>> = { DNS: '', 'IP Address': 'ip:', email: 'email:', URI: 'url:' };
+
+function openSslKey(certificate: X509Certificate): KeyDescription {
+  try {
+    const key = certificate.publicKey;
+    const details = key.asymmetricKeyDetails ?? {};
+    switch (key.asymmetricKeyType) {
+      case 'rsa':
+      case 'rsa-pss':
+        return { keyAlgorithm: 'RSA', keySize: details.modulusLength ?? null };
+      case 'ec': {
+        const curve = OPENSSL_CURVES[details.namedCurve ?? ''];
+        return { keyAlgorithm: 'EC', keySize: curve ? CURVE_BITS[curve] : null };
+      }
+      case 'ed25519':
+        return { keyAlgorithm: 'Ed25519', keySize: EDWARDS_BITS.Ed25519 };
+      case 'ed448':
+        return { keyAlgorithm: 'Ed448', keySize: EDWARDS_BITS.Ed448 };
+      default:
+        return { keyAlgorithm: 'unknown', keySize: null };
+    }
+  } catch {
+    return { keyAlgorithm: 'unknown', keySize: null };
+  }
+}
 let loadedFullDecode: typeof FullDecode | undefined;
 
 /** The library, loaded on first need: `check` against common certificates never loads it. */

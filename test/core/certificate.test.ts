@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, X509Certificate } from 'node:crypto';
 import type { CertificateInfo } from '../../functions/core/certificate';
 import { parseCertificate } from '../../functions/core/certificate-parser';
 import { decodeCertificate } from '../../functions/core/certificate-decode';
@@ -88,9 +88,28 @@ describe('parseCertificate', () => {
     expect(() => decodeCertificate(der)).toThrow();
   });
 
-  test('a malformed subjectAltName still fails: the names are part of what a check reports', () => {
+  test('a subjectAltName neither reader takes: the certificate as OpenSSL reads it, with its dates and no names', () => {
     const der = build({ extensions: [extension('2.5.29.17', Buffer.from([0x30, 0x09, 0x82, 0x01]))] });
-    expect(() => parseCertificate(der)).toThrow();
+    expect(() => decodeCertificate(der)).toThrow();
+    const openSsl = new X509Certificate(der);
+    expect(parseCertificate(der)).toEqual({
+      subject: openSsl.subject.split('\n').join(', '),
+      issuer: openSsl.issuer.split('\n').join(', '),
+      sans: [],
+      notBefore: new Date(openSsl.validFrom).toISOString(),
+      notAfter: new Date(openSsl.validTo).toISOString(),
+      serialNumber: openSsl.serialNumber.toUpperCase(),
+      fingerprintSha256: openSsl.fingerprint256,
+      keyAlgorithm: parseCertificate(build({})).keyAlgorithm,
+      keySize: parseCertificate(build({})).keySize,
+      signatureAlgorithm: parseCertificate(build({})).signatureAlgorithm,
+      selfIssued: openSsl.subject === openSsl.issuer,
+    });
+  });
+
+  test('bytes OpenSSL does not take for a certificate either still throw', () => {
+    const der = build({});
+    expect(() => parseCertificate(der.subarray(0, der.length - 10))).toThrow();
   });
 });
 
@@ -115,6 +134,9 @@ describe('parseCertificate reports what the full decode reports', () => {
     ['characters that are escaped', { subject: name([attribute('2.5.4.3', utf8('a,b+c"d\\e<f>g;h'))], [attribute('2.5.4.10', utf8('#lead'))], [attribute('2.5.4.11', utf8(' both '))]) }],
     ['control characters (CR, LF and tab, twice each)', { subject: name([attribute('2.5.4.3', utf8('a\r\nb\tc\r\nd\te'))]) }],
     ['an empty name', { subject: name() }],
+    // BER's indefinite length: the hot path does not walk it and hands the name to the library (its walker's error
+    // escaped, and the certificate was not read at all).
+    ['a value that is not a string, its length indefinite', { subject: name([attribute('2.5.4.3', Buffer.from([0x30, 0x80, 0x02, 0x01, 0x05, 0x00, 0x00]))]) }],
   ]))('names: %s', (_, parts) => expectSameAsFullDecode(build(parts)));
 
   test.each(namedCases([

@@ -170,30 +170,46 @@ describe('trust and identity', () => {
     expect(result.status).toBe('critical');
   });
 
-  test('a leaf with a malformed basicConstraints extension is still read: its dates and names are reported, not PROTOCOL_ERROR', async () => {
+  /**
+   * Serves a leaf for `host`, issued by the intermediate with `extensions` as given (bytes a library may refuse),
+   * valid for `days` more days, and checks it: what OpenSSL serves, the probe must report with its dates.
+   */
+  async function checkLeafWithExtensions(host: string, days: number, extensions: Uint8Array[]) {
     const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const notAfter = new Date(Math.floor(daysFromNow(60).getTime() / 1000) * 1000);
+    const notAfter = new Date(Math.floor(daysFromNow(days).getTime() / 1000) * 1000);
     const der = certificate({
       issuer: new Uint8Array(intermediate.cert.subjectName.toArrayBuffer()),
-      subject: name(cn('odd-extension.test')),
+      subject: name(cn(host)),
       notBefore: utcTime(daysFromNow(-1)),
       notAfter: utcTime(notAfter),
       spki: publicKey.export({ type: 'spki', format: 'der' }),
-      // a SEQUENCE that claims 5 bytes and holds 1: OpenSSL serves it, a full decode refuses it
-      extensions: [extension(OIDS.basicConstraints, Buffer.from([0x30, 0x05, 0x01]), true), subjectAltName(dnsName('odd-extension.test'))],
+      extensions,
       signingKey: intermediate.keyPem,
     });
     const leaf = { certPem: toPem(der), keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
     const server = await serve([leaf, intermediate], leaf);
-    const result = await check(`127.0.0.1:${server.port}`, { caFiles: [caFile], servername: 'odd-extension.test' });
+    const result = await check(`127.0.0.1:${server.port}`, { caFiles: [caFile], servername: host });
     expect(result.error).toBeNull();
     expect(result.notAfter).toBe(notAfter.toISOString());
-    expect(result.daysRemaining).toBe(59);
-    expect(result.leaf).toMatchObject({ subject: 'CN=odd-extension.test', sans: ['odd-extension.test'], issuer: 'CN=certwatch test intermediate' });
+    expect(result.daysRemaining).toBe(days - 1);
     // Clients reject it: OpenSSL will not pair a leaf holding an invalid extension with its issuer, and Node links
     // the served chain with that same check, so the intermediate is not seen either.
     expect(codes(result)).toEqual(['INCOMPLETE_CHAIN']);
     expect(result.status).toBe('critical');
+    return result;
+  }
+
+  test('a leaf with a malformed basicConstraints extension is still read: its dates and names are reported, not PROTOCOL_ERROR', async () => {
+    // a SEQUENCE that claims 5 bytes and holds 1: OpenSSL serves it, a full decode refuses it
+    const result = await checkLeafWithExtensions('odd-extension.test', 60, [extension(OIDS.basicConstraints, Buffer.from([0x30, 0x05, 0x01]), true), subjectAltName(dnsName('odd-extension.test'))]);
+    expect(result.leaf).toMatchObject({ subject: 'CN=odd-extension.test', sans: ['odd-extension.test'], issuer: 'CN=certwatch test intermediate' });
+  });
+
+  test('a leaf whose subjectAltName neither reader takes is read as OpenSSL reads it: its dates reported, no names', async () => {
+    // a GeneralName tagged [9], which no GeneralName is: OpenSSL serves it (it reads the extension only when asked).
+    // Node matches the name against the common name then, the SANs being unreadable.
+    const result = await checkLeafWithExtensions('odd-names.test', 45, [extension('2.5.29.17', Buffer.from([0x30, 0x03, 0x89, 0x01, 0x61]))]);
+    expect(result.leaf).toMatchObject({ subject: 'CN=odd-names.test', issuer: 'CN=certwatch test intermediate', sans: [], keyAlgorithm: 'EC', keySize: 256, signatureAlgorithm: 'ecdsa-with-SHA256' });
   });
 
   test('a name the certificate does not cover is HOSTNAME_MISMATCH', async () => {
