@@ -1,0 +1,86 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// bin/load-bundle.js: the CLI's bundle loaded as `require` would, compiled from V8's code cache the build writes.
+// Each case runs in a node process of its own: the loader compiles in the process's own context, which jest's
+// sandbox is not, and a code cache is only good for the Node and flags that made it.
+
+const repo = join(__dirname, '..', '..');
+const loader = join(repo, 'bin', 'load-bundle.js');
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'certwatch-load-bundle-'));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Loaded {
+  readonly usedCache: boolean;
+  readonly answer: unknown;
+}
+
+/** Loads `bundle` in a node process, with `bundle.cache` beside it if there is one; writes the cache after when asked. */
+function load(bundle: string, options: { write?: boolean } = {}): Loaded {
+  const program = `
+    const { loadBundle, writeCodeCache } = require(${JSON.stringify(loader)});
+    const loaded = loadBundle(${JSON.stringify(bundle)}, ${JSON.stringify(`${bundle}.cache`)});
+    const answer = loaded.exports.answer();
+    if (${options.write ? 'true' : 'false'}) writeCodeCache(loaded.script, ${JSON.stringify(`${bundle}.cache`)});
+    process.stdout.write(JSON.stringify({ usedCache: loaded.usedCache, answer }));`;
+  return JSON.parse(execFileSync(process.execPath, ['-e', program], { encoding: 'utf8' })) as Loaded;
+}
+
+function writeBundle(name: string, body: string): string {
+  const folder = join(dir, name);
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'helper.js'), 'module.exports = { word: "from beside the bundle" };');
+  const file = join(folder, 'bundle.js');
+  writeFileSync(file, `"use strict";\n${body}`);
+  return file;
+}
+
+const BUNDLE = `
+  const helper = require('./helper');
+  exports.answer = () => ({ helper: helper.word, file: __filename, dir: __dirname, strict: (function () { return this === undefined; })() });`;
+
+test('a bundle loads as require loads it: its exports, require from its folder, its own __filename, strict mode', () => {
+  const file = writeBundle('plain', BUNDLE);
+  expect(load(file)).toEqual({ usedCache: false, answer: { helper: 'from beside the bundle', file, dir: join(dir, 'plain'), strict: true } });
+});
+
+test('the cache written after a load is used by the next, which gives the same exports', () => {
+  const file = writeBundle('cached', BUNDLE);
+  const first = load(file, { write: true });
+  expect(first.usedCache).toBe(false);
+  expect(existsSync(`${file}.cache`)).toBe(true);
+  expect(load(file)).toEqual({ ...first, usedCache: true });
+});
+
+test('a cache for other source, or damaged, is rejected and the bundle compiled from its source', () => {
+  const file = writeBundle('stale', BUNDLE);
+  load(file, { write: true });
+  writeFileSync(file, `"use strict";\nexports.answer = () => 'rebuilt';`);
+  expect(load(file)).toEqual({ usedCache: false, answer: 'rebuilt' });
+  writeFileSync(`${file}.cache`, Buffer.from('not a V8 code cache at all'));
+  expect(load(file)).toEqual({ usedCache: false, answer: 'rebuilt' });
+});
+
+test('a missing bundle throws ENOENT naming it (the bin says "not built yet" then)', () => {
+  const missing = join(dir, 'nowhere', 'cli.js');
+  const program = `try { require(${JSON.stringify(loader)}).loadBundle(${JSON.stringify(missing)}, 'x') } catch (e) { process.stdout.write(e.code + ' ' + e.message) }`;
+  expect(execFileSync(process.execPath, ['-e', program], { encoding: 'utf8' })).toMatch(new RegExp(`^ENOENT .*${missing.replace(/[/.]/g, '\\$&')}`));
+});
+
+test("the build's cache of the CLI is one this Node takes, and --help reads the same through Node's own loader", () => {
+  const program = `
+    const { loadBundle } = require(${JSON.stringify(loader)});
+    process.stdout.write(String(loadBundle(${JSON.stringify(join(repo, 'dist', 'cli.js'))}, ${JSON.stringify(join(repo, 'dist', 'cli.js.cache'))}).usedCache));`;
+  expect(execFileSync(process.execPath, ['-e', program], { encoding: 'utf8' })).toBe('true');
+  const bin = join(repo, 'bin', 'certwatch.js');
+  const cached = execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8', env: { ...process.env, CERTWATCH_DEBUG: '' } });
+  expect(cached).toContain('Usage: certwatch [options] [command]');
+  expect(execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8', env: { ...process.env, CERTWATCH_DEBUG: '1' } })).toBe(cached);
+});
