@@ -132,7 +132,7 @@ function openSslAltNames(certificate: X509Certificate): string[] {
   const names: string[] = [];
   // Node quotes a value holding a comma or a quote (JSON-style escapes inside).
   for (const [, type, value] of (printed ?? '').matchAll(/(?:^|, )([A-Za-z][A-Za-z ]*):("(?:[^"\\]|\\.)*"|[^,]*)/g)) {
-    const text = value.startsWith('"') ? (JSON.parse(value) as string) : value;
+    const text = value.startsWith('"') ? unquoted(value) : value;
     const prefix = OPENSSL_NAME_TYPES[type];
     names.push(prefix === undefined ? `${type.toLowerCase()}:${text}` : prefix + text);
   }
@@ -140,6 +140,14 @@ function openSslAltNames(certificate: X509Certificate): string[] {
 }
 
 const OPENSSL_NAME_TYPES: Readonly<Record<string, string>> = { DNS: '', 'IP Address': 'ip:', email: 'email:', URI: 'url:' };
+
+function unquoted(quoted: string): string {
+  try {
+    return JSON.parse(quoted) as string;
+  } catch {
+    return quoted;
+  }
+}
 
 function openSslKey(certificate: X509Certificate): KeyDescription {
   try {

@@ -107,6 +107,25 @@ describe('parseCertificate', () => {
     });
   });
 
+  test('BER neither reader takes whole (an indefinite length, a malformed basicConstraints): OpenSSL\'s reading, names and all', () => {
+    const der = build({ extensions: [extension(OIDS.basicConstraints, Buffer.from([0x30, 0x05, 0x01]), true), subjectAltName(dnsName('a.test'), text(0x87, Buffer.from([10, 0, 0, 1])), text(0x81, 'x@a.test'), dnsName('b, "c".test'))] });
+    const headerLength = der[1] & 0x80 ? 2 + (der[1] & 0x7f) : 2;
+    const ber = Buffer.concat([Buffer.from([0x30, 0x80]), der.subarray(headerLength), Buffer.from([0, 0])]);
+    expect(() => decodeCertificate(ber)).toThrow();
+    expect(parseCertificate(ber)).toMatchObject({
+      subject: 'CN=subject.test',
+      issuer: 'CN=issuer.test',
+      // Node quotes a name holding a comma or a quote
+      sans: ['a.test', 'ip:10.0.0.1', 'email:x@a.test', 'b, "c".test'],
+      notBefore: NOT_BEFORE.toISOString(),
+      notAfter: NOT_AFTER.toISOString(),
+      keyAlgorithm: 'EC',
+      keySize: 256,
+      // the outer structure cannot be walked for the signature's OID: named as the library names what it does not know
+      signatureAlgorithm: 'unknown',
+    });
+  });
+
   test('bytes OpenSSL does not take for a certificate either still throw', () => {
     const der = build({});
     expect(() => parseCertificate(der.subarray(0, der.length - 10))).toThrow();
