@@ -61,7 +61,8 @@ const failingPercent = Number(values.failing);
 if (!/^\d+$/.test(values.failing) || failingPercent > 50) usage(script, `--failing must be a whole per cent in 0-50, not "${values.failing}"`);
 /** Whether target i names a closed port: every (100/P)-th one (none with --failing 0). */
 const failingEvery = failingPercent === 0 ? Infinity : Math.round(100 / failingPercent);
-const failsAt = (index) => index % failingEvery === 0;
+// 0 % Infinity is 0: without the first test, target 0 named a closed port with --failing 0.
+const failsAt = (index) => failingPercent > 0 && index % failingEvery === 0;
 const maxOverhead = values['max-overhead'] === undefined ? null : Number(values['max-overhead']);
 if (maxOverhead !== null && !(maxOverhead >= 0)) usage(script, `--max-overhead must be a number >= 0 such as 0.2, not "${values['max-overhead']}"`);
 
