@@ -25,7 +25,7 @@ export const checkEventSchema = z
     options: z
       .strictObject({
         servername: z.string().optional(),
-        caFile: z.union([z.string(), z.array(z.string())]).optional(),
+        caFile: z.union([z.string(), z.array(z.string())], { error: 'must be a CA file path or a list of them' }).optional(),
         warningDays: wholeNumber(CHECK_LIMITS.days).optional(),
         criticalDays: wholeNumber(CHECK_LIMITS.days).optional(),
         timeoutMs: wholeNumber(CHECK_LIMITS.timeoutMs).optional(),
@@ -33,7 +33,7 @@ export const checkEventSchema = z
         maxAddresses: wholeNumber(CHECK_LIMITS.maxAddresses).optional(),
         firstAddress: z.boolean().optional(),
         dnsServer: z
-          .union([z.string(), z.array(z.string())])
+          .union([z.string(), z.array(z.string())], { error: 'must be a DNS server address or a list of them' })
           .transform((value) => ([] as string[]).concat(value))
           .pipe(z.array(dnsServerSchema).min(CHECK_LIMITS.dnsServers.min).max(CHECK_LIMITS.dnsServers.max))
           .optional(),

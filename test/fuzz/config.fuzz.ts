@@ -11,7 +11,7 @@ import { loadConfigFile } from '../../functions/config-file/load-config-file';
 import { ConfigError } from '../../functions/core/config';
 import { InvalidTargetError, parseTarget } from '../../functions/core/target';
 import { issue } from '../support/pki';
-import { counted, type Fuzz, seededRandom } from './fuzzing';
+import { counted, type Fuzz, jsonEditor, seededRandom } from './fuzzing';
 
 /** Every section, every form: what the edits start from (valid). */
 const FULL_CONFIG = {
@@ -46,40 +46,13 @@ const FULL_CONFIG = {
   sns: { topicArn: 'arn:aws:sns:eu-west-1:111122223333:alerts' },
 };
 
-/** Values of every type, and strings that have broken parsers before: what a field is swapped for. */
-const HOSTILE: readonly unknown[] = [
-  null, true, 0, -1, 1e308, 1.5, '', ' ', 'x'.repeat(5000), '\u0000', '💥', '[::1]:99999', 'https://', 'a:b:c', '::', '[', '%zz', '..', '/',
-  '-1d', '0d', '99999999999d', '1e3h', 'rate(0 minutes)', 'rate(1 hours)', 'cron(', 'cron(* * * * * *)', 'cron(0 8 * *)', '__proto__', 'constructor',
-  [], [[]], {}, { target: '' }, { target: 5 }, 'smtp://', 'file://', 'file:///', 'file://%00', 'x:65536', '127.0.0.1:-1', 'xn--', `${'a'.repeat(300)}.com`,
-  'HTTPS://EXAMPLE.COM:443/path?q#f', 'user:pw@host', 'ldaps://h', '+1555', 'arn:aws:sns:x',
-];
-const ADDED_KEYS = ['x', '__proto__', 'constructor', 'targets', 'notify', 'every', 'target'];
 const TEXT_BREAKS = ['"', '{', '}', ',', ':', '\\', '\\u00', '"a":1,"a":2', ''];
 const TARGET_CHARACTERS = 'abc.:/[]@%-_0123456789?#éß💥 \t\u0000xn';
 const SCHEMES = ['', 'https://', 'smtp://', 'postgres://', 'file://', '[::1]', 'tcp://', 'ldap://', 'imap://', 'xmpp://'];
 
 export const fuzzConfig: Fuzz = async ({ count, seed, report }) => {
   const { random, below, pick } = seededRandom(seed);
-  const edited = (value: unknown, depth = 0): unknown => {
-    if (value === null || typeof value !== 'object' || depth > 6) return random() < 0.5 ? pick(HOSTILE) : value;
-    const copy: Record<string, unknown> | unknown[] = Array.isArray(value) ? [...value] : { ...(value as Record<string, unknown>) };
-    const keys = Object.keys(copy);
-    for (let edits = 1 + below(2); edits > 0; edits--) {
-      const roll = random();
-      if (keys.length === 0 || roll < 0.1) {
-        if (Array.isArray(copy)) copy.push(pick(HOSTILE));
-        else copy[pick(ADDED_KEYS)] = pick(HOSTILE);
-        continue;
-      }
-      const key = pick(keys);
-      const slot = copy as Record<string, unknown>;
-      if (roll < 0.25) {
-        if (Array.isArray(copy)) copy.splice(Number(key), 1);
-        else delete slot[key];
-      } else slot[key] = roll < 0.55 ? pick(HOSTILE) : edited(slot[key], depth + 1);
-    }
-    return copy;
-  };
+  const edited = jsonEditor({ random, below, pick }, ['x', '__proto__', 'constructor', 'targets', 'notify', 'every', 'target']);
 
   const dir = mkdtempSync(join(tmpdir(), 'certwatch-fuzz-config-'));
   try {

@@ -1,16 +1,17 @@
-// `npm run fuzz [-- --count N --seed S --only certificates|files|config|starttls]`: random inputs of the kinds users
-// and hostile servers give certwatch, through the real readers; exits 1 if any comes out as anything but a result or
-// the error named for it (see each *.fuzz.ts). Not part of `npm test`: its inputs are fresh at each run; each bug it
-// found has a repeatable test.
+// `npm run fuzz [-- --count N --seed S --only certificates|files|config|events|starttls]`: random inputs of the kinds
+// users and hostile servers give certwatch, through the real readers; exits 1 if any comes out as anything but a
+// result or the error named for it (see each *.fuzz.ts). Not part of `npm test`: its inputs are fresh at each run;
+// each bug it found has a repeatable test.
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { fuzzCertificateFiles } from './certificate-files.fuzz';
 import { fuzzCertificates } from './certificates.fuzz';
 import { fuzzConfig } from './config.fuzz';
+import { fuzzEvents } from './events.fuzz';
 import { fuzzStartTls } from './starttls.fuzz';
 import type { Fuzz } from './fuzzing';
 
-const FUZZERS: Readonly<Record<string, Fuzz>> = { certificates: fuzzCertificates, files: fuzzCertificateFiles, config: fuzzConfig, starttls: fuzzStartTls };
+const FUZZERS: Readonly<Record<string, Fuzz>> = { certificates: fuzzCertificates, files: fuzzCertificateFiles, config: fuzzConfig, events: fuzzEvents, starttls: fuzzStartTls };
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { count: { type: 'string', default: '2000' }, seed: { type: 'string', default: '1' }, only: { type: 'string' } } });
