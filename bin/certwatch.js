@@ -37,7 +37,14 @@ try {
 cli.main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
-    if (process.env.CERTWATCH_WRITE_CODE_CACHE && loaded) writeCodeCache(loaded.script, CODE_CACHE_FILE);
+    if (process.env.CERTWATCH_WRITE_CODE_CACHE && loaded) {
+      try {
+        writeCodeCache(loaded, CODE_CACHE_FILE);
+      } catch (error) {
+        process.stderr.write(`certwatch: cannot write the code cache ${CODE_CACHE_FILE}: ${error.message}\n`);
+        process.exitCode = 3;
+      }
+    }
   },
   (error) => { process.stderr.write(`certwatch: internal error: ${error && error.message ? error.message : error}\n`); process.exitCode = 3; },
 );

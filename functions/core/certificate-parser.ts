@@ -23,50 +23,61 @@ import { CURVE_BITS, EDWARDS_BITS, fingerprintSha256, SIGNATURE_OIDS, type KeyDe
  * of another kind (one a check never looks at) does not make the certificate unreadable. Values are exactly
  * those of the full decode (decodeCertificate in certificate-decode.ts, @peculiar/x509): the common encodings
  * are read here, and anything else (a rare string type in a name, an otherName SAN, an RSA-PSS signature, ...)
- * is handed to the library, that one field at a time. A certificate with a part neither takes (a malformed
- * subjectAltName) is read as OpenSSL reads it, so that its dates are still reported. Throws on bytes that OpenSSL does
- * not take for a certificate either.
+ * is handed to the library, that one field at a time. A field neither takes (a malformed subjectAltName) is read as
+ * OpenSSL reads it, so that a certificate the TLS handshake read is still reported, dates and all. Throws on bytes
+ * that OpenSSL does not take for a certificate either.
  * `fingerprintSha256`, when the caller has it already (Node computes it for every peer certificate), is not
  * computed again.
  */
 export function parseCertificate(der: Uint8Array, known: { readonly fingerprintSha256?: string } = {}): CertificateInfo {
-  try {
-    return readCertificate(der, known);
-  } catch (error) {
-    // A part a check reports that neither reader takes (a subjectAltName the library refuses, a name in an encoding
-    // it does not walk), in a certificate OpenSSL reads: the TLS handshake read it so, and its dates must be reported.
-    const read = openSslReading(der, known);
-    if (read === null) throw error;
-    return read;
-  }
-}
-
-function readCertificate(der: Uint8Array, known: { readonly fingerprintSha256?: string }): CertificateInfo {
   let fields: CertificateFields;
   try {
     fields = readCertificateFields(der);
   } catch (error) {
-    // Encodings this reader does not walk (BER lengths, say): the library's decode decides.
-    if (error instanceof DerError) return fullDecode().decodeCertificate(der).info;
-    throw error;
+    if (!(error instanceof DerError)) throw error;
+    // Encodings this reader does not walk (BER lengths, say): the library's decode decides, else OpenSSL's reading.
+    try {
+      return fullDecode().decodeCertificate(der).info;
+    } catch (refused) {
+      return openSslReading(der, known) ?? throwAgain(refused);
+    }
   }
+  // Each field: read here, else by the library, else (a part neither takes, such as a malformed subjectAltName, in a
+  // certificate the TLS handshake read) as OpenSSL reads it, so that the certificate is still reported, dates and all.
+  let openSsl: X509Certificate | null | undefined;
+  const field = <T>(here: (() => T | null) | null, library: () => T, fromOpenSsl: (certificate: X509Certificate) => T): T => {
+    const read = here === null ? null : unlessMalformed(here);
+    if (read !== null) return read;
+    try {
+      return library();
+    } catch (refused) {
+      openSsl ??= openSslCertificate(der);
+      return openSsl === null ? throwAgain(refused) : fromOpenSsl(openSsl);
+    }
+  };
   const slice = (element: DerElement) => der.subarray(element.headerStart, element.end);
-  const subject = unlessMalformed(() => nameText(der, fields.subject)) ?? fullDecode().nameText(slice(fields.subject));
-  const issuer = unlessMalformed(() => nameText(der, fields.issuer)) ?? fullDecode().nameText(slice(fields.issuer));
-  const dates = fields.notBefore && fields.notAfter ? { notBefore: fields.notBefore, notAfter: fields.notAfter } : fullDecode().validity(der);
+  const subject = field(() => nameText(der, fields.subject), () => fullDecode().nameText(slice(fields.subject)), (certificate) => openSslName(certificate.subject));
+  const issuer = field(() => nameText(der, fields.issuer), () => fullDecode().nameText(slice(fields.issuer)), (certificate) => openSslName(certificate.issuer));
+  const dates =
+    fields.notBefore && fields.notAfter ? { notBefore: fields.notBefore, notAfter: fields.notAfter } : field(null, () => fullDecode().validity(der), openSslDates);
   const san = fields.subjectAltName;
   return {
     subject,
     issuer,
-    sans: san ? (unlessMalformed(() => subjectAltNames(der, san)) ?? fullDecode().subjectAltNames(slice(san))) : [],
+    sans: san ? field(() => subjectAltNames(der, san), () => fullDecode().subjectAltNames(slice(san)), openSslAltNames) : [],
     notBefore: dates.notBefore.toISOString(),
     notAfter: dates.notAfter.toISOString(),
     serialNumber: fields.serialNumber,
     fingerprintSha256: known.fingerprintSha256 ?? fingerprintSha256(der),
-    ...(unlessMalformed(() => describeKey(der, fields.subjectPublicKeyInfo)) ?? fullDecode().describeKey(slice(fields.subjectPublicKeyInfo))),
-    signatureAlgorithm: (fields.signatureOid && SIGNATURES[fields.signatureOid]) ?? fullDecode().describeSignature(der),
-    selfIssued: subject === issuer,
+    ...field(() => describeKey(der, fields.subjectPublicKeyInfo), () => fullDecode().describeKey(slice(fields.subjectPublicKeyInfo)), openSslKey),
+    signatureAlgorithm: (fields.signatureOid && SIGNATURES[fields.signatureOid]) ?? field(null, () => fullDecode().describeSignature(der), () => 'unknown'),
+    // An issuer name is never empty: two that are (names nobody could read) are not the same name.
+    selfIssued: subject === issuer && issuer !== '',
   };
+}
+
+function throwAgain(error: unknown): never {
+  throw error;
 }
 
 /** What a reader of one field gives, or null when the field's DER is not what it walks: the library reads it then. */
@@ -82,36 +93,69 @@ function unlessMalformed<T>(read: () => T | null): T | null {
 /** OpenSSL's names for the curves a check names. */
 const OPENSSL_CURVES: Readonly<Record<string, string>> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521', secp256k1: 'K-256' };
 
-/**
- * The certificate as OpenSSL reads it (node:crypto's X509Certificate), for one the readers above refuse: names in
- * OpenSSL's form, the subjectAltName as OpenSSL prints it (none when it cannot: clients reject such a certificate, and
- * the name check says so), the signature algorithm by the OID when it can be found. null when OpenSSL refuses it too.
- */
-function openSslReading(der: Uint8Array, known: { readonly fingerprintSha256?: string }): CertificateInfo | null {
-  let certificate: X509Certificate;
+/** The certificate as OpenSSL reads it (node:crypto's X509Certificate), with readable dates; null when it refuses it. */
+function openSslCertificate(der: Uint8Array): X509Certificate | null {
   try {
-    certificate = new X509Certificate(der);
+    const certificate = new X509Certificate(der);
+    openSslDates(certificate);
+    return certificate;
   } catch {
     return null;
   }
-  const notBefore = new Date(certificate.validFrom);
-  const notAfter = new Date(certificate.validTo);
-  if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) return null; // OpenSSL's "Bad time value"
-  // Node gives no subject or issuer for a name OpenSSL cannot print.
-  const subject = (certificate.subject ?? '').split('\n').join(', ');
-  const issuer = (certificate.issuer ?? '').split('\n').join(', ');
+}
+
+/**
+ * A certificate neither reader takes as a whole (BER the hot path does not walk, with a part the library refuses), as
+ * OpenSSL reads it: see the fields' readers below. null when OpenSSL refuses it too.
+ */
+function openSslReading(der: Uint8Array, known: { readonly fingerprintSha256?: string }): CertificateInfo | null {
+  const certificate = openSslCertificate(der);
+  if (certificate === null) return null;
+  const dates = openSslDates(certificate);
+  const subject = openSslName(certificate.subject);
+  const issuer = openSslName(certificate.issuer);
   return {
     subject,
     issuer,
     sans: openSslAltNames(certificate),
-    notBefore: notBefore.toISOString(),
-    notAfter: notAfter.toISOString(),
-    serialNumber: certificate.serialNumber.toUpperCase(),
+    notBefore: dates.notBefore.toISOString(),
+    notAfter: dates.notAfter.toISOString(),
+    serialNumber: openSslSerial(certificate.serialNumber),
     fingerprintSha256: known.fingerprintSha256 ?? fingerprintSha256(der),
     ...openSslKey(certificate),
     signatureAlgorithm: SIGNATURES[unlessMalformed(() => outerSignatureOid(der)) ?? ''] ?? 'unknown',
-    selfIssued: subject === issuer,
+    selfIssued: subject === issuer && issuer !== '',
   };
+}
+
+/** notBefore and notAfter as OpenSSL prints them ("Apr  1 00:00:00 2026 GMT"); throws on its "Bad time value". */
+function openSslDates(certificate: X509Certificate): { notBefore: Date; notAfter: Date } {
+  const notBefore = new Date(certificate.validFrom);
+  const notAfter = new Date(certificate.validTo);
+  if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) throw new DerError(`OpenSSL cannot read the dates (${certificate.validFrom}, ${certificate.validTo})`);
+  return { notBefore, notAfter };
+}
+
+/** OpenSSL's short names where the library writes others (ATTRIBUTE_NAMES), or an OID. */
+const OPENSSL_ATTRIBUTE_NAMES: Readonly<Record<string, string>> = { emailAddress: 'E', GN: 'G', initials: 'I', title: 'T', serialNumber: '2.5.4.5' };
+
+/** A name as Node prints it (one attribute a line, a multi-valued one joined by " + ") in the library's form. */
+function openSslName(printed: string | undefined): string {
+  return (printed ?? '')
+    .split('\n')
+    .map((rdn) =>
+      rdn
+        .split(' + ')
+        .map((attribute) => attribute.replace(/^([^=]+)=/, (_, type: string) => `${OPENSSL_ATTRIBUTE_NAMES[type] ?? type}=`))
+        .join('+'),
+    )
+    .join(', ');
+}
+
+/** OpenSSL's hex serial (no sign byte, "0" for zero) as the readers give it: whole bytes, upper case; a negative one as printed. */
+function openSslSerial(hex: string): string {
+  const digits = hex.toUpperCase();
+  return digits.startsWith('-') || digits.length % 2 === 0 ? digits : `0${digits}`;
 }
 
 /** The certificate's signatureAlgorithm OID, read from the outer structure only. */

@@ -28,7 +28,7 @@ function load(bundle: string, options: { write?: boolean } = {}): Loaded {
     const { loadBundle, writeCodeCache } = require(${JSON.stringify(loader)});
     const loaded = loadBundle(${JSON.stringify(bundle)}, ${JSON.stringify(`${bundle}.cache`)});
     const answer = loaded.exports.answer();
-    if (${options.write ? 'true' : 'false'}) writeCodeCache(loaded.script, ${JSON.stringify(`${bundle}.cache`)});
+    if (${options.write ? 'true' : 'false'}) writeCodeCache(loaded, ${JSON.stringify(`${bundle}.cache`)});
     process.stdout.write(JSON.stringify({ usedCache: loaded.usedCache, answer }));`;
   return JSON.parse(execFileSync(process.execPath, ['-e', program], { encoding: 'utf8' })) as Loaded;
 }
@@ -59,13 +59,25 @@ test('the cache written after a load is used by the next, which gives the same e
   expect(load(file)).toEqual({ ...first, usedCache: true });
 });
 
-test('a cache for other source, or damaged, is rejected and the bundle compiled from its source', () => {
-  const file = writeBundle('stale', BUNDLE);
+test('a cache for other source, or damaged, is left aside and the bundle compiled from its source', () => {
+  const file = writeBundle('stale', `"use strict";\nexports.answer = () => 'AAAA';`);
   load(file, { write: true });
-  writeFileSync(file, `"use strict";\nexports.answer = () => 'rebuilt';`);
-  expect(load(file)).toEqual({ usedCache: false, answer: 'rebuilt' });
+  expect(load(file)).toEqual({ usedCache: true, answer: 'AAAA' });
+  // V8 itself would take this cache (it checks the source's length only) and run the old function.
+  writeFileSync(file, `"use strict";\nexports.answer = () => 'BBBB';`);
+  expect(load(file)).toEqual({ usedCache: false, answer: 'BBBB' });
+  writeFileSync(file, `"use strict";\nexports.answer = () => 'rebuilt, longer';`);
+  expect(load(file)).toEqual({ usedCache: false, answer: 'rebuilt, longer' });
   writeFileSync(`${file}.cache`, Buffer.from('not a V8 code cache at all'));
-  expect(load(file)).toEqual({ usedCache: false, answer: 'rebuilt' });
+  expect(load(file)).toEqual({ usedCache: false, answer: 'rebuilt, longer' });
+});
+
+test('a cache whose CRC matches but which V8 rejects (other V8 flags) is left aside too', () => {
+  const file = writeBundle('flags', BUNDLE);
+  load(file, { write: true });
+  const program = `process.stdout.write(String(require(${JSON.stringify(loader)}).loadBundle(${JSON.stringify(file)}, ${JSON.stringify(`${file}.cache`)}).usedCache))`;
+  expect(execFileSync(process.execPath, ['--stack-size=2000', '-e', program], { encoding: 'utf8' })).toBe('false');
+  expect(load(file).usedCache).toBe(true);
 });
 
 test('a missing bundle throws ENOENT naming it (the bin says "not built yet" then)', () => {

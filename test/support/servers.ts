@@ -115,13 +115,16 @@ export async function closedPort(host = '127.0.0.1'): Promise<number> {
   throw new Error(`no refusing low port left on ${host} (${REFUSING_PORT_CANDIDATES.length} tried)`);
 }
 
+/** Whether a connection to `port` is refused at once (a port that drops packets, or answers, is not handed out). */
 function refuses(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
-    socket.once('connect', () => {
+    const settle = (refused: boolean) => {
       socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+      resolve(refused);
+    };
+    socket.setTimeout(1000, () => settle(false));
+    socket.once('connect', () => settle(false));
+    socket.once('error', (error: NodeJS.ErrnoException) => settle(error.code === 'ECONNREFUSED'));
   });
 }
