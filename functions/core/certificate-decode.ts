@@ -78,6 +78,9 @@ function describePublicKey(publicKey: () => x509.PublicKey): KeyDescription {
   try {
     const algorithm = publicKey().algorithm as { name: string; modulusLength?: number; namedCurve?: string };
     if (algorithm.modulusLength) return { keyAlgorithm: 'RSA', keySize: algorithm.modulusLength };
+    // The library names Ed448 and X448 keys by a curve ({ name: 'EdDSA', namedCurve: 'Ed448' }), not by their own name
+    // as it does Ed25519 and X25519: they are not EC keys.
+    if (algorithm.namedCurve === 'Ed448' || algorithm.namedCurve === 'X448') return { keyAlgorithm: algorithm.namedCurve, keySize: EDWARDS_BITS[algorithm.namedCurve] ?? null };
     if (algorithm.namedCurve) return { keyAlgorithm: 'EC', keySize: CURVE_BITS[algorithm.namedCurve] ?? null };
     return { keyAlgorithm: algorithm.name, keySize: EDWARDS_BITS[algorithm.name] ?? null };
   } catch {

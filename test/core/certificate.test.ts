@@ -176,6 +176,16 @@ describe('parseCertificate reports what the full decode reports', () => {
   ]))('keys: %s', (_, parts) => expectSameAsFullDecode(build(parts)));
 
   test.each([
+    ['ed448', 'Ed448', 456],
+    ['x448', 'X448', null],
+    ['ed25519', 'Ed25519', 256],
+  ] as const)('an %s key is named as such, not as an EC key (both readers)', (type, keyAlgorithm, keySize) => {
+    const der = build({ spki: spki(type) });
+    expect(parseCertificate(der)).toMatchObject({ keyAlgorithm, keySize });
+    expect(decodeCertificate(der).info).toMatchObject({ keyAlgorithm, keySize });
+  });
+
+  test.each([
     ...['1.2.840.113549.1.1.5', '1.2.840.113549.1.1.11', '1.2.840.113549.1.1.12', '1.2.840.113549.1.1.13', '1.2.840.113549.1.1.14'],
     ...['1.2.840.10045.4.1', '1.2.840.10045.4.3.1', '1.2.840.10045.4.3.2', '1.2.840.10045.4.3.3', '1.2.840.10045.4.3.4'],
     ...['1.3.101.112', '1.3.101.113', '1.2.840.113549.1.1.4', '1.2.840.113549.1.1.2', '1.2.840.10040.4.3', '2.16.840.1.101.3.4.3.2', '1.2.3.4'],
