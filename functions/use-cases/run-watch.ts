@@ -4,6 +4,7 @@ import type { CheckResult, Status } from '../core/check-result';
 import type { CertwatchConfig } from '../core/config';
 import { filePathOf, fileTarget, isFileTarget } from '../core/file-target';
 import { foldObservation, type FoldOutcome, type ObservedResult } from '../core/escalation/fold';
+import { stateShapeProblems } from '../core/escalation/state-shape';
 import { afterDelivery, isClaimable, withClaims, type Claim } from '../core/escalation/outbox';
 import { isDigestDue, planDigest } from '../core/escalation/digest';
 import { horizonOf, isBeyond } from '../core/escalation/clock';
@@ -597,24 +598,36 @@ interface Settlers {
 async function settle(previous: WatchState | undefined, input: ObservedResult, unreadableItem: UnreadableItem | undefined, run: RunContext, readFirst = false): Promise<TargetOutcome> {
   const progress: Progress = { sent: 0, publishFailures: [] };
   let from = previous;
-  let over = unreadableItem;
+  /** An item this run replaces with a fresh state: why, and the revision the replacing write expects. */
+  let over: { readonly reason: string; readonly revision: ExpectedRevision } | undefined = unreadableItem;
   if (readFirst) {
     try {
       from = await run.store.get(input.certificateId);
     } catch (error) {
       if (!(error instanceof UnreadableStateError)) return failedSettlement(input.certificateId, undefined, error, progress);
-      over = { key: input.certificateId, reason: error.message, revision: error.revision };
+      over = { reason: error.message, revision: error.revision };
     }
   }
   for (let attempt = 1; ; attempt++) {
+    let fold: FoldOutcome;
     try {
-      const { state: folded, aheadOfClock } = foldObservation(from, input, run.config.policy, run.now, run.clock);
-      const state = await deliver(from, folded, run, progress, over?.revision);
+      fold = foldObservation(from, input, run.config.policy, run.now, run.clock);
+    } catch (error) {
+      // A stored state of the wrong shape (damaged, edited by hand, another tool's write) is replaced with a fresh one,
+      // as an unreadable item is; anything else is a fault of this run, reported as such.
+      const damage = from === undefined ? null : damageOf(from, input.certificateId);
+      if (from === undefined || damage === null) return failedSettlement(input.certificateId, from, error, progress);
+      over = { reason: `the stored state of ${input.certificateId} is not a certwatch state: ${damage}`, revision: from.version };
+      from = undefined;
+      continue;
+    }
+    try {
+      const state = await deliver(from, fold.state, run, progress, over?.revision);
       return {
         state,
         ...progress,
         ...(over ? { replaced: { certificateId: input.certificateId, message: over.reason } } : {}),
-        ...(aheadOfClock ? { aheadOfClock: true as const } : {}),
+        ...(fold.aheadOfClock ? { aheadOfClock: true as const } : {}),
       };
     } catch (error) {
       // RunOptions.refoldOnConflict: nothing is published before the claim's write, so a conflict on it leaves nothing
@@ -648,6 +661,12 @@ async function settleRetirement(previous: WatchState, outcome: FoldOutcome | nul
   } catch (error) {
     return failedSettlement(previous.certificateId, previous, error, progress);
   }
+}
+
+/** What makes a stored state one a fold cannot take: its shape, or another certificate's id in it; null when neither. */
+function damageOf(state: WatchState, certificateId: string): string | null {
+  if (typeof state.certificateId === 'string' && state.certificateId !== certificateId) return `it holds the state of ${JSON.stringify(state.certificateId)}`;
+  return stateShapeProblems(state);
 }
 
 /** What was published before a failed write still counts: it was sent (and is sent again once the claim lapses). */

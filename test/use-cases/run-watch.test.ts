@@ -137,6 +137,35 @@ test('a run that dies after claiming leaves its notices to the claim lease, then
   expect(notifier.take()).toEqual([]);
 });
 
+test('a stored state of the wrong shape (edited by hand) is replaced by a fresh one and reported, not a TypeError every run', async () => {
+  const store = await suite.dynamo.createStore();
+  const server = await serverExpiringIn(10, 'run.test');
+  const config = configFor([`127.0.0.1:${server.port}`]);
+  const notifier = new RecordingNotifier();
+  await run(config, store, notifier, day(0));
+  notifier.take();
+  const id = idOf(server.port);
+  const stored = (await store.get(id))!;
+  // Readable as a state at its top (a version, a status, an expiry), damaged below it: the kinds of edit that made the
+  // fold throw TypeErrors (`state.pending.some is not a function`), reported as a store failure at every run.
+  const damaged = { ...stored, pending: 'none', history: null, expiry: { stage: 'urgent' } } as unknown as WatchState;
+  await store.put(damaged, stored.version);
+
+  const summary = await run(config, store, notifier, new Date(day(0).getTime() + 3_600_000));
+  expect(summary.storeFailures).toEqual([]);
+  expect(summary.replacedItems).toEqual([
+    {
+      certificateId: id,
+      message: `the stored state of ${id} is not a certwatch state: expiry.stageEnteredAt: is required; expiry.lastNotifiedAt: is required; expiry.audiencesTold: is required (and 2 more)`,
+    },
+  ]);
+  const fresh = (await store.get(id))!;
+  expect(fresh).toMatchObject({ status: 'warning', version: stored.version + 3, pending: [] }); // the edit, the fresh state, its notice recorded
+  expect(fresh.history.map((entry) => entry.event)).toEqual(['first-seen', 'stage-changed', 'notified']);
+  // A fresh state: its expiry stage is entered again, and said again.
+  expect(notifier.take()).toEqual([`expiry/urgent/127.0.0.1:${server.port}/owners+oncall`]);
+});
+
 test('an unreadable item in the table is reported and skipped; the run goes on', async () => {
   const store = await suite.dynamo.createStore();
   await suite.dynamo.client.send(new PutItemCommand({ TableName: store.tableName, Item: { certificateId: { S: 'tls:junk.example:443' }, note: { S: 'not a state' } } }));
