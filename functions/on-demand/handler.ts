@@ -6,6 +6,7 @@ import { acknowledgeCertificate } from '../use-cases/acknowledge-certificate';
 import { checkTargets } from '../use-cases/check-targets';
 import { forgetCertificate } from '../use-cases/forget-certificate';
 import { statusReport, type StatusRow } from '../use-cases/status-report';
+import { splitByShape } from '../core/escalation/state-shape';
 import { parseOnDemandEvent, type OnDemandRequest } from './on-demand-event';
 
 export interface AckResponse {
@@ -76,7 +77,8 @@ async function forget(request: Request<'forget'>): Promise<ForgetResponse> {
 }
 
 async function status(): Promise<StatusRow[]> {
-  const { states, unreadable } = await stateStore().list();
-  for (const item of unreadable) logger.warn('skipped an unreadable state item', { key: item.key, reason: item.reason });
+  const listing = await stateStore().list();
+  const { states, damaged } = splitByShape(listing.states);
+  for (const item of [...listing.unreadable, ...damaged]) logger.warn('skipped an unreadable state item', { key: item.key, reason: item.reason });
   return statusReport(states, new Date());
 }

@@ -4,7 +4,7 @@ import type { CheckResult, Status } from '../core/check-result';
 import type { CertwatchConfig } from '../core/config';
 import { filePathOf, fileTarget, isFileTarget } from '../core/file-target';
 import { foldObservation, type FoldOutcome, type ObservedResult } from '../core/escalation/fold';
-import { stateShapeProblems } from '../core/escalation/state-shape';
+import { damagedStateReason, splitByShape, stateShapeProblems } from '../core/escalation/state-shape';
 import { afterDelivery, isClaimable, withClaims, type Claim } from '../core/escalation/outbox';
 import { isDigestDue, planDigest } from '../core/escalation/digest';
 import { horizonOf, isBeyond } from '../core/escalation/clock';
@@ -480,12 +480,14 @@ export async function sendDigest(config: CertwatchConfig, deps: Pick<RunDependen
   const control = new RunControl(deps.deadline ?? new Date(Date.now() + DEFAULT_RUN_DEADLINE_MS));
   try {
     const { run } = runContext(config, deps, control, {});
-    const { states, unreadable } = await run.store.list();
+    const listing = await run.store.list();
+    // Every state is read here (once per digest period): one of the wrong shape is set aside, not the digest.
+    const { states, damaged } = splitByShape(listing.states);
     const configured = new Set(configuredCertificateIds(config));
     const publishFailures: RunProblem[] = [];
     const current = states.filter((state) => configured.has(state.certificateId) && state.retiredAt === undefined);
     const { sent } = await deliverDigest(run, current, publishFailures, { recordRun: false });
-    return { sent, publishFailures, unreadableItems: unreadable.map((item) => ({ certificateId: item.key, message: item.reason })) };
+    return { sent, publishFailures, unreadableItems: [...listing.unreadable, ...damaged].map((item) => ({ certificateId: item.key, message: item.reason })) };
   } finally {
     control.dispose();
   }
@@ -617,7 +619,7 @@ async function settle(previous: WatchState | undefined, input: ObservedResult, u
       // as an unreadable item is; anything else is a fault of this run, reported as such.
       const damage = from === undefined ? null : damageOf(from, input.certificateId);
       if (from === undefined || damage === null) return failedSettlement(input.certificateId, from, error, progress);
-      over = { reason: `the stored state of ${input.certificateId} is not a certwatch state: ${damage}`, revision: from.version };
+      over = { reason: damagedStateReason(input.certificateId, damage), revision: from.version };
       from = undefined;
       continue;
     }

@@ -130,6 +130,18 @@ describe('--store dynamodb: the endpoint from AWS_ENDPOINT_URL_DYNAMODB, the tab
         pendingNotifications: 0,
       }),
     ]);
+
+    // A state of the wrong shape in the table (another tool's write): set aside with what is wrong, the rest listed.
+    const good = (await dynamo.store.get(idOf(server)))!;
+    await dynamo.store.put({ ...good, certificateId: 'tls:edited.example:443', sent: 'none', history: null } as unknown as typeof good, 0);
+    const withDamage = await cliOn(dynamo.tableName, 'status', '--store', 'dynamodb', '--now', now);
+    expect(withDamage.code).toBe(0);
+    expect(withDamage.err).toBe(
+      'certwatch: skipped tls:edited.example:443: the stored state of tls:edited.example:443 is not a certwatch state: ' +
+        'sent: Invalid input: expected array, received string; history: Invalid input: expected array, received null\n',
+    );
+    expect(withDamage.out).toContain(idOf(server));
+    await dynamo.store.delete('tls:edited.example:443', 1);
   });
 
   test.each([['console'], ['file:']])(

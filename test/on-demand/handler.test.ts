@@ -166,6 +166,17 @@ describe('ack and status against the state table (DynamoDB API on loopback, foun
     ]);
   });
 
+  test('status sets a stored state of the wrong shape aside and lists the others', async () => {
+    const damaged = { ...fullState('tls:damaged.example:443'), sent: 'none' } as unknown as Parameters<typeof dynamo.store.put>[0];
+    await dynamo.store.put(damaged, 0);
+    try {
+      const rows = (await handler({ action: 'status' })) as { certificateId: string }[];
+      expect(rows.map((r) => r.certificateId)).toEqual(['tls:10.0.0.5:443/b.internal', 'tls:shop.example:443', 'tls:down.example:443']);
+    } finally {
+      await dynamo.store.delete('tls:damaged.example:443', 1);
+    }
+  });
+
   test('ack with alert "invalid" acknowledges the alert about a certificate clients reject; status shows it', async () => {
     // Outside every stage, served with a certificate clients reject (added last: the status listing above is exact).
     const base = fullState('tls:rejected.example:443');

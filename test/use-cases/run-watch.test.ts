@@ -12,7 +12,7 @@ import { issue } from '../support/pki';
 import { closedPort, startTcpServer, startTlsServer } from '../support/servers';
 import { TlsProbe } from '../../functions/probes/tls-probe';
 import { createResolver } from '../../functions/probes/dns/create-resolver';
-import { watchCycle } from '../../functions/use-cases/run-watch';
+import { sendDigest, watchCycle } from '../../functions/use-cases/run-watch';
 import { day, RecordingNotifier, watchRunSuite } from '../support/watch-run';
 
 // Tier 2: one watch cycle through the real probe (TLS servers on loopback), the real DynamoDB adapter (dynalite)
@@ -190,6 +190,25 @@ test('a digest that fails to publish is sent by the next run of the same period,
   expect(notifier.take().filter((n) => n.startsWith('digest'))).toHaveLength(1);
   await run(config, store, notifier, new Date(day(0).getTime() + 7_200_000));
   expect(notifier.take().filter((n) => n.startsWith('digest'))).toEqual([]);
+});
+
+test('the deployed digest sets a stored state of the wrong shape aside, says why, and sends the others', async () => {
+  const store = await suite.dynamo.createStore();
+  const soon = await serverExpiringIn(20, 'run.test');
+  const other = await serverExpiringIn(15, 'run.test');
+  const notifier = new RecordingNotifier();
+  const config = configFor([`127.0.0.1:${soon.port}`, `127.0.0.1:${other.port}`], { digest: { notify: ['owners'], every: '1d' } });
+  await run(config, store, notifier, day(0));
+  notifier.take();
+  const stored = (await store.get(idOf(other.port)))!;
+  await store.put({ ...stored, history: 'lost' } as unknown as WatchState, stored.version);
+
+  const digest = await sendDigest(config, { store, notifier, now: new Date(day(1).getTime() + 3_600_000) });
+  expect(digest).toMatchObject({
+    sent: 1,
+    unreadableItems: [{ certificateId: idOf(other.port), message: `the stored state of ${idOf(other.port)} is not a certwatch state: history: Invalid input: expected array, received string` }],
+  });
+  expect(notifier.take()).toEqual([expect.stringMatching(/^digest/)]);
 });
 
 test('a failed publish is kept in the outbox, never recorded as sent, and delivered once by the next run', async () => {

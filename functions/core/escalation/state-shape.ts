@@ -89,3 +89,23 @@ export function stateShapeProblems(state: WatchState): string | null {
   const problems = schemaProblems(parsed.error.issues, '(state)');
   return `${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`;
 }
+
+/** Why a stored state of the wrong shape is set aside or replaced, as an unreadable item's reason reads. */
+export function damagedStateReason(certificateId: string, problems: string): string {
+  return `the stored state of ${certificateId} is not a certwatch state: ${problems}`;
+}
+
+/**
+ * A listing's states split for the readers that go through all of them (status, the deployed digest): those of the
+ * right shape, and the others as unreadable items, so that one damaged state does not stop the report.
+ */
+export function splitByShape(states: readonly WatchState[]): { readonly states: WatchState[]; readonly damaged: { readonly key: string; readonly reason: string }[] } {
+  const wellShaped: WatchState[] = [];
+  const damaged: { key: string; reason: string }[] = [];
+  for (const state of states) {
+    const problems = stateShapeProblems(state);
+    if (problems === null) wellShaped.push(state);
+    else damaged.push({ key: String(state.certificateId), reason: damagedStateReason(String(state.certificateId), problems) });
+  }
+  return { states: wellShaped, damaged };
+}
