@@ -1,7 +1,7 @@
-// `npm run fuzz [-- --count N --seed S --only certificates|files|config|events|starttls]`: random inputs of the kinds
-// users and hostile servers give certwatch, through the real readers; exits 1 if any comes out as anything but a
-// result or the error named for it (see each *.fuzz.ts). Not part of `npm test`: its inputs are fresh at each run;
-// each bug it found has a repeatable test.
+// `npm run fuzz [-- --count N --seed S --only certificates|files|config|events|states|starttls]`: random inputs of
+// the kinds users, other tools and hostile servers give certwatch, through the real readers; exits 1 if any comes out
+// as anything but a result or the error named for it (see each *.fuzz.ts). Not part of `npm test`: its inputs are
+// fresh at each run; each bug it found has a repeatable test.
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { fuzzCertificateFiles } from './certificate-files.fuzz';
@@ -9,9 +9,10 @@ import { fuzzCertificates } from './certificates.fuzz';
 import { fuzzConfig } from './config.fuzz';
 import { fuzzEvents } from './events.fuzz';
 import { fuzzStartTls } from './starttls.fuzz';
+import { fuzzStates } from './states.fuzz';
 import type { Fuzz } from './fuzzing';
 
-const FUZZERS: Readonly<Record<string, Fuzz>> = { certificates: fuzzCertificates, files: fuzzCertificateFiles, config: fuzzConfig, events: fuzzEvents, starttls: fuzzStartTls };
+const FUZZERS: Readonly<Record<string, Fuzz>> = { certificates: fuzzCertificates, files: fuzzCertificateFiles, config: fuzzConfig, events: fuzzEvents, states: fuzzStates, starttls: fuzzStartTls };
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { count: { type: 'string', default: '2000' }, seed: { type: 'string', default: '1' }, only: { type: 'string' } } });
