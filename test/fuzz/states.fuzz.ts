@@ -9,23 +9,8 @@ import { foldObservation } from '../../functions/core/escalation/fold';
 import { DEFAULT_POLICY } from '../../functions/core/escalation/policy';
 import { stateShapeProblems } from '../../functions/core/escalation/state-shape';
 import type { WatchState } from '../../functions/core/watch-state';
-import { ADDRESS, at, currentState, misnamed, pool, serveLong, serveMisnamed, TARGET, unreachable, Watcher } from '../core/escalation/harness';
+import { at, serveLong, statesOfALife, TARGET, unreachable } from '../core/escalation/harness';
 import { counted, type Fuzz, jsonEditor, seededRandom } from './fuzzing';
-
-/** States a watcher leaves over a life, as stored. */
-function statesOfALife(): WatchState[] {
-  const watcher = new Watcher();
-  const states: WatchState[] = [];
-  const step = (now: Date, result: Parameters<Watcher['run']>[1], snsUp = true) => {
-    watcher.run(now, result, { snsUp });
-    states.push(JSON.parse(JSON.stringify(currentState(watcher))) as WatchState);
-  };
-  for (let day = 350; day < 400; day += 3) step(at(day), serveLong(at(day)), day % 2 === 0);
-  for (let hour = 0; hour < 6; hour++) step(at(400, hour), unreachable());
-  step(at(401), serveMisnamed(at(401)));
-  step(at(402), pool(at(402), [{ address: ADDRESS, chain: [misnamed] }, { address: '192.0.2.11', error: 'TIMEOUT' }]));
-  return states;
-}
 
 export const fuzzStates: Fuzz = async ({ count, seed, report }) => {
   const rng = seededRandom(seed);

@@ -134,3 +134,22 @@ export function currentState(watcher: Watcher): WatchState {
   if (!watcher.state) throw new Error('no run yet');
   return watcher.state;
 }
+
+/**
+ * Every state a watcher leaves over a certificate's life, as stored (through JSON): notices undelivered and sent,
+ * stages, a failing probe, a certificate clients reject, a pool of addresses.
+ */
+export function statesOfALife(): WatchState[] {
+  const watcher = new Watcher();
+  const states: WatchState[] = [];
+  const step = (now: Date, result: CheckResult, snsUp = true) => {
+    watcher.run(now, result, { snsUp });
+    states.push(JSON.parse(JSON.stringify(currentState(watcher))) as WatchState);
+  };
+  for (let day = 350; day < 400; day += 3) step(at(day), serveLong(at(day)), day % 2 === 0);
+  for (let hour = 0; hour < 6; hour++) step(at(400, hour), unreachable());
+  step(at(401), serveMisnamed(at(401)));
+  step(at(402), pool(at(402), [{ address: ADDRESS, chain: [misnamed] }, { address: '192.0.2.11', error: 'TIMEOUT' }]));
+  step(at(403), serveLong(at(403)));
+  return states;
+}

@@ -1,24 +1,8 @@
 import { stateShapeProblems } from '../../../functions/core/escalation/state-shape';
 import type { WatchState } from '../../../functions/core/watch-state';
-import { ADDRESS, at, currentState, misnamed, pool, serveLong, serveMisnamed, unreachable, Watcher } from './harness';
+import { statesOfALife } from './harness';
 
 // The shape a damaged stored state is told by (run-watch replaces such a state instead of failing at every run).
-
-/** Every state a watcher leaves over a certificate's life: stages, notices, failures, a rejected certificate, a pool. */
-function statesOfALife(): WatchState[] {
-  const watcher = new Watcher();
-  const states: WatchState[] = [];
-  const step = (now: Date, result: Parameters<Watcher['run']>[1], snsUp = true) => {
-    watcher.run(now, result, { snsUp });
-    states.push(currentState(watcher));
-  };
-  for (let day = 350; day < 400; day += 3) step(at(day), serveLong(at(day)), day % 2 === 0);
-  for (let hour = 0; hour < 6; hour++) step(at(400, hour), unreachable());
-  step(at(401), serveMisnamed(at(401)));
-  step(at(402), pool(at(402), [{ address: ADDRESS, chain: [misnamed] }, { address: '192.0.2.11', error: 'TIMEOUT' }]));
-  step(at(403), serveLong(at(403)));
-  return states;
-}
 
 test('every state the engine writes has the shape', () => {
   const states = statesOfALife();
