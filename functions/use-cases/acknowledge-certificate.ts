@@ -1,4 +1,5 @@
-import { acknowledgeAlert, type AcknowledgeRequest } from '../core/escalation/acknowledge';
+import { AcknowledgementError, acknowledgeAlert, type AcknowledgeRequest } from '../core/escalation/acknowledge';
+import { damagedStateReason, stateShapeProblems } from '../core/escalation/state-shape';
 import type { ChangeJournalStore, StateStore } from '../core/ports';
 import type { Acknowledgement, WatchState } from '../core/watch-state';
 import { noteHandChange } from './note-hand-change';
@@ -27,6 +28,11 @@ export async function acknowledgeCertificate(
   return retryOnConflict(async () => {
     const state = await store.get(certificateId);
     if (!state) throw new UnknownCertificateError(certificateId);
+    const problems = stateShapeProblems(state);
+    if (problems !== null) {
+      const remedy = `the next run that probes it replaces it with a fresh state, or \`certwatch forget ${certificateId}\` deletes it`;
+      throw new AcknowledgementError(certificateId, 'STATE_DAMAGED', `${damagedStateReason(certificateId, problems)}: ${remedy}`);
+    }
     const outcome = acknowledgeAlert(state, request);
     return { state: await store.put(outcome.state, state.version), acknowledgement: outcome.acknowledgement };
   });

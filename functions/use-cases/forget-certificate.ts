@@ -1,4 +1,5 @@
 import { type ChangeJournalStore, type ExpectedRevision, UnreadableStateError, type StateStore } from '../core/ports';
+import { damagedStateReason, stateShapeProblems } from '../core/escalation/state-shape';
 import type { WatchState } from '../core/watch-state';
 import { UnknownCertificateError } from './acknowledge-certificate';
 import { noteHandChange } from './note-hand-change';
@@ -23,7 +24,9 @@ export async function forgetCertificate(store: StateStore, certificateId: string
     try {
       const state = await store.get(certificateId);
       if (!state) throw new UnknownCertificateError(certificateId);
-      forgotten = { state };
+      // A state of the wrong shape is deleted as the unreadable item it is (nothing of it can be told).
+      const problems = stateShapeProblems(state);
+      forgotten = problems === null ? { state } : { unreadable: damagedStateReason(certificateId, problems) };
       expected = state.version;
     } catch (error) {
       if (!(error instanceof UnreadableStateError)) throw error;

@@ -1,6 +1,7 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { VersionConflictError, type StateStore } from '../../functions/core/ports';
-import { UnknownCertificateError } from '../../functions/use-cases/acknowledge-certificate';
+import type { WatchState } from '../../functions/core/watch-state';
+import { acknowledgeCertificate, UnknownCertificateError } from '../../functions/use-cases/acknowledge-certificate';
 import { forgetCertificate } from '../../functions/use-cases/forget-certificate';
 import type { DynamoDbStateStore } from '../../functions/store/dynamodb-state-store';
 import { startDynalite, type DynaliteHarness } from '../support/dynalite';
@@ -30,6 +31,19 @@ function racedByRuns(store: DynamoDbStateStore, races: number): StateStore {
     },
   });
 }
+
+test('a state of the wrong shape is deleted as an unreadable item, saying what is wrong; ack refuses it, naming the remedy', async () => {
+  const store = await dynamo.createStore();
+  const id = 'tls:edited.example:443';
+  await store.put({ ...fullState(id), sent: null } as unknown as WatchState, 0);
+  await expect(acknowledgeCertificate(store, id, { at: new Date() })).rejects.toMatchObject({
+    name: 'AcknowledgementError',
+    reason: 'STATE_DAMAGED',
+    message: `the stored state of ${id} is not a certwatch state: sent: Invalid input: expected array, received null: the next run that probes it replaces it with a fresh state, or \`certwatch forget ${id}\` deletes it`,
+  });
+  await expect(forgetCertificate(store, id)).resolves.toStrictEqual({ unreadable: `the stored state of ${id} is not a certwatch state: sent: Invalid input: expected array, received null` });
+  expect(await store.get(id)).toBeUndefined();
+});
 
 test('deletes the state and returns it as it was', async () => {
   const store = await dynamo.createStore();

@@ -36,7 +36,7 @@ export interface AcknowledgeOutcome {
 export class AcknowledgementError extends Error {
   constructor(
     readonly certificateId: string,
-    readonly reason: 'NOTHING_TO_ACKNOWLEDGE' | 'UNTIL_NOT_AFTER_AT',
+    readonly reason: 'NOTHING_TO_ACKNOWLEDGE' | 'UNTIL_NOT_AFTER_AT' | 'STATE_DAMAGED',
     message: string,
   ) {
     super(message);
