@@ -673,7 +673,10 @@ function damageOf(state: WatchState, certificateId: string): string | null {
 
 /** What was published before a failed write still counts: it was sent (and is sent again once the claim lapses). */
 function failedSettlement(certificateId: string, previous: WatchState | undefined, error: unknown, progress: Progress): TargetOutcome {
-  const failure = error instanceof VersionConflictError ? { conflict: certificateId } : { storeFailure: { certificateId, message: (error as Error).message } };
+  // A TypeError from a stored state of the wrong shape (one a retirement read) says what is wrong with it instead.
+  const damage = previous !== undefined && (error instanceof TypeError || error instanceof RangeError) ? stateShapeProblems(previous) : null;
+  const message = damage === null ? (error as Error).message : damagedStateReason(certificateId, damage);
+  const failure = error instanceof VersionConflictError ? { conflict: certificateId } : { storeFailure: { certificateId, message } };
   return { state: previous, ...progress, ...failure };
 }
 

@@ -55,3 +55,24 @@ test('a certificate gone from the listing is retired, with one notice; a listing
   const denied = await watchInventory(config, { store, notifier, now: day(2), cloud: readers() });
   expect(denied.listingFailures).toEqual([{ certificateId: 'acm:eu-west-1', message: expect.stringContaining('AccessDenied') }]);
 });
+
+test('a stored state of the wrong shape among a listing\'s certificates is reported with what is wrong, and the inventory goes on', async () => {
+  const store = await suite.dynamo.createStore();
+  const notifier = new RecordingNotifier();
+  acm.add('eu-west-1', [{ summary: acmSummary('gone', 200, day(0)) }, { summary: acmSummary('kept', 20, day(0)) }]);
+  await watchInventory(config, { store, notifier, now: day(0), cloud: readers() });
+  notifier.take();
+  const stored = (await store.get(arn('gone')))!;
+  await store.put({ ...stored, history: 'lost', sent: 7 } as unknown as typeof stored, stored.version);
+
+  const emptied = new FakeAcm();
+  emptied.add('eu-west-1', [{ summary: acmSummary('kept', 20, day(0)) }]);
+  await acmServer.close();
+  acmServer = await startAcmHttpFake(emptied);
+  const after = await watchInventory(config, { store, notifier, now: day(1), cloud: readers() });
+  expect(after.storeFailures).toEqual([
+    { certificateId: arn('gone'), message: `the stored state of ${arn('gone')} is not a certwatch state: sent: Invalid input: expected array, received number; history: Invalid input: expected array, received string` },
+  ]);
+  expect(after.disappeared).toEqual([arn('gone')]);
+  expect(await store.get(arn('kept'))).toMatchObject({ source: 'acm', status: expect.any(String) });
+});
