@@ -30,7 +30,7 @@ export async function acknowledgeCertificate(
     if (!state) throw new UnknownCertificateError(certificateId);
     const problems = stateShapeProblems(state);
     if (problems !== null) {
-      const remedy = `the next run that probes it replaces it with a fresh state, or \`certwatch forget ${certificateId}\` deletes it`;
+      const remedy = `\`certwatch forget ${certificateId}\` deletes it, and the next run watches the certificate afresh`;
       throw new AcknowledgementError(certificateId, 'STATE_DAMAGED', `${damagedStateReason(certificateId, problems)}: ${remedy}`);
     }
     const outcome = acknowledgeAlert(state, request);

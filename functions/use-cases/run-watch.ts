@@ -380,7 +380,9 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
   requests.forEach((request, index) => {
     if (resultsOf[index] > 0) return;
     // Never probed (the run stopped first): what the store holds for it, pending notices among it, is what there is.
-    tally.settledNow('neverProbed', index, [leftAs(undefined, request.target), ...storedStatesOf(byId, request).map((state) => ({ state, sent: 0, publishFailures: [] }))]);
+    // (A state of the wrong shape among them is not: the outcome's readers would fail on it.)
+    const stored = storedStatesOf(byId, request).filter((state) => stateShapeProblems(state) === null);
+    tally.settledNow('neverProbed', index, [leftAs(undefined, request.target), ...stored.map((state) => ({ state, sent: 0, publishFailures: [] }))]);
   });
   await tally.settled();
 
@@ -555,8 +557,12 @@ async function settleListings(listing: CloudListing, byId: StoredStates, run: Ru
     if (scope.error) {
       folds.push(observe(byId.get(scope.id), { ...base(scope), certificateId: scope.id, target: scope.id, result: resultById.get(scope.id)! }));
       for (const state of stateOf(scope)) {
-        const result = resultFromLastReading(state, config.check, now);
-        if (result) folds.push(observe(state, { ...base(scope), certificateId: state.certificateId, target: state.target, result }));
+        folds.push(
+          decided(state, () => {
+            const result = resultFromLastReading(state, config.check, now);
+            return result ? observe(state, { ...base(scope), certificateId: state.certificateId, target: state.target, result }) : Promise.resolve(NOTHING_DONE);
+          }),
+        );
       }
       continue;
     }
@@ -568,13 +574,13 @@ async function settleListings(listing: CloudListing, byId: StoredStates, run: Ru
     const own = byId.get(scope.id);
     if (own && own.retiredAt === undefined) {
       taken.add(scope.id);
-      folds.push(retire(own, foldListingRecovered(own, now)));
+      folds.push(decided(own, () => retire(own, foldListingRecovered(own, now))));
     }
     const listedNow = new Set(scope.certificateIds);
     for (const state of stateOf(scope).filter((state) => !listedNow.has(state.certificateId) && !taken.has(state.certificateId))) {
       taken.add(state.certificateId);
       disappeared.push(state.certificateId);
-      folds.push(retire(state, foldDisappearance(state, config.policy, now)));
+      folds.push(decided(state, () => retire(state, foldDisappearance(state, config.policy, now))));
     }
   }
   // Retired earlier and not listed again: what they still owe is delivered, then they go.
@@ -583,6 +589,20 @@ async function settleListings(listing: CloudListing, byId: StoredStates, run: Ru
   }
   const failures = listing.scopes.flatMap((scope) => (scope.error ? [{ certificateId: scope.id, message: scope.error.message }] : []));
   return { results: listing.results, outcomes: await Promise.all(folds), failures, disappeared: disappeared.sort() };
+}
+
+const NOTHING_DONE: TargetOutcome = { sent: 0, publishFailures: [] };
+
+/**
+ * What a listing decides about a stored state, or the failure of that one certificate when deciding it throws (a
+ * stored state of the wrong shape): the rest of the run goes on.
+ */
+function decided(state: WatchState, decide: () => Promise<TargetOutcome>): Promise<TargetOutcome> {
+  try {
+    return decide();
+  } catch (error) {
+    return Promise.resolve(failedSettlement(state.certificateId, state, error, { sent: 0, publishFailures: [] }));
+  }
 }
 
 /** How a run folds an observation into a state, or retires a state, each within the store's bound. */
@@ -619,7 +639,7 @@ async function settle(previous: WatchState | undefined, input: ObservedResult, u
       // as an unreadable item is; anything else is a fault of this run, reported as such.
       const damage = from === undefined ? null : damageOf(from, input.certificateId);
       if (from === undefined || damage === null) return failedSettlement(input.certificateId, from, error, progress);
-      over = { reason: damagedStateReason(input.certificateId, damage), revision: from.version };
+      over = { reason: damagedStateReason(input.certificateId, damage, error), revision: from.version };
       from = undefined;
       continue;
     }
@@ -673,11 +693,13 @@ function damageOf(state: WatchState, certificateId: string): string | null {
 
 /** What was published before a failed write still counts: it was sent (and is sent again once the claim lapses). */
 function failedSettlement(certificateId: string, previous: WatchState | undefined, error: unknown, progress: Progress): TargetOutcome {
-  // A TypeError from a stored state of the wrong shape (one a retirement read) says what is wrong with it instead.
-  const damage = previous !== undefined && (error instanceof TypeError || error instanceof RangeError) ? stateShapeProblems(previous) : null;
-  const message = damage === null ? (error as Error).message : damagedStateReason(certificateId, damage);
+  // A stored state of the wrong shape is not handed on (the outcome's readers would fail on it too); the error it
+  // caused (a TypeError from a retirement that read it) says what is wrong with it.
+  const damage = previous === undefined ? null : stateShapeProblems(previous);
+  const caused = damage !== null && (error instanceof TypeError || error instanceof RangeError);
+  const message = caused ? damagedStateReason(certificateId, damage, error) : (error as Error).message;
   const failure = error instanceof VersionConflictError ? { conflict: certificateId } : { storeFailure: { certificateId, message } };
-  return { state: previous, ...progress, ...failure };
+  return { state: damage === null ? previous : undefined, ...progress, ...failure };
 }
 
 /** What a fold has delivered so far: kept even when a later write fails. */

@@ -39,7 +39,7 @@ test('a state of the wrong shape is deleted as an unreadable item, saying what i
   await expect(acknowledgeCertificate(store, id, { at: new Date() })).rejects.toMatchObject({
     name: 'AcknowledgementError',
     reason: 'STATE_DAMAGED',
-    message: `the stored state of ${id} is not a certwatch state: sent: Invalid input: expected array, received null: the next run that probes it replaces it with a fresh state, or \`certwatch forget ${id}\` deletes it`,
+    message: `the stored state of ${id} is not a certwatch state: sent: Invalid input: expected array, received null: \`certwatch forget ${id}\` deletes it, and the next run watches the certificate afresh`,
   });
   await expect(forgetCertificate(store, id)).resolves.toStrictEqual({ unreadable: `the stored state of ${id} is not a certwatch state: sent: Invalid input: expected array, received null` });
   expect(await store.get(id)).toBeUndefined();

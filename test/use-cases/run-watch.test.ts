@@ -156,7 +156,10 @@ test('a stored state of the wrong shape (edited by hand) is replaced by a fresh 
   expect(summary.replacedItems).toEqual([
     {
       certificateId: id,
-      message: `the stored state of ${id} is not a certwatch state: expiry.stageEnteredAt: is required; expiry.lastNotifiedAt: is required; expiry.audiencesTold: is required (and 2 more)`,
+      // what is wrong, then the error it caused (a fault of certwatch's own would show there)
+      message:
+        `the stored state of ${id} is not a certwatch state: expiry.stageEnteredAt: is required; expiry.lastNotifiedAt: is required; ` +
+        'expiry.audiencesTold: is required (and 2 more) (reading it failed: TypeError: state.pending.some is not a function)',
     },
   ]);
   const fresh = (await store.get(id))!;

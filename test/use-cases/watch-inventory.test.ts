@@ -1,4 +1,5 @@
 import { parseConfig } from '../../functions/core/config';
+import type { WatchState } from '../../functions/core/watch-state';
 import { SdkCloudReaders } from '../../functions/probes/cloud-readers';
 import { watchInventory } from '../../functions/use-cases/watch-inventory';
 import { acmSummary, DEFAULT_ACCOUNT, FakeAcm, startAcmHttpFake, type AcmHttpFake } from '../support/acm-fake';
@@ -56,23 +57,25 @@ test('a certificate gone from the listing is retired, with one notice; a listing
   expect(denied.listingFailures).toEqual([{ certificateId: 'acm:eu-west-1', message: expect.stringContaining('AccessDenied') }]);
 });
 
-test('a stored state of the wrong shape among a listing\'s certificates is reported with what is wrong, and the inventory goes on', async () => {
+test.each<[string, (state: WatchState) => unknown, string]>([
+  ['a retirement that fails on it', (state) => ({ ...state, history: 'lost', sent: 7 }), 'sent: Invalid input: expected array, received number; history: Invalid input: expected array, received string (reading it failed: TypeError: state.sent is not iterable)'],
+  // foldDisappearance itself reads the findings: it threw before any settlement, and took the whole inventory down
+  ['the disappearance decided from it', (state) => ({ ...state, certificate: { ...state.certificate, findings: null } }), 'certificate.findings: Invalid input: expected array, received null (reading it failed: TypeError:'],
+])('a stored state of the wrong shape among a listing\'s certificates (%s) is reported with what is wrong, and the inventory goes on', async (_label, damage, problem) => {
   const store = await suite.dynamo.createStore();
   const notifier = new RecordingNotifier();
   acm.add('eu-west-1', [{ summary: acmSummary('gone', 200, day(0)) }, { summary: acmSummary('kept', 20, day(0)) }]);
   await watchInventory(config, { store, notifier, now: day(0), cloud: readers() });
   notifier.take();
   const stored = (await store.get(arn('gone')))!;
-  await store.put({ ...stored, history: 'lost', sent: 7 } as unknown as typeof stored, stored.version);
+  await store.put(damage(stored) as WatchState, stored.version);
 
   const emptied = new FakeAcm();
   emptied.add('eu-west-1', [{ summary: acmSummary('kept', 20, day(0)) }]);
   await acmServer.close();
   acmServer = await startAcmHttpFake(emptied);
   const after = await watchInventory(config, { store, notifier, now: day(1), cloud: readers() });
-  expect(after.storeFailures).toEqual([
-    { certificateId: arn('gone'), message: `the stored state of ${arn('gone')} is not a certwatch state: sent: Invalid input: expected array, received number; history: Invalid input: expected array, received string` },
-  ]);
+  expect(after.storeFailures).toEqual([{ certificateId: arn('gone'), message: expect.stringContaining(`the stored state of ${arn('gone')} is not a certwatch state: ${problem}`) }]);
   expect(after.disappeared).toEqual([arn('gone')]);
   expect(await store.get(arn('kept'))).toMatchObject({ source: 'acm', status: expect.any(String) });
 });

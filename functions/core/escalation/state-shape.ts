@@ -5,7 +5,8 @@ import type { WatchState } from '../watch-state';
 // The shape of a stored WatchState, field by field as watch-state.ts declares it: what tells a damaged item (a field
 // of the wrong type, an edit by hand, another tool's write) from a bug. Only consulted once folding a stored state
 // has failed (fold.ts is not written against malformed input, and validating every state on every run would cost a
-// run of 1,000 targets tens of milliseconds): a state of the wrong shape is then replaced, as an unreadable item is.
+// run of 1,000 targets 30-80 ms): a state of the wrong shape is then replaced, as an unreadable item is. Damage the
+// fold takes in its stride is folded on; `status` and the deployed digest, which read every state, set it aside.
 // Loose objects: a field a later version adds is no damage.
 
 const text = z.string();
@@ -29,9 +30,11 @@ const acknowledgement = z.looseObject({ stage: text, at: text, until: maybeText,
 const checkError = z.looseObject({ code: text, message: text });
 const addressSeen = z.looseObject({ address: text, fingerprintSha256: maybeText, notAfter: maybeText, errorCode: maybeText });
 const digestLine = z.looseObject({ certificateId: text, target: text, status: text, acknowledged: z.boolean() });
+/** Renderers and the outbox go by a notice's kind: one they do not know fails its publish at every run. */
+const kind = z.enum(['expiry', 'recovery', 'error', 'digest']);
 const planned = z.looseObject({
   id: text,
-  kind: text,
+  kind,
   stage: text,
   audiences: z.array(text),
   certificateId: text,
@@ -53,7 +56,7 @@ const planned = z.looseObject({
   claimedAt: text.optional(),
   claimedUntil: text.optional(),
 });
-const sent = z.looseObject({ id: text, kind: text, stage: text, audiences: z.array(text), decidedAt: text, stageNow: text.optional(), sentAt: text, messageId: maybeText });
+const sent = z.looseObject({ id: text, kind, stage: text, audiences: z.array(text), decidedAt: text, stageNow: text.optional(), sentAt: text, messageId: maybeText });
 const alert = { active: z.boolean(), lastNotifiedAt: maybeText, audiencesTold: z.array(text) };
 
 const watchState = z.looseObject({
@@ -86,13 +89,18 @@ const watchState = z.looseObject({
 export function stateShapeProblems(state: WatchState): string | null {
   const parsed = watchState.safeParse(state, REPORT_INPUT);
   if (parsed.success) return null;
-  const problems = schemaProblems(parsed.error.issues, '(state)');
+  // A path may hold a key of any length (tags are free): each problem clipped.
+  const problems = schemaProblems(parsed.error.issues, '(state)').map((problem) => (problem.length > 200 ? `${problem.slice(0, 199)}…` : problem));
   return `${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`;
 }
 
-/** Why a stored state of the wrong shape is set aside or replaced, as an unreadable item's reason reads. */
-export function damagedStateReason(certificateId: string, problems: string): string {
-  return `the stored state of ${certificateId} is not a certwatch state: ${problems}`;
+/**
+ * Why a stored state of the wrong shape is set aside or replaced, as an unreadable item's reason reads; with the error
+ * it caused, when it caused one (so that a fault of certwatch's own is not hidden behind it).
+ */
+export function damagedStateReason(certificateId: string, problems: string, failure?: unknown): string {
+  const caused = failure instanceof Error ? ` (reading it failed: ${failure.name}: ${failure.message.slice(0, 200)})` : '';
+  return `the stored state of ${certificateId} is not a certwatch state: ${problems}${caused}`;
 }
 
 /**
