@@ -3,10 +3,11 @@ import { REPORT_INPUT, schemaProblems } from '../schema-problems';
 import type { WatchState } from '../watch-state';
 
 // The shape of a stored WatchState, field by field as watch-state.ts declares it: what tells a damaged item (a field
-// of the wrong type, an edit by hand, another tool's write) from a bug. Only consulted once folding a stored state
-// has failed (fold.ts is not written against malformed input, and validating every state on every run would cost a
-// run of 1,000 targets 30-80 ms): a state of the wrong shape is then replaced, as an unreadable item is. Damage the
-// fold takes in its stride is folded on; `status` and the deployed digest, which read every state, set it aside.
+// of the wrong type, an edit by hand, another tool's write) from a bug. A run consults it only once something it
+// decided from a stored state has failed (fold.ts is not written against malformed input, and checking every state
+// in every run would cost a run of 1,000 targets 30-80 ms): a state of the wrong shape is then replaced, as an
+// unreadable item is, or (retiring) reported. Damage the fold takes in its stride is folded on; `status`, the
+// deployed digest, `ack` and `forget`, which read states one by one or rarely, check each.
 // Loose objects: a field a later version adds is no damage.
 
 const text = z.string();
