@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { ConfigError, type CertwatchConfig } from '../core/config';
 import { AcknowledgementError } from '../core/escalation/acknowledge';
-import { splitByShape } from '../core/escalation/state-shape';
+import { readableStates } from '../core/escalation/state-shape';
 import { certificateIdForTarget } from '../core/certificate-id';
 import { isFileTarget } from '../core/file-target';
 import { InvalidTargetError } from '../core/target';
@@ -180,9 +180,8 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<void
     return;
   }
   try {
-    const listing = await opened.store.list();
-    const { states, damaged } = splitByShape(listing.states);
-    for (const item of [...listing.unreadable, ...damaged]) io.err(`${terminalSafe(`certwatch: skipped ${item.key}: ${item.reason}`)}\n`);
+    const { states, skipped } = readableStates(await opened.store.list());
+    for (const item of skipped) io.err(`${terminalSafe(`certwatch: skipped ${item.key}: ${item.reason}`)}\n`);
     const rows = statusReport(states, now);
     if (flags.json) {
       io.out(`${JSON.stringify(rows, null, 2)}\n`);

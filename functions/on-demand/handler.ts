@@ -6,7 +6,7 @@ import { acknowledgeCertificate } from '../use-cases/acknowledge-certificate';
 import { checkTargets } from '../use-cases/check-targets';
 import { forgetCertificate } from '../use-cases/forget-certificate';
 import { statusReport, type StatusRow } from '../use-cases/status-report';
-import { splitByShape } from '../core/escalation/state-shape';
+import { readableStates } from '../core/escalation/state-shape';
 import { parseOnDemandEvent, type OnDemandRequest } from './on-demand-event';
 
 export interface AckResponse {
@@ -77,8 +77,7 @@ async function forget(request: Request<'forget'>): Promise<ForgetResponse> {
 }
 
 async function status(): Promise<StatusRow[]> {
-  const listing = await stateStore().list();
-  const { states, damaged } = splitByShape(listing.states);
-  for (const item of [...listing.unreadable, ...damaged]) logger.warn('skipped an unreadable state item', { key: item.key, reason: item.reason });
+  const { states, skipped } = readableStates(await stateStore().list());
+  for (const item of skipped) logger.warn('skipped an unreadable state item', { key: item.key, reason: item.reason });
   return statusReport(states, new Date());
 }

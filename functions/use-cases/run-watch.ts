@@ -4,7 +4,7 @@ import type { CheckResult, Status } from '../core/check-result';
 import type { CertwatchConfig } from '../core/config';
 import { filePathOf, fileTarget, isFileTarget } from '../core/file-target';
 import { foldObservation, type FoldOutcome, type ObservedResult } from '../core/escalation/fold';
-import { damagedStateReason, splitByShape, stateShapeProblems } from '../core/escalation/state-shape';
+import { damagedStateReason, readableStates, stateShapeProblems } from '../core/escalation/state-shape';
 import { afterDelivery, isClaimable, withClaims, type Claim } from '../core/escalation/outbox';
 import { isDigestDue, planDigest } from '../core/escalation/digest';
 import { horizonOf, isBeyond } from '../core/escalation/clock';
@@ -482,14 +482,13 @@ export async function sendDigest(config: CertwatchConfig, deps: Pick<RunDependen
   const control = new RunControl(deps.deadline ?? new Date(Date.now() + DEFAULT_RUN_DEADLINE_MS));
   try {
     const { run } = runContext(config, deps, control, {});
-    const listing = await run.store.list();
     // Every state is read here (once per digest period): one of the wrong shape is set aside, not the digest.
-    const { states, damaged } = splitByShape(listing.states);
+    const { states, skipped } = readableStates(await run.store.list());
     const configured = new Set(configuredCertificateIds(config));
     const publishFailures: RunProblem[] = [];
     const current = states.filter((state) => configured.has(state.certificateId) && state.retiredAt === undefined);
     const { sent } = await deliverDigest(run, current, publishFailures, { recordRun: false });
-    return { sent, publishFailures, unreadableItems: [...listing.unreadable, ...damaged].map((item) => ({ certificateId: item.key, message: item.reason })) };
+    return { sent, publishFailures, unreadableItems: skipped.map((item) => ({ certificateId: item.key, message: item.reason })) };
   } finally {
     control.dispose();
   }

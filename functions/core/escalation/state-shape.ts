@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { REPORT_INPUT, schemaProblems } from '../schema-problems';
+import type { StateListing } from '../ports';
 import type { WatchState } from '../watch-state';
 
 // The shape of a stored WatchState, field by field as watch-state.ts declares it: what tells a damaged item (a field
@@ -105,16 +106,17 @@ export function damagedStateReason(certificateId: string, problems: string, fail
 }
 
 /**
- * A listing's states split for the readers that go through all of them (status, the deployed digest): those of the
- * right shape, and the others as unreadable items, so that one damaged state does not stop the report.
+ * A listing as the readers that go through all of it (status, the deployed digest) take it: the states of the right
+ * shape, and every item skipped with why (the unreadable ones, and states of the wrong shape), so that one damaged
+ * state does not stop the report.
  */
-export function splitByShape(states: readonly WatchState[]): { readonly states: WatchState[]; readonly damaged: { readonly key: string; readonly reason: string }[] } {
-  const wellShaped: WatchState[] = [];
-  const damaged: { key: string; reason: string }[] = [];
-  for (const state of states) {
+export function readableStates(listing: StateListing): { readonly states: WatchState[]; readonly skipped: { readonly key: string; readonly reason: string }[] } {
+  const states: WatchState[] = [];
+  const skipped = listing.unreadable.map(({ key, reason }) => ({ key, reason }));
+  for (const state of listing.states) {
     const problems = stateShapeProblems(state);
-    if (problems === null) wellShaped.push(state);
-    else damaged.push({ key: String(state.certificateId), reason: damagedStateReason(String(state.certificateId), problems) });
+    if (problems === null) states.push(state);
+    else skipped.push({ key: String(state.certificateId), reason: damagedStateReason(String(state.certificateId), problems) });
   }
-  return { states: wellShaped, damaged };
+  return { states, skipped };
 }
