@@ -5,7 +5,9 @@
 // from `npm run build:types` (tsc, into dist/types/, which this build leaves in place), which `prepare` runs too.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,8 +18,6 @@ const outdir = join(repo, 'dist');
 const ENTRIES = {
   // The CLI.
   cli: 'functions/cli/main.ts',
-  // The local store's server thread, which the CLI starts from beside itself (cli/local-store/embedded-dynamodb.ts).
-  'local-store-thread': 'functions/cli/local-store/server-thread.ts',
   // The package's main entry: `import { CertWatch } from 'certwatch'` in a CDK app (aws-cdk-lib from the app's own
   // node_modules). The Lambda handlers are not built here: the construct bundles them from functions/ at synth.
   index: 'infra/index.ts',
@@ -82,6 +82,79 @@ await build({
   logLevel: 'warning',
   banner: { js: "\"use strict\";" },
 });
+
+/**
+ * dynalite loads its actions and their validations by name (`require('./actions/' + action)`), which esbuild bundles
+ * as every file of the folder but looks up with the name as written, without `.js`: the name gets its extension here.
+ * Should dynalite load them otherwise, the build stops here, saying so.
+ */
+function dynaliteActionsByFileName() {
+  const loads = ["require('./actions/' + action)", "require('./validations/' + action)"];
+  return {
+    name: 'dynalite-actions-by-file-name',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]node_modules[\\/]dynalite[\\/]index\.js$/ }, ({ path }) => {
+        let source = readFileSync(path, 'utf8');
+        for (const load of loads) {
+          if (!source.includes(load)) throw new Error(`dynalite no longer loads its modules with ${load}: update scripts/build.mjs`);
+          source = source.replace(load, `${load.slice(0, -1)} + '.js')`);
+        }
+        return { contents: source, loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * The server thread sets the `Level` dynalite will open (server-thread.ts): its `level` must be dynalite's, wherever
+ * npm put either.
+ */
+function levelAsDynaliteResolvesIt() {
+  const dynaliteDir = dirname(createRequire(join(repo, 'package.json')).resolve('dynalite/package.json'));
+  return {
+    name: 'level-as-dynalite-resolves-it',
+    setup(build) {
+      build.onResolve({ filter: /^level$/ }, (args) => (args.resolveDir === dynaliteDir ? undefined : build.resolve('level', { kind: args.kind, resolveDir: dynaliteDir })));
+    },
+  };
+}
+
+// The local store's server thread, which the CLI starts beside itself (cli/local-store/embedded-dynamodb.ts): a bundle
+// of its own with dynalite and the AWS SDK in it, compiled from V8's code cache (about 100 ms of CPU on the thread at
+// every run, as node_modules: some 120 files found, read and compiled one by one). LevelDB's native module stays in
+// node_modules (node-gyp-build finds its binary beside its own files).
+await build({
+  entryPoints: { 'local-store-thread': join(repo, 'functions/cli/local-store/server-thread.ts') },
+  outdir,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external: ['classic-level'],
+  plugins: [dynaliteActionsByFileName(), levelAsDynaliteResolvesIt()],
+  sourcemap: 'linked',
+  sourcesContent: false,
+  logLevel: 'warning',
+  banner: { js: "\"use strict\";" },
+});
+
+// V8's code cache of the store thread's bundle: what two runs compile on the thread (a first run's creates, a second
+// run's updates), made by the Node that will run it. Two runs of one target, a certificate file that is not there: no
+// network, one state created, then updated.
+const scratch = mkdtempSync(join(tmpdir(), 'certwatch-build-'));
+try {
+  const config = join(scratch, 'certwatch.config.json');
+  writeFileSync(config, JSON.stringify({ targets: [`file://${join(scratch, 'absent.pem')}`], audiences: { owners: { emails: ['owners@example.com'] }, oncall: { emails: ['oncall@example.com'] } } }));
+  for (const round of [1, 2]) {
+    const run = spawnSync(process.execPath, [join(repo, 'bin', 'certwatch.js'), 'run', '--config', config, '--store', join(scratch, 'store'), '--notify', `file:${join(scratch, 'notifications.jsonl')}`, '--json'], {
+      env: { ...process.env, CERTWATCH_WRITE_STORE_CODE_CACHE: '1', CERTWATCH_WRITE_CODE_CACHE: '', CERTWATCH_DEBUG: '' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    if (run.status !== 0 || !existsSync(join(outdir, 'local-store-thread.js.cache'))) throw new Error(`writing the store thread's code cache: \`certwatch run\` (${round} of 2) exited with ${run.error?.message ?? run.status ?? run.signal}`);
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
 
 // V8's code cache of the CLI's bundle, for bin/certwatch.js: what `certwatch --help` compiles (the bundle's top level,
 // commander, every command's definition), made by the Node that will run it. Without it the CLI still runs, compiling

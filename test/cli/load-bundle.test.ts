@@ -96,3 +96,18 @@ test("the build's cache of the CLI is one this Node takes, and --help reads the 
   expect(cached).toContain('Usage: certwatch [options] [command]');
   expect(execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8', env: { ...process.env, CERTWATCH_DEBUG: '1' } })).toBe(cached);
 });
+
+test("the build's cache of the local store's thread is one this Node takes, for that bundle's source", () => {
+  // The thread's bundle runs only as a worker (the store's server): V8 is asked to compile it from the cache, not run it.
+  const program = `
+    const { readFileSync } = require('node:fs');
+    const Module = require('node:module');
+    const vm = require('node:vm');
+    const { crc32 } = require('node:zlib');
+    const file = ${JSON.stringify(join(repo, 'dist', 'local-store-thread.js'))};
+    const source = readFileSync(file);
+    const cache = readFileSync(file + '.cache');
+    const script = new vm.Script(Module.wrap(source.toString('utf8')), { filename: file, cachedData: cache.subarray(4) });
+    process.stdout.write(JSON.stringify({ crc: cache.readUInt32BE(0) === crc32(source), rejected: script.cachedDataRejected }));`;
+  expect(JSON.parse(execFileSync(process.execPath, ['-e', program], { encoding: 'utf8' }))).toEqual({ crc: true, rejected: false });
+});

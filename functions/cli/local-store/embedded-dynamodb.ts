@@ -121,9 +121,9 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
     preloadStateStore: options.preloadStateStore ?? false,
     niceness: Math.min(19, Math.max(0, Math.trunc(options.niceness ?? DEFAULT_NICENESS))),
   };
-  const { file, execArgv } = serverThreadModule();
+  const { file, eval: isCode, execArgv } = serverThreadModule();
   // The caller's environment as its code sees it (AWS_* settings for the SDK on the thread).
-  const worker = new Worker(file, { workerData, execArgv, env: { ...process.env } });
+  const worker = new Worker(file, { workerData, execArgv, eval: isCode, env: { ...process.env } });
   let exited = false;
   let died: Error | undefined;
   worker.once('exit', () => (exited = true));
@@ -181,10 +181,23 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
 
 /**
  * The server thread's module (server-thread.ts), and how to start it: built, the CLI's bundle has it beside itself as
- * local-store-thread.js; from the TypeScript sources (jest, tsx), the thread loads them through tsx's CommonJS hook.
+ * local-store-thread.js, which the thread compiles from V8's code cache beside it (bin/load-bundle.js, as the bin does
+ * the CLI's; the build makes the cache with CERTWATCH_WRITE_STORE_CODE_CACHE set: the thread writes it as it is told
+ * to close, having served a run); from the TypeScript sources (jest, tsx), the thread loads them through tsx's
+ * CommonJS hook.
  */
-function serverThreadModule(): { readonly file: string; readonly execArgv?: string[] } {
-  if (__filename.endsWith('.js')) return { file: join(__dirname, 'local-store-thread.js') };
+function serverThreadModule(): { readonly file: string; readonly eval?: true; readonly execArgv?: string[] } {
+  if (__filename.endsWith('.js')) {
+    const file = join(__dirname, 'local-store-thread.js');
+    // Stack traces mapped to the TypeScript (node --enable-source-maps) need Node's own loader.
+    if (process.env.CERTWATCH_DEBUG) return { file };
+    const loader = join(__dirname, '..', 'bin', 'load-bundle.js');
+    const cache = `${file}.cache`;
+    const writeCache = process.env.CERTWATCH_WRITE_STORE_CODE_CACHE
+      ? `require('node:worker_threads').parentPort.on('message', (m) => { if (m === 'close') writeCodeCache(loaded, ${JSON.stringify(cache)}); });`
+      : '';
+    return { file: `const { loadBundle, writeCodeCache } = require(${JSON.stringify(loader)}); const loaded = loadBundle(${JSON.stringify(file)}, ${JSON.stringify(cache)}); ${writeCache}`, eval: true };
+  }
   // Only tsx's hook: the caller's own flags (a tsx loader among them) are not the thread's.
   return { file: join(__dirname, 'server-thread.ts'), execArgv: ['--require', require.resolve('tsx/cjs')] };
 }

@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
 import { getPriority, setPriority } from 'node:os';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type dynalite from 'dynalite';
@@ -52,7 +51,7 @@ export type ServerThreadRequest = { readonly serveStateStore: { readonly port: M
 
 /** The part of dynalite's LevelDB module the thread uses. */
 interface LevelModule {
-  readonly Level: LevelConstructor;
+  Level: LevelConstructor;
 }
 
 /** How dynalite opens a directory (db/index.js): the database handed to it must be opened the same way. */
@@ -64,8 +63,6 @@ type StoreServer = { readonly serve: typeof StoreThreadServer.serveStateStore } 
 if (!parentPort) throw new Error("server-thread.ts runs as the embedded store's worker thread (see embedded-dynamodb.ts)");
 const parent = parentPort;
 const { path, create, awaitOpen, preloadStateStore, niceness } = workerData as ServerThreadData;
-const dynalitePath = require.resolve('dynalite');
-const fromDynalite = createRequire(dynalitePath);
 let server: Server | null = null;
 let storeServer: StoreServer | null = null;
 /** Settles true on `open`, false on a `close` that comes first. */
@@ -138,17 +135,17 @@ async function start(): Promise<void> {
  * database reads synchronously (sync-read-level.ts): this thread is the store's alone.
  */
 function shareLevelDatabases(): (directory: string) => LevelDatabase {
-  const levelPath = fromDynalite.resolve('level');
-  const levelModule = fromDynalite(levelPath) as LevelModule;
+  // The module dynalite loads: built, the thread's bundle resolves `level` for every importer as dynalite does
+  // (scripts/build.mjs); from the sources, npm installs one `level` (package-lock.json), which both resolve.
+  const levelModule = require('level') as LevelModule;
+  const { Level } = levelModule;
   const shared = new Map<string, LevelDatabase>();
   function SharedLevel(directory: string, options: { valueEncoding: string }): LevelDatabase {
     const database = options?.valueEncoding === DYNALITE_LEVEL_OPTIONS.valueEncoding ? shared.get(directory) : undefined;
-    return database ?? new levelModule.Level(directory, options);
+    return database ?? new Level(directory, options);
   }
-  const cached = fromDynalite.cache[levelPath];
-  if (!cached) throw new Error(`the level module (${levelPath}) is not in the module cache`);
-  cached.exports = { ...levelModule, Level: SharedLevel };
-  const DynaliteLevel = readingSynchronously(levelModule.Level);
+  levelModule.Level = SharedLevel as unknown as LevelConstructor;
+  const DynaliteLevel = readingSynchronously(Level);
   return (directory) => {
     const database = new DynaliteLevel(directory, DYNALITE_LEVEL_OPTIONS);
     shared.set(directory, database);
@@ -157,7 +154,7 @@ function shareLevelDatabases(): (directory: string) => LevelDatabase {
 }
 
 function loadDynalite(): typeof dynalite {
-  return fromDynalite(dynalitePath) as typeof dynalite;
+  return require('dynalite') as typeof dynalite;
 }
 
 /**
