@@ -17,7 +17,7 @@ const { loadBundle, writeCodeCache } = require('./load-bundle');
 
 // Built JavaScript (npm ci builds it: npm run build); no TypeScript is compiled at start-up.
 const CLI_FILE = join(__dirname, '..', 'dist', 'cli.js');
-// V8's code cache of the CLI's bundle, written by the build (scripts/build.mjs runs `--help` with
+// V8's code cache of the CLI's bundle, written by the build (scripts/build.mjs runs a few commands with
 // CERTWATCH_WRITE_CODE_CACHE set): compiled from it, `certwatch --help` starts about 12 ms sooner.
 const CODE_CACHE_FILE = `${CLI_FILE}.cache`;
 

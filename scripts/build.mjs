@@ -7,7 +7,9 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
+import { rootCertificates } from 'node:tls';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -138,27 +140,32 @@ await build({
   banner: { js: "\"use strict\";" },
 });
 
-// V8's code cache of the store thread's bundle: what two runs compile on the thread (a first run's creates, a second
-// run's updates), made by the Node that will run it. Two runs of one target, a certificate file that is not there: no
-// network, one state created, then updated.
+// V8's code caches of the two bundles, made by the Node that will run them: what the commands compile, so that a
+// command compiles only what these did not reach (without a cache each still runs, compiling from source). Each
+// process below loads the caches the one before it wrote and writes them again with what it compiled besides (the
+// bin: dist/cli.js.cache; the store's thread: dist/local-store-thread.js.cache, as it is told to close). Offline and
+// deterministic: the targets are certificate files, one of Node's own root certificates (the one that lasts longest,
+// so that nothing is due) and one that is not there; two runs, so that the store's thread creates its states, then
+// updates them; a check; `--help` last, whose output is every command's definition.
 const scratch = mkdtempSync(join(tmpdir(), 'certwatch-build-'));
 try {
+  const root = rootCertificates.map((pem) => ({ pem, notAfter: Date.parse(new X509Certificate(pem).validTo) })).sort((a, b) => b.notAfter - a.notAfter)[0].pem;
+  writeFileSync(join(scratch, 'root.pem'), root);
+  const targets = [`file://${join(scratch, 'root.pem')}`, `file://${join(scratch, 'absent.pem')}`];
   const config = join(scratch, 'certwatch.config.json');
-  writeFileSync(config, JSON.stringify({ targets: [`file://${join(scratch, 'absent.pem')}`], audiences: { owners: { emails: ['owners@example.com'] }, oncall: { emails: ['oncall@example.com'] } } }));
-  for (const round of [1, 2]) {
-    const run = spawnSync(process.execPath, [join(repo, 'bin', 'certwatch.js'), 'run', '--config', config, '--store', join(scratch, 'store'), '--notify', `file:${join(scratch, 'notifications.jsonl')}`, '--json'], {
-      env: { ...process.env, CERTWATCH_WRITE_STORE_CODE_CACHE: '1', CERTWATCH_WRITE_CODE_CACHE: '', CERTWATCH_DEBUG: '' },
+  writeFileSync(config, JSON.stringify({ targets, audiences: { owners: { emails: ['owners@example.com'] }, oncall: { emails: ['oncall@example.com'] } } }));
+  const run = ['run', '--config', config, '--store', join(scratch, 'store'), '--notify', `file:${join(scratch, 'notifications.jsonl')}`, '--json'];
+  // Exit statuses: a run 0 (its targets' errors are alerts); check 3 (an error among its results: the absent file).
+  for (const [args, status] of [[run, 0], [run, 0], [['check', '--json', ...targets], 3], [['--help'], 0]]) {
+    const command = spawnSync(process.execPath, [join(repo, 'bin', 'certwatch.js'), ...args], {
+      env: { ...process.env, CERTWATCH_WRITE_CODE_CACHE: '1', CERTWATCH_WRITE_STORE_CODE_CACHE: '1', CERTWATCH_DEBUG: '' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    if (run.status !== 0 || !existsSync(join(outdir, 'local-store-thread.js.cache'))) throw new Error(`writing the store thread's code cache: \`certwatch run\` (${round} of 2) exited with ${run.error?.message ?? run.status ?? run.signal}`);
+    if (command.status !== status) throw new Error(`writing the code caches: \`certwatch ${args[0]}\` exited with ${command.error?.message ?? command.status ?? command.signal}, not ${status}`);
+  }
+  for (const cache of ['cli.js.cache', 'local-store-thread.js.cache']) {
+    if (!existsSync(join(outdir, cache))) throw new Error(`writing the code caches: no ${cache} written`);
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
-
-// V8's code cache of the CLI's bundle, for bin/certwatch.js: what `certwatch --help` compiles (the bundle's top level,
-// commander, every command's definition), made by the Node that will run it. Without it the CLI still runs, compiling
-// the bundle from source (about 12 ms more at each start).
-const help = spawnSync(process.execPath, [join(repo, 'bin', 'certwatch.js'), '--help'], { env: { ...process.env, CERTWATCH_WRITE_CODE_CACHE: '1', CERTWATCH_DEBUG: '' }, stdio: ['ignore', 'ignore', 'inherit'] });
-if (help.status !== 0) throw new Error(`writing the CLI's code cache: \`certwatch --help\` exited with ${help.status ?? help.signal}`);
-

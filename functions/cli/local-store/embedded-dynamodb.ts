@@ -182,8 +182,8 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
 /**
  * The server thread's module (server-thread.ts), and how to start it: built, the CLI's bundle has it beside itself as
  * local-store-thread.js, which the thread compiles from V8's code cache beside it (bin/load-bundle.js, as the bin does
- * the CLI's; the build makes the cache with CERTWATCH_WRITE_STORE_CODE_CACHE set: the thread writes it as it is told
- * to close, having served a run); from the TypeScript sources (jest, tsx), the thread loads them through tsx's
+ * the CLI's; the build makes the cache with runs that set CERTWATCH_WRITE_STORE_CODE_CACHE: the thread writes it as it
+ * is told to close, having served the run); from the TypeScript sources (jest, tsx), the thread loads them through tsx's
  * CommonJS hook.
  */
 function serverThreadModule(): { readonly file: string; readonly eval?: true; readonly execArgv?: string[] } {
