@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
+import { onAbort } from '../core/abort-listeners';
 import type { CertificateInfo } from '../core/certificate';
 import { parseCertificate } from '../core/certificate-parser';
 import type { ChainProblem, Observation } from '../core/check-result';
@@ -125,12 +126,12 @@ function secure(socket: tls.TLSSocket, target: Target): Promise<tls.TLSSocket> {
 async function withDeadline<T>(timeoutMs: number, signal: AbortSignal | undefined, target: Target, work: (track: (socket: net.Socket) => void) => Promise<T>): Promise<T> {
   const sockets: net.Socket[] = [];
   let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
+  let stopListening: (() => void) | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new ProbeError('TIMEOUT', `${target.target}: no complete TLS handshake within ${timeoutMs} ms`)), timeoutMs);
-    onAbort = () => reject(new ProbeError('TIMEOUT', `${target.target}: the run stopped before the TLS handshake completed`));
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
+    const stopped = () => reject(new ProbeError('TIMEOUT', `${target.target}: the run stopped before the TLS handshake completed`));
+    if (signal?.aborted) stopped();
+    else if (signal) stopListening = onAbort(signal, stopped);
   });
   const task = work((socket) => sockets.push(socket));
   try {
@@ -141,7 +142,7 @@ async function withDeadline<T>(timeoutMs: number, signal: AbortSignal | undefine
     throw toProbeError(error, target.target);
   } finally {
     clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    stopListening?.();
   }
 }
 

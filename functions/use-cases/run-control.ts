@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { onAbort } from '../core/abort-listeners';
 import { NoAnswerError, type Notifier, type StateStore } from '../core/ports';
 
 // What bounds one run in time: a deadline after which it starts no more work, an early stop (a signal), a wrap-up
@@ -147,15 +148,14 @@ function untilAborted<T>(dependency: string, signal: AbortSignal, work: Promise<
     return Promise.reject(new RunTimeUpError(dependency));
   }
   return new Promise<T>((resolve, reject) => {
-    const abandon = () => reject(new RunTimeUpError(dependency));
-    signal.addEventListener('abort', abandon, { once: true });
+    const stopListening = onAbort(signal, () => reject(new RunTimeUpError(dependency)));
     work.then(
       (value) => {
-        signal.removeEventListener('abort', abandon);
+        stopListening();
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', abandon);
+        stopListening();
         reject(error as Error);
       },
     );

@@ -1,3 +1,4 @@
+import { onAbort } from '../core/abort-listeners';
 import type { CheckResult, Status } from '../core/check-result';
 import type { CertwatchConfig } from '../core/config';
 import { needsAttention } from '../core/escalation/digest';
@@ -113,13 +114,14 @@ export class RunOutcomes {
   backlog(limit: number, signal: AbortSignal): Promise<void> | undefined {
     if (this.inFlight.size <= limit || signal.aborted) return undefined;
     return new Promise<void>((resolve) => {
+      let stopListening = () => undefined as void;
       const waiter = () => {
-        signal.removeEventListener('abort', waiter);
+        stopListening();
         this.waiters.delete(waiter);
         resolve();
       };
       this.waiters.set(waiter, limit);
-      signal.addEventListener('abort', waiter, { once: true });
+      stopListening = onAbort(signal, waiter);
     });
   }
 
