@@ -80,7 +80,7 @@ export class TlsProbe implements CertificateProbe {
 /**
  * Once a chain verifies, Node reads it whole as objects (`getPeerCertificate(true)`: names, three fingerprints and a
  * copy of each DER, about a third of a probe's CPU) only to hand it to `checkServerIdentity`, which the probe answers
- * itself from the chain it reads more cheaply (readServedChain). Until the handshake is done the socket gives Node
+ * itself from the chain it reads (readServedChain): read once, not twice. Until the handshake is done the socket gives Node
  * nothing to build; readObservation puts the method back before reading anything. Should Node stop asking, this costs
  * nothing; the probe's own reading never depends on it.
  */
@@ -184,99 +184,13 @@ interface ServedChain {
 }
 
 /**
- * The chain Node's `getPeerCertificate(true)` gives, read more cheaply: the served certificates as `X509Certificate`s
- * (`getPeerX509Certificate()` and its `issuerCertificate` links, in the order served: no names, fingerprints and DER
- * copies built for nothing), walked as Node walks them (nodeChainWalk), then the trust store's issuers of the last one
- * (TrustStore.storeIssuerOf), as Node adds them. Node 20's `getPeerX509Certificate()` takes the leaf out of the
- * connection's chain, so each socket's chain is read this once.
+ * The served chain as Node reads it (`getPeerCertificate(true)`): leaf first, each followed by its issuer, until one
+ * repeats (Node walks the served certificates, then adds the trust store's issuers of the last one). Not through
+ * `getPeerX509Certificate()` and its `issuerCertificate` links, which would cost less CPU but which, in Node 20, leak
+ * every served certificate after the leaf (it takes them out of the connection's chain without freeing them): about
+ * 8 KB a handshake, 600 MB over a check of 100,000 targets (`npm run bench:memory`), without end in a warm Lambda.
  */
-function readServedChain(socket: tls.TLSSocket, trust: TrustStore): ServedChain | undefined {
-  // The first chain a store is asked about is Node's own reading (taken first: the X509 reading below spoils it), which
-  // tells the store's issuers of its last certificate: a one-target check never parses the store's roots.
-  const nodeReading = trust.knowsStoreIssuers ? undefined : legacyChain(socket);
-  const leaf = socket.getPeerX509Certificate();
-  if (!leaf) return nodeReading;
-  const served: X509Certificate[] = [leaf];
-  for (let next = leaf.issuerCertificate; next !== undefined && served.length < MAX_SERVED; next = next.issuerCertificate) served.push(next);
-  const chain = nodeChainWalk(served);
-  if (nodeReading) {
-    const walked = nodeReading.certificates.slice(0, chain.length).map((cert) => cert.fingerprint256);
-    if (walked.join() === chain.map((cert) => cert.fingerprint256).join()) {
-      trust.rememberStoreIssuers(chain[chain.length - 1], nodeReading.certificates.slice(chain.length).map((cert) => new X509Certificate(cert.raw)));
-    }
-    return nodeReading;
-  }
-  for (let last = chain[chain.length - 1]; !last.checkIssued(last) && chain.length < MAX_SERVED; ) {
-    const issuer = trust.storeIssuerOf(last);
-    if (issuer === undefined) break;
-    chain.push(issuer);
-    if (issuer.fingerprint256 === last.fingerprint256) break;
-    last = issuer;
-  }
-  // As Node's chain is read (a self-issued root points at itself): up to the first certificate already in it.
-  const seen = new Set<string>();
-  const certificates = chain.filter((cert, index) => {
-    if (seen.size < index || seen.has(cert.fingerprint256)) return false;
-    seen.add(cert.fingerprint256);
-    return true;
-  });
-  const subjectaltname = leaf.subjectAltName;
-  // Node matches the subject's common name only for a certificate that names no DNS name: read (as Node reads it) then.
-  const identity = subjectaltname !== undefined && DNS_NAME.test(subjectaltname) ? { subjectaltname, subject: {} } : { subjectaltname, subject: subjectFields(leaf.subject) };
-  return { certificates, identity: identity as tls.PeerCertificate };
-}
-
-/** Served certificates beyond these are not read (Node would walk them; no real chain comes close). */
-const MAX_SERVED = 32;
-
-const DNS_NAME = /(?:^|, )DNS:/;
-
-/**
- * Node's walk of a served chain (AddIssuerChainToObject, Node 20): from the leaf, each step takes the first certificate
- * left that issued the last one taken, and removes it; it also stops when the one taken was the last of those left
- * (Node compares its index with the shortened count). In a chain served in order, that is every certificate.
- */
-export function nodeChainWalk<T extends Pick<X509Certificate, 'checkIssued'>>(served: readonly T[]): T[] {
-  const chain = [served[0]];
-  const left = served.slice(1);
-  let last = served[0];
-  for (;;) {
-    let index = 0;
-    for (; index < left.length; index++) {
-      if (!last.checkIssued(left[index] as unknown as X509Certificate)) continue;
-      last = left.splice(index, 1)[0];
-      chain.push(last);
-      break;
-    }
-    if (index === left.length) return chain;
-  }
-}
-
-/**
- * A subject as Node's legacy certificate object has it, for the common-name match: each attribute, a repeated one as a
- * list, its value unescaped (`X509Certificate.subject` is one line per attribute, escaped as RFC 2253 says).
- */
-export function subjectFields(subject: string): Record<string, string | string[]> {
-  const fields: Record<string, string | string[]> = {};
-  for (const attribute of subject.split(/\n|(?<!\\) \+ /)) {
-    const at = attribute.search(/(?<!\\)=/);
-    if (at <= 0) continue;
-    const key = attribute.slice(0, at);
-    const value = unescapeDn(attribute.slice(at + 1));
-    const before = fields[key];
-    fields[key] = before === undefined ? value : [...(Array.isArray(before) ? before : [before]), value];
-  }
-  return fields;
-}
-
-/** `\,` is `,` and `\0A` the byte 0x0A (UTF-8 sequences among them put back together). */
-function unescapeDn(text: string): string {
-  if (!text.includes('\\')) return text;
-  return text.replace(/(?:\\[0-9A-Fa-f]{2})+|\\([^])/g, (escaped: string, single: string | undefined) => single ?? Buffer.from(escaped.replace(/\\/g, ''), 'hex').toString('utf8'));
-}
-
-/** Node's own reading of the chain (`getPeerCertificate(true)`): leaf first, each followed by its issuer, until one repeats. */
-function legacyChain(socket: tls.TLSSocket): ServedChain | undefined {
+function readServedChain(socket: tls.TLSSocket): ServedChain | undefined {
   const peer = socket.getPeerCertificate(true);
   if (!peer || !peer.raw) return undefined;
   const certificates: tls.PeerCertificate[] = [];
@@ -291,7 +205,7 @@ function legacyChain(socket: tls.TLSSocket): ServedChain | undefined {
 /** What the handshake showed: the served chain (parsed), whether it leads to a trust anchor, whether it covers the name. */
 function readObservation(socket: tls.TLSSocket, target: Target, trust: TrustStore, parsed: ParsedCertificates): Observation {
   restoreChainRead(socket);
-  const read = readServedChain(socket, trust);
+  const read = readServedChain(socket);
   if (!read) throw new ProbeError('PROTOCOL_ERROR', `${target.target}: the server sent no certificate`);
   const served = read.certificates;
   const chain = served.map((cert) => parsed.describe(cert));

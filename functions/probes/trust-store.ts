@@ -72,7 +72,6 @@ export class TrustStore {
   private anchorsBySubject: Map<string, X509Certificate[]> | undefined;
   private anchorFingerprints: Set<string> | undefined;
   private readonly verifiedPairs = new Map<string, boolean>();
-  private readonly storeIssuers = new Map<string, X509Certificate | null>();
   private caFilesBySubject: Map<string, X509Certificate[]> | undefined;
 
   private constructor(extraPems: string[]) {
@@ -133,39 +132,6 @@ export class TrustStore {
     return { path, problem: 'CHAIN_INVALID' };
   }
 
-  /**
-   * The certificate of this store that Node puts after `cert` when it reads a served chain (SSL_CTX_get_issuer: one
-   * with `cert`'s issuer as subject that issued it, the first valid now, else the one that expired last); the CA files
-   * are looked at before the roots of Node and NODE_EXTRA_CA_CERTS. Kept per certificate.
-   */
-  storeIssuerOf(cert: X509Certificate): X509Certificate | undefined {
-    let issuer = this.storeIssuers.get(cert.fingerprint256);
-    if (issuer === undefined) {
-      issuer = issuerAmong(cert, this.caFileAnchors().get(cert.issuer)) ?? issuerAmong(cert, this.anchors().get(cert.issuer)) ?? null;
-      this.rememberStoreIssuer(cert.fingerprint256, issuer);
-    }
-    return issuer ?? undefined;
-  }
-
-  /** Whether storeIssuerOf has been told, or has found, any answer yet. */
-  get knowsStoreIssuers(): boolean {
-    return this.storeIssuers.size > 0;
-  }
-
-  /**
-   * What Node put after the served certificate `last` in a chain it read: the store's issuers, in order (none: the
-   * store holds no issuer of it). Remembered for storeIssuerOf, each certificate of the run leading to the next.
-   */
-  rememberStoreIssuers(last: X509Certificate, issuers: readonly X509Certificate[]): void {
-    [last, ...issuers].forEach((cert, index) => {
-      if (index < issuers.length || !cert.checkIssued(cert)) this.rememberStoreIssuer(cert.fingerprint256, issuers[index] ?? null);
-    });
-  }
-
-  private rememberStoreIssuer(certificate: string, issuer: X509Certificate | null): void {
-    setBounded(this.storeIssuers, certificate, issuer, MAX_VERIFIED_PAIRS);
-  }
-
   /** Signature checks remembered by pair: bundles and chains repeat the same intermediate and root over and over. */
   private issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
     try {
@@ -223,20 +189,6 @@ function bySubject(certs: readonly X509Certificate[]): Map<string, X509Certifica
   const map = new Map<string, X509Certificate[]>();
   for (const cert of certs) map.set(cert.subject, [...(map.get(cert.subject) ?? []), cert]);
   return map;
-}
-
-/** As OpenSSL picks an issuer among a store's certificates (X509_STORE_CTX_get1_issuer): valid now first, else the latest. */
-function issuerAmong(cert: X509Certificate, candidates: readonly X509Certificate[] | undefined): X509Certificate | undefined {
-  const issuers = (candidates ?? []).filter((candidate) => {
-    try {
-      return cert.checkIssued(candidate);
-    } catch {
-      return false;
-    }
-  });
-  const now = Date.now();
-  const validNow = issuers.find((issuer) => Date.parse(issuer.validFrom) <= now && now <= Date.parse(issuer.validTo));
-  return validNow ?? issuers.reduce<X509Certificate | undefined>((latest, issuer) => (latest === undefined || Date.parse(issuer.validTo) > Date.parse(latest.validTo) ? issuer : latest), undefined);
 }
 
 function verifiesWith(cert: X509Certificate, issuer: X509Certificate): boolean {

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHECK_DEFAULTS } from '../../functions/core/check-settings';
 import { parseTarget } from '../../functions/core/target';
-import { subjectFields, TlsProbe } from '../../functions/probes/tls-probe';
+import { TlsProbe } from '../../functions/probes/tls-probe';
 import { issue, type Issued } from '../support/pki';
 import { startTlsServer, type RunningServer } from '../support/servers';
 
-// Tier 2: the probe reads a served chain without Node's getPeerCertificate(true) (which builds names, fingerprints and
-// copies it has no use for). What it reports must be what that call gives: the same certificates in the same order
-// (Node's walk of the served certificates, then the trust store's issuers of the last one), and the same verdict on
-// the name, whatever the server sends and whatever the store holds.
+// Tier 2: the chain the probe reports is the one Node reads on a connection with the same trust: the same certificates
+// in the same order (Node's walk of the served certificates, then the trust store's issuers of the last one), and the
+// same verdict on the name, whatever the server sends and whatever the store holds; read through
+// getPeerCertificate(true), never getPeerX509Certificate() (which, in Node 20, leaks the served intermediates).
 
 const dir = mkdtempSync(join(tmpdir(), 'certwatch-served-chain-'));
 const servers: RunningServer[] = [];
@@ -35,9 +35,9 @@ async function nodeReading(port: number, servername: string, ca: readonly string
 }
 
 /**
- * The probe's readings of one server, each of which must be Node's: a probe's first chain for a trust store is read by
- * Node itself (and tells the store's issuers of its last certificate); its second, the same chain, by the probe's own
- * walk with what the first told; and a probe that first read an unrelated chain finds the store's issuers itself.
+ * The probe's readings of one server, each of which must be Node's: a probe's first chain for a trust store, the same
+ * chain again, and the chain of a probe that first read an unrelated one (nothing a reading leaves behind changes the
+ * next).
  */
 async function probeReadings(port: number, servername: string, ca: readonly string[]): Promise<Record<string, { chain: string[]; identity: string | null }>> {
   const caFiles = ca.length > 0 ? [join(dir, `ca-${port}.pem`)] : [];
@@ -66,7 +66,7 @@ let i1: Issued;
 let i2: Issued;
 let unrelated: Issued;
 let crossSigned: Issued;
-/** A chain no store here can complete: what a probe reads first, so that its next chains are read by its own walk. */
+/** A chain no store here can complete: what a probe reads first in probeReadings' third reading. */
 let primer: RunningServer;
 
 beforeAll(async () => {
@@ -141,7 +141,19 @@ describe('the name is checked as Node checks it', () => {
   }
 });
 
-test("a subject is read as Node's legacy object has it: attributes, repeated ones as a list, escapes undone", () => {
-  expect(subjectFields('C=FR\nO=Acme \\+ Co\nCN=a\\,b.test\nCN=\\C3\\A9t\\C3\\A9.test')).toEqual({ C: 'FR', O: 'Acme + Co', CN: ['a,b.test', 'été.test'] });
-  expect(subjectFields('CN=x.test + O=y')).toEqual({ CN: 'x.test', O: 'y' });
+test('the chain is never read through getPeerX509Certificate(), which leaks every served certificate after the leaf in Node 20', async () => {
+  const leaf = await issue({ subject: 'CN=leak.test', sans: ['leak.test'], issuer: i2 });
+  const server = await startTlsServer({ key: leaf, chain: [leaf, i2, i1] });
+  servers.push(server);
+  const x509Reading = jest.spyOn(tls.TLSSocket.prototype, 'getPeerX509Certificate');
+  const legacyReading = jest.spyOn(tls.TLSSocket.prototype, 'getPeerCertificate');
+  try {
+    const readings = await probeReadings(server.port, 'leak.test', [root.certPem]);
+    expect(Object.values(readings).map((reading) => reading.chain.length)).toEqual([4, 4, 4]);
+    expect(x509Reading).not.toHaveBeenCalled();
+    expect(legacyReading).toHaveBeenCalled();
+  } finally {
+    x509Reading.mockRestore();
+    legacyReading.mockRestore();
+  }
 });
