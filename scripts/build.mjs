@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { rootCertificates } from 'node:tls';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -121,10 +121,28 @@ function levelAsDynaliteResolvesIt() {
   };
 }
 
+/**
+ * LevelDB's native module stays in node_modules (node-gyp-build finds its binary beside its own files). The bundle
+ * loads the one `level` loads, as `level` would resolve it from its own folder (which the bundle's `require` from
+ * dist/ would not, should npm nest it there).
+ */
+function classicLevelAsLevelLoadsIt() {
+  return {
+    name: 'classic-level-as-level-loads-it',
+    setup(build) {
+      build.onResolve({ filter: /^classic-level$/ }, () => ({ path: 'classic-level', namespace: 'classic-level-as-level-loads-it' }));
+      build.onLoad({ filter: /.*/, namespace: 'classic-level-as-level-loads-it' }, () => ({
+        contents: "const { createRequire } = require('node:module');\nconst fromDynalite = createRequire(createRequire(__filename).resolve('dynalite'));\nmodule.exports = createRequire(fromDynalite.resolve('level'))('classic-level');\n",
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 // The local store's server thread, which the CLI starts beside itself (cli/local-store/embedded-dynamodb.ts): a bundle
-// of its own with dynalite and the AWS SDK in it, compiled from V8's code cache (about 100 ms of CPU on the thread at
-// every run, as node_modules: some 120 files found, read and compiled one by one). LevelDB's native module stays in
-// node_modules (node-gyp-build finds its binary beside its own files).
+// of its own with dynalite and the AWS SDK in it (but LevelDB's native module), compiled from V8's code cache: from
+// node_modules, some 120 files were found, read and compiled one by one at every run (about 100 ms of CPU on the
+// thread). The loader compiles it with vm.Script, which has no dynamic import(): the SDK's few are made require()s.
 await build({
   entryPoints: { 'local-store-thread': join(repo, 'functions/cli/local-store/server-thread.ts') },
   outdir,
@@ -132,40 +150,76 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['classic-level'],
-  plugins: [dynaliteActionsByFileName(), levelAsDynaliteResolvesIt()],
+  supported: { 'dynamic-import': false },
+  plugins: [dynaliteActionsByFileName(), levelAsDynaliteResolvesIt(), classicLevelAsLevelLoadsIt()],
   sourcemap: 'linked',
   sourcesContent: false,
   logLevel: 'warning',
   banner: { js: "\"use strict\";" },
 });
+if (/\bimport\(/.test(readFileSync(join(outdir, 'local-store-thread.js'), 'utf8'))) {
+  throw new Error("dist/local-store-thread.js calls import(), which a script compiled by bin/load-bundle.js cannot: see scripts/build.mjs");
+}
 
 // V8's code caches of the two bundles, made by the Node that will run them: what the commands compile, so that a
-// command compiles only what these did not reach (without a cache each still runs, compiling from source). Each
-// process below loads the caches the one before it wrote and writes them again with what it compiled besides (the
-// bin: dist/cli.js.cache; the store's thread: dist/local-store-thread.js.cache, as it is told to close). Offline and
-// deterministic: the targets are certificate files, one of Node's own root certificates (the one that lasts longest,
-// so that nothing is due) and one that is not there; two runs, so that the store's thread creates its states, then
-// updates them; a check; `--help` last, whose output is every command's definition.
-const scratch = mkdtempSync(join(tmpdir(), 'certwatch-build-'));
+// command compiles only what these did not reach. Each process below loads the caches the one before it wrote and
+// writes them again with what it compiled besides (the bin: dist/cli.js.cache; the store's thread:
+// dist/local-store-thread.js.cache, as it is told to close). Offline and deterministic: the targets are certificate
+// files, one of Node's own root certificates (the one that lasts longest, so that nothing is due) and one that is not
+// there; two runs, so that the store's thread creates its states, then updates them; a check; `--help` last, whose
+// output is every command's definition. Without the caches every command still runs (compiling from source, a little
+// slower): a machine where these commands cannot run (no loopback to listen on, a temporary folder LevelDB cannot lock)
+// is told why, and the build goes on.
 try {
-  const root = rootCertificates.map((pem) => ({ pem, notAfter: Date.parse(new X509Certificate(pem).validTo) })).sort((a, b) => b.notAfter - a.notAfter)[0].pem;
-  writeFileSync(join(scratch, 'root.pem'), root);
-  const targets = [`file://${join(scratch, 'root.pem')}`, `file://${join(scratch, 'absent.pem')}`];
-  const config = join(scratch, 'certwatch.config.json');
-  writeFileSync(config, JSON.stringify({ targets, audiences: { owners: { emails: ['owners@example.com'] }, oncall: { emails: ['oncall@example.com'] } } }));
-  const run = ['run', '--config', config, '--store', join(scratch, 'store'), '--notify', `file:${join(scratch, 'notifications.jsonl')}`, '--json'];
-  // Exit statuses: a run 0 (its targets' errors are alerts); check 3 (an error among its results: the absent file).
-  for (const [args, status] of [[run, 0], [run, 0], [['check', '--json', ...targets], 3], [['--help'], 0]]) {
-    const command = spawnSync(process.execPath, [join(repo, 'bin', 'certwatch.js'), ...args], {
-      env: { ...process.env, CERTWATCH_WRITE_CODE_CACHE: '1', CERTWATCH_WRITE_STORE_CODE_CACHE: '1', CERTWATCH_DEBUG: '' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    if (command.status !== status) throw new Error(`writing the code caches: \`certwatch ${args[0]}\` exited with ${command.error?.message ?? command.status ?? command.signal}, not ${status}`);
+  writeCodeCaches();
+} catch (error) {
+  for (const cache of ['cli.js.cache', 'local-store-thread.js.cache']) rmSync(join(outdir, cache), { force: true });
+  process.stderr.write(`certwatch build: no code caches (commands start a little slower): ${error.message}\n`);
+}
+
+function writeCodeCaches() {
+  const scratch = resolve(mkdtempSync(join(tmpdir(), 'certwatch-build-')));
+  try {
+    const root = rootCertificates.map((pem) => ({ pem, notAfter: Date.parse(new X509Certificate(pem).validTo) })).sort((a, b) => b.notAfter - a.notAfter)[0].pem;
+    writeFileSync(join(scratch, 'root.pem'), root);
+    const targets = [`file://${join(scratch, 'root.pem')}`, `file://${join(scratch, 'absent.pem')}`];
+    const config = join(scratch, 'certwatch.config.json');
+    writeFileSync(config, JSON.stringify({ targets, audiences: { owners: { emails: ['owners@example.com'] }, oncall: { emails: ['oncall@example.com'] } } }));
+    const run = ['run', '--config', config, '--store', join(scratch, 'store'), '--notify', `file:${join(scratch, 'notifications.jsonl')}`, '--json'];
+    // What each must print: a run's summary, the check's two results (the root ok, the absent file an error: exit 3).
+    const checked = (output) => JSON.parse(output).map((result) => result.status).join(' ') === 'ok error';
+    const ranOnce = (output) => {
+      const summary = JSON.parse(output);
+      return summary.targets === 2 && summary.storeFailures.length === 0 && summary.byStatus.ok === 1;
+    };
+    for (const [args, status, printed] of [[run, 0, ranOnce], [run, 0, ranOnce], [['check', '--json', ...targets], 3, checked], [['--help'], 0, (output) => output.startsWith('Usage: certwatch')]]) {
+      const command = spawnSync(process.execPath, [join(repo, 'bin', 'certwatch.js'), ...args], {
+        // The caches are for node as certwatch is started, with no flags of the build's own (V8 refuses a cache made
+        // under other flags, --max-old-space-size among them).
+        env: { ...withoutNodeFlags(process.env), CERTWATCH_WRITE_CODE_CACHE: '1', CERTWATCH_WRITE_STORE_CODE_CACHE: '1', CERTWATCH_DEBUG: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      const said = command.stderr.trim() ? `: ${command.stderr.trim().split('\n').slice(-3).join(' / ')}` : '';
+      if (command.status !== status) throw new Error(`\`certwatch ${args[0]}\` exited with ${command.error?.message ?? command.status ?? command.signal}, not ${status}${said}`);
+      let good = false;
+      try {
+        good = printed(command.stdout);
+      } catch {
+        // not what it should print
+      }
+      if (!good) throw new Error(`\`certwatch ${args[0]}\` printed something else than expected${said}`);
+    }
+    for (const cache of ['cli.js.cache', 'local-store-thread.js.cache']) {
+      if (!existsSync(join(outdir, cache))) throw new Error(`no ${cache} written`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
-  for (const cache of ['cli.js.cache', 'local-store-thread.js.cache']) {
-    if (!existsSync(join(outdir, cache))) throw new Error(`writing the code caches: no ${cache} written`);
-  }
-} finally {
-  rmSync(scratch, { recursive: true, force: true });
+}
+
+function withoutNodeFlags(env) {
+  const { NODE_OPTIONS, NODE_V8_COVERAGE, ...rest } = env;
+  return rest;
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -72,6 +72,18 @@ test('a cache for other source, or damaged, is left aside and the bundle compile
   expect(load(file)).toEqual({ usedCache: false, answer: 'rebuilt, longer' });
 });
 
+test("a cache for this source whose own bytes are damaged is left aside (V8's release build would run them)", () => {
+  const file = writeBundle('damaged', BUNDLE);
+  load(file, { write: true });
+  const cache = readFileSync(`${file}.cache`);
+  // A byte of V8's data, past the header: the same length, the source's CRC still right.
+  cache[cache.length - 9] ^= 0xff;
+  writeFileSync(`${file}.cache`, cache);
+  expect(load(file).usedCache).toBe(false);
+  load(file, { write: true });
+  expect(load(file).usedCache).toBe(true);
+});
+
 test('a cache whose CRC matches but which V8 rejects (other V8 flags) is left aside too', () => {
   const file = writeBundle('flags', BUNDLE);
   load(file, { write: true });
@@ -107,7 +119,8 @@ test("the build's cache of the local store's thread is one this Node takes, for 
     const file = ${JSON.stringify(join(repo, 'dist', 'local-store-thread.js'))};
     const source = readFileSync(file);
     const cache = readFileSync(file + '.cache');
-    const script = new vm.Script(Module.wrap(source.toString('utf8')), { filename: file, cachedData: cache.subarray(4) });
-    process.stdout.write(JSON.stringify({ crc: cache.readUInt32BE(0) === crc32(source), rejected: script.cachedDataRejected }));`;
-  expect(JSON.parse(execFileSync(process.execPath, ['-e', program], { encoding: 'utf8' }))).toEqual({ crc: true, rejected: false });
+    const script = new vm.Script(Module.wrap(source.toString('utf8')), { filename: file, cachedData: cache.subarray(8) });
+    const crcs = cache.readUInt32BE(0) === crc32(source) && cache.readUInt32BE(4) === crc32(cache.subarray(8));
+    process.stdout.write(JSON.stringify({ crcs, rejected: script.cachedDataRejected }));`;
+  expect(JSON.parse(execFileSync(process.execPath, ['-e', program], { encoding: 'utf8' }))).toEqual({ crcs: true, rejected: false });
 });

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { ServerThreadData, ServerThreadMessage, ServerThreadRequest } from './server-thread';
@@ -189,14 +191,20 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
 function serverThreadModule(): { readonly file: string; readonly eval?: true; readonly execArgv?: string[] } {
   if (__filename.endsWith('.js')) {
     const file = join(__dirname, 'local-store-thread.js');
+    if (!existsSync(file)) throw new Error(`certwatch is not fully built (${file} is missing): run \`npm ci\` (or \`npm run build\`) in the certwatch folder`);
     // Stack traces mapped to the TypeScript (node --enable-source-maps) need Node's own loader.
     if (process.env.CERTWATCH_DEBUG) return { file };
     const loader = join(__dirname, '..', 'bin', 'load-bundle.js');
     const cache = `${file}.cache`;
+    // A cache that cannot be written is said on stderr (the build reports the cache missing); the store closes as usual.
     const writeCache = process.env.CERTWATCH_WRITE_STORE_CODE_CACHE
-      ? `require('node:worker_threads').parentPort.on('message', (m) => { if (m === 'close') writeCodeCache(loaded, ${JSON.stringify(cache)}); });`
+      ? `require('node:worker_threads').parentPort.on('message', (m) => { if (m !== 'close') return; try { writeCodeCache(loaded, ${JSON.stringify(cache)}); } catch (e) { require('node:fs').writeSync(2, 'certwatch: cannot write the code cache ' + ${JSON.stringify(cache)} + ': ' + e.message + '\\n'); } });`
       : '';
     return { file: `const { loadBundle, writeCodeCache } = require(${JSON.stringify(loader)}); const loaded = loadBundle(${JSON.stringify(file)}, ${JSON.stringify(cache)}); ${writeCache}`, eval: true };
+  }
+  // The thread hands dynalite the `level` it requires itself: built, the bundle resolves it as dynalite does.
+  if (require.resolve('level') !== createRequire(require.resolve('dynalite')).resolve('level')) {
+    throw new Error("dynalite's `level` is not the one at the top of node_modules: the store's thread would open a second LevelDB");
   }
   // Only tsx's hook: the caller's own flags (a tsx loader among them) are not the thread's.
   return { file: join(__dirname, 'server-thread.ts'), execArgv: ['--require', require.resolve('tsx/cjs')] };

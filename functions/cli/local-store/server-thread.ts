@@ -136,7 +136,8 @@ async function start(): Promise<void> {
  */
 function shareLevelDatabases(): (directory: string) => LevelDatabase {
   // The module dynalite loads: built, the thread's bundle resolves `level` for every importer as dynalite does
-  // (scripts/build.mjs); from the sources, npm installs one `level` (package-lock.json), which both resolve.
+  // (scripts/build.mjs); from the sources (jest, tsx), both resolve the one npm installed at the top, which
+  // embedded-dynamodb.ts checks before starting the thread.
   const levelModule = require('level') as LevelModule;
   const { Level } = levelModule;
   const shared = new Map<string, LevelDatabase>();
