@@ -14,7 +14,8 @@ const listening = new WeakMap<AbortSignal, Listening>();
 
 /**
  * Calls `callback` once, when `signal` aborts, as `signal.addEventListener('abort', callback, { once: true })` would
- * (not at all if the signal has aborted already: check `aborted` first; a callback added twice is called once);
+ * (not at all if the signal has aborted already: check `aborted` first; a callback added twice is called once; one
+ * that throws does not keep the others from being called, and its error is thrown as an uncaught exception);
  * returns how to stop listening (harmless after the call). Callbacks run in the order they were added.
  */
 export function onAbort(signal: AbortSignal, callback: () => void): () => void {
@@ -23,8 +24,18 @@ export function onAbort(signal: AbortSignal, callback: () => void): () => void {
     const callbacks = new Set<() => void>();
     const dispatch = () => {
       listening.delete(signal);
-      // As EventTarget dispatches: a callback removed by an earlier one is not called, one added meanwhile is not.
-      for (const each of [...callbacks]) if (callbacks.has(each)) each();
+      // As EventTarget dispatches: a callback removed by an earlier one is not called, one added meanwhile is not, and
+      // one that throws does not keep the others from theirs (its error is thrown on its own, as EventTarget does).
+      for (const each of [...callbacks]) {
+        if (!callbacks.has(each)) continue;
+        try {
+          each();
+        } catch (error) {
+          queueMicrotask(() => {
+            throw error;
+          });
+        }
+      }
     };
     entry = { callbacks, dispatch };
     listening.set(signal, entry);

@@ -45,8 +45,9 @@ export class RunControl {
     stop?: AbortSignal,
     private readonly wrapUpMs: number = WRAP_UP_MS,
   ) {
-    // Every probe and store call in flight listens to these (and stops listening when it settles): a worker's 256
-    // at once are no leak, and Node's warning past 10 listeners would only fill the logs.
+    // Every probe and store call in flight listens to these (through onAbort: one listener a signal); what else listens
+    // (a composite signal made from them, a caller's own code) is no leak either, and Node's warning past 10 listeners
+    // would only fill the logs.
     setMaxListeners(0, this.stopping.signal, this.ending.signal);
     const untilDeadline = Math.max(0, deadline.getTime() - Date.now());
     this.timers.push(setTimeout(() => this.stop(`its deadline (${deadline.toISOString()}) passed`), untilDeadline).unref());

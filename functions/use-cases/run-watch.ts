@@ -343,7 +343,7 @@ async function watch(config: CertwatchConfig, deps: RunDependencies, control: Ru
   // A run without its listing has failed, like one that stopped: no target is started after that, and the probes in
   // flight are abandoned (a silent target would hold the store's error for its whole timeout).
   const stopProbing = AbortSignal.any([listingFailed.signal, control.stopSignal]);
-  setMaxListeners(0, stopProbing); // one listener a probe in flight, as on the run's own signals (RunControl)
+  setMaxListeners(0, stopProbing); // as on the run's own signals (RunControl): the probes in flight listen through onAbort
   const probing = checkTargetsInOrder(
     requests,
     settings,

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
+import { join } from 'node:path';
 import { onAbort } from '../../functions/core/abort-listeners';
 
 // onAbort: many short-lived listeners on one signal, as EventTarget's 'abort' listeners with { once: true } behave.
@@ -62,4 +64,21 @@ test('each signal has its own callbacks; stopping after the abort is harmless', 
   expect(getEventListeners(second.signal, 'abort')).toHaveLength(1);
   second.abort();
   expect(calls).toEqual(['first', 'second']);
+});
+
+test('a callback that throws does not keep the others from being called; its error is thrown on its own', () => {
+  // In a node process of its own: jest's sandbox takes an uncaught exception for the test's failure.
+  const program = `
+    const { onAbort } = require(${JSON.stringify(join(__dirname, '..', '..', 'functions', 'core', 'abort-listeners.ts'))});
+    const calls = [];
+    process.on('uncaughtException', (error) => calls.push('uncaught: ' + error.message));
+    const controller = new AbortController();
+    onAbort(controller.signal, () => calls.push('a'));
+    onAbort(controller.signal, () => { throw new Error('a callback failed'); });
+    onAbort(controller.signal, () => calls.push('c'));
+    controller.abort();
+    calls.push('abort returned');
+    setImmediate(() => process.stdout.write(JSON.stringify(calls)));`;
+  const output = execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', program], { encoding: 'utf8' });
+  expect(JSON.parse(output)).toEqual(['a', 'c', 'abort returned', 'uncaught: a callback failed']);
 });
