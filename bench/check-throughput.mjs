@@ -65,8 +65,10 @@ async function run() {
   );
   // Warm-up (not counted): the server's JIT, the page cache.
   const warmCount = Math.min(count, 200);
-  await measure(certwatchFor(writeTargets('warm-up-targets.txt', warmCount)), warmCount);
-  await measure(bareFor(warmCount), warmCount);
+  const warm = {
+    [certwatch.name]: await measure(certwatchFor(writeTargets('warm-up-targets.txt', warmCount)), warmCount),
+    [bare.name]: await measure(bareFor(warmCount), warmCount),
+  };
 
   const results = { [certwatch.name]: [], [bare.name]: [] };
   for (let round = 1; round <= rounds; round++) {
@@ -91,8 +93,13 @@ async function run() {
       startupMs: median(runs.map((r) => r.startupMs)),
       wallMs: median(runs.map((r) => r.wallMs)),
       cpuMs: median(runs.map((r) => r.cpuMs)),
+      maxRssMb: median(runs.map((r) => r.maxRssMb)),
     };
   };
+  // Peak RSS, and what it grew by from the warm-up's 200 handshakes to N, a handshake: memory that stays behind each
+  // handshake (a native leak: Node 20's getPeerX509Certificate() left about 8 KB) shows here, beside the bare loop's.
+  const growth = (name, peak) => (count > warmCount ? ((peak - warm[name].maxRssMb) * 1024) / (count - warmCount) : 0);
+  const memory = (name, peak) => `peak RSS ${fmt(peak, 0)} MB (${fmt(warm[name].maxRssMb, 0)} MB after ${warmCount} handshakes: ${fmt(growth(name, peak), 1)} KB a handshake more)`;
   const cw = summary(certwatch.name);
   const base = summary(bare.name);
   const ratio = cw.rate / base.rate;
@@ -106,7 +113,8 @@ async function run() {
       `  bare tls.connect  ${fmt(base.rate, 0).padStart(6)} handshakes/s  (wall ${fmt(base.wallMs, 0)} ms, start-up ${fmt(base.startupMs, 0)} ms, probing alone ${fmt(base.probingRate, 0)}/s, ` +
       `cpu ${fmt(base.cpuMs, 0)} ms = ${fmt((base.cpuMs * 1000) / count, 0)} us a handshake)\n` +
       `  ratio certwatch/bare: ${fmt(ratio, 2)} whole process, ${fmt(probingRatio, 2)} probing alone ` +
-      `(whole process by round: ${roundRatios.map((r) => fmt(r, 2)).join(', ')})\n`,
+      `(whole process by round: ${roundRatios.map((r) => fmt(r, 2)).join(', ')})\n` +
+      `  memory: certwatch ${memory(certwatch.name, cw.maxRssMb)}; bare loop ${memory(bare.name, base.maxRssMb)}\n`,
   );
   if (minRatio !== null && ratio < minRatio) {
     process.stdout.write(`FAIL: ratio ${fmt(ratio, 2)} is below --min-ratio ${minRatio}\n`);
@@ -132,8 +140,8 @@ async function measure(subject, handshakes) {
   if (code !== subject.expectedExit) {
     throw new Error(`${subject.name} exited with ${code}, expected ${subject.expectedExit}: ${stderr.trim().slice(0, 500)}${describeFailures(outputFile)}`);
   }
-  const { startupMs, restMs: probingMs, cpuMs } = readTiming(timingFile);
-  return { wallMs, startupMs, probingMs, cpuMs, rate: handshakes / (wallMs / 1000), probingRate: handshakes / (probingMs / 1000) };
+  const { startupMs, restMs: probingMs, cpuMs, maxRssMb } = readTiming(timingFile);
+  return { wallMs, startupMs, probingMs, cpuMs, maxRssMb, rate: handshakes / (wallMs / 1000), probingRate: handshakes / (probingMs / 1000) };
 }
 
 /** What went wrong, from certwatch's JSON array or the bare loop's summary line: counts by status and error. */
