@@ -157,8 +157,11 @@ await build({
   logLevel: 'warning',
   banner: { js: "\"use strict\";" },
 });
-if (/\bimport\(/.test(readFileSync(join(outdir, 'local-store-thread.js'), 'utf8'))) {
-  throw new Error("dist/local-store-thread.js calls import(), which a script compiled by bin/load-bundle.js cannot: see scripts/build.mjs");
+// Both bundles run compiled by bin/load-bundle.js (vm.Script), where import() rejects: the build says so, not a user.
+for (const bundle of ['cli.js', 'local-store-thread.js']) {
+  if (/(?<![\w$.])import\(/.test(readFileSync(join(outdir, bundle), 'utf8'))) {
+    throw new Error(`dist/${bundle} calls import(), which a script compiled by bin/load-bundle.js cannot: make it a require (see the store thread's build)`);
+  }
 }
 
 // V8's code caches of the two bundles, made by the Node that will run them: what the commands compile, so that a
@@ -199,10 +202,13 @@ function writeCodeCaches() {
         env: { ...withoutNodeFlags(process.env), CERTWATCH_WRITE_CODE_CACHE: '1', CERTWATCH_WRITE_STORE_CODE_CACHE: '1', CERTWATCH_DEBUG: '' },
         stdio: ['ignore', 'pipe', 'pipe'],
         encoding: 'utf8',
+        // certwatch takes SIGTERM for a graceful stop, which a command stuck in its store might not reach.
         timeout: 60_000,
+        killSignal: 'SIGKILL',
       });
-      const said = command.stderr.trim() ? `: ${command.stderr.trim().split('\n').slice(-3).join(' / ')}` : '';
-      if (command.status !== status) throw new Error(`\`certwatch ${args[0]}\` exited with ${command.error?.message ?? command.status ?? command.signal}, not ${status}${said}`);
+      const stderr = (command.stderr ?? '').trim();
+      const said = stderr ? `: ${stderr.split('\n').slice(-3).join(' / ')}` : '';
+      if (command.error || command.status !== status) throw new Error(`\`certwatch ${args[0]}\` exited with ${command.error?.message ?? command.status ?? command.signal}, not ${status}${said}`);
       let good = false;
       try {
         good = printed(command.stdout);

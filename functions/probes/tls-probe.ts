@@ -149,8 +149,8 @@ async function withDeadline<T>(timeoutMs: number, signal: AbortSignal | undefine
 /** Certificates parsed and kept per probe; parsing one costs 0.1-1 ms, and targets share intermediates and roots. */
 const MAX_PARSED_CERTIFICATES = 2000;
 
-/** A served certificate as either reading gives it: its DER and the SHA-256 fingerprint OpenSSL computed. */
-type ServedCertificate = Pick<X509Certificate, 'raw' | 'fingerprint256'>;
+/** A served certificate as Node's reading gives it: its DER and the SHA-256 fingerprint OpenSSL computed. */
+type ServedCertificate = Pick<tls.PeerCertificate, 'raw' | 'fingerprint256'>;
 
 /** Each served certificate parsed once per fingerprint (SHA-256 of the DER, as OpenSSL computed it). */
 class ParsedCertificates {
@@ -162,7 +162,7 @@ class ParsedCertificates {
   }
 
   x509(cert: ServedCertificate): X509Certificate {
-    return cert instanceof X509Certificate ? cert : cached(this.forVerification, cert.fingerprint256, () => new X509Certificate(cert.raw));
+    return cached(this.forVerification, cert.fingerprint256, () => new X509Certificate(cert.raw));
   }
 }
 
@@ -179,7 +179,7 @@ function cached<T>(entries: Map<string, T>, key: string, make: () => T): T {
 /** The chain as the probe reports and judges it, and what the leaf's name is checked against. */
 interface ServedChain {
   readonly certificates: readonly ServedCertificate[];
-  /** For tls.checkServerIdentity: the leaf's subjectAltName, and its subject when Node would look at it. */
+  /** For tls.checkServerIdentity: the leaf as Node's reading gives it. */
   readonly identity: tls.PeerCertificate;
 }
 

@@ -72,7 +72,6 @@ export class TrustStore {
   private anchorsBySubject: Map<string, X509Certificate[]> | undefined;
   private anchorFingerprints: Set<string> | undefined;
   private readonly verifiedPairs = new Map<string, boolean>();
-  private caFilesBySubject: Map<string, X509Certificate[]> | undefined;
 
   private constructor(extraPems: string[]) {
     this.extraPems = extraPems;
@@ -148,19 +147,9 @@ export class TrustStore {
     return verified;
   }
 
-  /**
-   * The anchors of this store's CA files, by subject: a private CA's chain finds its root among these few, without
-   * parsing the 140-odd roots Node bundles (and NODE_EXTRA_CA_CERTS's, a system's whole bundle on some machines).
-   */
-  private caFileAnchors(): Map<string, X509Certificate[]> {
-    this.caFilesBySubject ??= bySubject(this.extraPems.map((pem) => new X509Certificate(pem)));
-    return this.caFilesBySubject;
-  }
-
   private anchors(): Map<string, X509Certificate[]> {
     if (!this.anchorsBySubject) {
-      const caFiles = [...this.caFileAnchors().values()].flat();
-      const certs = [...[...tls.rootCertificates, ...environmentPems()].map((pem) => new X509Certificate(pem)), ...caFiles];
+      const certs = [...tls.rootCertificates, ...environmentPems(), ...this.extraPems].map((pem) => new X509Certificate(pem));
       this.anchorsBySubject = bySubject(certs);
       this.anchorFingerprints = new Set(certs.map((cert) => cert.fingerprint256));
     }
