@@ -123,9 +123,9 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
     preloadStateStore: options.preloadStateStore ?? false,
     niceness: Math.min(19, Math.max(0, Math.trunc(options.niceness ?? DEFAULT_NICENESS))),
   };
-  const { file, eval: isCode, execArgv } = serverThreadModule();
+  const { file, argv, execArgv } = serverThreadModule();
   // The caller's environment as its code sees it (AWS_* settings for the SDK on the thread).
-  const worker = new Worker(file, { workerData, execArgv, eval: isCode, env: { ...process.env } });
+  const worker = new Worker(file, { workerData, argv, execArgv, env: { ...process.env } });
   let exited = false;
   let died: Error | undefined;
   worker.once('exit', () => (exited = true));
@@ -183,24 +183,16 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
 
 /**
  * The server thread's module (server-thread.ts), and how to start it: built, the CLI's bundle has it beside itself as
- * local-store-thread.js, which the thread compiles from V8's code cache beside it (bin/load-bundle.js, as the bin does
- * the CLI's; the build makes the cache with runs that set CERTWATCH_WRITE_STORE_CODE_CACHE: the thread writes it as it
- * is told to close, having served the run); from the TypeScript sources (jest, tsx), the thread loads them through tsx's
- * CommonJS hook.
+ * local-store-thread.js, which bin/store-thread.js loads compiled from V8's code cache beside it (as the bin does the
+ * CLI's); from the TypeScript sources (jest, tsx), the thread loads them through tsx's CommonJS hook.
  */
-function serverThreadModule(): { readonly file: string; readonly eval?: true; readonly execArgv?: string[] } {
+function serverThreadModule(): { readonly file: string; readonly argv?: string[]; readonly execArgv?: string[] } {
   if (__filename.endsWith('.js')) {
     const file = join(__dirname, 'local-store-thread.js');
     if (!existsSync(file)) throw new Error(`certwatch is not fully built (${file} is missing): run \`npm ci\` (or \`npm run build\`) in the certwatch folder`);
     // Stack traces mapped to the TypeScript (node --enable-source-maps) need Node's own loader.
     if (process.env.CERTWATCH_DEBUG) return { file };
-    const loader = join(__dirname, '..', 'bin', 'load-bundle.js');
-    const cache = `${file}.cache`;
-    // A cache that cannot be written is said on stderr (the build reports the cache missing); the store closes as usual.
-    const writeCache = process.env.CERTWATCH_WRITE_STORE_CODE_CACHE
-      ? `require('node:worker_threads').parentPort.on('message', (m) => { if (m !== 'close') return; try { writeCodeCache(loaded, ${JSON.stringify(cache)}); } catch (e) { require('node:fs').writeSync(2, 'certwatch: cannot write the code cache ' + ${JSON.stringify(cache)} + ': ' + e.message + '\\n'); } });`
-      : '';
-    return { file: `const { loadBundle, writeCodeCache } = require(${JSON.stringify(loader)}); const loaded = loadBundle(${JSON.stringify(file)}, ${JSON.stringify(cache)}); ${writeCache}`, eval: true };
+    return { file: join(__dirname, '..', 'bin', 'store-thread.js'), argv: [file] };
   }
   // The thread hands dynalite the `level` it requires itself: built, the bundle resolves it as dynalite does.
   if (require.resolve('level') !== createRequire(require.resolve('dynalite')).resolve('level')) {
