@@ -69,20 +69,25 @@ function childProcessOnFirstSpawnForCommander() {
 for (const entry of existsSync(outdir) ? readdirSync(outdir, { withFileTypes: true }).filter((e) => e.name !== 'types') : []) {
   rmSync(join(outdir, entry.name), { recursive: true, force: true });
 }
-await build({
-  entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, source]) => [name, join(repo, source)])),
+/** What every bundle of this build is. */
+const BUNDLE_OPTIONS = {
   outdir,
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  // Dependencies load from node_modules, when a command needs them, except those bundled (BUNDLED).
-  plugins: [childProcessOnFirstSpawnForCommander(), externalPackagesBut(BUNDLED)],
   // Maps for CERTWATCH_DEBUG stack traces (node --enable-source-maps); they cost nothing unless enabled.
   sourcemap: 'linked',
   sourcesContent: false,
   logLevel: 'warning',
   banner: { js: "\"use strict\";" },
+};
+
+await build({
+  ...BUNDLE_OPTIONS,
+  entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, source]) => [name, join(repo, source)])),
+  // Dependencies load from node_modules, when a command needs them, except those bundled (BUNDLED).
+  plugins: [childProcessOnFirstSpawnForCommander(), externalPackagesBut(BUNDLED)],
 });
 
 /**
@@ -144,21 +149,16 @@ function classicLevelAsLevelLoadsIt() {
 // node_modules, some 120 files were found, read and compiled one by one at every run (about 100 ms of CPU on the
 // thread). The loader compiles it with vm.Script, which has no dynamic import(): the SDK's few are made require()s.
 await build({
+  ...BUNDLE_OPTIONS,
   entryPoints: { 'local-store-thread': join(repo, 'functions/cli/local-store/server-thread.ts') },
-  outdir,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
   supported: { 'dynamic-import': false },
   plugins: [dynaliteActionsByFileName(), levelAsDynaliteResolvesIt(), classicLevelAsLevelLoadsIt()],
-  sourcemap: 'linked',
-  sourcesContent: false,
-  logLevel: 'warning',
-  banner: { js: "\"use strict\";" },
 });
-// Both bundles run compiled by bin/load-bundle.js (vm.Script), where import() rejects: the build says so, not a user.
-for (const bundle of ['cli.js', 'local-store-thread.js']) {
+
+/** The bundles compiled by bin/load-bundle.js (vm.Script), each from its code cache `<bundle>.cache` when there is one. */
+const CACHED_BUNDLES = ['cli.js', 'local-store-thread.js'];
+// vm.Script has no dynamic import() (it rejects): the build says so, not a user.
+for (const bundle of CACHED_BUNDLES) {
   if (/(?<![\w$.])import\(/.test(readFileSync(join(outdir, bundle), 'utf8'))) {
     throw new Error(`dist/${bundle} calls import(), which a script compiled by bin/load-bundle.js cannot: make it a require (see the store thread's build)`);
   }
@@ -176,7 +176,7 @@ for (const bundle of ['cli.js', 'local-store-thread.js']) {
 try {
   writeCodeCaches();
 } catch (error) {
-  for (const cache of ['cli.js.cache', 'local-store-thread.js.cache']) rmSync(join(outdir, cache), { force: true });
+  for (const bundle of CACHED_BUNDLES) rmSync(join(outdir, `${bundle}.cache`), { force: true });
   process.stderr.write(`certwatch build: no code caches (commands start a little slower): ${error.message}\n`);
 }
 
@@ -217,8 +217,8 @@ function writeCodeCaches() {
       }
       if (!good) throw new Error(`\`certwatch ${args[0]}\` printed something else than expected${said}`);
     }
-    for (const cache of ['cli.js.cache', 'local-store-thread.js.cache']) {
-      if (!existsSync(join(outdir, cache))) throw new Error(`no ${cache} written`);
+    for (const bundle of CACHED_BUNDLES) {
+      if (!existsSync(join(outdir, `${bundle}.cache`))) throw new Error(`no ${bundle}.cache written`);
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
