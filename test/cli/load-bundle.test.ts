@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -123,4 +123,16 @@ test("the build's cache of the local store's thread is one this Node takes, for 
     const crcs = cache.readUInt32BE(0) === crc32(source) && cache.readUInt32BE(4) === crc32(cache.subarray(8));
     process.stdout.write(JSON.stringify({ crcs, rejected: script.cachedDataRejected }));`;
   expect(JSON.parse(execFileSync(process.execPath, ['-e', program], { encoding: 'utf8' }))).toEqual({ crcs: true, rejected: false });
+});
+
+test("a CLI whose build lacks the store thread's bundle says to run npm ci, in one line", () => {
+  // The bin and the CLI's bundle alone, beside the project's node_modules: what a build cut short leaves.
+  const partial = join(dir, 'partial');
+  mkdirSync(join(partial, 'dist'), { recursive: true });
+  cpSync(join(repo, 'bin'), join(partial, 'bin'), { recursive: true });
+  for (const file of ['cli.js', 'cli.js.cache']) cpSync(join(repo, 'dist', file), join(partial, 'dist', file));
+  symlinkSync(join(repo, 'node_modules'), join(partial, 'node_modules'));
+  const status = spawnSync(process.execPath, [join(partial, 'bin', 'certwatch.js'), 'status', '--store', join(dir, 'no-store')], { encoding: 'utf8', env: { ...process.env, CERTWATCH_DEBUG: '' } });
+  expect(status.stderr).toBe(`certwatch: certwatch is not fully built (${join(partial, 'dist', 'local-store-thread.js')} is missing): run \`npm ci\` (or \`npm run build\`) in the certwatch folder\n`);
+  expect(status.status).not.toBe(0);
 });
